@@ -1,0 +1,265 @@
+/**
+ * Lightbox's configuration: every option has a flag, an environment variable and a default, all
+ * in OPTIONS (also the source of --help). Flags win over the environment. Pure: parseConfig() takes
+ * argv and env and returns a Config or throws ConfigError with one clear line.
+ */
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface Config {
+  dicomPort: number;
+  httpPort: number;
+  host: string;
+  dataDir: string;
+  /** Absent: only the embedded default printer. */
+  printersDir: string | undefined;
+  maxPduLength: number;
+  maxAssociations: number;
+  maxDatasetBytes: number;
+  artimTimeoutMs: number;
+  idleTimeoutMs: number;
+  shutdownGraceMs: number;
+  logLevel: string;
+  dumpMessages: boolean;
+}
+
+type Kind = 'port' | 'string' | 'dir' | 'bytes' | 'count' | 'seconds' | 'level' | 'bool';
+
+interface OptionDef {
+  key: keyof Config;
+  flag: string;
+  env: string;
+  kind: Kind;
+  default: string;
+  help: string;
+}
+
+export const OPTIONS: readonly OptionDef[] = [
+  {
+    key: 'dicomPort',
+    flag: 'dicom-port',
+    env: 'LIGHTBOX_DICOM_PORT',
+    kind: 'port',
+    default: '11112',
+    help: 'TCP port of the DICOM listener',
+  },
+  {
+    key: 'httpPort',
+    flag: 'http-port',
+    env: 'LIGHTBOX_HTTP_PORT',
+    kind: 'port',
+    default: '8080',
+    help: 'TCP port of the HTTP API and web console',
+  },
+  {
+    key: 'host',
+    flag: 'host',
+    env: 'LIGHTBOX_HOST',
+    kind: 'string',
+    default: '0.0.0.0',
+    help: 'Address both listeners bind to',
+  },
+  {
+    key: 'dataDir',
+    flag: 'data-dir',
+    env: 'LIGHTBOX_DATA_DIR',
+    kind: 'dir',
+    default: './var',
+    help: 'Where films and logs are kept (created if missing)',
+  },
+  {
+    key: 'printersDir',
+    flag: 'printers',
+    env: 'LIGHTBOX_PRINTERS',
+    kind: 'dir',
+    default: './printers',
+    help: 'Directory of printer profiles (*.yaml, *.json)',
+  },
+  {
+    key: 'maxPduLength',
+    flag: 'max-pdu',
+    env: 'LIGHTBOX_MAX_PDU',
+    kind: 'bytes',
+    default: '256K',
+    help: 'Maximum P-DATA-TF PDU length we receive (advertised)',
+  },
+  {
+    key: 'maxAssociations',
+    flag: 'max-associations',
+    env: 'LIGHTBOX_MAX_ASSOCIATIONS',
+    kind: 'count',
+    default: '64',
+    help: 'Concurrent associations; beyond: A-ASSOCIATE-RJ transient',
+  },
+  {
+    key: 'maxDatasetBytes',
+    flag: 'max-dataset',
+    env: 'LIGHTBOX_MAX_DATASET',
+    kind: 'bytes',
+    default: '256M',
+    help: 'Largest data set accepted in one DIMSE message',
+  },
+  {
+    key: 'artimTimeoutMs',
+    flag: 'artim-timeout',
+    env: 'LIGHTBOX_ARTIM_TIMEOUT',
+    kind: 'seconds',
+    default: '30',
+    help: 'ARTIM timer, seconds (PS3.8 9.1.5)',
+  },
+  {
+    key: 'idleTimeoutMs',
+    flag: 'idle-timeout',
+    env: 'LIGHTBOX_IDLE_TIMEOUT',
+    kind: 'seconds',
+    default: '300',
+    help: 'Abort an association silent this long, seconds',
+  },
+  {
+    key: 'shutdownGraceMs',
+    flag: 'shutdown-grace',
+    env: 'LIGHTBOX_SHUTDOWN_GRACE',
+    kind: 'seconds',
+    default: '10',
+    help: 'On SIGTERM, how long open associations may finish, seconds',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    env: 'LIGHTBOX_LOG_LEVEL',
+    kind: 'level',
+    default: 'info',
+    help: 'trace, debug, info, warn, error or silent',
+  },
+  {
+    key: 'dumpMessages',
+    flag: 'dump-messages',
+    env: 'LIGHTBOX_DUMP_MESSAGES',
+    kind: 'bool',
+    default: 'false',
+    help: 'Log every DIMSE message whole (command and data set)',
+  },
+];
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+function parseValue(o: OptionDef, raw: string, from: string): number | string | boolean {
+  const bad = (why: string) => new ConfigError(`${from}: ${why} (got "${raw}")`);
+  switch (o.kind) {
+    case 'port': {
+      if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw bad('must be a port number 0-65535');
+      return Number(raw);
+    }
+    case 'count':
+    case 'seconds': {
+      if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) throw bad('must be a positive number');
+      if (o.kind === 'count' && !Number.isInteger(Number(raw))) throw bad('must be a whole number');
+      return o.kind === 'seconds' ? Math.round(Number(raw) * 1000) : Number(raw);
+    }
+    case 'bytes': {
+      const m = /^(\d+)\s*([KMG]?)(i?B)?$/i.exec(raw);
+      if (!m) throw bad('must be a byte count such as 65536, 256K or 64M');
+      const n = Number(m[1]) * UNITS[m[2]!.toUpperCase()]!;
+      if (n < 4096 || n > 2 ** 32 - 1) throw bad('must be between 4K and 4G');
+      return n;
+    }
+    case 'level':
+      if (!LEVELS.includes(raw)) throw bad(`must be one of ${LEVELS.join(', ')}`);
+      return raw;
+    case 'bool':
+      if (!/^(1|0|true|false|yes|no)$/i.test(raw)) throw bad('must be true or false');
+      return /^(1|true|yes)$/i.test(raw);
+    default:
+      if (raw.length === 0) throw bad('must not be empty');
+      return raw;
+  }
+}
+
+export function usage(): string {
+  const lines = ['Usage: lightbox [options]', '', 'Options (flag, environment variable, default):'];
+  for (const o of OPTIONS) {
+    const flag = o.kind === 'bool' ? `--${o.flag}` : `--${o.flag} <${o.kind}>`;
+    lines.push(`  ${flag.padEnd(28)} ${o.env.padEnd(28)} ${o.default.padEnd(10)} ${o.help}`);
+  }
+  lines.push(`  ${'--help'.padEnd(28)} ${''.padEnd(28)} ${''.padEnd(10)} Print this text and exit`);
+  return lines.join('\n');
+}
+
+export interface ParsedArgs {
+  help: boolean;
+  config: Config;
+}
+
+/**
+ * Parse argv (without node and script) and env. Directories are resolved against `cwd`; the data
+ * directory is created when missing; an explicit printers directory must exist and be readable,
+ * while a missing default one just means "embedded printer only".
+ */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): ParsedArgs {
+  const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const o of OPTIONS) spec[o.flag] = { type: o.kind === 'bool' ? 'boolean' : 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: spec, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new ConfigError((e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''));
+  }
+  const out: Record<string, unknown> = {};
+  const explicit = new Set<string>();
+  for (const o of OPTIONS) {
+    const flagValue = values[o.flag];
+    let raw: string;
+    let from: string;
+    if (flagValue !== undefined) {
+      raw = typeof flagValue === 'boolean' ? String(flagValue) : flagValue;
+      from = `--${o.flag}`;
+      explicit.add(o.key);
+    } else if (env[o.env] !== undefined && env[o.env] !== '') {
+      raw = env[o.env]!;
+      from = o.env;
+      explicit.add(o.key);
+    } else {
+      raw = o.default;
+      from = `default --${o.flag}`;
+    }
+    out[o.key] = parseValue(o, raw, from);
+    if (o.kind === 'dir') out[o.key] = resolve(cwd, raw);
+  }
+  const config = out as unknown as Config;
+  config.dataDir = checkDataDir(config.dataDir);
+  config.printersDir = checkPrintersDir(config.printersDir!, explicit.has('printersDir'));
+  return { help: values['help'] === true, config };
+}
+
+function checkDataDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (e) {
+    throw new ConfigError(
+      `data directory ${dir} is not usable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  if (!statSync(dir).isDirectory()) throw new ConfigError(`data directory ${dir} is not a directory`);
+  return dir;
+}
+
+function checkPrintersDir(dir: string, explicit: boolean): string | undefined {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+    accessSync(dir, constants.R_OK | constants.X_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !explicit) return undefined;
+    throw new ConfigError(`printers directory ${dir} is not readable: ${code ?? (e as Error).message}`);
+  }
+  if (!isDir) throw new ConfigError(`printers directory ${dir} is not a directory`);
+  return dir;
+}

@@ -1,0 +1,38 @@
+/**
+ * Splits one DIMSE message into P-DATA-TF PDUs that respect the peer's Maximum Length
+ * (PS3.8 9.3.5, D.1): command first, then its data set, one PDV per PDU, each PDU's length field
+ * <= the peer's limit (0 = no limit, we then use our own cap). Pure.
+ */
+import type { PDataTf } from '../ul/pdu.js';
+import { PDV_HEADER_LENGTH } from '../ul/pdu-codec.js';
+
+/** PDU size we use when the peer says "no limit" (0): large enough to be cheap, small enough to interleave. */
+export const UNLIMITED_SEND_PDU = 1024 * 1024;
+
+export function maxFragment(peerMaxLength: number): number {
+  const limit = peerMaxLength === 0 ? UNLIMITED_SEND_PDU : peerMaxLength;
+  return Math.max(1, limit - PDV_HEADER_LENGTH);
+}
+
+function* fragments(contextId: number, bytes: Buffer, isCommand: boolean, size: number): Generator<PDataTf> {
+  if (bytes.length === 0) {
+    yield { type: 'P-DATA-TF', pdvs: [{ contextId, isCommand, isLast: true, data: bytes }] };
+    return;
+  }
+  for (let at = 0; at < bytes.length; at += size) {
+    const data = bytes.subarray(at, Math.min(at + size, bytes.length));
+    yield { type: 'P-DATA-TF', pdvs: [{ contextId, isCommand, isLast: at + size >= bytes.length, data }] };
+  }
+}
+
+export function fragmentMessage(
+  contextId: number,
+  command: Buffer,
+  dataset: Buffer | undefined,
+  peerMaxLength: number,
+): PDataTf[] {
+  const size = maxFragment(peerMaxLength);
+  const out = [...fragments(contextId, command, true, size)];
+  if (dataset !== undefined) out.push(...fragments(contextId, dataset, false, size));
+  return out;
+}

@@ -1,0 +1,47 @@
+/**
+ * UIDs Lightbox names in code (PS3.6 Annex A; print classes from PS3.4 Annex H).
+ * One table: anything that needs a UID imports it from here.
+ */
+export const Uid = {
+  ApplicationContext: '1.2.840.10008.3.1.1.1',
+
+  ImplicitVrLittleEndian: '1.2.840.10008.1.2',
+  ExplicitVrLittleEndian: '1.2.840.10008.1.2.1',
+  ExplicitVrBigEndian: '1.2.840.10008.1.2.2',
+
+  Verification: '1.2.840.10008.1.1',
+
+  BasicGrayscalePrintManagementMeta: '1.2.840.10008.5.1.1.9',
+  BasicColorPrintManagementMeta: '1.2.840.10008.5.1.1.18',
+  BasicFilmSession: '1.2.840.10008.5.1.1.1',
+  BasicFilmBox: '1.2.840.10008.5.1.1.2',
+  BasicGrayscaleImageBox: '1.2.840.10008.5.1.1.4',
+  BasicColorImageBox: '1.2.840.10008.5.1.1.4.1',
+  BasicAnnotationBox: '1.2.840.10008.5.1.1.15',
+  PrintJob: '1.2.840.10008.5.1.1.14',
+  Printer: '1.2.840.10008.5.1.1.16',
+  PrinterInstance: '1.2.840.10008.5.1.1.17',
+  PrinterConfigurationRetrieval: '1.2.840.10008.5.1.1.16.376',
+  PrinterConfigurationRetrievalInstance: '1.2.840.10008.5.1.1.17.376',
+  PresentationLut: '1.2.840.10008.5.1.1.23',
+} as const;
+
+/** Lightbox's own implementation identity, advertised in every A-ASSOCIATE-AC (PS3.7 D.3.3.2). */
+export const Implementation = {
+  /** Under the UUID-derived root 2.25 (PS3.5 B.2): no registered org root needed. */
+  classUid: '2.25.208593190434126338104950327013548245710',
+  versionName: 'LIGHTBOX_010',
+} as const;
+
+/** Transfer syntaxes a data set may use on our contexts, in our order of preference. */
+export const SUPPORTED_TRANSFER_SYNTAXES: readonly string[] = [
+  Uid.ExplicitVrLittleEndian,
+  Uid.ImplicitVrLittleEndian,
+];
+
+const names = new Map<string, string>(Object.entries(Uid).map(([k, v]) => [v, k]));
+
+/** A short name for logs ("Verification"), or the UID itself when we have none. */
+export function uidName(uid: string): string {
+  return names.get(uid) ?? uid;
+}

@@ -1,0 +1,49 @@
+/**
+ * The HTTP side: API and (later) the web console. buildApp() never listens, so tests use
+ * fastify's inject(); main.ts does the listening.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+
+export interface AppDeps {
+  /** Is the DICOM listener accepting associations? */
+  dicomListening(): boolean;
+  dicomPort(): number;
+  printers(): readonly { aeTitle: string; name: string }[];
+  logger?: FastifyBaseLogger;
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Requests are not worth a log line each; errors still are.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string' },
+              dicomPort: { type: 'integer' },
+              printers: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          503: { type: 'object', properties: { status: { type: 'string' } } },
+        },
+      },
+    },
+    async (_req, reply) => {
+      if (!deps.dicomListening()) return reply.code(503).send({ status: 'starting' });
+      return { status: 'ok', dicomPort: deps.dicomPort(), printers: deps.printers().map((p) => p.aeTitle) };
+    },
+  );
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ error: 'not found', path: req.url });
+  });
+  return app;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/** Lightbox entry point: configuration, start, signals, exit codes. */
+import { ConfigError, parseConfig, usage } from './config/config.js';
+import { Lightbox } from './lightbox.js';
+import { createLogger } from './log.js';
+import { ProfileError } from './printers/profile-loader.js';
+
+function die(message: string): never {
+  process.stderr.write(`lightbox: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseConfig>;
+  try {
+    parsed = parseConfig(process.argv.slice(2), process.env, process.cwd());
+  } catch (e) {
+    if (e instanceof ConfigError) die(`${e.message} (see --help)`);
+    throw e;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  const log = createLogger(parsed.config.logLevel);
+  let app: Lightbox;
+  try {
+    app = new Lightbox(parsed.config, log);
+  } catch (e) {
+    if (e instanceof ProfileError) die(`bad printer profile: ${e.message}`);
+    throw e;
+  }
+  try {
+    await app.start();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    die(`cannot listen: ${err.code ?? ''} ${err.message}`.trim());
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await app.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,443 @@
+/**
+ * One TCP connection carrying (at most) one association: the edge between a socket and the pure
+ * protocol core. It performs the core's outputs (write, close, timers), reassembles DIMSE
+ * messages, runs them one at a time through the dispatcher and logs what happened.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
+import { encodeCommand } from '../dicom/dimse/command-codec.js';
+import { CommandField, type CommandSet, commandName, isResponse } from '../dicom/dimse/command-fields.js';
+import { decodeDataset, naturalize } from '../dicom/dimse/dataset.js';
+import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
+import { describeStatus, statusCategory } from '../dicom/dimse/status.js';
+import { uidName } from '../dicom/uids.js';
+import { type AcceptanceSettings, decideAssociation } from '../dicom/ul/acceptance.js';
+import { Association, type Output } from '../dicom/ul/association.js';
+import { abortReasonName } from '../dicom/ul/errors.js';
+import { PcResult } from '../dicom/ul/pdu.js';
+import type { Printer } from '../printers/printer.js';
+import { dispatch } from '../services/dispatcher.js';
+import type { AssociationInfo, ContextInfo } from '../services/service.js';
+
+export interface ConnectionLimits {
+  /** Our Maximum Length for received P-DATA-TF PDUs (advertised in the A-ASSOCIATE-AC). */
+  maxPduLength: number;
+  maxAssociatePduLength: number;
+  maxDatasetBytes: number;
+  artimMs: number;
+  idleMs: number;
+  /** Requests queued beyond the one being processed before we abort (the SCU ignores the 1/1 window). */
+  maxQueuedRequests: number;
+}
+
+export interface ConnectionDeps {
+  id: string;
+  logger: Logger;
+  limits: ConnectionLimits;
+  findPrinter(calledAeTitle: string): Printer | undefined;
+  atCapacity(): boolean;
+  implementation: { classUid: string; versionName: string };
+  dumpMessages: boolean;
+}
+
+/** One DIMSE message as the association record keeps it. */
+export interface MessageRecord {
+  at: number;
+  direction: 'in' | 'out';
+  type: string;
+  contextId: number;
+  messageId?: number;
+  sopClass?: string;
+  status?: number;
+  datasetBytes: number;
+  ms?: number;
+}
+
+const MAX_RECORDED_MESSAGES = 10_000;
+
+export class DicomConnection {
+  readonly id: string;
+  readonly startedAt = Date.now();
+  readonly peerAddress: string;
+  readonly #socket: Socket;
+  readonly #d: ConnectionDeps;
+  readonly #log: Logger;
+  readonly #assoc: Association;
+  readonly #assembler: MessageAssembler;
+  readonly #queue: { m: AssembledMessage; duplicate: boolean }[] = [];
+  readonly #outstanding = new Set<number>();
+  readonly #contexts = new Map<number, ContextInfo>();
+  readonly messages: MessageRecord[] = [];
+  #busy = false;
+  #releaseRequested = false;
+  #printer: Printer | undefined;
+  #info: AssociationInfo | undefined;
+  #peerMaxLength = 0;
+  #artim: NodeJS.Timeout | undefined;
+  #idle: NodeJS.Timeout | undefined;
+  #closed = false;
+  #endListeners: (() => void)[] = [];
+
+  constructor(socket: Socket, deps: ConnectionDeps) {
+    this.id = deps.id;
+    this.#socket = socket;
+    this.#d = deps;
+    this.peerAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.#log = deps.logger.child({ assoc: deps.id });
+    this.#assembler = new MessageAssembler(deps.limits.maxDatasetBytes);
+    const settings: AcceptanceSettings = {
+      findPrinter: (ae) => {
+        this.#printer = deps.findPrinter(ae);
+        return this.#printer?.accepting;
+      },
+      atCapacity: deps.atCapacity,
+      maxPduLength: deps.limits.maxPduLength,
+      implementationClassUid: deps.implementation.classUid,
+      implementationVersionName: deps.implementation.versionName,
+    };
+    this.#assoc = new Association({
+      role: 'acceptor',
+      limits: {
+        maxPDataLength: deps.limits.maxPduLength,
+        maxAssociateLength: deps.limits.maxAssociatePduLength,
+      },
+      decide: (rq) => decideAssociation(rq, settings),
+    });
+
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#run(() => this.#assoc.receive(chunk)));
+    socket.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
+    socket.on('close', () => this.#onClose());
+    this.#run(() => this.#assoc.transportAccepted());
+  }
+
+  get state(): string {
+    return this.#assoc.state;
+  }
+
+  /** True once A-ASSOCIATE-AC was sent and until the association ends. */
+  get established(): boolean {
+    return ['Sta6', 'Sta7', 'Sta8'].includes(this.#assoc.state);
+  }
+
+  onEnd(fn: () => void): void {
+    if (this.#closed) fn();
+    else this.#endListeners.push(fn);
+  }
+
+  /** Abort from our side (shutdown): A-ABORT, then close if the peer does not. */
+  abort(detail: string): void {
+    this.#run(() => this.#assoc.abort(2, 0, detail));
+    if (!this.established && this.#assoc.state !== 'Sta13') this.#socket.destroy();
+  }
+
+  /** Close the socket now, whatever the state (last step of shutdown). */
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  // ---------------------------------------------------------------- core outputs
+
+  #run(step: () => Output[]): void {
+    let outputs: Output[];
+    try {
+      outputs = step();
+    } catch (e) {
+      // Only a bug in the protocol core gets here; the connection ends, the process goes on.
+      this.#log.error({ err: (e as Error).stack }, 'protocol core failure; closing connection');
+      this.#socket.destroy();
+      return;
+    }
+    for (const o of outputs) this.#perform(o);
+  }
+
+  #perform(o: Output): void {
+    switch (o.kind) {
+      case 'write':
+        if (!this.#socket.destroyed) this.#socket.write(o.bytes);
+        if (o.pdu.type !== 'P-DATA-TF') this.#log.debug({ pdu: o.summary }, 'sent');
+        break;
+      case 'close':
+        this.#socket.end(() => this.#socket.destroy());
+        break;
+      case 'artim':
+        clearTimeout(this.#artim);
+        this.#artim = o.run
+          ? setTimeout(() => this.#run(() => this.#assoc.artimExpired()), this.#d.limits.artimMs)
+          : undefined;
+        break;
+      case 'associated':
+        this.#onAssociated();
+        break;
+      case 'rejected':
+        this.#log.info(
+          {
+            peer: this.peerAddress,
+            calling: o.rq?.callingAeTitle,
+            called: o.rq?.calledAeTitle,
+            result: o.rj.result,
+            source: o.rj.source,
+            reason: o.rj.reason,
+          },
+          `association rejected: ${o.why}`,
+        );
+        break;
+      case 'pdata':
+        this.#touch();
+        try {
+          for (const m of this.#assembler.push(o.pdvs)) this.#enqueue(m);
+        } catch (e) {
+          if (!(e instanceof AssemblyError)) throw e;
+          this.#log.warn({ reason: e.reason }, `aborting: ${e.message}`);
+          this.#run(() => this.#assoc.protocolError(e.reason, e.message));
+        }
+        break;
+      case 'release-requested':
+        this.#releaseRequested = true;
+        this.#maybeRelease();
+        break;
+      case 'aborted':
+        this.#log.info(
+          { by: o.by, source: o.source, reason: o.reason, reasonName: abortReasonName(o.reason) },
+          `association aborted: ${o.detail}`,
+        );
+        break;
+      case 'released':
+      case 'transport-lost':
+      case 'connect':
+        break;
+    }
+  }
+
+  #onAssociated(): void {
+    const rq = this.#assoc.request!;
+    const ac = this.#assoc.accept!;
+    this.#peerMaxLength = rq.userInfo.maxLength ?? 0;
+    this.#info = {
+      id: this.id,
+      callingAeTitle: rq.callingAeTitle,
+      calledAeTitle: rq.calledAeTitle,
+      peerAddress: this.peerAddress,
+    };
+    for (const pc of ac.presentationContexts) {
+      if (pc.result !== PcResult.Acceptance) continue;
+      const abstractSyntax = rq.presentationContexts.find((p) => p.id === pc.id)!.abstractSyntax;
+      this.#contexts.set(pc.id, { id: pc.id, abstractSyntax, transferSyntax: pc.transferSyntax });
+    }
+    this.#log.info(
+      {
+        peer: this.peerAddress,
+        calling: rq.callingAeTitle,
+        called: rq.calledAeTitle,
+        peerMaxPdu: this.#peerMaxLength,
+        peerImplementation: rq.userInfo.implementationClassUid,
+        peerVersion: rq.userInfo.implementationVersionName,
+        contexts: this.#contextSummary(),
+      },
+      'association accepted',
+    );
+    this.#touch();
+  }
+
+  #contextSummary(): string[] {
+    const rq = this.#assoc.request;
+    const ac = this.#assoc.accept;
+    if (!rq || !ac) return [];
+    return ac.presentationContexts.map((pc) => {
+      const as = rq.presentationContexts.find((p) => p.id === pc.id)?.abstractSyntax ?? '?';
+      const verdict =
+        pc.result === PcResult.Acceptance ? uidName(pc.transferSyntax) : `refused(${pc.result})`;
+      return `${pc.id}:${uidName(as)}:${verdict}`;
+    });
+  }
+
+  // ---------------------------------------------------------------- DIMSE
+
+  #enqueue(m: AssembledMessage): void {
+    if (this.#queue.length >= this.#d.limits.maxQueuedRequests) {
+      this.#log.warn(
+        { queued: this.#queue.length },
+        'aborting: peer ignores the asynchronous operations window',
+      );
+      this.#run(() => this.#assoc.abort(2, 0, 'too many outstanding requests'));
+      return;
+    }
+    // PS3.7 10.1: a Message ID still outstanding is a duplicate invocation (0x0210).
+    const id = m.command.messageId;
+    const duplicate = id !== undefined && !isResponse(m.command.commandField) && this.#outstanding.has(id);
+    if (id !== undefined && !duplicate && !isResponse(m.command.commandField)) this.#outstanding.add(id);
+    this.#queue.push({ m, duplicate });
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const { m, duplicate } = this.#queue.shift()!;
+        await this.#handle(m, duplicate);
+      }
+    } catch (e) {
+      this.#log.error({ err: (e as Error).stack }, 'DIMSE handling failed; aborting association');
+      this.#run(() => this.#assoc.abort(2, 0, 'internal error'));
+    } finally {
+      this.#busy = false;
+    }
+    this.#maybeRelease();
+  }
+
+  async #handle(m: AssembledMessage, duplicate: boolean): Promise<void> {
+    const t0 = performance.now();
+    const cmd = m.command;
+    const type = commandName(cmd.commandField);
+    const ctx = this.#contexts.get(m.contextId)!;
+    this.#record({
+      at: Date.now(),
+      direction: 'in',
+      type,
+      contextId: m.contextId,
+      messageId: cmd.messageId,
+      sopClass: cmd.affectedSopClassUid ?? cmd.requestedSopClassUid,
+      status: cmd.status,
+      datasetBytes: m.datasetLength,
+    });
+    if (this.#d.dumpMessages) this.#dump('in', m.commandBytes, cmd, m.dataset, ctx.transferSyntax);
+    if (isResponse(cmd.commandField) || cmd.commandField === CommandField.C_CANCEL_RQ) {
+      // We have sent no requests yet (N-EVENT-REPORT arrives with Print Management); C-CANCEL
+      // applies to C-FIND/C-GET/C-MOVE only. Neither needs an answer.
+      this.#log.warn(
+        { type, messageId: cmd.messageIdBeingRespondedTo ?? cmd.messageId },
+        `unexpected ${type} ignored`,
+      );
+      return;
+    }
+    const result = await dispatch(m, {
+      registry: this.#printer!.registry,
+      context: ctx,
+      association: this.#info!,
+      duplicate,
+    });
+    if (cmd.messageId !== undefined && !duplicate) this.#outstanding.delete(cmd.messageId);
+    const ms = performance.now() - t0;
+    const status = result.command.status ?? 0;
+    this.#log.info(
+      {
+        type,
+        sopClass: result.sopClassUid ? uidName(result.sopClassUid) : undefined,
+        messageId: cmd.messageId,
+        context: m.contextId,
+        datasetBytes: m.datasetLength,
+        status: describeStatus(status),
+        errorComment: result.command.errorComment,
+        ms: Math.round(ms * 10) / 10,
+      },
+      `${type} -> ${statusCategory(status)}`,
+    );
+    this.#send(m.contextId, result.command, result.dataset, ms);
+  }
+
+  #send(contextId: number, command: CommandSet, dataset: Buffer | undefined, ms?: number): void {
+    if (!this.#assoc.canSend) return;
+    const bytes = encodeCommand(command);
+    this.#record({
+      at: Date.now(),
+      direction: 'out',
+      type: commandName(command.commandField),
+      contextId,
+      messageId: command.messageIdBeingRespondedTo,
+      sopClass: command.affectedSopClassUid,
+      status: command.status,
+      datasetBytes: dataset?.length ?? 0,
+      ms,
+    });
+    if (this.#d.dumpMessages) {
+      this.#dump('out', bytes, command, dataset, this.#contexts.get(contextId)?.transferSyntax);
+    }
+    for (const pdu of fragmentMessage(contextId, bytes, dataset, this.#peerMaxLength)) {
+      this.#run(() => this.#assoc.sendPData(pdu));
+    }
+  }
+
+  #maybeRelease(): void {
+    if (this.#releaseRequested && !this.#busy && this.#queue.length === 0 && this.#assoc.state === 'Sta8') {
+      this.#run(() => this.#assoc.releaseResponse());
+    }
+  }
+
+  #record(r: MessageRecord): void {
+    if (this.messages.length < MAX_RECORDED_MESSAGES) this.messages.push(r);
+  }
+
+  #dump(
+    direction: 'in' | 'out',
+    commandBytes: Buffer,
+    command: object,
+    dataset: Buffer | undefined,
+    ts: string | undefined,
+  ): void {
+    let data: unknown;
+    if (dataset && ts) {
+      try {
+        const natural = naturalize(decodeDataset(dataset, ts));
+        // Pixel data would drown the log: show its size, not its bytes.
+        data = JSON.parse(
+          JSON.stringify(natural, (_k, v) =>
+            v instanceof ArrayBuffer || ArrayBuffer.isView(v)
+              ? `<${(v as ArrayBuffer).byteLength} bytes>`
+              : v,
+          ),
+        );
+      } catch (e) {
+        data = `<undecodable: ${(e as Error).message}>`;
+      }
+    }
+    this.#log.info(
+      { direction, commandHex: commandBytes.toString('hex'), command, dataset: data },
+      'DIMSE dump',
+    );
+  }
+
+  // ---------------------------------------------------------------- timers and end
+
+  /** Restart the idle timer: traffic was seen. */
+  #touch(): void {
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => this.#onIdle(), this.#d.limits.idleMs);
+  }
+
+  #onIdle(): void {
+    if (this.#busy) {
+      this.#touch();
+      return;
+    }
+    if (!this.established) return;
+    this.#log.info({ idleMs: this.#d.limits.idleMs }, 'idle timeout: aborting association');
+    this.#run(() => this.#assoc.abort(2, 0, `no traffic for ${this.#d.limits.idleMs} ms`));
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#run(() => this.#assoc.transportClosed());
+    this.#closed = true;
+    clearTimeout(this.#artim);
+    clearTimeout(this.#idle);
+    const rq = this.#assoc.request;
+    this.#log.info(
+      {
+        peer: this.peerAddress,
+        calling: rq?.callingAeTitle,
+        called: rq?.calledAeTitle,
+        printer: this.#printer?.profile.aeTitle,
+        contexts: this.#contextSummary(),
+        messages: this.messages.length,
+        durationMs: Date.now() - this.startedAt,
+        ending: this.#assoc.ending === 'open' ? 'transport-closed' : this.#assoc.ending,
+        detail: this.#assoc.endDetail,
+      },
+      'association ended',
+    );
+    for (const fn of this.#endListeners) fn();
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Loads printer profiles from a directory: every *.yaml, *.yml and *.json file is one printer.
+ * A bad file stops start-up with the file, the key and why (ProfileError).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_PROFILE } from './default-profile.js';
+import { type PrinterProfile, PrinterProfileSchema } from './profile-schema.js';
+
+export class ProfileError extends Error {
+  override name = 'ProfileError';
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const validate = ajv.compile<PrinterProfile>(PrinterProfileSchema);
+
+const PROFILE_FILE = /\.(ya?ml|json)$/i;
+
+function explain(file: string, e: ErrorObject): string {
+  const key = e.instancePath || '/';
+  const extra =
+    e.keyword === 'additionalProperties'
+      ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
+      : '';
+  return `${file}: ${key}: ${e.message ?? 'invalid'}${extra}`;
+}
+
+/** Parse and check one profile's text; `file` names it in errors. */
+export function parseProfile(text: string, file: string): PrinterProfile {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (e) {
+    throw new ProfileError(`${file}: not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!validate(data)) throw new ProfileError(explain(file, validate.errors![0]!));
+  return data;
+}
+
+export interface LoadedProfile {
+  profile: PrinterProfile;
+  /** The file it came from, or "(embedded)". */
+  source: string;
+}
+
+/**
+ * The printers of a directory, plus the embedded default unless a file claims its AE title.
+ * `dir` undefined: the embedded default alone.
+ */
+export function loadProfiles(dir: string | undefined): LoadedProfile[] {
+  const loaded: LoadedProfile[] = [];
+  const byAe = new Map<string, string>();
+  if (dir !== undefined) {
+    const files = readdirSync(dir)
+      .filter((f) => PROFILE_FILE.test(f))
+      .sort();
+    for (const f of files) {
+      const path = join(dir, f);
+      const profile = parseProfile(readFileSync(path, 'utf8'), path);
+      const other = byAe.get(profile.aeTitle);
+      if (other)
+        throw new ProfileError(`${path}: /aeTitle: "${profile.aeTitle}" is already used by ${other}`);
+      byAe.set(profile.aeTitle, path);
+      loaded.push({ profile, source: path });
+    }
+  }
+  if (!byAe.has(DEFAULT_PROFILE.aeTitle)) loaded.unshift({ profile: DEFAULT_PROFILE, source: '(embedded)' });
+  return loaded;
+}

@@ -1,0 +1,162 @@
+/**
+ * From one assembled DIMSE request to its response: the protocol checks every SOP class shares
+ * (PS3.7 9.1, 10.1), the handler call, and the response command. Never throws: whatever goes
+ * wrong becomes a failure status with the reason in Error Comment.
+ */
+import type { AssembledMessage } from '../dicom/dimse/assembler.js';
+import {
+  CommandField,
+  type CommandSet,
+  commandName,
+  NO_DATA_SET,
+  RESPONSE_BIT,
+} from '../dicom/dimse/command-fields.js';
+import { DatasetError, type DcmDataset, decodeDataset, encodeDataset } from '../dicom/dimse/dataset.js';
+import { Status, type StatusName } from '../dicom/dimse/status.js';
+import type { ServiceRegistry } from './registry.js';
+import type { AssociationInfo, ContextInfo, DimseReply, DimseRequest } from './service.js';
+
+export interface DispatchResult {
+  command: CommandSet;
+  dataset?: Buffer;
+  /** The request's SOP class as we understood it, for logs. */
+  sopClassUid?: string;
+}
+
+/** Requests whose SOP class is in Affected SOP Class UID; the rest use Requested SOP Class UID. */
+const AFFECTED_CLASS_REQUESTS: ReadonlySet<number> = new Set([
+  CommandField.C_ECHO_RQ,
+  CommandField.C_STORE_RQ,
+  CommandField.C_FIND_RQ,
+  CommandField.C_GET_RQ,
+  CommandField.C_MOVE_RQ,
+  CommandField.N_CREATE_RQ,
+  CommandField.N_EVENT_REPORT_RQ,
+]);
+
+const C_SERVICES: ReadonlySet<number> = new Set([
+  CommandField.C_ECHO_RQ,
+  CommandField.C_STORE_RQ,
+  CommandField.C_FIND_RQ,
+  CommandField.C_GET_RQ,
+  CommandField.C_MOVE_RQ,
+]);
+
+const ERROR_COMMENT_MAX = 64;
+
+export function requestSopClass(cmd: CommandSet): string | undefined {
+  return AFFECTED_CLASS_REQUESTS.has(cmd.commandField) ? cmd.affectedSopClassUid : cmd.requestedSopClassUid;
+}
+
+function requestSopInstance(cmd: CommandSet): string | undefined {
+  return cmd.commandField === CommandField.N_CREATE_RQ || cmd.commandField === CommandField.N_EVENT_REPORT_RQ
+    ? cmd.affectedSopInstanceUid
+    : cmd.requestedSopInstanceUid;
+}
+
+/** Build the response command for a request and a reply (PS3.7 9.3, 10.3 response parameters). */
+export function responseCommand(
+  req: CommandSet,
+  reply: DimseReply,
+  sopClassUid: string | undefined,
+  hasData: boolean,
+): CommandSet {
+  const cmd: CommandSet = {
+    commandField: (req.commandField | RESPONSE_BIT) & 0xffff,
+    messageIdBeingRespondedTo: req.messageId ?? 0,
+    commandDataSetType: hasData ? 0x0000 : NO_DATA_SET,
+    status: Status[reply.status].code,
+  };
+  // Picky SCUs need Affected SOP Class (and Instance) UID in every response (shared/peers README).
+  if (sopClassUid) cmd.affectedSopClassUid = sopClassUid;
+  const instance = reply.affectedSopInstanceUid ?? requestSopInstance(req);
+  if (instance && req.commandField !== CommandField.C_ECHO_RQ) cmd.affectedSopInstanceUid = instance;
+  if (reply.errorComment) cmd.errorComment = reply.errorComment.slice(0, ERROR_COMMENT_MAX);
+  if (reply.errorId !== undefined) cmd.errorId = reply.errorId;
+  if (reply.offendingElement?.length) cmd.offendingElement = reply.offendingElement;
+  if (reply.attributeIdentifierList?.length) cmd.attributeIdentifierList = reply.attributeIdentifierList;
+  if (reply.actionTypeId !== undefined) cmd.actionTypeId = reply.actionTypeId;
+  if (reply.eventTypeId !== undefined) cmd.eventTypeId = reply.eventTypeId;
+  return cmd;
+}
+
+function fail(status: StatusName, errorComment: string): DimseReply {
+  return { status, errorComment };
+}
+
+export interface DispatchOptions {
+  registry: ServiceRegistry;
+  context: ContextInfo;
+  association: AssociationInfo;
+  /** The request's Message ID is that of another request still outstanding. */
+  duplicate: boolean;
+}
+
+export async function dispatch(msg: AssembledMessage, o: DispatchOptions): Promise<DispatchResult> {
+  const cmd = msg.command;
+  const sopClassUid = requestSopClass(cmd);
+  const reply = await decide(msg, sopClassUid, o);
+  let dataset: Buffer | undefined;
+  let final = reply;
+  if (reply.dataset && Object.keys(reply.dataset).length > 0) {
+    try {
+      dataset = encodeDataset(reply.dataset, o.context.transferSyntax);
+    } catch (e) {
+      final = fail('ProcessingFailure', `response data set could not be encoded: ${(e as Error).message}`);
+    }
+  }
+  return { command: responseCommand(cmd, final, sopClassUid, dataset !== undefined), dataset, sopClassUid };
+}
+
+async function decide(
+  msg: AssembledMessage,
+  sopClassUid: string | undefined,
+  o: DispatchOptions,
+): Promise<DimseReply> {
+  const cmd = msg.command;
+  const name = commandName(cmd.commandField);
+  const isC = C_SERVICES.has(cmd.commandField);
+  if (cmd.messageId === undefined) return fail('MistypedArgument', `${name} without Message ID`);
+  if (o.duplicate) {
+    return fail('DuplicateInvocation', `Message ID ${cmd.messageId} is still outstanding`);
+  }
+  if (!sopClassUid)
+    return fail(isC ? 'SopClassNotSupported' : 'NoSuchSopClass', `${name} without SOP Class UID`);
+  if (!o.registry.allowsOn(o.context.abstractSyntax, sopClassUid)) {
+    return fail(
+      isC ? 'SopClassNotSupported' : 'NoSuchSopClass',
+      `SOP class ${sopClassUid} not negotiated on context ${o.context.id}`,
+    );
+  }
+  const handler = o.registry.handler(sopClassUid, cmd.commandField);
+  if (!handler)
+    return fail('UnrecognizedOperation', `${name} is not an operation of SOP class ${sopClassUid}`);
+
+  const req: DimseRequest = {
+    association: o.association,
+    context: o.context,
+    sopClassUid,
+    command: cmd,
+  };
+  const instance = requestSopInstance(cmd);
+  if (instance) req.sopInstanceUid = instance;
+  if (msg.datasetOverLimit) {
+    return fail('ResourceLimitation', `data set of ${msg.datasetLength} bytes exceeds the configured limit`);
+  }
+  if (msg.dataset) {
+    let ds: DcmDataset;
+    try {
+      ds = decodeDataset(msg.dataset, o.context.transferSyntax);
+    } catch (e) {
+      if (e instanceof DatasetError) return fail('ProcessingFailure', e.message);
+      throw e;
+    }
+    req.dataset = ds;
+  }
+  try {
+    return await handler(req);
+  } catch (e) {
+    // A handler bug must not end the association: answer Processing Failure and go on.
+    return fail('ProcessingFailure', `internal error: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
