@@ -39,8 +39,11 @@ export interface Transition {
 export interface AssociationOptions {
   role: 'acceptor' | 'requestor';
   limits: FramerLimits;
-  /** Acceptor: decide on an A-ASSOCIATE-RQ that passed the Upper Layer checks (Sta3). */
-  decide?: (rq: AssociateRq) => AssociateDecision;
+  /**
+   * Acceptor: decide on an A-ASSOCIATE-RQ that passed the Upper Layer checks (Sta3). Returning
+   * 'defer' leaves the association in Sta3 until associateResponse() is called.
+   */
+  decide?: (rq: AssociateRq) => AssociateDecision | 'defer';
 }
 
 /** How the association ended, for the per-association log record. */
@@ -138,6 +141,13 @@ export class Association {
       out.push(...this.#receivedPdu(pdu));
     }
     return out;
+  }
+
+  /** Evt7/Evt8: the deferred answer to an A-ASSOCIATE indication. */
+  associateResponse(d: AssociateDecision): Output[] {
+    if (this.#state !== 'Sta3') return [];
+    this.#setDecision(d);
+    return this.#fire('accept' in d ? 'Evt7' : 'Evt8', {});
   }
 
   /** Evt9: send one P-DATA-TF PDU. Returns nothing written when the state does not allow it. */
@@ -282,11 +292,9 @@ export class Association {
           reject: Reject.noReasonGiven,
           why: 'no acceptance policy',
         };
-        this.#pendingDecision = decision;
-        if ('reject' in decision) {
-          this.#pendingReject = { rj: { type: 'A-ASSOCIATE-RJ', ...decision.reject }, why: decision.why };
-        } else {
-          this.#ac = decision.accept;
+        if (decision !== 'defer') {
+          this.#pendingDecision = decision;
+          this.#setDecision(decision);
         }
         return 'Sta3';
       }
@@ -397,6 +405,11 @@ export class Association {
         return 'Sta13';
       }
     }
+  }
+
+  #setDecision(d: AssociateDecision): void {
+    if ('reject' in d) this.#pendingReject = { rj: { type: 'A-ASSOCIATE-RJ', ...d.reject }, why: d.why };
+    else this.#ac = d.accept;
   }
 
   #rejectNow(rj: Omit<AssociateRj, 'type'>, why: string): void {

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { PduError } from '../../src/dicom/ul/errors.js';
+import type { Pdu } from '../../src/dicom/ul/pdu.js';
+import { decodePdu, encodePdu } from '../../src/dicom/ul/pdu-codec.js';
+import { PduFramer } from '../../src/dicom/ul/pdu-framer.js';
+import { DCMTK_PRINT_ASSOCIATE_RQ } from '../fixtures/dcmtk-associate-rq.js';
+
+const limits = { maxPDataLength: 1024, maxAssociateLength: 4096 };
+
+const stream: Pdu[] = [
+  { type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: Buffer.alloc(100, 7) }] },
+  { type: 'A-RELEASE-RQ' },
+  {
+    type: 'P-DATA-TF',
+    pdvs: [{ contextId: 3, isCommand: false, isLast: false, data: Buffer.alloc(1000, 9) }],
+  },
+  { type: 'A-ABORT', source: 0, reason: 0 },
+];
+const bytes = Buffer.concat([DCMTK_PRINT_ASSOCIATE_RQ, ...stream.map(encodePdu)]);
+const expected = [decodePdu(DCMTK_PRINT_ASSOCIATE_RQ), ...stream];
+
+function feed(f: PduFramer, chunks: Buffer[]): Pdu[] {
+  return chunks.flatMap((c) => f.push(c)).map(decodePdu);
+}
+
+describe('PduFramer', () => {
+  it('whole stream in one chunk', () => {
+    expect(feed(new PduFramer(limits), [bytes])).toEqual(expected);
+  });
+
+  it('split in two at every byte offset', () => {
+    for (let i = 0; i <= bytes.length; i++) {
+      const f = new PduFramer(limits);
+      expect(feed(f, [bytes.subarray(0, i), bytes.subarray(i)])).toEqual(expected);
+      expect(f.buffered).toBe(0);
+    }
+  });
+
+  it('one byte at a time', () => {
+    const f = new PduFramer(limits);
+    const chunks = [...bytes].map((b) => Buffer.from([b]));
+    expect(feed(f, chunks)).toEqual(expected);
+  });
+
+  it('split in three at many offset pairs', () => {
+    for (let i = 0; i < bytes.length; i += 7) {
+      for (let j = i; j < bytes.length; j += 97) {
+        const f = new PduFramer(limits);
+        expect(feed(f, [bytes.subarray(0, i), bytes.subarray(i, j), bytes.subarray(j)])).toEqual(expected);
+      }
+    }
+  });
+
+  it('rejects an oversize P-DATA-TF from its header alone, before buffering the body', () => {
+    const f = new PduFramer(limits);
+    const head = Buffer.from('04000000' + '0401', 'hex'); // length 1025 > 1024
+    expect(() => f.push(head)).toThrow(PduError);
+  });
+
+  it('rejects a 4 GiB length claim without allocating', () => {
+    const f = new PduFramer(limits);
+    const before = process.memoryUsage().arrayBuffers;
+    let err: unknown;
+    try {
+      f.push(Buffer.from('04 00 ffffffff'.replace(/ /g, ''), 'hex'));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PduError);
+    expect((err as PduError).reason).toBe('invalid-pdu-parameter-value');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024);
+  });
+
+  it('rejects an oversize A-ASSOCIATE-RQ from its header', () => {
+    expect(() => new PduFramer(limits).push(Buffer.from('010000001001', 'hex'))).toThrow(/limit of 4096/);
+  });
+
+  it('rejects unknown PDU types as unrecognized-pdu at once', () => {
+    let err: PduError | undefined;
+    try {
+      new PduFramer(limits).push(Buffer.from('ff0000000004', 'hex'));
+    } catch (e) {
+      err = e as PduError;
+    }
+    expect(err?.reason).toBe('unrecognized-pdu');
+  });
+
+  it('rejects A-ABORT / A-RELEASE with a length other than 4 from the header', () => {
+    expect(() => new PduFramer(limits).push(Buffer.from('070000000100', 'hex'))).toThrow(PduError);
+    expect(() => new PduFramer(limits).push(Buffer.from('050000000000', 'hex'))).toThrow(PduError);
+  });
+
+  it('waits quietly for a partial header', () => {
+    const f = new PduFramer(limits);
+    expect(f.push(Buffer.from('0400', 'hex'))).toEqual([]);
+    expect(f.buffered).toBe(2);
+  });
+});
