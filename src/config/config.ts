@@ -110,7 +110,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'LIGHTBOX_ARTIM_TIMEOUT',
     kind: 'seconds',
     default: '30',
-    help: 'ARTIM timer, seconds (PS3.8 9.1.5)',
+    help: 'ARTIM timer (PS3.8 association request/release timer), seconds',
   },
   {
     key: 'idleTimeoutMs',
