@@ -16,6 +16,7 @@ import { type AcceptanceSettings, decideAssociation } from '../dicom/ul/acceptan
 import { Association, type Output } from '../dicom/ul/association.js';
 import { abortReasonName } from '../dicom/ul/errors.js';
 import { PcResult } from '../dicom/ul/pdu.js';
+import { describePdu } from '../dicom/ul/pdu-codec.js';
 import type { Printer } from '../printers/printer.js';
 import { dispatch } from '../services/dispatcher.js';
 import type { AssociationInfo, ContextInfo } from '../services/service.js';
@@ -59,7 +60,7 @@ const MAX_RECORDED_MESSAGES = 10_000;
 export class DicomConnection {
   readonly id: string;
   readonly startedAt = Date.now();
-  readonly peerAddress: string;
+  #peerAddress: string | undefined;
   readonly #socket: Socket;
   readonly #d: ConnectionDeps;
   readonly #log: Logger;
@@ -76,6 +77,8 @@ export class DicomConnection {
   #peerMaxLength = 0;
   #artim: NodeJS.Timeout | undefined;
   #idle: NodeJS.Timeout | undefined;
+  /** When traffic was last seen; the idle timer re-arms itself from it instead of per PDU. */
+  #lastActivity = 0;
   #closed = false;
   #endListeners: (() => void)[] = [];
 
@@ -83,7 +86,6 @@ export class DicomConnection {
     this.id = deps.id;
     this.#socket = socket;
     this.#d = deps;
-    this.peerAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.#log = deps.logger.child({ assoc: deps.id });
     this.#assembler = new MessageAssembler(deps.limits.maxDatasetBytes);
     const settings: AcceptanceSettings = {
@@ -105,11 +107,17 @@ export class DicomConnection {
       decide: (rq) => decideAssociation(rq, settings),
     });
 
-    socket.setNoDelay(true);
+    // TCP_NODELAY is set by the listener (createServer noDelay) on every accepted socket.
     socket.on('data', (chunk: Buffer) => this.#run(() => this.#assoc.receive(chunk)));
     socket.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => this.#onClose());
     this.#run(() => this.#assoc.transportAccepted());
+  }
+
+  /** host:port of the peer; a getpeername() syscall, so asked only when a log needs it. */
+  get peerAddress(): string {
+    this.#peerAddress ??= `${this.#socket.remoteAddress ?? '?'}:${this.#socket.remotePort ?? '?'}`;
+    return this.#peerAddress;
   }
 
   get state(): string {
@@ -156,7 +164,9 @@ export class DicomConnection {
     switch (o.kind) {
       case 'write':
         if (!this.#socket.destroyed) this.#socket.write(o.bytes);
-        if (o.pdu.type !== 'P-DATA-TF') this.#log.debug({ pdu: o.summary }, 'sent');
+        if (o.pdu.type !== 'P-DATA-TF' && this.#log.isLevelEnabled('debug')) {
+          this.#log.debug({ pdu: describePdu(o.pdu) }, 'sent');
+        }
         break;
       case 'close':
         this.#socket.end(() => this.#socket.destroy());
@@ -214,29 +224,33 @@ export class DicomConnection {
     const rq = this.#assoc.request!;
     const ac = this.#assoc.accept!;
     this.#peerMaxLength = rq.userInfo.maxLength ?? 0;
+    const conn = this;
     this.#info = {
       id: this.id,
       callingAeTitle: rq.callingAeTitle,
       calledAeTitle: rq.calledAeTitle,
-      peerAddress: this.peerAddress,
+      get peerAddress() {
+        return conn.peerAddress;
+      },
     };
     for (const pc of ac.presentationContexts) {
       if (pc.result !== PcResult.Acceptance) continue;
       const abstractSyntax = rq.presentationContexts.find((p) => p.id === pc.id)!.abstractSyntax;
       this.#contexts.set(pc.id, { id: pc.id, abstractSyntax, transferSyntax: pc.transferSyntax });
     }
-    this.#log.info(
-      {
-        peer: this.peerAddress,
-        calling: rq.callingAeTitle,
-        called: rq.calledAeTitle,
-        peerMaxPdu: this.#peerMaxLength,
-        peerImplementation: rq.userInfo.implementationClassUid,
-        peerVersion: rq.userInfo.implementationVersionName,
-        contexts: this.#contextSummary(),
-      },
-      'association accepted',
-    );
+    if (this.#log.isLevelEnabled('info'))
+      this.#log.info(
+        {
+          peer: this.peerAddress,
+          calling: rq.callingAeTitle,
+          called: rq.calledAeTitle,
+          peerMaxPdu: this.#peerMaxLength,
+          peerImplementation: rq.userInfo.implementationClassUid,
+          peerVersion: rq.userInfo.implementationVersionName,
+          contexts: this.#contextSummary(),
+        },
+        'association accepted',
+      );
     this.#touch();
   }
 
@@ -322,19 +336,21 @@ export class DicomConnection {
     if (cmd.messageId !== undefined && !duplicate) this.#outstanding.delete(cmd.messageId);
     const ms = performance.now() - t0;
     const status = result.command.status ?? 0;
-    this.#log.info(
-      {
-        type,
-        sopClass: result.sopClassUid ? uidName(result.sopClassUid) : undefined,
-        messageId: cmd.messageId,
-        context: m.contextId,
-        datasetBytes: m.datasetLength,
-        status: describeStatus(status),
-        errorComment: result.command.errorComment,
-        ms: Math.round(ms * 10) / 10,
-      },
-      `${type} -> ${statusCategory(status)}`,
-    );
+    if (this.#log.isLevelEnabled('info')) {
+      this.#log.info(
+        {
+          type,
+          sopClass: result.sopClassUid ? uidName(result.sopClassUid) : undefined,
+          messageId: cmd.messageId,
+          context: m.contextId,
+          datasetBytes: m.datasetLength,
+          status: describeStatus(status),
+          errorComment: result.command.errorComment,
+          ms: Math.round(ms * 10) / 10,
+        },
+        `${type} -> ${statusCategory(status)}`,
+      );
+    }
     this.#send(m.contextId, result.command, result.dataset, ms);
   }
 
@@ -401,18 +417,20 @@ export class DicomConnection {
 
   // ---------------------------------------------------------------- timers and end
 
-  /** Restart the idle timer: traffic was seen. */
+  /** Traffic was seen: the idle timer counts from now (armed once, re-armed on expiry). */
   #touch(): void {
-    clearTimeout(this.#idle);
-    this.#idle = setTimeout(() => this.#onIdle(), this.#d.limits.idleMs);
+    this.#lastActivity = performance.now();
+    this.#idle ??= setTimeout(() => this.#onIdle(), this.#d.limits.idleMs);
   }
 
   #onIdle(): void {
-    if (this.#busy) {
-      this.#touch();
+    this.#idle = undefined;
+    if (!this.established) return;
+    const quietFor = performance.now() - this.#lastActivity;
+    if (this.#busy || quietFor < this.#d.limits.idleMs) {
+      this.#idle = setTimeout(() => this.#onIdle(), Math.max(1, this.#d.limits.idleMs - quietFor));
       return;
     }
-    if (!this.established) return;
     this.#log.info({ idleMs: this.#d.limits.idleMs }, 'idle timeout: aborting association');
     this.#run(() => this.#assoc.abort(2, 0, `no traffic for ${this.#d.limits.idleMs} ms`));
   }
@@ -424,20 +442,21 @@ export class DicomConnection {
     clearTimeout(this.#artim);
     clearTimeout(this.#idle);
     const rq = this.#assoc.request;
-    this.#log.info(
-      {
-        peer: this.peerAddress,
-        calling: rq?.callingAeTitle,
-        called: rq?.calledAeTitle,
-        printer: this.#printer?.profile.aeTitle,
-        contexts: this.#contextSummary(),
-        messages: this.messages.length,
-        durationMs: Date.now() - this.startedAt,
-        ending: this.#assoc.ending === 'open' ? 'transport-closed' : this.#assoc.ending,
-        detail: this.#assoc.endDetail,
-      },
-      'association ended',
-    );
+    if (this.#log.isLevelEnabled('info'))
+      this.#log.info(
+        {
+          peer: this.peerAddress,
+          calling: rq?.callingAeTitle,
+          called: rq?.calledAeTitle,
+          printer: this.#printer?.profile.aeTitle,
+          contexts: this.#contextSummary(),
+          messages: this.messages.length,
+          durationMs: Date.now() - this.startedAt,
+          ending: this.#assoc.ending === 'open' ? 'transport-closed' : this.#assoc.ending,
+          detail: this.#assoc.endDetail,
+        },
+        'association ended',
+      );
     for (const fn of this.#endListeners) fn();
   }
 }

@@ -33,7 +33,8 @@ export class DicomServer {
   constructor(o: DicomServerOptions) {
     this.#o = o;
     this.#printers = new Map(o.printers.map((p) => [p.profile.aeTitle, p]));
-    this.#server = createServer((socket) => this.#accept(socket));
+    // noDelay: every response is one small write that must not wait for a delayed ACK (Nagle).
+    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
     this.#server.maxConnections = o.maxAssociations * SOCKET_HEADROOM;
     this.#server.on('drop', (d) =>
       o.logger.warn(

@@ -85,7 +85,8 @@ export class MessageAssembler {
       }
       p.commandParts.push(pdv.data);
       if (!pdv.isLast) return undefined;
-      const bytes = Buffer.concat(p.commandParts, p.commandLength);
+      const bytes =
+        p.commandParts.length === 1 ? p.commandParts[0]! : Buffer.concat(p.commandParts, p.commandLength);
       let decoded: DecodedCommand;
       try {
         decoded = decodeCommand(bytes);
@@ -116,13 +117,16 @@ export class MessageAssembler {
     this.#p = undefined;
     const over = p.dataLength > this.maxDatasetBytes;
     const m: AssembledMessage = {
-      ...p.decoded!,
+      command: p.decoded!.command,
+      unknown: p.decoded!.unknown,
       contextId: p.contextId,
       commandBytes: p.commandBytes!,
       datasetLength: p.dataLength,
       datasetOverLimit: over,
     };
-    if (hasData && !over) m.dataset = Buffer.concat(p.dataParts, p.dataLength);
+    if (hasData && !over) {
+      m.dataset = p.dataParts.length === 1 ? p.dataParts[0]! : Buffer.concat(p.dataParts, p.dataLength);
+    }
     return m;
   }
 }

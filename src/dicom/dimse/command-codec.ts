@@ -116,31 +116,37 @@ export function decodeCommand(buf: Buffer): DecodedCommand {
   return { command: fields as CommandSet, unknown };
 }
 
+/** Element definitions in ascending tag order, group length excluded: the order of the wire. */
+const ENCODE_ORDER = Object.entries(COMMAND_ELEMENTS)
+  .filter(([, d]) => d.tag !== 0)
+  .sort(([, a], [, b]) => a.tag - b.tag)
+  .map(([name, d]) => ({ name: name as keyof CommandSet, tag: d.tag, vr: d.vr as CommandVr }));
+
 /** Encode a command set, elements in tag order, Command Group Length computed. */
 export function encodeCommand(cmd: CommandSet): Buffer {
-  const parts: Buffer[] = [];
-  const entries = Object.entries(cmd)
-    .filter(([, v]) => v !== undefined)
-    .map(([name, v]) => {
-      const def = COMMAND_ELEMENTS[name as CommandElementName];
-      if (!def) throw new Error(`unknown command element ${name}`);
-      return { def, v: v as number | number[] | string };
-    })
-    .sort((a, b) => a.def.tag - b.def.tag);
+  for (const name of Object.keys(cmd)) {
+    if (!(name in COMMAND_ELEMENTS)) throw new Error(`unknown command element ${name}`);
+  }
+  const values: { tag: number; value: Buffer }[] = [];
   let length = 0;
-  for (const { def, v } of entries) {
-    if (def.tag === 0) continue;
-    const value = encodeValue(def.vr, v);
-    const head = Buffer.allocUnsafe(8);
-    head.writeUInt16LE(def.tag >>> 16, 0);
-    head.writeUInt16LE(def.tag & 0xffff, 2);
-    head.writeUInt32LE(value.length, 4);
-    parts.push(head, value);
+  for (const d of ENCODE_ORDER) {
+    const v = cmd[d.name];
+    if (v === undefined) continue;
+    const value = encodeValue(d.vr, v);
+    values.push({ tag: d.tag, value });
     length += 8 + value.length;
   }
-  const gl = Buffer.allocUnsafe(12);
-  gl.writeUInt32LE(0x00000000, 0);
-  gl.writeUInt32LE(4, 4);
-  gl.writeUInt32LE(length, 8);
-  return Buffer.concat([gl, ...parts], 12 + length);
+  const out = Buffer.allocUnsafe(12 + length);
+  out.writeUInt32LE(0x00000000, 0);
+  out.writeUInt32LE(4, 4);
+  out.writeUInt32LE(length, 8);
+  let at = 12;
+  for (const { tag, value } of values) {
+    out.writeUInt16LE(tag >>> 16, at);
+    out.writeUInt16LE(tag & 0xffff, at + 2);
+    out.writeUInt32LE(value.length, at + 4);
+    value.copy(out, at + 8);
+    at += 8 + value.length;
+  }
+  return out;
 }

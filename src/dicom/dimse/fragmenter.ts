@@ -14,14 +14,23 @@ export function maxFragment(peerMaxLength: number): number {
   return Math.max(1, limit - PDV_HEADER_LENGTH);
 }
 
-function* fragments(contextId: number, bytes: Buffer, isCommand: boolean, size: number): Generator<PDataTf> {
-  if (bytes.length === 0) {
-    yield { type: 'P-DATA-TF', pdvs: [{ contextId, isCommand, isLast: true, data: bytes }] };
+function pushFragments(
+  out: PDataTf[],
+  contextId: number,
+  bytes: Buffer,
+  isCommand: boolean,
+  size: number,
+): void {
+  if (bytes.length <= size) {
+    out.push({ type: 'P-DATA-TF', pdvs: [{ contextId, isCommand, isLast: true, data: bytes }] });
     return;
   }
   for (let at = 0; at < bytes.length; at += size) {
     const data = bytes.subarray(at, Math.min(at + size, bytes.length));
-    yield { type: 'P-DATA-TF', pdvs: [{ contextId, isCommand, isLast: at + size >= bytes.length, data }] };
+    out.push({
+      type: 'P-DATA-TF',
+      pdvs: [{ contextId, isCommand, isLast: at + size >= bytes.length, data }],
+    });
   }
 }
 
@@ -32,7 +41,8 @@ export function fragmentMessage(
   peerMaxLength: number,
 ): PDataTf[] {
   const size = maxFragment(peerMaxLength);
-  const out = [...fragments(contextId, command, true, size)];
-  if (dataset !== undefined) out.push(...fragments(contextId, dataset, false, size));
+  const out: PDataTf[] = [];
+  pushFragments(out, contextId, command, true, size);
+  if (dataset !== undefined) pushFragments(out, contextId, dataset, false, size);
   return out;
 }

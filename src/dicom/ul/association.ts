@@ -10,14 +10,14 @@ import { ABORT_REASONS, type AbortReason, PduError } from './errors.js';
 import { ACTION_NEXT_STATES, type Action, type Event, PDU_EVENTS, type State, transition } from './fsm.js';
 import type { Abort, AssociateAc, AssociateRj, AssociateRq, PDataTf, Pdu, Pdv } from './pdu.js';
 import { Reject } from './pdu.js';
-import { decodePdu, describePdu, encodePdu } from './pdu-codec.js';
+import { decodePdu, encodePdu } from './pdu-codec.js';
 import { type FramerLimits, PduFramer } from './pdu-framer.js';
 
 /** What the service layer answers to an A-ASSOCIATE indication. */
 export type AssociateDecision = { accept: AssociateAc } | { reject: Omit<AssociateRj, 'type'>; why: string };
 
 export type Output =
-  | { kind: 'write'; bytes: Buffer; pdu: Pdu; summary: string }
+  | { kind: 'write'; bytes: Buffer; pdu: Pdu }
   | { kind: 'close' }
   | { kind: 'connect' }
   | { kind: 'artim'; run: boolean }
@@ -233,8 +233,9 @@ export class Association {
       throw new Error(`${action} may not lead to ${to}`);
     }
     this.#state = to;
+    // Bounded: drop the older half at once rather than shift() on every event.
+    if (this.history.length >= HISTORY_LIMIT) this.history.splice(0, HISTORY_LIMIT / 2);
     this.history.push({ from, event, action, to });
-    if (this.history.length > HISTORY_LIMIT) this.history.shift();
     const out = this.#out;
     this.#out = [];
     // An acceptor answers its own A-ASSOCIATE indication synchronously (Sta3 -> Evt7/Evt8).
@@ -427,7 +428,7 @@ export class Association {
   }
 
   #send(pdu: Pdu): void {
-    this.#emit({ kind: 'write', bytes: encodePdu(pdu), pdu, summary: describePdu(pdu) });
+    this.#emit({ kind: 'write', bytes: encodePdu(pdu), pdu });
   }
 
   #emit(o: Output): void {

@@ -142,9 +142,22 @@ export function encodePdu(p: Pdu): Buffer {
     case 'A-ASSOCIATE-RJ':
       return pdu(PduType.AssociateRj, new ByteWriter().u8(0).u8(p.result).u8(p.source).u8(p.reason));
     case 'P-DATA-TF': {
-      const w = new ByteWriter();
-      for (const v of p.pdvs) w.raw(pdvHeader(v.contextId, v.isCommand, v.isLast, v.data.length)).raw(v.data);
-      return pdu(PduType.PDataTf, w);
+      // Hot path: one allocation, headers written in place.
+      let length = 0;
+      for (const v of p.pdvs) length += PDV_HEADER_LENGTH + v.data.length;
+      const b = Buffer.allocUnsafe(PDU_HEADER_LENGTH + length);
+      b.writeUInt8(PduType.PDataTf, 0);
+      b.writeUInt8(0, 1);
+      b.writeUInt32BE(length, 2);
+      let at = PDU_HEADER_LENGTH;
+      for (const v of p.pdvs) {
+        b.writeUInt32BE(v.data.length + 2, at);
+        b.writeUInt8(v.contextId, at + 4);
+        b.writeUInt8((v.isCommand ? 1 : 0) | (v.isLast ? 2 : 0), at + 5);
+        v.data.copy(b, at + PDV_HEADER_LENGTH);
+        at += PDV_HEADER_LENGTH + v.data.length;
+      }
+      return b;
     }
     case 'A-RELEASE-RQ':
       return pdu(PduType.ReleaseRq, Buffer.alloc(4));
