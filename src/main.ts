@@ -2,7 +2,7 @@
 /** Lightbox entry point: configuration, start, signals, exit codes. */
 import { ConfigError, parseConfig, usage } from './config/config.js';
 import { Lightbox } from './lightbox.js';
-import { createLogger } from './log.js';
+import { createLogger, flushLogs } from './log.js';
 import { ProfileError } from './printers/profile-loader.js';
 
 function die(message: string): never {
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     app = new Lightbox(parsed.config, log);
   } catch (e) {
     if (e instanceof ProfileError) die(`bad printer profile: ${e.message}`);
-    throw e;
+    die(`cannot start: ${(e as Error).message ?? String(e)}`);
   }
   try {
     await app.start();
@@ -43,10 +43,18 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     await app.stop();
     log.info('stopped');
+    await flushLogs(log);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }
+
+// A bug that escapes every handler: say so on stderr (logs are asynchronous) and exit non-zero
+// rather than serve on in an unknown state.
+process.on('uncaughtException', (e) => {
+  process.stderr.write(`lightbox: internal error: ${e.stack ?? e}\n`);
+  process.exit(1);
+});
 
 void main();

@@ -3,8 +3,8 @@
  * in OPTIONS (also the source of --help). Flags win over the environment. Pure: parseConfig() takes
  * argv and env and returns a Config or throws ConfigError with one clear line.
  */
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export class ConfigError extends Error {
@@ -232,14 +232,34 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd
     if (o.kind === 'dir') out[o.key] = resolve(cwd, raw);
   }
   const config = out as unknown as Config;
-  config.dataDir = checkDataDir(config.dataDir);
-  config.printersDir = checkPrintersDir(config.printersDir!, explicit.has('printersDir'));
-  return { help: values['help'] === true, config };
+  const help = values['help'] === true;
+  // Directories are touched only once every value is valid, and never just to print --help.
+  if (!help) {
+    config.printersDir = checkPrintersDir(config.printersDir!, explicit.has('printersDir'));
+    config.dataDir = checkDataDir(config.dataDir);
+  }
+  return { help, config };
+}
+
+/**
+ * mkdir -p, one level at a time: Node 20's recursive mkdirSync spins forever on some paths
+ * (e.g. under /proc), so each missing component is created on its own and fails cleanly.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  for (const d of missing) mkdirSync(d);
 }
 
 function checkDataDir(dir: string): string {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (e) {
     throw new ConfigError(
@@ -258,6 +278,7 @@ function checkPrintersDir(dir: string, explicit: boolean): string | undefined {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !explicit) return undefined;
+    if (code === 'ENOENT') throw new ConfigError(`printers directory ${dir} does not exist`);
     throw new ConfigError(`printers directory ${dir} is not readable: ${code ?? (e as Error).message}`);
   }
   if (!isDir) throw new ConfigError(`printers directory ${dir} is not a directory`);

@@ -45,6 +45,25 @@ export interface LoadedProfile {
   source: string;
 }
 
+function readProfileNames(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => PROFILE_FILE.test(e.name) && !e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch (e) {
+    throw new ProfileError(`${dir}: cannot list printer profiles: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ProfileError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+}
+
 /**
  * The printers of a directory, plus the embedded default unless a file claims its AE title.
  * `dir` undefined: the embedded default alone.
@@ -53,12 +72,9 @@ export function loadProfiles(dir: string | undefined): LoadedProfile[] {
   const loaded: LoadedProfile[] = [];
   const byAe = new Map<string, string>();
   if (dir !== undefined) {
-    const files = readdirSync(dir)
-      .filter((f) => PROFILE_FILE.test(f))
-      .sort();
-    for (const f of files) {
+    for (const f of readProfileNames(dir)) {
       const path = join(dir, f);
-      const profile = parseProfile(readFileSync(path, 'utf8'), path);
+      const profile = parseProfile(readText(path), path);
       const other = byAe.get(profile.aeTitle);
       if (other)
         throw new ProfileError(`${path}: /aeTitle: "${profile.aeTitle}" is already used by ${other}`);

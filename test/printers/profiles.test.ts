@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,12 @@ describe('printer profiles', () => {
     expect(err).toBeInstanceOf(ProfileError);
     expect((err as Error).message).toContain(join(d, 'bad.yaml'));
     expect((err as Error).message).toMatch(why);
+  });
+
+  it('skips a directory that merely has a profile-like name', () => {
+    const d = dirWith({ 'a.yaml': 'aeTitle: DRY1\nname: One\n' });
+    mkdirSync(join(d, 'old.yaml'));
+    expect(loadProfiles(d).map((l) => l.profile.aeTitle)).toEqual(['LIGHTBOX', 'DRY1']);
   });
 
   it('refuses two files claiming one AE title', () => {

@@ -1,0 +1,30 @@
+# Lightbox: a virtual DICOM film printer. DICOM on 11112, HTTP API and console on 8080.
+
+# ---- build: compile TypeScript with the dev dependencies ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+# printers/ may be absent from a fresh clone (git keeps no empty directories).
+RUN npm run build && mkdir -p printers
+
+# ---- runtime: production dependencies, compiled code, printer profiles ----
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=build /src/dist ./dist
+COPY --from=build /src/printers ./printers
+# Films and logs. Created here, owned by the runtime user, so a fresh named volume inherits both.
+ENV LIGHTBOX_DATA_DIR=/var/lib/lightbox
+RUN mkdir -p /var/lib/lightbox && chown node:node /var/lib/lightbox
+# The image's unprivileged "node" user (uid 1000).
+USER node
+EXPOSE 11112 8080
+# No curl in the slim image: node's fetch. Follows LIGHTBOX_HTTP_PORT when the port is changed.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.LIGHTBOX_HTTP_PORT||8080)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
+# node is PID 1 and handles SIGTERM itself (graceful shutdown, exit 0).
+CMD ["node", "dist/src/main.js"]

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The one test command (README; CI runs exactly this through .ci/run):
+#   tools -> dependencies -> lint -> typecheck -> tests -> one line "N passed, N failed".
+# Lint, typecheck and tests all run even when an earlier one fails; each failed lint or typecheck
+# counts as one failed test. Exit status is non-zero when anything failed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+REPORT=test/artifacts/vitest-report.json
+
+# Setup failures (tools, npm ci) still end with the summary line.
+setup_failed() {
+  echo "test.sh: $1" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  else
+    sudo "$@"
+  fi
+}
+
+# Install Debian packages; refresh the package lists only when the first attempt fails.
+apt_install() {
+  local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@")
+  if ! as_root "${install[@]}"; then
+    as_root apt-get update -qq && as_root "${install[@]}"
+  fi
+}
+
+# 1. External tools. DCMTK: the interoperability tests drive Lightbox with echoscu/storescu/storescp.
+if ! command -v echoscu >/dev/null || ! command -v storescp >/dev/null || ! command -v storescu >/dev/null; then
+  apt_install dcmtk || setup_failed "could not install DCMTK (apt-get install dcmtk)"
+fi
+# Chromium: only for the tests that render films in a browser; the issues that add them set
+# LIGHTBOX_NEED_CHROMIUM=1 (e.g. in .ci/run's environment).
+if [ "${LIGHTBOX_NEED_CHROMIUM:-0}" = "1" ] && ! command -v chromium >/dev/null; then
+  apt_install chromium || setup_failed "could not install chromium (apt-get install chromium)"
+fi
+
+# 2. Node dependencies, when missing or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci || setup_failed "npm ci failed"
+fi
+
+# 3-5. Lint, typecheck, tests: run them all, remember what failed.
+step_failures=0
+
+echo "== lint (biome check .)"
+if ! npx biome check .; then
+  echo "test.sh: lint failed" >&2
+  step_failures=$((step_failures + 1))
+fi
+
+echo "== typecheck (tsc --noEmit)"
+if ! npx tsc -p tsconfig.json --noEmit; then
+  echo "test.sh: typecheck failed" >&2
+  step_failures=$((step_failures + 1))
+fi
+
+echo "== tests (vitest run)"
+rm -f "$REPORT" # a stale report must not stand in for this run
+vitest_status=0
+npx vitest run || vitest_status=$?
+
+# 6. The summary line, from vitest's JSON report.
+if [ ! -f "$REPORT" ]; then
+  echo "test.sh: no vitest report at $REPORT (vitest exit status $vitest_status)" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+summary=$(
+  node -e '
+    const [file, steps, status] = process.argv.slice(1);
+    let passed = 0;
+    let failed = 0;
+    try {
+      const r = JSON.parse(require("fs").readFileSync(file, "utf8"));
+      passed = Number(r.numPassedTests) || 0;
+      failed = Number(r.numFailedTests) || 0;
+    } catch (e) {
+      console.error("test.sh: unreadable vitest report: " + e.message);
+      failed = 1;
+    }
+    // vitest failed without a failed test (a file that does not load, a hook, an unhandled error).
+    if (Number(status) !== 0 && failed === 0) failed = 1;
+    failed += Number(steps);
+    console.log(passed + " passed, " + failed + " failed");
+  ' "$REPORT" "$step_failures" "$vitest_status"
+) || summary="0 passed, 1 failed"
+
+echo "$summary"
+case "$summary" in
+*" 0 failed") exit 0 ;;
+*) exit 1 ;;
+esac

@@ -1,0 +1,227 @@
+/**
+ * The built entry point, end to end: exit codes and the one-line error on stderr, --help, and a real
+ * start (DICOM + HTTP on 127.0.0.1), /healthz, then SIGTERM to a clean exit 0.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OPTIONS } from '../src/config/config.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MAIN = join(root, 'dist/src/main.js');
+
+beforeAll(() => {
+  const started = Date.now();
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'pipe', timeout: 120_000 });
+  } catch (e) {
+    // tsc still emits on type errors (which the typecheck step reports); only a missing or stale
+    // entry point makes these tests meaningless.
+    const fresh = existsSync(MAIN) && statSync(MAIN).mtimeMs >= started - 1000;
+    if (!fresh) throw e;
+  }
+}, 150_000);
+
+let tmp: string;
+const children = new Set<ChildProcess>();
+
+beforeEach(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'lightbox-cli-'));
+});
+
+afterEach(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.clear();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+/** The parent's environment without any LIGHTBOX_* setting, so only the test's arguments count. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIGHTBOX_')));
+}
+
+interface Running {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal's name) once the process has exited. */
+  exited: Promise<number | string>;
+}
+
+function start(args: string[]): Running {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd: tmp,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
+  const exited = new Promise<number | string>((res) =>
+    child.on('close', (code, signal) => res(code ?? signal ?? -1)),
+  );
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timer = new Promise<never>((_, rej) => {
+    t = setTimeout(() => rej(new Error(`${what}: no result within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timer]).finally(() => clearTimeout(t));
+}
+
+/** Run to completion (killed after 15 s). */
+async function run(args: string[]) {
+  const r = start(args);
+  const code = await withTimeout(r.exited, 15_000, `lightbox ${args.join(' ')}`);
+  return { code, stdout: r.stdout(), stderr: r.stderr() };
+}
+
+/** A port free right now: bind to 0, read it, close. */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Start-up failures: non-zero exit, exactly one stderr line "lightbox: ...". */
+async function expectOneLineFailure(args: string[]): Promise<string> {
+  const { code, stderr } = await run(args);
+  expect(code).not.toBe(0);
+  expect(typeof code).toBe('number');
+  const lines = stderr.replace(/\n$/, '').split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^lightbox: /);
+  return lines[0]!;
+}
+
+describe('start-up errors', () => {
+  it('an unknown flag', async () => {
+    expect(await expectOneLineFailure(['--bogus'])).toContain('--bogus');
+  });
+
+  it('an out-of-range port', async () => {
+    const line = await expectOneLineFailure(['--dicom-port', '99999']);
+    expect(line).toContain('--dicom-port');
+    expect(line).toContain('99999');
+  });
+
+  it('a --printers directory that does not exist', async () => {
+    const missing = join(tmp, 'nonexistent');
+    expect(await expectOneLineFailure(['--printers', missing, '--data-dir', join(tmp, 'var')])).toContain(
+      missing,
+    );
+  });
+
+  it.each([
+    ['long-ae.yaml', 'aeTitle: ABCDEFGHIJKLMNOPQ\nname: Too long\n', 'aeTitle'],
+    ['numeric-ae.yaml', 'aeTitle: 123456789012345678\nname: A number\n', 'aeTitle'],
+    ['colour.yaml', 'aeTitle: COLOUR\nname: Colour\ncolour: true\n', 'colour'],
+  ])('a bad printer profile (%s) names the file and the key', async (file, text, key) => {
+    const dir = join(tmp, 'printers');
+    mkdirSync(dir);
+    writeFileSync(join(dir, file), text);
+    const line = await expectOneLineFailure(['--printers', dir, '--data-dir', join(tmp, 'var')]);
+    expect(line).toContain(join(dir, file));
+    expect(line).toContain(key);
+  });
+
+  it('a DICOM port already in use', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    try {
+      const port = (busy.address() as AddressInfo).port;
+      const line = await expectOneLineFailure([
+        '--dicom-port',
+        String(port),
+        '--http-port',
+        String(await freePort()),
+        '--host',
+        '127.0.0.1',
+        '--data-dir',
+        join(tmp, 'var'),
+      ]);
+      expect(line).toContain('EADDRINUSE');
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
+  });
+});
+
+describe('--help', () => {
+  it('exits 0 and lists every flag and environment variable', async () => {
+    const { code, stdout, stderr } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    for (const o of OPTIONS) {
+      expect(stdout).toContain(`--${o.flag}`);
+      expect(stdout).toContain(o.env);
+    }
+    expect(stdout).toContain('--help');
+  });
+});
+
+describe('running', () => {
+  it('serves /healthz, then exits 0 on SIGTERM', async () => {
+    const dicomPort = await freePort();
+    const httpPort = await freePort();
+    const dataDir = join(tmp, 'data');
+    const r = start([
+      '--dicom-port',
+      String(dicomPort),
+      '--http-port',
+      String(httpPort),
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+    ]);
+    let exitedEarly: number | string | undefined;
+    void r.exited.then((c) => {
+      exitedEarly = c;
+    });
+
+    let body: unknown;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (exitedEarly !== undefined) throw new Error(`exited early (${exitedEarly}): ${r.stderr()}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`, {
+          signal: AbortSignal.timeout(1000),
+        });
+        if (res.status === 200) {
+          body = await res.json();
+          break;
+        }
+      } catch {
+        // not listening yet
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(body, `no 200 from /healthz within 10 s; stderr: ${r.stderr()}`).toBeDefined();
+    expect(body).toMatchObject({ status: 'ok', dicomPort });
+    expect((body as { printers: string[] }).printers).toContain('LIGHTBOX');
+    expect(existsSync(dataDir)).toBe(true);
+
+    r.child.kill('SIGTERM');
+    expect(await withTimeout(r.exited, 15_000, 'exit after SIGTERM')).toBe(0);
+    expect(r.stderr()).toBe('');
+  }, 40_000);
+});

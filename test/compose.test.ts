@@ -1,0 +1,338 @@
+/**
+ * The container files agree with the application: docker-compose.yml and the Dockerfile use the
+ * ports, paths, entry point and health endpoint the app really has. Static checks (no Docker engine
+ * here), plus the healthcheck command run for real against a local HTTP server.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { OPTIONS, parseConfig } from '../src/config/config.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const read = (f: string) => readFileSync(join(root, f), 'utf8');
+
+function optionDefault(key: string): string {
+  const o = OPTIONS.find((x) => x.key === key);
+  if (!o) throw new Error(`no option ${key}`);
+  return o.default;
+}
+const DICOM_PORT = Number(optionDefault('dicomPort'));
+const HTTP_PORT = Number(optionDefault('httpPort'));
+
+// ---- a small Dockerfile reader: instructions per stage, continuation lines joined ----
+
+interface Instruction {
+  cmd: string;
+  args: string;
+}
+
+function parseDockerfile(text: string): Instruction[][] {
+  const logical: string[] = [];
+  let pending = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#') || (line === '' && pending === '')) continue;
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1).trim()} `;
+      continue;
+    }
+    logical.push((pending + line).trim());
+    pending = '';
+  }
+  if (pending) logical.push(pending.trim());
+  const stages: Instruction[][] = [];
+  for (const l of logical) {
+    if (l === '') continue;
+    const m = /^(\S+)\s*(.*)$/s.exec(l)!;
+    const ins = { cmd: m[1]!.toUpperCase(), args: m[2]! };
+    if (ins.cmd === 'FROM') stages.push([]);
+    if (stages.length === 0) continue; // ARG before FROM
+    stages.at(-1)!.push(ins);
+  }
+  return stages;
+}
+
+/** ENV K=V [K2=V2...] or legacy ENV K V. Unquoted values only (all this file uses). */
+function envOf(stage: Instruction[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const { cmd, args } of stage) {
+    if (cmd !== 'ENV') continue;
+    if (args.includes('=')) {
+      for (const pair of args.split(/\s+/)) {
+        const i = pair.indexOf('=');
+        env[pair.slice(0, i)] = pair.slice(i + 1).replace(/^"(.*)"$/, '$1');
+      }
+    } else {
+      const [k, ...v] = args.split(/\s+/);
+      env[k!] = v.join(' ');
+    }
+  }
+  return env;
+}
+
+function last(stage: Instruction[], cmd: string): Instruction | undefined {
+  return stage.filter((i) => i.cmd === cmd).at(-1);
+}
+
+/** Exec-form JSON array, as CMD and HEALTHCHECK CMD must use (signals reach node directly). */
+function execForm(args: string): string[] {
+  const v: unknown = JSON.parse(args);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error(`not exec form: ${args}`);
+  return v as string[];
+}
+
+/** Compose duration ("20s", "1m30s", "1500ms") in milliseconds. */
+function durationMs(d: string): number {
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001 };
+  let total = 0;
+  let rest = d.trim();
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(ms|us|h|m|s)/.exec(rest);
+    if (!m) throw new Error(`bad duration ${d}`);
+    total += Number(m[1]) * units[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return total;
+}
+
+interface Mount {
+  source: string;
+  target: string;
+  mode: string | undefined;
+}
+
+function mountOf(v: unknown): Mount {
+  if (typeof v === 'string') {
+    const [source, target, mode] = v.split(':');
+    return { source: source!, target: target!, mode };
+  }
+  const o = v as { source: string; target: string; read_only?: boolean };
+  return { source: o.source, target: o.target, mode: o.read_only ? 'ro' : undefined };
+}
+
+function portOf(v: unknown): { published: number; target: number } {
+  if (typeof v === 'object' && v !== null) {
+    const o = v as { published: number | string; target: number | string };
+    return { published: Number(o.published), target: Number(o.target) };
+  }
+  const parts = String(v)
+    .replace(/\/tcp$/, '')
+    .split(':');
+  return { published: Number(parts.at(-2)), target: Number(parts.at(-1)) };
+}
+
+// ---- the files ----
+
+const stages = parseDockerfile(read('Dockerfile'));
+const runtime = stages.at(-1)!;
+const dockerEnv = envOf(runtime);
+const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
+
+interface ComposeService {
+  build: string | { context: string };
+  ports: unknown[];
+  environment: Record<string, string | number> | string[];
+  volumes: unknown[];
+  healthcheck: { test: string[] | string; interval?: string; timeout?: string };
+  restart?: string;
+  stop_grace_period?: string;
+}
+const compose = parseYaml(read('docker-compose.yml')) as {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+};
+const svc = compose.services['lightbox']!;
+
+function composeEnv(): Record<string, string> {
+  const e = svc.environment;
+  if (Array.isArray(e))
+    return Object.fromEntries(e.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)]));
+}
+
+describe('Dockerfile', () => {
+  it('is multi-stage on node:20-bookworm-slim', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const s of stages) expect(s[0]!.args).toMatch(/^node:20-bookworm-slim\b/);
+  });
+
+  it('EXPOSEs both default ports', () => {
+    const exposed = runtime
+      .filter((i) => i.cmd === 'EXPOSE')
+      .flatMap((i) => i.args.split(/\s+/))
+      .map((p) => Number(p.replace(/\/tcp$/, '')));
+    expect(exposed).toContain(DICOM_PORT);
+    expect(exposed).toContain(HTTP_PORT);
+  });
+
+  it('runs the package bin with node from WORKDIR /app', () => {
+    const cmd = execForm(last(runtime, 'CMD')!.args);
+    expect(cmd).toEqual(['node', 'dist/src/main.js']);
+    expect(cmd[1]).toBe(pkg.bin['lightbox']);
+    expect(last(runtime, 'WORKDIR')!.args).toBe('/app');
+    expect(runtime.some((i) => i.cmd === 'COPY' && /\bdist\b/.test(i.args))).toBe(true);
+  });
+
+  it('sets LIGHTBOX_DATA_DIR, creates it, and does not run as root', () => {
+    const dir = dockerEnv['LIGHTBOX_DATA_DIR'];
+    expect(dir).toMatch(/^\//);
+    expect(runtime.some((i) => i.cmd === 'RUN' && i.args.includes(`mkdir -p ${dir}`))).toBe(true);
+    const user = last(runtime, 'USER')?.args;
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user!.split(':')[0]);
+  });
+
+  it('ships the printers directory where the default --printers looks', () => {
+    const workdir = last(runtime, 'WORKDIR')!.args;
+    const printers = posix.resolve(workdir, optionDefault('printersDir'));
+    const destinations = runtime
+      .filter((i) => i.cmd === 'COPY')
+      .map((i) => posix.resolve(workdir, i.args.split(/\s+/).at(-1)!));
+    expect(destinations).toContain(printers);
+  });
+
+  it('.dockerignore keeps host build output and dependencies out of the context', () => {
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const p of ['node_modules', 'dist', 'var', 'test/artifacts', '.git']) expect(ignored).toContain(p);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('builds the lightbox service from the repository', () => {
+    const ctx = typeof svc.build === 'string' ? svc.build : svc.build.context;
+    expect(ctx).toBe('.');
+    expect(svc.restart).toBe('unless-stopped');
+  });
+
+  it('publishes the default DICOM and HTTP ports 1:1', () => {
+    const ports = svc.ports.map(portOf);
+    expect(ports.map((p) => p.target).sort()).toEqual([DICOM_PORT, HTTP_PORT].sort());
+    for (const p of ports) expect(p.published).toBe(p.target);
+  });
+
+  it('environment parses (with the real config parser) to the same ports', () => {
+    const env = composeEnv();
+    expect(env['LIGHTBOX_DICOM_PORT']).toBeDefined();
+    expect(env['LIGHTBOX_HTTP_PORT']).toBeDefined();
+    // The data dir is overridden by a flag (flags beat env) so nothing is created outside a temp dir.
+    const tmp = mkdtempSync(join(tmpdir(), 'lightbox-compose-'));
+    try {
+      const { config } = parseConfig(['--data-dir', join(tmp, 'var')], env, tmp);
+      expect(config.dicomPort).toBe(DICOM_PORT);
+      expect(config.httpPort).toBe(HTTP_PORT);
+      const targets = svc.ports.map((p) => portOf(p).target);
+      expect(targets).toContain(config.dicomPort);
+      expect(targets).toContain(config.httpPort);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('mounts the named volume at LIGHTBOX_DATA_DIR, the same path the Dockerfile sets', () => {
+    const dataDir = composeEnv()['LIGHTBOX_DATA_DIR'];
+    expect(dataDir).toBeDefined();
+    const mounts = svc.volumes.map(mountOf);
+    const data = mounts.find((m) => m.source === 'lightbox-data');
+    expect(data?.target).toBe(dataDir);
+    expect(compose.volumes).toHaveProperty('lightbox-data');
+    expect(dockerEnv['LIGHTBOX_DATA_DIR']).toBe(dataDir);
+  });
+
+  it('binds ./printers read-only where the image keeps its printers', () => {
+    const workdir = last(runtime, 'WORKDIR')!.args;
+    const printers = svc.volumes.map(mountOf).find((m) => m.source === './printers');
+    expect(printers).toEqual({
+      source: './printers',
+      target: posix.resolve(workdir, optionDefault('printersDir')),
+      mode: 'ro',
+    });
+  });
+
+  it('gives shutdown more time than --shutdown-grace before SIGKILL', () => {
+    // The server drains for the grace, then aborts and waits up to 2 s more before destroying.
+    const graceMs = Number(optionDefault('shutdownGraceMs')) * 1000 + 2000;
+    expect(svc.stop_grace_period).toBeDefined();
+    expect(durationMs(svc.stop_grace_period!)).toBeGreaterThan(graceMs);
+  });
+});
+
+describe('healthcheck (compose and Dockerfile)', () => {
+  const composeTest = svc.healthcheck.test;
+  const hc = last(runtime, 'HEALTHCHECK')!.args;
+  const hcMatch = /^((?:--\S+\s+)*)CMD\s+(.*)$/s.exec(hc);
+
+  it('is the same exec-form node command in both files', () => {
+    expect(hcMatch).not.toBeNull();
+    const dockerCmd = execForm(hcMatch![2]!);
+    expect(composeTest).toEqual(['CMD', ...dockerCmd]);
+    expect(dockerCmd[0]).toBe('node');
+    expect(dockerCmd[1]).toBe('-e');
+  });
+
+  it('targets /healthz on 127.0.0.1 at the HTTP port the app listens on', () => {
+    const script = (composeTest as string[])[3]!;
+    expect(script).toContain('http://127.0.0.1:');
+    expect(script).toContain('/healthz');
+    // The port comes from the variable the app reads, defaulting to the app's own default.
+    expect(script).toContain('process.env.LIGHTBOX_HTTP_PORT');
+    expect(script).toMatch(new RegExp(`\\|\\|\\s*['"]?${HTTP_PORT}\\b`));
+    // Compose would interpolate "$": the command must not contain one.
+    expect(script).not.toContain('$');
+  });
+
+  describe('run against a local server', () => {
+    let server: Server;
+    let port: number;
+    let status = 200;
+    const paths: string[] = [];
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        paths.push(req.url ?? '');
+        res.writeHead(req.url === '/healthz' ? status : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: status === 200 ? 'ok' : 'starting' }));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      port = (server.address() as AddressInfo).port;
+    });
+    afterAll(async () => {
+      await new Promise((r) => server.close(r));
+    });
+
+    const runCheck = (httpPort: number) =>
+      new Promise<number>((res) => {
+        const [, ...args] = composeTest as string[];
+        const env = { ...process.env, ...composeEnv(), LIGHTBOX_HTTP_PORT: String(httpPort) };
+        execFile(process.execPath, args.slice(1), { env, timeout: 10_000 }, (err) =>
+          res(err ? ((err as { code?: number }).code ?? -1) : 0),
+        );
+      });
+
+    it('exits 0 on 200 from /healthz', async () => {
+      status = 200;
+      paths.length = 0;
+      expect(await runCheck(port)).toBe(0);
+      expect(paths).toEqual(['/healthz']);
+    });
+
+    it('exits non-zero on 503', async () => {
+      status = 503;
+      expect(await runCheck(port)).not.toBe(0);
+    });
+
+    it('exits non-zero when nothing listens', async () => {
+      const probe = createServer();
+      await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+      const closedPort = (probe.address() as AddressInfo).port;
+      await new Promise((r) => probe.close(r));
+      expect(await runCheck(closedPort)).not.toBe(0);
+    });
+  });
+});

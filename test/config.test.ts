@@ -1,0 +1,264 @@
+/** parseConfig(): defaults, flags over environment, value parsing and directory checks. */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Config, ConfigError, OPTIONS, parseConfig } from '../src/config/config.js';
+
+let tmp: string;
+/** Directories chmod'ed by a test, given their rights back before clean-up. */
+const locked: string[] = [];
+
+beforeEach(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'lightbox-config-'));
+});
+
+afterEach(() => {
+  for (const d of locked.splice(0)) if (existsSync(d)) chmodSync(d, 0o700);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** parseConfig with cwd in the temp dir, so the default ./var and ./printers land there. */
+function config(argv: string[] = [], env: NodeJS.ProcessEnv = {}): Config {
+  return parseConfig(argv, env, tmp).config;
+}
+
+/** The ConfigError thrown by parsing argv and env (fails the test if something else happens). */
+function configError(argv: string[], env: NodeJS.ProcessEnv = {}): ConfigError {
+  try {
+    parseConfig(argv, env, tmp);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    const message = (e as Error).message;
+    // One clear line: main.ts prints it as is.
+    expect(message).not.toContain('\n');
+    return e as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(argv)} ${JSON.stringify(env)}`);
+}
+
+describe('defaults', () => {
+  it('uses the documented defaults with no flags and no environment', () => {
+    const { config: c, help } = parseConfig([], {}, tmp);
+    expect(help).toBe(false);
+    expect(c.dicomPort).toBe(11112);
+    expect(c.httpPort).toBe(8080);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.dataDir).toBe(join(tmp, 'var'));
+    expect(c.maxPduLength).toBe(256 * 1024);
+    expect(c.maxAssociations).toBe(64);
+    expect(c.maxDatasetBytes).toBe(256 * 1024 * 1024);
+    expect(c.artimTimeoutMs).toBe(30_000);
+    expect(c.idleTimeoutMs).toBe(300_000);
+    expect(c.shutdownGraceMs).toBe(10_000);
+    expect(c.logLevel).toBe('info');
+    expect(c.dumpMessages).toBe(false);
+  });
+
+  it('creates the data directory (./var, resolved against cwd) when missing', () => {
+    expect(existsSync(join(tmp, 'var'))).toBe(false);
+    const c = config();
+    expect(c.dataDir).toBe(join(tmp, 'var'));
+    expect(statSync(c.dataDir).isDirectory()).toBe(true);
+  });
+
+  it('has no printers directory when the default ./printers is missing', () => {
+    expect(config().printersDir).toBeUndefined();
+  });
+
+  it('uses ./printers when it exists in cwd', () => {
+    mkdirSync(join(tmp, 'printers'));
+    expect(config().printersDir).toBe(join(tmp, 'printers'));
+  });
+
+  it('ignores empty environment variables', () => {
+    expect(config([], { LIGHTBOX_DICOM_PORT: '', LIGHTBOX_HTTP_PORT: '' })).toMatchObject({
+      dicomPort: 11112,
+      httpPort: 8080,
+    });
+  });
+
+  it('every option default parses', () => {
+    // Defaults go through the same parser as user values; a bad default would throw here.
+    expect(() => config()).not.toThrow();
+    for (const o of OPTIONS) expect(o.default, o.flag).not.toBe('');
+  });
+});
+
+describe('flags and environment', () => {
+  it('takes values from the environment when no flag is given', () => {
+    const c = config([], {
+      LIGHTBOX_DICOM_PORT: '4242',
+      LIGHTBOX_HTTP_PORT: '9090',
+      LIGHTBOX_HOST: '127.0.0.1',
+      LIGHTBOX_DATA_DIR: 'data',
+      LIGHTBOX_MAX_PDU: '64K',
+      LIGHTBOX_LOG_LEVEL: 'debug',
+      LIGHTBOX_DUMP_MESSAGES: 'yes',
+      LIGHTBOX_SHUTDOWN_GRACE: '2.5',
+    });
+    expect(c).toMatchObject({
+      dicomPort: 4242,
+      httpPort: 9090,
+      host: '127.0.0.1',
+      dataDir: join(tmp, 'data'),
+      maxPduLength: 65536,
+      logLevel: 'debug',
+      dumpMessages: true,
+      shutdownGraceMs: 2500,
+    });
+  });
+
+  it('flags beat the environment', () => {
+    const c = config(
+      ['--dicom-port', '1000', '--data-dir', 'from-flag', '--log-level', 'warn', '--dump-messages'],
+      {
+        LIGHTBOX_DICOM_PORT: '2000',
+        LIGHTBOX_DATA_DIR: 'from-env',
+        LIGHTBOX_LOG_LEVEL: 'error',
+        LIGHTBOX_DUMP_MESSAGES: 'false',
+      },
+    );
+    expect(c.dicomPort).toBe(1000);
+    expect(c.dataDir).toBe(join(tmp, 'from-flag'));
+    expect(existsSync(join(tmp, 'from-env'))).toBe(false);
+    expect(c.logLevel).toBe('warn');
+    expect(c.dumpMessages).toBe(true);
+  });
+
+  it('a flag wins even over an invalid environment value', () => {
+    expect(config(['--http-port', '9000'], { LIGHTBOX_HTTP_PORT: 'abc' }).httpPort).toBe(9000);
+  });
+
+  it('accepts --flag=value', () => {
+    expect(config(['--http-port=8181']).httpPort).toBe(8181);
+  });
+
+  it('--help is reported, not acted on: no directory is created or checked', () => {
+    expect(parseConfig(['--help', '--printers', join(tmp, 'nope')], {}, tmp).help).toBe(true);
+    expect(existsSync(join(tmp, 'var'))).toBe(false);
+  });
+});
+
+describe('bad values', () => {
+  it.each(['70000', 'abc', '80.5', '1e3'])('port %s from a flag names the flag', (raw) => {
+    const e = configError(['--dicom-port', raw]);
+    expect(e.message).toContain('--dicom-port');
+    expect(e.message).toContain(raw);
+  });
+
+  it('a negative port is rejected (as --dicom-port=-1; "--dicom-port -1" is ambiguous to parseArgs)', () => {
+    expect(configError(['--dicom-port=-1']).message).toContain('--dicom-port');
+    expect(configError(['--dicom-port', '-1']).message).toContain('--dicom-port');
+  });
+
+  it.each(['70000', 'abc'])('port %s from the environment names the variable', (raw) => {
+    const e = configError([], { LIGHTBOX_HTTP_PORT: raw });
+    expect(e.message).toContain('LIGHTBOX_HTTP_PORT');
+    expect(e.message).toContain(raw);
+  });
+
+  it('rejects an unknown flag, naming it', () => {
+    expect(configError(['--bogus']).message).toContain('--bogus');
+  });
+
+  it('rejects positional arguments', () => {
+    configError(['extra']);
+  });
+
+  it('rejects a flag without its value', () => {
+    expect(configError(['--dicom-port']).message).toContain('--dicom-port');
+  });
+
+  it('rejects a log level it does not know', () => {
+    expect(configError(['--log-level', 'loud']).message).toContain('--log-level');
+  });
+
+  it('rejects non-positive counts and timeouts', () => {
+    expect(configError(['--max-associations', '0']).message).toContain('--max-associations');
+    expect(configError(['--max-associations', '1.5']).message).toContain('--max-associations');
+    expect(configError([], { LIGHTBOX_IDLE_TIMEOUT: 'soon' }).message).toContain('LIGHTBOX_IDLE_TIMEOUT');
+  });
+});
+
+describe('byte sizes', () => {
+  it.each([
+    ['256K', 256 * 1024],
+    ['64M', 64 * 1024 * 1024],
+    ['64m', 64 * 1024 * 1024],
+    ['16KiB', 16 * 1024],
+    ['65536', 65536],
+    ['1G', 1024 ** 3],
+  ])('%s is %i bytes', (raw, bytes) => {
+    expect(config(['--max-pdu', raw]).maxPduLength).toBe(bytes);
+    expect(config([], { LIGHTBOX_MAX_DATASET: raw }).maxDatasetBytes).toBe(bytes);
+  });
+
+  it.each(['1K', '4G', '12X', 'lots', ''])('rejects %j', (raw) => {
+    expect(configError(['--max-pdu', raw]).message).toContain('--max-pdu');
+  });
+});
+
+describe('directories', () => {
+  it('a data dir that is a file is an error naming it', () => {
+    const file = join(tmp, 'file');
+    writeFileSync(file, 'x');
+    expect(configError(['--data-dir', file]).message).toContain(file);
+  });
+
+  it('a data dir under a file is an error', () => {
+    const file = join(tmp, 'file');
+    writeFileSync(file, 'x');
+    expect(configError([], { LIGHTBOX_DATA_DIR: join(file, 'var') }).message).toContain(file);
+  });
+
+  it('an unreadable data dir is an error', () => {
+    let dir: string;
+    if (process.getuid?.() === 0) {
+      // root ignores permission bits: a path under a regular file fails for everyone.
+      const file = join(tmp, 'not-a-dir');
+      writeFileSync(file, 'x');
+      dir = join(file, 'data');
+    } else {
+      dir = join(tmp, 'locked');
+      mkdirSync(dir);
+      chmodSync(dir, 0o000);
+      locked.push(dir);
+    }
+    expect(configError(['--data-dir', dir]).message).toContain(dir);
+  });
+
+  it('an explicit --printers that does not exist is an error naming it', () => {
+    const missing = join(tmp, 'no-such-printers');
+    expect(configError(['--printers', missing]).message).toBe(`printers directory ${missing} does not exist`);
+  });
+
+  it('a failed start creates no data directory', () => {
+    configError(['--printers', join(tmp, 'no-such-printers')]);
+    expect(existsSync(join(tmp, 'var'))).toBe(false);
+  });
+
+  it('a data dir that cannot be created (under /proc) fails at once instead of hanging', () => {
+    const t0 = Date.now();
+    expect(configError(['--data-dir', '/proc/lightbox-nope/var']).message).toMatch(
+      /data directory .* is not usable/,
+    );
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('LIGHTBOX_PRINTERS that does not exist is an error too (it is explicit)', () => {
+    const missing = join(tmp, 'no-such-printers');
+    expect(configError([], { LIGHTBOX_PRINTERS: missing }).message).toContain(missing);
+  });
+
+  it('--printers naming a file is an error', () => {
+    const file = join(tmp, 'printers.yaml');
+    writeFileSync(file, 'aeTitle: X\n');
+    expect(configError(['--printers', file]).message).toContain(file);
+  });
+
+  it('an explicit relative --printers is resolved against cwd', () => {
+    mkdirSync(join(tmp, 'profiles'));
+    expect(config(['--printers', 'profiles']).printersDir).toBe(join(tmp, 'profiles'));
+  });
+});
