@@ -25,7 +25,9 @@ export class Lightbox {
   constructor(config: Config, logger: Logger) {
     this.#config = config;
     this.#log = logger;
-    this.printers = loadProfiles(config.printersDir).map((l) => createPrinter(l.profile, l.source));
+    this.printers = loadProfiles(config.printersDir).map((l) =>
+      createPrinter(l.profile, l.source, { dataDir: config.dataDir, logger }),
+    );
     this.dicom = new DicomServer({
       host: config.host,
       port: config.dicomPort,

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
 import { CommandField, type CommandSet, commandName, isResponse } from '../dicom/dimse/command-fields.js';
-import { decodeDataset, naturalize } from '../dicom/dimse/dataset.js';
+import { decodeDataset, encodeDataset, naturalize } from '../dicom/dimse/dataset.js';
 import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
 import { describeStatus, statusCategory } from '../dicom/dimse/status.js';
 import { uidName } from '../dicom/uids.js';
@@ -19,7 +19,7 @@ import { PcResult } from '../dicom/ul/pdu.js';
 import { describePdu } from '../dicom/ul/pdu-codec.js';
 import type { Printer } from '../printers/printer.js';
 import { dispatch } from '../services/dispatcher.js';
-import type { AssociationInfo, ContextInfo } from '../services/service.js';
+import type { AssociationInfo, ContextInfo, EventNotification } from '../services/service.js';
 
 export interface ConnectionLimits {
   /** Our Maximum Length for received P-DATA-TF PDUs (advertised in the A-ASSOCIATE-AC). */
@@ -56,6 +56,13 @@ export interface MessageRecord {
 }
 
 const MAX_RECORDED_MESSAGES = 10_000;
+/** How long the SCU has to answer an N-EVENT-REPORT before we give up on it. */
+const EVENT_RESPONSE_TIMEOUT_MS = 10_000;
+
+interface PendingEvent {
+  n: EventNotification;
+  resolve: (status: number | undefined) => void;
+}
 
 export class DicomConnection {
   readonly id: string;
@@ -81,6 +88,9 @@ export class DicomConnection {
   #lastActivity = 0;
   #closed = false;
   #endListeners: (() => void)[] = [];
+  readonly #events: PendingEvent[] = [];
+  #eventInFlight: (PendingEvent & { messageId: number; timer: NodeJS.Timeout }) | undefined;
+  #nextMessageId = 1;
 
   constructor(socket: Socket, deps: ConnectionDeps) {
     this.id = deps.id;
@@ -224,6 +234,11 @@ export class DicomConnection {
     const rq = this.#assoc.request!;
     const ac = this.#assoc.accept!;
     this.#peerMaxLength = rq.userInfo.maxLength ?? 0;
+    for (const pc of ac.presentationContexts) {
+      if (pc.result !== PcResult.Acceptance) continue;
+      const abstractSyntax = rq.presentationContexts.find((p) => p.id === pc.id)!.abstractSyntax;
+      this.#contexts.set(pc.id, { id: pc.id, abstractSyntax, transferSyntax: pc.transferSyntax });
+    }
     const conn = this;
     this.#info = {
       id: this.id,
@@ -232,12 +247,10 @@ export class DicomConnection {
       get peerAddress() {
         return conn.peerAddress;
       },
+      contexts: [...this.#contexts.values()],
+      notify: (n) => this.#notify(n),
+      onEnd: (fn) => this.onEnd(fn),
     };
-    for (const pc of ac.presentationContexts) {
-      if (pc.result !== PcResult.Acceptance) continue;
-      const abstractSyntax = rq.presentationContexts.find((p) => p.id === pc.id)!.abstractSyntax;
-      this.#contexts.set(pc.id, { id: pc.id, abstractSyntax, transferSyntax: pc.transferSyntax });
-    }
     if (this.#log.isLevelEnabled('info'))
       this.#log.info(
         {
@@ -299,7 +312,91 @@ export class DicomConnection {
     } finally {
       this.#busy = false;
     }
+    this.#flushEvents();
     this.#maybeRelease();
+  }
+
+  // ---------------------------------------------------------------- N-EVENT-REPORT (SCP -> SCU)
+
+  #notify(n: EventNotification): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      if (this.#closed) return resolve(undefined);
+      this.#events.push({ n, resolve });
+      this.#flushEvents();
+    });
+  }
+
+  /** Send the next queued event when nothing of the SCU's is in progress (1/1 operations window). */
+  #flushEvents(): void {
+    while (!this.#busy && !this.#eventInFlight && this.#events.length > 0) {
+      const e = this.#events.shift()!;
+      // After A-RELEASE-RQ the SCU may not answer anything: no new events (PS3.8 7.2).
+      if (!this.#assoc.canSend || this.#releaseRequested || this.#closed) {
+        e.resolve(undefined);
+        continue;
+      }
+      const ctx = e.n.abstractSyntaxes
+        .map((as) => [...this.#contexts.values()].find((c) => c.abstractSyntax === as))
+        .find((c) => c !== undefined);
+      if (!ctx) {
+        e.resolve(undefined);
+        continue;
+      }
+      const messageId = this.#nextMessageId;
+      this.#nextMessageId = (this.#nextMessageId % 0xffff) + 1;
+      let dataset: Buffer | undefined;
+      if (e.n.dataset && Object.keys(e.n.dataset).length > 0)
+        dataset = encodeDataset(e.n.dataset, ctx.transferSyntax);
+      const command: CommandSet = {
+        affectedSopClassUid: e.n.sopClassUid,
+        commandField: CommandField.N_EVENT_REPORT_RQ,
+        messageId,
+        commandDataSetType: dataset ? 0x0000 : 0x0101,
+        affectedSopInstanceUid: e.n.sopInstanceUid,
+        eventTypeId: e.n.eventTypeId,
+      };
+      const timer = setTimeout(() => {
+        this.#log.warn({ messageId, eventTypeId: e.n.eventTypeId }, 'N-EVENT-REPORT not answered in time');
+        this.#eventInFlight = undefined;
+        e.resolve(undefined);
+        this.#flushEvents();
+      }, EVENT_RESPONSE_TIMEOUT_MS);
+      this.#eventInFlight = { ...e, messageId, timer };
+      if (this.#log.isLevelEnabled('info')) {
+        this.#log.info(
+          {
+            type: 'N-EVENT-REPORT-RQ',
+            sopClass: uidName(e.n.sopClassUid),
+            eventTypeId: e.n.eventTypeId,
+            messageId,
+            context: ctx.id,
+          },
+          'N-EVENT-REPORT-RQ sent',
+        );
+      }
+      this.#send(ctx.id, command, dataset);
+    }
+  }
+
+  #onResponse(cmd: CommandSet, type: string): void {
+    const e = this.#eventInFlight;
+    if (
+      cmd.commandField === (CommandField.N_EVENT_REPORT_RQ | 0x8000) &&
+      e &&
+      cmd.messageIdBeingRespondedTo === e.messageId
+    ) {
+      clearTimeout(e.timer);
+      this.#eventInFlight = undefined;
+      if (this.#log.isLevelEnabled('info')) {
+        this.#log.info(
+          { type, messageId: e.messageId, status: describeStatus(cmd.status ?? 0) },
+          `${type} received`,
+        );
+      }
+      e.resolve(cmd.status ?? 0);
+      return;
+    }
+    this.#log.warn({ type, messageId: cmd.messageIdBeingRespondedTo }, `unexpected ${type} ignored`);
   }
 
   async #handle(m: AssembledMessage, duplicate: boolean): Promise<void> {
@@ -457,6 +554,12 @@ export class DicomConnection {
         },
         'association ended',
       );
+    if (this.#eventInFlight) {
+      clearTimeout(this.#eventInFlight.timer);
+      this.#eventInFlight.resolve(undefined);
+      this.#eventInFlight = undefined;
+    }
+    for (const e of this.#events.splice(0)) e.resolve(undefined);
     for (const fn of this.#endListeners) fn();
   }
 }

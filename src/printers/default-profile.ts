@@ -1,13 +1,73 @@
 /**
- * The embedded default printer, answering to LIGHTBOX. It exists even without a printers/
- * directory, so `npm start` on a fresh clone is a printer. A profile file with the same AE title
- * replaces it.
+ * The embedded default printer, answering to LIGHTBOX, and the value of every profile key a file
+ * leaves out. It exists even without a printers/ directory, so `npm start` on a fresh clone is a
+ * printer. Capabilities are generous (every SOP class, film size and layout) but its limits are a
+ * real dry laser imager's: 320 dpi, 0.20-3.20 OD, 256 MiB of image memory.
  */
 import type { PrinterProfile } from './profile-schema.js';
 
-export const DEFAULT_PROFILE: PrinterProfile = {
+export const DEFAULT_PROFILE = {
   aeTitle: 'LIGHTBOX',
   name: 'Lightbox generic film printer',
   description: 'Generic grayscale and color film printer; the embedded default.',
   transferSyntaxes: ['explicit-vr-little-endian', 'implicit-vr-little-endian'],
-};
+  identity: {
+    printerName: 'LIGHTBOX',
+    manufacturer: 'Lightbox',
+    model: 'Virtual Film Printer',
+    serialNumber: 'LB000001',
+    softwareVersions: ['0.1.0'],
+    calibrationDate: '20260101',
+    calibrationTime: '080000',
+  },
+  sopClasses: {
+    grayscale: true,
+    color: true,
+    annotationBox: true,
+    presentationLut: true,
+    printJob: true,
+    printerConfiguration: true,
+  },
+  presentationLutLevel: 'film-box',
+  resolutions: { STANDARD: 320, HIGH: 640 },
+  filmSizes: [
+    { id: '14INX17IN' },
+    { id: '8INX10IN' },
+    { id: '8_5INX11IN' },
+    { id: '10INX12IN' },
+    { id: '10INX14IN' },
+    { id: '11INX14IN' },
+    { id: '11INX17IN' },
+    { id: '14INX14IN' },
+    { id: '24CMX24CM' },
+    { id: '24CMX30CM' },
+    { id: 'A4' },
+    { id: 'A3' },
+  ],
+  displayFormats: ['STANDARD\\*', 'ROW\\*', 'COL\\*', 'SLIDE', 'SUPERSLIDE', 'CUSTOM\\1'],
+  maxBoxesPerFilm: 100,
+  customFormats: { '1': 'ROW\\1,2' },
+  slideLayout: '4,5',
+  superslideLayout: '4,4',
+  orientations: ['PORTRAIT', 'LANDSCAPE'],
+  mediumTypes: ['BLUE FILM', 'CLEAR FILM', 'PAPER', 'MAMMO CLEAR FILM', 'MAMMO BLUE FILM'],
+  filmDestinations: ['PROCESSOR', 'MAGAZINE', 'BIN_1', 'BIN_2'],
+  magnificationTypes: ['CUBIC', 'REPLICATE', 'BILINEAR', 'NONE'],
+  smoothingTypes: ['MEDIUM', 'NONE', 'SMOOTH', 'SHARP'],
+  borderDensities: ['BLACK', 'WHITE'],
+  emptyImageDensities: ['BLACK', 'WHITE'],
+  density: { min: 20, max: 320, defaultMin: 20, defaultMax: 320 },
+  supportsMinDensity: true,
+  supportsTrim: true,
+  supportsRequestedImageSize: true,
+  bitsStored: [8, 12],
+  annotationFormats: { ANNOTATION: 2, LABEL: 1 },
+  maxAnnotationLength: 64,
+  maxCopies: 99,
+  maxImageSize: { rows: 8192, columns: 8192 },
+  memoryBytes: 256 * 1024 * 1024,
+  maxCollatedFilms: 20,
+  decimateCrop: { default: 'DECIMATE', honoursRequest: true },
+  printJob: { pendingMs: 200, msPerFilm: 500, queueLimit: 16 },
+  quirks: { omitSopClassUidInCreateResponse: false, unknownAttributes: 'reject', lenientFilmBoxOrder: false },
+} as const satisfies PrinterProfile;

@@ -1,38 +1,46 @@
 /**
- * A configured printer at run time: its profile, the services it offers, and what association
- * acceptance needs to know about it.
+ * A configured printer at run time: its profile, its resolved capabilities and state, the services
+ * it offers, and what association acceptance needs to know about it.
  */
+import type { Logger } from 'pino';
 import type { AcceptingPrinter } from '../dicom/ul/acceptance.js';
+import { printService } from '../print/print-service.js';
+import { PrinterRuntime } from '../print/printer-runtime.js';
 import { ServiceRegistry } from '../services/registry.js';
-import type { Service } from '../services/service.js';
 import { verificationService } from '../services/verification.js';
-import { DEFAULT_PROFILE } from './default-profile.js';
+import { type Capabilities, resolveCapabilities } from './capabilities.js';
 import { type PrinterProfile, TRANSFER_SYNTAX_NAMES } from './profile-schema.js';
 
 export interface Printer {
   profile: PrinterProfile;
   source: string;
+  caps: Capabilities;
+  runtime: PrinterRuntime;
   registry: ServiceRegistry;
   accepting: AcceptingPrinter;
 }
 
-/** The services every printer offers today; Print Management joins here. */
-function servicesFor(_profile: PrinterProfile): Service[] {
-  return [verificationService];
-}
-
-export function createPrinter(profile: PrinterProfile, source: string): Printer {
-  const registry = new ServiceRegistry(servicesFor(profile));
-  const tsNames = profile.transferSyntaxes ?? DEFAULT_PROFILE.transferSyntaxes!;
+export function createPrinter(
+  profile: PrinterProfile,
+  source: string,
+  env: { dataDir: string; logger: Logger },
+): Printer {
+  const caps = resolveCapabilities(profile);
+  const runtime = new PrinterRuntime(caps, env.dataDir, env.logger);
+  const registry = new ServiceRegistry([verificationService, printService(runtime)]);
   return {
     profile,
     source,
+    caps,
+    runtime,
     registry,
     accepting: {
       aeTitle: profile.aeTitle,
-      callingAeTitles: profile.callingAeTitles ?? [],
+      callingAeTitles: caps.callingAeTitles,
       abstractSyntaxes: registry.abstractSyntaxes,
-      transferSyntaxes: tsNames.map((n) => TRANSFER_SYNTAX_NAMES[n as keyof typeof TRANSFER_SYNTAX_NAMES]),
+      transferSyntaxes: caps.transferSyntaxes.map(
+        (n) => TRANSFER_SYNTAX_NAMES[n as keyof typeof TRANSFER_SYNTAX_NAMES],
+      ),
     },
   };
 }

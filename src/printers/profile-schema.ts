@@ -1,6 +1,8 @@
 /**
  * The printer profile: one file per emulated printer in printers/ (YAML or JSON), checked against
  * this schema at start-up. The schema is the documentation of every key; keep descriptions exact.
+ * Everything a real printer decides (what it accepts, its defaults, its limits, its quirks) is
+ * here, so the print service reads data instead of branching on printer models.
  */
 import { type Static, Type } from '@sinclair/typebox';
 
@@ -17,6 +19,65 @@ const AeTitle = Type.String({
   pattern: '^(?! *$)[\\x20-\\x5b\\x5d-\\x7e]+$',
   description: 'A DICOM AE title: 1-16 characters, no backslash',
 });
+
+/** A CS value: upper case, digits, space and underscore, at most 16 characters (PS3.5 6.2). */
+const Cs = Type.String({ pattern: '^[A-Z0-9 _]{1,16}$', description: 'A DICOM code string (CS)' });
+const CsList = (description: string) => Type.Array(Cs, { minItems: 1, uniqueItems: true, description });
+/** Density in hundredths of optical density (250 = 2.50 OD). */
+const Density = Type.Integer({ minimum: 0, maximum: 500, description: 'hundredths of OD' });
+/** Border/Empty Image Density: BLACK, WHITE or hundredths of OD as text (PS3.3 C.13.3). */
+const DensityTerm = Type.String({
+  pattern: '^(BLACK|WHITE|[0-9]{1,3})$',
+  description: 'BLACK, WHITE or hundredths of OD',
+});
+
+const FilmSize = Type.Object(
+  {
+    id: Type.String({
+      pattern:
+        '^(8INX10IN|8_5INX11IN|10INX12IN|10INX14IN|11INX14IN|11INX17IN|14INX14IN|14INX17IN|24CMX24CM|24CMX30CM|A4|A3)$',
+      description: 'Film Size ID (PS3.3 C.13.3 defined terms)',
+    }),
+    printableMarginMm: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 30,
+        description: 'Unprintable margin on each edge, mm (default 0)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Identity = Type.Object(
+  {
+    printerName: Type.String({ maxLength: 64, description: 'Printer Name (2110,0030)' }),
+    manufacturer: Type.String({ maxLength: 64, description: 'Manufacturer (0008,0070)' }),
+    model: Type.String({ maxLength: 64, description: 'Manufacturer Model Name (0008,1090)' }),
+    serialNumber: Type.String({ maxLength: 64, description: 'Device Serial Number (0018,1000)' }),
+    softwareVersions: Type.Array(Type.String({ maxLength: 64 }), {
+      description: 'Software Versions (0018,1020)',
+    }),
+    calibrationDate: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{8}$',
+        description: 'Date of Last Calibration, YYYYMMDD; absent: not reported',
+      }),
+    ),
+    calibrationTime: Type.Optional(
+      Type.String({ pattern: '^[0-9]{6}$', description: 'Time of Last Calibration, HHMMSS' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const DecimateCrop = Type.Union(
+  [Type.Literal('DECIMATE'), Type.Literal('CROP'), Type.Literal('FAIL'), Type.Literal('DEMAGNIFY')],
+  {
+    description:
+      'What the printer does with an image larger than its box: DECIMATE (0xB60A), CROP (0xB609), FAIL (0xC603), or DEMAGNIFY (legacy, 0xB604)',
+  },
+);
 
 export const PrinterProfileSchema = Type.Object(
   {
@@ -39,6 +100,196 @@ export const PrinterProfileSchema = Type.Object(
         description:
           'Data set transfer syntaxes accepted, in order of preference (default: explicit, then implicit)',
       }),
+    ),
+    identity: Type.Optional(Identity),
+    sopClasses: Type.Optional(
+      Type.Object(
+        {
+          grayscale: Type.Boolean({ description: 'Basic Grayscale Print Management Meta' }),
+          color: Type.Boolean({ description: 'Basic Color Print Management Meta' }),
+          annotationBox: Type.Boolean({ description: 'Basic Annotation Box' }),
+          presentationLut: Type.Boolean({ description: 'Presentation LUT' }),
+          printJob: Type.Boolean({ description: 'Print Job (N-GET and N-EVENT-REPORT)' }),
+          printerConfiguration: Type.Boolean({ description: 'Printer Configuration Retrieval' }),
+        },
+        { additionalProperties: false, description: 'Which SOP classes the printer accepts (default: all)' },
+      ),
+    ),
+    presentationLutLevel: Type.Optional(
+      Type.Union([Type.Literal('film-box'), Type.Literal('film-session')], {
+        description:
+          'Where Referenced Presentation LUT Sequence is accepted besides the image box (film-session: DCMTK-compatible, non-standard)',
+      }),
+    ),
+    resolutions: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^(STANDARD|HIGH)$' }),
+        Type.Number({ minimum: 50, maximum: 1200 }),
+        {
+          description: 'Requested Resolution ID -> printer dots per inch; the first is the default',
+        },
+      ),
+    ),
+    filmSizes: Type.Optional(
+      Type.Array(FilmSize, { minItems: 1, description: 'Film sizes; the first is the default' }),
+    ),
+    displayFormats: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern:
+            '^(STANDARD\\\\[1-9][0-9]?,[1-9][0-9]?|STANDARD\\\\\\*|ROW\\\\\\*|COL\\\\\\*|SLIDE|SUPERSLIDE|CUSTOM\\\\[1-9][0-9]*)$',
+          description:
+            'STANDARD\\C,R exactly; STANDARD\\*, ROW\\* or COL\\* for any split up to maxBoxesPerFilm; SLIDE, SUPERSLIDE or CUSTOM\\n',
+        }),
+        { minItems: 1, uniqueItems: true, description: 'Image Display Formats accepted (others: 0x0106)' },
+      ),
+    ),
+    maxBoxesPerFilm: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 400, description: 'Most image boxes one film may hold' }),
+    ),
+    customFormats: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[1-9][0-9]*$' }),
+        Type.String({ pattern: '^(STANDARD|ROW|COL)\\\\[0-9,]+$' }),
+        {
+          description: 'CUSTOM\\n -> the STANDARD/ROW/COL layout it stands for',
+        },
+      ),
+    ),
+    slideLayout: Type.Optional(
+      Type.String({
+        pattern: '^[1-9],[1-9]$',
+        description: 'Columns,rows of SLIDE (35 mm) on the default film',
+      }),
+    ),
+    superslideLayout: Type.Optional(
+      Type.String({ pattern: '^[1-9],[1-9]$', description: 'Columns,rows of SUPERSLIDE (40 mm)' }),
+    ),
+    orientations: Type.Optional(CsList('Film Orientation values accepted; the first is the default')),
+    mediumTypes: Type.Optional(CsList('Medium Type values accepted; the first is the default')),
+    filmDestinations: Type.Optional(
+      CsList('Film Destination values accepted (BIN_i allowed when listed); the first is the default'),
+    ),
+    magnificationTypes: Type.Optional(CsList('Magnification Type values accepted; the first is the default')),
+    smoothingTypes: Type.Optional(CsList('Smoothing Type values accepted; the first is the default')),
+    borderDensities: Type.Optional(
+      Type.Array(DensityTerm, {
+        minItems: 1,
+        description: 'Border Density values; the first is the default',
+      }),
+    ),
+    emptyImageDensities: Type.Optional(
+      Type.Array(DensityTerm, {
+        minItems: 1,
+        description: 'Empty Image Density values; the first is the default',
+      }),
+    ),
+    density: Type.Optional(
+      Type.Object(
+        {
+          min: Density,
+          max: Density,
+          defaultMin: Type.Optional(Density),
+          defaultMax: Type.Optional(Density),
+        },
+        {
+          additionalProperties: false,
+          description: "The printer's density range; requests outside it are clamped with 0xB605",
+        },
+      ),
+    ),
+    supportsMinDensity: Type.Optional(
+      Type.Boolean({ description: 'Min Density is U/U: false answers 0x0105 when sent' }),
+    ),
+    supportsTrim: Type.Optional(Type.Boolean({ description: 'Trim accepted (else 0x0105)' })),
+    supportsRequestedImageSize: Type.Optional(
+      Type.Boolean({ description: 'Requested Image Size accepted (else 0x0105)' }),
+    ),
+    bitsStored: Type.Optional(
+      Type.Array(Type.Union([Type.Literal(8), Type.Literal(12)]), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'Grayscale Bits Stored accepted',
+      }),
+    ),
+    annotationFormats: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Z0-9 _]{1,16}$' }), Type.Integer({ minimum: 1, maximum: 20 }), {
+        description: 'Annotation Display Format ID -> number of annotation boxes; the first is the default',
+      }),
+    ),
+    maxAnnotationLength: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 64, description: 'Characters of Text String printed' }),
+    ),
+    maxCopies: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 999, description: 'Largest Number of Copies (else 0x0106)' }),
+    ),
+    maxImageSize: Type.Optional(
+      Type.Object(
+        { rows: Type.Integer({ minimum: 1 }), columns: Type.Integer({ minimum: 1 }) },
+        {
+          additionalProperties: false,
+          description: 'Largest image matrix accepted in one image box (else 0x0106)',
+        },
+      ),
+    ),
+    memoryBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Image memory of the printer: pixel bytes held by unprinted film boxes (else 0xC605)',
+      }),
+    ),
+    maxCollatedFilms: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Film Session N-ACTION collates up to this many films; 0: unsupported (0xC616 / 0x0211)',
+      }),
+    ),
+    decimateCrop: Type.Optional(
+      Type.Object(
+        {
+          default: DecimateCrop,
+          honoursRequest: Type.Boolean({
+            description: 'Requested Decimate/Crop Behavior is obeyed (false: the default always applies)',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    printJob: Type.Optional(
+      Type.Object(
+        {
+          pendingMs: Type.Integer({ minimum: 0, description: 'Time a job stays PENDING' }),
+          msPerFilm: Type.Integer({ minimum: 0, description: 'PRINTING time per film copy' }),
+          queueLimit: Type.Integer({
+            minimum: 1,
+            description: 'Jobs queued at once (beyond: 0xC601/0xC602)',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    quirks: Type.Optional(
+      Type.Object(
+        {
+          omitSopClassUidInCreateResponse: Type.Optional(
+            Type.Boolean({
+              description: 'N-CREATE-RSP without Affected SOP Class UID (IHE Restricted / old printers)',
+            }),
+          ),
+          unknownAttributes: Type.Optional(
+            Type.Union([Type.Literal('reject'), Type.Literal('ignore')], {
+              description:
+                'An attribute the SOP class does not define: reject with 0x0105, or ignore it with 0x0001',
+            }),
+          ),
+          lenientFilmBoxOrder: Type.Optional(
+            Type.Boolean({
+              description: 'Allow N-SET/N-ACTION on film boxes other than the last (DCMTK behaviour)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -68,7 +68,7 @@ export function responseCommand(
     status: Status[reply.status].code,
   };
   // Picky SCUs need Affected SOP Class (and Instance) UID in every response (shared/peers README).
-  if (sopClassUid) cmd.affectedSopClassUid = sopClassUid;
+  if (sopClassUid && !reply.omitAffectedSopClassUid) cmd.affectedSopClassUid = sopClassUid;
   const instance = reply.affectedSopInstanceUid ?? requestSopInstance(req);
   if (instance && req.commandField !== CommandField.C_ECHO_RQ) cmd.affectedSopInstanceUid = instance;
   if (reply.errorComment) cmd.errorComment = reply.errorComment.slice(0, ERROR_COMMENT_MAX);

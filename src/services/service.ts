@@ -13,11 +13,31 @@ export interface ContextInfo {
   transferSyntax: string;
 }
 
+/** An N-EVENT-REPORT the SCP sends to the SCU (PS3.7 10.1.1). */
+export interface EventNotification {
+  /** Abstract syntaxes it may travel on, in order of preference; the first accepted one is used. */
+  abstractSyntaxes: readonly string[];
+  sopClassUid: string;
+  sopInstanceUid: string;
+  eventTypeId: number;
+  dataset?: DcmDataset;
+}
+
 export interface AssociationInfo {
   id: string;
   callingAeTitle: string;
   calledAeTitle: string;
   peerAddress: string;
+  /** The presentation contexts accepted on this association. */
+  contexts: readonly ContextInfo[];
+  /**
+   * Queue an N-EVENT-REPORT; it is sent when no request of the SCU is being processed and the
+   * previous event was answered. Resolves with the SCU's status, or undefined when it could not
+   * be sent or was not answered (no context, association ended, timeout).
+   */
+  notify(n: EventNotification): Promise<number | undefined>;
+  /** Called once when the association ends, however it ends. */
+  onEnd(fn: () => void): void;
 }
 
 export interface DimseRequest {
@@ -42,6 +62,8 @@ export interface DimseReply {
   actionTypeId?: number;
   eventTypeId?: number;
   dataset?: DcmDataset;
+  /** Leave Affected SOP Class UID out of the response (a printer quirk some SCUs must cope with). */
+  omitAffectedSopClassUid?: boolean;
 }
 
 export type DimseHandler = (req: DimseRequest) => DimseReply | Promise<DimseReply>;

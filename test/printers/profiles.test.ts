@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Uid } from '../../src/dicom/uids.js';
 import { createPrinter } from '../../src/printers/printer.js';
@@ -19,12 +20,26 @@ function dirWith(files: Record<string, string>): string {
 }
 
 describe('printer profiles', () => {
-  it('without a directory: the embedded LIGHTBOX printer, Verification, explicit then implicit', () => {
+  it('without a directory: the embedded LIGHTBOX printer, every print SOP class, explicit then implicit', () => {
     const [only, ...rest] = loadProfiles(undefined);
     expect(rest).toEqual([]);
     expect(only!.profile.aeTitle).toBe('LIGHTBOX');
-    const p = createPrinter(only!.profile, only!.source);
-    expect([...p.accepting.abstractSyntaxes]).toEqual([Uid.Verification]);
+    const p = createPrinter(only!.profile, only!.source, {
+      dataDir: tmpdir(),
+      logger: pino({ level: 'silent' }),
+    });
+    expect([...p.accepting.abstractSyntaxes].sort()).toEqual(
+      [
+        Uid.Verification,
+        Uid.BasicGrayscalePrintManagementMeta,
+        Uid.BasicColorPrintManagementMeta,
+        Uid.Printer,
+        Uid.BasicAnnotationBox,
+        Uid.PresentationLut,
+        Uid.PrintJob,
+        Uid.PrinterConfigurationRetrieval,
+      ].sort(),
+    );
     expect(p.accepting.transferSyntaxes).toEqual([Uid.ExplicitVrLittleEndian, Uid.ImplicitVrLittleEndian]);
   });
 

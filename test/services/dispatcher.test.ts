@@ -44,6 +44,9 @@ const association = {
   callingAeTitle: 'SCU',
   calledAeTitle: 'LIGHTBOX',
   peerAddress: '127.0.0.1:1',
+  contexts: [],
+  notify: async () => undefined,
+  onEnd: () => {},
 };
 
 function msg(command: CommandSet, dataset?: Buffer, over = false): AssembledMessage {

@@ -1,0 +1,372 @@
+/**
+ * What each print SOP class accepts in N-CREATE and N-SET (PS3.4 H.4, PS3.3 C.13), as tables: tag,
+ * VR, usage (SCU side), the value check, and whether N-SET may change it. validate() walks a data
+ * set against one table: closed world, every attribute known or refused.
+ */
+import type { DcmDataset } from '../dicom/dimse/dataset.js';
+import type { StatusName } from '../dicom/dimse/status.js';
+import { acceptedLayout, type Capabilities } from '../printers/capabilities.js';
+import { DisplayFormatError } from './display-format.js';
+import { hasValue, items, num, str, tagLabel, tagNumber } from './values.js';
+
+/** SCU usage: M must be sent, U may be sent. */
+export type Usage = 'M' | 'U';
+
+/** A value check: undefined when fine, else why it is invalid (-> 0x0106). */
+type Check = (ds: DcmDataset, tag: string, c: Capabilities) => string | undefined;
+
+export interface AttributeRule {
+  tag: string;
+  keyword: string;
+  usage: Usage;
+  check?: Check;
+  /** For N-SET tables: false marks attributes that exist but may not be changed after N-CREATE. */
+  settable?: boolean;
+  /** The printer must support it (profile flag), else 0x0105. */
+  supported?: (c: Capabilities) => boolean;
+}
+
+// ---------------------------------------------------------------- value checks
+
+const oneOf =
+  (values: readonly string[] | ((c: Capabilities) => readonly string[])): Check =>
+  (ds, tag, c) => {
+    const v = str(ds, tag) ?? '';
+    const allowed = typeof values === 'function' ? values(c) : values;
+    return allowed.includes(v) ? undefined : `"${v}" is not one of ${allowed.join(', ')}`;
+  };
+
+const intRange =
+  (lo: number | ((c: Capabilities) => number), hi: number | ((c: Capabilities) => number)): Check =>
+  (ds, tag, c) => {
+    const v = num(ds, tag);
+    const [a, b] = [typeof lo === 'function' ? lo(c) : lo, typeof hi === 'function' ? hi(c) : hi];
+    return v !== undefined && Number.isInteger(v) && v >= a && v <= b
+      ? undefined
+      : `${v} is not an integer in ${a}..${b}`;
+  };
+
+const densityTerm =
+  (listed: (c: Capabilities) => readonly string[]): Check =>
+  (ds, tag, c) => {
+    const v = str(ds, tag) ?? '';
+    if (listed(c).includes(v)) return undefined;
+    // Any hundredths-of-OD value inside the printer's range is a valid density term.
+    if (/^[0-9]{1,3}$/.test(v) && Number(v) >= c.density.min && Number(v) <= c.density.max) return undefined;
+    return `"${v}" is not BLACK, WHITE or a density in ${c.density.min}..${c.density.max}`;
+  };
+
+const destination: Check = (ds, tag, c) => {
+  const v = str(ds, tag) ?? '';
+  if (c.filmDestinations.includes(v)) return undefined;
+  return `"${v}" is not one of ${c.filmDestinations.join(', ')}`;
+};
+
+const displayFormat: Check = (ds, tag, c) => {
+  try {
+    acceptedLayout(c, str(ds, tag) ?? '');
+    return undefined;
+  } catch (e) {
+    if (e instanceof DisplayFormatError) return e.message;
+    throw e;
+  }
+};
+
+/** A sequence of exactly one item holding Referenced SOP Class/Instance UID of the given class. */
+const reference =
+  (sopClassUid: string): Check =>
+  (ds, tag) => {
+    const list = items(ds, tag);
+    if (list.length !== 1) return `must hold exactly one item (has ${list.length})`;
+    const cls = str(list[0], '00081150');
+    if (cls !== sopClassUid) return `Referenced SOP Class UID ${cls} is not ${sopClassUid}`;
+    if (!str(list[0], '00081155')) return 'Referenced SOP Instance UID is missing';
+    return undefined;
+  };
+
+const positiveDecimal: Check = (ds, tag) => {
+  const v = num(ds, tag);
+  return v !== undefined && v > 0 && v < 2000 ? undefined : `${str(ds, tag)} is not a size in mm`;
+};
+
+const YES_NO = ['YES', 'NO'];
+const PLUT = '1.2.840.10008.5.1.1.23';
+const FILM_SESSION = '1.2.840.10008.5.1.1.1';
+
+// ---------------------------------------------------------------- tables
+
+const CHARSET: AttributeRule = { tag: '00080005', keyword: 'SpecificCharacterSet', usage: 'U' };
+
+export const FILM_SESSION_RULES: readonly AttributeRule[] = [
+  CHARSET,
+  { tag: '20000010', keyword: 'NumberOfCopies', usage: 'U', check: intRange(1, (c) => c.maxCopies) },
+  { tag: '20000020', keyword: 'PrintPriority', usage: 'U', check: oneOf(['HIGH', 'MED', 'LOW']) },
+  { tag: '20000030', keyword: 'MediumType', usage: 'U', check: oneOf((c) => c.mediumTypes) },
+  { tag: '20000040', keyword: 'FilmDestination', usage: 'U', check: destination },
+  { tag: '20000050', keyword: 'FilmSessionLabel', usage: 'U' },
+  { tag: '20000060', keyword: 'MemoryAllocation', usage: 'U' },
+  { tag: '21000160', keyword: 'OwnerID', usage: 'U' },
+  // Non-standard, DCMTK-compatible: P-LUT and viewing conditions at session level (spec digest 11.6).
+  {
+    tag: '20500500',
+    keyword: 'ReferencedPresentationLUTSequence',
+    usage: 'U',
+    check: reference(PLUT),
+    supported: (c) => c.presentationLutLevel === 'film-session' && c.sopClasses.presentationLut,
+  },
+  {
+    tag: '2010015E',
+    keyword: 'Illumination',
+    usage: 'U',
+    supported: (c) => c.presentationLutLevel === 'film-session',
+  },
+  {
+    tag: '20100160',
+    keyword: 'ReflectedAmbientLight',
+    usage: 'U',
+    supported: (c) => c.presentationLutLevel === 'film-session',
+  },
+];
+
+export const FILM_BOX_RULES: readonly AttributeRule[] = [
+  CHARSET,
+  { tag: '20100010', keyword: 'ImageDisplayFormat', usage: 'M', check: displayFormat, settable: false },
+  {
+    tag: '20100500',
+    keyword: 'ReferencedFilmSessionSequence',
+    usage: 'M',
+    check: reference(FILM_SESSION),
+    settable: false,
+  },
+  {
+    tag: '20100040',
+    keyword: 'FilmOrientation',
+    usage: 'U',
+    check: oneOf((c) => c.orientations),
+    settable: false,
+  },
+  {
+    tag: '20100050',
+    keyword: 'FilmSizeID',
+    usage: 'U',
+    check: oneOf((c) => c.filmSizes.map((f) => f.id)),
+    settable: false,
+  },
+  { tag: '20100060', keyword: 'MagnificationType', usage: 'U', check: oneOf((c) => c.magnificationTypes) },
+  { tag: '20100130', keyword: 'MaxDensity', usage: 'U', check: intRange(0, 999) },
+  { tag: '20100150', keyword: 'ConfigurationInformation', usage: 'U' },
+  {
+    tag: '20500500',
+    keyword: 'ReferencedPresentationLUTSequence',
+    usage: 'U',
+    check: reference(PLUT),
+    supported: (c) => c.sopClasses.presentationLut && c.presentationLutLevel === 'film-box',
+  },
+  {
+    tag: '20100030',
+    keyword: 'AnnotationDisplayFormatID',
+    usage: 'U',
+    check: oneOf((c) => Object.keys(c.annotationFormats)),
+    settable: false,
+  },
+  { tag: '20100080', keyword: 'SmoothingType', usage: 'U', check: oneOf((c) => c.smoothingTypes) },
+  { tag: '20100100', keyword: 'BorderDensity', usage: 'U', check: densityTerm((c) => c.borderDensities) },
+  {
+    tag: '20100110',
+    keyword: 'EmptyImageDensity',
+    usage: 'U',
+    check: densityTerm((c) => c.emptyImageDensities),
+  },
+  {
+    tag: '20100120',
+    keyword: 'MinDensity',
+    usage: 'U',
+    check: intRange(0, 999),
+    supported: (c) => c.supportsMinDensity,
+  },
+  { tag: '20100140', keyword: 'Trim', usage: 'U', check: oneOf(YES_NO), supported: (c) => c.supportsTrim },
+  { tag: '2010015E', keyword: 'Illumination', usage: 'U', check: intRange(0, 65535) },
+  { tag: '20100160', keyword: 'ReflectedAmbientLight', usage: 'U', check: intRange(0, 65535) },
+  {
+    tag: '20200050',
+    keyword: 'RequestedResolutionID',
+    usage: 'U',
+    check: oneOf((c) => Object.keys(c.resolutions)),
+    settable: false,
+  },
+  { tag: '00282000', keyword: 'ICCProfile', usage: 'U', supported: (c) => c.sopClasses.color },
+  // Returned by the SCP; an SCU echoing it back is tolerated and ignored.
+  { tag: '20100510', keyword: 'ReferencedImageBoxSequence', usage: 'U', settable: false },
+  { tag: '20100520', keyword: 'ReferencedBasicAnnotationBoxSequence', usage: 'U', settable: false },
+];
+
+const IMAGE_BOX_COMMON: readonly AttributeRule[] = [
+  CHARSET,
+  { tag: '20200010', keyword: 'ImageBoxPosition', usage: 'M', check: intRange(1, 400) },
+  { tag: '20200020', keyword: 'Polarity', usage: 'U', check: oneOf(['NORMAL', 'REVERSE']) },
+  { tag: '20100060', keyword: 'MagnificationType', usage: 'U', check: oneOf((c) => c.magnificationTypes) },
+  { tag: '20100080', keyword: 'SmoothingType', usage: 'U', check: oneOf((c) => c.smoothingTypes) },
+  {
+    tag: '20200030',
+    keyword: 'RequestedImageSize',
+    usage: 'U',
+    check: positiveDecimal,
+    supported: (c) => c.supportsRequestedImageSize,
+  },
+  {
+    tag: '20200040',
+    keyword: 'RequestedDecimateCropBehavior',
+    usage: 'U',
+    check: oneOf(['DECIMATE', 'CROP', 'FAIL']),
+  },
+];
+
+export const GRAYSCALE_IMAGE_BOX_RULES: readonly AttributeRule[] = [
+  ...IMAGE_BOX_COMMON,
+  { tag: '20200110', keyword: 'BasicGrayscaleImageSequence', usage: 'M' },
+  {
+    tag: '20100120',
+    keyword: 'MinDensity',
+    usage: 'U',
+    check: intRange(0, 999),
+    supported: (c) => c.supportsMinDensity,
+  },
+  { tag: '20100130', keyword: 'MaxDensity', usage: 'U', check: intRange(0, 999) },
+  { tag: '20100150', keyword: 'ConfigurationInformation', usage: 'U' },
+  {
+    tag: '20500500',
+    keyword: 'ReferencedPresentationLUTSequence',
+    usage: 'U',
+    check: reference(PLUT),
+    supported: (c) => c.sopClasses.presentationLut,
+  },
+];
+
+export const COLOR_IMAGE_BOX_RULES: readonly AttributeRule[] = [
+  ...IMAGE_BOX_COMMON,
+  { tag: '20200111', keyword: 'BasicColorImageSequence', usage: 'M' },
+];
+
+export const ANNOTATION_BOX_RULES: readonly AttributeRule[] = [
+  CHARSET,
+  { tag: '20300010', keyword: 'AnnotationPosition', usage: 'M', check: intRange(1, 20) },
+  { tag: '20300020', keyword: 'TextString', usage: 'U' },
+];
+
+export const PRESENTATION_LUT_RULES: readonly AttributeRule[] = [
+  CHARSET,
+  { tag: '20500010', keyword: 'PresentationLUTSequence', usage: 'U' },
+  { tag: '20500020', keyword: 'PresentationLUTShape', usage: 'U', check: oneOf(['IDENTITY', 'LIN OD']) },
+];
+
+// ---------------------------------------------------------------- validation
+
+export interface Verdict {
+  status: StatusName;
+  errorComment: string;
+  attributeIdentifierList?: number[];
+  offendingElement?: number[];
+}
+
+export interface ValidationResult {
+  /** A failure to answer with, when the request must be refused. */
+  failure?: Verdict;
+  /** Warnings collected (unknown attributes ignored). */
+  warnings: Verdict[];
+}
+
+/**
+ * Check a data set against a table. Order follows PS3.7: unknown attributes (0x0105, or ignored
+ * with 0x0001 when the profile says so), attributes the printer does not support (0x0105),
+ * attributes N-SET may not change (0x0105), missing mandatory ones (0x0120), present without a
+ * value (0x0121), invalid values (0x0106).
+ */
+export function validate(
+  ds: DcmDataset,
+  rules: readonly AttributeRule[],
+  c: Capabilities,
+  op: 'create' | 'set',
+  sopClassName: string,
+): ValidationResult {
+  const byTag = new Map(rules.map((r) => [r.tag, r]));
+  const warnings: Verdict[] = [];
+  const present = Object.keys(ds).filter((t) => !t.endsWith('0000')); // group lengths are tolerated
+  const unknown = present.filter((t) => !byTag.has(t.toUpperCase()));
+  if (unknown.length > 0) {
+    const verdict = {
+      attributeIdentifierList: unknown.map(tagNumber),
+      errorComment: `${sopClassName} has no attribute ${unknown.map(tagLabel).join(' ')}`,
+    };
+    if (c.quirks.unknownAttributes === 'reject')
+      return { failure: { status: 'NoSuchAttribute', ...verdict }, warnings };
+    warnings.push({
+      status: 'RequestedOptionalAttributesNotSupported',
+      ...verdict,
+      errorComment: `ignored ${unknown.map(tagLabel).join(' ')}`,
+    });
+  }
+  for (const t of present) {
+    const r = byTag.get(t.toUpperCase());
+    if (!r) continue;
+    if (r.supported && !r.supported(c)) {
+      return {
+        failure: {
+          status: 'NoSuchAttribute',
+          attributeIdentifierList: [tagNumber(t)],
+          errorComment: `${r.keyword} ${tagLabel(t)} is not supported by this printer`,
+        },
+        warnings,
+      };
+    }
+    if (op === 'set' && r.settable === false) {
+      return {
+        failure: {
+          status: 'NoSuchAttribute',
+          attributeIdentifierList: [tagNumber(t)],
+          errorComment: `${r.keyword} ${tagLabel(t)} cannot be changed by N-SET`,
+        },
+        warnings,
+      };
+    }
+  }
+  const missing = rules.filter((r) => r.usage === 'M' && !(r.tag in ds) && !(r.tag.toLowerCase() in ds));
+  if (missing.length > 0) {
+    return {
+      failure: {
+        status: 'MissingAttribute',
+        attributeIdentifierList: missing.map((r) => tagNumber(r.tag)),
+        errorComment: `missing ${missing.map((r) => `${r.keyword} ${tagLabel(r.tag)}`).join(', ')}`,
+      },
+      warnings,
+    };
+  }
+  for (const r of rules) {
+    const t = r.tag in ds ? r.tag : r.tag.toLowerCase() in ds ? r.tag.toLowerCase() : undefined;
+    if (t === undefined) continue;
+    const isSequence = ds[t]!.vr === 'SQ';
+    if (r.usage === 'M' && !isSequence && !hasValue(ds, t)) {
+      return {
+        failure: {
+          status: 'MissingAttributeValue',
+          attributeIdentifierList: [tagNumber(t)],
+          errorComment: `${r.keyword} ${tagLabel(t)} has no value`,
+        },
+        warnings,
+      };
+    }
+    if (r.check && (hasValue(ds, t) || isSequence)) {
+      const why = r.check(ds, t, c);
+      if (why) {
+        return {
+          failure: {
+            status: 'InvalidAttributeValue',
+            offendingElement: [tagNumber(t)],
+            errorComment: `${r.keyword} ${tagLabel(t)}: ${why}`,
+          },
+          warnings,
+        };
+      }
+    }
+  }
+  return { warnings };
+}

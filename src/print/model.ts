@@ -1,0 +1,91 @@
+/**
+ * The Print Management object model (PS3.4 H.2, spec digest 3): what one association builds
+ * (film session, film boxes, image and annotation boxes, Presentation LUTs) and what outlives it
+ * (print jobs, printed films). Plain data; print-context.ts owns the rules.
+ */
+import type { DcmDataset } from '../dicom/dimse/dataset.js';
+import type { FilmMatrix } from '../printers/capabilities.js';
+import type { BoxRect, Layout } from './display-format.js';
+
+/** The pixel module of an image box's image, as received (PS3.3 C.13.5). */
+export interface PrintImage {
+  rows: number;
+  columns: number;
+  samplesPerPixel: number;
+  photometricInterpretation: string;
+  bitsAllocated: number;
+  bitsStored: number;
+  highBit: number;
+  pixelRepresentation: number;
+  planarConfiguration?: number;
+  pixelAspectRatio?: [number, number];
+  pixels: Buffer;
+}
+
+/** What happens to an image that does not fit its box, and the status that said so. */
+export type FitDecision = 'fits' | 'demagnified' | 'decimated' | 'cropped';
+
+export interface ImageBox {
+  uid: string;
+  sopClassUid: string;
+  position: number;
+  rect: BoxRect;
+  /** The image box attributes as set (Polarity, Magnification Type, ...), without the image. */
+  attributes: DcmDataset;
+  image?: PrintImage;
+  fit?: FitDecision;
+  /** Densities actually used after clamping to the printer range (hundredths of OD). */
+  minDensity?: number;
+  maxDensity?: number;
+  /** Every status this box's N-SETs were answered with. */
+  statuses: number[];
+}
+
+export interface AnnotationBox {
+  uid: string;
+  position: number;
+  text: string;
+}
+
+export interface FilmBox {
+  uid: string;
+  /** Attributes after defaults and clamping, as returned in the N-CREATE response. */
+  attributes: DcmDataset;
+  layout: Layout;
+  matrix: FilmMatrix;
+  imageBoxes: ImageBox[];
+  annotationBoxes: AnnotationBox[];
+  presentationLutUid?: string;
+  printed: boolean;
+  statuses: number[];
+}
+
+export interface FilmSession {
+  uid: string;
+  attributes: DcmDataset;
+  filmBoxes: FilmBox[];
+  presentationLutUid?: string;
+}
+
+export interface PresentationLut {
+  uid: string;
+  shape?: string;
+  descriptor?: [number, number, number];
+  data?: number[];
+}
+
+export type JobStatus = 'PENDING' | 'PRINTING' | 'DONE' | 'FAILURE';
+
+export interface PrintJob {
+  uid: string;
+  status: JobStatus;
+  statusInfo: string;
+  priority: string;
+  createdAt: Date;
+  originator: string;
+  printerName: string;
+  filmSessionLabel?: string;
+  /** Directories of the films this job printed, in order. */
+  films: string[];
+  copies: number;
+}

@@ -1,0 +1,139 @@
+/**
+ * The Print Management service class (PS3.4 Annex H) as routes of the dispatch table: which SOP
+ * classes travel on which abstract syntax, and (SOP class x DIMSE) -> the PrintContext method
+ * that answers it. One PrintContext per association, released when the association ends.
+ */
+import { CommandField } from '../dicom/dimse/command-fields.js';
+import type { DcmDataset } from '../dicom/dimse/dataset.js';
+import { Uid } from '../dicom/uids.js';
+import type {
+  AssociationInfo,
+  DimseReply,
+  DimseRequest,
+  Service,
+  ServiceRoute,
+} from '../services/service.js';
+import { PrintContext } from './print-context.js';
+import { printerAttributes, printerConfiguration, printJobAttributes } from './printer-attributes.js';
+import type { PrinterRuntime } from './printer-runtime.js';
+import { tagNumber } from './values.js';
+
+/** N-GET: the requested attributes we have; 0x0107 naming the ones we do not (PS3.7 10.1.2). */
+export function answerGet(all: DcmDataset, req: DimseRequest): DimseReply {
+  const wanted = req.command.attributeIdentifierList;
+  if (!wanted || wanted.length === 0) return { status: 'Success', dataset: all };
+  const dataset: DcmDataset = {};
+  const missing: number[] = [];
+  for (const tag of wanted) {
+    const key = tag.toString(16).toUpperCase().padStart(8, '0');
+    if (key in all) dataset[key] = all[key]!;
+    else missing.push(tag);
+  }
+  if (missing.length === 0) return { status: 'Success', dataset };
+  return {
+    status: 'AttributeListError',
+    errorComment: `not available: ${missing.map((t) => t.toString(16).padStart(8, '0')).join(' ')}`,
+    attributeIdentifierList: missing,
+    dataset,
+  };
+}
+
+export function printService(printer: PrinterRuntime): Service {
+  const caps = printer.caps;
+  const contexts = new Map<string, PrintContext>();
+  const contextOf = (a: AssociationInfo): PrintContext => {
+    let c = contexts.get(a.id);
+    if (!c) {
+      c = new PrintContext(printer, a);
+      contexts.set(a.id, c);
+      a.onEnd(() => {
+        contexts.get(a.id)?.release();
+        contexts.delete(a.id);
+      });
+    }
+    return c;
+  };
+  const on = (
+    sop: string,
+    command: number,
+    fn: (c: PrintContext, r: DimseRequest) => DimseReply,
+  ): ServiceRoute => ({
+    sopClasses: [sop],
+    command,
+    handler: (req) => fn(contextOf(req.association), req),
+  });
+
+  const abstractSyntaxes: Record<string, string[]> = {};
+  const common = [Uid.BasicFilmSession, Uid.BasicFilmBox, Uid.Printer];
+  if (caps.sopClasses.grayscale)
+    abstractSyntaxes[Uid.BasicGrayscalePrintManagementMeta] = [...common, Uid.BasicGrayscaleImageBox];
+  if (caps.sopClasses.color)
+    abstractSyntaxes[Uid.BasicColorPrintManagementMeta] = [...common, Uid.BasicColorImageBox];
+  // Printer on its own context: status-only associations (PS3.4 H.2.3).
+  abstractSyntaxes[Uid.Printer] = [Uid.Printer];
+  if (caps.sopClasses.annotationBox) abstractSyntaxes[Uid.BasicAnnotationBox] = [Uid.BasicAnnotationBox];
+  if (caps.sopClasses.presentationLut) abstractSyntaxes[Uid.PresentationLut] = [Uid.PresentationLut];
+  if (caps.sopClasses.printJob) abstractSyntaxes[Uid.PrintJob] = [Uid.PrintJob];
+  if (caps.sopClasses.printerConfiguration) {
+    abstractSyntaxes[Uid.PrinterConfigurationRetrieval] = [Uid.PrinterConfigurationRetrieval];
+  }
+
+  const F = CommandField;
+  const routes: ServiceRoute[] = [
+    on(Uid.BasicFilmSession, F.N_CREATE_RQ, (c, r) => c.createFilmSession(r)),
+    on(Uid.BasicFilmSession, F.N_SET_RQ, (c, r) => c.setFilmSession(r)),
+    on(Uid.BasicFilmSession, F.N_DELETE_RQ, (c, r) => c.deleteFilmSession(r)),
+    on(Uid.BasicFilmSession, F.N_ACTION_RQ, (c, r) => c.actionFilmSession(r)),
+    on(Uid.BasicFilmBox, F.N_CREATE_RQ, (c, r) => c.createFilmBox(r)),
+    on(Uid.BasicFilmBox, F.N_SET_RQ, (c, r) => c.setFilmBox(r)),
+    on(Uid.BasicFilmBox, F.N_DELETE_RQ, (c, r) => c.deleteFilmBox(r)),
+    on(Uid.BasicFilmBox, F.N_ACTION_RQ, (c, r) => c.actionFilmBox(r)),
+    on(Uid.BasicGrayscaleImageBox, F.N_SET_RQ, (c, r) => c.setImageBox(r)),
+    on(Uid.BasicColorImageBox, F.N_SET_RQ, (c, r) => c.setImageBox(r)),
+    on(Uid.BasicAnnotationBox, F.N_SET_RQ, (c, r) => c.setAnnotationBox(r)),
+    on(Uid.PresentationLut, F.N_CREATE_RQ, (c, r) => c.createPresentationLut(r)),
+    on(Uid.PresentationLut, F.N_DELETE_RQ, (c, r) => c.deletePresentationLut(r)),
+    {
+      sopClasses: [Uid.Printer],
+      command: F.N_GET_RQ,
+      handler: (req) => {
+        if (req.sopInstanceUid !== Uid.PrinterInstance) {
+          return {
+            status: 'NoSuchSopInstance',
+            errorComment: `the Printer instance is ${Uid.PrinterInstance}`,
+          };
+        }
+        return answerGet(printerAttributes(printer), req);
+      },
+    },
+    {
+      sopClasses: [Uid.PrinterConfigurationRetrieval],
+      command: F.N_GET_RQ,
+      handler: (req) => {
+        if (req.sopInstanceUid !== Uid.PrinterConfigurationRetrievalInstance) {
+          return {
+            status: 'NoSuchSopInstance',
+            errorComment: `the instance is ${Uid.PrinterConfigurationRetrievalInstance}`,
+          };
+        }
+        return answerGet(printerConfiguration(printer), req);
+      },
+    },
+    {
+      sopClasses: [Uid.PrintJob],
+      command: F.N_GET_RQ,
+      handler: (req) => {
+        const job = printer.job(req.sopInstanceUid ?? '');
+        if (!job)
+          return {
+            status: 'NoSuchSopInstance',
+            errorComment: 'no such print job (finished jobs are deleted)',
+          };
+        return answerGet(printJobAttributes(job), req);
+      },
+    },
+  ];
+  return { name: 'print-management', abstractSyntaxes, routes };
+}
+
+export { tagNumber };

@@ -1,0 +1,155 @@
+/**
+ * One emulated printer while Lightbox runs: its status (shared by every association), its image
+ * memory, its print queue and the jobs in it. Jobs move PENDING -> PRINTING -> DONE (or FAILURE)
+ * with the profile's timing; their films are written to the data directory on the way.
+ */
+import type { Logger } from 'pino';
+import { newUid } from '../dicom/dimse/dataset.js';
+import type { Capabilities } from '../printers/capabilities.js';
+import type { JobStatus, PrintJob } from './model.js';
+
+export type PrinterStatus = 'NORMAL' | 'WARNING' | 'FAILURE';
+
+/** Print Job N-EVENT-REPORT types (PS3.4 H.4.6). */
+export const JOB_EVENT: Record<JobStatus, number> = { PENDING: 1, PRINTING: 2, DONE: 3, FAILURE: 4 };
+/** Printer N-EVENT-REPORT types (PS3.4 H.4.7). */
+export const PRINTER_EVENT: Record<PrinterStatus, number> = { NORMAL: 1, WARNING: 2, FAILURE: 3 };
+
+export interface JobObserver {
+  /** A state change of the job; resolves when the SCU has answered the event (or at once). */
+  changed(job: PrintJob): Promise<void>;
+}
+
+export interface JobWork {
+  /** Write the films; resolves with their directories. */
+  spool(job: PrintJob): Promise<string[]>;
+  filmCount: number;
+}
+
+const FINISHED_KEPT = 200;
+
+export class PrinterRuntime {
+  #status: PrinterStatus = 'NORMAL';
+  #statusInfo = 'NORMAL';
+  readonly #statusListeners = new Set<(status: PrinterStatus, info: string) => void>();
+  readonly #jobs = new Map<string, PrintJob>();
+  readonly finished: PrintJob[] = [];
+  #memoryUsed = 0;
+
+  constructor(
+    readonly caps: Capabilities,
+    readonly dataDir: string,
+    readonly log: Logger,
+  ) {}
+
+  get status(): PrinterStatus {
+    return this.#status;
+  }
+  get statusInfo(): string {
+    return this.#statusInfo;
+  }
+
+  /** Change the printer's status; every association using the printer is told (N-EVENT-REPORT). */
+  setStatus(status: PrinterStatus, info: string): void {
+    if (status === this.#status && info === this.#statusInfo) return;
+    this.#status = status;
+    this.#statusInfo = status === 'NORMAL' ? 'NORMAL' : info;
+    this.log.info({ printer: this.caps.aeTitle, status, info: this.#statusInfo }, 'printer status changed');
+    for (const l of this.#statusListeners) l(this.#status, this.#statusInfo);
+  }
+
+  onStatus(fn: (status: PrinterStatus, info: string) => void): () => void {
+    this.#statusListeners.add(fn);
+    return () => this.#statusListeners.delete(fn);
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  get memoryUsed(): number {
+    return this.#memoryUsed;
+  }
+
+  /** Take bytes of image memory; false when the printer does not have them (0xC605). */
+  reserve(bytes: number): boolean {
+    if (this.#memoryUsed + bytes > this.caps.memoryBytes) return false;
+    this.#memoryUsed += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.#memoryUsed = Math.max(0, this.#memoryUsed - bytes);
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  /** Jobs not yet finished, the ones the queue limit counts. */
+  get queued(): number {
+    let n = 0;
+    for (const j of this.#jobs.values()) if (j.status === 'PENDING' || j.status === 'PRINTING') n++;
+    return n;
+  }
+
+  get queueFull(): boolean {
+    return this.queued >= this.caps.printJob.queueLimit;
+  }
+
+  job(uid: string): PrintJob | undefined {
+    return this.#jobs.get(uid);
+  }
+
+  /** Queue a job and run it to the end in the background. */
+  submit(
+    o: { priority: string; originator: string; label?: string; copies: number },
+    work: JobWork,
+    observer: JobObserver,
+  ): PrintJob {
+    const job: PrintJob = {
+      uid: newUid(),
+      status: 'PENDING',
+      statusInfo: 'QUEUED',
+      priority: o.priority,
+      createdAt: new Date(),
+      originator: o.originator,
+      printerName: this.caps.identity.printerName,
+      filmSessionLabel: o.label,
+      films: [],
+      copies: o.copies,
+    };
+    this.#jobs.set(job.uid, job);
+    void this.#run(job, work, observer);
+    return job;
+  }
+
+  async #run(job: PrintJob, work: JobWork, observer: JobObserver): Promise<void> {
+    const t = this.caps.printJob;
+    const step = async (status: JobStatus, info: string) => {
+      job.status = status;
+      job.statusInfo = info;
+      this.log.info({ printer: this.caps.aeTitle, job: job.uid, status, info }, `print job ${status}`);
+      await observer.changed(job).catch(() => undefined);
+    };
+    try {
+      await observer.changed(job).catch(() => undefined);
+      job.films = await work.spool(job);
+      await sleep(t.pendingMs);
+      await step('PRINTING', 'NORMAL');
+      await sleep(t.msPerFilm * work.filmCount * job.copies);
+      await step('DONE', 'NORMAL');
+    } catch (e) {
+      this.log.error(
+        { printer: this.caps.aeTitle, job: job.uid, err: (e as Error).message },
+        'print job failed',
+      );
+      await step('FAILURE', 'ELEC SW ERROR');
+    } finally {
+      // PS3.4 H.4.6: the job is deleted once its final event was answered.
+      this.#jobs.delete(job.uid);
+      this.finished.push(job);
+      if (this.finished.length > FINISHED_KEPT) this.finished.shift();
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,125 @@
+/**
+ * Printed films on disk, so they survive the association and a restart and can be rendered:
+ * one directory per film under <data-dir>/films/, holding film.json (everything the printer was
+ * told and decided) and one raw pixel file per image box. Written to a temporary name and renamed,
+ * so a film never appears half written.
+ */
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DcmDataset } from '../dicom/dimse/dataset.js';
+import type { FilmBox, FilmSession, PrintJob } from './model.js';
+
+export interface FilmRecord {
+  format: 'lightbox-film/1';
+  printer: { aeTitle: string; name: string };
+  job: { uid: string; copies: number; priority: string; originator: string; createdAt: string };
+  callingAeTitle: string;
+  filmSession: { uid: string; attributes: DcmDataset };
+  filmBox: {
+    uid: string;
+    attributes: DcmDataset;
+    layout: FilmBox['layout'];
+    matrix: FilmBox['matrix'];
+    presentationLutUid?: string;
+    statuses: number[];
+  };
+  imageBoxes: {
+    position: number;
+    uid: string;
+    sopClassUid: string;
+    rect: FilmBox['imageBoxes'][number]['rect'];
+    attributes: DcmDataset;
+    fit?: string;
+    minDensity?: number;
+    maxDensity?: number;
+    statuses: number[];
+    image?: Omit<NonNullable<FilmBox['imageBoxes'][number]['image']>, 'pixels'> & {
+      file: string;
+      bytes: number;
+    };
+  }[];
+  annotations: { position: number; text: string }[];
+  presentationLut?: { shape?: string; descriptor?: number[]; data?: number[] };
+  printedAt: string;
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
+
+/** Write one printed film; returns its directory. */
+export async function spoolFilm(
+  dataDir: string,
+  o: {
+    printer: { aeTitle: string; name: string };
+    job: PrintJob;
+    callingAeTitle: string;
+    session: FilmSession;
+    filmBox: FilmBox;
+    presentationLut?: FilmRecord['presentationLut'];
+    index: number;
+  },
+): Promise<string> {
+  const films = join(dataDir, 'films');
+  const name = `${stamp(o.job.createdAt)}-${o.printer.aeTitle}-${o.job.uid.slice(-12)}-${String(o.index).padStart(2, '0')}`;
+  const tmp = join(films, `.tmp-${name}`);
+  const final = join(films, name);
+  await mkdir(tmp, { recursive: true });
+  try {
+    const imageBoxes: FilmRecord['imageBoxes'] = [];
+    for (const b of o.filmBox.imageBoxes) {
+      let image: FilmRecord['imageBoxes'][number]['image'];
+      if (b.image) {
+        const file = `box-${String(b.position).padStart(3, '0')}.raw`;
+        await writeFile(join(tmp, file), b.image.pixels);
+        const { pixels, ...rest } = b.image;
+        image = { ...rest, file, bytes: pixels.length };
+      }
+      imageBoxes.push({
+        position: b.position,
+        uid: b.uid,
+        sopClassUid: b.sopClassUid,
+        rect: b.rect,
+        attributes: b.attributes,
+        fit: b.fit,
+        minDensity: b.minDensity,
+        maxDensity: b.maxDensity,
+        statuses: b.statuses,
+        image,
+      });
+    }
+    const record: FilmRecord = {
+      format: 'lightbox-film/1',
+      printer: o.printer,
+      job: {
+        uid: o.job.uid,
+        copies: o.job.copies,
+        priority: o.job.priority,
+        originator: o.job.originator,
+        createdAt: o.job.createdAt.toISOString(),
+      },
+      callingAeTitle: o.callingAeTitle,
+      filmSession: { uid: o.session.uid, attributes: o.session.attributes },
+      filmBox: {
+        uid: o.filmBox.uid,
+        attributes: o.filmBox.attributes,
+        layout: o.filmBox.layout,
+        matrix: o.filmBox.matrix,
+        presentationLutUid: o.filmBox.presentationLutUid,
+        statuses: o.filmBox.statuses,
+      },
+      imageBoxes,
+      annotations: o.filmBox.annotationBoxes
+        .filter((a) => a.text)
+        .map((a) => ({ position: a.position, text: a.text })),
+      presentationLut: o.presentationLut,
+      printedAt: new Date().toISOString(),
+    };
+    await writeFile(join(tmp, 'film.json'), JSON.stringify(record, null, 1));
+    await rename(tmp, final);
+    return final;
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}

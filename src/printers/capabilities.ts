@@ -1,0 +1,116 @@
+/**
+ * A profile with every key resolved (the file's value, else the embedded default's), plus the
+ * questions the print service asks of it: is this layout accepted, how many pixels is this film.
+ */
+import { boxCount, DisplayFormatError, type Layout, parseDisplayFormat } from '../print/display-format.js';
+import { FILM_SIZES_MM } from '../print/film-sizes.js';
+import { DEFAULT_PROFILE } from './default-profile.js';
+import type { PrinterProfile } from './profile-schema.js';
+
+type Defaults = typeof DEFAULT_PROFILE;
+/** Every optional key made present, typed as the schema types it. */
+export type Capabilities = Required<PrinterProfile> & {
+  identity: Required<PrinterProfile>['identity'];
+  quirks: Required<NonNullable<PrinterProfile['quirks']>>;
+  density: Required<NonNullable<PrinterProfile['density']>>;
+};
+
+export function resolveCapabilities(p: PrinterProfile): Capabilities {
+  const d: Defaults = DEFAULT_PROFILE;
+  const pick = <K extends keyof PrinterProfile>(k: K) =>
+    (p[k] ?? d[k as keyof Defaults]) as Required<PrinterProfile>[K];
+  const density = p.density ?? d.density;
+  return {
+    aeTitle: p.aeTitle,
+    name: p.name,
+    description: p.description ?? '',
+    callingAeTitles: p.callingAeTitles ?? [],
+    transferSyntaxes: pick('transferSyntaxes'),
+    identity: pick('identity'),
+    sopClasses: pick('sopClasses'),
+    presentationLutLevel: pick('presentationLutLevel'),
+    resolutions: pick('resolutions'),
+    filmSizes: pick('filmSizes'),
+    displayFormats: pick('displayFormats'),
+    maxBoxesPerFilm: pick('maxBoxesPerFilm'),
+    customFormats: pick('customFormats'),
+    slideLayout: pick('slideLayout'),
+    superslideLayout: pick('superslideLayout'),
+    orientations: pick('orientations'),
+    mediumTypes: pick('mediumTypes'),
+    filmDestinations: pick('filmDestinations'),
+    magnificationTypes: pick('magnificationTypes'),
+    smoothingTypes: pick('smoothingTypes'),
+    borderDensities: pick('borderDensities'),
+    emptyImageDensities: pick('emptyImageDensities'),
+    density: {
+      min: density.min,
+      max: density.max,
+      defaultMin: density.defaultMin ?? density.min,
+      defaultMax: density.defaultMax ?? density.max,
+    },
+    supportsMinDensity: pick('supportsMinDensity'),
+    supportsTrim: pick('supportsTrim'),
+    supportsRequestedImageSize: pick('supportsRequestedImageSize'),
+    bitsStored: pick('bitsStored'),
+    annotationFormats: pick('annotationFormats'),
+    maxAnnotationLength: pick('maxAnnotationLength'),
+    maxCopies: pick('maxCopies'),
+    maxImageSize: pick('maxImageSize'),
+    memoryBytes: pick('memoryBytes'),
+    maxCollatedFilms: pick('maxCollatedFilms'),
+    decimateCrop: pick('decimateCrop'),
+    printJob: pick('printJob'),
+    quirks: { ...d.quirks, ...p.quirks },
+  };
+}
+
+/** The layout of an accepted Image Display Format; throws DisplayFormatError (-> 0x0106) otherwise. */
+export function acceptedLayout(c: Capabilities, format: string): Layout {
+  const layout = parseDisplayFormat(format, {
+    custom: c.customFormats,
+    slide: c.slideLayout,
+    superslide: c.superslideLayout,
+  });
+  const kind = format.split('\\')[0]!;
+  const listed = c.displayFormats.includes(format) || c.displayFormats.includes(`${kind}\\*`);
+  if (!listed) throw new DisplayFormatError(`${format} is not a display format of this printer`);
+  if (boxCount(layout) > c.maxBoxesPerFilm) {
+    throw new DisplayFormatError(
+      `${format} has ${boxCount(layout)} boxes; this printer prints at most ${c.maxBoxesPerFilm}`,
+    );
+  }
+  return layout;
+}
+
+export interface FilmMatrix {
+  /** Printable pixels across (columns) and down (rows), as the film is viewed. */
+  width: number;
+  height: number;
+  dpi: number;
+  /** Film size in mm as viewed (landscape swaps). */
+  widthMm: number;
+  heightMm: number;
+}
+
+/** The printer's pixel matrix for a film size, orientation and resolution. */
+export function filmMatrix(
+  c: Capabilities,
+  filmSizeId: string,
+  orientation: string,
+  resolutionId: string,
+): FilmMatrix {
+  const mm = FILM_SIZES_MM[filmSizeId];
+  const size = c.filmSizes.find((f) => f.id === filmSizeId);
+  const dpi = c.resolutions[resolutionId];
+  if (!mm || !size || dpi === undefined)
+    throw new Error(`no pixel matrix for ${filmSizeId} at ${resolutionId}`);
+  const margin = size.printableMarginMm ?? 0;
+  const [w, h] = orientation === 'LANDSCAPE' ? [mm[1], mm[0]] : [mm[0], mm[1]];
+  const px = (v: number) => Math.round(((v - 2 * margin) / 25.4) * dpi);
+  return { width: px(w), height: px(h), dpi, widthMm: w, heightMm: h };
+}
+
+export function defaultResolution(c: Capabilities): string {
+  return Object.keys(c.resolutions)[0]!;
+}
