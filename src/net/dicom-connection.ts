@@ -415,13 +415,13 @@ export class DicomConnection {
       datasetBytes: m.datasetLength,
     });
     if (this.#d.dumpMessages) this.#dump('in', m.commandBytes, cmd, m.dataset, ctx.transferSyntax);
-    if (isResponse(cmd.commandField) || cmd.commandField === CommandField.C_CANCEL_RQ) {
-      // We have sent no requests yet (N-EVENT-REPORT arrives with Print Management); C-CANCEL
-      // applies to C-FIND/C-GET/C-MOVE only. Neither needs an answer.
-      this.#log.warn(
-        { type, messageId: cmd.messageIdBeingRespondedTo ?? cmd.messageId },
-        `unexpected ${type} ignored`,
-      );
+    if (isResponse(cmd.commandField)) {
+      this.#onResponse(cmd, type);
+      return;
+    }
+    if (cmd.commandField === CommandField.C_CANCEL_RQ) {
+      // C-CANCEL applies to C-FIND/C-GET/C-MOVE only, none of which we perform; it needs no answer.
+      this.#log.warn({ type, messageId: cmd.messageIdBeingRespondedTo }, `unexpected ${type} ignored`);
       return;
     }
     const result = await dispatch(m, {
