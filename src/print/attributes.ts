@@ -356,6 +356,16 @@ export function validate(
     }
     if (r.check && (hasValue(ds, t) || isSequence)) {
       const why = r.check(ds, t, c);
+      if (why && r.usage === 'U' && !isSequence && c.quirks.unsupportedValues === 'default') {
+        // PS3.4 H.2.4 U/M: the SCP may apply its default and warn (0x0116) instead of failing.
+        delete ds[t];
+        warnings.push({
+          status: 'AttributeValueOutOfRange',
+          offendingElement: [tagNumber(t)],
+          errorComment: `${r.keyword} ${tagLabel(t)}: ${why}; the default is used`,
+        });
+        continue;
+      }
       if (why) {
         return {
           failure: {

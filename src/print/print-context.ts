@@ -559,7 +559,7 @@ export class PrintContext {
       ({ min: minD, max: maxD, clamped } = d);
     }
     const previous = box.image?.pixels.length ?? 0;
-    if (!this.printer.reserve(image.pixels.length)) {
+    if (!this.printer.reserve(image.pixels.length, previous)) {
       return this.#boxStatus(
         box,
         fail(
@@ -568,7 +568,6 @@ export class PrintContext {
         ),
       );
     }
-    this.printer.release(previous);
     box.image = image;
     box.attributes = attributes;
     box.fit = fit.decision;
@@ -626,7 +625,10 @@ export class PrintContext {
           warning: { status: 'ImageDemagnified', why: `${size}: demagnified` },
         };
       default:
-        return fail('ImageLargerThanBox', `${size}; it is neither cropped nor decimated`);
+        return fail(
+          c.quirks.oversizeStatus === 'C613' ? 'CombinedImageLargerThanBox' : 'ImageLargerThanBox',
+          `${size}; it is neither cropped nor decimated`,
+        );
     }
   }
 

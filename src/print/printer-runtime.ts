@@ -69,10 +69,13 @@ export class PrinterRuntime {
     return this.#memoryUsed;
   }
 
-  /** Take bytes of image memory; false when the printer does not have them (0xC605). */
-  reserve(bytes: number): boolean {
-    if (this.#memoryUsed + bytes > this.caps.memoryBytes) return false;
-    this.#memoryUsed += bytes;
+  /**
+   * Take bytes of image memory, giving back `replacing` bytes of an image being replaced; false
+   * (and nothing changed) when the printer does not have them (0xC605).
+   */
+  reserve(bytes: number, replacing = 0): boolean {
+    if (this.#memoryUsed - replacing + bytes > this.caps.memoryBytes) return false;
+    this.#memoryUsed += bytes - replacing;
     return true;
   }
 

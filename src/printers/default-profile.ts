@@ -69,5 +69,11 @@ export const DEFAULT_PROFILE = {
   maxCollatedFilms: 20,
   decimateCrop: { default: 'DECIMATE', honoursRequest: true },
   printJob: { pendingMs: 200, msPerFilm: 500, queueLimit: 16 },
-  quirks: { omitSopClassUidInCreateResponse: false, unknownAttributes: 'reject', lenientFilmBoxOrder: false },
+  quirks: {
+    omitSopClassUidInCreateResponse: false,
+    unknownAttributes: 'reject',
+    lenientFilmBoxOrder: false,
+    unsupportedValues: 'reject',
+    oversizeStatus: 'C603',
+  },
 } as const satisfies PrinterProfile;

@@ -287,6 +287,18 @@ export const PrinterProfileSchema = Type.Object(
               description: 'Allow N-SET/N-ACTION on film boxes other than the last (DCMTK behaviour)',
             }),
           ),
+          unsupportedValues: Type.Optional(
+            Type.Union([Type.Literal('reject'), Type.Literal('default')], {
+              description:
+                'An unsupported value of an optional (U) attribute: reject with 0x0106, or use the default with warning 0x0116',
+            }),
+          ),
+          oversizeStatus: Type.Optional(
+            Type.Union([Type.Literal('C603'), Type.Literal('C613')], {
+              description:
+                'The failure an image too large for its box gets when it is neither cropped nor decimated',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
