@@ -17,7 +17,10 @@ const MAX_ASSOCIATE_PDU = 64 * 1024;
 
 export class Lightbox {
   readonly printers: readonly Printer[];
+  /** The listener on --dicom-port, serving every printer by called AE title. */
   readonly dicom: DicomServer;
+  /** Listeners on the printers' own ports (profile key `port`), each serving just those printers. */
+  readonly ownPorts: DicomServer[] = [];
   readonly http: FastifyInstance;
   readonly #config: Config;
   readonly #log: Logger;
@@ -28,24 +31,32 @@ export class Lightbox {
     this.printers = loadProfiles(config.printersDir).map((l) =>
       createPrinter(l.profile, l.source, { dataDir: config.dataDir, logger }),
     );
-    this.dicom = new DicomServer({
-      host: config.host,
-      port: config.dicomPort,
-      printers: this.printers,
-      maxAssociations: config.maxAssociations,
-      logger,
-      dumpMessages: config.dumpMessages,
-      limits: {
-        maxPduLength: config.maxPduLength,
-        maxAssociatePduLength: MAX_ASSOCIATE_PDU,
-        maxDatasetBytes: config.maxDatasetBytes,
-        artimMs: config.artimTimeoutMs,
-        idleMs: config.idleTimeoutMs,
-        maxQueuedRequests: MAX_QUEUED_REQUESTS,
-      },
-    });
+    const server = (port: number, printers: readonly Printer[]) =>
+      new DicomServer({
+        host: config.host,
+        port,
+        printers,
+        maxAssociations: config.maxAssociations,
+        logger,
+        dumpMessages: config.dumpMessages,
+        limits: {
+          maxPduLength: config.maxPduLength,
+          maxAssociatePduLength: MAX_ASSOCIATE_PDU,
+          maxDatasetBytes: config.maxDatasetBytes,
+          artimMs: config.artimTimeoutMs,
+          idleMs: config.idleTimeoutMs,
+          maxQueuedRequests: MAX_QUEUED_REQUESTS,
+        },
+      });
+    this.dicom = server(config.dicomPort, this.printers);
+    const ports = new Map<number, Printer[]>();
+    for (const p of this.printers) {
+      if (p.caps.port === undefined || p.caps.port === config.dicomPort) continue;
+      ports.set(p.caps.port, [...(ports.get(p.caps.port) ?? []), p]);
+    }
+    for (const [port, printers] of ports) this.ownPorts.push(server(port, printers));
     this.http = buildApp({
-      dicomListening: () => this.dicom.listening,
+      dicomListening: () => this.dicom.listening && this.ownPorts.every((s) => s.listening),
       dicomPort: () => this.dicom.port,
       printers: () => this.printers.map((p) => ({ aeTitle: p.profile.aeTitle, name: p.profile.name })),
       logger,
@@ -57,6 +68,7 @@ export class Lightbox {
     for (const p of this.printers)
       this.#log.info({ ae: p.profile.aeTitle, source: p.source }, `printer ${p.profile.name}`);
     await this.dicom.listen();
+    for (const s of this.ownPorts) await s.listen();
     await this.http.listen({ port: this.#config.httpPort, host: this.#config.host });
   }
 
@@ -66,7 +78,7 @@ export class Lightbox {
   }
 
   async stop(): Promise<void> {
-    await this.dicom.close(this.#config.shutdownGraceMs);
+    await Promise.all([this.dicom, ...this.ownPorts].map((s) => s.close(this.#config.shutdownGraceMs)));
     await this.http.close();
   }
 }

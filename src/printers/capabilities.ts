@@ -9,7 +9,8 @@ import type { PrinterProfile } from './profile-schema.js';
 
 type Defaults = typeof DEFAULT_PROFILE;
 /** Every optional key made present, typed as the schema types it. */
-export type Capabilities = Required<PrinterProfile> & {
+export type Capabilities = Required<Omit<PrinterProfile, 'port'>> & {
+  port?: number;
   identity: Required<PrinterProfile>['identity'];
   quirks: Required<NonNullable<PrinterProfile['quirks']>>;
   density: Required<NonNullable<PrinterProfile['density']>>;
@@ -25,6 +26,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     name: p.name,
     description: p.description ?? '',
     callingAeTitles: p.callingAeTitles ?? [],
+    ...(p.port === undefined ? {} : { port: p.port }),
     transferSyntaxes: pick('transferSyntaxes'),
     identity: pick('identity'),
     sopClasses: pick('sopClasses'),

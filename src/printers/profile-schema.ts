@@ -101,6 +101,14 @@ export const PrinterProfileSchema = Type.Object(
           'Data set transfer syntaxes accepted, in order of preference (default: explicit, then implicit)',
       }),
     ),
+    port: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description:
+          'Also serve this printer alone on its own TCP port (it stays reachable on --dicom-port by AE title)',
+      }),
+    ),
     identity: Type.Optional(Identity),
     sopClasses: Type.Optional(
       Type.Object(
