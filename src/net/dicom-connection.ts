@@ -251,6 +251,7 @@ export class DicomConnection {
       notify: (n) => this.#notify(n),
       onEnd: (fn) => this.onEnd(fn),
     };
+    this.#printer!.registry.associated(this.#info);
     if (this.#log.isLevelEnabled('info'))
       this.#log.info(
         {

@@ -133,7 +133,9 @@ export function printService(printer: PrinterRuntime): Service {
       },
     },
   ];
-  return { name: 'print-management', abstractSyntaxes, routes };
+  // The context exists from association start, so printer status events reach an SCU that has not
+  // sent anything yet (PS3.4 H.4.7: every association using the printer).
+  return { name: 'print-management', abstractSyntaxes, routes, associated: (a) => void contextOf(a) };
 }
 
 export { tagNumber };

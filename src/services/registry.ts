@@ -2,13 +2,15 @@
  * The one dispatch table: (SOP class, Command Field) -> handler, built from the services a
  * printer offers, plus which SOP classes may travel on which abstract syntax (meta classes).
  */
-import type { DimseHandler, Service } from './service.js';
+import type { AssociationInfo, DimseHandler, Service } from './service.js';
 
 export class ServiceRegistry {
   readonly #routes = new Map<string, DimseHandler>();
   readonly #members = new Map<string, Set<string>>();
+  readonly #services: readonly Service[];
 
   constructor(services: readonly Service[]) {
+    this.#services = services;
     for (const s of services) {
       for (const [abstract, members] of Object.entries(s.abstractSyntaxes)) {
         const set = this.#members.get(abstract) ?? new Set<string>();
@@ -39,6 +41,13 @@ export class ServiceRegistry {
   knowsSopClass(sopClassUid: string): boolean {
     for (const set of this.#members.values()) if (set.has(sopClassUid)) return true;
     return false;
+  }
+
+  /** Tell each service whose abstract syntaxes were accepted that the association is up. */
+  associated(a: AssociationInfo): void {
+    for (const s of this.#services) {
+      if (a.contexts.some((c) => c.abstractSyntax in s.abstractSyntaxes)) s.associated?.(a);
+    }
   }
 
   handler(sopClassUid: string, commandField: number): DimseHandler | undefined {

@@ -81,4 +81,6 @@ export interface Service {
   /** Abstract syntaxes this service makes acceptable, each with the SOP classes usable on it. */
   abstractSyntaxes: Readonly<Record<string, readonly string[]>>;
   routes: readonly ServiceRoute[];
+  /** An association was accepted with at least one of this service's abstract syntaxes. */
+  associated?(a: AssociationInfo): void;
 }

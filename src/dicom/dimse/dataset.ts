@@ -66,7 +66,12 @@ export function decodeDataset(bytes: Buffer, transferSyntax: string): DcmDataset
     throw new DatasetError(`transfer syntax ${transferSyntax} is not supported for data sets`);
   }
   if (bytes.length === 0) return {};
-  const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+  // A large data set usually owns its whole ArrayBuffer (Buffer.concat of its fragments): read it
+  // in place rather than copy tens of megabytes of pixel data once more.
+  const owns = bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
+  const ab = (
+    owns ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)
+  ) as ArrayBuffer;
   const stream = new ReadBufferStream(ab, true);
   let dict: DcmDataset;
   try {
