@@ -43,12 +43,14 @@ interface DcmjsData {
 }
 interface DcmjsModule {
   data: DcmjsData;
-  log: { setLevel(level: string): void };
+  log: { setLevel(level: string): void; getLogger(name: string): { setLevel(level: string): void } };
 }
 
 const lib = dcmjs as unknown as DcmjsModule;
 // dcmjs logs through a global loglevel instance; its warnings are ours to report, not to print.
-lib.log.setLevel('error');
+lib.log.setLevel('silent');
+// Its validation logger ("Invalid vr type ox - using OW" for pixel data in implicit VR) is separate.
+lib.log.getLogger('validation.dcmjs').setLevel('silent');
 const { DicomMessage, ReadBufferStream, WriteBufferStream, DicomMetaDictionary } = lib.data;
 
 export class DatasetError extends Error {
