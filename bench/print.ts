@@ -1,0 +1,720 @@
+/**
+ * Print benchmark: Lightbox against DCMTK's dcmprscp, the reference Print SCP, both driven by
+ * DCMTK's print SCU (dcmpsprt to build the jobs, dcmprscu to send them).
+ *
+ * What is measured (wall time of one `dcmprscu` process, milliseconds, on 127.0.0.1):
+ *   W1  one film, 14INX17IN STANDARD\4,5, 20 CT images (512x512, 12-bit): one association,
+ *       20 image box N-SETs of 0.5 MB each.
+ *   W2  one film, 14INX17IN STANDARD\1,1, one 4096x5120 12-bit mammogram: one association whose
+ *       image box N-SET carries 40 MiB of pixels.
+ *   W3  ten films, 14INX17IN STANDARD\2,2, 4 CT images each: ten associations (dcmprscu opens one
+ *       per Stored Print file), the film-session life cycle ten times over.
+ *
+ * Why: a modality waits for the printer to take its films; Lightbox should be no slower at it than
+ * DCMTK's own Print SCP. The goal is a Lightbox/dcmprscp ratio of at most 1.0 for each workload.
+ * And a printer holds whole images in memory: the goal for W2 is a peak RSS of at most 3x the
+ * 40 MiB pixel payload.
+ *
+ * How: the Stored Print jobs are built once per target and workload with dcmpsprt (not timed; it
+ * renders the images into Hardcopy Grayscale objects). Only the send is timed: dcmprscu -d, whose
+ * log is then parsed (test/support/dcmprint.ts parseDcmprscuLog) and checked: every association
+ * accepted, every DIMSE status a success, every film printed; against Lightbox also every film
+ * spooled to its data directory (those are removed after each run so they do not pile up).
+ * Each workload gets a warm-up send per target, then the runs, alternating which target goes
+ * first. Memory: after the timed runs, a fresh Lightbox (three times over, one after the other: its
+ * peak varies with garbage collection timing) and a fresh dcmprscp each get one W2 send; their VmHWM
+ * (peak resident set, /proc/PID/status) is reported next to their RSS before the send.
+ *
+ * dcmprscp serves one association at a time and writes every received object into its database
+ * directory: it is the reference, not a rival built for speed. Lightbox keeps the images in memory
+ * and writes each printed film (film.json and one raw pixel file per image box) when it prints.
+ *
+ * This is a measurement, not a test: the exit code is 0 whether or not the goals are met, and
+ * non-zero only when something failed (an SCP did not start, dcmpsprt failed, a send had a failure
+ * status, was rejected or aborted, or a film was not spooled). Runs: --runs N or BENCH_RUNS
+ * (default 5) per workload and target, after one warm-up.
+ *
+ * DCMTK as packaged by Debian only disables Nagle's algorithm when TCP_NODELAY is set in the
+ * environment, so every DCMTK process runs with TCP_NODELAY=1.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_PROFILE } from '../src/printers/default-profile.js';
+import {
+  type DimseExchange,
+  generateImages,
+  generateMammo,
+  parseDcmprscuLog,
+  writePrintScuConfig,
+  writeRefScpConfig,
+} from '../test/support/dcmprint.js';
+
+const HOST = '127.0.0.1';
+const LIGHTBOX_AE = 'LIGHTBOX';
+const DCMPRSCP_AE = 'PRINTSCP';
+const DCMTK_ENV = { ...process.env, TCP_NODELAY: '1' };
+const FILM_SIZE = '14INX17IN';
+/** Shared with the interoperability tests (test/net/print-dcmtk.test.ts): generated once per machine. */
+const IMAGE_DIR = join(tmpdir(), 'lightbox-test-images-v1');
+/** 4096 x 5120 pixels, 16 bits allocated. */
+const MAMMO_PAYLOAD_BYTES = 4096 * 5120 * 2;
+const CT_PAYLOAD_BYTES = 512 * 512 * 2;
+const MIB = 1024 * 1024;
+const RSS_GOAL_FACTOR = 3;
+/**
+ * Fresh Lightbox processes for the W2 memory pass. One alone is not enough: when V8 collects garbage
+ * during the 40 MiB N-SET varies from run to run, and the peak varies with it (by tens of MiB).
+ */
+const MEMORY_PASSES = 3;
+const DEFAULT_RUNS = 5;
+const STARTUP_TIMEOUT_MS = 15_000;
+const DCMPSPRT_TIMEOUT_MS = 120_000;
+const SPOOL_TIMEOUT_MS = 30_000;
+/**
+ * Lightbox keeps a job PENDING for pendingMs and PRINTING for msPerFilm after spooling it (one film
+ * per job with dcmprscu), and refuses N-ACTION once queueLimit jobs are unfinished: the next send
+ * to it waits until the previous run's jobs are done (untimed, and mostly covered by dcmprscp's run).
+ */
+const JOB_SETTLE_MS = DEFAULT_PROFILE.printJob.pendingMs + DEFAULT_PROFILE.printJob.msPerFilm + 100;
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const LIGHTBOX_MAIN = join(ROOT, 'dist/src/main.js');
+
+// ---------------------------------------------------------------- small helpers
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function parseRuns(argv: readonly string[], env: NodeJS.ProcessEnv): number {
+  const i = argv.indexOf('--runs');
+  const raw = i >= 0 ? (argv[i + 1] ?? '') : env['BENCH_RUNS'];
+  if (raw === undefined || (raw === '' && i < 0)) return DEFAULT_RUNS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--runs / BENCH_RUNS must be a positive integer (got "${raw}")`);
+  return n;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once('error', rej);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => res(port));
+    });
+  });
+}
+
+async function waitUntil(what: string, ready: () => Promise<boolean>, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
+    }
+    if (await ready()) return;
+    await sleep(50);
+  }
+  throw new Error(`${what} not ready after ${STARTUP_TIMEOUT_MS} ms`);
+}
+
+async function healthy(httpPort: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${HOST}:${httpPort}/healthz`);
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Bare TCP connect; dcmprscp logs it as a failed association and carries on. */
+function acceptsTcp(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = connect({ host: HOST, port });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
+    s.once('error', () => res(false));
+  });
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** VmHWM (peak resident set) or VmRSS of a live process, in MiB; undefined once it is gone. */
+function procMemoryMiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------- child processes
+
+interface Target {
+  /** 'Lightbox' or 'dcmprscp'. */
+  name: string;
+  child: ChildProcess;
+  dicomPort: number;
+  calledAe: string;
+  output: string[];
+  /** Lightbox only: where it spools films. */
+  filmsDir?: string;
+  /** Lightbox only: no send before this time (performance.now()), so its print queue has drained. */
+  readyAt: number;
+}
+
+const children = new Set<ChildProcess>();
+
+function spawnServer(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.once('error', (e) => output.push(`spawn error: ${e.message}`));
+  return { child, output };
+}
+
+async function startLightbox(dataDir: string): Promise<Target> {
+  const [dicomPort, httpPort] = [await freePort(), await freePort()];
+  // An empty printers directory: only the embedded LIGHTBOX printer, whatever ./printers holds.
+  const printersDir = join(dataDir, 'printers');
+  mkdirSync(printersDir, { recursive: true });
+  const args = [
+    LIGHTBOX_MAIN,
+    ...['--dicom-port', String(dicomPort), '--http-port', String(httpPort), '--host', HOST],
+    ...['--data-dir', dataDir, '--printers', printersDir, '--log-level', 'warn'],
+  ];
+  const { child, output } = spawnServer(process.execPath, args, dataDir, process.env);
+  await waitUntil('Lightbox', () => healthy(httpPort), child);
+  return {
+    name: 'Lightbox',
+    child,
+    dicomPort,
+    calledAe: LIGHTBOX_AE,
+    output,
+    filmsDir: join(dataDir, 'films'),
+    readyAt: 0,
+  };
+}
+
+/**
+ * dcmprscp as startDcmprscp in the harness starts it, but without -d +d (a full dump of every
+ * message would slow the reference down) and keeping the child for its pid.
+ */
+async function startDcmprscp(dir: string): Promise<Target> {
+  const dicomPort = await freePort();
+  mkdirSync(dir, { recursive: true });
+  const cfg = writeRefScpConfig({ dir, port: dicomPort, aeTitle: DCMPRSCP_AE });
+  const { child, output } = spawnServer('dcmprscp', ['-c', cfg, '-p', 'REFSCP'], dir, DCMTK_ENV);
+  await waitUntil('dcmprscp', () => acceptsTcp(dicomPort), child);
+  return { name: 'dcmprscp', child, dicomPort, calledAe: DCMPRSCP_AE, output, readyAt: 0 };
+}
+
+async function stopChild(child: ChildProcess, graceMs = 5000): Promise<string> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return `had already exited (code ${child.exitCode}, signal ${child.signalCode})`;
+  }
+  const exited = new Promise<string>((r) =>
+    child.once('exit', (code, signal) => r(signal ? `signal ${signal}` : `code ${code}`)),
+  );
+  const t0 = performance.now();
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const how = await exited;
+  clearTimeout(timer);
+  return `${how} after SIGTERM (${Math.round(performance.now() - t0)} ms)`;
+}
+
+function killAllNow(): void {
+  for (const c of children) c.kill('SIGKILL');
+}
+
+interface ToolRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  /** stderr then stdout (DCMTK logs to stderr). */
+  output: string;
+  /** From spawn to process exit. */
+  ms: number;
+}
+
+/** Run a DCMTK tool to completion, timing it from spawn to exit. */
+function runTool(cmd: string, args: string[], timeoutMs: number, cwd?: string): Promise<ToolRun> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    let ms = 0;
+    const child = spawn(cmd, args, { cwd, env: DCMTK_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    const err: Buffer[] = [];
+    const out: Buffer[] = [];
+    child.stderr?.on('data', (c: Buffer) => err.push(c));
+    child.stdout?.on('data', (c: Buffer) => out.push(c));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('exit', () => {
+      ms = performance.now() - t0;
+    });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      children.delete(child);
+      rej(new Error(`${cmd}: ${e.message}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      const output = Buffer.concat([...err, ...out]).toString('latin1');
+      res({ code, signal, timedOut, output, ms });
+    });
+  });
+}
+
+// ---------------------------------------------------------------- workloads and jobs
+
+interface Workload {
+  id: string;
+  name: string;
+  columns: number;
+  rows: number;
+  films: number;
+  /** Images in film order; each film takes the next columns*rows, cycling. */
+  images: string[];
+  medium?: string;
+  /** Pixel bytes sent in image box N-SETs, per send. */
+  payloadBytes: number;
+  /** dcmprscu process limit. */
+  timeoutMs: number;
+}
+
+/** A workload's Stored Print jobs for one target, built once by dcmpsprt. */
+interface Job {
+  workload: Workload;
+  dir: string;
+  cfg: string;
+  storedPrints: string[];
+}
+
+function printOptions(w: Workload, t: { dicomPort: number; calledAe: string }) {
+  return {
+    port: t.dicomPort,
+    calledAe: t.calledAe,
+    images: w.images,
+    columns: w.columns,
+    rows: w.rows,
+    filmSize: FILM_SIZE,
+  };
+}
+
+/** dcmpsprt once per film (as the harness's dcmPrint does), each Stored Print moved aside in film order. */
+async function prepareJob(w: Workload, t: Target, dir: string): Promise<Job> {
+  const cfg = writePrintScuConfig(dir, printOptions(w, t));
+  const db = join(dir, 'db');
+  const args = ['-c', cfg, '-p', 'TARGET', '--layout', String(w.columns), String(w.rows)];
+  args.push('--filmsize', FILM_SIZE, '--identity');
+  const perFilm = w.columns * w.rows;
+  const storedPrints: string[] = [];
+  for (let film = 0; film < w.films; film++) {
+    const files = Array.from(
+      { length: perFilm },
+      (_, j) => w.images[(film * perFilm + j) % w.images.length]!,
+    );
+    const before = new Set(readdirSync(db));
+    const r = await runTool('dcmpsprt', [...args, ...files], DCMPSPRT_TIMEOUT_MS);
+    const made = readdirSync(db).filter((f) => f.startsWith('SP_') && !before.has(f));
+    if (r.code !== 0 || made.length !== 1) {
+      throw new Error(
+        `dcmpsprt failed (exit ${r.code ?? r.signal}, ${made.length} stored prints) for ${w.id} film ${film + 1}` +
+          ` (${t.name}):\n${r.output}`,
+      );
+    }
+    // Stored Print names derive from the clock and may repeat: give each a film-ordered name now.
+    const job = join(db, `job-${String(film).padStart(3, '0')}-${made[0]}`);
+    renameSync(join(db, made[0]!), job);
+    storedPrints.push(job);
+  }
+  return { workload: w, dir, cfg, storedPrints };
+}
+
+// ---------------------------------------------------------------- sending and checking
+
+/** Success, or a warning (PS3.7 C: 0x0001, 0x0107, 0x0116, 0xBxxx): the request was carried out. */
+const isWarning = (s: number) => s === 0x0001 || s === 0x0107 || s === 0x0116 || (s & 0xf000) === 0xb000;
+const hex = (s: number) => (s < 0 ? 'none' : `0x${s.toString(16).padStart(4, '0')}`);
+
+interface Send {
+  ms: number;
+  /** Non-success statuses that are warnings, e.g. "N-SET BasicGrayscaleImageBoxSOPClass 0xb605". */
+  warnings: string[];
+}
+
+/** Count the films on disk that Lightbox finished spooling (its temporary directories start with '.'). */
+function spooledFilms(filmsDir: string): string[] {
+  return existsSync(filmsDir) ? readdirSync(filmsDir).filter((d) => !d.startsWith('.')) : [];
+}
+
+/**
+ * One timed dcmprscu send of a prepared job; throws unless every association was accepted and
+ * every film went through N-CREATEs, its image box N-SETs and N-ACTION without a failure status.
+ */
+async function send(job: Job, t: Target): Promise<Send> {
+  const w = job.workload;
+  const wait = t.readyAt - performance.now();
+  if (wait > 0) await sleep(wait);
+  const args = ['-d', '-c', job.cfg, '-p', 'TARGET', '--copies', '1'];
+  if (w.medium) args.push('--medium-type', w.medium);
+  const r = await runTool('dcmprscu', [...args, ...job.storedPrints], w.timeoutMs, job.dir);
+  const fail = (why: string): never => {
+    const tail = r.output.split('\n').slice(-40).join('\n');
+    throw new Error(`${w.id} to ${t.name}: ${why}\n--- last lines of the dcmprscu -d log:\n${tail}`);
+  };
+  if (r.timedOut) fail(`dcmprscu killed after ${w.timeoutMs} ms`);
+  if (r.code !== 0) fail(`dcmprscu exited with ${r.code ?? r.signal}`);
+  const log = parseDcmprscuLog(r.output);
+  if (log.associations !== w.films || log.accepted !== w.films)
+    fail(`${log.accepted} of ${log.associations} associations accepted, ${w.films} expected`);
+  if (log.rejected) fail(`association rejected: ${JSON.stringify(log.rejection)}`);
+  if (log.aborted) fail('association aborted');
+  if (log.errors.length > 0) fail(`errors: ${log.errors.join(' | ')}`);
+  const summary = (x: DimseExchange) => `${x.request} ${x.sopClass} ${hex(x.status)} (${x.statusText})`;
+  const failed = log.exchanges.filter((x) => x.status !== 0 && !isWarning(x.status));
+  if (failed.length > 0) fail(`failure statuses: ${failed.map(summary).join('; ')}`);
+  for (let a = 1; a <= w.films; a++) {
+    const xs = log.exchanges.filter((x) => x.association === a);
+    const boxes = xs.filter((x) => x.request === 'N-SET' && /ImageBox/.test(x.sopClass)).length;
+    const actions = xs.filter((x) => x.request === 'N-ACTION').length;
+    if (boxes !== w.columns * w.rows || actions !== 1)
+      fail(`association ${a}: ${boxes} image box N-SETs and ${actions} N-ACTIONs`);
+  }
+  const warnings = log.exchanges.filter((x) => x.status !== 0).map(summary);
+  if (t.filmsDir) await collectFilms(t, w);
+  return { ms: r.ms, warnings };
+}
+
+/** Wait until Lightbox spooled the films of a send, then remove them; untimed. */
+async function collectFilms(t: Target, w: Workload): Promise<void> {
+  const dir = t.filmsDir!;
+  const deadline = Date.now() + SPOOL_TIMEOUT_MS;
+  let films = spooledFilms(dir);
+  while (films.length < w.films) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `${w.id}: Lightbox spooled ${films.length} of ${w.films} films in ${SPOOL_TIMEOUT_MS} ms`,
+      );
+    await sleep(20);
+    films = spooledFilms(dir);
+  }
+  if (films.length > w.films)
+    throw new Error(`${w.id}: Lightbox spooled ${films.length} films, ${w.films} expected`);
+  t.readyAt = performance.now() + JOB_SETTLE_MS;
+  for (const f of films) rmSync(join(dir, f), { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- measuring
+
+interface Result {
+  workload: Workload;
+  /** Wall times in ms, keyed by target name. */
+  samples: Map<string, number[]>;
+  warnings: Set<string>;
+}
+
+async function measure(w: Workload, jobs: Map<Target, Job>, runs: number): Promise<Result> {
+  const targets = [...jobs.keys()];
+  progress(`  ${w.name}: warm-up, then ${runs} runs per target`);
+  const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  const warnings = new Set<string>();
+  const once = async (t: Target) => {
+    const s = await send(jobs.get(t)!, t);
+    for (const x of s.warnings) warnings.add(`${t.name}: ${x}`);
+    return s.ms;
+  };
+  for (const t of targets) await once(t);
+  for (let i = 0; i < runs; i++) {
+    // Alternate which target goes first, so slow drift in load is shared evenly.
+    const order = i % 2 === 0 ? targets : [...targets].reverse();
+    for (const t of order) samples.get(t.name)!.push(await once(t));
+  }
+  const line = targets.map(
+    (t) =>
+      `${t.name} [${samples
+        .get(t.name)!
+        .map((ms) => ms.toFixed(0))
+        .join(', ')}]`,
+  );
+  progress(`    ${line.join('  ')} ms`);
+  return { workload: w, samples, warnings };
+}
+
+interface Memory {
+  name: string;
+  /** RSS right before the send, MiB. */
+  before: number | undefined;
+  /** VmHWM after the send (and, for Lightbox, after the film was spooled), MiB. */
+  peak: number | undefined;
+  /** RSS after the send, MiB. */
+  after: number | undefined;
+  ms: number;
+}
+
+/** One W2 send to a fresh target, for its peak RSS: the prepared job re-pointed at the new port. */
+async function memoryPass(t: Target, job: Job): Promise<Memory> {
+  writePrintScuConfig(job.dir, printOptions(job.workload, t));
+  await sleep(500); // let start-up work (JIT, GC) settle before the baseline
+  const pid = t.child.pid;
+  const before = procMemoryMiB(pid, 'VmRSS');
+  const { ms } = await send(job, t);
+  return { name: t.name, before, peak: procMemoryMiB(pid, 'VmHWM'), after: procMemoryMiB(pid, 'VmRSS'), ms };
+}
+
+// ---------------------------------------------------------------- report
+
+const fmt = (ms: number) => ms.toFixed(1);
+const fmtMiB = (x: number | undefined) => (x === undefined ? 'unavailable' : `${x.toFixed(1)} MiB`);
+
+function printTables(results: readonly Result[], lightbox: Target, dcmtk: Target): void {
+  const out: string[] = [];
+  out.push(
+    'Wall time of the dcmprscu send in ms (lower is better): median of the runs, after a warm-up send.',
+  );
+  out.push('');
+  out.push('| workload | Lightbox median ms | dcmprscp median ms | ratio | goal (<= 1.0) |');
+  out.push('|---|---:|---:|---:|:---:|');
+  for (const r of results) {
+    const lb = median(r.samples.get(lightbox.name)!);
+    const ref = median(r.samples.get(dcmtk.name)!);
+    const ratio = lb / ref;
+    out.push(
+      `| ${r.workload.name} | ${fmt(lb)} | ${fmt(ref)} | ${ratio.toFixed(2)} | ${ratio <= 1 ? 'met' : 'NOT met'} |`,
+    );
+  }
+  out.push('', '| workload | target | runs | min ms | median ms | max ms | pixel MiB/s (median) |');
+  out.push('|---|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    for (const t of [lightbox, dcmtk]) {
+      const xs = r.samples.get(t.name)!;
+      const rate = r.workload.payloadBytes / MIB / (median(xs) / 1000);
+      out.push(
+        `| ${r.workload.id} | ${t.name} | ${xs.length} | ${fmt(Math.min(...xs))} | ${fmt(median(xs))} | ` +
+          `${fmt(Math.max(...xs))} | ${rate.toFixed(1)} |`,
+      );
+    }
+  }
+  const warnings = results.flatMap((r) => [...r.warnings].map((x) => `${r.workload.id} ${x}`));
+  if (warnings.length > 0) out.push('', 'Warning statuses (not failures):', ...warnings.map((x) => `- ${x}`));
+  process.stdout.write(`${out.join('\n')}\n\n`);
+}
+
+function printMemory(lbs: readonly Memory[], ref: Memory, timedPeak: number | undefined): void {
+  const payload = MAMMO_PAYLOAD_BYTES / MIB;
+  const goal = RSS_GOAL_FACTOR * payload;
+  const increase = (m: Memory) =>
+    m.peak !== undefined && m.before !== undefined ? m.peak - m.before : undefined;
+  /** The worst pass decides: a printer has to stay within its memory every time. */
+  const judge = (label: string, xs: (number | undefined)[]) => {
+    const known = xs.filter((x): x is number => x !== undefined);
+    if (known.length < xs.length) return `Lightbox W2 goal, judged on ${label}: unknown (RSS unavailable)`;
+    const worst = Math.max(...known);
+    return (
+      `Lightbox W2 goal, judged on ${label}: ${worst <= goal ? 'met' : 'NOT met'} ` +
+      `(worst ${fmtMiB(worst)} = ${(worst / payload).toFixed(2)} x payload, vs ${goal.toFixed(1)} MiB; ` +
+      `all passes: ${known.map((x) => x.toFixed(1)).join(', ')} MiB)`
+    );
+  };
+  const out: string[] = [];
+  out.push(
+    `Peak RSS on W2: one send to a fresh process, ${lbs.length} fresh Lightbox processes one after the other ` +
+      `(pixel payload ${payload.toFixed(1)} MiB; goal: peak RSS <= ${RSS_GOAL_FACTOR} x payload = ` +
+      `${goal.toFixed(1)} MiB):`,
+    '',
+  );
+  out.push(
+    '| target | RSS before send | peak RSS (VmHWM) | increase over pre-send RSS | RSS after | send ms |',
+  );
+  out.push('|---|---:|---:|---:|---:|---:|');
+  const rows = lbs.map((m, i) => ({ ...m, name: `${m.name} #${i + 1}` }));
+  for (const m of [...rows, ref]) {
+    out.push(
+      `| ${m.name} | ${fmtMiB(m.before)} | ${fmtMiB(m.peak)} | ${fmtMiB(increase(m))} | ${fmtMiB(m.after)} | ${fmt(m.ms)} |`,
+    );
+  }
+  out.push(
+    '',
+    judge(
+      'total peak RSS',
+      lbs.map((m) => m.peak),
+    ),
+    judge('the increase over pre-send RSS', lbs.map(increase)),
+    `(for reference: the Lightbox process of the timed runs, after all of W1-W3, peaked at ${fmtMiB(timedPeak)})`,
+  );
+  process.stdout.write(`${out.join('\n')}\n\n`);
+}
+
+function printServerOutput(name: string, output: readonly string[], max = 10): void {
+  if (output.length === 0) {
+    process.stdout.write(`${name} output: none\n`);
+    return;
+  }
+  const shown = output.slice(0, max);
+  process.stdout.write(`${name} output (${output.length} lines, first ${shown.length}):\n`);
+  for (const l of shown) process.stdout.write(`  ${l.length > 300 ? `${l.slice(0, 300)}…` : l}\n`);
+}
+
+// ---------------------------------------------------------------- main
+
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+async function main(): Promise<void> {
+  const runs = parseRuns(process.argv.slice(2), process.env);
+  const workDir = mkdtempSync(join(tmpdir(), 'lightbox-bench-print-'));
+  const servers: Target[] = [];
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: stopping children`);
+    killAllNow();
+    rmSync(workDir, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  for (const sig of SIGNALS) process.once(sig, onSignal);
+  process.once('exit', killAllNow);
+  const t0 = performance.now();
+  const dcmprscpDir = join(workDir, 'dcmprscp');
+  try {
+    progress(`test images in ${IMAGE_DIR} (generated on first use)`);
+    const [images, mammo] = await Promise.all([generateImages(IMAGE_DIR), generateMammo(IMAGE_DIR)]);
+    const workloads: Workload[] = [
+      {
+        id: 'W1',
+        name: 'W1: 1 film STANDARD\\4,5, 20 CT',
+        columns: 4,
+        rows: 5,
+        films: 1,
+        images: images.ct,
+        payloadBytes: 20 * CT_PAYLOAD_BYTES,
+        timeoutMs: 60_000,
+      },
+      {
+        id: 'W2',
+        name: 'W2: 1 film STANDARD\\1,1, 4096x5120 12-bit MG (40 MiB N-SET)',
+        columns: 1,
+        rows: 1,
+        films: 1,
+        images: [mammo],
+        medium: 'MAMMO CLEAR FILM',
+        payloadBytes: MAMMO_PAYLOAD_BYTES,
+        timeoutMs: 60_000,
+      },
+      {
+        id: 'W3',
+        name: 'W3: 10 films STANDARD\\2,2, 4 CT each (10 associations)',
+        columns: 2,
+        rows: 2,
+        films: 10,
+        images: images.ct,
+        payloadBytes: 10 * 4 * CT_PAYLOAD_BYTES,
+        timeoutMs: 120_000,
+      },
+    ];
+
+    const lightbox = await startLightbox(join(workDir, 'lightbox'));
+    servers.push(lightbox);
+    const dcmtk = await startDcmprscp(dcmprscpDir);
+    servers.push(dcmtk);
+    progress(`Lightbox on ${lightbox.dicomPort}, dcmprscp on ${dcmtk.dicomPort}`);
+
+    progress('building the Stored Print jobs with dcmpsprt (not timed)');
+    const tPrep = performance.now();
+    const jobs = new Map<Workload, Map<Target, Job>>();
+    // One target per core at a time; within a target, one workload after the other.
+    const prepared = await Promise.all(
+      [lightbox, dcmtk].map(async (t) => {
+        const mine: Job[] = [];
+        for (const w of workloads)
+          mine.push(await prepareJob(w, t, join(workDir, 'jobs', `${t.name}-${w.id}`)));
+        return mine;
+      }),
+    );
+    for (const w of workloads) {
+      jobs.set(
+        w,
+        new Map(
+          [lightbox, dcmtk].map((t, i) => [t, prepared[i]!.find((j) => j.workload === w)!] as [Target, Job]),
+        ),
+      );
+    }
+    progress(`  done in ${((performance.now() - tPrep) / 1000).toFixed(1)} s`);
+
+    const results: Result[] = [];
+    for (const w of workloads) results.push(await measure(w, jobs.get(w)!, runs));
+    const timedPeak = procMemoryMiB(lightbox.child.pid, 'VmHWM');
+    const timedPeakRef = procMemoryMiB(dcmtk.child.pid, 'VmHWM');
+
+    const stopped: string[] = [];
+    for (const s of servers) stopped.push(`${s.name} stopped: ${await stopChild(s.child)}`);
+
+    progress(
+      `  W2 memory pass: ${MEMORY_PASSES} fresh Lightbox processes, then a fresh dcmprscp, one send each`,
+    );
+    const w2 = workloads.find((w) => w.id === 'W2')!;
+    const memLb: Memory[] = [];
+    const freshLbs: Target[] = [];
+    for (let i = 1; i <= MEMORY_PASSES; i++) {
+      const freshLb = await startLightbox(join(workDir, `lightbox-mem-${i}`));
+      servers.push(freshLb);
+      freshLbs.push(freshLb);
+      memLb.push(await memoryPass(freshLb, jobs.get(w2)!.get(lightbox)!));
+      stopped.push(`fresh Lightbox #${i} stopped: ${await stopChild(freshLb.child)}`);
+    }
+    const freshRef = await startDcmprscp(join(workDir, 'dcmprscp-mem'));
+    servers.push(freshRef);
+    const memRef = await memoryPass(freshRef, jobs.get(w2)!.get(dcmtk)!);
+    stopped.push(`fresh dcmprscp stopped: ${await stopChild(freshRef.child)}`);
+
+    printTables(results, lightbox, dcmtk);
+    printMemory(memLb, memRef, timedPeak);
+    process.stdout.write(`(dcmprscp of the timed runs peaked at ${fmtMiB(timedPeakRef)})\n\n`);
+    for (const l of stopped) process.stdout.write(`${l}\n`);
+    printServerOutput('Lightbox', lightbox.output);
+    freshLbs.forEach((f, i) => {
+      printServerOutput(`fresh Lightbox #${i + 1}`, f.output);
+    });
+    // dcmprscp prints a few lines per association even without -d; show only warnings and errors.
+    const refNoise = (l: string) => /^[EF]:/.test(l);
+    printServerOutput('dcmprscp (E:/F: lines)', [...dcmtk.output, ...freshRef.output].filter(refNoise));
+    process.stdout.write(`total bench time: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  } catch (e) {
+    for (const s of servers) printServerOutput(s.name, s.output, 40);
+    throw e;
+  } finally {
+    await Promise.all(servers.map((s) => stopChild(s.child)));
+    for (const sig of SIGNALS) process.off(sig, onSignal);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  killAllNow();
+  process.exitCode = 1;
+});
