@@ -1,10 +1,11 @@
 /**
  * Data sets (the part of a DIMSE message after the command), encoded in the presentation
- * context's transfer syntax. dcmjs is the dictionary and attribute codec; this module is the only
- * place that touches its untyped API.
+ * context's transfer syntax. Reading is ours (dataset-reader.ts, zero-copy); dcmjs is the
+ * dictionary and the writer, and this module is the only place that touches its untyped API.
  */
 import dcmjs from 'dcmjs';
 import { Uid } from '../uids.js';
+import { DatasetReadError, readDataset } from './dataset-reader.js';
 
 /** One attribute as dcmjs holds it: VR plus values (sequences hold nested data sets). */
 export interface DcmElement {
@@ -17,22 +18,12 @@ export type DcmDataset = Record<string, DcmElement>;
 /** A data set keyed by keyword ("PatientName"), as dcmjs naturalizes it. */
 export type NaturalDataset = Record<string, unknown>;
 
-interface DcmjsReadStream {
-  end(): boolean;
-  offset: number;
-}
 interface DcmjsData {
-  ReadBufferStream: new (buf: ArrayBuffer, littleEndian?: boolean) => DcmjsReadStream;
   WriteBufferStream: new (
     size?: number,
     littleEndian?: boolean,
   ) => { getBuffer(): ArrayBuffer; size: number };
   DicomMessage: {
-    _read(
-      stream: DcmjsReadStream,
-      syntax: string,
-      options: { ignoreErrors: boolean; untilTag: null },
-    ): DcmDataset;
     write(dict: DcmDataset, stream: unknown, syntax: string, options: Record<string, unknown>): number;
   };
   DicomMetaDictionary: {
@@ -51,7 +42,7 @@ const lib = dcmjs as unknown as DcmjsModule;
 lib.log.setLevel('silent');
 // Its validation logger ("Invalid vr type ox - using OW" for pixel data in implicit VR) is separate.
 lib.log.getLogger('validation.dcmjs').setLevel('silent');
-const { DicomMessage, ReadBufferStream, WriteBufferStream, DicomMetaDictionary } = lib.data;
+const { DicomMessage, WriteBufferStream, DicomMetaDictionary } = lib.data;
 
 export class DatasetError extends Error {
   override name = 'DatasetError';
@@ -62,29 +53,33 @@ export function isReadableTransferSyntax(ts: string): boolean {
   return ts === Uid.ImplicitVrLittleEndian || ts === Uid.ExplicitVrLittleEndian;
 }
 
-/** Decode a data set; throws DatasetError when its bytes do not parse to the end. */
+/** The dictionary VR of a tag ("20200010"), for Implicit VR data sets. */
+const dictionary = (DicomMetaDictionary as unknown as { dictionary: Record<string, { vr: string }> })
+  .dictionary;
+const vrCache = new Map<string, string | undefined>();
+function dictionaryVr(tag: string): string | undefined {
+  let vr = vrCache.get(tag);
+  if (vr === undefined && !vrCache.has(tag)) {
+    vr = dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`]?.vr;
+    vrCache.set(tag, vr);
+  }
+  return vr;
+}
+
+/**
+ * Decode a data set with our own reader (dataset-reader.ts): binary values stay views into
+ * `bytes`. Throws DatasetError when the bytes do not parse to the end.
+ */
 export function decodeDataset(bytes: Buffer, transferSyntax: string): DcmDataset {
   if (!isReadableTransferSyntax(transferSyntax)) {
     throw new DatasetError(`transfer syntax ${transferSyntax} is not supported for data sets`);
   }
-  if (bytes.length === 0) return {};
-  // A large data set usually owns its whole ArrayBuffer (Buffer.concat of its fragments): read it
-  // in place rather than copy tens of megabytes of pixel data once more.
-  const owns = bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
-  const ab = (
-    owns ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)
-  ) as ArrayBuffer;
-  const stream = new ReadBufferStream(ab, true);
-  let dict: DcmDataset;
   try {
-    dict = DicomMessage._read(stream, transferSyntax, { ignoreErrors: false, untilTag: null });
+    return readDataset(bytes, transferSyntax === Uid.ExplicitVrLittleEndian, dictionaryVr);
   } catch (e) {
-    throw new DatasetError(`data set does not parse: ${(e as Error).message ?? String(e)}`);
+    if (e instanceof DatasetReadError) throw new DatasetError(`data set does not parse: ${e.message}`);
+    throw e;
   }
-  if (!stream.end() || stream.offset !== bytes.length) {
-    throw new DatasetError(`data set does not parse: stopped at byte ${stream.offset} of ${bytes.length}`);
-  }
-  return dict;
 }
 
 export function encodeDataset(dict: DcmDataset, transferSyntax: string): Buffer {
