@@ -23,6 +23,7 @@ const PROFILES: Record<string, string> = {
     'aeTitle: LENIENT\nname: Lenient\nquirks: { unknownAttributes: ignore, unsupportedValues: default, oversizeStatus: C613 }\n',
   'demag.yaml':
     'aeTitle: DEMAG\nname: Demagnifies\ndecimateCrop: { default: DEMAGNIFY, honoursRequest: false }\n',
+  'sessionlut.yaml': 'aeTitle: SESSIONLUT\nname: P-LUT on the film session\npresentationLutLevel: film-session\n',
 };
 
 let lb: TestLightbox;
@@ -392,5 +393,67 @@ describe('resource limits', () => {
     } finally {
       await small.stop();
     }
+  });
+});
+
+describe('print jobs and Presentation LUT level', () => {
+  it('a job whose films cannot be written ends in FAILURE, told by N-EVENT-REPORT', async () => {
+    const broken = await startLightbox({ logLevel: 'silent' });
+    try {
+      // A file where the films directory should be: spooling fails, the job fails.
+      writeFileSync(join(broken.app.printers[0]!.runtime.dataDir, 'films'), 'not a directory');
+      const s = await Scu.open(broken.dicomPort, { abstractSyntaxes: [META, Uid.PrintJob] });
+      open.push(s);
+      const sid = (await s.nCreate(META, Uid.BasicFilmSession, {})).command.affectedSopInstanceUid!;
+      const fb = await s.nCreate(META, Uid.BasicFilmBox, filmBoxAttrs(sid));
+      const box = String((fb.dataset!['20100510']!.Value as DcmDataset[])[0]!['00081155']!.Value![0]);
+      expect(
+        status(await s.nSet(META, Uid.BasicGrayscaleImageBox, box, imageSet(1, grayImage(16, 16)))),
+      ).toBe(0);
+      const p = await s.nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
+      expect(status(p)).toBe(0);
+      const job = String((p.dataset!['21000500']!.Value as DcmDataset[])[0]!['00081155']!.Value![0]);
+      const events = await s.waitEvents(2);
+      expect(events.map((e) => [e.sopInstanceUid, e.eventTypeId])).toEqual([
+        [job, 1],
+        [job, 4],
+      ]);
+      expect(events[1]!.dataset!['21000030']!.Value).toEqual(['ELEC SW ERROR']);
+      s.destroy();
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  it('Presentation LUT at film session level only where the profile says so (DCMTK style)', async () => {
+    const sessionLevel = await scu('SESSIONLUT');
+    const lut = await sessionLevel.nCreate(Uid.PresentationLut, Uid.PresentationLut, {
+      '20500020': cs('IDENTITY'),
+    });
+    const refLut = {
+      '20500500': { vr: 'SQ', Value: [ref(Uid.PresentationLut, lut.command.affectedSopInstanceUid!)] },
+    };
+    expect(status(await sessionLevel.nCreate(META, Uid.BasicFilmSession, refLut))).toBe(0);
+    const boxLevel = await scu();
+    const lut2 = await boxLevel.nCreate(Uid.PresentationLut, Uid.PresentationLut, {
+      '20500020': cs('IDENTITY'),
+    });
+    const refLut2 = {
+      '20500500': { vr: 'SQ', Value: [ref(Uid.PresentationLut, lut2.command.affectedSopInstanceUid!)] },
+    };
+    const r = await boxLevel.nCreate(META, Uid.BasicFilmSession, refLut2);
+    expect(status(r)).toBe(0x0105);
+    expect(r.command.attributeIdentifierList).toEqual([0x20500500]);
+  });
+
+  it('extra attributes and group lengths inside the image item are tolerated', async () => {
+    const s = await scu();
+    const fb = await filmBox(s, await session(s));
+    const item = {
+      ...grayImage(32, 32),
+      '00280000': { vr: 'UL', Value: [0] },
+      '00280030': { vr: 'DS', Value: [0.1, 0.1] },
+    };
+    expect(status(await setImage(s, fb.boxes[0]!, imageSet(1, item)))).toBe(0);
   });
 });
