@@ -23,7 +23,8 @@ const PROFILES: Record<string, string> = {
     'aeTitle: LENIENT\nname: Lenient\nquirks: { unknownAttributes: ignore, unsupportedValues: default, oversizeStatus: C613 }\n',
   'demag.yaml':
     'aeTitle: DEMAG\nname: Demagnifies\ndecimateCrop: { default: DEMAGNIFY, honoursRequest: false }\n',
-  'sessionlut.yaml': 'aeTitle: SESSIONLUT\nname: P-LUT on the film session\npresentationLutLevel: film-session\n',
+  'sessionlut.yaml':
+    'aeTitle: SESSIONLUT\nname: P-LUT on the film session\npresentationLutLevel: film-session\n',
 };
 
 let lb: TestLightbox;
