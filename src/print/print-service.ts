@@ -78,6 +78,21 @@ export function printService(printer: PrinterRuntime): Service {
     abstractSyntaxes[Uid.PrinterConfigurationRetrieval] = [Uid.PrinterConfigurationRetrieval];
   }
 
+  /** N-GET of an instance the printer keeps: its attributes, or 0x0112 when there is no such one. */
+  const get = (sop: string, attributes: (uid: string) => DcmDataset | undefined): ServiceRoute => ({
+    sopClasses: [sop],
+    command: CommandField.N_GET_RQ,
+    handler: (req) => {
+      const all = attributes(req.sopInstanceUid ?? '');
+      if (!all)
+        return {
+          status: 'NoSuchSopInstance',
+          errorComment: `no instance ${req.sopInstanceUid ?? ''} of ${sop}`,
+        };
+      return answerGet(all, req);
+    },
+  });
+
   const F = CommandField;
   const routes: ServiceRoute[] = [
     on(Uid.BasicFilmSession, F.N_CREATE_RQ, (c, r) => c.createFilmSession(r)),
@@ -93,45 +108,15 @@ export function printService(printer: PrinterRuntime): Service {
     on(Uid.BasicAnnotationBox, F.N_SET_RQ, (c, r) => c.setAnnotationBox(r)),
     on(Uid.PresentationLut, F.N_CREATE_RQ, (c, r) => c.createPresentationLut(r)),
     on(Uid.PresentationLut, F.N_DELETE_RQ, (c, r) => c.deletePresentationLut(r)),
-    {
-      sopClasses: [Uid.Printer],
-      command: F.N_GET_RQ,
-      handler: (req) => {
-        if (req.sopInstanceUid !== Uid.PrinterInstance) {
-          return {
-            status: 'NoSuchSopInstance',
-            errorComment: `the Printer instance is ${Uid.PrinterInstance}`,
-          };
-        }
-        return answerGet(printerAttributes(printer), req);
-      },
-    },
-    {
-      sopClasses: [Uid.PrinterConfigurationRetrieval],
-      command: F.N_GET_RQ,
-      handler: (req) => {
-        if (req.sopInstanceUid !== Uid.PrinterConfigurationRetrievalInstance) {
-          return {
-            status: 'NoSuchSopInstance',
-            errorComment: `the instance is ${Uid.PrinterConfigurationRetrievalInstance}`,
-          };
-        }
-        return answerGet(printerConfiguration(printer), req);
-      },
-    },
-    {
-      sopClasses: [Uid.PrintJob],
-      command: F.N_GET_RQ,
-      handler: (req) => {
-        const job = printer.job(req.sopInstanceUid ?? '');
-        if (!job)
-          return {
-            status: 'NoSuchSopInstance',
-            errorComment: 'no such print job (finished jobs are deleted)',
-          };
-        return answerGet(printJobAttributes(job), req);
-      },
-    },
+    get(Uid.Printer, (uid) => (uid === Uid.PrinterInstance ? printerAttributes(printer) : undefined)),
+    get(Uid.PrinterConfigurationRetrieval, (uid) =>
+      uid === Uid.PrinterConfigurationRetrievalInstance ? printerConfiguration(printer) : undefined,
+    ),
+    // Finished jobs are deleted once their last event was answered (PS3.4 H.4.6): 0x0112 after.
+    get(Uid.PrintJob, (uid) => {
+      const job = printer.job(uid);
+      return job ? printJobAttributes(job) : undefined;
+    }),
   ];
   // The context exists from association start, so printer status events reach an SCU that has not
   // sent anything yet (PS3.4 H.4.7: every association using the printer).
