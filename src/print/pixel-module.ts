@@ -7,7 +7,7 @@ import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { StatusName } from '../dicom/dimse/status.js';
 import type { Capabilities } from '../printers/capabilities.js';
 import type { PrintImage } from './model.js';
-import { bytes, num, str, tagLabel, tagNumber } from './values.js';
+import { bytes, num, str, tagLabel } from './values.js';
 
 export interface PixelProblem {
   status: StatusName;
@@ -141,5 +141,3 @@ export function readImage(item: DcmDataset, color: boolean, c: Capabilities): Pr
 export function isProblem(x: PrintImage | PixelProblem): x is PixelProblem {
   return 'status' in x;
 }
-
-export { tagNumber };

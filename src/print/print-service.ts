@@ -16,7 +16,6 @@ import type {
 import { PrintContext } from './print-context.js';
 import { printerAttributes, printerConfiguration, printJobAttributes } from './printer-attributes.js';
 import type { PrinterRuntime } from './printer-runtime.js';
-import { tagNumber } from './values.js';
 
 /** N-GET: the requested attributes we have; 0x0107 naming the ones we do not (PS3.7 10.1.2). */
 export function answerGet(all: DcmDataset, req: DimseRequest): DimseReply {
@@ -122,5 +121,3 @@ export function printService(printer: PrinterRuntime): Service {
   // sent anything yet (PS3.4 H.4.7: every association using the printer).
   return { name: 'print-management', abstractSyntaxes, routes, associated: (a) => void contextOf(a) };
 }
-
-export { tagNumber };
