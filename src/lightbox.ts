@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { DicomServer } from './net/dicom-server.js';
+import { removeUnfinishedFilms } from './print/spool.js';
 import { createPrinter, type Printer } from './printers/printer.js';
 import { loadProfiles } from './printers/profile-loader.js';
 
@@ -28,6 +29,8 @@ export class Lightbox {
   constructor(config: Config, logger: Logger) {
     this.#config = config;
     this.#log = logger;
+    const unfinished = removeUnfinishedFilms(config.dataDir);
+    if (unfinished > 0) logger.warn({ unfinished }, 'removed films left half written by an earlier run');
     this.printers = loadProfiles(config.printersDir).map((l) =>
       createPrinter(l.profile, l.source, { dataDir: config.dataDir, logger }),
     );

@@ -4,6 +4,7 @@
  * told and decided) and one raw pixel file per image box. Written to a temporary name and renamed,
  * so a film never appears half written.
  */
+import { readdirSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
@@ -122,4 +123,22 @@ export async function spoolFilm(
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** Remove films left half written by a process that stopped while spooling (start-up only). */
+export function removeUnfinishedFilms(dataDir: string): number {
+  const films = join(dataDir, 'films');
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(films);
+  } catch {
+    return 0;
+  }
+  for (const n of names) {
+    if (!n.startsWith('.tmp-')) continue;
+    rmSync(join(films, n), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

@@ -458,3 +458,20 @@ describe('print jobs and Presentation LUT level', () => {
     expect(status(await setImage(s, fb.boxes[0]!, imageSet(1, item)))).toBe(0);
   });
 });
+
+describe('spool', () => {
+  it('removes films a stopped process left half written, keeps finished ones', async () => {
+    const { mkdirSync, existsSync } = await import('node:fs');
+    const data = mkdtempSync(join(tmpdir(), 'lightbox-spool-'));
+    mkdirSync(join(data, 'films', '.tmp-half'), { recursive: true });
+    mkdirSync(join(data, 'films', 'done'), { recursive: true });
+    const again = await startLightbox({ dataDir: data, logLevel: 'silent' });
+    try {
+      expect(existsSync(join(data, 'films', '.tmp-half'))).toBe(false);
+      expect(existsSync(join(data, 'films', 'done'))).toBe(true);
+    } finally {
+      await again.stop();
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+});
