@@ -10,6 +10,7 @@ import { DicomServer } from './net/dicom-server.js';
 import { removeUnfinishedFilms } from './print/spool.js';
 import { createPrinter, type Printer } from './printers/printer.js';
 import { loadProfiles } from './printers/profile-loader.js';
+import { Renderer } from './render/renderer.js';
 
 /** Requests a peer may queue behind the one in progress before we abort it. */
 const MAX_QUEUED_REQUESTS = 16;
@@ -23,6 +24,8 @@ export class Lightbox {
   /** Listeners on the printers' own ports (profile key `port`), each serving just those printers. */
   readonly ownPorts: DicomServer[] = [];
   readonly http: FastifyInstance;
+  /** Renders every printed film (worker thread). */
+  readonly renderer: Renderer;
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -34,6 +37,12 @@ export class Lightbox {
     this.printers = loadProfiles(config.printersDir).map((l) =>
       createPrinter(l.profile, l.source, { dataDir: config.dataDir, logger }),
     );
+    this.renderer = new Renderer(logger);
+    for (const p of this.printers) {
+      p.runtime.onFilmsSpooled = (dirs) => {
+        for (const d of dirs) void this.renderer.render(d);
+      };
+    }
     const server = (port: number, printers: readonly Printer[]) =>
       new DicomServer({
         host: config.host,
@@ -83,5 +92,6 @@ export class Lightbox {
   async stop(): Promise<void> {
     await Promise.all([this.dicom, ...this.ownPorts].map((s) => s.close(this.#config.shutdownGraceMs)));
     await this.http.close();
+    await this.renderer.stop();
   }
 }

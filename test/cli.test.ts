@@ -3,13 +3,23 @@
  * start (DICOM + HTTP on 127.0.0.1), /healthz, then SIGTERM to a clean exit 0.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../src/config/config.js';
+import { dcmPrint, generateImages } from './support/dcmprint.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(root, 'dist/src/main.js');
@@ -220,8 +230,37 @@ describe('running', () => {
     expect((body as { printers: string[] }).printers).toContain('LIGHTBOX');
     expect(existsSync(dataDir)).toBe(true);
 
+    // A real print through the compiled server: the film is rendered by the worker thread.
+    const images = await generateImages(join(tmpdir(), 'lightbox-test-images-v1'));
+    const printed = await dcmPrint(
+      {
+        port: dicomPort,
+        calledAe: 'LIGHTBOX',
+        images: images.ct.slice(0, 4),
+        columns: 2,
+        rows: 2,
+        filmSize: '14INX17IN',
+      },
+      join(tmp, 'dcmprint'),
+    );
+    expect(printed.exchanges.every((e) => e.status === 0)).toBe(true);
+    const films = join(dataDir, 'films');
+    let render: { width?: number; height?: number; failed?: boolean } | undefined;
+    const until = Date.now() + 20_000;
+    while (!render && Date.now() < until) {
+      const dir = existsSync(films) ? readdirSync(films).find((d) => !d.startsWith('.')) : undefined;
+      if (dir && existsSync(join(films, dir, 'render.json'))) {
+        render = JSON.parse(readFileSync(join(films, dir, 'render.json'), 'utf8'));
+      } else await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(render, `no render.json; stdout: ${r.stdout().slice(-2000)}`).toMatchObject({
+      width: 4480,
+      height: 5440,
+    });
+    expect(render!.failed).toBeUndefined();
+
     r.child.kill('SIGTERM');
     expect(await withTimeout(r.exited, 15_000, 'exit after SIGTERM')).toBe(0);
     expect(r.stderr()).toBe('');
-  }, 40_000);
+  }, 90_000);
 });

@@ -454,7 +454,11 @@ export class PrintContext {
             const lut = lutUid ? luts.get(lutUid) : undefined;
             dirs.push(
               await spoolFilm(printer.dataDir, {
-                printer: { aeTitle: printer.caps.aeTitle, name: printer.caps.name },
+                printer: {
+                  aeTitle: printer.caps.aeTitle,
+                  name: printer.caps.name,
+                  density: { min: printer.caps.density.min, max: printer.caps.density.max },
+                },
                 job,
                 callingAeTitle: a.callingAeTitle,
                 session: sessionSnapshot,

@@ -35,6 +35,8 @@ export class PrinterRuntime {
   readonly #jobs = new Map<string, PrintJob>();
   readonly finished: PrintJob[] = [];
   #memoryUsed = 0;
+  /** Told of every film written to the data directory (the renderer listens here). */
+  onFilmsSpooled: ((dirs: string[]) => void) | undefined;
 
   constructor(
     readonly caps: Capabilities,
@@ -134,6 +136,7 @@ export class PrinterRuntime {
     try {
       await observer.changed(job).catch(() => undefined);
       job.films = await work.spool(job);
+      this.onFilmsSpooled?.(job.films);
       await sleep(t.pendingMs);
       await step('PRINTING', 'NORMAL');
       await sleep(t.msPerFilm * work.filmCount * job.copies);

@@ -12,7 +12,7 @@ import type { FilmBox, FilmSession, PrintJob } from './model.js';
 
 export interface FilmRecord {
   format: 'lightbox-film/1';
-  printer: { aeTitle: string; name: string };
+  printer: { aeTitle: string; name: string; density: { min: number; max: number } };
   job: { uid: string; copies: number; priority: string; originator: string; createdAt: string };
   callingAeTitle: string;
   filmSession: { uid: string; attributes: DcmDataset };
@@ -52,7 +52,7 @@ function stamp(d: Date): string {
 export async function spoolFilm(
   dataDir: string,
   o: {
-    printer: { aeTitle: string; name: string };
+    printer: FilmRecord['printer'];
     job: PrintJob;
     callingAeTitle: string;
     session: FilmSession;

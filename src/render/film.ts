@@ -1,0 +1,309 @@
+/**
+ * A printed film, rendered as the printer would expose it (spec digest 7): the film's pixel matrix
+ * filled with densities (border, empty boxes, each image through its density table and scaled into
+ * its box with the magnification kernel), then written as
+ *   film.png          what a viewer sees on a light box (8-bit grey, or sRGB with color boxes),
+ *   density.png       16-bit grey, hundredths of OD, for QA tools,
+ *   thumb.png         a small preview,
+ *   render.json       geometry and decisions per box.
+ * Every file is written under a temporary name and renamed.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp, { type Sharp } from 'sharp';
+import type { FilmRecord } from '../print/spool.js';
+import { densityLut } from './grayscale.js';
+import { transmitted, type Viewing } from './gsdf.js';
+
+type Kernel = 'nearest' | 'linear' | 'cubic';
+/** Magnification Type -> resampling kernel (REPLICATE: pixel replication). */
+const KERNELS: Record<string, Kernel> = {
+  REPLICATE: 'nearest',
+  BILINEAR: 'linear',
+  CUBIC: 'cubic',
+  NONE: 'nearest',
+};
+const THUMB_WIDTH = 480;
+
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface BoxRender {
+  position: number;
+  box: Rect;
+  /** Where the image landed, in film pixels (absent for an empty box). */
+  image?: Rect;
+  scale?: number;
+  fit?: string;
+  magnification?: string;
+  minDensity?: number;
+  maxDensity?: number;
+  statuses: number[];
+}
+
+export interface RenderRecord {
+  format: 'lightbox-render/1';
+  width: number;
+  height: number;
+  dpi: number;
+  borderDensity: number;
+  emptyImageDensity: number;
+  viewing: Viewing;
+  boxes: BoxRender[];
+  color: boolean;
+  ms: number;
+}
+
+type Attrs = Record<string, { Value?: unknown[] } | undefined>;
+const s = (a: Attrs | undefined, tag: string) =>
+  a?.[tag]?.Value?.[0] === undefined ? undefined : String(a[tag]!.Value![0]);
+const n = (a: Attrs | undefined, tag: string) => {
+  const v = s(a, tag);
+  return v === undefined ? undefined : Number(v);
+};
+
+/** BLACK/WHITE/hundredths -> hundredths of OD, against the printer's range (spec digest 7.4). */
+function densityTerm(
+  term: string | undefined,
+  range: { min: number; max: number },
+  fallback: number,
+): number {
+  if (term === 'BLACK') return range.max;
+  if (term === 'WHITE') return range.min;
+  const v = Number(term);
+  return Number.isFinite(v) ? Math.min(range.max, Math.max(range.min, v)) : fallback;
+}
+
+/** Where an image of w x h goes in its box: optimal fill, true size, 1:1, crop or decimate. */
+function placement(
+  box: Rect,
+  w: number,
+  h: number,
+  o: { magnification: string; fit?: string; requestedMm?: number; dpi: number; aspect?: [number, number] },
+): { dest: Rect; crop?: Rect; scale: number } {
+  // Pixel Aspect Ratio is row spacing : column spacing; stretch rows when it is not 1:1.
+  const ar = o.aspect ? o.aspect[0] / o.aspect[1] : 1;
+  const hh = h * ar;
+  let scale: number;
+  if (o.fit === 'cropped') scale = 1;
+  else if (o.requestedMm !== undefined)
+    scale = Math.min(((o.requestedMm / 25.4) * o.dpi) / w, box.width / w, box.height / hh);
+  else if (o.magnification === 'NONE' && o.fit !== 'decimated' && o.fit !== 'demagnified') scale = 1;
+  else scale = Math.min(box.width / w, box.height / hh);
+  let dw = Math.max(1, Math.round(w * scale));
+  let dh = Math.max(1, Math.round(hh * scale));
+  let crop: Rect | undefined;
+  if (dw > box.width || dh > box.height) {
+    // Centre crop at 1:1 (the conformance-defined CROP of this printer).
+    const cw = Math.min(w, box.width);
+    const ch = Math.min(h, Math.floor(box.height / ar));
+    crop = { x: Math.floor((w - cw) / 2), y: Math.floor((h - ch) / 2), width: cw, height: ch };
+    dw = cw;
+    dh = Math.round(ch * ar);
+  }
+  return {
+    dest: {
+      x: box.x + Math.floor((box.width - dw) / 2),
+      y: box.y + Math.floor((box.height - dh) / 2),
+      width: dw,
+      height: dh,
+    },
+    crop,
+    scale,
+  };
+}
+
+async function resizeGrey16(
+  src: Uint16Array,
+  w: number,
+  h: number,
+  p: ReturnType<typeof placement>,
+  kernel: Kernel,
+): Promise<Uint16Array> {
+  let img = sharp(src, { raw: { width: w, height: h, channels: 1 }, limitInputPixels: false });
+  if (p.crop)
+    img = img.extract({ left: p.crop.x, top: p.crop.y, width: p.crop.width, height: p.crop.height });
+  if (p.dest.width !== (p.crop?.width ?? w) || p.dest.height !== (p.crop?.height ?? h)) {
+    img = img.resize(p.dest.width, p.dest.height, { kernel, fit: 'fill' });
+  }
+  const { data } = await img
+    .toColourspace('grey16')
+    .raw({ depth: 'ushort' })
+    .toBuffer({ resolveWithObject: true });
+  return new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+}
+
+async function resizeRgb(
+  src: Buffer,
+  w: number,
+  h: number,
+  p: ReturnType<typeof placement>,
+  kernel: Kernel,
+): Promise<Buffer> {
+  let img = sharp(src, { raw: { width: w, height: h, channels: 3 }, limitInputPixels: false });
+  if (p.crop)
+    img = img.extract({ left: p.crop.x, top: p.crop.y, width: p.crop.width, height: p.crop.height });
+  img = img.resize(p.dest.width, p.dest.height, { kernel, fit: 'fill' });
+  return img.raw().toBuffer();
+}
+
+async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
+  await writeFile(`${path}.tmp`, data);
+  await rename(`${path}.tmp`, path);
+}
+
+/** Render one spooled film directory; returns what was written about it. */
+export async function renderFilm(dir: string): Promise<RenderRecord> {
+  const t0 = performance.now();
+  const film = JSON.parse(await readFile(join(dir, 'film.json'), 'utf8')) as FilmRecord;
+  const fa = film.filmBox.attributes as Attrs;
+  const { width: W, height: H, dpi } = film.filmBox.matrix;
+  const range = film.printer.density;
+  const medium = s(film.filmSession.attributes as Attrs, '20000030');
+  const paper = medium === 'PAPER';
+  const viewing: Viewing = {
+    illumination: n(fa, '2010015E') ?? (paper ? 150 : 2000),
+    reflectedAmbient: paper ? 0 : (n(fa, '20100160') ?? 10),
+  };
+  const border = densityTerm(s(fa, '20100100'), range, range.max);
+  const empty = densityTerm(s(fa, '20100110'), range, range.max);
+  const trim = s(fa, '20100140') === 'YES';
+  const canvas = new Uint16Array(W * H).fill(border);
+  let rgb: Buffer | undefined;
+  const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
+  const boxes: BoxRender[] = [];
+
+  for (const b of film.imageBoxes) {
+    const r = b.rect;
+    const ia = b.attributes as Attrs;
+    const render: BoxRender = { position: b.position, box: r, statuses: b.statuses };
+    boxes.push(render);
+    if (!b.image) {
+      for (let y = r.y; y < r.y + r.height; y++) canvas.fill(empty, y * W + r.x, y * W + r.x + r.width);
+      continue;
+    }
+    const im = b.image;
+    const raw = await readFile(join(dir, im.file));
+    const magnification = s(ia, '20100060') ?? s(fa, '20100060') ?? 'CUBIC';
+    const p = placement(r, im.columns, im.rows, {
+      magnification,
+      fit: b.fit,
+      requestedMm: n(ia, '20200030'),
+      dpi,
+      aspect: im.pixelAspectRatio,
+    });
+    Object.assign(render, { image: p.dest, scale: p.scale, fit: b.fit, magnification });
+    const kernel = KERNELS[magnification] ?? 'cubic';
+    if (im.samplesPerPixel === 3) {
+      // Color: planar (R plane, G plane, B plane) becomes interleaved; REVERSE is a negative.
+      let px = Buffer.from(raw);
+      if (im.planarConfiguration === 1) {
+        const plane = im.rows * im.columns;
+        px = Buffer.alloc(plane * 3);
+        for (let i = 0; i < plane; i++) {
+          px[i * 3] = raw[i]!;
+          px[i * 3 + 1] = raw[plane + i]!;
+          px[i * 3 + 2] = raw[2 * plane + i]!;
+        }
+      }
+      if (s(ia, '20200020') === 'REVERSE') for (let i = 0; i < px.length; i++) px[i] = 255 - px[i]!;
+      colorBoxes.push({ dest: p.dest, pixels: await resizeRgb(px, im.columns, im.rows, p, kernel) });
+      continue;
+    }
+    const minD = b.minDensity ?? range.min;
+    const maxD = b.maxDensity ?? range.max;
+    Object.assign(render, { minDensity: minD, maxDensity: maxD });
+    const lut = densityLut({
+      bitsStored: im.bitsStored,
+      photometricInterpretation: im.photometricInterpretation,
+      polarity: s(ia, '20200020') ?? 'NORMAL',
+      minDensity: minD,
+      maxDensity: maxD,
+      lut: film.presentationLut,
+      viewing,
+    });
+    const count = im.rows * im.columns;
+    const dens = new Uint16Array(count);
+    const mask = 2 ** im.bitsStored - 1;
+    if (im.bitsAllocated === 8) for (let i = 0; i < count; i++) dens[i] = lut[raw[i]! & mask]!;
+    else for (let i = 0; i < count; i++) dens[i] = lut[raw.readUInt16LE(i * 2) & mask]!;
+    // Uncovered parts of a box with an image take the border density (spec digest 7.5).
+    const scaled = await resizeGrey16(dens, im.columns, im.rows, p, kernel);
+    // Cubic kernels overshoot at edges: no pixel may leave the box's density range.
+    for (let i = 0; i < scaled.length; i++) scaled[i] = Math.min(maxD, Math.max(minD, scaled[i]!));
+    const d = p.dest;
+    for (let y = 0; y < d.height; y++)
+      canvas.set(scaled.subarray(y * d.width, (y + 1) * d.width), (d.y + y) * W + d.x);
+    if (trim) {
+      const edge = border > (range.min + range.max) / 2 ? range.min : range.max;
+      for (let x = d.x; x < d.x + d.width; x++) {
+        canvas[d.y * W + x] = edge;
+        canvas[(d.y + d.height - 1) * W + x] = edge;
+      }
+      for (let y = d.y; y < d.y + d.height; y++) {
+        canvas[y * W + d.x] = edge;
+        canvas[y * W + d.x + d.width - 1] = edge;
+      }
+    }
+  }
+
+  // What a viewer sees: luminance through each density, relative to the brightest, sRGB encoded.
+  const lMax = transmitted(0, viewing);
+  const view = new Uint8Array(1001);
+  for (let dd = 0; dd <= 1000; dd++) {
+    const rel = transmitted(dd / 100, viewing) / lMax;
+    const srgb = rel <= 0.0031308 ? 12.92 * rel : 1.055 * rel ** (1 / 2.4) - 0.055;
+    view[dd] = Math.round(Math.min(1, Math.max(0, srgb)) * 255);
+  }
+  const grey = Buffer.alloc(W * H);
+  for (let i = 0; i < canvas.length; i++) grey[i] = view[Math.min(1000, canvas[i]!)]!;
+  let preview: Sharp;
+  if (colorBoxes.length > 0) {
+    rgb = Buffer.alloc(W * H * 3);
+    for (let i = 0; i < grey.length; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = grey[i]!;
+    for (const c of colorBoxes) {
+      for (let y = 0; y < c.dest.height; y++) {
+        c.pixels.copy(
+          rgb,
+          ((c.dest.y + y) * W + c.dest.x) * 3,
+          y * c.dest.width * 3,
+          (y + 1) * c.dest.width * 3,
+        );
+      }
+    }
+    preview = sharp(rgb, { raw: { width: W, height: H, channels: 3 }, limitInputPixels: false });
+  } else {
+    preview = sharp(grey, {
+      raw: { width: W, height: H, channels: 1 },
+      limitInputPixels: false,
+    }).toColourspace('b-w');
+  }
+  await writeAtomic(join(dir, 'film.png'), await preview.clone().png({ compressionLevel: 1 }).toBuffer());
+  await writeAtomic(join(dir, 'thumb.png'), await preview.clone().resize(THUMB_WIDTH).png().toBuffer());
+  const densityPng = await sharp(canvas, {
+    raw: { width: W, height: H, channels: 1 },
+    limitInputPixels: false,
+  })
+    .toColourspace('grey16')
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+  await writeAtomic(join(dir, 'density.png'), densityPng);
+  const record: RenderRecord = {
+    format: 'lightbox-render/1',
+    width: W,
+    height: H,
+    dpi,
+    borderDensity: border,
+    emptyImageDensity: empty,
+    viewing,
+    boxes,
+    color: colorBoxes.length > 0,
+    ms: Math.round(performance.now() - t0),
+  };
+  await writeAtomic(join(dir, 'render.json'), JSON.stringify(record, null, 1));
+  return record;
+}

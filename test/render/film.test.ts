@@ -1,0 +1,173 @@
+/** Printed films rendered as the printer would expose them: geometry, densities, color, true size. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
+import { Uid } from '../../src/dicom/uids.js';
+import { startLightbox, type TestLightbox } from '../support/lightbox.js';
+import { grayImage, Scu } from '../support/scu.js';
+
+const META = Uid.BasicGrayscalePrintManagementMeta;
+let lb: TestLightbox;
+beforeAll(async () => {
+  lb = await startLightbox({ logLevel: 'warn' });
+});
+afterAll(async () => {
+  await lb?.stop();
+});
+
+const cs = (v: string) => ({ vr: 'CS', Value: [v] });
+const us = (v: number) => ({ vr: 'US', Value: [v] });
+const ref = (cls: string, uid: string): DcmDataset => ({
+  '00081150': { vr: 'UI', Value: [cls] },
+  '00081155': { vr: 'UI', Value: [uid] },
+});
+
+function filmsDir(): string {
+  return join(lb.app.printers[0]!.runtime.dataDir, 'films');
+}
+
+/** Print one film; resolves with its directory once rendered. */
+async function print(
+  meta: string,
+  filmBox: DcmDataset,
+  images: (DcmDataset | undefined)[],
+  session: DcmDataset = {},
+) {
+  const before = new Set(existsSync(filmsDir()) ? readdirSync(filmsDir()) : []);
+  const s = await Scu.open(lb.dicomPort, { abstractSyntaxes: [meta] });
+  const sid = (await s.nCreate(meta, Uid.BasicFilmSession, session)).command.affectedSopInstanceUid!;
+  const fb = await s.nCreate(meta, Uid.BasicFilmBox, {
+    '20100500': { vr: 'SQ', Value: [ref(Uid.BasicFilmSession, sid)] },
+    ...filmBox,
+  });
+  expect(fb.command.status, fb.command.errorComment).toBeLessThan(0xc000);
+  const boxes = (fb.dataset!['20100510']!.Value as DcmDataset[]).map((i) => String(i['00081155']!.Value![0]));
+  const color = meta === Uid.BasicColorPrintManagementMeta;
+  for (const [i, img] of images.entries()) {
+    if (!img) continue;
+    const { extra, ...item } = img as DcmDataset & { extra?: DcmDataset };
+    const r = await s.nSet(meta, color ? Uid.BasicColorImageBox : Uid.BasicGrayscaleImageBox, boxes[i]!, {
+      '20200010': us(i + 1),
+      [color ? '20200111' : '20200110']: { vr: 'SQ', Value: [item] },
+      ...(extra as DcmDataset | undefined),
+    });
+    expect(r.command.status, r.command.errorComment).toBeLessThan(0xc000);
+  }
+  await s.nAction(meta, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
+  await s.release();
+  let dir = '';
+  await expect
+    .poll(
+      () => {
+        const fresh = readdirSync(filmsDir()).filter((d) => !before.has(d) && !d.startsWith('.'));
+        dir = fresh[0] ? join(filmsDir(), fresh[0]) : '';
+        return dir !== '' && existsSync(join(dir, 'render.json'));
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
+  return { dir, render: JSON.parse(readFileSync(join(dir, 'render.json'), 'utf8')) };
+}
+
+async function densityAt(dir: string, x: number, y: number): Promise<number> {
+  const { data, info } = await sharp(join(dir, 'density.png'))
+    .toColourspace('grey16')
+    .raw({ depth: 'ushort' })
+    .toBuffer({ resolveWithObject: true });
+  const px = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+  return px[y * info.width + x]!;
+}
+
+/** A 12-bit horizontal ramp, black on the left (MONOCHROME2). */
+function ramp(w: number, h: number): DcmDataset {
+  const item = grayImage(w, h);
+  const px = new Uint16Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px[y * w + x] = Math.round((x / (w - 1)) * 4095);
+  item['7FE00010'] = { vr: 'OW', Value: [px.buffer] };
+  return item;
+}
+
+describe('film rendering', () => {
+  it('8INX10IN STANDARD\\2,1 at 320 dpi: matrix, border, empty box, image densities and placement', async () => {
+    const { dir, render } = await print(
+      META,
+      {
+        '20100010': { vr: 'ST', Value: ['STANDARD\\2,1'] },
+        '20100050': cs('8INX10IN'),
+        '20100100': cs('BLACK'),
+        '20100110': cs('WHITE'),
+        '20100120': us(30),
+        '20100130': us(300),
+      },
+      [ramp(64, 64), undefined],
+    );
+    expect(render).toMatchObject({
+      width: 2560,
+      height: 3200,
+      dpi: 320,
+      borderDensity: 320,
+      emptyImageDensity: 20,
+    });
+    const meta = await sharp(join(dir, 'film.png')).metadata();
+    expect([meta.width, meta.height, meta.channels]).toEqual([2560, 3200, 1]);
+    const box = render.boxes[0];
+    // Optimal fill: 64x64 into a 1280x3200 box -> 1280x1280, centred.
+    expect(box.image).toEqual({ x: 0, y: 960, width: 1280, height: 1280 });
+    expect(await densityAt(dir, 5, 100)).toBe(320); // border (BLACK = printer max)
+    expect(await densityAt(dir, 1920, 1600)).toBe(20); // empty box (WHITE = printer min)
+    // Min/Max Density are the image's lightest and darkest values.
+    expect(await densityAt(dir, 0, 1600)).toBe(300);
+    expect(await densityAt(dir, 1279, 1600)).toBe(30);
+    const thumb = await sharp(join(dir, 'thumb.png')).metadata();
+    expect(thumb.width).toBe(480);
+  });
+
+  it('Requested Image Size gives true size within one printer pixel', async () => {
+    const img = Object.assign(ramp(100, 50), { extra: { '20200030': { vr: 'DS', Value: [50.8] } } });
+    const { render } = await print(
+      META,
+      { '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] }, '20100050': cs('8INX10IN') },
+      [img],
+    );
+    // 50.8 mm = 2 in = 640 pixels at 320 dpi; height follows the 2:1 aspect.
+    expect(Math.abs(render.boxes[0].image.width - 640)).toBeLessThanOrEqual(1);
+    expect(Math.abs(render.boxes[0].image.height - 320)).toBeLessThanOrEqual(1);
+  });
+
+  it('color image boxes render in color', async () => {
+    const w = 8;
+    const h = 8;
+    const planes = Buffer.alloc(w * h * 3);
+    planes.fill(200, 0, w * h); // R plane
+    planes.fill(30, w * h, 2 * w * h); // G plane
+    planes.fill(90, 2 * w * h); // B plane
+    const item: DcmDataset = {
+      '00280002': us(3),
+      '00280004': cs('RGB'),
+      '00280006': us(1),
+      '00280010': us(h),
+      '00280011': us(w),
+      '00280100': us(8),
+      '00280101': us(8),
+      '00280102': us(7),
+      '00280103': us(0),
+      '7FE00010': {
+        vr: 'OB',
+        Value: [planes.buffer.slice(planes.byteOffset, planes.byteOffset + planes.length)],
+      },
+    };
+    const { dir, render } = await print(
+      Uid.BasicColorPrintManagementMeta,
+      { '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] }, '20100050': cs('8INX10IN') },
+      [item],
+    );
+    expect(render.color).toBe(true);
+    const { data, info } = await sharp(join(dir, 'film.png')).raw().toBuffer({ resolveWithObject: true });
+    expect(info.channels).toBe(3);
+    const c = render.boxes[0].image;
+    const at = ((c.y + c.height / 2) * info.width + c.x + c.width / 2) * 3;
+    expect([data[at], data[at + 1], data[at + 2]]).toEqual([200, 30, 90]);
+  });
+});
