@@ -32,157 +32,53 @@
  * environment; without it every round trip waits ~40 ms for a delayed ACK, so both storescp and
  * echoscu run with TCP_NODELAY=1.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { decodeCommand, encodeCommand } from '../src/dicom/dimse/command-codec.js';
 import { CommandField, NO_DATA_SET, RESPONSE_BIT } from '../src/dicom/dimse/command-fields.js';
 import { Uid } from '../src/dicom/uids.js';
 import { emptyUserInfo, type Pdu } from '../src/dicom/ul/pdu.js';
 import { decodePdu, encodePdu } from '../src/dicom/ul/pdu-codec.js';
 import { PduFramer } from '../src/dicom/ul/pdu-framer.js';
+import {
+  acceptsTcp,
+  DCMTK_ENV,
+  fmtMiB,
+  fmtMs,
+  freePort,
+  HOST,
+  median,
+  parseRuns,
+  printServerOutput,
+  procMemoryMiB,
+  progress,
+  ROOT,
+  runBench,
+  type Server,
+  sampleAlternating,
+  spawnServer,
+  spawnTracked,
+  startLightbox,
+  stopChild,
+  waitUntil,
+  withWorkDir,
+} from './support.js';
 
-const HOST = '127.0.0.1';
 const CALLED_AE = 'LIGHTBOX';
 const CALLING_AE = 'BENCH';
 /** Maximum P-DATA-TF length the in-process client advertises (and enforces on what it receives). */
 const CLIENT_MAX_PDU = 16384;
 /** Under the UUID root 2.25: an implementation class UID for the bench client only. */
 const CLIENT_IMPLEMENTATION_UID = '2.25.311768459102358740251239084728316532941';
-const DCMTK_ENV = { ...process.env, TCP_NODELAY: '1' };
 /** echoscu timeouts (seconds): a hung SCP fails the run instead of hanging it. */
 const ECHOSCU_TIMEOUTS = ['-to', '10', '-ta', '10', '-td', '10'];
 const ASSOCIATION_TIMEOUT_MS = 10_000;
 const PROCESS_TIMEOUT_MS = 60_000;
-const STARTUP_TIMEOUT_MS = 15_000;
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LIGHTBOX_MAIN = join(ROOT, 'dist/src/main.js');
 const FLOOR_MAIN = join(ROOT, 'dist/bench/echo-floor.js');
 
-// ---------------------------------------------------------------- small helpers
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-/** Runs per scenario and target: a number asked for (--runs, BENCH_RUNS), or undefined for defaults. */
-function parseRuns(argv: readonly string[], env: NodeJS.ProcessEnv): number | undefined {
-  const i = argv.indexOf('--runs');
-  const raw = i >= 0 ? (argv[i + 1] ?? '') : env['BENCH_RUNS'];
-  if (raw === undefined || (raw === '' && i < 0)) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--runs / BENCH_RUNS must be a positive integer (got "${raw}")`);
-  return n;
-}
-
-/** A port the OS considers free right now: bind to port 0, read it, close. */
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => res(port));
-    });
-  });
-}
-
-async function waitUntil(what: string, ready: () => Promise<boolean>, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${what} exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
-    }
-    if (await ready()) return;
-    await sleep(50);
-  }
-  throw new Error(`${what} not ready after ${STARTUP_TIMEOUT_MS} ms`);
-}
-
-async function healthy(httpPort: number): Promise<boolean> {
-  try {
-    const res = await fetch(`http://${HOST}:${httpPort}/healthz`);
-    await res.arrayBuffer();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
-}
-
-function acceptsTcp(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = connect({ host: HOST, port });
-    s.once('connect', () => {
-      s.destroy();
-      res(true);
-    });
-    s.once('error', () => res(false));
-  });
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** VmHWM (peak resident set) or VmRSS of a live process, in MiB; undefined once it is gone. */
-function procMemoryMiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 // ---------------------------------------------------------------- child processes
-
-/** A long-running server child: its output is kept so problems can be reported at the end. */
-interface Server {
-  name: string;
-  child: ChildProcess;
-  dicomPort: number;
-  output: string[];
-}
-
-const children = new Set<ChildProcess>();
-
-function spawnServer(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.once('error', (e) => output.push(`spawn error: ${e.message}`));
-  return { child, output };
-}
-
-async function startLightbox(dataDir: string): Promise<Server & { httpPort: number }> {
-  const [dicomPort, httpPort] = [await freePort(), await freePort()];
-  // An empty printers directory: only the embedded LIGHTBOX printer, whatever ./printers holds.
-  const printersDir = join(dataDir, 'printers');
-  mkdirSync(printersDir, { recursive: true });
-  const args = [
-    LIGHTBOX_MAIN,
-    ...['--dicom-port', String(dicomPort), '--http-port', String(httpPort), '--host', HOST],
-    ...['--data-dir', dataDir, '--printers', printersDir, '--log-level', 'warn'],
-  ];
-  const { child, output } = spawnServer(process.execPath, args, dataDir, process.env);
-  await waitUntil('Lightbox', () => healthy(httpPort), child);
-  return { name: 'Lightbox', child, dicomPort, httpPort, output };
-}
 
 async function startStorescp(workDir: string): Promise<Server> {
   const dicomPort = await freePort();
@@ -199,31 +95,10 @@ async function startFloor(): Promise<Server> {
   return { name: 'Node floor', child, dicomPort, output };
 }
 
-/** SIGTERM, then SIGKILL if still alive after a grace period; resolves with how it ended. */
-async function stopChild(child: ChildProcess, graceMs = 5000): Promise<string> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return `had already exited (code ${child.exitCode}, signal ${child.signalCode})`;
-  }
-  const exited = new Promise<string>((r) =>
-    child.once('exit', (code, signal) => r(signal ? `signal ${signal}` : `code ${code}`)),
-  );
-  const t0 = performance.now();
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  const how = await exited;
-  clearTimeout(timer);
-  return `${how} after SIGTERM (${Math.round(performance.now() - t0)} ms)`;
-}
-
-function killAllNow(): void {
-  for (const c of children) c.kill('SIGKILL');
-}
-
 /** Run a program to completion; reject on a non-zero exit, with its stderr. */
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    children.add(child);
+    const child = spawnTracked(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => {
       stderr += c.toString('utf8');
@@ -231,12 +106,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void>
     const timer = setTimeout(() => child.kill('SIGKILL'), PROCESS_TIMEOUT_MS);
     child.once('error', (e) => {
       clearTimeout(timer);
-      children.delete(child);
       rej(new Error(`${cmd}: ${e.message}`));
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      children.delete(child);
       if (code === 0) res();
       else rej(new Error(`${cmd} ${args.join(' ')} exited with ${signal ?? code}: ${stderr.trim()}`));
     });
@@ -463,28 +336,14 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 
 async function measure(scenario: Scenario, servers: readonly Server[], runs: number): Promise<Result> {
   progress(`  ${scenario.name}: warm-up, then ${runs} runs per target`);
-  const samples = new Map<string, number[]>(servers.map((s) => [s.name, []]));
   for (const s of servers) await scenario.exec(s.dicomPort, scenario.warmupSize);
-  for (let i = 0; i < runs; i++) {
-    // Alternate which target goes first, so slow drift in load is shared evenly.
-    const order = i % 2 === 0 ? servers : [...servers].reverse();
-    for (const s of order)
-      samples.get(s.name)!.push(await timed(() => scenario.exec(s.dicomPort, scenario.size)));
-  }
-  const line = servers.map(
-    (s) =>
-      `${s.name} [${samples
-        .get(s.name)!
-        .map((ms) => ms.toFixed(0))
-        .join(', ')}]`,
+  const samples = await sampleAlternating(servers, runs, (s) =>
+    timed(() => scenario.exec(s.dicomPort, scenario.size)),
   );
-  progress(`    ${line.join('  ')} ms`);
   return { scenario, samples };
 }
 
 // ---------------------------------------------------------------- report
-
-const fmt = (ms: number) => ms.toFixed(1);
 
 /** The three targets, by role. */
 interface Targets {
@@ -508,9 +367,9 @@ function printTables(results: readonly Result[], { lightbox, dcmtk, floor }: Tar
     const ratio = ratioOf(r, lightbox, dcmtk);
     const cells = [
       r.scenario.name,
-      fmt(medianOf(r, lightbox)),
-      fmt(medianOf(r, dcmtk)),
-      fmt(medianOf(r, floor)),
+      fmtMs(medianOf(r, lightbox)),
+      fmtMs(medianOf(r, dcmtk)),
+      fmtMs(medianOf(r, floor)),
       ratio.toFixed(2),
       ratioOf(r, lightbox, floor).toFixed(2),
       ratio <= 1 ? 'met' : 'NOT met',
@@ -524,7 +383,7 @@ function printTables(results: readonly Result[], { lightbox, dcmtk, floor }: Tar
       const xs = r.samples.get(s.name)!;
       const perUnit = (median(xs) / r.scenario.size) * 1000;
       out.push(
-        `| ${r.scenario.name} | ${s.name} | ${xs.length} | ${fmt(Math.min(...xs))} | ${fmt(median(xs))} | ${perUnit.toFixed(0)} µs/${r.scenario.unit} |`,
+        `| ${r.scenario.name} | ${s.name} | ${xs.length} | ${fmtMs(Math.min(...xs))} | ${fmtMs(median(xs))} | ${perUnit.toFixed(0)} µs/${r.scenario.unit} |`,
       );
     }
   }
@@ -543,38 +402,12 @@ function verdict(results: readonly Result[], { lightbox, dcmtk, floor }: Targets
   return `${goal}\nNode floor/DCMTK ratio: ${floorRatios.join(', ')} (what any Node server pays here)`;
 }
 
-function printServerOutput(s: Server): void {
-  if (s.output.length === 0) {
-    process.stdout.write(`${s.name} output: none\n`);
-    return;
-  }
-  const shown = s.output.slice(0, 10);
-  process.stdout.write(`${s.name} output (${s.output.length} lines, first ${shown.length}):\n`);
-  for (const l of shown) process.stdout.write(`  ${l.length > 300 ? `${l.slice(0, 300)}…` : l}\n`);
-}
-
-function fmtMiB(x: number | undefined): string {
-  return x === undefined ? 'unavailable' : `${x.toFixed(1)} MiB`;
-}
-
 // ---------------------------------------------------------------- main
-
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 async function main(): Promise<void> {
   const runs = parseRuns(process.argv.slice(2), process.env);
-  const workDir = mkdtempSync(join(tmpdir(), 'lightbox-bench-'));
-  const servers: Server[] = [];
-  const onSignal = (signal: NodeJS.Signals) => {
-    progress(`${signal}: stopping children`);
-    killAllNow();
-    rmSync(workDir, { recursive: true, force: true });
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  for (const sig of SIGNALS) process.once(sig, onSignal);
-  process.once('exit', killAllNow);
-  const t0 = performance.now();
-  try {
+  await withWorkDir<Server>('lightbox-bench-', 10, async (workDir, servers) => {
+    const t0 = performance.now();
     const lightbox = await startLightbox(join(workDir, 'lightbox'));
     servers.push(lightbox);
     const storescpDir = join(workDir, 'storescp');
@@ -603,21 +436,10 @@ async function main(): Promise<void> {
         `storescp peak RSS: ${fmtMiB(peakStorescp)}; Node floor peak RSS: ${fmtMiB(peakFloor)}\n`,
     );
     for (const s of servers) process.stdout.write(`${s.name} stopped: ${await stopChild(s.child)}\n`);
-    for (const s of servers) printServerOutput(s);
+    for (const s of servers) printServerOutput(s.name, s.output);
     process.stdout.write(`total bench time: ${((performance.now() - t0) / 1000).toFixed(1)} s\n\n`);
     process.stdout.write(`${verdict(results, targets)}\n`);
-  } catch (e) {
-    for (const s of servers) printServerOutput(s);
-    throw e;
-  } finally {
-    await Promise.all(servers.map((s) => stopChild(s.child)));
-    for (const sig of SIGNALS) process.off(sig, onSignal);
-    rmSync(workDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
-  killAllNow();
-  process.exitCode = 1;
-});
+runBench(main);

@@ -37,12 +37,9 @@
  * DCMTK as packaged by Debian only disables Nagle's algorithm when TCP_NODELAY is set in the
  * environment, so every DCMTK process runs with TCP_NODELAY=1.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DEFAULT_PROFILE } from '../src/printers/default-profile.js';
 import {
   type DimseExchange,
@@ -52,11 +49,31 @@ import {
   writePrintScuConfig,
   writeRefScpConfig,
 } from '../test/support/dcmprint.js';
+import {
+  acceptsTcp,
+  DCMTK_ENV,
+  fmtMiB,
+  fmtMs,
+  freePort,
+  median,
+  parseRuns,
+  printServerOutput,
+  procMemoryMiB,
+  progress,
+  runBench,
+  type Server,
+  sampleAlternating,
+  sleep,
+  spawnServer,
+  spawnTracked,
+  startLightbox,
+  stopChild,
+  waitUntil,
+  withWorkDir,
+} from './support.js';
 
-const HOST = '127.0.0.1';
 const LIGHTBOX_AE = 'LIGHTBOX';
 const DCMPRSCP_AE = 'PRINTSCP';
-const DCMTK_ENV = { ...process.env, TCP_NODELAY: '1' };
 const FILM_SIZE = '14INX17IN';
 /** Shared with the interoperability tests (test/net/print-dcmtk.test.ts): generated once per machine. */
 const IMAGE_DIR = join(tmpdir(), 'lightbox-test-images-v1');
@@ -71,7 +88,6 @@ const RSS_GOAL_FACTOR = 3;
  */
 const MEMORY_PASSES = 3;
 const DEFAULT_RUNS = 5;
-const STARTUP_TIMEOUT_MS = 15_000;
 const DCMPSPRT_TIMEOUT_MS = 120_000;
 const SPOOL_TIMEOUT_MS = 30_000;
 /**
@@ -81,133 +97,21 @@ const SPOOL_TIMEOUT_MS = 30_000;
  */
 const JOB_SETTLE_MS = DEFAULT_PROFILE.printJob.pendingMs + DEFAULT_PROFILE.printJob.msPerFilm + 100;
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LIGHTBOX_MAIN = join(ROOT, 'dist/src/main.js');
-
-// ---------------------------------------------------------------- small helpers
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function parseRuns(argv: readonly string[], env: NodeJS.ProcessEnv): number {
-  const i = argv.indexOf('--runs');
-  const raw = i >= 0 ? (argv[i + 1] ?? '') : env['BENCH_RUNS'];
-  if (raw === undefined || (raw === '' && i < 0)) return DEFAULT_RUNS;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--runs / BENCH_RUNS must be a positive integer (got "${raw}")`);
-  return n;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const server = createServer();
-    server.once('error', rej);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => res(port));
-    });
-  });
-}
-
-async function waitUntil(what: string, ready: () => Promise<boolean>, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${what} exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
-    }
-    if (await ready()) return;
-    await sleep(50);
-  }
-  throw new Error(`${what} not ready after ${STARTUP_TIMEOUT_MS} ms`);
-}
-
-async function healthy(httpPort: number): Promise<boolean> {
-  try {
-    const res = await fetch(`http://${HOST}:${httpPort}/healthz`);
-    await res.arrayBuffer();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
-}
-
-/** Bare TCP connect; dcmprscp logs it as a failed association and carries on. */
-function acceptsTcp(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = connect({ host: HOST, port });
-    s.once('connect', () => {
-      s.destroy();
-      res(true);
-    });
-    s.once('error', () => res(false));
-  });
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** VmHWM (peak resident set) or VmRSS of a live process, in MiB; undefined once it is gone. */
-function procMemoryMiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 // ---------------------------------------------------------------- child processes
 
-interface Target {
-  /** 'Lightbox' or 'dcmprscp'. */
-  name: string;
-  child: ChildProcess;
-  dicomPort: number;
+/** A print SCP under test, named 'Lightbox' or 'dcmprscp'. */
+interface Target extends Server {
   calledAe: string;
-  output: string[];
   /** Lightbox only: where it spools films. */
   filmsDir?: string;
   /** Lightbox only: no send before this time (performance.now()), so its print queue has drained. */
   readyAt: number;
 }
 
-const children = new Set<ChildProcess>();
-
-function spawnServer(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.once('error', (e) => output.push(`spawn error: ${e.message}`));
-  return { child, output };
-}
-
-async function startLightbox(dataDir: string): Promise<Target> {
-  const [dicomPort, httpPort] = [await freePort(), await freePort()];
-  // An empty printers directory: only the embedded LIGHTBOX printer, whatever ./printers holds.
-  const printersDir = join(dataDir, 'printers');
-  mkdirSync(printersDir, { recursive: true });
-  const args = [
-    LIGHTBOX_MAIN,
-    ...['--dicom-port', String(dicomPort), '--http-port', String(httpPort), '--host', HOST],
-    ...['--data-dir', dataDir, '--printers', printersDir, '--log-level', 'warn'],
-  ];
-  const { child, output } = spawnServer(process.execPath, args, dataDir, process.env);
-  await waitUntil('Lightbox', () => healthy(httpPort), child);
+async function startLightboxTarget(dataDir: string): Promise<Target> {
+  const { name, child, dicomPort, output } = await startLightbox(dataDir);
   return {
-    name: 'Lightbox',
+    name,
     child,
     dicomPort,
     calledAe: LIGHTBOX_AE,
@@ -230,25 +134,6 @@ async function startDcmprscp(dir: string): Promise<Target> {
   return { name: 'dcmprscp', child, dicomPort, calledAe: DCMPRSCP_AE, output, readyAt: 0 };
 }
 
-async function stopChild(child: ChildProcess, graceMs = 5000): Promise<string> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return `had already exited (code ${child.exitCode}, signal ${child.signalCode})`;
-  }
-  const exited = new Promise<string>((r) =>
-    child.once('exit', (code, signal) => r(signal ? `signal ${signal}` : `code ${code}`)),
-  );
-  const t0 = performance.now();
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  const how = await exited;
-  clearTimeout(timer);
-  return `${how} after SIGTERM (${Math.round(performance.now() - t0)} ms)`;
-}
-
-function killAllNow(): void {
-  for (const c of children) c.kill('SIGKILL');
-}
-
 interface ToolRun {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -264,8 +149,7 @@ function runTool(cmd: string, args: string[], timeoutMs: number, cwd?: string): 
   return new Promise((res, rej) => {
     const t0 = performance.now();
     let ms = 0;
-    const child = spawn(cmd, args, { cwd, env: DCMTK_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
+    const child = spawnTracked(cmd, args, { cwd, env: DCMTK_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     const err: Buffer[] = [];
     const out: Buffer[] = [];
     child.stderr?.on('data', (c: Buffer) => err.push(c));
@@ -280,12 +164,10 @@ function runTool(cmd: string, args: string[], timeoutMs: number, cwd?: string): 
     });
     child.once('error', (e) => {
       clearTimeout(timer);
-      children.delete(child);
       rej(new Error(`${cmd}: ${e.message}`));
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      children.delete(child);
       const output = Buffer.concat([...err, ...out]).toString('latin1');
       res({ code, signal, timedOut, output, ms });
     });
@@ -444,7 +326,6 @@ interface Result {
 async function measure(w: Workload, jobs: Map<Target, Job>, runs: number): Promise<Result> {
   const targets = [...jobs.keys()];
   progress(`  ${w.name}: warm-up, then ${runs} runs per target`);
-  const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
   const warnings = new Set<string>();
   const once = async (t: Target) => {
     const s = await send(jobs.get(t)!, t);
@@ -452,19 +333,7 @@ async function measure(w: Workload, jobs: Map<Target, Job>, runs: number): Promi
     return s.ms;
   };
   for (const t of targets) await once(t);
-  for (let i = 0; i < runs; i++) {
-    // Alternate which target goes first, so slow drift in load is shared evenly.
-    const order = i % 2 === 0 ? targets : [...targets].reverse();
-    for (const t of order) samples.get(t.name)!.push(await once(t));
-  }
-  const line = targets.map(
-    (t) =>
-      `${t.name} [${samples
-        .get(t.name)!
-        .map((ms) => ms.toFixed(0))
-        .join(', ')}]`,
-  );
-  progress(`    ${line.join('  ')} ms`);
+  const samples = await sampleAlternating(targets, runs, once);
   return { workload: w, samples, warnings };
 }
 
@@ -491,9 +360,6 @@ async function memoryPass(t: Target, job: Job): Promise<Memory> {
 
 // ---------------------------------------------------------------- report
 
-const fmt = (ms: number) => ms.toFixed(1);
-const fmtMiB = (x: number | undefined) => (x === undefined ? 'unavailable' : `${x.toFixed(1)} MiB`);
-
 function printTables(results: readonly Result[], lightbox: Target, dcmtk: Target): void {
   const out: string[] = [];
   out.push(
@@ -507,7 +373,7 @@ function printTables(results: readonly Result[], lightbox: Target, dcmtk: Target
     const ref = median(r.samples.get(dcmtk.name)!);
     const ratio = lb / ref;
     out.push(
-      `| ${r.workload.name} | ${fmt(lb)} | ${fmt(ref)} | ${ratio.toFixed(2)} | ${ratio <= 1 ? 'met' : 'NOT met'} |`,
+      `| ${r.workload.name} | ${fmtMs(lb)} | ${fmtMs(ref)} | ${ratio.toFixed(2)} | ${ratio <= 1 ? 'met' : 'NOT met'} |`,
     );
   }
   out.push('', '| workload | target | runs | min ms | median ms | max ms | pixel MiB/s (median) |');
@@ -517,8 +383,8 @@ function printTables(results: readonly Result[], lightbox: Target, dcmtk: Target
       const xs = r.samples.get(t.name)!;
       const rate = r.workload.payloadBytes / MIB / (median(xs) / 1000);
       out.push(
-        `| ${r.workload.id} | ${t.name} | ${xs.length} | ${fmt(Math.min(...xs))} | ${fmt(median(xs))} | ` +
-          `${fmt(Math.max(...xs))} | ${rate.toFixed(1)} |`,
+        `| ${r.workload.id} | ${t.name} | ${xs.length} | ${fmtMs(Math.min(...xs))} | ${fmtMs(median(xs))} | ` +
+          `${fmtMs(Math.max(...xs))} | ${rate.toFixed(1)} |`,
       );
     }
   }
@@ -557,7 +423,7 @@ function printMemory(lbs: readonly Memory[], ref: Memory, timedPeak: number | un
   const rows = lbs.map((m, i) => ({ ...m, name: `${m.name} #${i + 1}` }));
   for (const m of [...rows, ref]) {
     out.push(
-      `| ${m.name} | ${fmtMiB(m.before)} | ${fmtMiB(m.peak)} | ${fmtMiB(increase(m))} | ${fmtMiB(m.after)} | ${fmt(m.ms)} |`,
+      `| ${m.name} | ${fmtMiB(m.before)} | ${fmtMiB(m.peak)} | ${fmtMiB(increase(m))} | ${fmtMiB(m.after)} | ${fmtMs(m.ms)} |`,
     );
   }
   out.push(
@@ -572,35 +438,13 @@ function printMemory(lbs: readonly Memory[], ref: Memory, timedPeak: number | un
   process.stdout.write(`${out.join('\n')}\n\n`);
 }
 
-function printServerOutput(name: string, output: readonly string[], max = 10): void {
-  if (output.length === 0) {
-    process.stdout.write(`${name} output: none\n`);
-    return;
-  }
-  const shown = output.slice(0, max);
-  process.stdout.write(`${name} output (${output.length} lines, first ${shown.length}):\n`);
-  for (const l of shown) process.stdout.write(`  ${l.length > 300 ? `${l.slice(0, 300)}…` : l}\n`);
-}
-
 // ---------------------------------------------------------------- main
 
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
 async function main(): Promise<void> {
-  const runs = parseRuns(process.argv.slice(2), process.env);
-  const workDir = mkdtempSync(join(tmpdir(), 'lightbox-bench-print-'));
-  const servers: Target[] = [];
-  const onSignal = (signal: NodeJS.Signals) => {
-    progress(`${signal}: stopping children`);
-    killAllNow();
-    rmSync(workDir, { recursive: true, force: true });
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  for (const sig of SIGNALS) process.once(sig, onSignal);
-  process.once('exit', killAllNow);
-  const t0 = performance.now();
-  const dcmprscpDir = join(workDir, 'dcmprscp');
-  try {
+  const runs = parseRuns(process.argv.slice(2), process.env) ?? DEFAULT_RUNS;
+  await withWorkDir<Target>('lightbox-bench-print-', 40, async (workDir, servers) => {
+    const t0 = performance.now();
+    const dcmprscpDir = join(workDir, 'dcmprscp');
     progress(`test images in ${IMAGE_DIR} (generated on first use)`);
     const [images, mammo] = await Promise.all([generateImages(IMAGE_DIR), generateMammo(IMAGE_DIR)]);
     const workloads: Workload[] = [
@@ -637,7 +481,7 @@ async function main(): Promise<void> {
       },
     ];
 
-    const lightbox = await startLightbox(join(workDir, 'lightbox'));
+    const lightbox = await startLightboxTarget(join(workDir, 'lightbox'));
     servers.push(lightbox);
     const dcmtk = await startDcmprscp(dcmprscpDir);
     servers.push(dcmtk);
@@ -680,7 +524,7 @@ async function main(): Promise<void> {
     const memLb: Memory[] = [];
     const freshLbs: Target[] = [];
     for (let i = 1; i <= MEMORY_PASSES; i++) {
-      const freshLb = await startLightbox(join(workDir, `lightbox-mem-${i}`));
+      const freshLb = await startLightboxTarget(join(workDir, `lightbox-mem-${i}`));
       servers.push(freshLb);
       freshLbs.push(freshLb);
       memLb.push(await memoryPass(freshLb, jobs.get(w2)!.get(lightbox)!));
@@ -703,18 +547,7 @@ async function main(): Promise<void> {
     const refNoise = (l: string) => /^[EF]:/.test(l);
     printServerOutput('dcmprscp (E:/F: lines)', [...dcmtk.output, ...freshRef.output].filter(refNoise));
     process.stdout.write(`total bench time: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-  } catch (e) {
-    for (const s of servers) printServerOutput(s.name, s.output, 40);
-    throw e;
-  } finally {
-    await Promise.all(servers.map((s) => stopChild(s.child)));
-    for (const sig of SIGNALS) process.off(sig, onSignal);
-    rmSync(workDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
-  killAllNow();
-  process.exitCode = 1;
-});
+runBench(main);

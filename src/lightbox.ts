@@ -38,7 +38,7 @@ export class Lightbox {
       createPrinter(l.profile, l.source, { dataDir: config.dataDir, logger }),
     );
     this.renderer = new Renderer(logger);
-    for (const p of this.printers) {
+    for (const p of config.noRender ? [] : this.printers) {
       p.runtime.onFilmsSpooled = (dirs) => {
         for (const d of dirs) void this.renderer.render(d);
       };

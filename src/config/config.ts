@@ -26,6 +26,7 @@ export interface Config {
   shutdownGraceMs: number;
   logLevel: string;
   dumpMessages: boolean;
+  noRender: boolean;
 }
 
 type Kind = 'port' | 'string' | 'dir' | 'bytes' | 'count' | 'seconds' | 'level' | 'bool';
@@ -143,6 +144,14 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'bool',
     default: 'false',
     help: 'Log every DIMSE message whole (command and data set)',
+  },
+  {
+    key: 'noRender',
+    flag: 'no-render',
+    env: 'LIGHTBOX_NO_RENDER',
+    kind: 'bool',
+    default: 'false',
+    help: 'Keep printed films without rendering PNG previews',
   },
 ];
 

@@ -171,3 +171,36 @@ describe('film rendering', () => {
     expect([data[at], data[at + 1], data[at + 2]]).toEqual([200, 30, 90]);
   });
 });
+
+describe('--no-render', () => {
+  it('keeps the film (film.json, raw pixels) but renders nothing', async () => {
+    const quiet = await startLightbox({ logLevel: 'warn', noRender: true });
+    try {
+      const s = await Scu.open(quiet.dicomPort, { abstractSyntaxes: [META] });
+      const sid = (await s.nCreate(META, Uid.BasicFilmSession, {})).command.affectedSopInstanceUid!;
+      const fb = await s.nCreate(META, Uid.BasicFilmBox, {
+        '20100500': { vr: 'SQ', Value: [ref(Uid.BasicFilmSession, sid)] },
+        '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
+        '20100050': cs('8INX10IN'),
+      });
+      const box = String((fb.dataset!['20100510']!.Value as DcmDataset[])[0]!['00081155']!.Value![0]);
+      await s.nSet(META, Uid.BasicGrayscaleImageBox, box, {
+        '20200010': us(1),
+        '20200110': { vr: 'SQ', Value: [ramp(16, 16)] },
+      });
+      await s.nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
+      await s.release();
+      const films = join(quiet.app.printers[0]!.runtime.dataDir, 'films');
+      await expect
+        .poll(() => (existsSync(films) ? readdirSync(films).filter((d) => !d.startsWith('.')) : []).length)
+        .toBe(1);
+      const dir = join(films, readdirSync(films).find((d) => !d.startsWith('.'))!);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(existsSync(join(dir, 'film.json'))).toBe(true);
+      expect(existsSync(join(dir, 'box-001.raw'))).toBe(true);
+      expect(existsSync(join(dir, 'render.json'))).toBe(false);
+    } finally {
+      await quiet.stop();
+    }
+  });
+});

@@ -31,6 +31,7 @@ export async function startLightbox(overrides: Partial<Config> = {}): Promise<Te
     shutdownGraceMs: 2000,
     logLevel: 'debug',
     dumpMessages: false,
+    noRender: false,
     ...overrides,
   };
   const logs: Record<string, unknown>[] = [];
