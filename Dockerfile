@@ -12,6 +12,8 @@ RUN npm run build && mkdir -p printers
 # ---- runtime: production dependencies, compiled code, printer profiles ----
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# Film annotations are drawn with a system font.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force

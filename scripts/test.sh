@@ -36,6 +36,10 @@ apt_install() {
 if ! command -v echoscu >/dev/null || ! command -v storescp >/dev/null || ! command -v storescu >/dev/null; then
   apt_install dcmtk || setup_failed "could not install DCMTK (apt-get install dcmtk)"
 fi
+# Fonts: film annotations are rasterised by sharp/pango, which needs a system font (DejaVu).
+if [ ! -d /usr/share/fonts/truetype/dejavu ]; then
+  apt_install fonts-dejavu-core || setup_failed "could not install fonts-dejavu-core"
+fi
 # Chromium: only for the tests that render films in a browser; the issues that add them set
 # LIGHTBOX_NEED_CHROMIUM=1 (e.g. in .ci/run's environment).
 if [ "${LIGHTBOX_NEED_CHROMIUM:-0}" = "1" ] && ! command -v chromium >/dev/null; then

@@ -55,6 +55,8 @@ export interface RenderRecord {
   viewing: Viewing;
   boxes: BoxRender[];
   color: boolean;
+  /** Where each annotation's text was drawn, in film pixels. */
+  annotations: { position: number; text: string; rect: Rect }[];
   ms: number;
 }
 
@@ -149,6 +151,53 @@ async function resizeRgb(
     img = img.extract({ left: p.crop.x, top: p.crop.y, width: p.crop.width, height: p.crop.height });
   img = img.resize(p.dest.width, p.dest.height, { kernel, fit: 'fill' });
   return img.raw().toBuffer();
+}
+
+/**
+ * Annotation boxes: a label strip along the bottom edge of the film, divided into one cell per
+ * annotation position, text drawn in the density opposite the border's (dark on light, light on
+ * dark), anti-aliased. Text is rasterised by sharp (pango) at the printer's resolution.
+ */
+async function drawAnnotations(
+  canvas: Uint16Array,
+  W: number,
+  H: number,
+  annotations: { position: number; text: string }[],
+  border: number,
+  range: { min: number; max: number },
+): Promise<RenderRecord['annotations']> {
+  if (annotations.length === 0) return [];
+  const cells = Math.max(...annotations.map((a) => a.position));
+  const stripH = Math.max(12, Math.round(H * 0.02));
+  const cellW = Math.floor(W / cells);
+  const ink = border > (range.min + range.max) / 2 ? range.min : range.max;
+  const out: RenderRecord['annotations'] = [];
+  for (const a of annotations) {
+    const rect = { x: (a.position - 1) * cellW, y: H - stripH, width: cellW, height: stripH };
+    const { data, info } = await sharp({
+      text: {
+        text: a.text.replace(/[<>&]/g, ' '),
+        font: 'DejaVu Sans',
+        width: cellW - 4,
+        height: stripH - 4,
+      },
+    })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const ox = rect.x + 2;
+    const oy = rect.y + 2;
+    for (let y = 0; y < info.height && oy + y < H; y++) {
+      for (let x = 0; x < info.width && ox + x < W; x++) {
+        const alpha = data[(y * info.width + x) * info.channels]! / 255;
+        if (alpha === 0) continue;
+        const i = (oy + y) * W + ox + x;
+        canvas[i] = Math.round(canvas[i]! * (1 - alpha) + ink * alpha);
+      }
+    }
+    out.push({ position: a.position, text: a.text, rect });
+  }
+  return out;
 }
 
 async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
@@ -251,6 +300,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     }
   }
 
+  const annotations = await drawAnnotations(canvas, W, H, film.annotations, border, range);
+
   // What a viewer sees: luminance through each density, relative to the brightest, sRGB encoded.
   const lMax = transmitted(0, viewing);
   const view = new Uint8Array(1001);
@@ -302,6 +353,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     viewing,
     boxes,
     color: colorBoxes.length > 0,
+    annotations,
     ms: Math.round(performance.now() - t0),
   };
   await writeAtomic(join(dir, 'render.json'), JSON.stringify(record, null, 1));

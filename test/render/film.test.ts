@@ -1,10 +1,11 @@
 /** Printed films rendered as the printer would expose them: geometry, densities, color, true size. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
+import { renderFilm } from '../../src/render/film.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 import { grayImage, Scu } from '../support/scu.js';
 
@@ -122,6 +123,38 @@ describe('film rendering', () => {
     expect(await densityAt(dir, 1279, 1600)).toBe(30);
     const thumb = await sharp(join(dir, 'thumb.png')).metadata();
     expect(thumb.width).toBe(480);
+  });
+
+  it('annotation text is drawn in its cell of the label strip, ink opposite the border', async () => {
+    const { dir } = await print(
+      META,
+      {
+        '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
+        '20100050': cs('8INX10IN'),
+        '20100100': cs('BLACK'),
+      },
+      [ramp(32, 32)],
+    );
+    const record = JSON.parse(readFileSync(join(dir, 'film.json'), 'utf8'));
+    record.annotations = [{ position: 2, text: 'HELLO' }];
+    writeFileSync(join(dir, 'film.json'), JSON.stringify(record));
+    const render = await renderFilm(dir);
+    const a = render.annotations[0]!;
+    expect(a.rect).toEqual({ x: 1280, y: 3200 - 64, width: 1280, height: 64 });
+    const { data, info } = await sharp(join(dir, 'density.png'))
+      .toColourspace('grey16')
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
+    const px = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+    let ink = 0;
+    for (let y = a.rect.y; y < a.rect.y + a.rect.height; y++) {
+      for (let x = a.rect.x; x < a.rect.x + a.rect.width; x++) if (px[y * info.width + x]! < 100) ink++;
+    }
+    expect(ink).toBeGreaterThan(200); // white-ish letters on the black border
+    let other = 0;
+    for (let y = a.rect.y; y < a.rect.y + a.rect.height; y++)
+      for (let x = 0; x < 1280; x++) if (px[y * info.width + x]! < 100) other++;
+    expect(other).toBe(0); // cell 1 has no text
   });
 
   it('Requested Image Size gives true size within one printer pixel', async () => {
