@@ -37,6 +37,8 @@ export interface ImageBox {
   /** Densities actually used after clamping to the printer range (hundredths of OD). */
   minDensity?: number;
   maxDensity?: number;
+  /** Min/Max Density as asked for on this box, before clamping. */
+  requestedDensity?: { min?: number; max?: number };
   /** Every status this box's N-SETs were answered with. */
   statuses: number[];
 }
@@ -56,6 +58,8 @@ export interface FilmBox {
   imageBoxes: ImageBox[];
   annotationBoxes: AnnotationBox[];
   presentationLutUid?: string;
+  /** Min/Max Density as the SCU asked for them, before clamping to the printer's range. */
+  requestedDensity: { min?: number; max?: number };
   printed: boolean;
   statuses: number[];
 }

@@ -300,6 +300,7 @@ export class PrintContext {
     delete attributes['20100520'];
     if (annotated) attributes['20100030'] ??= el.cs(Object.keys(c.annotationFormats)[0]!);
     const warnings = v.warnings.map((w) => ({ status: w.status, why: w.errorComment }));
+    const requestedDensity = { min: num(attributes, '20100120'), max: num(attributes, '20100130') };
     const clamp = this.#clampDensities(attributes);
     if (typeof clamp === 'object') return clamp;
     if (clamp) warnings.unshift({ status: 'MinMaxDensityOutOfRange', why: clamp });
@@ -335,6 +336,7 @@ export class PrintContext {
       matrix,
       imageBoxes,
       annotationBoxes,
+      requestedDensity,
       printed: false,
       statuses: [],
     };
@@ -373,10 +375,12 @@ export class PrintContext {
     if (typeof lut === 'object') return lut;
     const next = { ...fb.attributes, ...copyOf(ds, FILM_BOX_RULES) };
     const warnings = v.warnings.map((w) => ({ status: w.status, why: w.errorComment }));
+    const requested = { min: num(next, '20100120'), max: num(next, '20100130') };
     const clamp = this.#clampDensities(next);
     if (typeof clamp === 'object') return clamp;
     if (clamp) warnings.unshift({ status: 'MinMaxDensityOutOfRange', why: clamp });
     fb.attributes = next;
+    fb.requestedDensity = requested;
     if (lut) fb.presentationLutUid = lut;
     return warningReply(warnings);
   }
@@ -585,6 +589,9 @@ export class PrintContext {
     box.fit = fit.decision;
     box.minDensity = minD;
     box.maxDensity = maxD;
+    box.requestedDensity = color
+      ? undefined
+      : { min: num(attributes, '20100120'), max: num(attributes, '20100130') };
     if (lut)
       fb.imageBoxes.find((b) => b === box)!.attributes['20500500'] = el.sq([
         el.ref(Uid.PresentationLut, lut),

@@ -22,6 +22,8 @@ export interface FilmRecord {
     layout: FilmBox['layout'];
     matrix: FilmBox['matrix'];
     presentationLutUid?: string;
+    /** Absent in films written before it was recorded. */
+    requestedDensity?: { min?: number; max?: number };
     statuses: number[];
   };
   imageBoxes: {
@@ -33,6 +35,7 @@ export interface FilmRecord {
     fit?: string;
     minDensity?: number;
     maxDensity?: number;
+    requestedDensity?: { min?: number; max?: number };
     statuses: number[];
     image?: Omit<NonNullable<FilmBox['imageBoxes'][number]['image']>, 'pixels'> & {
       file: string;
@@ -85,6 +88,7 @@ export async function spoolFilm(
         fit: b.fit,
         minDensity: b.minDensity,
         maxDensity: b.maxDensity,
+        requestedDensity: b.requestedDensity,
         statuses: b.statuses,
         image,
       });
@@ -107,6 +111,7 @@ export async function spoolFilm(
         layout: o.filmBox.layout,
         matrix: o.filmBox.matrix,
         presentationLutUid: o.filmBox.presentationLutUid,
+        requestedDensity: o.filmBox.requestedDensity,
         statuses: o.filmBox.statuses,
       },
       imageBoxes,

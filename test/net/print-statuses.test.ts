@@ -2,7 +2,7 @@
  * Every Print Management status Lightbox emits, provoked through the network by a real SCU
  * (test/support/scu.ts), against the embedded printer and a few profiles with other behaviours.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -473,5 +473,33 @@ describe('spool', () => {
       await again.stop();
       rmSync(data, { recursive: true, force: true });
     }
+  });
+});
+
+describe('film record', () => {
+  it('keeps the densities asked for beside the clamped ones', async () => {
+    const s = await scu();
+    const sid = await session(s);
+    const fb = await filmBox(s, sid, 'STANDARD\\1,1', { '20100120': us(5), '20100130': us(400) });
+    expect(status(fb.r)).toBe(0xb605);
+    await setImage(s, fb.boxes[0]!, imageSet(1, grayImage(8, 8)));
+    expect(status(await s.nAction(META, Uid.BasicFilmBox, fb.uid))).toBe(0);
+    const films = join(lb.app.printers[0]!.runtime.dataDir, 'films');
+    let record:
+      | { filmBox: { requestedDensity: unknown; attributes: Record<string, { Value: unknown[] }> } }
+      | undefined;
+    await expect
+      .poll(() => {
+        if (!existsSync(films)) return false;
+        for (const d of readdirSync(films).filter((x) => !x.startsWith('.'))) {
+          const r = JSON.parse(readFileSync(join(films, d, 'film.json'), 'utf8'));
+          if (r.filmBox.uid === fb.uid) record = r;
+        }
+        return record !== undefined;
+      })
+      .toBe(true);
+    expect(record!.filmBox.requestedDensity).toEqual({ min: 5, max: 400 });
+    expect(record!.filmBox.attributes['20100120']!.Value).toEqual([20]);
+    expect(record!.filmBox.attributes['20100130']!.Value).toEqual([320]);
   });
 });
