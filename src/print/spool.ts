@@ -12,7 +12,15 @@ import type { FilmBox, FilmSession, PrintJob } from './model.js';
 
 export interface FilmRecord {
   format: 'lightbox-film/1';
-  printer: { aeTitle: string; name: string; density: { min: number; max: number } };
+  printer: {
+    aeTitle: string;
+    name: string;
+    density: { min: number; max: number };
+    /** Printer Name for the stamp, and what the profile stamps. Absent in older films. */
+    printerName?: string;
+    stamp?: { filmSessionLabel: boolean; printer: boolean };
+    smoothingKernels?: Record<string, string>;
+  };
   job: { uid: string; copies: number; priority: string; originator: string; createdAt: string };
   callingAeTitle: string;
   filmSession: { uid: string; attributes: DcmDataset };

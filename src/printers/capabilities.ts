@@ -57,6 +57,8 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     bitsStored: pick('bitsStored'),
     annotationFormats: pick('annotationFormats'),
     maxAnnotationLength: pick('maxAnnotationLength'),
+    smoothingKernels: pick('smoothingKernels'),
+    stamp: pick('stamp'),
     maxCopies: pick('maxCopies'),
     maxImageSize: pick('maxImageSize'),
     memoryBytes: pick('memoryBytes'),

@@ -63,6 +63,8 @@ export const DEFAULT_PROFILE = {
   bitsStored: [8, 12],
   annotationFormats: { ANNOTATION: 2, LABEL: 1 },
   maxAnnotationLength: 64,
+  smoothingKernels: { SHARP: 'lanczos3', MEDIUM: 'cubic', SMOOTH: 'mitchell', NONE: 'cubic' },
+  stamp: { filmSessionLabel: false, printer: false },
   maxCopies: 99,
   maxImageSize: { rows: 8192, columns: 8192 },
   memoryBytes: 256 * 1024 * 1024,

@@ -228,6 +228,37 @@ export const PrinterProfileSchema = Type.Object(
     maxAnnotationLength: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 64, description: 'Characters of Text String printed' }),
     ),
+    smoothingKernels: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[A-Z0-9 _]{1,16}$' }),
+        Type.Union([
+          Type.Literal('cubic'),
+          Type.Literal('mitchell'),
+          Type.Literal('lanczos2'),
+          Type.Literal('lanczos3'),
+        ]),
+        {
+          description:
+            'Smoothing Type -> the resampling kernel it selects when Magnification Type is CUBIC (default cubic)',
+        },
+      ),
+    ),
+    stamp: Type.Optional(
+      Type.Object(
+        {
+          filmSessionLabel: Type.Boolean({
+            description: 'Print the Film Session Label at the top left of the film',
+          }),
+          printer: Type.Boolean({
+            description: 'Print the printer name and date at the top right of the film',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description: 'What the printer stamps on every film besides the images',
+        },
+      ),
+    ),
     maxCopies: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 999, description: 'Largest Number of Copies (else 0x0106)' }),
     ),

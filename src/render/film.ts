@@ -15,7 +15,7 @@ import type { FilmRecord } from '../print/spool.js';
 import { densityLut } from './grayscale.js';
 import { transmitted, type Viewing } from './gsdf.js';
 
-type Kernel = 'nearest' | 'linear' | 'cubic';
+type Kernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3';
 /** Magnification Type -> resampling kernel (REPLICATE: pixel replication). */
 const KERNELS: Record<string, Kernel> = {
   REPLICATE: 'nearest',
@@ -23,6 +23,19 @@ const KERNELS: Record<string, Kernel> = {
   CUBIC: 'cubic',
   NONE: 'nearest',
 };
+const SMOOTHING_KERNELS = new Set<string>(['cubic', 'mitchell', 'lanczos2', 'lanczos3']);
+
+/** The kernel: Magnification Type's, refined by Smoothing Type as the printer maps it (CUBIC only). */
+export function kernelFor(
+  magnification: string,
+  smoothing: string | undefined,
+  map: Record<string, string> | undefined,
+): Kernel {
+  const base = KERNELS[magnification] ?? 'cubic';
+  if (base !== 'cubic' || !smoothing) return base;
+  const k = map?.[smoothing];
+  return k && SMOOTHING_KERNELS.has(k) ? (k as Kernel) : base;
+}
 const THUMB_WIDTH = 480;
 
 interface Rect {
@@ -57,6 +70,8 @@ export interface RenderRecord {
   color: boolean;
   /** Where each annotation's text was drawn, in film pixels. */
   annotations: { position: number; text: string; rect: Rect }[];
+  /** The printer's stamp texts, when its profile stamps films. */
+  stamp: string[];
   ms: number;
 }
 
@@ -153,51 +168,89 @@ async function resizeRgb(
   return img.raw().toBuffer();
 }
 
+/** Rasterise text with sharp (pango, DejaVu Sans) into rect, anti-aliased, in density `ink`. */
+async function drawText(
+  canvas: Uint16Array,
+  W: number,
+  H: number,
+  text: string,
+  rect: Rect,
+  ink: number,
+  align: 'left' | 'right' = 'left',
+) {
+  const { data, info } = await sharp({
+    text: {
+      text: text.replace(/[<>&]/g, ' '),
+      font: 'DejaVu Sans',
+      width: rect.width - 4,
+      height: rect.height - 4,
+    },
+  })
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const ox = align === 'left' ? rect.x + 2 : rect.x + rect.width - 2 - info.width;
+  const oy = rect.y + 2;
+  for (let y = 0; y < info.height && oy + y < H; y++) {
+    for (let x = 0; x < info.width && ox + x < W; x++) {
+      const alpha = data[(y * info.width + x) * info.channels]! / 255;
+      if (alpha === 0 || ox + x < 0) continue;
+      const i = (oy + y) * W + ox + x;
+      canvas[i] = Math.round(canvas[i]! * (1 - alpha) + ink * alpha);
+    }
+  }
+}
+
+/** Text strips are 2% of the film height (at least 12 pixels). */
+const stripHeight = (H: number) => Math.max(12, Math.round(H * 0.02));
+
 /**
  * Annotation boxes: a label strip along the bottom edge of the film, divided into one cell per
  * annotation position, text drawn in the density opposite the border's (dark on light, light on
- * dark), anti-aliased. Text is rasterised by sharp (pango) at the printer's resolution.
+ * dark).
  */
 async function drawAnnotations(
   canvas: Uint16Array,
   W: number,
   H: number,
   annotations: { position: number; text: string }[],
-  border: number,
-  range: { min: number; max: number },
+  ink: number,
 ): Promise<RenderRecord['annotations']> {
   if (annotations.length === 0) return [];
   const cells = Math.max(...annotations.map((a) => a.position));
-  const stripH = Math.max(12, Math.round(H * 0.02));
+  const stripH = stripHeight(H);
   const cellW = Math.floor(W / cells);
-  const ink = border > (range.min + range.max) / 2 ? range.min : range.max;
   const out: RenderRecord['annotations'] = [];
   for (const a of annotations) {
     const rect = { x: (a.position - 1) * cellW, y: H - stripH, width: cellW, height: stripH };
-    const { data, info } = await sharp({
-      text: {
-        text: a.text.replace(/[<>&]/g, ' '),
-        font: 'DejaVu Sans',
-        width: cellW - 4,
-        height: stripH - 4,
-      },
-    })
-      .greyscale()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const ox = rect.x + 2;
-    const oy = rect.y + 2;
-    for (let y = 0; y < info.height && oy + y < H; y++) {
-      for (let x = 0; x < info.width && ox + x < W; x++) {
-        const alpha = data[(y * info.width + x) * info.channels]! / 255;
-        if (alpha === 0) continue;
-        const i = (oy + y) * W + ox + x;
-        canvas[i] = Math.round(canvas[i]! * (1 - alpha) + ink * alpha);
-      }
-    }
+    await drawText(canvas, W, H, a.text, rect, ink);
     out.push({ position: a.position, text: a.text, rect });
   }
   return out;
+}
+
+/** The printer's stamp along the top edge: Film Session Label left, printer name and date right. */
+async function drawStamp(
+  canvas: Uint16Array,
+  W: number,
+  H: number,
+  film: FilmRecord,
+  ink: number,
+): Promise<string[]> {
+  const stamp = film.printer.stamp;
+  const texts: string[] = [];
+  const rect = { x: 0, y: 0, width: Math.floor(W / 2), height: stripHeight(H) };
+  const label = s(film.filmSession.attributes as Attrs, '20000050');
+  if (stamp?.filmSessionLabel && label) {
+    await drawText(canvas, W, H, label, rect, ink);
+    texts.push(label);
+  }
+  if (stamp?.printer) {
+    const text = `${film.printer.printerName ?? film.printer.name} ${film.printedAt.slice(0, 10)}`;
+    await drawText(canvas, W, H, text, { ...rect, x: W - rect.width }, ink, 'right');
+    texts.push(text);
+  }
+  return texts;
 }
 
 async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
@@ -221,6 +274,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   const border = densityTerm(s(fa, '20100100'), range, range.max);
   const empty = densityTerm(s(fa, '20100110'), range, range.max);
   const trim = s(fa, '20100140') === 'YES';
+  // Trim frames and text in the density opposite the border's: dark on light film edges, light on dark.
+  const ink = border > (range.min + range.max) / 2 ? range.min : range.max;
   const canvas = new Uint16Array(W * H).fill(border);
   let rgb: Buffer | undefined;
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
@@ -246,7 +301,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
       aspect: im.pixelAspectRatio,
     });
     Object.assign(render, { image: p.dest, scale: p.scale, fit: b.fit, magnification });
-    const kernel = KERNELS[magnification] ?? 'cubic';
+    const smoothing = s(ia, '20100080') ?? s(fa, '20100080');
+    const kernel = kernelFor(magnification, smoothing, film.printer.smoothingKernels);
     if (im.samplesPerPixel === 3) {
       // Color: planar (R plane, G plane, B plane) becomes interleaved; REVERSE is a negative.
       let px = Buffer.from(raw);
@@ -288,7 +344,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     for (let y = 0; y < d.height; y++)
       canvas.set(scaled.subarray(y * d.width, (y + 1) * d.width), (d.y + y) * W + d.x);
     if (trim) {
-      const edge = border > (range.min + range.max) / 2 ? range.min : range.max;
+      const edge = ink;
       for (let x = d.x; x < d.x + d.width; x++) {
         canvas[d.y * W + x] = edge;
         canvas[(d.y + d.height - 1) * W + x] = edge;
@@ -300,7 +356,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     }
   }
 
-  const annotations = await drawAnnotations(canvas, W, H, film.annotations, border, range);
+  const annotations = await drawAnnotations(canvas, W, H, film.annotations, ink);
+  const stamp = await drawStamp(canvas, W, H, film, ink);
 
   // What a viewer sees: luminance through each density, relative to the brightest, sRGB encoded.
   const lMax = transmitted(0, viewing);
@@ -354,6 +411,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     boxes,
     color: colorBoxes.length > 0,
     annotations,
+    stamp,
     ms: Math.round(performance.now() - t0),
   };
   await writeAtomic(join(dir, 'render.json'), JSON.stringify(record, null, 1));

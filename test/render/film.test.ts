@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
-import { renderFilm } from '../../src/render/film.js';
+import { kernelFor, renderFilm } from '../../src/render/film.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 import { grayImage, Scu } from '../support/scu.js';
 
@@ -155,6 +155,30 @@ describe('film rendering', () => {
     for (let y = a.rect.y; y < a.rect.y + a.rect.height; y++)
       for (let x = 0; x < 1280; x++) if (px[y * info.width + x]! < 100) other++;
     expect(other).toBe(0); // cell 1 has no text
+  });
+
+  it('the printer stamp (Film Session Label, printer name and date) where the profile asks for it', async () => {
+    const { dir, render } = await print(
+      META,
+      { '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] }, '20100050': cs('8INX10IN') },
+      [ramp(32, 32)],
+      { '20000050': { vr: 'LO', Value: ['STUDY 42'] } },
+    );
+    expect(render.stamp).toEqual([]); // the embedded printer does not stamp
+    const record = JSON.parse(readFileSync(join(dir, 'film.json'), 'utf8'));
+    record.printer.stamp = { filmSessionLabel: true, printer: true };
+    writeFileSync(join(dir, 'film.json'), JSON.stringify(record));
+    const again = await renderFilm(dir);
+    expect(again.stamp).toEqual(['STUDY 42', `LIGHTBOX ${record.printedAt.slice(0, 10)}`]);
+  });
+
+  it('Smoothing Type selects the kernel as the profile maps it, for CUBIC only', () => {
+    const map = { SHARP: 'lanczos3', SMOOTH: 'mitchell' };
+    expect(kernelFor('CUBIC', 'SHARP', map)).toBe('lanczos3');
+    expect(kernelFor('CUBIC', 'SMOOTH', map)).toBe('mitchell');
+    expect(kernelFor('CUBIC', 'OTHER', map)).toBe('cubic');
+    expect(kernelFor('REPLICATE', 'SHARP', map)).toBe('nearest');
+    expect(kernelFor('BILINEAR', undefined, map)).toBe('linear');
   });
 
   it('Requested Image Size gives true size within one printer pixel', async () => {
