@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
+import { listFilms } from '../../src/print/film-store.js';
 import { kernelFor, renderFilm } from '../../src/render/film.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 import { grayImage, Scu } from '../support/scu.js';
@@ -258,6 +259,50 @@ describe('--no-render', () => {
       expect(existsSync(join(dir, 'render.json'))).toBe(false);
     } finally {
       await quiet.stop();
+    }
+  });
+});
+
+describe('films on disk', () => {
+  it('are found again after a restart, rendered', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const data = mkdtempSync(join(tmpdir(), 'lightbox-restart-'));
+    try {
+      const first = await startLightbox({ dataDir: data, logLevel: 'silent' });
+      const s = await Scu.open(first.dicomPort, { abstractSyntaxes: [META] });
+      const sid = (await s.nCreate(META, Uid.BasicFilmSession, {})).command.affectedSopInstanceUid!;
+      const fb = await s.nCreate(META, Uid.BasicFilmBox, {
+        '20100500': { vr: 'SQ', Value: [ref(Uid.BasicFilmSession, sid)] },
+        '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
+        '20100050': cs('8INX10IN'),
+      });
+      const box = String((fb.dataset!['20100510']!.Value as DcmDataset[])[0]!['00081155']!.Value![0]);
+      await s.nSet(META, Uid.BasicGrayscaleImageBox, box, {
+        '20200010': us(1),
+        '20200110': { vr: 'SQ', Value: [ramp(16, 16)] },
+      });
+      await s.nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
+      await s.release();
+      await expect
+        .poll(() => listFilms(data).map((f) => f.render), { timeout: 15_000 })
+        .toEqual(['rendered']);
+      await first.app.stop();
+      const second = await startLightbox({ dataDir: data, logLevel: 'silent' });
+      try {
+        const films = listFilms(data);
+        expect(films).toHaveLength(1);
+        expect(films[0]).toMatchObject({
+          printer: 'LIGHTBOX',
+          callingAeTitle: 'TESTSCU',
+          imageBoxes: 1,
+          render: 'rendered',
+        });
+      } finally {
+        await second.app.stop();
+      }
+    } finally {
+      rmSync(data, { recursive: true, force: true });
     }
   });
 });
