@@ -382,6 +382,20 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
           (y + 1) * c.dest.width * 3,
         );
       }
+      if (trim) {
+        // The trim frame of a color image: its outermost pixels, in the ink's grey.
+        const v = view[Math.min(1000, ink)]!;
+        const paint = (x: number, y: number) => rgb!.fill(v, (y * W + x) * 3, (y * W + x) * 3 + 3);
+        const d = c.dest;
+        for (let x = d.x; x < d.x + d.width; x++) {
+          paint(x, d.y);
+          paint(x, d.y + d.height - 1);
+        }
+        for (let y = d.y; y < d.y + d.height; y++) {
+          paint(d.x, y);
+          paint(d.x + d.width - 1, y);
+        }
+      }
     }
     preview = sharp(rgb, { raw: { width: W, height: H, channels: 3 }, limitInputPixels: false });
   } else {

@@ -7,6 +7,8 @@ const [a, b, c, d, e, f, g, h, k, m] = [
   -1.3011877, -2.5840191e-2, 8.0242636e-2, -1.0320229e-1, 1.3646699e-1, 2.874562e-2, -2.5468404e-2,
   -3.1978977e-3, 1.2992634e-4, 1.3635334e-3,
 ];
+const GSDF_MIN_L = 0.05;
+const GSDF_MAX_L = 4000;
 const INV = [
   71.498068, 94.593053, 41.912053, 9.8247004, 0.28175407, -1.1878455, -0.18014349, 0.14710899, -0.017046845,
 ];
@@ -39,8 +41,10 @@ export interface Viewing {
  */
 export function densityTable(levels: number, dmin: number, dmax: number, v: Viewing): Float64Array {
   const { illumination: L0, reflectedAmbient: La } = v;
-  const jmin = jnd(La + L0 * 10 ** -dmax);
-  const jmax = jnd(La + L0 * 10 ** -dmin);
+  // The GSDF is defined for 0.05..4000 cd/m2: very dim or very bright viewing is clamped into it.
+  const inRange = (L: number) => Math.min(GSDF_MAX_L, Math.max(GSDF_MIN_L, L));
+  const jmin = jnd(inRange(La + L0 * 10 ** -dmax));
+  const jmax = jnd(inRange(La + L0 * 10 ** -dmin));
   const out = new Float64Array(levels);
   for (let p = 0; p < levels; p++) {
     const j = jmin + (p / (levels - 1)) * (jmax - jmin);
@@ -48,6 +52,11 @@ export function densityTable(levels: number, dmin: number, dmax: number, v: View
     const D = L > 0 ? -Math.log10(L / L0) : dmax;
     out[p] = Math.min(dmax, Math.max(dmin, D));
   }
+  // P = 0 is Max Density and P = max is Min Density, exactly (spec digest 7.1).
+  out[0] = dmax;
+  out[levels - 1] = dmin;
+  // Where clamping flattened the curve, keep it monotonic (density never rises with P).
+  for (let p = 1; p < levels; p++) if (out[p]! > out[p - 1]!) out[p] = out[p - 1]!;
   return out;
 }
 

@@ -85,3 +85,18 @@ describe('grayscale box: stored value -> density', () => {
     expect(new Set(white)).toEqual(new Set([20]));
   });
 });
+
+describe('GSDF outside its luminance range', () => {
+  it('dim viewing (L0 50, no ambient, Dmax 3.20): no NaN, monotonic, ends pinned', () => {
+    const t = densityTable(4096, 0.2, 3.2, { illumination: 50, reflectedAmbient: 0 });
+    expect(t.every((d) => Number.isFinite(d))).toBe(true);
+    for (let p = 1; p < t.length; p++) expect(t[p]!).toBeLessThanOrEqual(t[p - 1]!);
+    expect(t[0]).toBe(3.2);
+    expect(t[4095]).toBe(0.2);
+  });
+  it('bright viewing (L0 20000): ends pinned to Dmin/Dmax', () => {
+    const t = densityTable(256, 0.2, 3.2, { illumination: 20000, reflectedAmbient: 10 });
+    expect(t[0]).toBe(3.2);
+    expect(t[255]).toBe(0.2);
+  });
+});
