@@ -335,11 +335,22 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     const dens = new Uint16Array(count);
     const mask = 2 ** im.bitsStored - 1;
     if (im.bitsAllocated === 8) for (let i = 0; i < count; i++) dens[i] = lut[raw[i]! & mask]!;
-    else for (let i = 0; i < count; i++) dens[i] = lut[raw.readUInt16LE(i * 2) & mask]!;
+    else {
+      // A typed view when the bytes are 2-aligned (large files always are), else one copy.
+      const words =
+        raw.byteOffset % 2 === 0
+          ? new Uint16Array(raw.buffer, raw.byteOffset, count)
+          : new Uint16Array(Uint8Array.from(raw.subarray(0, count * 2)).buffer);
+      for (let i = 0; i < count; i++) dens[i] = lut[words[i]! & mask]!;
+    }
     // Uncovered parts of a box with an image take the border density (spec digest 7.5).
     const scaled = await resizeGrey16(dens, im.columns, im.rows, p, kernel);
     // Cubic kernels overshoot at edges: no pixel may leave the box's density range.
-    for (let i = 0; i < scaled.length; i++) scaled[i] = Math.min(maxD, Math.max(minD, scaled[i]!));
+    for (let i = 0; i < scaled.length; i++) {
+      const v = scaled[i]!;
+      if (v > maxD) scaled[i] = maxD;
+      else if (v < minD) scaled[i] = minD;
+    }
     const d = p.dest;
     for (let y = 0; y < d.height; y++)
       canvas.set(scaled.subarray(y * d.width, (y + 1) * d.width), (d.y + y) * W + d.x);
@@ -369,7 +380,6 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   }
   const grey = Buffer.alloc(W * H);
   for (let i = 0; i < canvas.length; i++) grey[i] = view[Math.min(1000, canvas[i]!)]!;
-  let preview: Sharp;
   if (colorBoxes.length > 0) {
     rgb = Buffer.alloc(W * H * 3);
     for (let i = 0; i < grey.length; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = grey[i]!;
@@ -397,15 +407,16 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
         }
       }
     }
-    preview = sharp(rgb, { raw: { width: W, height: H, channels: 3 }, limitInputPixels: false });
-  } else {
-    preview = sharp(grey, {
-      raw: { width: W, height: H, channels: 1 },
-      limitInputPixels: false,
-    }).toColourspace('b-w');
   }
-  await writeAtomic(join(dir, 'film.png'), await preview.clone().png({ compressionLevel: 1 }).toBuffer());
-  await writeAtomic(join(dir, 'thumb.png'), await preview.clone().resize(THUMB_WIDTH).png().toBuffer());
+  // Two pipelines, not clone(): sharp 0.35's clone() deep-copies the whole input buffer.
+  const preview = (): Sharp =>
+    rgb
+      ? sharp(rgb, { raw: { width: W, height: H, channels: 3 }, limitInputPixels: false })
+      : sharp(grey, { raw: { width: W, height: H, channels: 1 }, limitInputPixels: false }).toColourspace(
+          'b-w',
+        );
+  await writeAtomic(join(dir, 'film.png'), await preview().png({ compressionLevel: 1 }).toBuffer());
+  await writeAtomic(join(dir, 'thumb.png'), await preview().resize(THUMB_WIDTH).png().toBuffer());
   const densityPng = await sharp(canvas, {
     raw: { width: W, height: H, channels: 1 },
     limitInputPixels: false,

@@ -1,0 +1,559 @@
+/**
+ * Render benchmark: how long renderFilm (src/render/film.ts) takes to turn one spooled film
+ * directory into film.png, density.png, thumb.png and render.json, against the least any renderer
+ * of such a film must pay: sharp encoding one blank 16-bit grey image of the film's size to PNG.
+ *
+ * What is measured (wall time of `await renderFilm(dir)` in this process, milliseconds), on a
+ * 14INX17IN film at 320 dpi (pixel matrix 4480 x 5440), with the embedded printer's defaults
+ * (CUBIC magnification, BLACK border and empty image, densities 0.20-3.20 OD, no trim):
+ *   W1     STANDARD\4,5, 20 CT-like images (512x512, 12 bits stored in 16), one per box.
+ *   W2     STANDARD\1,1, one mammo-like image (4096x5120, 12 bits stored in 16).
+ *   floor  sharp PNG encode (toBuffer, nothing written) of a blank (all 0) Uint16Array 4480 x 5440,
+ *          one channel, grey16, compressionLevel 1 as renderFilm uses for film.png and density.png;
+ *          the array is allocated once, before the warm-up, and encoded afresh by every run.
+ * The images are the phantoms of test/support/dcmprint.ts (the same formulas and seeds, so W1 and
+ * W2 carry the pixels bench/print.ts sends), synthetic and deterministic.
+ *
+ * Why: a printed film is only viewable once rendered; the goal is a film in at most 2x the floor.
+ * renderFilm writes two full-size PNGs (8-bit film.png, 16-bit density.png) and a thumbnail; a
+ * blank image is the cheapest such encode there is (real content deflates several times slower,
+ * see the references below), so the goal is a bound to measure against, not a budget split.
+ *
+ * How: the film directories are built directly, as spoolFilm would write them (film.json in the
+ * FilmRecord shape, one little-endian box-NNN.raw per image box; box rectangles from
+ * parseDisplayFormat/boxRects), in a fresh temporary directory; building is not timed. Each
+ * workload gets one warm-up, then the runs, alternating the order of workloads between runs. Each
+ * run re-renders the same directory (renderFilm overwrites its outputs). After the runs every
+ * output is checked: the three PNGs at the expected size and one image placed per image box.
+ * For scale, a full run also measures (no goal): the three encodes renderFilm ends with, of the
+ * pixels it rendered for W1 and W2 (read back from film.png and density.png; real content deflates
+ * far slower than the blank floor), and allocating and filling a fresh film-sized Uint16Array (what
+ * first touching new memory costs here: renderFilm allocates its buffers afresh for every film).
+ * Memory: a fresh child (`node --expose-gc dist/bench/render.js --only W2 --runs 1`) builds the W2
+ * film, collects garbage, resets its peak resident set (writing 5 to /proc/self/clear_refs) and
+ * renders W2 twice (warm-up and one run); it reports its VmHWM (/proc/self/status) after, next to
+ * its VmRSS before, and this process reports what the child said.
+ *
+ * Usage: npm run bench:render [-- --runs N] [-- --only W1,W2,floor]. Runs: --runs N or BENCH_RUNS
+ * (default 5). --only measures a subset, without the references or the memory child; --only W2
+ * alone also reports this process's own peak RSS during W2 (that is the memory child's mode).
+ * This is a measurement, not a test: the exit code is 0 whether or not the goal is met, and 1 only
+ * when something failed (a render threw or wrote something unexpected, or the memory child failed).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp, { type SharpOptions } from 'sharp';
+import { Uid } from '../src/dicom/uids.js';
+import { boxRects, parseDisplayFormat } from '../src/print/display-format.js';
+import { FILM_SIZES_MM } from '../src/print/film-sizes.js';
+import type { FilmRecord } from '../src/print/spool.js';
+import { DEFAULT_PROFILE } from '../src/printers/default-profile.js';
+import { type RenderRecord, renderFilm } from '../src/render/film.js';
+import {
+  fmtMiB,
+  fmtMs,
+  median,
+  parseRuns,
+  procMemoryMiB,
+  progress,
+  runBench,
+  sampleAlternating,
+  spawnTracked,
+  withWorkDir,
+} from './support.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const FILM_SIZE = '14INX17IN';
+const DPI = DEFAULT_PROFILE.resolutions.STANDARD;
+/** As renderFilm writes film.png and density.png (src/render/film.ts). */
+const PNG_COMPRESSION = 1;
+const THUMB_WIDTH = 480;
+const GOAL_RATIO = 2;
+const DEFAULT_RUNS = 5;
+const MIB = 1024 * 1024;
+const MAMMO = { rows: 5120, columns: 4096 };
+const CT = { rows: 512, columns: 512, count: 20 };
+/** The line a --only run prints about W2's memory, parsed by the parent. */
+const MEMORY_LINE = /^W2 memory: VmHWM ([\d.]+) MiB, VmRSS before ([\d.]+) MiB, peak reset (yes|no)$/m;
+
+type WorkloadName = 'W1' | 'W2' | 'floor';
+const WORKLOADS: readonly WorkloadName[] = ['W1', 'W2', 'floor'];
+
+interface Workload {
+  name: WorkloadName;
+  label: string;
+  /** One timed run, in ms. */
+  run: () => Promise<number>;
+  /** After the runs: throws if what the last run produced is not what it should be. */
+  check: () => Promise<void>;
+  /** Film workloads: the film directory. */
+  dir?: string;
+}
+
+/** A reference measurement, reported for scale (no goal). */
+interface Reference {
+  name: string;
+  run: () => Promise<number>;
+}
+
+// ---------------------------------------------------------------- synthetic images
+
+/** The phantoms' generator (test/support/dcmprint.ts): an LCG, deterministic per seed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number): boolean =>
+  ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
+
+/** A 512x512 head-like CT phantom, stored values 0..4095 (HU + 1024); `index` moves the anatomy. */
+function ctSlice(index: number): Uint16Array {
+  const n = CT.columns;
+  const px = new Uint16Array(n * n);
+  const rand = rng(1000 + index);
+  const z = (index - 10) / 12;
+  const a = (index * Math.PI) / 10;
+  for (let row = 0; row < n; row++) {
+    const y = (row - n / 2) / (n / 2);
+    for (let col = 0; col < n; col++) {
+      const x = (col - n / 2) / (n / 2);
+      let hu = -1000;
+      if (inEllipse(x, y, 0, 0, 0.69, 0.92)) hu = 900 + 50 * z; // skull
+      if (inEllipse(x, y, 0, -0.018, 0.6624, 0.874)) hu = 40; // brain
+      if (inEllipse(x, y, 0.22, 0, 0.11 + 0.02 * z, 0.41)) hu = -5; // ventricles
+      if (inEllipse(x, y, -0.22, 0, 0.16, 0.31)) hu = -5;
+      if (inEllipse(x, y, 0.35 * Math.cos(a), 0.35 * Math.sin(a), 0.08, 0.08)) hu = 70 + 5 * index;
+      if (y > 0.93) hu = Math.floor((x + 1) * 8) * 200 - 1000; // step wedge
+      hu += (rand() - 0.5) * 16;
+      px[row * n + col] = Math.max(0, Math.min(4095, Math.round(hu + 1024)));
+    }
+  }
+  return px;
+}
+
+/** A 4096x5120 mammogram-like image: a breast against the chest wall, noise, one bright mass. */
+function mammo(): Uint16Array {
+  const { rows, columns: cols } = MAMMO;
+  const px = new Uint16Array(rows * cols);
+  const rand = rng(11);
+  for (let r = 0; r < rows; r++) {
+    const y = r / rows;
+    for (let c = 0; c < cols; c++) {
+      const x = c / cols;
+      const d = Math.sqrt(((y - 0.5) / 0.45) ** 2 + (x / 0.75) ** 2);
+      let v = 60;
+      if (d < 1) v = 1200 + 1600 * Math.sqrt(1 - d) + (rand() - 0.5) * 200;
+      if (inEllipse(x, y, 0.3, 0.42, 0.008, 0.01)) v = 3900;
+      px[r * cols + c] = Math.max(0, Math.min(4095, Math.round(v)));
+    }
+  }
+  return px;
+}
+
+// ---------------------------------------------------------------- film directories
+
+const cs = (v: string) => ({ vr: 'CS', Value: [v] });
+const us = (v: number) => ({ vr: 'US', Value: [v] });
+
+/** The 14INX17IN portrait pixel matrix at 320 dpi, as filmMatrix computes it (no margin). */
+function matrix(): FilmRecord['filmBox']['matrix'] {
+  const [wMm, hMm] = FILM_SIZES_MM[FILM_SIZE]!;
+  const px = (mm: number) => Math.round((mm / 25.4) * DPI);
+  return { width: px(wMm), height: px(hMm), dpi: DPI, widthMm: wMm, heightMm: hMm };
+}
+
+/**
+ * Write a film directory as spoolFilm would: one box-NNN.raw per image (16 bits allocated, 12
+ * stored, MONOCHROME2), film.json with the film box attributes the print context fills in by
+ * default for the embedded printer, each box fitting its rectangle.
+ */
+function writeFilm(dir: string, format: string, images: readonly Uint16Array[], size: typeof CT): void {
+  mkdirSync(dir, { recursive: true });
+  const m = matrix();
+  const p = DEFAULT_PROFILE;
+  const layout = parseDisplayFormat(format, {
+    custom: p.customFormats,
+    slide: p.slideLayout,
+    superslide: p.superslideLayout,
+  });
+  const rects = boxRects(layout, m.width, m.height);
+  if (rects.length !== images.length)
+    throw new Error(`${format}: ${rects.length} boxes, ${images.length} images`);
+  const uid = (n: number) => `1.2.826.0.1.3680043.10.1387.9.${n}`;
+  const imageBoxes: FilmRecord['imageBoxes'] = rects.map((rect, i) => {
+    const px = images[i]!;
+    const file = `box-${String(rect.position).padStart(3, '0')}.raw`;
+    writeFileSync(join(dir, file), Buffer.from(px.buffer, px.byteOffset, px.byteLength));
+    return {
+      position: rect.position,
+      uid: uid(100 + rect.position),
+      sopClassUid: Uid.BasicGrayscaleImageBox,
+      rect,
+      attributes: { '20100030': us(rect.position) },
+      fit: 'fits',
+      minDensity: p.density.defaultMin,
+      maxDensity: p.density.defaultMax,
+      statuses: [0],
+      image: {
+        rows: size.rows,
+        columns: size.columns,
+        samplesPerPixel: 1,
+        photometricInterpretation: 'MONOCHROME2',
+        bitsAllocated: 16,
+        bitsStored: 12,
+        highBit: 11,
+        pixelRepresentation: 0,
+        file,
+        bytes: px.byteLength,
+      },
+    };
+  });
+  const now = new Date(0).toISOString();
+  const record: FilmRecord = {
+    format: 'lightbox-film/1',
+    printer: { aeTitle: p.aeTitle, name: p.name, density: { min: p.density.min, max: p.density.max } },
+    job: { uid: uid(1), copies: 1, priority: 'MED', originator: 'BENCH', createdAt: now },
+    callingAeTitle: 'BENCH',
+    filmSession: {
+      uid: uid(2),
+      attributes: {
+        '20000010': { vr: 'IS', Value: ['1'] },
+        '20000020': cs('MED'),
+        '20000030': cs(p.mediumTypes[0]),
+        '20000040': cs(p.filmDestinations[0]),
+      },
+    },
+    filmBox: {
+      uid: uid(3),
+      attributes: {
+        '20100010': { vr: 'ST', Value: [format] },
+        '20100040': cs('PORTRAIT'),
+        '20100050': cs(FILM_SIZE),
+        '20100060': cs(p.magnificationTypes[0]),
+        '20100080': cs(p.smoothingTypes[0]),
+        '20100100': cs(p.borderDensities[0]),
+        '20100110': cs(p.emptyImageDensities[0]),
+        '20100120': us(p.density.defaultMin),
+        '20100130': us(p.density.defaultMax),
+        '20100140': cs('NO'),
+        '2010015E': us(2000),
+        '20100160': us(10),
+        '20200050': cs('STANDARD'),
+      },
+      layout,
+      matrix: m,
+      statuses: [0],
+    },
+    imageBoxes,
+    annotations: [],
+    printedAt: now,
+  };
+  writeFileSync(join(dir, 'film.json'), JSON.stringify(record, null, 1));
+}
+
+/** A workload rendering one film directory with renderFilm. */
+function filmWorkload(name: WorkloadName, label: string, dir: string, boxes: number): Workload {
+  let last: RenderRecord | undefined;
+  return {
+    name,
+    label,
+    dir,
+    run: async () => {
+      const t0 = performance.now();
+      last = await renderFilm(dir);
+      return performance.now() - t0;
+    },
+    check: async () => {
+      const m = matrix();
+      const placed = last?.boxes.filter((b) => b.image).length ?? 0;
+      if (!last || last.width !== m.width || last.height !== m.height || placed !== boxes)
+        throw new Error(`${name}: render.json says ${placed} of ${boxes} images placed`);
+      const expect: [string, number, number, string][] = [
+        ['film.png', m.width, m.height, 'uchar'],
+        ['density.png', m.width, m.height, 'ushort'],
+        ['thumb.png', THUMB_WIDTH, Math.round((THUMB_WIDTH * m.height) / m.width), 'uchar'],
+      ];
+      for (const [file, w, h, depth] of expect) {
+        const meta = await sharp(await readFile(join(dir, file))).metadata();
+        if (meta.width !== w || meta.height !== h || meta.channels !== 1 || meta.depth !== depth)
+          throw new Error(
+            `${name}: ${file} is ${meta.width}x${meta.height}, ${meta.channels} ch ${meta.depth} (expected ${w}x${h}, 1 ch ${depth})`,
+          );
+      }
+    },
+  };
+}
+
+/** The floor: sharp's PNG encode of a blank 16-bit grey film-sized image, as renderFilm encodes density.png. */
+function floorWorkload(): Workload {
+  const { width, height } = matrix();
+  const blank = new Uint16Array(width * height);
+  let bytes = 0;
+  return {
+    name: 'floor',
+    label: `floor: sharp PNG of a blank 16-bit grey ${width}x${height}, compressionLevel ${PNG_COMPRESSION}`,
+    run: async () => {
+      const t0 = performance.now();
+      const png = await sharp(blank, { raw: { width, height, channels: 1 }, limitInputPixels: false })
+        .toColourspace('grey16')
+        .png({ compressionLevel: PNG_COMPRESSION })
+        .toBuffer();
+      const ms = performance.now() - t0;
+      bytes = png.length;
+      return ms;
+    },
+    check: async () => {
+      if (bytes === 0) throw new Error('floor: no PNG produced');
+    },
+  };
+}
+
+/** Raw one-channel input of the film's size, as renderFilm hands its canvases to sharp. */
+function rawInput(): SharpOptions {
+  const { width, height } = matrix();
+  return { raw: { width, height, channels: 1 }, limitInputPixels: false };
+}
+
+/**
+ * Reference: the three encodes renderFilm ends with (film.png, thumb.png, density.png, each from a
+ * fresh pipeline) of the pixels it rendered for t, read back from its outputs. What a film costs at
+ * the least once its pixels exist: real content deflates far slower than a blank image.
+ */
+async function encodesReference(t: Workload): Promise<Reference> {
+  const { width, height } = matrix();
+  const dens = await sharp(await readFile(join(t.dir!, 'density.png')))
+    .toColourspace('grey16')
+    .raw({ depth: 'ushort' })
+    .toBuffer();
+  const canvas = new Uint16Array(dens.buffer, dens.byteOffset, dens.length / 2);
+  const grey = await sharp(await readFile(join(t.dir!, 'film.png')))
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer();
+  if (canvas.length !== width * height || grey.length !== width * height)
+    throw new Error(`${t.name}: its outputs do not read back as one channel of ${width}x${height}`);
+  return {
+    name: `${t.name} encodes`,
+    run: async () => {
+      const t0 = performance.now();
+      await sharp(grey, rawInput())
+        .toColourspace('b-w')
+        .png({ compressionLevel: PNG_COMPRESSION })
+        .toBuffer();
+      await sharp(grey, rawInput()).toColourspace('b-w').resize(THUMB_WIDTH).png().toBuffer();
+      await sharp(canvas, rawInput())
+        .toColourspace('grey16')
+        .png({ compressionLevel: PNG_COMPRESSION })
+        .toBuffer();
+      return performance.now() - t0;
+    },
+  };
+}
+
+/**
+ * Reference: a fresh film-sized Uint16Array, allocated and filled, as renderFilm starts its canvas.
+ * What touching memory the process has not used yet costs on this machine (page faults).
+ */
+function freshCanvasReference(): Reference {
+  const { width, height } = matrix();
+  return {
+    name: 'fresh canvas',
+    run: async () => {
+      const t0 = performance.now();
+      new Uint16Array(width * height).fill(320);
+      return performance.now() - t0;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- memory
+
+/** Forget the peak resident set so far (Linux >= 4.0); false where that is not possible. */
+function resetPeakRss(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface W2Memory {
+  hwm: number;
+  rssBefore: number;
+  reset: boolean;
+}
+
+/** Run `--only W2 --runs 1` in a fresh child and read its memory line. */
+async function measureW2Memory(): Promise<W2Memory> {
+  const args = ['--expose-gc', SELF, '--only', 'W2', '--runs', '1'];
+  progress(`memory: node ${args.join(' ')}`);
+  const child = spawnTracked(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    stdout += b.toString('utf8');
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr += b.toString('utf8');
+    for (const l of b.toString('utf8').split('\n').filter(Boolean)) progress(`  [child] ${l}`);
+  });
+  const code = await new Promise<number | null>((res, rej) => {
+    child.once('error', rej);
+    child.once('exit', (c) => res(c));
+  });
+  const m = MEMORY_LINE.exec(stdout);
+  if (code !== 0 || !m)
+    throw new Error(
+      `memory child exited with ${code}${m ? '' : ', no memory line'}: ${stderr.trim() || stdout.trim()}`,
+    );
+  return { hwm: Number(m[1]), rssBefore: Number(m[2]), reset: m[3] === 'yes' };
+}
+
+function memoryLines(m: W2Memory): string[] {
+  const payload = (MAMMO.rows * MAMMO.columns * 2) / MIB;
+  return [
+    `W2 peak RSS (VmHWM, fresh process): ${fmtMiB(m.hwm)}; RSS before the render ${fmtMiB(m.rssBefore)}, ` +
+      `so +${fmtMiB(m.hwm - m.rssBefore)} for a ${payload.toFixed(0)} MiB image on a ` +
+      `${((matrix().width * matrix().height * 2) / MIB).toFixed(1)} MiB 16-bit canvas` +
+      (m.reset ? '' : ' (peak not reset after building the film: it includes the build)'),
+  ];
+}
+
+// ---------------------------------------------------------------- main
+
+function parseOnly(argv: readonly string[]): WorkloadName[] {
+  const i = argv.indexOf('--only');
+  if (i < 0) return [...WORKLOADS];
+  const names = (argv[i + 1] ?? '').split(',').filter(Boolean);
+  const bad = names.filter((n) => !WORKLOADS.includes(n as WorkloadName));
+  if (names.length === 0 || bad.length > 0)
+    throw new Error(`--only takes a list of ${WORKLOADS.join(', ')} (got "${argv[i + 1] ?? ''}")`);
+  return WORKLOADS.filter((w) => names.includes(w));
+}
+
+async function main(): Promise<void> {
+  const tStart = performance.now();
+  const argv = process.argv.slice(2);
+  const runs = parseRuns(argv, process.env) ?? DEFAULT_RUNS;
+  const only = parseOnly(argv);
+  const partial = only.length < WORKLOADS.length;
+  if (endianness() !== 'LE')
+    throw new Error('the raw box files are written in host order: little-endian only');
+  const m = matrix();
+  progress(
+    `bench:render: ${FILM_SIZE} at ${DPI} dpi (${m.width}x${m.height}), ${only.join(', ')}, ` +
+      `${runs} runs after 1 warm-up; sharp concurrency ${sharp.concurrency()}`,
+  );
+
+  await withWorkDir('lightbox-bench-render-', 0, async (work) => {
+    const targets: Workload[] = [];
+    for (const name of only) {
+      const t0 = performance.now();
+      if (name === 'W1') {
+        const dir = join(work, 'w1');
+        const images = Array.from({ length: CT.count }, (_, i) => ctSlice(i + 1));
+        writeFilm(dir, 'STANDARD\\4,5', images, CT);
+        targets.push(filmWorkload('W1', 'W1 STANDARD\\4,5, 20 CT 512x512 12-bit', dir, CT.count));
+      } else if (name === 'W2') {
+        const dir = join(work, 'w2');
+        writeFilm(dir, 'STANDARD\\1,1', [mammo()], { ...MAMMO, count: 1 });
+        targets.push(filmWorkload('W2', 'W2 STANDARD\\1,1, 1 mammo 4096x5120 12-bit', dir, 1));
+      } else targets.push(floorWorkload());
+      progress(`  built ${name} in ${fmtMs(performance.now() - t0)} ms`);
+    }
+
+    // Memory of W2 in this process only when asked for W2 alone (the child of a full run).
+    let memory: W2Memory | undefined;
+    const w2Alone = only.length === 1 && only[0] === 'W2';
+    if (w2Alone) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const rssBefore = procMemoryMiB(process.pid, 'VmRSS') ?? Number.NaN;
+      memory = { hwm: Number.NaN, rssBefore, reset: resetPeakRss() };
+    }
+
+    for (const t of targets) progress(`  warm-up ${t.name}: ${fmtMs(await t.run())} ms`);
+    const samples = await sampleAlternating(targets, runs, (t) => t.run());
+    if (memory) memory.hwm = procMemoryMiB(process.pid, 'VmHWM') ?? Number.NaN;
+    for (const t of targets) await t.check();
+
+    // References for scale, in a full run only (the memory child skips them).
+    const refs: Reference[] = [];
+    let refSamples = new Map<string, number[]>();
+    if (!partial) {
+      for (const t of targets) if (t.dir) refs.push(await encodesReference(t));
+      refs.push(freshCanvasReference());
+      for (const r of refs) progress(`  warm-up ${r.name}: ${fmtMs(await r.run())} ms`);
+      refSamples = await sampleAlternating(refs, runs, (r) => r.run());
+      memory = await measureW2Memory();
+    }
+
+    // ---------------------------------------------------------------- report
+    const med = new Map(targets.map((t) => [t.name, median(samples.get(t.name)!)]));
+    const floor = med.get('floor');
+    const films = targets.filter((t) => t.dir);
+    const out: string[] = [
+      `## renderFilm, ${FILM_SIZE} at ${DPI} dpi (${m.width} x ${m.height}), median of ${runs} runs after 1 warm-up`,
+      '',
+    ];
+    if (films.length > 0)
+      out.push(`| workload | median ms | floor ms | ratio (goal <= ${GOAL_RATIO}) |`, '|---|---:|---:|---:|');
+    for (const t of films) {
+      const ms = med.get(t.name)!;
+      const ratio =
+        floor === undefined ? 'n/a' : `${(ms / floor).toFixed(2)}${ms / floor <= GOAL_RATIO ? '' : ' ✗'}`;
+      out.push(`| ${t.label} | ${fmtMs(ms)} | ${floor === undefined ? 'n/a' : fmtMs(floor)} | ${ratio} |`);
+    }
+    if (films.length > 0) out.push('');
+    const floorTarget = targets.find((t) => t.name === 'floor');
+    if (floorTarget) out.push(`${floorTarget.label}: median ${fmtMs(floor!)} ms`);
+    for (const t of targets)
+      out.push(
+        `runs ${t.name}: ${samples
+          .get(t.name)!
+          .map((x) => x.toFixed(0))
+          .join(', ')} ms`,
+      );
+    if (floor !== undefined && films.length > 0) {
+      const over = films.filter((t) => med.get(t.name)! / floor > GOAL_RATIO);
+      out.push(
+        over.length === 0
+          ? `goal (film <= ${GOAL_RATIO} x floor): met`
+          : `goal (film <= ${GOAL_RATIO} x floor): NOT met by ${over.map((t) => t.name).join(', ')}`,
+      );
+    }
+    if (refs.length > 0) {
+      const refMedian = (name: string) => fmtMs(median(refSamples.get(name)!));
+      const cw = ((m.width * m.height * 2) / MIB).toFixed(1);
+      out.push('', 'For scale (no goal), medians measured the same way:', '');
+      out.push('| reference | median ms |', '|---|---:|');
+      for (const t of targets.filter((x) => x.dir))
+        out.push(
+          `| ${t.name} encodes only: film.png + thumb.png + density.png of its rendered pixels | ${refMedian(`${t.name} encodes`)} |`,
+        );
+      out.push(
+        `| a fresh ${cw} MiB Uint16Array, allocated and filled (page faults) | ${refMedian('fresh canvas')} |`,
+      );
+    }
+    if (memory) {
+      out.push('');
+      out.push(...memoryLines(memory));
+      if (w2Alone)
+        out.push(
+          `W2 memory: VmHWM ${memory.hwm.toFixed(1)} MiB, VmRSS before ${memory.rssBefore.toFixed(1)} MiB, ` +
+            `peak reset ${memory.reset ? 'yes' : 'no'}`,
+        );
+    }
+    out.push('', `total bench time: ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
+    process.stdout.write(`${out.join('\n')}\n`);
+  });
+}
+
+runBench(main);
