@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { type RenderRecord, renderFilm } from './film.js';
+import type { RenderRecord } from './film.js';
 
 interface Pending {
   resolve: (r: RenderRecord | undefined) => void;
@@ -59,10 +59,13 @@ export class Renderer {
   /** Render a spooled film; resolves with its record, or undefined when it failed. */
   render(dir: string): Promise<RenderRecord | undefined> {
     if (this.#inline) {
-      return renderFilm(dir).catch(async (e) => {
-        await this.#failed({ dir, resolve: () => {} }, (e as Error).stack ?? String(e));
-        return undefined;
-      });
+      // Loaded on demand: sharp (libvips) stays out of the DICOM thread's memory.
+      return import('./film.js')
+        .then((m) => m.renderFilm(dir))
+        .catch(async (e) => {
+          await this.#failed({ dir, resolve: () => {} }, (e as Error).stack ?? String(e));
+          return undefined;
+        });
     }
     return new Promise((resolve) => {
       const id = ++this.#seq;
