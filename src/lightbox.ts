@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
+import { isLoopback } from './http/control.js';
 import { DicomServer } from './net/dicom-server.js';
 import { removeUnfinishedFilms } from './print/spool.js';
 import { createPrinter, type Printer } from './printers/printer.js';
@@ -70,7 +71,9 @@ export class Lightbox {
     this.http = buildApp({
       dicomListening: () => this.dicom.listening && this.ownPorts.every((s) => s.listening),
       dicomPort: () => this.dicom.port,
-      printers: () => this.printers.map((p) => ({ aeTitle: p.profile.aeTitle, name: p.profile.name })),
+      printers: () => this.printers,
+      dataDir: config.dataDir,
+      control: { token: config.apiToken, loopbackOnly: isLoopback(config.host) },
       logger,
     });
   }

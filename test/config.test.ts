@@ -81,7 +81,11 @@ describe('defaults', () => {
   it('every option default parses', () => {
     // Defaults go through the same parser as user values; a bad default would throw here.
     expect(() => config()).not.toThrow();
-    for (const o of OPTIONS) expect(o.default, o.flag).not.toBe('');
+    // Only optional settings (the API token) may default to nothing.
+    for (const o of OPTIONS) if (o.kind !== 'optional') expect(o.default, o.flag).not.toBe('');
+    expect(config().apiToken).toBeUndefined();
+    expect(config(['--api-token', 's3cret']).apiToken).toBe('s3cret');
+    expect(config([], { LIGHTBOX_API_TOKEN: 'env-token' }).apiToken).toBe('env-token');
   });
 });
 

@@ -27,9 +27,11 @@ export interface Config {
   logLevel: string;
   dumpMessages: boolean;
   noRender: boolean;
+  /** Bearer token the control API requires; undefined: none (control only on loopback). */
+  apiToken: string | undefined;
 }
 
-type Kind = 'port' | 'string' | 'dir' | 'bytes' | 'count' | 'seconds' | 'level' | 'bool';
+type Kind = 'port' | 'string' | 'optional' | 'dir' | 'bytes' | 'count' | 'seconds' | 'level' | 'bool';
 
 interface OptionDef {
   key: keyof Config;
@@ -153,6 +155,14 @@ export const OPTIONS: readonly OptionDef[] = [
     default: 'false',
     help: 'Keep printed films without rendering PNG previews',
   },
+  {
+    key: 'apiToken',
+    flag: 'api-token',
+    env: 'LIGHTBOX_API_TOKEN',
+    kind: 'optional',
+    default: '',
+    help: 'Bearer token for the control API (status changes, deletes); unset: loopback only',
+  },
 ];
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -184,6 +194,8 @@ function parseValue(o: OptionDef, raw: string, from: string): number | string | 
     case 'bool':
       if (!/^(1|0|true|false|yes|no)$/i.test(raw)) throw bad('must be true or false');
       return /^(1|true|yes)$/i.test(raw);
+    case 'optional':
+      return raw;
     default:
       if (raw.length === 0) throw bad('must not be empty');
       return raw;
@@ -238,6 +250,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd
       from = `default --${o.flag}`;
     }
     out[o.key] = parseValue(o, raw, from);
+    if (o.kind === 'optional' && raw === '') out[o.key] = undefined;
     if (o.kind === 'dir') out[o.key] = resolve(cwd, raw);
   }
   const config = out as unknown as Config;

@@ -3,12 +3,18 @@
  * fastify's inject(); main.ts does the listening.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Printer } from '../printers/printer.js';
+import type { ControlPolicy } from './control.js';
+import { filmRoutes } from './routes/films.js';
+import { printerRoutes } from './routes/printers.js';
 
 export interface AppDeps {
   /** Is the DICOM listener accepting associations? */
   dicomListening(): boolean;
   dicomPort(): number;
-  printers(): readonly { aeTitle: string; name: string }[];
+  printers(): readonly Printer[];
+  dataDir: string;
+  control: ControlPolicy;
   logger?: FastifyBaseLogger;
 }
 
@@ -38,9 +44,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     async (_req, reply) => {
       if (!deps.dicomListening()) return reply.code(503).send({ status: 'starting' });
-      return { status: 'ok', dicomPort: deps.dicomPort(), printers: deps.printers().map((p) => p.aeTitle) };
+      return {
+        status: 'ok',
+        dicomPort: deps.dicomPort(),
+        printers: deps.printers().map((p) => p.caps.aeTitle),
+      };
     },
   );
+
+  printerRoutes(app, deps.printers, deps.control);
+  filmRoutes(app, deps.dataDir, deps.control);
 
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ error: 'not found', path: req.url });

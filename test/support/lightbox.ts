@@ -32,6 +32,7 @@ export async function startLightbox(overrides: Partial<Config> = {}): Promise<Te
     logLevel: 'debug',
     dumpMessages: false,
     noRender: false,
+    apiToken: undefined,
     ...overrides,
   };
   const logs: Record<string, unknown>[] = [];

@@ -1,0 +1,74 @@
+/** /api/printers: the configured printers, their capabilities and live status (settable). */
+import type { FastifyInstance } from 'fastify';
+import type { PrinterStatus } from '../../print/printer-runtime.js';
+import type { Printer } from '../../printers/printer.js';
+import { type ControlPolicy, requireControl } from '../control.js';
+
+function summary(p: Printer) {
+  return {
+    aeTitle: p.caps.aeTitle,
+    name: p.caps.name,
+    description: p.caps.description,
+    source: p.source,
+    port: p.caps.port ?? null,
+    status: p.runtime.status,
+    statusInfo: p.runtime.statusInfo,
+    queued: p.runtime.queued,
+    memoryUsed: p.runtime.memoryUsed,
+  };
+}
+
+export function printerRoutes(
+  app: FastifyInstance,
+  printers: () => readonly Printer[],
+  policy: ControlPolicy,
+): void {
+  const find = (ae: string) => printers().find((p) => p.caps.aeTitle === ae);
+  const AeParams = {
+    type: 'object',
+    required: ['ae'],
+    properties: { ae: { type: 'string', minLength: 1, maxLength: 16 } },
+  } as const;
+
+  app.get('/api/printers', async () => printers().map(summary));
+
+  app.get<{ Params: { ae: string } }>(
+    '/api/printers/:ae',
+    { schema: { params: AeParams } },
+    async (req, reply) => {
+      const p = find(req.params.ae);
+      if (!p) return reply.code(404).send({ error: `no printer ${req.params.ae}` });
+      return { ...summary(p), capabilities: p.caps };
+    },
+  );
+
+  app.put<{ Params: { ae: string }; Body: { status: PrinterStatus; info?: string } }>(
+    '/api/printers/:ae/status',
+    {
+      preHandler: requireControl(policy),
+      schema: {
+        params: AeParams,
+        body: {
+          type: 'object',
+          required: ['status'],
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', enum: ['NORMAL', 'WARNING', 'FAILURE'] },
+            // Printer Status Info is a CS (PS3.3 C.13.9.1 defined terms, at most 16 characters).
+            info: { type: 'string', pattern: '^[A-Z0-9 _]{1,16}$' },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const p = find(req.params.ae);
+      if (!p) return reply.code(404).send({ error: `no printer ${req.params.ae}` });
+      const { status, info } = req.body;
+      if (status !== 'NORMAL' && !info)
+        return reply.code(400).send({ error: `${status} needs a Printer Status Info term` });
+      // Every open association of this printer gets an N-EVENT-REPORT (PS3.4 H.4.7).
+      p.runtime.setStatus(status, info ?? 'NORMAL');
+      return summary(p);
+    },
+  );
+}

@@ -1,0 +1,189 @@
+/** The HTTP API through fastify's inject(): printers and their status, films, safety. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
+import { Uid } from '../../src/dicom/uids.js';
+import { buildApp } from '../../src/http/app.js';
+import { startLightbox, type TestLightbox } from '../support/lightbox.js';
+import { grayImage, Scu } from '../support/scu.js';
+
+const META = Uid.BasicGrayscalePrintManagementMeta;
+let lb: TestLightbox;
+let filmId: string;
+
+beforeAll(async () => {
+  lb = await startLightbox({ logLevel: 'warn' });
+  // One printed film to look at.
+  const s = await Scu.open(lb.dicomPort, { abstractSyntaxes: [META], calling: 'APISCU' });
+  const sid = (await s.nCreate(META, Uid.BasicFilmSession, {})).command.affectedSopInstanceUid!;
+  const fb = await s.nCreate(META, Uid.BasicFilmBox, {
+    '20100500': {
+      vr: 'SQ',
+      Value: [
+        { '00081150': { vr: 'UI', Value: [Uid.BasicFilmSession] }, '00081155': { vr: 'UI', Value: [sid] } },
+      ],
+    },
+    '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
+    '20100050': { vr: 'CS', Value: ['8INX10IN'] },
+  });
+  const box = String((fb.dataset!['20100510']!.Value as DcmDataset[])[0]!['00081155']!.Value![0]);
+  await s.nSet(META, Uid.BasicGrayscaleImageBox, box, {
+    '20200010': { vr: 'US', Value: [1] },
+    '20200110': { vr: 'SQ', Value: [grayImage(32, 32)] },
+  });
+  await s.nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
+  await s.release();
+  // Wait for the film to be rendered (expect.poll is for tests, not hooks).
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const films = (await lb.app.http.inject({ url: '/api/films' })).json() as {
+      id: string;
+      render: string;
+    }[];
+    filmId = films[0]?.id ?? '';
+    if (films[0]?.render === 'rendered') break;
+    if (Date.now() > until) throw new Error(`film not rendered: ${JSON.stringify(films)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+afterAll(async () => {
+  await lb?.stop();
+});
+
+const http = () => lb.app.http;
+
+describe('printers', () => {
+  it('lists the printers with their live status', async () => {
+    const r = await http().inject({ url: '/api/printers' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual([
+      expect.objectContaining({ aeTitle: 'LIGHTBOX', status: 'NORMAL', statusInfo: 'NORMAL' }),
+    ]);
+  });
+
+  it('shows one printer with its capabilities; unknown -> 404 JSON', async () => {
+    const r = await http().inject({ url: '/api/printers/LIGHTBOX' });
+    expect(r.json().capabilities.density).toEqual({ min: 20, max: 320, defaultMin: 20, defaultMax: 320 });
+    const missing = await http().inject({ url: '/api/printers/NOPE' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ error: 'no printer NOPE' });
+  });
+
+  it('sets the status (loopback: no token needed): N-EVENT-REPORT to open associations, N-GET sees it', async () => {
+    const s = await Scu.open(lb.dicomPort, { abstractSyntaxes: [META] });
+    try {
+      const r = await http().inject({
+        method: 'PUT',
+        url: '/api/printers/LIGHTBOX/status',
+        payload: { status: 'FAILURE', info: 'FILM JAM' },
+      });
+      expect(r.statusCode).toBe(200);
+      expect(r.json()).toMatchObject({ status: 'FAILURE', statusInfo: 'FILM JAM' });
+      const [event] = await s.waitEvents(1);
+      expect(event).toMatchObject({ sopClassUid: Uid.Printer, eventTypeId: 3 });
+      const get = await s.nGet(META, Uid.Printer, Uid.PrinterInstance, [0x21100010, 0x21100020]);
+      expect(get.dataset!['21100020']!.Value).toEqual(['FILM JAM']);
+    } finally {
+      await http().inject({
+        method: 'PUT',
+        url: '/api/printers/LIGHTBOX/status',
+        payload: { status: 'NORMAL' },
+      });
+      s.destroy();
+    }
+  });
+
+  it('validates the body: bad status 400, missing info for WARNING 400', async () => {
+    const bad = await http().inject({
+      method: 'PUT',
+      url: '/api/printers/LIGHTBOX/status',
+      payload: { status: 'BROKEN' },
+    });
+    expect(bad.statusCode).toBe(400);
+    const noInfo = await http().inject({
+      method: 'PUT',
+      url: '/api/printers/LIGHTBOX/status',
+      payload: { status: 'WARNING' },
+    });
+    expect(noInfo.statusCode).toBe(400);
+  });
+});
+
+describe('films', () => {
+  it('lists films with filters, shows one with its records', async () => {
+    const all = (await http().inject({ url: '/api/films' })).json();
+    expect(all[0]).toMatchObject({
+      id: filmId,
+      printer: 'LIGHTBOX',
+      callingAeTitle: 'APISCU',
+      render: 'rendered',
+    });
+    expect((await http().inject({ url: '/api/films?callingAe=OTHER' })).json()).toEqual([]);
+    const one = (await http().inject({ url: `/api/films/${filmId}` })).json();
+    expect(one.film.filmBox.matrix).toMatchObject({ width: 2560, height: 3200 });
+    expect(one.render.width).toBe(2560);
+  });
+
+  it('serves the PNGs and records; nothing outside the fixed list or the data directory', async () => {
+    const png = await http().inject({ url: `/api/films/${filmId}/thumb.png` });
+    expect(png.statusCode).toBe(200);
+    expect(png.headers['content-type']).toBe('image/png');
+    expect(png.rawPayload.subarray(1, 4).toString()).toBe('PNG');
+    for (const url of [
+      `/api/films/${filmId}/box-001.raw`,
+      `/api/films/${filmId}/..%2F..%2Fetc%2Fpasswd`,
+      '/api/films/..%2F..%2Fetc/film.json',
+      '/api/films/%2E%2E/film.json',
+    ]) {
+      const r = await http().inject({ url });
+      expect([400, 404], url).toContain(r.statusCode);
+      expect(r.headers['content-type'], url).toMatch(/json/);
+    }
+  });
+
+  it('deletes a film (loopback), then 404', async () => {
+    const del = await http().inject({ method: 'DELETE', url: `/api/films/${filmId}` });
+    expect(del.statusCode).toBe(204);
+    expect((await http().inject({ url: `/api/films/${filmId}` })).statusCode).toBe(404);
+  });
+
+  it('unknown routes answer JSON 404', async () => {
+    const r = await http().inject({ url: '/api/nothing' });
+    expect(r.statusCode).toBe(404);
+    expect(r.json()).toMatchObject({ error: 'not found' });
+  });
+});
+
+describe('control safety', () => {
+  const deps = (control: { token?: string; loopbackOnly: boolean }) =>
+    buildApp({
+      dicomListening: () => true,
+      dicomPort: () => 0,
+      printers: () => lb.app.printers,
+      dataDir: '/nonexistent',
+      control,
+    });
+  const put = (app: ReturnType<typeof buildApp>, headers: Record<string, string> = {}) =>
+    app.inject({
+      method: 'PUT',
+      url: '/api/printers/LIGHTBOX/status',
+      payload: { status: 'NORMAL' },
+      headers,
+    });
+
+  it('bound to every interface without a token: the control API refuses (403)', async () => {
+    const r = await put(deps({ loopbackOnly: false }));
+    expect(r.statusCode).toBe(403);
+  });
+
+  it('with a token: 401 without or with a wrong one, 200 with it', async () => {
+    const app = deps({ token: 's3cret', loopbackOnly: false });
+    expect((await put(app)).statusCode).toBe(401);
+    expect((await put(app, { authorization: 'Bearer nope' })).statusCode).toBe(401);
+    expect((await put(app, { authorization: 'Bearer s3cret' })).statusCode).toBe(200);
+  });
+
+  it('reading never needs the token', async () => {
+    const app = deps({ token: 's3cret', loopbackOnly: false });
+    expect((await app.inject({ url: '/api/printers' })).statusCode).toBe(200);
+  });
+});
