@@ -52,6 +52,7 @@ import { FILM_SIZES_MM } from '../src/print/film-sizes.js';
 import type { FilmRecord } from '../src/print/spool.js';
 import { DEFAULT_PROFILE } from '../src/printers/default-profile.js';
 import { type RenderRecord, renderFilm } from '../src/render/film.js';
+import { ctSlice, mammo } from '../test/support/dcmprint.js';
 import {
   fmtMiB,
   fmtMs,
@@ -99,65 +100,8 @@ interface Reference {
   run: () => Promise<number>;
 }
 
-// ---------------------------------------------------------------- synthetic images
-
-/** The phantoms' generator (test/support/dcmprint.ts): an LCG, deterministic per seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
-const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number): boolean =>
-  ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
-
-/** A 512x512 head-like CT phantom, stored values 0..4095 (HU + 1024); `index` moves the anatomy. */
-function ctSlice(index: number): Uint16Array {
-  const n = CT.columns;
-  const px = new Uint16Array(n * n);
-  const rand = rng(1000 + index);
-  const z = (index - 10) / 12;
-  const a = (index * Math.PI) / 10;
-  for (let row = 0; row < n; row++) {
-    const y = (row - n / 2) / (n / 2);
-    for (let col = 0; col < n; col++) {
-      const x = (col - n / 2) / (n / 2);
-      let hu = -1000;
-      if (inEllipse(x, y, 0, 0, 0.69, 0.92)) hu = 900 + 50 * z; // skull
-      if (inEllipse(x, y, 0, -0.018, 0.6624, 0.874)) hu = 40; // brain
-      if (inEllipse(x, y, 0.22, 0, 0.11 + 0.02 * z, 0.41)) hu = -5; // ventricles
-      if (inEllipse(x, y, -0.22, 0, 0.16, 0.31)) hu = -5;
-      if (inEllipse(x, y, 0.35 * Math.cos(a), 0.35 * Math.sin(a), 0.08, 0.08)) hu = 70 + 5 * index;
-      if (y > 0.93) hu = Math.floor((x + 1) * 8) * 200 - 1000; // step wedge
-      hu += (rand() - 0.5) * 16;
-      px[row * n + col] = Math.max(0, Math.min(4095, Math.round(hu + 1024)));
-    }
-  }
-  return px;
-}
-
-/** A 4096x5120 mammogram-like image: a breast against the chest wall, noise, one bright mass. */
-function mammo(): Uint16Array {
-  const { rows, columns: cols } = MAMMO;
-  const px = new Uint16Array(rows * cols);
-  const rand = rng(11);
-  for (let r = 0; r < rows; r++) {
-    const y = r / rows;
-    for (let c = 0; c < cols; c++) {
-      const x = c / cols;
-      const d = Math.sqrt(((y - 0.5) / 0.45) ** 2 + (x / 0.75) ** 2);
-      let v = 60;
-      if (d < 1) v = 1200 + 1600 * Math.sqrt(1 - d) + (rand() - 0.5) * 200;
-      if (inEllipse(x, y, 0.3, 0.42, 0.008, 0.01)) v = 3900;
-      px[r * cols + c] = Math.max(0, Math.min(4095, Math.round(v)));
-    }
-  }
-  return px;
-}
-
 // ---------------------------------------------------------------- film directories
+// The phantoms are test/support/dcmprint.ts's, so the render bench draws what the print bench sends.
 
 const cs = (v: string) => ({ vr: 'CS', Value: [v] });
 const us = (v: number) => ({ vr: 'US', Value: [v] });

@@ -612,7 +612,7 @@ const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry:
   ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
 
 /** A 512x512 head-like CT phantom, stored values 0..4095 (HU + 1024); `index` moves the anatomy. */
-function ctSlice(index: number): Uint16Array {
+export function ctSlice(index: number): Uint16Array {
   const n = 512;
   const px = new Uint16Array(n * n);
   const rand = rng(1000 + index);
@@ -658,7 +658,7 @@ function crChest(): Uint16Array {
   return px;
 }
 
-function mammo(): Uint16Array {
+export function mammo(): Uint16Array {
   const rows = 5120;
   const cols = 4096;
   const px = new Uint16Array(rows * cols);
