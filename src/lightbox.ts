@@ -73,6 +73,7 @@ export class Lightbox {
       dicomPort: () => this.dicom.port,
       printers: () => this.printers,
       dataDir: config.dataDir,
+      associations: () => [this.dicom, ...this.ownPorts].flatMap((s) => s.associations()),
       control: { token: config.apiToken, loopbackOnly: isLoopback(config.host) },
       logger,
     });

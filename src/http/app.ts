@@ -3,8 +3,10 @@
  * fastify's inject(); main.ts does the listening.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { AssociationSummary } from '../net/dicom-connection.js';
 import type { Printer } from '../printers/printer.js';
 import type { ControlPolicy } from './control.js';
+import { associationRoutes } from './routes/associations.js';
 import { filmRoutes } from './routes/films.js';
 import { printerRoutes } from './routes/printers.js';
 
@@ -15,6 +17,8 @@ export interface AppDeps {
   printers(): readonly Printer[];
   dataDir: string;
   control: ControlPolicy;
+  /** Live and recent associations (optional: an app without a DICOM side has none). */
+  associations?(): AssociationSummary[];
   logger?: FastifyBaseLogger;
 }
 
@@ -54,6 +58,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   printerRoutes(app, deps.printers, deps.control);
   filmRoutes(app, deps.dataDir, deps.control);
+  associationRoutes(app, deps.associations ?? (() => []));
 
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ error: 'not found', path: req.url });

@@ -56,6 +56,22 @@ export interface MessageRecord {
 }
 
 const MAX_RECORDED_MESSAGES = 10_000;
+
+/** One association as the API shows it: who, what was negotiated, how it went, every message. */
+export interface AssociationSummary {
+  id: string;
+  peer: string;
+  callingAeTitle?: string;
+  calledAeTitle?: string;
+  printer?: string;
+  startedAt: string;
+  endedAt?: string;
+  state: string;
+  ending: string;
+  detail: string;
+  contexts: string[];
+  messages: MessageRecord[];
+}
 /** How long the SCU has to answer an N-EVENT-REPORT before we give up on it. */
 const EVENT_RESPONSE_TIMEOUT_MS = 10_000;
 
@@ -77,6 +93,7 @@ export class DicomConnection {
   readonly #outstanding = new Set<number>();
   readonly #contexts = new Map<number, ContextInfo>();
   readonly messages: MessageRecord[] = [];
+  #endedAt: number | undefined;
   #busy = false;
   #releaseRequested = false;
   #printer: Printer | undefined;
@@ -132,6 +149,25 @@ export class DicomConnection {
 
   get state(): string {
     return this.#assoc.state;
+  }
+
+  /** What the API shows of this association; `messages` are the live records (do not mutate). */
+  summary(): AssociationSummary {
+    const rq = this.#assoc.request;
+    return {
+      id: this.id,
+      peer: this.peerAddress,
+      callingAeTitle: rq?.callingAeTitle,
+      calledAeTitle: rq?.calledAeTitle,
+      printer: this.#printer?.profile.aeTitle,
+      startedAt: new Date(this.startedAt).toISOString(),
+      endedAt: this.#endedAt === undefined ? undefined : new Date(this.#endedAt).toISOString(),
+      state: this.#assoc.state,
+      ending: this.#closed && this.#assoc.ending === 'open' ? 'transport-closed' : this.#assoc.ending,
+      detail: this.#assoc.endDetail,
+      contexts: this.#contextSummary(),
+      messages: this.messages,
+    };
   }
 
   /** True once A-ASSOCIATE-AC was sent and until the association ends. */
@@ -535,6 +571,7 @@ export class DicomConnection {
 
   #onClose(): void {
     if (this.#closed) return;
+    this.#endedAt = Date.now();
     this.#run(() => this.#assoc.transportClosed());
     this.#closed = true;
     clearTimeout(this.#artim);

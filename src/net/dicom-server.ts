@@ -6,7 +6,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Implementation } from '../dicom/uids.js';
 import type { Printer } from '../printers/printer.js';
-import { type ConnectionLimits, DicomConnection } from './dicom-connection.js';
+import { type AssociationSummary, type ConnectionLimits, DicomConnection } from './dicom-connection.js';
+
+/** Association ids are unique across listeners (a printer may have its own port). */
+let associationSeq = 0;
+
+/** Ended associations kept for the API, newest last. */
+const HISTORY = 500;
 
 export interface DicomServerOptions {
   host: string;
@@ -26,8 +32,8 @@ export class DicomServer {
   readonly #o: DicomServerOptions;
   readonly #server: Server;
   readonly #connections = new Set<DicomConnection>();
+  readonly #history: AssociationSummary[] = [];
   readonly #printers: Map<string, Printer>;
-  #seq = 0;
   #listening = false;
 
   constructor(o: DicomServerOptions) {
@@ -53,6 +59,11 @@ export class DicomServer {
     return typeof a === 'object' && a ? a.port : this.#o.port;
   }
 
+  /** Open associations, then the most recent ended ones (at most 500). */
+  associations(): AssociationSummary[] {
+    return [...this.#history, ...[...this.#connections].map((c) => c.summary())];
+  }
+
   /** Connections currently open, with or without an established association. */
   get connectionCount(): number {
     return this.#connections.size;
@@ -75,7 +86,7 @@ export class DicomServer {
   }
 
   #accept(socket: Socket): void {
-    const id = `a${++this.#seq}`;
+    const id = `a${++associationSeq}`;
     const conn = new DicomConnection(socket, {
       id,
       logger: this.#o.logger,
@@ -87,7 +98,11 @@ export class DicomServer {
       dumpMessages: this.#o.dumpMessages,
     });
     this.#connections.add(conn);
-    conn.onEnd(() => this.#connections.delete(conn));
+    conn.onEnd(() => {
+      this.#connections.delete(conn);
+      this.#history.push(conn.summary());
+      if (this.#history.length > HISTORY) this.#history.shift();
+    });
   }
 
   /**

@@ -153,6 +153,40 @@ describe('films', () => {
   });
 });
 
+describe('associations', () => {
+  it('lists live and ended associations; one shows every DIMSE message with its status', async () => {
+    const list = (await http().inject({ url: '/api/associations?callingAe=APISCU' })).json();
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ calledAeTitle: 'LIGHTBOX', printer: 'LIGHTBOX', ending: 'released' });
+    expect(list[0].messageCount).toBe(8); // four requests, four responses
+    const one = (await http().inject({ url: `/api/associations/${list[0].id}` })).json();
+    const requests = one.messages
+      .filter((m: { direction: string }) => m.direction === 'in')
+      .map((m: { type: string }) => m.type);
+    expect(requests).toEqual(['N-CREATE-RQ', 'N-CREATE-RQ', 'N-SET-RQ', 'N-ACTION-RQ']);
+    const responses = one.messages.filter((m: { direction: string }) => m.direction === 'out');
+    expect(responses.every((m: { status: number }) => m.status === 0)).toBe(true);
+    const file = await http().inject({ url: `/api/associations/${list[0].id}/conversation.json` });
+    expect(file.headers['content-disposition']).toMatch(
+      /attachment; filename="lightbox-a\d+-conversation.json"/,
+    );
+    expect(file.json().id).toBe(list[0].id);
+  });
+
+  it('shows an open association as active', async () => {
+    const s = await Scu.open(lb.dicomPort, { abstractSyntaxes: [META], calling: 'LIVESCU' });
+    try {
+      const live = (await http().inject({ url: '/api/associations?active=true&callingAe=LIVESCU' })).json();
+      expect(live).toHaveLength(1);
+      expect(live[0].state).toBe('Sta6');
+    } finally {
+      s.destroy();
+    }
+    expect((await http().inject({ url: '/api/associations/a999999' })).statusCode).toBe(404);
+    expect((await http().inject({ url: '/api/associations/../etc' })).statusCode).toBeGreaterThanOrEqual(400);
+  });
+});
+
 describe('control safety', () => {
   const deps = (control: { token?: string; loopbackOnly: boolean }) =>
     buildApp({
