@@ -2,9 +2,12 @@
  * Lightbox as a whole: printers, the DICOM listener and the HTTP app, started and stopped
  * together. main.ts adds the process concerns (argv, signals, exit codes); tests use this directly.
  */
+
+import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { EventBus } from './events.js';
 import { buildApp } from './http/app.js';
 import { isLoopback } from './http/control.js';
 import { DicomServer } from './net/dicom-server.js';
@@ -27,6 +30,8 @@ export class Lightbox {
   readonly http: FastifyInstance;
   /** Renders every printed film (worker thread). */
   readonly renderer: Renderer;
+  /** Everything that happens, for the event stream and metrics. */
+  readonly events = new EventBus();
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -39,9 +44,19 @@ export class Lightbox {
       createPrinter(l.profile, l.source, { dataDir: config.dataDir, logger }),
     );
     this.renderer = new Renderer(logger);
-    for (const p of config.noRender ? [] : this.printers) {
+    for (const p of this.printers) {
+      p.runtime.events = this.events;
       p.runtime.onFilmsSpooled = (dirs) => {
-        for (const d of dirs) void this.renderer.render(d);
+        for (const d of dirs) {
+          const film = basename(d);
+          this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film });
+          if (config.noRender) continue;
+          void this.renderer
+            .render(d)
+            .then((r) =>
+              this.events.publish({ type: 'film.rendered', film, ms: r?.ms, failed: r === undefined }),
+            );
+        }
       };
     }
     const server = (port: number, printers: readonly Printer[]) =>
@@ -52,6 +67,7 @@ export class Lightbox {
         maxAssociations: config.maxAssociations,
         logger,
         dumpMessages: config.dumpMessages,
+        events: this.events,
         limits: {
           maxPduLength: config.maxPduLength,
           maxAssociatePduLength: MAX_ASSOCIATE_PDU,
@@ -73,6 +89,7 @@ export class Lightbox {
       dicomPort: () => this.dicom.port,
       printers: () => this.printers,
       dataDir: config.dataDir,
+      events: this.events,
       associations: () => [this.dicom, ...this.ownPorts].flatMap((s) => s.associations()),
       control: { token: config.apiToken, loopbackOnly: isLoopback(config.host) },
       logger,

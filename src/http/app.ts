@@ -3,10 +3,12 @@
  * fastify's inject(); main.ts does the listening.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { EventBus } from '../events.js';
 import type { AssociationSummary } from '../net/dicom-connection.js';
 import type { Printer } from '../printers/printer.js';
 import type { ControlPolicy } from './control.js';
 import { associationRoutes } from './routes/associations.js';
+import { eventRoutes } from './routes/events.js';
 import { filmRoutes } from './routes/films.js';
 import { printerRoutes } from './routes/printers.js';
 
@@ -17,6 +19,8 @@ export interface AppDeps {
   printers(): readonly Printer[];
   dataDir: string;
   control: ControlPolicy;
+  /** What happens, for SSE and /metrics (optional: without it, no events). */
+  events?: EventBus;
   /** Live and recent associations (optional: an app without a DICOM side has none). */
   associations?(): AssociationSummary[];
   logger?: FastifyBaseLogger;
@@ -25,6 +29,8 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
+    // Event streams never end by themselves: close every connection on shutdown.
+    forceCloseConnections: true,
     // Requests are not worth a log line each; errors still are.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -59,6 +65,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   printerRoutes(app, deps.printers, deps.control);
   filmRoutes(app, deps.dataDir, deps.control);
   associationRoutes(app, deps.associations ?? (() => []));
+  eventRoutes(app, deps.events ?? new EventBus());
 
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ error: 'not found', path: req.url });

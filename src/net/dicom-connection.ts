@@ -17,6 +17,7 @@ import { Association, type Output } from '../dicom/ul/association.js';
 import { abortReasonName } from '../dicom/ul/errors.js';
 import { PcResult } from '../dicom/ul/pdu.js';
 import { describePdu } from '../dicom/ul/pdu-codec.js';
+import type { EventBus } from '../events.js';
 import type { Printer } from '../printers/printer.js';
 import { dispatch } from '../services/dispatcher.js';
 import type { AssociationInfo, ContextInfo, EventNotification } from '../services/service.js';
@@ -40,6 +41,7 @@ export interface ConnectionDeps {
   atCapacity(): boolean;
   implementation: { classUid: string; versionName: string };
   dumpMessages: boolean;
+  events?: EventBus;
 }
 
 /** One DIMSE message as the association record keeps it. */
@@ -288,6 +290,13 @@ export class DicomConnection {
       onEnd: (fn) => this.onEnd(fn),
     };
     this.#printer!.registry.associated(this.#info);
+    this.#d.events?.publish({
+      type: 'association.opened',
+      id: this.id,
+      callingAeTitle: rq.callingAeTitle,
+      calledAeTitle: rq.calledAeTitle,
+      peer: this.peerAddress,
+    });
     if (this.#log.isLevelEnabled('info'))
       this.#log.info(
         {
@@ -486,6 +495,14 @@ export class DicomConnection {
       );
     }
     this.#send(m.contextId, result.command, result.dataset, ms);
+    this.#d.events?.publish({
+      type: 'dimse',
+      association: this.id,
+      message: type,
+      sopClass: result.sopClassUid,
+      status,
+      ms: Math.round(ms * 10) / 10,
+    });
   }
 
   #send(contextId: number, command: CommandSet, dataset: Buffer | undefined, ms?: number): void {
@@ -598,6 +615,14 @@ export class DicomConnection {
       this.#eventInFlight = undefined;
     }
     for (const e of this.#events.splice(0)) e.resolve(undefined);
+    if (this.#info) {
+      this.#d.events?.publish({
+        type: 'association.closed',
+        id: this.id,
+        ending: this.#assoc.ending === 'open' ? 'transport-closed' : this.#assoc.ending,
+        printer: this.#printer?.profile.aeTitle,
+      });
+    }
     for (const fn of this.#endListeners) fn();
   }
 }

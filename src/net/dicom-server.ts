@@ -5,6 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Implementation } from '../dicom/uids.js';
+import type { EventBus } from '../events.js';
 import type { Printer } from '../printers/printer.js';
 import { type AssociationSummary, type ConnectionLimits, DicomConnection } from './dicom-connection.js';
 
@@ -23,6 +24,7 @@ export interface DicomServerOptions {
   maxAssociations: number;
   logger: Logger;
   dumpMessages: boolean;
+  events?: EventBus;
 }
 
 /** Sockets beyond this multiple of maxAssociations are closed at once, before any PDU is read. */
@@ -96,6 +98,7 @@ export class DicomServer {
       atCapacity: () => this.#connections.size - 1 >= this.#o.maxAssociations,
       implementation: Implementation,
       dumpMessages: this.#o.dumpMessages,
+      events: this.#o.events,
     });
     this.#connections.add(conn);
     conn.onEnd(() => {

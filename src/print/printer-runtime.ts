@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { newUid } from '../dicom/dimse/dataset.js';
+import type { EventBus } from '../events.js';
 import type { Capabilities } from '../printers/capabilities.js';
 import type { JobStatus, PrintJob } from './model.js';
 
@@ -35,6 +36,8 @@ export class PrinterRuntime {
   readonly #jobs = new Map<string, PrintJob>();
   readonly finished: PrintJob[] = [];
   #memoryUsed = 0;
+  /** Where status and job changes are published (the HTTP side's event stream). */
+  events: EventBus | undefined;
   /** Told of every film written to the data directory (the renderer listens here). */
   onFilmsSpooled: ((dirs: string[]) => void) | undefined;
 
@@ -57,6 +60,12 @@ export class PrinterRuntime {
     this.#status = status;
     this.#statusInfo = status === 'NORMAL' ? 'NORMAL' : info;
     this.log.info({ printer: this.caps.aeTitle, status, info: this.#statusInfo }, 'printer status changed');
+    this.events?.publish({
+      type: 'printer.status',
+      printer: this.caps.aeTitle,
+      status,
+      info: this.#statusInfo,
+    });
     for (const l of this.#statusListeners) l(this.#status, this.#statusInfo);
   }
 
@@ -131,6 +140,7 @@ export class PrinterRuntime {
       job.status = status;
       job.statusInfo = info;
       this.log.info({ printer: this.caps.aeTitle, job: job.uid, status, info }, `print job ${status}`);
+      this.events?.publish({ type: 'job', printer: this.caps.aeTitle, job: job.uid, status, info });
       await observer.changed(job).catch(() => undefined);
     };
     try {

@@ -1,0 +1,42 @@
+/**
+ * What happens in Lightbox, as one stream of small events: the HTTP side turns it into Server-Sent
+ * Events and Prometheus counters; tests wait on it. Publishers never block on subscribers.
+ */
+import { EventEmitter } from 'node:events';
+
+export type LightboxEvent =
+  | { type: 'association.opened'; id: string; callingAeTitle: string; calledAeTitle: string; peer: string }
+  | { type: 'association.closed'; id: string; ending: string; printer?: string }
+  | { type: 'dimse'; association: string; message: string; sopClass?: string; status?: number; ms?: number }
+  | { type: 'printer.status'; printer: string; status: string; info: string }
+  | { type: 'job'; printer: string; job: string; status: string; info: string }
+  | { type: 'film.printed'; printer: string; film: string }
+  | { type: 'film.rendered'; film: string; ms?: number; failed: boolean };
+
+export type Stamped = LightboxEvent & { at: string };
+
+export class EventBus {
+  readonly #emitter = new EventEmitter();
+
+  constructor() {
+    // Every SSE client is a listener; the limit is about leaks, not load.
+    this.#emitter.setMaxListeners(1000);
+  }
+
+  publish(e: LightboxEvent): void {
+    const stamped = { ...e, at: new Date().toISOString() } as Stamped;
+    // A subscriber that throws must not break the DICOM path that published.
+    for (const l of this.#emitter.listeners('event')) {
+      try {
+        (l as (x: Stamped) => void)(stamped);
+      } catch {
+        // ignored: subscribers own their errors
+      }
+    }
+  }
+
+  subscribe(fn: (e: Stamped) => void): () => void {
+    this.#emitter.on('event', fn);
+    return () => this.#emitter.off('event', fn);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * GET /api/events: Server-Sent Events for everything that changes (associations, DIMSE messages,
+ * printer status, jobs, films). GET /metrics: Prometheus text counters built from the same stream.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { EventBus, Stamped } from '../../events.js';
+
+/** SSE keep-alive comment, so proxies and browsers do not drop an idle stream. */
+const KEEPALIVE_MS = 15_000;
+
+export function eventRoutes(app: FastifyInstance, bus: EventBus): void {
+  app.get('/api/events', (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    res.write(': lightbox events\n\n');
+    const unsubscribe = bus.subscribe((e) => {
+      res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    });
+    const timer = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
+    req.raw.on('close', () => {
+      clearInterval(timer);
+      unsubscribe();
+    });
+  });
+
+  const metrics = new Metrics();
+  bus.subscribe((e) => metrics.count(e));
+  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
+}
+
+/** Counters in Prometheus exposition format (text 0.0.4). */
+class Metrics {
+  readonly #counters = new Map<string, Map<string, number>>();
+  #renderSeconds = 0;
+  #renders = 0;
+
+  #inc(name: string, labels: Record<string, string | number | undefined>): void {
+    const key = Object.entries(labels)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}="${String(v).replace(/["\\\n]/g, '_')}"`)
+      .join(',');
+    const m = this.#counters.get(name) ?? new Map<string, number>();
+    m.set(key, (m.get(key) ?? 0) + 1);
+    this.#counters.set(name, m);
+  }
+
+  count(e: Stamped): void {
+    switch (e.type) {
+      case 'association.closed':
+        this.#inc('lightbox_associations_total', { printer: e.printer, ending: e.ending });
+        break;
+      case 'dimse':
+        this.#inc('lightbox_dimse_messages_total', {
+          message: e.message,
+          status: e.status === undefined ? undefined : `0x${e.status.toString(16).padStart(4, '0')}`,
+        });
+        break;
+      case 'film.printed':
+        this.#inc('lightbox_films_total', { printer: e.printer });
+        break;
+      case 'film.rendered':
+        this.#inc('lightbox_film_renders_total', { result: e.failed ? 'failed' : 'ok' });
+        if (!e.failed && e.ms !== undefined) {
+          this.#renderSeconds += e.ms / 1000;
+          this.#renders++;
+        }
+        break;
+      case 'job':
+        this.#inc('lightbox_print_job_transitions_total', { printer: e.printer, status: e.status });
+        break;
+      case 'printer.status':
+        this.#inc('lightbox_printer_status_changes_total', { printer: e.printer, status: e.status });
+        break;
+      default:
+        break;
+    }
+  }
+
+  render(): string {
+    const lines: string[] = [];
+    const help: Record<string, string> = {
+      lightbox_associations_total: 'Associations ended, by printer and how they ended',
+      lightbox_dimse_messages_total: 'DIMSE requests answered, by message and status',
+      lightbox_films_total: 'Films printed, by printer',
+      lightbox_film_renders_total: 'Film renders, by result',
+      lightbox_print_job_transitions_total: 'Print job state changes, by printer and status',
+      lightbox_printer_status_changes_total: 'Printer status changes, by printer and status',
+    };
+    for (const [name, text] of Object.entries(help)) {
+      lines.push(`# HELP ${name} ${text}`, `# TYPE ${name} counter`);
+      for (const [labels, v] of this.#counters.get(name) ?? [])
+        lines.push(`${name}${labels ? `{${labels}}` : ''} ${v}`);
+    }
+    lines.push(
+      '# HELP lightbox_film_render_seconds Time spent rendering films',
+      '# TYPE lightbox_film_render_seconds summary',
+    );
+    lines.push(
+      `lightbox_film_render_seconds_sum ${this.#renderSeconds}`,
+      `lightbox_film_render_seconds_count ${this.#renders}`,
+    );
+    return `${lines.join('\n')}\n`;
+  }
+}
