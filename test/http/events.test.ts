@@ -24,8 +24,7 @@ it('streams association, DIMSE and printer events as they happen; counts them in
         const { value, done } = await reader.read();
         if (done) break;
         buf += new TextDecoder().decode(value);
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
+        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
           const block = buf.slice(0, i);
           buf = buf.slice(i + 2);
           const data = block.split('\n').find((l) => l.startsWith('data: '));
