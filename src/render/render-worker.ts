@@ -1,12 +1,19 @@
-/** Worker thread entry: renders films off the DICOM event loop, one message per film directory. */
+/**
+ * Worker thread entry: renders films off the DICOM event loop, one message per film directory,
+ * one film at a time (a 14x17 in film holds ~50 MB of buffers: memory stays bounded).
+ */
 import { parentPort } from 'node:worker_threads';
 import { renderFilm } from './film.js';
 
-parentPort?.on('message', async (m: { id: number; dir: string }) => {
-  try {
-    const record = await renderFilm(m.dir);
-    parentPort?.postMessage({ id: m.id, record });
-  } catch (e) {
-    parentPort?.postMessage({ id: m.id, error: (e as Error).stack ?? String(e) });
-  }
+let queue: Promise<void> = Promise.resolve();
+
+parentPort?.on('message', (m: { id: number; dir: string }) => {
+  queue = queue.then(async () => {
+    try {
+      const record = await renderFilm(m.dir);
+      parentPort?.postMessage({ id: m.id, record });
+    } catch (e) {
+      parentPort?.postMessage({ id: m.id, error: (e as Error).stack ?? String(e) });
+    }
+  });
 });

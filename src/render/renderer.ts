@@ -20,6 +20,7 @@ export class Renderer {
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
   readonly #inline = import.meta.url.endsWith('.ts');
+  #inlineQueue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly log: Logger) {}
 
@@ -59,13 +60,16 @@ export class Renderer {
   /** Render a spooled film; resolves with its record, or undefined when it failed. */
   render(dir: string): Promise<RenderRecord | undefined> {
     if (this.#inline) {
-      // Loaded on demand: sharp (libvips) stays out of the DICOM thread's memory.
-      return import('./film.js')
-        .then((m) => m.renderFilm(dir))
-        .catch(async (e) => {
-          await this.#failed({ dir, resolve: () => {} }, (e as Error).stack ?? String(e));
-          return undefined;
-        });
+      // Loaded on demand (sharp stays out of the DICOM thread's memory); one film at a time, like the worker.
+      const run = this.#inlineQueue.then(() => import('./film.js')).then((m) => m.renderFilm(dir));
+      this.#inlineQueue = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run.catch(async (e) => {
+        await this.#failed({ dir, resolve: () => {} }, (e as Error).stack ?? String(e));
+        return undefined;
+      });
     }
     return new Promise((resolve) => {
       const id = ++this.#seq;
