@@ -2,6 +2,7 @@
  * The HTTP side: API and (later) the web console. buildApp() never listens, so tests use
  * fastify's inject(); main.ts does the listening.
  */
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { EventBus } from '../events.js';
 import type { AssociationSummary } from '../net/dicom-connection.js';
@@ -35,37 +36,50 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   });
 
-  app.get(
-    '/healthz',
-    {
-      schema: {
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              status: { type: 'string' },
-              dicomPort: { type: 'integer' },
-              printers: { type: 'array', items: { type: 'string' } },
-            },
-          },
-          503: { type: 'object', properties: { status: { type: 'string' } } },
-        },
+  // The OpenAPI description is built from the routes' own schemas (registered after this plugin).
+  void app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Lightbox API',
+        version: '0.1.0',
+        description: 'A virtual DICOM film printer: printers, films, associations, events.',
       },
     },
-    async (_req, reply) => {
-      if (!deps.dicomListening()) return reply.code(503).send({ status: 'starting' });
-      return {
-        status: 'ok',
-        dicomPort: deps.dicomPort(),
-        printers: deps.printers().map((p) => p.caps.aeTitle),
-      };
-    },
-  );
+  });
+  void app.register(async (api) => {
+    api.get(
+      '/healthz',
+      {
+        schema: {
+          response: {
+            200: {
+              type: 'object',
+              properties: {
+                status: { type: 'string' },
+                dicomPort: { type: 'integer' },
+                printers: { type: 'array', items: { type: 'string' } },
+              },
+            },
+            503: { type: 'object', properties: { status: { type: 'string' } } },
+          },
+        },
+      },
+      async (_req, reply) => {
+        if (!deps.dicomListening()) return reply.code(503).send({ status: 'starting' });
+        return {
+          status: 'ok',
+          dicomPort: deps.dicomPort(),
+          printers: deps.printers().map((p) => p.caps.aeTitle),
+        };
+      },
+    );
 
-  printerRoutes(app, deps.printers, deps.control);
-  filmRoutes(app, deps.dataDir, deps.control);
-  associationRoutes(app, deps.associations ?? (() => []));
-  eventRoutes(app, deps.events ?? new EventBus());
+    printerRoutes(api, deps.printers, deps.control);
+    filmRoutes(api, deps.dataDir, deps.control);
+    associationRoutes(api, deps.associations ?? (() => []));
+    eventRoutes(api, deps.events ?? new EventBus());
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ error: 'not found', path: req.url });

@@ -221,3 +221,30 @@ describe('control safety', () => {
     expect((await app.inject({ url: '/api/printers' })).statusCode).toBe(200);
   });
 });
+
+describe('OpenAPI', () => {
+  it('describes the API from the routes’ own schemas', async () => {
+    const r = await http().inject({ url: '/openapi.json' });
+    expect(r.statusCode).toBe(200);
+    const doc = r.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/healthz',
+        '/api/printers',
+        '/api/printers/{ae}/status',
+        '/api/films',
+        '/api/films/{id}/{file}',
+        '/api/associations/{id}',
+        '/api/events',
+        '/metrics',
+      ]),
+    );
+    const put = doc.paths['/api/printers/{ae}/status'].put;
+    expect(put.requestBody.content['application/json'].schema.properties.status.enum).toEqual([
+      'NORMAL',
+      'WARNING',
+      'FAILURE',
+    ]);
+  });
+});
