@@ -291,7 +291,7 @@ export function validate(
   const byTag = new Map(rules.map((r) => [r.tag, r]));
   const warnings: Verdict[] = [];
   const present = Object.keys(ds).filter((t) => !t.endsWith('0000')); // group lengths are tolerated
-  const unknown = present.filter((t) => !byTag.has(t.toUpperCase()));
+  const unknown = present.filter((t) => !byTag.has(t));
   if (unknown.length > 0) {
     const verdict = {
       attributeIdentifierList: unknown.map(tagNumber),
@@ -306,7 +306,7 @@ export function validate(
     });
   }
   for (const t of present) {
-    const r = byTag.get(t.toUpperCase());
+    const r = byTag.get(t);
     if (!r) continue;
     if (r.supported && !r.supported(c)) {
       return {
@@ -329,7 +329,7 @@ export function validate(
       };
     }
   }
-  const missing = rules.filter((r) => r.usage === 'M' && !(r.tag in ds) && !(r.tag.toLowerCase() in ds));
+  const missing = rules.filter((r) => r.usage === 'M' && !(r.tag in ds));
   if (missing.length > 0) {
     return {
       failure: {
@@ -341,8 +341,8 @@ export function validate(
     };
   }
   for (const r of rules) {
-    const t = r.tag in ds ? r.tag : r.tag.toLowerCase() in ds ? r.tag.toLowerCase() : undefined;
-    if (t === undefined) continue;
+    const t = r.tag;
+    if (!(t in ds)) continue;
     const isSequence = ds[t]!.vr === 'SQ';
     if (r.usage === 'M' && !isSequence && !hasValue(ds, t)) {
       return {

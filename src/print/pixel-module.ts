@@ -46,9 +46,7 @@ function problem(status: StatusName, tag: string, why: string): PixelProblem {
 }
 
 function find(item: DcmDataset, tag: string): string | undefined {
-  if (tag in item) return tag;
-  const lower = tag.toLowerCase();
-  return lower in item ? lower : undefined;
+  return tag in item ? tag : undefined;
 }
 
 /** Parse and check one image item; a PrintImage, or the problem to answer with. */

@@ -75,18 +75,14 @@ function warningReply(
   return { status: first!.status, errorComment: comment, ...extra };
 }
 
-/** Text VRs whose backslash is content (PS3.5 6.2); dcmjs splits them, we keep one value. */
-const UNSPLIT = new Set(['ST', 'LT', 'UT']);
-
-/** The attributes of ds a table knows, keyed upper case, text values whole. */
+/**
+ * The attributes of ds a table knows. Keys are upper-case hex and ST/LT/UT values whole, as the
+ * data set reader produces them.
+ */
 function copyOf(ds: DcmDataset, rules: readonly AttributeRule[]): DcmDataset {
   const known = new Set(rules.map((r) => r.tag));
   const out: DcmDataset = {};
-  for (const [t, v] of Object.entries(ds)) {
-    if (!known.has(t.toUpperCase())) continue;
-    const joined = UNSPLIT.has(v.vr) && (v.Value?.length ?? 0) > 1;
-    out[t.toUpperCase()] = joined ? { vr: v.vr, Value: [v.Value!.map(String).join('\\')] } : v;
-  }
+  for (const [t, v] of Object.entries(ds)) if (known.has(t)) out[t] = v;
   return out;
 }
 

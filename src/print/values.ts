@@ -11,14 +11,10 @@ export function hasValue(ds: DcmDataset | undefined, tag: string): boolean {
   return Array.isArray(v) && v.length > 0 && v[0] !== '' && v[0] !== null && v[0] !== undefined;
 }
 
-/** Text VRs whose backslash is content, not a value separator (PS3.5 6.2); dcmjs splits them anyway. */
-const UNSPLIT = new Set(['ST', 'LT', 'UT']);
-
 export function str(ds: DcmDataset | undefined, tag: string): string | undefined {
   const e = ds?.[tag];
   const v = e?.Value?.[0];
   if (v === undefined || v === null) return undefined;
-  if (UNSPLIT.has(e!.vr) && e!.Value!.length > 1) return e!.Value!.map(String).join('\\').trim();
   return String(v).trim();
 }
 
