@@ -134,6 +134,24 @@ function placement(
   };
 }
 
+/** The image's pixels placed for its box: centre crop, then scaled with the kernel when needed. */
+function placed(
+  src: Uint16Array | Buffer,
+  channels: 1 | 3,
+  w: number,
+  h: number,
+  p: ReturnType<typeof placement>,
+  kernel: Kernel,
+): Sharp {
+  let img = sharp(src, { raw: { width: w, height: h, channels }, limitInputPixels: false });
+  if (p.crop)
+    img = img.extract({ left: p.crop.x, top: p.crop.y, width: p.crop.width, height: p.crop.height });
+  if (p.dest.width !== (p.crop?.width ?? w) || p.dest.height !== (p.crop?.height ?? h)) {
+    img = img.resize(p.dest.width, p.dest.height, { kernel, fit: 'fill' });
+  }
+  return img;
+}
+
 async function resizeGrey16(
   src: Uint16Array,
   w: number,
@@ -141,31 +159,21 @@ async function resizeGrey16(
   p: ReturnType<typeof placement>,
   kernel: Kernel,
 ): Promise<Uint16Array> {
-  let img = sharp(src, { raw: { width: w, height: h, channels: 1 }, limitInputPixels: false });
-  if (p.crop)
-    img = img.extract({ left: p.crop.x, top: p.crop.y, width: p.crop.width, height: p.crop.height });
-  if (p.dest.width !== (p.crop?.width ?? w) || p.dest.height !== (p.crop?.height ?? h)) {
-    img = img.resize(p.dest.width, p.dest.height, { kernel, fit: 'fill' });
-  }
-  const { data } = await img
+  const { data } = await placed(src, 1, w, h, p, kernel)
     .toColourspace('grey16')
     .raw({ depth: 'ushort' })
     .toBuffer({ resolveWithObject: true });
   return new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
 }
 
-async function resizeRgb(
+function resizeRgb(
   src: Buffer,
   w: number,
   h: number,
   p: ReturnType<typeof placement>,
   kernel: Kernel,
 ): Promise<Buffer> {
-  let img = sharp(src, { raw: { width: w, height: h, channels: 3 }, limitInputPixels: false });
-  if (p.crop)
-    img = img.extract({ left: p.crop.x, top: p.crop.y, width: p.crop.width, height: p.crop.height });
-  img = img.resize(p.dest.width, p.dest.height, { kernel, fit: 'fill' });
-  return img.raw().toBuffer();
+  return placed(src, 3, w, h, p, kernel).raw().toBuffer();
 }
 
 /** Rasterise text with sharp (pango, DejaVu Sans) into rect, anti-aliased, in density `ink`. */
