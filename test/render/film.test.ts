@@ -30,15 +30,15 @@ function filmsDir(): string {
   return join(lb.app.printers[0]!.runtime.dataDir, 'films');
 }
 
-/** Print one film; resolves with its directory once rendered. */
-async function print(
+/** Print one film on a Lightbox at `port` through a real SCU (session, film box, images, N-ACTION). */
+async function sendFilm(
+  port: number,
   meta: string,
   filmBox: DcmDataset,
   images: (DcmDataset | undefined)[],
   session: DcmDataset = {},
 ) {
-  const before = new Set(existsSync(filmsDir()) ? readdirSync(filmsDir()) : []);
-  const s = await Scu.open(lb.dicomPort, { abstractSyntaxes: [meta] });
+  const s = await Scu.open(port, { abstractSyntaxes: [meta] });
   const sid = (await s.nCreate(meta, Uid.BasicFilmSession, session)).command.affectedSopInstanceUid!;
   const fb = await s.nCreate(meta, Uid.BasicFilmBox, {
     '20100500': { vr: 'SQ', Value: [ref(Uid.BasicFilmSession, sid)] },
@@ -59,6 +59,17 @@ async function print(
   }
   await s.nAction(meta, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
   await s.release();
+}
+
+/** Print one film on the shared Lightbox; resolves with its directory once rendered. */
+async function print(
+  meta: string,
+  filmBox: DcmDataset,
+  images: (DcmDataset | undefined)[],
+  session: DcmDataset = {},
+) {
+  const before = new Set(existsSync(filmsDir()) ? readdirSync(filmsDir()) : []);
+  await sendFilm(lb.dicomPort, meta, filmBox, images, session);
   let dir = '';
   await expect
     .poll(
@@ -234,20 +245,12 @@ describe('--no-render', () => {
   it('keeps the film (film.json, raw pixels) but renders nothing', async () => {
     const quiet = await startLightbox({ logLevel: 'warn', noRender: true });
     try {
-      const s = await Scu.open(quiet.dicomPort, { abstractSyntaxes: [META] });
-      const sid = (await s.nCreate(META, Uid.BasicFilmSession, {})).command.affectedSopInstanceUid!;
-      const fb = await s.nCreate(META, Uid.BasicFilmBox, {
-        '20100500': { vr: 'SQ', Value: [ref(Uid.BasicFilmSession, sid)] },
-        '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
-        '20100050': cs('8INX10IN'),
-      });
-      const box = String((fb.dataset!['20100510']!.Value as DcmDataset[])[0]!['00081155']!.Value![0]);
-      await s.nSet(META, Uid.BasicGrayscaleImageBox, box, {
-        '20200010': us(1),
-        '20200110': { vr: 'SQ', Value: [ramp(16, 16)] },
-      });
-      await s.nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
-      await s.release();
+      await sendFilm(
+        quiet.dicomPort,
+        META,
+        { '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] }, '20100050': cs('8INX10IN') },
+        [ramp(16, 16)],
+      );
       const films = join(quiet.app.printers[0]!.runtime.dataDir, 'films');
       await expect
         .poll(() => (existsSync(films) ? readdirSync(films).filter((d) => !d.startsWith('.')) : []).length)
@@ -270,20 +273,12 @@ describe('films on disk', () => {
     const data = mkdtempSync(join(tmpdir(), 'lightbox-restart-'));
     try {
       const first = await startLightbox({ dataDir: data, logLevel: 'silent' });
-      const s = await Scu.open(first.dicomPort, { abstractSyntaxes: [META] });
-      const sid = (await s.nCreate(META, Uid.BasicFilmSession, {})).command.affectedSopInstanceUid!;
-      const fb = await s.nCreate(META, Uid.BasicFilmBox, {
-        '20100500': { vr: 'SQ', Value: [ref(Uid.BasicFilmSession, sid)] },
-        '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
-        '20100050': cs('8INX10IN'),
-      });
-      const box = String((fb.dataset!['20100510']!.Value as DcmDataset[])[0]!['00081155']!.Value![0]);
-      await s.nSet(META, Uid.BasicGrayscaleImageBox, box, {
-        '20200010': us(1),
-        '20200110': { vr: 'SQ', Value: [ramp(16, 16)] },
-      });
-      await s.nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
-      await s.release();
+      await sendFilm(
+        first.dicomPort,
+        META,
+        { '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] }, '20100050': cs('8INX10IN') },
+        [ramp(16, 16)],
+      );
       await expect
         .poll(() => listFilms(data).map((f) => f.render), { timeout: 15_000 })
         .toEqual(['rendered']);
