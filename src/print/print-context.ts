@@ -234,6 +234,8 @@ export class PrintContext {
       return fail('NoSuchActionType', `Action Type ID ${req.command.actionTypeId}; only 1 (print)`);
     const s = this.#session!;
     if (s.filmBoxes.length === 0) return fail('NoFilmBox', 'the film session has no film box');
+    const refused = this.#refuseWhileFailed('FilmSessionPrintQueueFull');
+    if (refused) return refused;
     if (this.printer.queueFull) return fail('FilmSessionPrintQueueFull', 'print queue full');
     const warnings: { status: StatusName; why: string }[] = [];
     if (s.filmBoxes.every((fb) => fb.imageBoxes.every((b) => !b.image))) {
@@ -410,12 +412,28 @@ export class PrintContext {
     const fb = this.#session!.filmBoxes.find((f) => f.uid === uid)!;
     const closed = this.#openFilmBox(fb);
     if (closed) return closed;
+    const refused = this.#refuseWhileFailed('FilmBoxPrintQueueFull');
+    if (refused) return refused;
     if (this.printer.queueFull) return fail('FilmBoxPrintQueueFull', 'print queue full');
     const warnings: { status: StatusName; why: string }[] = [];
     if (fb.imageBoxes.every((b) => !b.image))
       warnings.push({ status: 'FilmBoxEmptyPage', why: 'no image box holds an image' });
     const job = this.#print(this.#session!, [fb]);
     return warningReply(warnings, this.#actionReply(job));
+  }
+
+  /** A printer in FAILURE cannot create a print job, unless its profile accepts and fails it. */
+  #refuseWhileFailed(queueFull: StatusName): DimseReply | undefined {
+    if (this.printer.status !== 'FAILURE') return undefined;
+    const why = `printer FAILURE (${this.printer.statusInfo})`;
+    switch (this.caps.whenFailed) {
+      case 'refuse':
+        return fail(queueFull, `${why}: no print job created`);
+      case 'processing-failure':
+        return fail('ProcessingFailure', why);
+      case 'fail-job':
+        return undefined;
+    }
   }
 
   #actionReply(job: PrintJob): Partial<DimseReply> {

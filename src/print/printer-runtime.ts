@@ -147,9 +147,12 @@ export class PrinterRuntime {
       await observer.changed(job).catch(() => undefined);
       job.films = await work.spool(job);
       this.onFilmsSpooled?.(job.films);
-      await sleep(t.pendingMs);
+      // A printer in FAILURE (or going there) fails the job with its own status info, as a jammed
+      // or broken imager does; the films already received stay in the data directory.
+      if (!(await this.#waitUnlessFailed(t.pendingMs))) return await step('FAILURE', this.#statusInfo);
       await step('PRINTING', 'NORMAL');
-      await sleep(t.msPerFilm * work.filmCount * job.copies);
+      if (!(await this.#waitUnlessFailed(t.msPerFilm * work.filmCount * job.copies)))
+        return await step('FAILURE', this.#statusInfo);
       await step('DONE', 'NORMAL');
     } catch (e) {
       this.log.error(
@@ -164,8 +167,21 @@ export class PrinterRuntime {
       if (this.finished.length > FINISHED_KEPT) this.finished.shift();
     }
   }
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  /** Wait `ms`; false as soon as the printer is (or goes) FAILURE. */
+  #waitUnlessFailed(ms: number): Promise<boolean> {
+    if (this.#status === 'FAILURE') return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const off = this.onStatus((status) => {
+        if (status !== 'FAILURE') return;
+        clearTimeout(timer);
+        off();
+        resolve(false);
+      });
+      const timer = setTimeout(() => {
+        off();
+        resolve(true);
+      }, ms);
+    });
+  }
 }

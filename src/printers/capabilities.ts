@@ -65,6 +65,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     maxCollatedFilms: pick('maxCollatedFilms'),
     decimateCrop: pick('decimateCrop'),
     printJob: pick('printJob'),
+    whenFailed: pick('whenFailed'),
     quirks: { ...d.quirks, ...p.quirks },
   };
 }

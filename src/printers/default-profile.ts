@@ -71,6 +71,7 @@ export const DEFAULT_PROFILE = {
   maxCollatedFilms: 20,
   decimateCrop: { default: 'DECIMATE', honoursRequest: true },
   printJob: { pendingMs: 200, msPerFilm: 500, queueLimit: 16 },
+  whenFailed: 'refuse',
   quirks: {
     omitSopClassUidInCreateResponse: false,
     unknownAttributes: 'reject',

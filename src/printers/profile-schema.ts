@@ -307,6 +307,12 @@ export const PrinterProfileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    whenFailed: Type.Optional(
+      Type.Union([Type.Literal('refuse'), Type.Literal('processing-failure'), Type.Literal('fail-job')], {
+        description:
+          "A print (N-ACTION) while the printer status is FAILURE: refuse it as a full queue (0xC601/0xC602), answer 0x0110, or accept it and end the job in FAILURE with the printer's status info. Jobs already queued or printing fail when the printer goes to FAILURE.",
+      }),
+    ),
     quirks: Type.Optional(
       Type.Object(
         {
