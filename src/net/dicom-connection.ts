@@ -8,7 +8,14 @@ import type { Logger } from 'pino';
 import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
 import { CommandField, type CommandSet, commandName, isResponse } from '../dicom/dimse/command-fields.js';
-import { decodeDataset, encodeDataset, naturalize } from '../dicom/dimse/dataset.js';
+import {
+  type DcmDataset,
+  decodeDataset,
+  encodeDataset,
+  naturalize,
+  type RecordedAttribute,
+  recordDataset,
+} from '../dicom/dimse/dataset.js';
 import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
 import { describeStatus, statusCategory } from '../dicom/dimse/status.js';
 import { uidName } from '../dicom/uids.js';
@@ -55,9 +62,20 @@ export interface MessageRecord {
   status?: number;
   datasetBytes: number;
   ms?: number;
+  /** Affected or Requested SOP Instance UID. */
+  sopInstance?: string;
+  actionTypeId?: number;
+  eventTypeId?: number;
+  errorComment?: string;
+  offendingElement?: number[];
+  attributeIdentifierList?: number[];
+  /** The data set, bounded (recordDataset); kept for the first RECORDED_DATASETS messages. */
+  attributes?: RecordedAttribute[];
 }
 
 const MAX_RECORDED_MESSAGES = 10_000;
+/** Data sets are kept for this many messages per association (the rest: sizes only), bounding memory. */
+const RECORDED_DATASETS = 1_000;
 
 /** One association as the API shows it: who, what was negotiated, how it went, every message. */
 export interface AssociationSummary {
@@ -420,7 +438,7 @@ export class DicomConnection {
           'N-EVENT-REPORT-RQ sent',
         );
       }
-      this.#send(ctx.id, command, dataset);
+      this.#send(ctx.id, command, dataset, undefined, e.n.dataset);
     }
   }
 
@@ -450,16 +468,20 @@ export class DicomConnection {
     const cmd = m.command;
     const type = commandName(cmd.commandField);
     const ctx = this.#contexts.get(m.contextId)!;
-    this.#record({
+    const record: MessageRecord = {
       at: Date.now(),
       direction: 'in',
       type,
       contextId: m.contextId,
       messageId: cmd.messageId,
       sopClass: cmd.affectedSopClassUid ?? cmd.requestedSopClassUid,
+      sopInstance: cmd.affectedSopInstanceUid ?? cmd.requestedSopInstanceUid,
       status: cmd.status,
+      actionTypeId: cmd.actionTypeId,
+      eventTypeId: cmd.eventTypeId,
       datasetBytes: m.datasetLength,
-    });
+    };
+    this.#record(record);
     if (this.#d.dumpMessages) this.#dump('in', m.commandBytes, cmd, m.dataset, ctx.transferSyntax);
     if (isResponse(cmd.commandField)) {
       this.#onResponse(cmd, type);
@@ -477,6 +499,8 @@ export class DicomConnection {
       duplicate,
     });
     if (cmd.messageId !== undefined && !duplicate) this.#outstanding.delete(cmd.messageId);
+    if (result.request && this.messages.length <= RECORDED_DATASETS)
+      record.attributes = recordDataset(result.request);
     const ms = performance.now() - t0;
     const status = result.command.status ?? 0;
     if (this.#log.isLevelEnabled('info')) {
@@ -494,7 +518,7 @@ export class DicomConnection {
         `${type} -> ${statusCategory(status)}`,
       );
     }
-    this.#send(m.contextId, result.command, result.dataset, ms);
+    this.#send(m.contextId, result.command, result.dataset, ms, result.response);
     this.#d.events?.publish({
       type: 'dimse',
       association: this.id,
@@ -505,20 +529,34 @@ export class DicomConnection {
     });
   }
 
-  #send(contextId: number, command: CommandSet, dataset: Buffer | undefined, ms?: number): void {
+  #send(
+    contextId: number,
+    command: CommandSet,
+    dataset: Buffer | undefined,
+    ms?: number,
+    decoded?: DcmDataset,
+  ): void {
     if (!this.#assoc.canSend) return;
     const bytes = encodeCommand(command);
-    this.#record({
+    const record: MessageRecord = {
       at: Date.now(),
       direction: 'out',
       type: commandName(command.commandField),
       contextId,
-      messageId: command.messageIdBeingRespondedTo,
+      messageId: command.messageIdBeingRespondedTo ?? command.messageId,
       sopClass: command.affectedSopClassUid,
+      sopInstance: command.affectedSopInstanceUid,
       status: command.status,
+      actionTypeId: command.actionTypeId,
+      eventTypeId: command.eventTypeId,
+      errorComment: command.errorComment,
+      offendingElement: command.offendingElement,
+      attributeIdentifierList: command.attributeIdentifierList,
       datasetBytes: dataset?.length ?? 0,
       ms,
-    });
+    };
+    if (decoded && this.messages.length < RECORDED_DATASETS) record.attributes = recordDataset(decoded);
+    this.#record(record);
     if (this.#d.dumpMessages) {
       this.#dump('out', bytes, command, dataset, this.#contexts.get(contextId)?.transferSyntax);
     }

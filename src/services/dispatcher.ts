@@ -21,6 +21,10 @@ export interface DispatchResult {
   dataset?: Buffer;
   /** The request's SOP class as we understood it, for logs. */
   sopClassUid?: string;
+  /** The request's data set as decoded (when it had one that parsed), for the association record. */
+  request?: DcmDataset;
+  /** The response's data set before encoding, for the association record. */
+  response?: DcmDataset;
 }
 
 /** Requests whose SOP class is in Affected SOP Class UID; the rest use Requested SOP Class UID. */
@@ -95,7 +99,8 @@ export interface DispatchOptions {
 export async function dispatch(msg: AssembledMessage, o: DispatchOptions): Promise<DispatchResult> {
   const cmd = msg.command;
   const sopClassUid = requestSopClass(cmd);
-  const reply = await decide(msg, sopClassUid, o);
+  const decoded: { ds?: DcmDataset } = {};
+  const reply = await decide(msg, sopClassUid, o, decoded);
   let dataset: Buffer | undefined;
   let final = reply;
   if (reply.dataset && Object.keys(reply.dataset).length > 0) {
@@ -105,13 +110,20 @@ export async function dispatch(msg: AssembledMessage, o: DispatchOptions): Promi
       final = fail('ProcessingFailure', `response data set could not be encoded: ${(e as Error).message}`);
     }
   }
-  return { command: responseCommand(cmd, final, sopClassUid, dataset !== undefined), dataset, sopClassUid };
+  return {
+    command: responseCommand(cmd, final, sopClassUid, dataset !== undefined),
+    dataset,
+    sopClassUid,
+    request: decoded.ds,
+    response: dataset ? reply.dataset : undefined,
+  };
 }
 
 async function decide(
   msg: AssembledMessage,
   sopClassUid: string | undefined,
   o: DispatchOptions,
+  decoded: { ds?: DcmDataset },
 ): Promise<DimseReply> {
   const cmd = msg.command;
   const name = commandName(cmd.commandField);
@@ -152,6 +164,7 @@ async function decide(
       throw e;
     }
     req.dataset = ds;
+    decoded.ds = ds;
   }
   try {
     return await handler(req);

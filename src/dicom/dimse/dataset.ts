@@ -99,6 +99,62 @@ export function denaturalize(natural: NaturalDataset): DcmDataset {
   return DicomMetaDictionary.denaturalizeDataset(natural);
 }
 
+/** One attribute as an association record shows it: small, JSON-safe, binary values as sizes. */
+export interface RecordedAttribute {
+  tag: string;
+  keyword?: string;
+  vr: string;
+  /** Values; binary values become `{ bytes: n }`; long lists are cut (see `more`). */
+  value?: unknown[];
+  /** Sequence items, each a list of attributes. */
+  items?: RecordedAttribute[][];
+  /** How many values were left out of `value`. */
+  more?: number;
+}
+
+const RECORD_MAX_VALUES = 16;
+const RECORD_MAX_DEPTH = 4;
+
+/** The dictionary keyword of a tag ("20100010" -> "ImageDisplayFormat"), when it has one. */
+export function keywordOf(tag: string): string | undefined {
+  return (dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`] as { name?: string } | undefined)?.name;
+}
+
+/** The dictionary VR of a tag, for checks of what an SCU sent (undefined when not in the dictionary). */
+export function expectedVr(tag: string): string | undefined {
+  return dictionaryVr(tag);
+}
+
+/**
+ * A data set as an association record keeps it: every attribute with its tag, keyword and VR as
+ * received, values bounded, binary data (pixels) reduced to a byte count.
+ */
+export function recordDataset(ds: DcmDataset, depth = 0): RecordedAttribute[] {
+  const out: RecordedAttribute[] = [];
+  for (const tag of Object.keys(ds).sort()) {
+    const el = ds[tag]!;
+    const a: RecordedAttribute = { tag, vr: el.vr };
+    const keyword = keywordOf(tag);
+    if (keyword) a.keyword = keyword;
+    const values = el.Value ?? [];
+    if (el.vr === 'SQ') {
+      a.items =
+        depth < RECORD_MAX_DEPTH ? values.map((item) => recordDataset(item as DcmDataset, depth + 1)) : [];
+    } else if (values.length > 0) {
+      a.value = values
+        .slice(0, RECORD_MAX_VALUES)
+        .map((v) =>
+          ArrayBuffer.isView(v) || v instanceof ArrayBuffer
+            ? { bytes: (v as ArrayBufferView | ArrayBuffer).byteLength }
+            : v,
+        );
+      if (values.length > RECORD_MAX_VALUES) a.more = values.length - RECORD_MAX_VALUES;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 /** A fresh UID under 2.25 (PS3.5 B.2), for SCP-created instances. */
 export function newUid(): string {
   return DicomMetaDictionary.uid();
