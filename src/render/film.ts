@@ -9,11 +9,17 @@
  * Every file is written under a temporary name and renamed.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { FilmRecord } from '../print/spool.js';
 import { densityLut } from './grayscale.js';
 import { transmitted, type Viewing } from './gsdf.js';
+
+// sharp runs libvips on one thread per operation on glibc Linux (its guard against malloc
+// fragmentation); a film's big resize and encodes take twice as long that way. Rendering is
+// already off the DICOM event loop and one film at a time, so let libvips use the cores.
+sharp.concurrency(Math.min(4, availableParallelism()));
 
 type Kernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3';
 /** Magnification Type -> resampling kernel (REPLICATE: pixel replication). */
@@ -261,6 +267,39 @@ async function drawStamp(
   return texts;
 }
 
+/** Image boxes decoded and scaled at once: enough to keep sharp's threads busy, bounded memory. */
+const BOXES_IN_FLIGHT = 4;
+
+/** Run `fn` over `items`, at most `limit` at a time; rejects with the first failure. */
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Density tables, kept for the films that follow: a printer's boxes mostly share bits stored,
+ * densities and viewing, and the GSDF sampling is the costly part of a table.
+ */
+const LUT_CACHE_SIZE = 32;
+const lutCache = new Map<string, Uint16Array>();
+function lutFor(box: Parameters<typeof densityLut>[0]): Uint16Array {
+  const key = JSON.stringify(box);
+  let lut = lutCache.get(key);
+  if (!lut) {
+    lut = densityLut(box);
+    if (lutCache.size >= LUT_CACHE_SIZE) lutCache.delete(lutCache.keys().next().value!);
+    lutCache.set(key, lut);
+  }
+  return lut;
+}
+
 async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
   await writeFile(`${path}.tmp`, data);
   await rename(`${path}.tmp`, path);
@@ -289,14 +328,16 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
   const boxes: BoxRender[] = [];
 
-  for (const b of film.imageBoxes) {
+  // Boxes are independent (their rectangles never overlap): decode, scale and blit a few at a
+  // time so sharp's thread pool works while JS maps the next box's densities.
+  const renderBox = async (b: FilmRecord['imageBoxes'][number]): Promise<void> => {
     const r = b.rect;
     const ia = b.attributes as Attrs;
     const render: BoxRender = { position: b.position, box: r, statuses: b.statuses };
     boxes.push(render);
     if (!b.image) {
       for (let y = r.y; y < r.y + r.height; y++) canvas.fill(empty, y * W + r.x, y * W + r.x + r.width);
-      continue;
+      return;
     }
     const im = b.image;
     const raw = await readFile(join(dir, im.file));
@@ -325,12 +366,12 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
       }
       if (s(ia, '20200020') === 'REVERSE') for (let i = 0; i < px.length; i++) px[i] = 255 - px[i]!;
       colorBoxes.push({ dest: p.dest, pixels: await resizeRgb(px, im.columns, im.rows, p, kernel) });
-      continue;
+      return;
     }
     const minD = b.minDensity ?? range.min;
     const maxD = b.maxDensity ?? range.max;
     Object.assign(render, { minDensity: minD, maxDensity: maxD });
-    const lut = densityLut({
+    const lut = lutFor({
       bitsStored: im.bitsStored,
       photometricInterpretation: im.photometricInterpretation,
       polarity: s(ia, '20200020') ?? 'NORMAL',
@@ -373,21 +414,26 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
         canvas[y * W + d.x + d.width - 1] = edge;
       }
     }
-  }
+  };
+  await inParallel(film.imageBoxes, BOXES_IN_FLIGHT, renderBox);
+  boxes.sort((x, y) => x.position - y.position);
+  colorBoxes.sort((x, y) => x.dest.y - y.dest.y || x.dest.x - y.dest.x);
 
   const annotations = await drawAnnotations(canvas, W, H, film.annotations, ink);
   const stamp = await drawStamp(canvas, W, H, film, ink);
 
   // What a viewer sees: luminance through each density, relative to the brightest, sRGB encoded.
   const lMax = transmitted(0, viewing);
-  const view = new Uint8Array(1001);
+  // Indexed by any 16-bit density (beyond 10.00 OD: black), so the per-pixel loop has no branch.
+  const view = new Uint8Array(65536);
   for (let dd = 0; dd <= 1000; dd++) {
     const rel = transmitted(dd / 100, viewing) / lMax;
     const srgb = rel <= 0.0031308 ? 12.92 * rel : 1.055 * rel ** (1 / 2.4) - 0.055;
     view[dd] = Math.round(Math.min(1, Math.max(0, srgb)) * 255);
   }
-  const grey = Buffer.alloc(W * H);
-  for (let i = 0; i < canvas.length; i++) grey[i] = view[Math.min(1000, canvas[i]!)]!;
+  view.fill(view[1000]!, 1001);
+  const grey = Buffer.allocUnsafe(W * H);
+  for (let i = 0; i < canvas.length; i++) grey[i] = view[canvas[i]!]!;
   if (colorBoxes.length > 0) {
     rgb = Buffer.alloc(W * H * 3);
     for (let i = 0; i < grey.length; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = grey[i]!;
@@ -402,7 +448,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
       }
       if (trim) {
         // The trim frame of a color image: its outermost pixels, in the ink's grey.
-        const v = view[Math.min(1000, ink)]!;
+        const v = view[ink]!;
         const paint = (x: number, y: number) => rgb!.fill(v, (y * W + x) * 3, (y * W + x) * 3 + 3);
         const d = c.dest;
         for (let x = d.x; x < d.x + d.width; x++) {
@@ -423,16 +469,23 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
       : sharp(grey, { raw: { width: W, height: H, channels: 1 }, limitInputPixels: false }).toColourspace(
           'b-w',
         );
-  await writeAtomic(join(dir, 'film.png'), await preview().png({ compressionLevel: 1 }).toBuffer());
-  await writeAtomic(join(dir, 'thumb.png'), await preview().resize(THUMB_WIDTH).png().toBuffer());
-  const densityPng = await sharp(canvas, {
-    raw: { width: W, height: H, channels: 1 },
-    limitInputPixels: false,
-  })
-    .toColourspace('grey16')
-    .png({ compressionLevel: 1 })
-    .toBuffer();
-  await writeAtomic(join(dir, 'density.png'), densityPng);
+  // The three encodes run at once on sharp's thread pool (deflate is most of their time).
+  await Promise.all([
+    preview()
+      .png({ compressionLevel: 1 })
+      .toBuffer()
+      .then((png) => writeAtomic(join(dir, 'film.png'), png)),
+    preview()
+      .resize(THUMB_WIDTH)
+      .png()
+      .toBuffer()
+      .then((png) => writeAtomic(join(dir, 'thumb.png'), png)),
+    sharp(canvas, { raw: { width: W, height: H, channels: 1 }, limitInputPixels: false })
+      .toColourspace('grey16')
+      .png({ compressionLevel: 1 })
+      .toBuffer()
+      .then((png) => writeAtomic(join(dir, 'density.png'), png)),
+  ]);
   const record: RenderRecord = {
     format: 'lightbox-render/1',
     width: W,
