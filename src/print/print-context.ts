@@ -479,6 +479,7 @@ export class PrintContext {
                   printerName: printer.caps.identity.printerName,
                   stamp: printer.caps.stamp,
                   smoothingKernels: printer.caps.smoothingKernels,
+                  annotationPlaces: printer.caps.annotationLayout[str(fb.attributes, '20100030') ?? ''],
                 },
                 job,
                 callingAeTitle: a.callingAeTitle,

@@ -8,6 +8,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
+import type { FilmPlace } from '../printers/profile-schema.js';
 import type { FilmBox, FilmSession, PrintJob } from './model.js';
 
 export interface FilmRecord {
@@ -18,7 +19,9 @@ export interface FilmRecord {
     density: { min: number; max: number };
     /** Printer Name for the stamp, and what the profile stamps. Absent in older films. */
     printerName?: string;
-    stamp?: { filmSessionLabel: boolean; printer: boolean };
+    stamp?: { filmSessionLabel: boolean; printer: boolean; labelAt?: FilmPlace; printerAt?: FilmPlace };
+    /** Where this film's Annotation Display Format puts each position (absent: the bottom strip). */
+    annotationPlaces?: FilmPlace[];
     smoothingKernels?: Record<string, string>;
   };
   job: { uid: string; copies: number; priority: string; originator: string; createdAt: string };

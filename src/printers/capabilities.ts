@@ -56,6 +56,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     supportsRequestedImageSize: pick('supportsRequestedImageSize'),
     bitsStored: pick('bitsStored'),
     annotationFormats: pick('annotationFormats'),
+    annotationLayout: pick('annotationLayout'),
     maxAnnotationLength: pick('maxAnnotationLength'),
     smoothingKernels: pick('smoothingKernels'),
     stamp: pick('stamp'),

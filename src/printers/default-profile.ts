@@ -62,6 +62,7 @@ export const DEFAULT_PROFILE = {
   supportsRequestedImageSize: true,
   bitsStored: [8, 12],
   annotationFormats: { ANNOTATION: 2, LABEL: 1 },
+  annotationLayout: { ANNOTATION: ['bottom-left', 'bottom-right'], LABEL: ['bottom-center'] },
   maxAnnotationLength: 64,
   smoothingKernels: { SHARP: 'lanczos3', MEDIUM: 'cubic', SMOOTH: 'mitchell', NONE: 'cubic' },
   stamp: { filmSessionLabel: false, printer: false },

@@ -79,6 +79,17 @@ const DecimateCrop = Type.Union(
   },
 );
 
+/** A place in the text strips along the film's top and bottom edges. */
+export const FilmPlace = Type.Union([
+  Type.Literal('top-left'),
+  Type.Literal('top-center'),
+  Type.Literal('top-right'),
+  Type.Literal('bottom-left'),
+  Type.Literal('bottom-center'),
+  Type.Literal('bottom-right'),
+]);
+export type FilmPlace = Static<typeof FilmPlace>;
+
 export const PrinterProfileSchema = Type.Object(
   {
     aeTitle: Type.Intersect([AeTitle], { description: 'Called AE title that selects this printer' }),
@@ -243,14 +254,25 @@ export const PrinterProfileSchema = Type.Object(
         },
       ),
     ),
+    annotationLayout: Type.Optional(
+      Type.Record(Type.String(), Type.Array(FilmPlace, { minItems: 1 }), {
+        description:
+          "Where the printer prints each Annotation Position of an Annotation Display Format ID, in position order (the conformance statement's annotation layout). Positions a format does not place go in the bottom strip, left to right.",
+      }),
+    ),
     stamp: Type.Optional(
       Type.Object(
         {
           filmSessionLabel: Type.Boolean({
-            description: 'Print the Film Session Label at the top left of the film',
+            description: 'Print the Film Session Label on every film',
           }),
           printer: Type.Boolean({
-            description: 'Print the printer name and date at the top right of the film',
+            description: 'Print the printer name and date on every film',
+          }),
+          labelAt: Type.Optional({ ...FilmPlace, description: 'Where the label goes (default top-left)' }),
+          printerAt: Type.Optional({
+            ...FilmPlace,
+            description: 'Where the printer stamp goes (default top-right)',
           }),
         },
         {

@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { FilmRecord } from '../print/spool.js';
+import type { FilmPlace } from '../printers/profile-schema.js';
 import { densityLut } from './grayscale.js';
 import { transmitted, type Viewing } from './gsdf.js';
 
@@ -75,7 +76,7 @@ export interface RenderRecord {
   boxes: BoxRender[];
   color: boolean;
   /** Where each annotation's text was drawn, in film pixels. */
-  annotations: { position: number; text: string; rect: Rect }[];
+  annotations: { position: number; text: string; rect: Rect; place?: FilmPlace }[];
   /** The printer's stamp texts, when its profile stamps films. */
   stamp: string[];
   ms: number;
@@ -190,7 +191,7 @@ async function drawText(
   text: string,
   rect: Rect,
   ink: number,
-  align: 'left' | 'right' = 'left',
+  align: 'left' | 'center' | 'right' = 'left',
 ) {
   const { data, info } = await sharp({
     text: {
@@ -203,7 +204,12 @@ async function drawText(
     .greyscale()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const ox = align === 'left' ? rect.x + 2 : rect.x + rect.width - 2 - info.width;
+  const ox =
+    align === 'left'
+      ? rect.x + 2
+      : align === 'right'
+        ? rect.x + rect.width - 2 - info.width
+        : rect.x + Math.floor((rect.width - info.width) / 2);
   const oy = rect.y + 2;
   for (let y = 0; y < info.height && oy + y < H; y++) {
     for (let x = 0; x < info.width && ox + x < W; x++) {
@@ -219,49 +225,83 @@ async function drawText(
 const stripHeight = (H: number) => Math.max(12, Math.round(H * 0.02));
 
 /**
- * Annotation boxes: a label strip along the bottom edge of the film, divided into one cell per
- * annotation position, text drawn in the density opposite the border's (dark on light, light on
- * dark).
+ * Places for text along the film's top and bottom edges (profile keys annotationLayout and
+ * stamp): a third of the width each, one strip high; a second text at the same place goes one
+ * strip further in, so nothing is printed over.
+ */
+class TextPlaces {
+  readonly #used = new Map<FilmPlace, number>();
+  constructor(
+    readonly W: number,
+    readonly H: number,
+  ) {}
+
+  take(place: FilmPlace): { rect: Rect; align: 'left' | 'center' | 'right' } {
+    const [edge, side] = place.split('-') as ['top' | 'bottom', 'left' | 'center' | 'right'];
+    const n = this.#used.get(place) ?? 0;
+    this.#used.set(place, n + 1);
+    const h = stripHeight(this.H);
+    const w = Math.floor(this.W / 3);
+    const x = side === 'left' ? 0 : side === 'center' ? w : this.W - w;
+    const y = edge === 'top' ? n * h : this.H - (n + 1) * h;
+    return { rect: { x, y, width: w, height: h }, align: side };
+  }
+}
+
+/**
+ * Annotation boxes, each where the profile's layout for the film's Annotation Display Format puts
+ * its position; positions the layout does not place share a label strip along the bottom edge,
+ * one cell per position. Text in the density opposite the border's (dark on light, light on dark).
  */
 async function drawAnnotations(
   canvas: Uint16Array,
   W: number,
   H: number,
   annotations: { position: number; text: string }[],
+  places: FilmPlace[] | undefined,
+  at: TextPlaces,
   ink: number,
 ): Promise<RenderRecord['annotations']> {
-  if (annotations.length === 0) return [];
-  const cells = Math.max(...annotations.map((a) => a.position));
-  const stripH = stripHeight(H);
-  const cellW = Math.floor(W / cells);
   const out: RenderRecord['annotations'] = [];
+  const unplaced = annotations.filter((a) => !places?.[a.position - 1]);
+  const cells = Math.max(1, ...unplaced.map((a) => a.position));
+  const cellW = Math.floor(W / cells);
+  const stripH = stripHeight(H);
   for (const a of annotations) {
-    const rect = { x: (a.position - 1) * cellW, y: H - stripH, width: cellW, height: stripH };
-    await drawText(canvas, W, H, a.text, rect, ink);
-    out.push({ position: a.position, text: a.text, rect });
+    const place = places?.[a.position - 1];
+    const { rect, align } = place
+      ? at.take(place)
+      : {
+          rect: { x: (a.position - 1) * cellW, y: H - stripH, width: cellW, height: stripH },
+          align: 'left' as const,
+        };
+    await drawText(canvas, W, H, a.text, rect, ink, align);
+    out.push({ position: a.position, text: a.text, rect, ...(place ? { place } : {}) });
   }
   return out;
 }
 
-/** The printer's stamp along the top edge: Film Session Label left, printer name and date right. */
+/** The printer's stamp: Film Session Label and printer name with date, where the profile says. */
 async function drawStamp(
   canvas: Uint16Array,
   W: number,
   H: number,
   film: FilmRecord,
+  at: TextPlaces,
   ink: number,
 ): Promise<string[]> {
   const stamp = film.printer.stamp;
   const texts: string[] = [];
-  const rect = { x: 0, y: 0, width: Math.floor(W / 2), height: stripHeight(H) };
   const label = s(film.filmSession.attributes as Attrs, '20000050');
   if (stamp?.filmSessionLabel && label) {
-    await drawText(canvas, W, H, label, rect, ink);
+    const { rect, align } = at.take(stamp.labelAt ?? 'top-left');
+    await drawText(canvas, W, H, label, rect, ink, align);
     texts.push(label);
   }
   if (stamp?.printer) {
     const text = `${film.printer.printerName ?? film.printer.name} ${film.printedAt.slice(0, 10)}`;
-    await drawText(canvas, W, H, text, { ...rect, x: W - rect.width }, ink, 'right');
+    const { rect, align } = at.take(stamp.printerAt ?? 'top-right');
+    await drawText(canvas, W, H, text, rect, ink, align);
     texts.push(text);
   }
   return texts;
@@ -419,8 +459,17 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   boxes.sort((x, y) => x.position - y.position);
   colorBoxes.sort((x, y) => x.dest.y - y.dest.y || x.dest.x - y.dest.x);
 
-  const annotations = await drawAnnotations(canvas, W, H, film.annotations, ink);
-  const stamp = await drawStamp(canvas, W, H, film, ink);
+  const places = new TextPlaces(W, H);
+  const stamp = await drawStamp(canvas, W, H, film, places, ink);
+  const annotations = await drawAnnotations(
+    canvas,
+    W,
+    H,
+    film.annotations,
+    film.printer.annotationPlaces,
+    places,
+    ink,
+  );
 
   // What a viewer sees: luminance through each density, relative to the brightest, sRGB encoded.
   const lMax = transmitted(0, viewing);

@@ -385,6 +385,14 @@ describe('DCMTK dcmprscu -> Lightbox', () => {
     const [film] = await newFilms(before, 1);
     expect(film!.annotations).toEqual([{ position: 1, text: 'HELLO' }]);
     expect(val(film!.filmBox.attributes, '20100030')).toBe('ANNOTATION');
+    // Rendered where the embedded profile's layout puts ANNOTATION position 1: bottom left.
+    const dir = join(filmsRoot(), filmsDir().filter((d) => !before.includes(d))[0]!);
+    await expect.poll(() => existsSync(join(dir, 'render.json')), { timeout: 15_000 }).toBe(true);
+    const render = JSON.parse(readFileSync(join(dir, 'render.json'), 'utf8'));
+    expect(render.annotations).toEqual([
+      expect.objectContaining({ position: 1, text: 'HELLO', place: 'bottom-left' }),
+    ]);
+    expect(render.annotations[0].rect.y + render.annotations[0].rect.height).toBe(render.height);
   });
 
   it('Presentation LUT: IDENTITY is created and referenced by the film box', async () => {

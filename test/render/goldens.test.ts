@@ -152,6 +152,10 @@ interface FilmSpec {
   boxes: BoxSpec[];
   presentationLut?: FilmRecord['presentationLut'];
   dpi?: number;
+  /** Annotation texts, and the printer keys that place them (profile annotationLayout, stamp). */
+  annotations?: FilmRecord['annotations'];
+  printer?: Partial<FilmRecord['printer']>;
+  sessionLabel?: string;
 }
 
 const tmpDirs: string[] = [];
@@ -206,7 +210,7 @@ async function render(spec: FilmSpec): Promise<{ dir: string; record: RenderReco
   }
   const film: FilmRecord = {
     format: 'lightbox-film/1',
-    printer: { aeTitle: 'GOLDEN', name: 'golden', density: RANGE },
+    printer: { aeTitle: 'GOLDEN', name: 'golden', density: RANGE, ...spec.printer },
     job: {
       uid: '1.2.826.0.1.3680043.10.2',
       copies: 1,
@@ -215,7 +219,13 @@ async function render(spec: FilmSpec): Promise<{ dir: string; record: RenderReco
       createdAt: '2024-01-01T00:00:00.000Z',
     },
     callingAeTitle: 'GOLDENSCU',
-    filmSession: { uid: '1.2.826.0.1.3680043.10.3', attributes: { '20000030': cs('BLUE FILM') } },
+    filmSession: {
+      uid: '1.2.826.0.1.3680043.10.3',
+      attributes: {
+        '20000030': cs('BLUE FILM'),
+        ...(spec.sessionLabel ? { '20000050': { vr: 'LO', Value: [spec.sessionLabel] } } : {}),
+      },
+    },
     filmBox: {
       uid: '1.2.826.0.1.3680043.10.4',
       attributes: {
@@ -229,7 +239,7 @@ async function render(spec: FilmSpec): Promise<{ dir: string; record: RenderReco
       statuses: [0],
     },
     imageBoxes,
-    annotations: [],
+    annotations: spec.annotations ?? [],
     presentationLut: spec.presentationLut,
     printedAt: '2024-01-01T00:00:01.000Z',
   };
@@ -618,6 +628,45 @@ const goldens: Golden[] = [
           x === r.x || y === r.y || x === r.x + r.width - 1 || y === r.y + r.height - 1;
         expect(wrongPixels(d, r, (x, y) => (onFrame(x, y) ? RANGE.min : [RANGE.min, RANGE.max]))).toEqual([]);
       }
+    },
+  },
+  // Annotation boxes and the printer stamp, each where the profile places it; text in the ink
+  // opposite the border (light on BLACK), nowhere else.
+  {
+    name: 'annotation',
+    spec: {
+      boxes: [{ image: rampDisc(48, 32), attrs: mag('BILINEAR') }, {}],
+      annotations: [
+        { position: 1, text: 'ONE' },
+        { position: 2, text: 'TWO' },
+      ],
+      sessionLabel: 'LABEL',
+      printer: {
+        annotationPlaces: ['top-left', 'bottom-right'],
+        stamp: { filmSessionLabel: true, printer: false, labelAt: 'bottom-left' },
+      },
+    },
+    check: (d, rec) => {
+      expect(rec.annotations.map((a) => [a.text, a.place])).toEqual([
+        ['ONE', 'top-left'],
+        ['TWO', 'bottom-right'],
+      ]);
+      expect(rec.stamp).toEqual(['LABEL']);
+      const strip = rec.annotations[0]!.rect.height;
+      const third = Math.floor(W / 3);
+      const inked = (r: { x: number; y: number; width: number; height: number }) => {
+        let n = 0;
+        for (let y = r.y; y < r.y + r.height; y++)
+          for (let x = r.x; x < r.x + r.width; x++) if (d.at(x, y) < RANGE.max) n++;
+        return n;
+      };
+      expect(rec.annotations[0]!.rect).toEqual({ x: 0, y: 0, width: third, height: strip });
+      expect(rec.annotations[1]!.rect).toEqual({ x: W - third, y: H - strip, width: third, height: strip });
+      expect(inked(rec.annotations[0]!.rect)).toBeGreaterThan(10);
+      expect(inked(rec.annotations[1]!.rect)).toBeGreaterThan(10);
+      expect(inked({ x: 0, y: H - strip, width: third, height: strip })).toBeGreaterThan(10); // the label
+      // Top centre and right hold no text (above the first image box, which starts at y = 10).
+      expect(inked({ x: third, y: 0, width: W - third, height: 10 })).toBe(0);
     },
   },
 ];
