@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dcmPrint,
@@ -105,6 +106,21 @@ async function newFilms(before: string[], count: number): Promise<Film[]> {
     .map((d) => JSON.parse(readFileSync(join(filmsRoot(), d, 'film.json'), 'utf8')) as Film);
 }
 
+interface Render {
+  width: number;
+  height: number;
+  failed?: boolean;
+  boxes: { position: number; box: { x: number; y: number; width: number; height: number } }[];
+  annotations: { position: number; text: string; place?: string; rect: { y: number; height: number } }[];
+}
+
+/** The render.json of the one film spooled after `before`, once the renderer has written it. */
+async function renderOf(before: string[]): Promise<{ dir: string; render: Render }> {
+  const dir = join(filmsRoot(), filmsDir().filter((d) => !before.includes(d))[0]!);
+  await expect.poll(() => existsSync(join(dir, 'render.json')), { timeout: 30_000 }).toBe(true);
+  return { dir, render: JSON.parse(readFileSync(join(dir, 'render.json'), 'utf8')) as Render };
+}
+
 /**
  * The value of an attribute in a film.json data set: the first value, or for ST/LT/UT the whole
  * text (dcmjs splits those at backslashes too, so Image Display Format is stored as
@@ -165,7 +181,15 @@ describe('DCMTK dcmprscu -> Lightbox', () => {
     expect(film!.filmBox.matrix).toMatchObject({ width: 4480, height: 5440, dpi: 320 });
     expect(film!.imageBoxes).toHaveLength(20);
     expect(film!.imageBoxes[0]!.image).toMatchObject({ rows: 512, columns: 512, bitsStored: 12 });
-  });
+    // Rendered at the printer's matrix, boxes in STANDARD\4,5 order: columns first, from top left.
+    const { dir, render } = await renderOf(before);
+    expect(render.failed).toBeUndefined();
+    expect(await sharp(join(dir, 'film.png')).metadata()).toMatchObject({ width: 4480, height: 5440 });
+    expect(render.boxes.map((b) => [b.position, b.box.x, b.box.y])).toEqual(
+      Array.from({ length: 20 }, (_, i) => [i + 1, (i % 4) * 1120, Math.floor(i / 4) * 1088]),
+    );
+    expect(render.boxes.every((b) => b.box.width === 1120 && b.box.height === 1088)).toBe(true);
+  }, 60_000);
 
   it('W2: one 4096x5120 12-bit mammogram on 14INX17IN STANDARD\\1,1: 40 MB image box, fits', async () => {
     const before = filmsDir();
@@ -190,6 +214,14 @@ describe('DCMTK dcmprscu -> Lightbox', () => {
     expect(box.rect).toMatchObject({ width: 4480, height: 5440 });
     expect(box.fit).toBe('fits');
     expect(val(film!.filmSession.attributes, '20000030')).toBe('MAMMO CLEAR FILM');
+    const { dir, render } = await renderOf(before);
+    expect(render.failed).toBeUndefined();
+    expect(render.boxes.map((b) => b.box)).toEqual([{ position: 1, x: 0, y: 0, width: 4480, height: 5440 }]);
+    expect(await sharp(join(dir, 'density.png')).metadata()).toMatchObject({
+      width: 4480,
+      height: 5440,
+      depth: 'ushort',
+    });
   }, 60_000);
 
   it('W3: ten films of 4 CT on STANDARD\\2,2: ten associations, all 0x0000, ten films spooled', async () => {
@@ -386,13 +418,11 @@ describe('DCMTK dcmprscu -> Lightbox', () => {
     expect(film!.annotations).toEqual([{ position: 1, text: 'HELLO' }]);
     expect(val(film!.filmBox.attributes, '20100030')).toBe('ANNOTATION');
     // Rendered where the embedded profile's layout puts ANNOTATION position 1: bottom left.
-    const dir = join(filmsRoot(), filmsDir().filter((d) => !before.includes(d))[0]!);
-    await expect.poll(() => existsSync(join(dir, 'render.json')), { timeout: 15_000 }).toBe(true);
-    const render = JSON.parse(readFileSync(join(dir, 'render.json'), 'utf8'));
+    const { render } = await renderOf(before);
     expect(render.annotations).toEqual([
       expect.objectContaining({ position: 1, text: 'HELLO', place: 'bottom-left' }),
     ]);
-    expect(render.annotations[0].rect.y + render.annotations[0].rect.height).toBe(render.height);
+    expect(render.annotations[0]!.rect.y + render.annotations[0]!.rect.height).toBe(render.height);
   });
 
   it('Presentation LUT: IDENTITY is created and referenced by the film box', async () => {
