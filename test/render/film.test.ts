@@ -241,6 +241,35 @@ describe('film rendering', () => {
   });
 });
 
+describe('a film that cannot be rendered', () => {
+  it('is marked failed in its sidecar and the log; the printer goes on printing', async () => {
+    const { dir } = await print(
+      META,
+      { '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] }, '20100050': cs('8INX10IN') },
+      [ramp(16, 16)],
+    );
+    // The image's pixels cut short on disk: rendering this film must fail, and only this film.
+    const raw = join(dir, 'box-001.raw');
+    writeFileSync(raw, readFileSync(raw).subarray(0, 100));
+    const mark = lb.logs.length;
+    expect(await lb.app.renderer.render(dir)).toBeUndefined();
+    const sidecar = JSON.parse(readFileSync(join(dir, 'render.json'), 'utf8'));
+    expect(sidecar).toMatchObject({ format: 'lightbox-render/1', failed: true });
+    expect(sidecar.error).toMatch(/\S/);
+    expect(lb.logs.slice(mark).some((l) => l.msg === 'film rendering failed' && l.film === dir)).toBe(true);
+    expect(listFilms(join(lb.app.printers[0]!.runtime.dataDir)).find((f) => dir.endsWith(f.id))?.render).toBe(
+      'failed',
+    );
+    // Next film renders as usual.
+    const next = await print(
+      META,
+      { '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] }, '20100050': cs('8INX10IN') },
+      [ramp(16, 16)],
+    );
+    expect(next.render.failed).toBeUndefined();
+  });
+});
+
 describe('--no-render', () => {
   it('keeps the film (film.json, raw pixels) but renders nothing', async () => {
     const quiet = await startLightbox({ logLevel: 'warn', noRender: true });
