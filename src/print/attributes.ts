@@ -329,7 +329,10 @@ export function validate(
       };
     }
   }
-  const missing = rules.filter((r) => r.usage === 'M' && !(r.tag in ds));
+  // What N-CREATE fixes for good (settable: false) cannot be required of an N-SET.
+  const missing = rules.filter(
+    (r) => r.usage === 'M' && !(r.tag in ds) && !(op === 'set' && r.settable === false),
+  );
   if (missing.length > 0) {
     return {
       failure: {

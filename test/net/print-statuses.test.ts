@@ -250,6 +250,16 @@ describe('general statuses', () => {
     expect(fb.r.command.attributeIdentifierList).toEqual([0x00100010]);
   });
 
+  it('0x0000: N-SET of a film box changes what may change (Magnification Type, Max Density)', async () => {
+    const s = await scu();
+    const fb = await filmBox(s, await session(s));
+    const r = await s.nSet(META, Uid.BasicFilmBox, fb.uid, {
+      '20100060': cs('REPLICATE'),
+      '20100130': us(300),
+    });
+    expect(status(r), r.command.errorComment).toBe(0);
+  });
+
   it('0x0105: N-SET of a film box attribute fixed at creation', async () => {
     const s = await scu();
     const fb = await filmBox(s, await session(s));
