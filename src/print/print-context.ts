@@ -5,7 +5,7 @@
  */
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import { newUid } from '../dicom/dimse/dataset.js';
-import type { StatusName } from '../dicom/dimse/status.js';
+import { Status, type StatusName } from '../dicom/dimse/status.js';
 import { Uid } from '../dicom/uids.js';
 import {
   acceptedLayout,
@@ -356,7 +356,7 @@ export class PrintContext {
     }
     const reply = warningReply(warnings, { affectedSopInstanceUid: uid, dataset: response });
     if (c.quirks.omitSopClassUidInCreateResponse) reply.omitAffectedSopClassUid = true;
-    fb.statuses.push(0);
+    fb.statuses.push(Status[reply.status].code);
     return reply;
   }
 
@@ -620,7 +620,7 @@ export class PrintContext {
   }
 
   #boxStatus(box: ImageBox, r: DimseReply): DimseReply {
-    box.statuses.push(r.status === 'Success' ? 0 : -1);
+    box.statuses.push(Status[r.status].code);
     return r;
   }
 

@@ -84,9 +84,11 @@ interface Film {
     attributes: Record<string, { vr: string; Value?: unknown[] }>;
     matrix: { width: number; height: number; dpi: number };
     presentationLutUid?: string;
+    statuses: number[];
   };
   imageBoxes: {
     position: number;
+    statuses: number[];
     fit?: string;
     rect: { width: number; height: number };
     attributes: Record<string, { vr: string; Value?: unknown[] }>;
@@ -372,6 +374,9 @@ describe('DCMTK dcmprscu -> Lightbox', () => {
     expect(r.log).toMatch(/N-CREATE RSP[\s\S]*\(2010,0130\) US 320 /);
     const [film] = await newFilms(before, 1);
     expect(val(film!.filmBox.attributes, '20100130')).toBe(320);
+    // film.json keeps the statuses the SCU got, codes and all.
+    expect(film!.filmBox.statuses).toEqual([0xb605]);
+    expect(film!.imageBoxes[0]!.statuses).toEqual([0]);
   });
 
   it('SMALLFILM: a film size it lacks is refused with 0x0106, its own size prints', async () => {
