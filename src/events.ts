@@ -11,7 +11,16 @@ export type LightboxEvent =
   | { type: 'printer.status'; printer: string; status: string; info: string }
   | { type: 'job'; printer: string; job: string; status: string; info: string }
   | { type: 'film.printed'; printer: string; film: string }
-  | { type: 'film.rendered'; film: string; ms?: number; failed: boolean };
+  | { type: 'film.rendered'; film: string; ms?: number; failed: boolean }
+  /** A test-lab fault fired (src/lab); `association` when it fired on one. */
+  | {
+      type: 'fault.fired';
+      printer: string;
+      fault: string;
+      kind: string;
+      description: string;
+      association?: string;
+    };
 
 export type Stamped = LightboxEvent & { at: string };
 

@@ -10,6 +10,8 @@ import type { Config } from './config/config.js';
 import { EventBus } from './events.js';
 import { buildApp } from './http/app.js';
 import { isLoopback } from './http/control.js';
+import { Lab } from './lab/lab.js';
+import { loadScenarios } from './lab/scenarios.js';
 import { DicomServer } from './net/dicom-server.js';
 import { removeUnfinishedFilms } from './print/spool.js';
 import { createPrinter, type Printer } from './printers/printer.js';
@@ -32,6 +34,8 @@ export class Lightbox {
   readonly renderer: Renderer;
   /** Everything that happens, for the event stream and metrics. */
   readonly events = new EventBus();
+  /** Test-lab faults and scenarios, armed over HTTP or at start-up (--scenario). */
+  readonly lab: Lab;
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -44,6 +48,18 @@ export class Lightbox {
       createPrinter(l.profile, l.source, { dataDir: config.dataDir, logger }),
     );
     this.renderer = new Renderer(logger);
+    this.lab = new Lab({
+      printers: this.printers,
+      scenarios: loadScenarios(config.scenariosDir),
+      logger,
+      events: this.events,
+    });
+    this.lab.loadAtStart(
+      (config.scenario ?? '')
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    );
     for (const p of this.printers) {
       p.runtime.events = this.events;
       p.runtime.onFilmsSpooled = (dirs) => {
@@ -68,6 +84,7 @@ export class Lightbox {
         logger,
         dumpMessages: config.dumpMessages,
         events: this.events,
+        faults: this.lab.hooks,
         limits: {
           maxPduLength: config.maxPduLength,
           maxAssociatePduLength: MAX_ASSOCIATE_PDU,
@@ -92,6 +109,7 @@ export class Lightbox {
       events: this.events,
       associations: () => [this.dicom, ...this.ownPorts].flatMap((s) => s.associations()),
       control: { token: config.apiToken, loopbackOnly: isLoopback(config.host) },
+      lab: this.lab,
       logger,
     });
   }
@@ -111,6 +129,7 @@ export class Lightbox {
   }
 
   async stop(): Promise<void> {
+    this.lab.stop();
     await Promise.all([this.dicom, ...this.ownPorts].map((s) => s.close(this.#config.shutdownGraceMs)));
     await this.http.close();
     await this.renderer.stop();

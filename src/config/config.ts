@@ -29,6 +29,10 @@ export interface Config {
   noRender: boolean;
   /** Bearer token the control API requires; undefined: none (control only on loopback). */
   apiToken: string | undefined;
+  /** Directory of test-lab scenarios; absent: none. */
+  scenariosDir?: string;
+  /** Scenario names (comma-separated) armed at start-up; absent: none. */
+  scenario?: string;
 }
 
 type Kind = 'port' | 'string' | 'optional' | 'dir' | 'bytes' | 'count' | 'seconds' | 'level' | 'bool';
@@ -163,6 +167,22 @@ export const OPTIONS: readonly OptionDef[] = [
     default: '',
     help: 'Bearer token for the control API (status changes, deletes); unset: loopback only',
   },
+  {
+    key: 'scenariosDir',
+    flag: 'scenarios',
+    env: 'LIGHTBOX_SCENARIOS',
+    kind: 'dir',
+    default: './scenarios',
+    help: 'Directory of test-lab scenarios (*.yaml, *.json)',
+  },
+  {
+    key: 'scenario',
+    flag: 'scenario',
+    env: 'LIGHTBOX_SCENARIO',
+    kind: 'optional',
+    default: '',
+    help: 'Scenario(s) to arm at start-up, comma-separated names',
+  },
 ];
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -258,6 +278,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd
   // Directories are touched only once every value is valid, and never just to print --help.
   if (!help) {
     config.printersDir = checkPrintersDir(config.printersDir!, explicit.has('printersDir'));
+    config.scenariosDir = checkPrintersDir(config.scenariosDir!, explicit.has('scenariosDir'), 'scenarios');
     config.dataDir = checkDataDir(config.dataDir);
   }
   return { help, config };
@@ -292,7 +313,8 @@ function checkDataDir(dir: string): string {
   return dir;
 }
 
-function checkPrintersDir(dir: string, explicit: boolean): string | undefined {
+/** An optional input directory (printers, scenarios): a missing default just means none. */
+function checkPrintersDir(dir: string, explicit: boolean, what = 'printers'): string | undefined {
   let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
@@ -300,9 +322,9 @@ function checkPrintersDir(dir: string, explicit: boolean): string | undefined {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !explicit) return undefined;
-    if (code === 'ENOENT') throw new ConfigError(`printers directory ${dir} does not exist`);
-    throw new ConfigError(`printers directory ${dir} is not readable: ${code ?? (e as Error).message}`);
+    if (code === 'ENOENT') throw new ConfigError(`${what} directory ${dir} does not exist`);
+    throw new ConfigError(`${what} directory ${dir} is not readable: ${code ?? (e as Error).message}`);
   }
-  if (!isDir) throw new ConfigError(`printers directory ${dir} is not a directory`);
+  if (!isDir) throw new ConfigError(`${what} directory ${dir} is not a directory`);
   return dir;
 }

@@ -17,14 +17,15 @@ import {
   recordDataset,
 } from '../dicom/dimse/dataset.js';
 import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
-import { describeStatus, statusCategory } from '../dicom/dimse/status.js';
+import { describeStatus, Status, statusCategory } from '../dicom/dimse/status.js';
 import { uidName } from '../dicom/uids.js';
 import { type AcceptanceSettings, decideAssociation } from '../dicom/ul/acceptance.js';
-import { Association, type Output } from '../dicom/ul/association.js';
+import { type AssociateDecision, Association, type Output } from '../dicom/ul/association.js';
 import { abortReasonName } from '../dicom/ul/errors.js';
 import { PcResult } from '../dicom/ul/pdu.js';
 import { describePdu } from '../dicom/ul/pdu-codec.js';
 import type { EventBus } from '../events.js';
+import type { DropSpec, FaultHooks, Fired, RequestPlan } from '../lab/hooks.js';
 import type { Printer } from '../printers/printer.js';
 import { dispatch } from '../services/dispatcher.js';
 import type { AssociationInfo, ContextInfo, EventNotification } from '../services/service.js';
@@ -49,6 +50,8 @@ export interface ConnectionDeps {
   implementation: { classUid: string; versionName: string };
   dumpMessages: boolean;
   events?: EventBus;
+  /** Test-lab faults (src/lab); absent: none. */
+  faults?: FaultHooks;
 }
 
 /** One DIMSE message as the association record keeps it. */
@@ -71,6 +74,8 @@ export interface MessageRecord {
   attributeIdentifierList?: number[];
   /** The data set, bounded (recordDataset); kept for the first RECORDED_DATASETS messages. */
   attributes?: RecordedAttribute[];
+  /** Test-lab fault(s) that fired on this message ("f3 next N-SET ... answers 0xC605 ..."). */
+  fault?: string;
 }
 
 const MAX_RECORDED_MESSAGES = 10_000;
@@ -91,6 +96,8 @@ export interface AssociationSummary {
   detail: string;
   contexts: string[];
   messages: MessageRecord[];
+  /** Every test-lab fault that fired on this association, association-level ones included. */
+  faults: string[];
 }
 /** How long the SCU has to answer an N-EVENT-REPORT before we give up on it. */
 const EVENT_RESPONSE_TIMEOUT_MS = 10_000;
@@ -128,6 +135,10 @@ export class DicomConnection {
   readonly #events: PendingEvent[] = [];
   #eventInFlight: (PendingEvent & { messageId: number; timer: NodeJS.Timeout }) | undefined;
   #nextMessageId = 1;
+  readonly #faults: Fired[] = [];
+  /** Requests received, for lab faults that drop "after the Nth". */
+  #requests = 0;
+  #dropOnAccept: DropSpec | undefined;
 
   constructor(socket: Socket, deps: ConnectionDeps) {
     this.id = deps.id;
@@ -151,7 +162,7 @@ export class DicomConnection {
         maxPDataLength: deps.limits.maxPduLength,
         maxAssociateLength: deps.limits.maxAssociatePduLength,
       },
-      decide: (rq) => decideAssociation(rq, settings),
+      decide: (rq) => this.#decide(decideAssociation(rq, settings)),
     });
 
     // TCP_NODELAY is set by the listener (createServer noDelay) on every accepted socket.
@@ -187,6 +198,7 @@ export class DicomConnection {
       detail: this.#assoc.endDetail,
       contexts: this.#contextSummary(),
       messages: this.messages,
+      faults: this.#faults,
     };
   }
 
@@ -209,6 +221,37 @@ export class DicomConnection {
   /** Close the socket now, whatever the state (last step of shutdown). */
   destroy(): void {
     this.#socket.destroy();
+  }
+
+  // ---------------------------------------------------------------- test-lab faults
+
+  /** The lab may refuse what we would accept, shorten the max PDU, or drop right after. */
+  #decide(d: AssociateDecision): AssociateDecision {
+    const faults = this.#d.faults;
+    if (!faults || !('accept' in d) || !this.#printer) return d;
+    const plan = faults.onAssociate(this.#printer.profile.aeTitle, this.id, (f) => this.#noteFaults([f]));
+    if (!plan) return d;
+    this.#noteFaults(plan.fired);
+    if (plan.reject) return { reject: plan.reject, why: `lab fault ${plan.fired.join('; ')}` };
+    if (plan.maxPduLength !== undefined) d.accept.userInfo.maxLength = plan.maxPduLength;
+    this.#dropOnAccept = plan.drop;
+    return d;
+  }
+
+  #noteFaults(fired: readonly Fired[]): void {
+    for (const f of fired) if (this.#faults.length < MAX_RECORDED_MESSAGES) this.#faults.push(f);
+  }
+
+  /** A lab fault drops the association: an A-ABORT, or a bare TCP close (FIN, no PDU). */
+  #drop(d: DropSpec, when: string): void {
+    this.#queue.length = 0;
+    this.#log.info({ how: d.how, source: d.source, reason: d.reason }, `lab fault: dropping ${when}`);
+    if (d.how === 'a-abort') {
+      this.#run(() => this.#assoc.abort(d.source, d.reason, `lab fault: A-ABORT ${when}`));
+      return;
+    }
+    this.#socket.pause();
+    this.#socket.end(() => this.#socket.destroy());
   }
 
   // ---------------------------------------------------------------- core outputs
@@ -308,6 +351,9 @@ export class DicomConnection {
       onEnd: (fn) => this.onEnd(fn),
     };
     this.#printer!.registry.associated(this.#info);
+    const drop = this.#dropOnAccept;
+    // After the A-ASSOCIATE-AC went out (this runs inside the output loop that wrote it).
+    if (drop) queueMicrotask(() => this.#drop(drop, 'after A-ASSOCIATE-AC'));
     this.#d.events?.publish({
       type: 'association.opened',
       id: this.id,
@@ -492,15 +538,35 @@ export class DicomConnection {
       this.#log.warn({ type, messageId: cmd.messageIdBeingRespondedTo }, `unexpected ${type} ignored`);
       return;
     }
+    const index = ++this.#requests;
+    const ae = this.#printer!.profile.aeTitle;
+    const faults = this.#d.faults;
+    const lab: { plan?: RequestPlan } = {};
     const result = await dispatch(m, {
       registry: this.#printer!.registry,
       context: ctx,
       association: this.#info!,
       duplicate,
+      override: faults
+        ? (req) => {
+            const facts = { command: type.replace(/-RQ$/, ''), sopClassUid: req.sopClassUid };
+            lab.plan = faults.onRequest(ae, this.id, { ...facts, dataset: req.dataset });
+            return lab.plan?.reply;
+          }
+        : undefined,
     });
     if (cmd.messageId !== undefined && !duplicate) this.#outstanding.delete(cmd.messageId);
     if (result.request && this.messages.length <= RECORDED_DATASETS)
       record.attributes = recordDataset(result.request);
+    const plan = lab.plan;
+    if (plan) {
+      this.#noteFaults(plan.fired);
+      record.fault = plan.fired.join('; ');
+      if (plan.drop) return this.#drop(plan.drop, `on ${type} (unanswered)`);
+      if (plan.reply && result.command.status !== Status[plan.reply.status].code)
+        record.fault += ` (status not applied: the handler failed)`;
+      if (plan.delayMs) await new Promise((r) => setTimeout(r, plan.delayMs));
+    }
     const ms = performance.now() - t0;
     const status = result.command.status ?? 0;
     if (this.#log.isLevelEnabled('info')) {
@@ -518,7 +584,7 @@ export class DicomConnection {
         `${type} -> ${statusCategory(status)}`,
       );
     }
-    this.#send(m.contextId, result.command, result.dataset, ms, result.response);
+    this.#send(m.contextId, result.command, result.dataset, ms, result.response, record.fault);
     this.#d.events?.publish({
       type: 'dimse',
       association: this.id,
@@ -527,6 +593,12 @@ export class DicomConnection {
       status,
       ms: Math.round(ms * 10) / 10,
     });
+    const after = faults?.afterRequest(ae, this.id, index);
+    if (after?.drop) {
+      this.#noteFaults(after.fired);
+      record.fault = [record.fault, ...after.fired].filter(Boolean).join('; ');
+      this.#drop(after.drop, `after request ${index}`);
+    }
   }
 
   #send(
@@ -535,6 +607,7 @@ export class DicomConnection {
     dataset: Buffer | undefined,
     ms?: number,
     decoded?: DcmDataset,
+    fault?: string,
   ): void {
     if (!this.#assoc.canSend) return;
     const bytes = encodeCommand(command);
@@ -555,6 +628,7 @@ export class DicomConnection {
       datasetBytes: dataset?.length ?? 0,
       ms,
     };
+    if (fault) record.fault = fault;
     if (decoded && this.messages.length < RECORDED_DATASETS) record.attributes = recordDataset(decoded);
     this.#record(record);
     if (this.#d.dumpMessages) {
@@ -653,6 +727,7 @@ export class DicomConnection {
       this.#eventInFlight = undefined;
     }
     for (const e of this.#events.splice(0)) e.resolve(undefined);
+    this.#d.faults?.detach(this.id);
     if (this.#info) {
       this.#d.events?.publish({
         type: 'association.closed',

@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Implementation } from '../dicom/uids.js';
 import type { EventBus } from '../events.js';
+import type { FaultHooks } from '../lab/hooks.js';
 import type { Printer } from '../printers/printer.js';
 import { type AssociationSummary, type ConnectionLimits, DicomConnection } from './dicom-connection.js';
 
@@ -25,6 +26,8 @@ export interface DicomServerOptions {
   logger: Logger;
   dumpMessages: boolean;
   events?: EventBus;
+  /** Test-lab faults (src/lab), passed to every connection. */
+  faults?: FaultHooks;
 }
 
 /** Sockets beyond this multiple of maxAssociations are closed at once, before any PDU is read. */
@@ -99,6 +102,7 @@ export class DicomServer {
       implementation: Implementation,
       dumpMessages: this.#o.dumpMessages,
       events: this.#o.events,
+      faults: this.#o.faults,
     });
     this.#connections.add(conn);
     conn.onEnd(() => {

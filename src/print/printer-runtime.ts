@@ -29,6 +29,19 @@ export interface JobWork {
 
 const FINISHED_KEPT = 200;
 
+/**
+ * Test-lab hooks (src/lab): what a scripted printer changes about a job. Absent: the profile's
+ * timing, jobs end DONE.
+ */
+export interface JobLabHooks {
+  /** Asked once as a job starts: its timing instead of the profile's. */
+  timing(job: PrintJob): { pendingMs: number; msPerFilm: number } | undefined;
+  /** Asked when a job would end DONE: Execution Status Info to end it in FAILURE with instead. */
+  failure(job: PrintJob): string | undefined;
+  /** A job state was reported (its N-EVENT-REPORT answered, or none due); `films` counts copies. */
+  reported(job: PrintJob, films: number): void;
+}
+
 export class PrinterRuntime {
   #status: PrinterStatus = 'NORMAL';
   #statusInfo = 'NORMAL';
@@ -40,6 +53,8 @@ export class PrinterRuntime {
   events: EventBus | undefined;
   /** Told of every film written to the data directory (the renderer listens here). */
   onFilmsSpooled: ((dirs: string[]) => void) | undefined;
+  /** Test-lab scripts for jobs (see JobLabHooks). */
+  lab: JobLabHooks | undefined;
 
   constructor(
     readonly caps: Capabilities,
@@ -111,6 +126,11 @@ export class PrinterRuntime {
     return this.#jobs.get(uid);
   }
 
+  /** Jobs queued or printing, in submission order (a copy: read-only for the API). */
+  get activeJobs(): PrintJob[] {
+    return [...this.#jobs.values()];
+  }
+
   /** Queue a job and run it to the end in the background. */
   submit(
     o: { priority: string; originator: string; label?: string; copies: number },
@@ -135,13 +155,15 @@ export class PrinterRuntime {
   }
 
   async #run(job: PrintJob, work: JobWork, observer: JobObserver): Promise<void> {
-    const t = this.caps.printJob;
+    const t = this.lab?.timing(job) ?? this.caps.printJob;
     const step = async (status: JobStatus, info: string) => {
       job.status = status;
       job.statusInfo = info;
       this.log.info({ printer: this.caps.aeTitle, job: job.uid, status, info }, `print job ${status}`);
       this.events?.publish({ type: 'job', printer: this.caps.aeTitle, job: job.uid, status, info });
       await observer.changed(job).catch(() => undefined);
+      // After the SCU heard of this state: a scripted jam "mid-job" follows the PRINTING event.
+      this.lab?.reported(job, work.filmCount * job.copies);
     };
     try {
       await observer.changed(job).catch(() => undefined);
@@ -153,7 +175,8 @@ export class PrinterRuntime {
       await step('PRINTING', 'NORMAL');
       if (!(await this.#waitUnlessFailed(t.msPerFilm * work.filmCount * job.copies)))
         return await step('FAILURE', this.#statusInfo);
-      await step('DONE', 'NORMAL');
+      const failure = this.lab?.failure(job);
+      await step(failure ? 'FAILURE' : 'DONE', failure ?? 'NORMAL');
     } catch (e) {
       this.log.error(
         { printer: this.caps.aeTitle, job: job.uid, err: (e as Error).message },

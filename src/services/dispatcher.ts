@@ -12,7 +12,7 @@ import {
   RESPONSE_BIT,
 } from '../dicom/dimse/command-fields.js';
 import { DatasetError, type DcmDataset, decodeDataset, encodeDataset } from '../dicom/dimse/dataset.js';
-import { Status, type StatusName } from '../dicom/dimse/status.js';
+import { Status, type StatusName, statusCategory } from '../dicom/dimse/status.js';
 import type { ServiceRegistry } from './registry.js';
 import type { AssociationInfo, ContextInfo, DimseReply, DimseRequest } from './service.js';
 
@@ -94,6 +94,12 @@ export interface DispatchOptions {
   association: AssociationInfo;
   /** The request's Message ID is that of another request still outstanding. */
   duplicate: boolean;
+  /**
+   * Test-lab hook (src/lab): a reply instead of the handler's, asked once the request passed the
+   * checks and its data set decoded. A failure answers without running the handler (nothing
+   * changes); a success or warning runs it and replaces its status, unless the handler failed.
+   */
+  override?(req: DimseRequest): DimseReply | undefined;
 }
 
 export async function dispatch(msg: AssembledMessage, o: DispatchOptions): Promise<DispatchResult> {
@@ -166,10 +172,17 @@ async function decide(
     req.dataset = ds;
     decoded.ds = ds;
   }
+  const forced = o.override?.(req);
+  const failed = (r: DimseReply) => statusCategory(Status[r.status].code) === 'failure';
+  if (forced && failed(forced)) return forced;
+  let reply: DimseReply;
   try {
-    return await handler(req);
+    reply = await handler(req);
   } catch (e) {
     // A handler bug must not end the association: answer Processing Failure and go on.
-    return fail('ProcessingFailure', `internal error: ${(e as Error)?.message ?? String(e)}`);
+    reply = fail('ProcessingFailure', `internal error: ${(e as Error)?.message ?? String(e)}`);
   }
+  // A real failure is never hidden behind a forced success or warning.
+  if (!forced || failed(reply)) return reply;
+  return { ...reply, status: forced.status, errorComment: forced.errorComment ?? reply.errorComment };
 }
