@@ -1,0 +1,189 @@
+/**
+ * Conformance verdicts over HTTP, what a CI job fetches after running the system under test:
+ * one association's (/api/associations/:id/verdict) or recent ones' (/api/verdicts), as JSON or
+ * JUnit XML (?format=junit, or Accept: application/xml).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AssociationSummary } from '../../net/dicom-connection.js';
+import type { Printer } from '../../printers/printer.js';
+import { evaluateAssociation } from '../../verdict/evaluate.js';
+import { type JunitOptions, renderJunit, renderJunitAll } from '../../verdict/junit.js';
+import type { Verdict } from '../../verdict/model.js';
+import { ERROR } from '../schemas.js';
+
+const SEVERITY = { type: 'string', enum: ['error', 'warning', 'info'] } as const;
+const SPEC = {
+  type: 'object',
+  properties: { section: { type: 'string' }, quote: { type: 'string' } },
+} as const;
+
+const FINDING = {
+  type: 'object',
+  properties: {
+    rule: { type: 'string' },
+    severity: SEVERITY,
+    message: {
+      type: 'object',
+      description: 'the DIMSE message: its index in the association record, type, Message ID, SOP class',
+      properties: {
+        index: { type: 'integer' },
+        type: { type: 'string' },
+        messageId: { type: 'integer' },
+        sopClass: { type: 'string' },
+      },
+    },
+    tag: { type: 'string', description: 'the offending attribute, "(gggg,eeee)"' },
+    keyword: { type: 'string' },
+    detail: { type: 'string' },
+    spec: SPEC,
+    fault: { type: 'string', description: 'the test-lab fault that fired there: the cause was injected' },
+  },
+} as const;
+
+const VERDICT = {
+  type: 'object',
+  properties: {
+    association: { type: 'string' },
+    callingAeTitle: { type: 'string' },
+    calledAeTitle: { type: 'string' },
+    printer: { type: 'string' },
+    startedAt: { type: 'string', format: 'date-time' },
+    endedAt: { type: 'string', format: 'date-time' },
+    ending: { type: 'string' },
+    verdict: { type: 'string', enum: ['pass', 'fail'], description: 'fail when any finding is an error' },
+    complete: { type: 'boolean', description: 'false while the association is open' },
+    capabilities: { type: 'string', enum: ['printer', 'default'] },
+    counts: {
+      type: 'object',
+      properties: {
+        error: { type: 'integer' },
+        warning: { type: 'integer' },
+        info: { type: 'integer' },
+        messages: { type: 'integer' },
+        rules: { type: 'integer' },
+      },
+    },
+    findings: { type: 'array', items: FINDING },
+  },
+} as const;
+
+const VERDICTS = {
+  type: 'object',
+  properties: {
+    verdict: { type: 'string', enum: ['pass', 'fail'] },
+    associations: { type: 'integer' },
+    counts: {
+      type: 'object',
+      properties: { error: { type: 'integer' }, warning: { type: 'integer' }, info: { type: 'integer' } },
+    },
+    verdicts: { type: 'array', items: VERDICT },
+  },
+} as const;
+
+const JUNIT = { type: 'string', description: 'JUnit XML' } as const;
+const FORMAT = { type: 'string', enum: ['json', 'junit'] } as const;
+const FAIL_ON = { ...SEVERITY, description: 'JUnit: the least severe finding that fails a test case' };
+const both = (json: object) => ({
+  content: { 'application/json': { schema: json }, 'application/xml': { schema: JUNIT } },
+});
+
+interface Format {
+  format?: 'json' | 'junit';
+  failOn?: JunitOptions['failOn'];
+}
+interface ListQuery extends Format {
+  since?: string;
+  callingAe?: string;
+  printer?: string;
+}
+
+/** JUnit when asked by ?format=junit, or by an Accept header that names XML and not JSON. */
+function wantsJunit(req: FastifyRequest<{ Querystring: Format }>): boolean {
+  if (req.query.format) return req.query.format === 'junit';
+  const accept = req.headers.accept ?? '';
+  return /\b(application|text)\/xml\b/.test(accept) && !/json/.test(accept);
+}
+
+function sendXml(reply: FastifyReply, xml: string) {
+  return reply.type('application/xml; charset=utf-8').send(xml);
+}
+
+export function verdictRoutes(
+  app: FastifyInstance,
+  associations: () => AssociationSummary[],
+  printers: () => readonly Printer[],
+): void {
+  const verdictOf = (a: AssociationSummary): Verdict =>
+    evaluateAssociation(a, printers().find((p) => p.caps.aeTitle === a.printer)?.caps);
+
+  app.get<{ Params: { id: string }; Querystring: Format }>(
+    '/api/associations/:id/verdict',
+    {
+      schema: {
+        description: 'The conformance verdict of one association: findings with rule, message, tag and spec',
+        params: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: { type: 'string', pattern: '^a[0-9]{1,12}$' } },
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { format: FORMAT, failOn: FAIL_ON },
+        },
+        response: { 200: both(VERDICT), 404: ERROR },
+      },
+    },
+    async (req, reply) => {
+      const a = associations().find((x) => x.id === req.params.id);
+      if (!a) return reply.code(404).send({ error: `no association ${req.params.id}` });
+      const v = verdictOf(a);
+      return wantsJunit(req) ? sendXml(reply, renderJunit(v, { failOn: req.query.failOn })) : v;
+    },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    '/api/verdicts',
+    {
+      schema: {
+        description:
+          'Verdicts of recent associations (those that sent an A-ASSOCIATE-RQ), oldest first; fail when any fails',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            since: {
+              type: 'string',
+              anyOf: [{ format: 'date-time' }, { format: 'date' }],
+              description: 'only associations started at or after this date or date-time',
+            },
+            callingAe: { type: 'string' },
+            printer: { type: 'string' },
+            format: FORMAT,
+            failOn: FAIL_ON,
+          },
+        },
+        response: { 200: both(VERDICTS), 400: ERROR },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const since = q.since === undefined ? undefined : Date.parse(q.since);
+      const verdicts = associations()
+        .filter((a) => a.callingAeTitle !== undefined)
+        .filter((a) => since === undefined || Date.parse(a.startedAt) >= since)
+        .filter((a) => !q.callingAe || a.callingAeTitle === q.callingAe)
+        .filter((a) => !q.printer || a.printer === q.printer)
+        .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
+        .map(verdictOf);
+      if (wantsJunit(req)) return sendXml(reply, renderJunitAll(verdicts, { failOn: q.failOn }));
+      const sum = (k: 'error' | 'warning' | 'info') => verdicts.reduce((n, v) => n + v.counts[k], 0);
+      return {
+        verdict: verdicts.some((v) => v.verdict === 'fail') ? 'fail' : 'pass',
+        associations: verdicts.length,
+        counts: { error: sum('error'), warning: sum('warning'), info: sum('info') },
+        verdicts,
+      };
+    },
+  );
+}

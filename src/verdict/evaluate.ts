@@ -1,0 +1,95 @@
+/**
+ * The conformance verdict of one association: every rule of rules.ts run over its record, each
+ * hit made a finding that names the rule, the message, the tag and the spec. Pure, from the
+ * record alone, so ended associations can be judged as well as live ones.
+ */
+import { keywordOf } from '../dicom/dimse/dataset.js';
+import type { AssociationSummary } from '../net/dicom-connection.js';
+import { tagLabel } from '../print/values.js';
+import type { Capabilities } from '../printers/capabilities.js';
+import { buildConversation, type Conversation } from './conversation.js';
+import type { Finding, Hit, Rule, Verdict } from './model.js';
+import { RULES } from './rules.js';
+import { sopClassName } from './spec.js';
+
+/** Findings kept per rule: a systematic fault in a 100-film job should not drown the report. */
+export const MAX_FINDINGS_PER_RULE = 50;
+
+/**
+ * Test-lab faults by message index: a request's and its response's (or an event's and its
+ * answer's) on both, and at -1 those of the association not tied to any message.
+ */
+function faultsOf(c: Conversation): Map<number, string> {
+  const at = new Map<number, string>();
+  const pairs = [...c.exchanges, ...c.events].map(
+    (x) => [x.index, x.rspIndex, x.rq.fault, x.rsp?.fault] as const,
+  );
+  for (const [i, j, ...fired] of pairs) {
+    const text = [...new Set(fired.filter((f): f is string => Boolean(f)))].join('; ');
+    if (!text) continue;
+    at.set(i, text);
+    if (j !== undefined) at.set(j, text);
+  }
+  const onMessages = [...at.values()].join('\n');
+  const rest = (c.summary.faults ?? []).filter((f) => !onMessages.includes(f));
+  if (rest.length > 0) at.set(-1, rest.join('; '));
+  return at;
+}
+
+function finding(rule: Rule, hit: Hit, summary: AssociationSummary, faults: Map<number, string>): Finding {
+  const f: Finding = { rule: rule.id, severity: rule.severity, detail: hit.detail, spec: rule.spec };
+  const fault = faults.get(hit.at ?? -1);
+  if (fault) f.fault = fault;
+  const m = hit.at === undefined ? undefined : summary.messages[hit.at];
+  if (m) {
+    f.message = { index: hit.at!, type: m.type };
+    if (m.messageId !== undefined) f.message.messageId = m.messageId;
+    if (m.sopClass) f.message.sopClass = sopClassName(m.sopClass);
+  }
+  if (hit.tag) {
+    f.tag = tagLabel(hit.tag);
+    const keyword = keywordOf(hit.tag);
+    if (keyword) f.keyword = keyword;
+  }
+  return f;
+}
+
+export function evaluateAssociation(summary: AssociationSummary, caps?: Capabilities): Verdict {
+  const c = buildConversation(summary, caps);
+  const faults = faultsOf(c);
+  const findings: Finding[] = [];
+  for (const rule of RULES) {
+    const hits = rule.check(c);
+    for (const h of hits.slice(0, MAX_FINDINGS_PER_RULE)) findings.push(finding(rule, h, summary, faults));
+    if (hits.length > MAX_FINDINGS_PER_RULE) {
+      const more = hits.length - MAX_FINDINGS_PER_RULE;
+      findings.push(finding(rule, { detail: `and ${more} more like the above` }, summary, new Map()));
+    }
+  }
+  // In conversation order; association-wide findings (no message) last. The sort is stable.
+  const at = (f: Finding) => f.message?.index ?? Number.MAX_SAFE_INTEGER;
+  findings.sort((a, b) => at(a) - at(b));
+  const count = (s: Finding['severity']) => findings.filter((f) => f.severity === s).length;
+  const counts = {
+    error: count('error'),
+    warning: count('warning'),
+    info: count('info'),
+    messages: summary.messages.length,
+    rules: RULES.length,
+  };
+  const v: Verdict = {
+    association: summary.id,
+    startedAt: summary.startedAt,
+    ending: summary.ending,
+    verdict: counts.error > 0 ? 'fail' : 'pass',
+    complete: c.ended,
+    capabilities: c.capsKnown ? 'printer' : 'default',
+    counts,
+    findings,
+  };
+  if (summary.callingAeTitle !== undefined) v.callingAeTitle = summary.callingAeTitle;
+  if (summary.calledAeTitle !== undefined) v.calledAeTitle = summary.calledAeTitle;
+  if (summary.printer !== undefined) v.printer = summary.printer;
+  if (summary.endedAt !== undefined) v.endedAt = summary.endedAt;
+  return v;
+}

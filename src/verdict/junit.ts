@@ -1,0 +1,130 @@
+/**
+ * Verdicts as JUnit XML, so a CI system shows them as test results: one <testsuite> per
+ * association, one <testcase> per rule (passing ones included, so the checks are visible), a
+ * <failure> for findings at or above the chosen severity and <system-out> for milder ones.
+ */
+import type { Finding, Severity, Verdict } from './model.js';
+import { RULES } from './rules.js';
+
+export interface JunitOptions {
+  /** The least severe finding that fails its test case (default 'error'). */
+  failOn?: Severity;
+}
+
+const RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, error: 2 };
+const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/** Characters XML 1.0 cannot carry at all (controls, lone surrogates, U+FFFE/FFFF) become U+FFFD. */
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  // In attributes, white space other than a space would be normalized away: keep it as references.
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+};
+
+/** Text for element content (attribute = false) or a quoted attribute value. */
+export function xmlEscape(s: string, attribute = false): string {
+  const re = attribute ? /[&<>"'\t\n\r]/g : /[&<>"']/g;
+  return s.replace(NOT_XML, '\uFFFD').replace(re, (ch) => ENTITIES[ch]!);
+}
+
+const attrs = (a: Record<string, string | number>) =>
+  Object.entries(a)
+    .map(([k, v]) => ` ${k}="${xmlEscape(String(v), true)}"`)
+    .join('');
+
+function findingText(f: Finding): string {
+  const m = f.message;
+  const where = m
+    ? `message #${m.index} ${m.type}${m.messageId === undefined ? '' : ` (Message ID ${m.messageId})`}${m.sopClass ? ` ${m.sopClass}` : ''}`
+    : 'association';
+  const tag = f.tag ? ` ${f.tag}${f.keyword ? ` ${f.keyword}` : ''}` : '';
+  const fault = f.fault ? `\n  lab fault: ${f.fault}` : '';
+  return `[${f.severity}] ${where}${tag}: ${f.detail}\n  ${f.spec.section}: "${f.spec.quote}"${fault}`;
+}
+
+function seconds(v: Verdict): string {
+  if (!v.endedAt) return '0';
+  return Math.max(0, (Date.parse(v.endedAt) - Date.parse(v.startedAt)) / 1000).toFixed(3);
+}
+
+/** One <testsuite> element for a verdict, and how many of its test cases failed. */
+function suite(v: Verdict, o: JunitOptions): { xml: string; failures: number } {
+  const failOn = RANK[o.failOn ?? 'error'];
+  const classname = `lightbox.${v.printer ?? v.calledAeTitle ?? 'unknown'}.${v.callingAeTitle ?? 'unknown'}`;
+  let failures = 0;
+  const cases = RULES.map((rule) => {
+    const found = v.findings.filter((f) => f.rule === rule.id);
+    const failing = found.filter((f) => RANK[f.severity] >= failOn);
+    const milder = found.filter((f) => RANK[f.severity] < failOn);
+    const open = `    <testcase${attrs({ classname, name: `${rule.id}: ${rule.title}`, time: 0 })}`;
+    if (found.length === 0) return `${open}/>`;
+    const parts: string[] = [];
+    if (failing.length > 0) {
+      failures++;
+      const more = failing.length > 1 ? ` (and ${failing.length - 1} more)` : '';
+      const message = `${failing[0]!.detail}${more}`;
+      parts.push(
+        `      <failure${attrs({ message, type: rule.severity })}>${xmlEscape(failing.map(findingText).join('\n'))}</failure>`,
+      );
+    }
+    if (milder.length > 0)
+      parts.push(`      <system-out>${xmlEscape(milder.map(findingText).join('\n'))}</system-out>`);
+    return `${open}>\n${parts.join('\n')}\n    </testcase>`;
+  });
+  const name = `${v.association} ${v.callingAeTitle ?? '?'} -> ${v.calledAeTitle ?? '?'}`;
+  const properties: Record<string, string> = {
+    association: v.association,
+    verdict: v.verdict,
+    ending: v.ending,
+    complete: String(v.complete),
+    capabilities: v.capabilities,
+    errors: String(v.counts.error),
+    warnings: String(v.counts.warning),
+  };
+  for (const [k, val] of [
+    ['callingAeTitle', v.callingAeTitle],
+    ['calledAeTitle', v.calledAeTitle],
+    ['printer', v.printer],
+  ] as const) {
+    if (val !== undefined) properties[k] = val;
+  }
+  const xml = [
+    `  <testsuite${attrs({
+      name,
+      tests: RULES.length,
+      failures,
+      errors: 0,
+      skipped: 0,
+      // JUnit's timestamp is an ISO 8601 date-time without a zone (UTC here).
+      timestamp: v.startedAt.slice(0, 19),
+      time: seconds(v),
+      hostname: 'lightbox',
+    })}>`,
+    '    <properties>',
+    ...Object.entries(properties).map(([k, val]) => `      <property${attrs({ name: k, value: val })}/>`),
+    '    </properties>',
+    ...cases,
+    '  </testsuite>',
+  ].join('\n');
+  return { xml, failures };
+}
+
+/** A JUnit XML document for one association: a <testsuite> root. */
+export function renderJunit(v: Verdict, o: JunitOptions = {}): string {
+  return `${DECLARATION}${suite(v, o).xml}\n`;
+}
+
+/** A JUnit XML document for several associations: <testsuites> holding one <testsuite> each. */
+export function renderJunitAll(verdicts: readonly Verdict[], o: JunitOptions = {}): string {
+  const suites = verdicts.map((v) => suite(v, o));
+  const failures = suites.reduce((n, s) => n + s.failures, 0);
+  const head = `<testsuites${attrs({ name: 'Lightbox conformance', tests: verdicts.length * RULES.length, failures, errors: 0 })}>`;
+  return `${DECLARATION}${[head, ...suites.map((s) => s.xml), '</testsuites>'].join('\n')}\n`;
+}

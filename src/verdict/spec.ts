@@ -1,0 +1,120 @@
+/**
+ * The parts of the standard the verdict checks against that are not already tables elsewhere:
+ * which SOP classes travel on which negotiated abstract syntax, which attribute table applies to
+ * which request, the pixel module's mandatory attributes, and the dictionary VRs that allow more
+ * than one encoding. The attribute tables themselves are the print service's (print/attributes.ts).
+ */
+import { Uid } from '../dicom/uids.js';
+import {
+  ANNOTATION_BOX_RULES,
+  type AttributeRule,
+  COLOR_IMAGE_BOX_RULES,
+  FILM_BOX_RULES,
+  FILM_SESSION_RULES,
+  GRAYSCALE_IMAGE_BOX_RULES,
+  PRESENTATION_LUT_RULES,
+} from '../print/attributes.js';
+
+/** Names for details and JUnit; the rest are shown by UID. */
+export const SOP_CLASS_NAMES: Readonly<Record<string, string>> = {
+  [Uid.Verification]: 'Verification',
+  [Uid.BasicGrayscalePrintManagementMeta]: 'Basic Grayscale Print Management Meta',
+  [Uid.BasicColorPrintManagementMeta]: 'Basic Color Print Management Meta',
+  [Uid.BasicFilmSession]: 'Basic Film Session',
+  [Uid.BasicFilmBox]: 'Basic Film Box',
+  [Uid.BasicGrayscaleImageBox]: 'Basic Grayscale Image Box',
+  [Uid.BasicColorImageBox]: 'Basic Color Image Box',
+  [Uid.BasicAnnotationBox]: 'Basic Annotation Box',
+  [Uid.PresentationLut]: 'Presentation LUT',
+  [Uid.PrintJob]: 'Print Job',
+  [Uid.Printer]: 'Printer',
+  [Uid.PrinterConfigurationRetrieval]: 'Printer Configuration Retrieval',
+};
+
+export function sopClassName(uid: string | undefined): string {
+  return uid === undefined ? '(no SOP class)' : (SOP_CLASS_NAMES[uid] ?? uid);
+}
+
+const META_MEMBERS = [Uid.BasicFilmSession, Uid.BasicFilmBox, Uid.Printer];
+
+/**
+ * Spec digest §1.2 and §2: a meta SOP class context carries Film Session, Film Box, its own Image
+ * Box class and Printer; every other class travels on a context of its own UID.
+ */
+export const CONTEXT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  [Uid.Verification]: [Uid.Verification],
+  [Uid.BasicGrayscalePrintManagementMeta]: [...META_MEMBERS, Uid.BasicGrayscaleImageBox],
+  [Uid.BasicColorPrintManagementMeta]: [...META_MEMBERS, Uid.BasicColorImageBox],
+  [Uid.Printer]: [Uid.Printer],
+  [Uid.BasicAnnotationBox]: [Uid.BasicAnnotationBox],
+  [Uid.PresentationLut]: [Uid.PresentationLut],
+  [Uid.PrintJob]: [Uid.PrintJob],
+  [Uid.PrinterConfigurationRetrieval]: [Uid.PrinterConfigurationRetrieval],
+};
+
+export type AttributeOperation = 'N-CREATE' | 'N-SET';
+
+export interface AttributeTable {
+  sopClass: string;
+  operation: AttributeOperation;
+  /** "Basic Film Box N-CREATE", for details. */
+  name: string;
+  rules: readonly AttributeRule[];
+}
+
+const table = (
+  sopClass: string,
+  operation: AttributeOperation,
+  rules: readonly AttributeRule[],
+): AttributeTable => ({ sopClass, operation, rules, name: `${sopClassName(sopClass)} ${operation}` });
+
+/** Which attribute table a request's data set is checked against (spec digest §4). */
+export const ATTRIBUTE_TABLES: readonly AttributeTable[] = [
+  table(Uid.BasicFilmSession, 'N-CREATE', FILM_SESSION_RULES),
+  table(Uid.BasicFilmSession, 'N-SET', FILM_SESSION_RULES),
+  table(Uid.BasicFilmBox, 'N-CREATE', FILM_BOX_RULES),
+  table(Uid.BasicFilmBox, 'N-SET', FILM_BOX_RULES),
+  table(Uid.BasicGrayscaleImageBox, 'N-SET', GRAYSCALE_IMAGE_BOX_RULES),
+  table(Uid.BasicColorImageBox, 'N-SET', COLOR_IMAGE_BOX_RULES),
+  table(Uid.BasicAnnotationBox, 'N-SET', ANNOTATION_BOX_RULES),
+  table(Uid.PresentationLut, 'N-CREATE', PRESENTATION_LUT_RULES),
+];
+
+export function attributeTable(sopClass: string | undefined, operation: string): AttributeTable | undefined {
+  return ATTRIBUTE_TABLES.find((t) => t.sopClass === sopClass && t.operation === operation);
+}
+
+/**
+ * An attribute a table lists as M is mandatory in N-CREATE, and in N-SET only when N-SET may set
+ * it at all: Image Display Format is M for Film Box N-CREATE and may not appear in its N-SET.
+ */
+export function isMandatory(r: AttributeRule, operation: AttributeOperation): boolean {
+  return r.usage === 'M' && (operation === 'N-CREATE' || r.settable !== false);
+}
+
+/** Spec digest §4.3/§4.4: the image item of an image box N-SET, all M/M. */
+const PIXEL_MODULE = [
+  '00280002', // Samples per Pixel
+  '00280004', // Photometric Interpretation
+  '00280010', // Rows
+  '00280011', // Columns
+  '00280100', // Bits Allocated
+  '00280101', // Bits Stored
+  '00280102', // High Bit
+  '00280103', // Pixel Representation
+  '7FE00010', // Pixel Data
+];
+export const IMAGE_SEQUENCES: Readonly<Record<string, { sequence: string; required: readonly string[] }>> = {
+  [Uid.BasicGrayscaleImageBox]: { sequence: '20200110', required: PIXEL_MODULE },
+  [Uid.BasicColorImageBox]: { sequence: '20200111', required: [...PIXEL_MODULE, '00280006'] },
+};
+
+/**
+ * Dictionary VRs that stand for a choice (dcmjs spells them in lower case): any of these
+ * encodings is correct. UN is always acceptable in Explicit VR (PS3.5 6.2.2) and never a finding.
+ */
+export const VR_CHOICES: Readonly<Record<string, readonly string[]>> = {
+  ox: ['OB', 'OW'], // Pixel Data
+  xs: ['US', 'SS'], // LUT Descriptor, Smallest/Largest Pixel Value
+  lt: ['US', 'SS', 'OW'], // LUT Data
+};
