@@ -19,6 +19,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/printers ./printers
+# The web console: static files, served from web/ next to package.json.
+COPY --from=build /src/web ./web
 # Films and logs. Created here, owned by the runtime user, so a fresh named volume inherits both.
 ENV LIGHTBOX_DATA_DIR=/var/lib/lightbox
 RUN mkdir -p /var/lib/lightbox && chown node:node /var/lib/lightbox

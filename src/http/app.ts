@@ -1,17 +1,22 @@
 /**
- * The HTTP side: API and (later) the web console. buildApp() never listens, so tests use
+ * The HTTP side: the API and the web console (web/). buildApp() never listens, so tests use
  * fastify's inject(); main.ts does the listening.
  */
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { EventBus } from '../events.js';
+import type { LabControl } from '../lab/lab.js';
 import type { AssociationSummary } from '../net/dicom-connection.js';
 import type { Printer } from '../printers/printer.js';
 import type { ControlPolicy } from './control.js';
 import { associationRoutes } from './routes/associations.js';
 import { eventRoutes } from './routes/events.js';
 import { filmRoutes } from './routes/films.js';
+import { jobRoutes } from './routes/jobs.js';
+import { labRoutes } from './routes/lab.js';
 import { printerRoutes } from './routes/printers.js';
+import { verdictRoutes } from './routes/verdicts.js';
+import { webRoutes } from './routes/web.js';
 
 export interface AppDeps {
   /** Is the DICOM listener accepting associations? */
@@ -24,6 +29,8 @@ export interface AppDeps {
   events?: EventBus;
   /** Live and recent associations (optional: an app without a DICOM side has none). */
   associations?(): AssociationSummary[];
+  /** Test-lab faults and scenarios (optional: without it, no /api/lab routes). */
+  lab?: LabControl;
   logger?: FastifyBaseLogger;
 }
 
@@ -74,10 +81,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       },
     );
 
+    const associations = deps.associations ?? (() => []);
     printerRoutes(api, deps.printers, deps.control);
-    filmRoutes(api, deps.dataDir, deps.control);
-    associationRoutes(api, deps.associations ?? (() => []));
+    jobRoutes(api, deps.printers);
+    filmRoutes(api, deps.dataDir, deps.control, associations);
+    associationRoutes(api, associations);
+    verdictRoutes(api, associations, deps.printers);
     eventRoutes(api, deps.events ?? new EventBus());
+    if (deps.lab) labRoutes(api, deps.lab, deps.control);
+    webRoutes(api);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -108,7 +108,62 @@ describe('printers', () => {
   });
 });
 
+describe('print jobs', () => {
+  it('lists jobs from the printers with their films; filters by printer, calling AE, date, status', async () => {
+    const all = (await http().inject({ url: '/api/jobs' })).json();
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({
+      printer: 'LIGHTBOX',
+      originator: 'APISCU',
+      // The printer-status test above may have failed it while printing (the profile's whenFailed).
+      status: expect.stringMatching(/^(PENDING|PRINTING|DONE|FAILURE)$/),
+      films: [filmId],
+      copies: 1,
+    });
+    const q = async (query: string) => (await http().inject({ url: `/api/jobs?${query}` })).json().length;
+    expect(await q('printer=LIGHTBOX')).toBe(1);
+    expect(await q('printer=OTHER')).toBe(0);
+    expect(await q('callingAe=APISCU')).toBe(1);
+    expect(await q('callingAe=OTHER')).toBe(0);
+    expect(await q('since=2000-01-01')).toBe(1);
+    expect(await q('since=2999-01-01T00:00:00Z')).toBe(0);
+    expect(await q(`status=${all[0].status}`)).toBe(1);
+    expect((await http().inject({ url: '/api/jobs?status=LOST' })).statusCode).toBe(400);
+    expect((await http().inject({ url: '/api/jobs?since=yesterday' })).statusCode).toBe(400);
+  });
+
+  it('shows one job; unknown or malformed ids are JSON 404/400', async () => {
+    const [job] = (await http().inject({ url: '/api/jobs' })).json();
+    expect((await http().inject({ url: `/api/jobs/${job.uid}` })).json()).toEqual(job);
+    const missing = await http().inject({ url: '/api/jobs/1.2.3' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ error: 'no print job 1.2.3' });
+    expect((await http().inject({ url: '/api/jobs/..%2Fetc' })).statusCode).toBe(400);
+  });
+});
+
 describe('films', () => {
+  it('filters films by render status; a film shows what happened to each box', async () => {
+    expect((await http().inject({ url: '/api/films?status=rendered' })).json()).toHaveLength(1);
+    expect((await http().inject({ url: '/api/films?status=pending' })).json()).toEqual([]);
+    expect((await http().inject({ url: '/api/films?status=lost' })).statusCode).toBe(400);
+    const one = (await http().inject({ url: `/api/films/${filmId}` })).json();
+    expect(one.renderStatus).toBe('rendered');
+    expect(one.outcome.boxes).toEqual([
+      expect.objectContaining({
+        position: 1,
+        fates: ['fits'],
+        status: expect.objectContaining({
+          hex: '0000',
+          category: 'success',
+          source: 'conversation',
+          message: 'N-SET-RSP',
+        }),
+      }),
+    ]);
+    expect(one.outcome.filmBox.statuses.map((s: { message: string }) => s.message)).toContain('N-ACTION-RSP');
+  });
+
   it('lists films with filters, shows one with its records', async () => {
     const all = (await http().inject({ url: '/api/films' })).json();
     expect(all[0]).toMatchObject({
@@ -159,6 +214,7 @@ describe('associations', () => {
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ calledAeTitle: 'LIGHTBOX', printer: 'LIGHTBOX', ending: 'released' });
     expect(list[0].messageCount).toBe(8); // four requests, four responses
+    expect(list[0]).toMatchObject({ warnings: 0, failures: 0 });
     const one = (await http().inject({ url: `/api/associations/${list[0].id}` })).json();
     const requests = one.messages
       .filter((m: { direction: string }) => m.direction === 'in')
@@ -166,6 +222,16 @@ describe('associations', () => {
     expect(requests).toEqual(['N-CREATE-RQ', 'N-CREATE-RQ', 'N-SET-RQ', 'N-ACTION-RQ']);
     const responses = one.messages.filter((m: { direction: string }) => m.direction === 'out');
     expect(responses.every((m: { status: number }) => m.status === 0)).toBe(true);
+    // Explained for readers; the recorded data set passes the response schema untouched.
+    expect(responses[1]).toMatchObject({
+      sopClassName: 'BasicFilmBox',
+      statusInfo: { hex: '0000', name: 'Success', category: 'success' },
+    });
+    const createFilmBox = one.messages.find(
+      (m: { type: string; sopClassName?: string }) =>
+        m.type === 'N-CREATE-RQ' && m.sopClassName === 'BasicFilmBox',
+    );
+    expect(JSON.stringify(createFilmBox.attributes)).toContain('8INX10IN');
     const file = await http().inject({ url: `/api/associations/${list[0].id}/conversation.json` });
     expect(file.headers['content-disposition']).toMatch(
       /attachment; filename="lightbox-a\d+-conversation.json"/,
@@ -236,10 +302,24 @@ describe('OpenAPI', () => {
         '/api/films',
         '/api/films/{id}/{file}',
         '/api/associations/{id}',
+        '/api/jobs',
+        '/api/jobs/{id}',
         '/api/events',
         '/metrics',
       ]),
     );
+    // Every route documents what it answers (a body schema, or 204 No Content).
+    type Op = { responses: Record<string, { content?: object }> };
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Op>>))
+      for (const [method, op] of Object.entries(ops)) {
+        const ok = Object.entries(op.responses).filter(([code]) => code.startsWith('2'));
+        expect(ok.length, `${method} ${path}`).toBeGreaterThan(0);
+        for (const [code, r] of ok)
+          expect(code === '204' || r.content, `${method} ${path} ${code}`).toBeTruthy();
+      }
+    expect(
+      doc.paths['/api/films/{id}'].get.responses['200'].content['application/json'].schema.properties,
+    ).toHaveProperty('outcome');
     const put = doc.paths['/api/printers/{ae}/status'].put;
     expect(put.requestBody.content['application/json'].schema.properties.status.enum).toEqual([
       'NORMAL',

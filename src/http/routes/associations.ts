@@ -1,6 +1,18 @@
 /** /api/associations: live and recent associations, each DIMSE message with its status and timing. */
 import type { FastifyInstance } from 'fastify';
 import type { AssociationSummary } from '../../net/dicom-connection.js';
+import { messageView, responseCounts } from '../describe.js';
+import { ASSOCIATION_DETAIL, ASSOCIATION_SUMMARY, ERROR } from '../schemas.js';
+
+const LIST_ITEM = {
+  ...ASSOCIATION_SUMMARY,
+  properties: {
+    ...ASSOCIATION_SUMMARY.properties,
+    messageCount: { type: 'integer' },
+    warnings: { type: 'integer', description: 'responses with a warning status' },
+    failures: { type: 'integer', description: 'responses with a failure status' },
+  },
+} as const;
 
 export function associationRoutes(app: FastifyInstance, associations: () => AssociationSummary[]): void {
   const ID = {
@@ -9,6 +21,7 @@ export function associationRoutes(app: FastifyInstance, associations: () => Asso
     properties: { id: { type: 'string', pattern: '^a[0-9]{1,12}$' } },
   } as const;
   const find = (id: string) => associations().find((a) => a.id === id);
+  const detail = (a: AssociationSummary) => ({ ...a, messages: a.messages.map(messageView) });
 
   app.get<{ Querystring: { printer?: string; callingAe?: string; active?: boolean } }>(
     '/api/associations',
@@ -23,6 +36,10 @@ export function associationRoutes(app: FastifyInstance, associations: () => Asso
             active: { type: 'boolean' },
           },
         },
+        response: {
+          200: { description: 'associations, oldest first', type: 'array', items: LIST_ITEM },
+          '4xx': ERROR,
+        },
       },
     },
     async (req) => {
@@ -31,31 +48,46 @@ export function associationRoutes(app: FastifyInstance, associations: () => Asso
         .filter((a) => !q.printer || a.printer === q.printer)
         .filter((a) => !q.callingAe || a.callingAeTitle === q.callingAe)
         .filter((a) => q.active === undefined || (a.endedAt === undefined) === q.active)
-        .map(({ messages, ...rest }) => ({ ...rest, messageCount: messages.length }));
+        .map(({ messages, ...rest }) => ({
+          ...rest,
+          messageCount: messages.length,
+          ...responseCounts({ ...rest, messages }),
+        }));
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/associations/:id',
-    { schema: { params: ID } },
+    { schema: { params: ID, response: { 200: ASSOCIATION_DETAIL, '4xx': ERROR } } },
     async (req, reply) => {
       const a = find(req.params.id);
       if (!a) return reply.code(404).send({ error: `no association ${req.params.id}` });
-      return a;
+      return detail(a);
     },
   );
 
   // The whole conversation as a file, for bug reports and CI artifacts.
   app.get<{ Params: { id: string } }>(
     '/api/associations/:id/conversation.json',
-    { schema: { params: ID } },
+    {
+      schema: {
+        params: ID,
+        response: {
+          200: {
+            description: 'the association with every message, as a download',
+            content: { 'application/json': { schema: ASSOCIATION_DETAIL } },
+          },
+          '4xx': ERROR,
+        },
+      },
+    },
     async (req, reply) => {
       const a = find(req.params.id);
       if (!a) return reply.code(404).send({ error: `no association ${req.params.id}` });
       return reply
         .header('content-disposition', `attachment; filename="lightbox-${a.id}-conversation.json"`)
         .type('application/json')
-        .send(JSON.stringify(a, null, 1));
+        .send(JSON.stringify(detail(a), null, 1));
     },
   );
 }

@@ -9,28 +9,54 @@ import type { EventBus, Stamped } from '../../events.js';
 const KEEPALIVE_MS = 15_000;
 
 export function eventRoutes(app: FastifyInstance, bus: EventBus): void {
-  app.get('/api/events', (req, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
-    res.write(': lightbox events\n\n');
-    const unsubscribe = bus.subscribe((e) => {
-      res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-    });
-    const timer = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
-    req.raw.on('close', () => {
-      clearInterval(timer);
-      unsubscribe();
-    });
-  });
+  app.get(
+    '/api/events',
+    {
+      schema: {
+        description:
+          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered; each `data:` is the event as JSON with its time `at`',
+        response: {
+          200: {
+            description: 'an endless text/event-stream',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    (req, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      res.write(': lightbox events\n\n');
+      const unsubscribe = bus.subscribe((e) => {
+        res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      });
+      const timer = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
+      req.raw.on('close', () => {
+        clearInterval(timer);
+        unsubscribe();
+      });
+    },
+  );
 
   const metrics = new Metrics();
   bus.subscribe((e) => metrics.count(e));
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()));
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        description: 'Prometheus text exposition (0.0.4)',
+        response: {
+          200: { description: 'counters', content: { 'text/plain': { schema: { type: 'string' } } } },
+        },
+      },
+    },
+    async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()),
+  );
 }
 
 /** Counters in Prometheus exposition format (text 0.0.4). */

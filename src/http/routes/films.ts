@@ -7,8 +7,12 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { listFilms } from '../../print/film-store.js';
+import type { AssociationSummary } from '../../net/dicom-connection.js';
+import { type FilmSummary, listFilms } from '../../print/film-store.js';
+import type { FilmRecord } from '../../print/spool.js';
 import { type ControlPolicy, requireControl } from '../control.js';
+import { filmOutcome } from '../film-outcome.js';
+import { ERROR, FILM_DETAIL, FILM_SUMMARY } from '../schemas.js';
 
 const FILES: Record<string, string> = {
   'film.png': 'image/png',
@@ -18,11 +22,30 @@ const FILES: Record<string, string> = {
   'render.json': 'application/json',
 };
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$' } as const;
+const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: ID } } as const;
+/** A day ("2026-05-01") or an instant ("2026-05-01T10:00:00Z"). */
+export const SINCE = {
+  type: 'string',
+  anyOf: [{ format: 'date-time' }, { format: 'date' }],
+  description: 'only those at or after this date or date-time',
+} as const;
 
-export function filmRoutes(app: FastifyInstance, dataDir: string, policy: ControlPolicy): void {
+interface FilmQuery {
+  printer?: string;
+  callingAe?: string;
+  since?: string;
+  status?: FilmSummary['render'];
+}
+
+export function filmRoutes(
+  app: FastifyInstance,
+  dataDir: string,
+  policy: ControlPolicy,
+  associations: () => AssociationSummary[],
+): void {
   const film = (id: string) => listFilms(dataDir).find((f) => f.id === id);
 
-  app.get<{ Querystring: { printer?: string; callingAe?: string; since?: string } }>(
+  app.get<{ Querystring: FilmQuery }>(
     '/api/films',
     {
       schema: {
@@ -32,31 +55,45 @@ export function filmRoutes(app: FastifyInstance, dataDir: string, policy: Contro
           properties: {
             printer: { type: 'string' },
             callingAe: { type: 'string' },
-            since: { type: 'string', format: 'date-time' },
+            since: SINCE,
+            status: { type: 'string', enum: ['rendered', 'failed', 'pending'] },
           },
+        },
+        response: {
+          200: { description: 'films, oldest first', type: 'array', items: FILM_SUMMARY },
+          '4xx': ERROR,
         },
       },
     },
     async (req) => {
       const q = req.query;
+      const since = q.since && new Date(q.since).toISOString();
       return listFilms(dataDir)
         .filter((f) => !q.printer || f.printer === q.printer)
         .filter((f) => !q.callingAe || f.callingAeTitle === q.callingAe)
-        .filter((f) => !q.since || f.printedAt >= new Date(q.since).toISOString())
+        .filter((f) => !since || f.printedAt >= since)
+        .filter((f) => !q.status || f.render === q.status)
         .map(({ dir: _dir, ...rest }) => rest);
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/films/:id',
-    { schema: { params: { type: 'object', required: ['id'], properties: { id: ID } } } },
+    { schema: { params: ID_PARAMS, response: { 200: FILM_DETAIL, '4xx': ERROR } } },
     async (req, reply) => {
       const f = film(req.params.id);
       if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
-      const read = (n: string) =>
+      const read = (n: string): unknown =>
         existsSync(join(f.dir, n)) ? JSON.parse(readFileSync(join(f.dir, n), 'utf8')) : null;
-      const { dir: _dir, ...summary } = f;
-      return { ...summary, film: read('film.json'), render: read('render.json') };
+      const record = read('film.json') as FilmRecord | null;
+      const { dir: _dir, render: renderStatus, ...summary } = f;
+      return {
+        ...summary,
+        renderStatus,
+        film: record,
+        render: read('render.json'),
+        outcome: record ? filmOutcome(record, associations()) : undefined,
+      };
     },
   );
 
@@ -68,6 +105,16 @@ export function filmRoutes(app: FastifyInstance, dataDir: string, policy: Contro
           type: 'object',
           required: ['id', 'file'],
           properties: { id: ID, file: { type: 'string', enum: Object.keys(FILES) } },
+        },
+        response: {
+          200: {
+            description: 'the file',
+            content: {
+              'image/png': { schema: { type: 'string', format: 'binary' } },
+              'application/json': { schema: { type: 'object', additionalProperties: true } },
+            },
+          },
+          '4xx': ERROR,
         },
       },
     },
@@ -84,7 +131,10 @@ export function filmRoutes(app: FastifyInstance, dataDir: string, policy: Contro
     '/api/films/:id',
     {
       preHandler: requireControl(policy),
-      schema: { params: { type: 'object', required: ['id'], properties: { id: ID } } },
+      schema: {
+        params: ID_PARAMS,
+        response: { 204: { description: 'deleted', type: 'null' }, '4xx': ERROR },
+      },
     },
     async (req, reply) => {
       const f = film(req.params.id);

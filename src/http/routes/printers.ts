@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PrinterStatus } from '../../print/printer-runtime.js';
 import type { Printer } from '../../printers/printer.js';
 import { type ControlPolicy, requireControl } from '../control.js';
+import { ERROR, PRINTER_DETAIL, PRINTER_SUMMARY } from '../schemas.js';
 
 function summary(p: Printer) {
   return {
@@ -15,6 +16,7 @@ function summary(p: Printer) {
     statusInfo: p.runtime.statusInfo,
     queued: p.runtime.queued,
     memoryUsed: p.runtime.memoryUsed,
+    identity: p.caps.identity,
   };
 }
 
@@ -30,11 +32,15 @@ export function printerRoutes(
     properties: { ae: { type: 'string', minLength: 1, maxLength: 16 } },
   } as const;
 
-  app.get('/api/printers', async () => printers().map(summary));
+  app.get(
+    '/api/printers',
+    { schema: { response: { 200: { description: 'the printers', type: 'array', items: PRINTER_SUMMARY } } } },
+    async () => printers().map(summary),
+  );
 
   app.get<{ Params: { ae: string } }>(
     '/api/printers/:ae',
-    { schema: { params: AeParams } },
+    { schema: { params: AeParams, response: { 200: PRINTER_DETAIL, '4xx': ERROR } } },
     async (req, reply) => {
       const p = find(req.params.ae);
       if (!p) return reply.code(404).send({ error: `no printer ${req.params.ae}` });
@@ -58,6 +64,7 @@ export function printerRoutes(
             info: { type: 'string', pattern: '^[A-Z0-9 _]{1,16}$' },
           },
         },
+        response: { 200: PRINTER_SUMMARY, '4xx': ERROR },
       },
     },
     async (req, reply) => {

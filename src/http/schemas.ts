@@ -1,0 +1,194 @@
+/**
+ * Response schemas shared by the routes. fastify serialises replies through them (fast-json-stringify
+ * drops what a schema does not name) and /openapi.json is built from them, so records whose shape
+ * belongs to someone else (film.json, render.json, capabilities, recorded data sets) are open
+ * objects: listed properties are documented, everything else passes through unchanged.
+ */
+
+/** A free-form JSON object (documented elsewhere: the README and the writer's types). */
+export const OPEN_OBJECT = { type: 'object', additionalProperties: true } as const;
+
+/** Every error reply: ours ({error}) and fastify's validation errors ({statusCode, code, error, message}). */
+export const ERROR = {
+  type: 'object',
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    path: { type: 'string' },
+  },
+  additionalProperties: true,
+} as const;
+
+/** A DIMSE status with its PS3.7/PS3.4 name and category (success, warning, failure...). */
+export const STATUS = {
+  type: 'object',
+  properties: {
+    code: { type: 'integer' },
+    hex: { type: 'string', description: 'e.g. "B605"' },
+    name: { type: 'string' },
+    meaning: { type: 'string' },
+    category: { type: 'string', enum: ['success', 'warning', 'failure', 'cancel', 'pending'] },
+  },
+} as const;
+
+export const PRINTER_SUMMARY = {
+  type: 'object',
+  properties: {
+    aeTitle: { type: 'string' },
+    name: { type: 'string' },
+    description: { type: 'string' },
+    source: { type: 'string', description: 'the profile file, or "embedded"' },
+    port: { type: ['integer', 'null'], description: "the printer's own DICOM port, if it has one" },
+    status: { type: 'string', enum: ['NORMAL', 'WARNING', 'FAILURE'] },
+    statusInfo: { type: 'string' },
+    queued: { type: 'integer', description: 'print jobs pending or printing' },
+    memoryUsed: { type: 'integer', description: 'bytes of image memory in use' },
+    identity: { ...OPEN_OBJECT, description: 'Printer Name, Manufacturer, model, serial number...' },
+  },
+} as const;
+
+export const PRINTER_DETAIL = {
+  type: 'object',
+  properties: {
+    ...PRINTER_SUMMARY.properties,
+    capabilities: { ...OPEN_OBJECT, description: 'the resolved printer profile' },
+  },
+} as const;
+
+export const FILM_SUMMARY = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    printer: { type: 'string' },
+    callingAeTitle: { type: 'string' },
+    jobUid: { type: 'string' },
+    printedAt: { type: 'string', format: 'date-time' },
+    imageBoxes: { type: 'integer', description: 'image boxes holding an image' },
+    render: { type: 'string', enum: ['rendered', 'failed', 'pending'] },
+  },
+} as const;
+
+const OUTCOME_STATUS = {
+  type: 'object',
+  properties: {
+    ...STATUS.properties,
+    message: { type: 'string', description: 'the response it came with, e.g. N-SET-RSP' },
+    errorComment: { type: 'string' },
+    source: {
+      type: 'string',
+      enum: ['conversation', 'film.json', 'derived'],
+      description:
+        'conversation: the recorded response; film.json: the code film.json kept; derived: from the decisions film.json records',
+    },
+  },
+} as const;
+
+export const FILM_DETAIL = {
+  type: 'object',
+  properties: {
+    ...FILM_SUMMARY.properties,
+    film: { ...OPEN_OBJECT, type: ['object', 'null'], description: 'film.json' },
+    render: { ...OPEN_OBJECT, type: ['object', 'null'], description: 'render.json (null until rendered)' },
+    renderStatus: FILM_SUMMARY.properties.render,
+    outcome: {
+      type: 'object',
+      description: 'what happened to the film box and each image box, and the statuses the SCU got',
+      properties: {
+        filmBox: {
+          type: 'object',
+          properties: { uid: { type: 'string' }, statuses: { type: 'array', items: OUTCOME_STATUS } },
+        },
+        boxes: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              position: { type: 'integer' },
+              uid: { type: 'string' },
+              fates: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                  enum: ['fits', 'demagnified', 'cropped', 'decimated', 'density-clamped', 'empty'],
+                },
+              },
+              status: { ...OUTCOME_STATUS, type: ['object', 'null'] },
+              minDensity: { type: 'integer' },
+              maxDensity: { type: 'integer' },
+              requestedMinDensity: { type: 'integer' },
+              requestedMaxDensity: { type: 'integer' },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const JOB = {
+  type: 'object',
+  properties: {
+    uid: { type: 'string' },
+    printer: { type: 'string' },
+    status: { type: 'string', enum: ['PENDING', 'PRINTING', 'DONE', 'FAILURE'] },
+    statusInfo: { type: 'string' },
+    priority: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    originator: { type: 'string', description: 'the calling AE title' },
+    printerName: { type: 'string' },
+    filmSessionLabel: { type: 'string' },
+    copies: { type: 'integer' },
+    films: { type: 'array', items: { type: 'string' }, description: 'film ids (see /api/films)' },
+  },
+} as const;
+
+export const ASSOCIATION_SUMMARY = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    peer: { type: 'string' },
+    callingAeTitle: { type: 'string' },
+    calledAeTitle: { type: 'string' },
+    printer: { type: 'string' },
+    startedAt: { type: 'string', format: 'date-time' },
+    endedAt: { type: 'string', format: 'date-time' },
+    state: { type: 'string', description: 'PS3.8 state, Sta6 while associated' },
+    ending: { type: 'string' },
+    detail: { type: 'string' },
+    contexts: { type: 'array', items: { type: 'string' } },
+  },
+  additionalProperties: true,
+} as const;
+
+/** One recorded DIMSE message; the status, SOP class and data set are explained for readers. */
+export const MESSAGE = {
+  type: 'object',
+  properties: {
+    at: { type: 'number', description: 'ms since the epoch' },
+    direction: { type: 'string', enum: ['in', 'out'] },
+    type: { type: 'string' },
+    contextId: { type: 'integer' },
+    messageId: { type: 'integer' },
+    sopClass: { type: 'string' },
+    sopClassName: { type: 'string' },
+    sopInstance: { type: 'string' },
+    status: { type: 'integer' },
+    statusInfo: STATUS,
+    errorComment: { type: 'string' },
+    datasetBytes: { type: 'integer' },
+    ms: { type: 'number' },
+    attributes: { description: 'the data set, bounded; pixel data as a byte count' },
+  },
+  additionalProperties: true,
+} as const;
+
+export const ASSOCIATION_DETAIL = {
+  type: 'object',
+  properties: {
+    ...ASSOCIATION_SUMMARY.properties,
+    messages: { type: 'array', items: MESSAGE },
+  },
+  additionalProperties: true,
+} as const;
