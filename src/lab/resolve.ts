@@ -4,7 +4,7 @@
  * check or resolve throws FaultError naming the key and why, so nothing half-understood is armed.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { denaturalize } from '../dicom/dimse/dataset.js';
+import { tagOf } from '../dicom/dimse/dataset.js';
 import { Status, type StatusName, statusByCode } from '../dicom/dimse/status.js';
 import { Uid, uidName } from '../dicom/uids.js';
 import { Reject } from '../dicom/ul/pdu.js';
@@ -129,23 +129,13 @@ export function resolveStatus(s: string | number, key: string): StatusName {
   return name;
 }
 
-/**
- * A keyword or tag to the 8-hex-digit tag of the DICOM JSON model. Keywords go through the data set
- * module's dictionary (denaturalize knows every keyword and drops unknown ones).
- */
+/** A keyword or tag to the 8-hex-digit tag of the DICOM JSON model, via the data set dictionary. */
 export function resolveAttribute(text: string, key: string): string {
   const m = /^\(?([0-9a-f]{4}),?([0-9a-f]{4})\)?$/i.exec(text.trim());
   if (m) return `${m[1]}${m[2]}`.toUpperCase();
-  let tags: string[] = [];
-  if (/^[A-Za-z][A-Za-z0-9]*$/.test(text)) {
-    try {
-      tags = Object.keys(denaturalize({ [text]: [] }));
-    } catch {
-      tags = [];
-    }
-  }
-  if (tags.length !== 1) throw new FaultError(`${key}: "${text}" is neither a DICOM keyword nor a tag`);
-  return tags[0]!.toUpperCase();
+  const tag = tagOf(text.trim());
+  if (!tag) throw new FaultError(`${key}: "${text}" is neither a DICOM keyword nor a tag`);
+  return tag;
 }
 
 // ---------------------------------------------------------------- resolution

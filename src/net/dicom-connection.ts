@@ -94,7 +94,10 @@ export interface AssociationSummary {
   state: string;
   ending: string;
   detail: string;
+  /** Each presentation context as answered, for people ("1:Name:TransferSyntax" or "refused(n)"). */
   contexts: string[];
+  /** The accepted presentation contexts, for programs (the verdict). */
+  acceptedContexts: ContextInfo[];
   messages: MessageRecord[];
   /** Every test-lab fault that fired on this association, association-level ones included. */
   faults: string[];
@@ -197,6 +200,7 @@ export class DicomConnection {
       ending: this.#closed && this.#assoc.ending === 'open' ? 'transport-closed' : this.#assoc.ending,
       detail: this.#assoc.endDetail,
       contexts: this.#contextSummary(),
+      acceptedContexts: [...this.#contexts.values()],
       messages: this.messages,
       faults: this.#faults,
     };
@@ -519,7 +523,8 @@ export class DicomConnection {
       direction: 'in',
       type,
       contextId: m.contextId,
-      messageId: cmd.messageId,
+      // The SCU's answers to our N-EVENT-REPORTs carry the ID they respond to.
+      messageId: cmd.messageId ?? cmd.messageIdBeingRespondedTo,
       sopClass: cmd.affectedSopClassUid ?? cmd.requestedSopClassUid,
       sopInstance: cmd.affectedSopInstanceUid ?? cmd.requestedSopInstanceUid,
       status: cmd.status,

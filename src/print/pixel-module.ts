@@ -15,7 +15,8 @@ export interface PixelProblem {
   tag: string;
 }
 
-const REQUIRED_GRAY = [
+/** The image item's mandatory attributes (spec digest 4.3/4.4, all M/M): grayscale, then color. */
+export const REQUIRED_GRAY: readonly string[] = [
   '00280002',
   '00280004',
   '00280010',
@@ -26,7 +27,7 @@ const REQUIRED_GRAY = [
   '00280103',
   '7FE00010',
 ];
-const REQUIRED_COLOR = [...REQUIRED_GRAY, '00280006'];
+export const REQUIRED_COLOR: readonly string[] = [...REQUIRED_GRAY, '00280006'];
 
 const NAMES: Record<string, string> = {
   '00280002': 'SamplesPerPixel',

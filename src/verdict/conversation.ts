@@ -128,26 +128,6 @@ function references(attrs: readonly RecordedAttribute[] | undefined, tag: string
   });
 }
 
-const NAME_TO_UID: Readonly<Record<string, string>> = Uid;
-
-/** The summary's contexts ("1:BasicGrayscalePrintManagementMeta:ExplicitVrLittleEndian"), accepted only. */
-export function parseContexts(lines: readonly string[]): Map<number, Context> {
-  const out = new Map<number, Context>();
-  for (const line of lines) {
-    const [id, as, ts] = line.split(':');
-    if (!id || !as || !ts || ts.startsWith('refused')) continue;
-    const uid = (n: string) => (Object.hasOwn(NAME_TO_UID, n) ? NAME_TO_UID[n]! : n);
-    const transferSyntax = uid(ts);
-    out.set(Number(id), {
-      id: Number(id),
-      abstractSyntax: uid(as),
-      transferSyntax,
-      explicit: transferSyntax !== Uid.ImplicitVrLittleEndian,
-    });
-  }
-  return out;
-}
-
 const succeeded = (m: MessageRecord | undefined): m is MessageRecord =>
   m !== undefined && ['success', 'warning'].includes(statusCategory(m.status ?? 0));
 
@@ -305,7 +285,12 @@ function responseTo(messages: readonly MessageRecord[], i: number): number | und
 }
 
 export function buildConversation(summary: AssociationSummary, caps?: Capabilities): Conversation {
-  const contexts = parseContexts(summary.contexts);
+  const contexts = new Map(
+    summary.acceptedContexts.map((c): [number, Context] => [
+      c.id,
+      { ...c, explicit: c.transferSyntax !== Uid.ImplicitVrLittleEndian },
+    ]),
+  );
   const messages = summary.messages;
   const hierarchy = new Hierarchy();
   const exchanges: Exchange[] = [];

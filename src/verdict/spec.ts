@@ -14,6 +14,7 @@ import {
   GRAYSCALE_IMAGE_BOX_RULES,
   PRESENTATION_LUT_RULES,
 } from '../print/attributes.js';
+import { REQUIRED_COLOR, REQUIRED_GRAY } from '../print/pixel-module.js';
 
 /** Names for details and JUnit; the rest are shown by UID. */
 export const SOP_CLASS_NAMES: Readonly<Record<string, string>> = {
@@ -92,21 +93,10 @@ export function isMandatory(r: AttributeRule, operation: AttributeOperation): bo
   return r.usage === 'M' && (operation === 'N-CREATE' || r.settable !== false);
 }
 
-/** Spec digest §4.3/§4.4: the image item of an image box N-SET, all M/M. */
-const PIXEL_MODULE = [
-  '00280002', // Samples per Pixel
-  '00280004', // Photometric Interpretation
-  '00280010', // Rows
-  '00280011', // Columns
-  '00280100', // Bits Allocated
-  '00280101', // Bits Stored
-  '00280102', // High Bit
-  '00280103', // Pixel Representation
-  '7FE00010', // Pixel Data
-];
+/** The image item of an image box N-SET: the print service's own list of what is mandatory. */
 export const IMAGE_SEQUENCES: Readonly<Record<string, { sequence: string; required: readonly string[] }>> = {
-  [Uid.BasicGrayscaleImageBox]: { sequence: '20200110', required: PIXEL_MODULE },
-  [Uid.BasicColorImageBox]: { sequence: '20200111', required: [...PIXEL_MODULE, '00280006'] },
+  [Uid.BasicGrayscaleImageBox]: { sequence: '20200110', required: REQUIRED_GRAY },
+  [Uid.BasicColorImageBox]: { sequence: '20200111', required: REQUIRED_COLOR },
 };
 
 /**

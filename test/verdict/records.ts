@@ -18,6 +18,15 @@ export const CONTEXTS = [
   '7:BasicColorPrintManagementMeta:refused(3)',
 ];
 
+/** The accepted contexts of summary lines like "1:BasicGrayscalePrintManagementMeta:ExplicitVrLittleEndian". */
+function acceptedContexts(lines: readonly string[]): AssociationSummary['acceptedContexts'] {
+  const uid = (n: string) => (Uid as Record<string, string>)[n] ?? n;
+  return lines
+    .map((l) => l.split(':'))
+    .filter(([, , ts]) => ts !== undefined && !ts.startsWith('refused'))
+    .map(([id, as, ts]) => ({ id: Number(id), abstractSyntax: uid(as!), transferSyntax: uid(ts!) }));
+}
+
 export const cs = (v: string) => ({ vr: 'CS', Value: [v] });
 export const us = (v: number) => ({ vr: 'US', Value: [v] });
 export const st = (v: string) => ({ vr: 'ST', Value: [v] });
@@ -153,6 +162,7 @@ export class Recorder {
       ending: this.ended ? this.ending : 'open',
       detail: this.ended ? this.detail : '',
       contexts: this.contexts,
+      acceptedContexts: acceptedContexts(this.contexts),
       messages: this.messages,
       faults: this.faults,
     };

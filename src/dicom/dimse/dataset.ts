@@ -120,6 +120,15 @@ export function keywordOf(tag: string): string | undefined {
   return (dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`] as { name?: string } | undefined)?.name;
 }
 
+const nameMap = (DicomMetaDictionary as unknown as { nameMap: Record<string, { tag: string } | undefined> })
+  .nameMap;
+
+/** The tag of a dictionary keyword ("Rows" -> "00280010"), when the dictionary has it. */
+export function tagOf(keyword: string): string | undefined {
+  const entry = Object.hasOwn(nameMap, keyword) ? nameMap[keyword] : undefined;
+  return entry ? entry.tag.replace(/[(),]/g, '').toUpperCase() : undefined;
+}
+
 /** The dictionary VR of a tag, for checks of what an SCU sent (undefined when not in the dictionary). */
 export function expectedVr(tag: string): string | undefined {
   return dictionaryVr(tag);
