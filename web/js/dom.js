@@ -2,7 +2,8 @@
 
 /**
  * Build an element: h('a', { href: '#/x', class: 'btn', dataset: { box: 1 }, onclick }, 'text', child).
- * Attributes set to null, undefined or false are left out; children may be strings, nodes or arrays.
+ * Attributes set to null, undefined or false are left out, dataset entries set to null or undefined
+ * too; children may be strings, nodes or arrays.
  */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -22,8 +23,10 @@ export function svg(tag, attrs = {}, ...children) {
 function setAttrs(el, attrs) {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
-    if (k === 'dataset') for (const [dk, dv] of Object.entries(v)) el.dataset[dk] = String(dv);
-    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    if (k === 'dataset') {
+      for (const [dk, dv] of Object.entries(v))
+        if (dv !== null && dv !== undefined) el.dataset[dk] = String(dv);
+    } else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
 }

@@ -13,6 +13,7 @@ const TYPES = [
   'job',
   'film.printed',
   'film.rendered',
+  'fault.fired',
 ];
 
 const listeners = new Set();

@@ -1,7 +1,10 @@
 /**
  * One association's conversation: every DIMSE message in order with direction, SOP class, message
  * ID, status (hex and meaning), timing, Error Comment and the data set. Warning responses are
- * amber, failures red. While the association is open, new messages arrive live.
+ * amber, failures red. Test-lab faults that fired are a banner (the association's `faults`) and a
+ * "⚡ fault" marker on the messages they fired on. The conformance verdict sits above the messages:
+ * pass/fail, counts, findings (a click shows the message), JSON and JUnit downloads. While the
+ * association is open, new messages arrive live.
  */
 import { get } from '../api.js';
 import { bytes, debounce, fill, h, notice, statusBadge, time } from '../dom.js';
@@ -13,8 +16,18 @@ export function mount(container, [id]) {
 
   async function load() {
     try {
-      const a = await get(`/api/associations/${id}`);
-      fill(root, header(a), messages(a));
+      const [a, v] = await Promise.all([
+        get(`/api/associations/${id}`),
+        get(`/api/associations/${id}/verdict`).catch((e) => ({ error: e })),
+      ]);
+      const rows = messages(a);
+      fill(
+        root,
+        header(a),
+        faultBanner(a),
+        verdictPanel(a, v, (i) => highlight(root, a, i)),
+        rows,
+      );
     } catch (e) {
       fill(
         root,
@@ -28,8 +41,194 @@ export function mount(container, [id]) {
   const refresh = debounce(load, 150);
   void load();
   return on(
-    ['dimse', 'association.closed'],
+    ['dimse', 'association.closed', 'fault.fired'],
     (e) => (e.type === 'resync' || e.association === id || e.id === id) && refresh(),
+  );
+}
+
+/** Mark message i (and its response, for a request) and bring it into view. */
+function highlight(root, a, i) {
+  for (const r of root.querySelectorAll('tr.msg.hot')) r.classList.remove('hot');
+  const m = a.messages[i];
+  if (!m) return;
+  const idx = [i];
+  if (m.type.endsWith('-RQ')) {
+    const j = a.messages.findIndex(
+      (x, k) => k > i && x.messageId === m.messageId && x.type === m.type.replace(/-RQ$/, '-RSP'),
+    );
+    if (j >= 0) idx.push(j);
+  }
+  const rows = idx.map((k) => root.querySelector(`tr.msg[data-index="${k}"]`)).filter(Boolean);
+  for (const r of rows) {
+    r.classList.remove('hot');
+    void r.offsetWidth; // restart the flash
+    r.classList.add('hot');
+  }
+  rows[0]?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+}
+
+/** The association's fired faults: what was injected, so its failures are not the SCU's doing. */
+function faultBanner(a) {
+  const faults = a.faults ?? [];
+  if (faults.length === 0) return null;
+  return h(
+    'aside',
+    { class: 'fault-banner', role: 'note', dataset: { faults: faults.length } },
+    h(
+      'p',
+      {},
+      h('span', { class: 'badge fault' }, '⚡ fault'),
+      ` Test-lab fault${faults.length > 1 ? 's' : ''} fired on this association: what ${
+        faults.length > 1 ? 'they' : 'it'
+      } caused was injected, not chosen by the printer.`,
+    ),
+    h('ul', {}, ...faults.map((f) => h('li', { class: 'mono' }, f))),
+  );
+}
+
+const SEVERITY_BADGE = { error: 'failure', warning: 'warning', info: 'info' };
+
+function verdictPanel(a, v, show) {
+  const panel = (...children) =>
+    h('section', { class: 'panel verdict', dataset: { verdict: v.verdict ?? 'none' } }, ...children);
+  if (v.error) return panel(h('h2', {}, 'Verdict'), notice(`No verdict: ${v.error.message}`, 'error'));
+  const c = v.counts;
+  const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const base = `/api/associations/${a.id}/verdict`;
+  return panel(
+    h(
+      'div',
+      { class: 'verdict-head' },
+      h('h2', {}, 'Verdict'),
+      h('span', { class: `verdict-pill ${v.verdict}` }, v.verdict === 'pass' ? 'PASS' : 'FAIL'),
+      h(
+        'span',
+        { class: 'verdict-counts' },
+        h('span', { class: c.error ? 'n-error' : 'muted' }, plural(c.error, 'error')),
+        ' · ',
+        h('span', { class: c.warning ? 'n-warning' : 'muted' }, plural(c.warning, 'warning')),
+        ' · ',
+        h('span', { class: 'muted' }, `${c.info} info`),
+        h(
+          'span',
+          { class: 'muted' },
+          ` — ${plural(c.messages, 'message')}, ${c.rules} rules, against the ${
+            v.capabilities === 'printer' ? "printer's" : 'default'
+          } capabilities`,
+        ),
+        v.complete ? null : h('span', { class: 'badge live' }, 'provisional: still open'),
+      ),
+      h(
+        'span',
+        { class: 'downloads' },
+        h(
+          'a',
+          {
+            class: 'button ghost',
+            href: base,
+            download: `lightbox-${a.id}-verdict.json`,
+            dataset: { download: 'json' },
+          },
+          'verdict.json',
+        ),
+        h(
+          'a',
+          {
+            class: 'button ghost',
+            href: `${base}?format=junit`,
+            download: `lightbox-${a.id}-junit.xml`,
+            dataset: { download: 'junit' },
+          },
+          'JUnit XML',
+        ),
+      ),
+    ),
+    v.findings.length === 0
+      ? h('p', { class: 'muted' }, 'No findings: the SCU did nothing the rules object to.')
+      : findingsTable(v.findings, show),
+  );
+}
+
+function findingsTable(findings, show) {
+  return h(
+    'div',
+    { class: 'findings-wrap' },
+    h(
+      'table',
+      { class: 'table findings' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...['Severity', 'Rule', 'Message', 'Attribute', 'Detail', 'Spec'].map((t) => h('th', {}, t)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...findings.map((f) => {
+          const m = f.message;
+          const go = () => m && show(m.index);
+          return h(
+            'tr',
+            {
+              class: `finding ${f.severity}${m ? ' linked' : ''}`,
+              dataset: { rule: f.rule, severity: f.severity, message: m?.index ?? '' },
+              onclick: (e) => {
+                if (!e.target.closest('details, a')) go();
+              },
+            },
+            h('td', {}, h('span', { class: `badge ${SEVERITY_BADGE[f.severity] ?? ''}` }, f.severity)),
+            h('td', { class: 'mono' }, f.rule),
+            h(
+              'td',
+              { class: 'nowrap' },
+              m
+                ? h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'link',
+                      title: [m.sopClass, m.messageId !== undefined ? `Message ID ${m.messageId}` : null]
+                        .filter(Boolean)
+                        .join(', '),
+                      onclick: (e) => {
+                        e.stopPropagation();
+                        go();
+                      },
+                    },
+                    `#${m.index + 1} ${m.type}`,
+                  )
+                : h('span', { class: 'muted' }, 'association'),
+            ),
+            h(
+              'td',
+              { class: 'nowrap' },
+              f.tag ? h('code', {}, f.tag) : null,
+              f.keyword ? h('div', { class: 'muted small' }, f.keyword) : null,
+            ),
+            h(
+              'td',
+              {},
+              f.detail,
+              f.fault ? h('div', { class: 'fault-note', title: f.fault }, '⚡ injected: ', f.fault) : null,
+            ),
+            h(
+              'td',
+              { class: 'spec' },
+              h(
+                'details',
+                { title: f.spec.quote },
+                h('summary', {}, f.spec.section),
+                h('blockquote', {}, f.spec.quote),
+              ),
+            ),
+          );
+        }),
+      ),
+    ),
   );
 }
 
@@ -87,10 +286,11 @@ function messages(a) {
       h(
         'tr',
         {
-          class: `msg ${m.direction} ${s?.category ?? ''}`,
+          class: `msg ${m.direction} ${s?.category ?? ''}${m.fault ? ' faulted' : ''}`,
           dataset: {
             index: i,
             type: m.type,
+            fault: m.fault ? m.fault.split(' ')[0] : null,
             status: s?.hex ?? '',
             category: s?.category ?? '',
             messageId: m.messageId ?? '',
@@ -116,6 +316,7 @@ function messages(a) {
         h(
           'td',
           {},
+          m.fault ? faultMarker(m, a.messages[i + 1]) : null,
           m.errorComment ? h('div', { class: 'comment' }, m.errorComment) : null,
           hasData || m.datasetBytes
             ? h(
@@ -152,6 +353,21 @@ function messages(a) {
       ),
     ),
     h('tbody', {}, ...rows),
+  );
+}
+
+/**
+ * "⚡ fault f1" on a message a lab fault fired on; its words too, unless the next message is this
+ * request's response with the same fault (they are said there, where the effect is).
+ */
+function faultMarker(m, next) {
+  const [id, ...rest] = m.fault.split(' ');
+  const answered = next && next.fault === m.fault && next.messageId === m.messageId && m.type.endsWith('-RQ');
+  return h(
+    'div',
+    { class: 'fault-marker', title: m.fault },
+    h('span', { class: 'badge fault' }, `⚡ fault ${id}`),
+    answered ? null : h('span', { class: 'fault-text' }, ` ${rest.join(' ')}`),
   );
 }
 

@@ -8,7 +8,7 @@ import { on } from '../live.js';
 import { openTokenDialog } from '../token-dialog.js';
 
 /** Printer Status Info defined terms (PS3.3 C.13.9.1), the common ones, offered as suggestions. */
-const INFO_TERMS = [
+export const INFO_TERMS = [
   'FILM JAM',
   'SUPPLY EMPTY',
   'SUPPLY LOW',
