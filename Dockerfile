@@ -9,7 +9,7 @@ COPY . .
 # printers/ may be absent from a fresh clone (git keeps no empty directories).
 RUN npm run build && mkdir -p printers
 
-# ---- runtime: production dependencies, compiled code, printer profiles ----
+# ---- runtime: production dependencies, compiled code, printer profiles, scenarios ----
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 # Film annotations are drawn with a system font.
@@ -19,6 +19,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/printers ./printers
+# Test-lab scenarios, where the default --scenarios looks (arm one with LIGHTBOX_SCENARIO=queue-full).
+COPY --from=build /src/scenarios ./scenarios
 # The web console: static files, served from web/ next to package.json.
 COPY --from=build /src/web ./web
 # Films and logs. Created here, owned by the runtime user, so a fresh named volume inherits both.

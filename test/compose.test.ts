@@ -4,7 +4,7 @@
  * here), plus the healthcheck command run for real against a local HTTP server.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -188,13 +188,20 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(user!.split(':')[0]);
   });
 
-  it('ships the printers directory where the default --printers looks', () => {
+  it.each([
+    ['printers', 'printersDir'],
+    ['scenarios', 'scenariosDir'],
+  ])('ships the %s directory where the default --%s looks', (dir, key) => {
     const workdir = last(runtime, 'WORKDIR')!.args;
-    const printers = posix.resolve(workdir, optionDefault('printersDir'));
-    const destinations = runtime
+    const target = posix.resolve(workdir, optionDefault(key));
+    const copies = runtime
       .filter((i) => i.cmd === 'COPY')
-      .map((i) => posix.resolve(workdir, i.args.split(/\s+/).at(-1)!));
-    expect(destinations).toContain(printers);
+      .map((i) => i.args.split(/\s+/).filter((a) => !a.startsWith('--')));
+    const copy = copies.find((a) => posix.resolve(workdir, a.at(-1)!) === target);
+    expect(copy, `no COPY to ${target}`).toBeDefined();
+    // From the build stage's checkout of the repository directory of that name.
+    expect(posix.basename(copy![0]!)).toBe(dir);
+    expect(existsSync(join(root, dir))).toBe(true);
   });
 
   it('.dockerignore keeps host build output and dependencies out of the context', () => {
@@ -246,14 +253,13 @@ describe('docker-compose.yml', () => {
     expect(dockerEnv['LIGHTBOX_DATA_DIR']).toBe(dataDir);
   });
 
-  it('binds ./printers read-only where the image keeps its printers', () => {
+  it.each([
+    ['./printers', 'printersDir'],
+    ['./scenarios', 'scenariosDir'],
+  ])('binds %s read-only where the image keeps it', (source, key) => {
     const workdir = last(runtime, 'WORKDIR')!.args;
-    const printers = svc.volumes.map(mountOf).find((m) => m.source === './printers');
-    expect(printers).toEqual({
-      source: './printers',
-      target: posix.resolve(workdir, optionDefault('printersDir')),
-      mode: 'ro',
-    });
+    const mount = svc.volumes.map(mountOf).find((m) => m.source === source);
+    expect(mount).toEqual({ source, target: posix.resolve(workdir, optionDefault(key)), mode: 'ro' });
   });
 
   it('gives shutdown more time than --shutdown-grace before SIGKILL', () => {

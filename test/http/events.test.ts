@@ -1,6 +1,7 @@
 /** Server-Sent Events and Prometheus metrics over real HTTP, driven by real DICOM traffic. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
+import { associateRq } from '../support/pdus.js';
 import { Peer } from '../support/peer.js';
 
 let lb: TestLightbox;
@@ -73,4 +74,31 @@ it('shutdown is not held up by an open event stream', async () => {
   await other.stop();
   expect(Date.now() - t0).toBeLessThan(3000);
   await reader.cancel().catch(() => undefined);
+});
+
+it('counts fired lab faults in /metrics by kind and printer', async () => {
+  const arm = (payload: object) =>
+    lb.app.http.inject({ method: 'POST', url: '/api/lab/faults', payload }).then((r) => {
+      expect(r.statusCode, r.body).toBe(201);
+    });
+  const fired = () => lb.app.http.inject({ url: '/metrics' }).then((r) => r.body);
+  expect(await fired()).toContain('# TYPE lightbox_faults_fired_total counter');
+  expect(await fired()).not.toMatch(/^lightbox_faults_fired_total\{/m);
+
+  // Two refusals: each association the printer would accept gets A-ASSOCIATE-RJ.
+  await arm({ kind: 'refuse', reason: 'temporary-congestion', count: 2 });
+  for (let i = 0; i < 2; i++) {
+    const p = await Peer.connect(lb.dicomPort);
+    p.send(associateRq({ calling: 'FAULTSCU' }));
+    expect((await p.next()).type).toBe('A-ASSOCIATE-RJ');
+    p.destroy();
+  }
+  // A printer script fired at once: FAILURE now.
+  await arm({ kind: 'printer-status', when: 'now', status: 'FAILURE', info: 'FILM JAM', count: 1 });
+  lb.app.printers[0]!.runtime.setStatus('NORMAL', 'NORMAL');
+
+  const body = await fired();
+  expect(body).toMatch(/^lightbox_faults_fired_total\{kind="refuse",printer="LIGHTBOX"\} 2$/m);
+  expect(body).toMatch(/^lightbox_faults_fired_total\{kind="printer-status",printer="LIGHTBOX"\} 1$/m);
+  await lb.app.http.inject({ method: 'DELETE', url: '/api/lab/faults' });
 });

@@ -1,6 +1,7 @@
 /**
  * GET /api/events: Server-Sent Events for everything that changes (associations, DIMSE messages,
- * printer status, jobs, films). GET /metrics: Prometheus text counters built from the same stream.
+ * printer status, jobs, films, lab faults fired). GET /metrics: Prometheus text counters built from
+ * the same stream.
  */
 import type { FastifyInstance } from 'fastify';
 import type { EventBus, Stamped } from '../../events.js';
@@ -14,7 +15,7 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus): void {
     {
       schema: {
         description:
-          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered; each `data:` is the event as JSON with its time `at`',
+          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, fault.fired; each `data:` is the event as JSON with its time `at`',
         response: {
           200: {
             description: 'an endless text/event-stream',
@@ -102,6 +103,9 @@ class Metrics {
       case 'printer.status':
         this.#inc('lightbox_printer_status_changes_total', { printer: e.printer, status: e.status });
         break;
+      case 'fault.fired':
+        this.#inc('lightbox_faults_fired_total', { kind: e.kind, printer: e.printer });
+        break;
       default:
         break;
     }
@@ -116,6 +120,7 @@ class Metrics {
       lightbox_film_renders_total: 'Film renders, by result',
       lightbox_print_job_transitions_total: 'Print job state changes, by printer and status',
       lightbox_printer_status_changes_total: 'Printer status changes, by printer and status',
+      lightbox_faults_fired_total: 'Test-lab faults fired, by kind and printer',
     };
     for (const [name, text] of Object.entries(help)) {
       lines.push(`# HELP ${name} ${text}`, `# TYPE ${name} counter`);
