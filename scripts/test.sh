@@ -40,9 +40,8 @@ fi
 if [ ! -d /usr/share/fonts/truetype/dejavu ]; then
   apt_install fonts-dejavu-core || setup_failed "could not install fonts-dejavu-core"
 fi
-# Chromium: only for the tests that render films in a browser; the issues that add them set
-# LIGHTBOX_NEED_CHROMIUM=1 (e.g. in .ci/run's environment).
-if [ "${LIGHTBOX_NEED_CHROMIUM:-0}" = "1" ] && ! command -v chromium >/dev/null; then
+# Chromium: the browser tests drive Debian's build with playwright-core (no browser download).
+if ! command -v chromium >/dev/null; then
   apt_install chromium || setup_failed "could not install chromium (apt-get install chromium)"
 fi
 

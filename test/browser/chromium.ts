@@ -1,6 +1,6 @@
 /**
  * Debian's Chromium driven by playwright-core (no browser download: the README's test command
- * installs the chromium package when LIGHTBOX_NEED_CHROMIUM=1). playwright gives each launch a
+ * installs the chromium package when it is missing). playwright gives each launch a
  * fresh temporary profile and removes it on close.
  */
 import { existsSync, mkdirSync } from 'node:fs';
