@@ -20,6 +20,14 @@ export type LightboxEvent =
       kind: string;
       description: string;
       association?: string;
+    }
+  /** A test-lab fault was armed or disarmed (over HTTP, a scenario, or at start-up). */
+  | {
+      type: 'fault.armed' | 'fault.disarmed';
+      printer: string;
+      fault: string;
+      kind: string;
+      description: string;
     };
 
 export type Stamped = LightboxEvent & { at: string };

@@ -164,6 +164,7 @@ export class Lab implements LabControl {
         { printer: v.printer, fault: v.id, kind: v.kind, source },
         `fault armed: ${v.description}`,
       );
+      this.#publish('fault.armed', v);
       this.#started(v);
     }
     return armed.map((v) => this.#books.get(v.printer)!.get(v.id) ?? v);
@@ -193,8 +194,20 @@ export class Lab implements LabControl {
     }
   }
 
+  /** Arming and disarming are events too, so a console shows what curl or CI changed. */
+  #publish(type: 'fault.armed' | 'fault.disarmed', v: FaultView): void {
+    this.#events?.publish({
+      type,
+      printer: v.printer,
+      fault: v.id,
+      kind: v.kind,
+      description: v.description,
+    });
+  }
+
   /** A fault was removed: stop its timer; a flap cut short leaves the printer NORMAL. */
   #stopped(v: FaultView): void {
+    this.#publish('fault.disarmed', v);
     const t = this.#timers.get(v.id);
     if (!t) return;
     clearInterval(t);

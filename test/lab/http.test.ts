@@ -159,6 +159,27 @@ describe('faults', () => {
     expect([p.status, p.statusInfo]).toEqual(['WARNING', 'SUPPLY LOW']);
   });
 
+  it('arming and disarming go out as events (the console shows what curl or CI changed)', async () => {
+    const seen: { type: string; fault?: string }[] = [];
+    const off = lb.app.events.subscribe((e) => {
+      if (e.type === 'fault.armed' || e.type === 'fault.disarmed')
+        seen.push({ type: e.type, fault: e.fault });
+    });
+    const r = await post('/api/lab/faults', {
+      printer: 'LIGHTBOX',
+      kind: 'delay',
+      command: 'N-ACTION',
+      ms: 10,
+    });
+    const id = r.json().armed[0].id as string;
+    await http().inject({ method: 'DELETE', url: `/api/lab/faults/${id}` });
+    off();
+    expect(seen).toEqual([
+      { type: 'fault.armed', fault: id },
+      { type: 'fault.disarmed', fault: id },
+    ]);
+  });
+
   it('fault.fired events go out on the event bus', async () => {
     const seen: unknown[] = [];
     const off = lb.app.events.subscribe((e) => {

@@ -14,6 +14,8 @@ const TYPES = [
   'film.printed',
   'film.rendered',
   'fault.fired',
+  'fault.armed',
+  'fault.disarmed',
 ];
 
 const listeners = new Set();

@@ -15,7 +15,7 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus): void {
     {
       schema: {
         description:
-          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, fault.fired; each `data:` is the event as JSON with its time `at`',
+          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
         response: {
           200: {
             description: 'an endless text/event-stream',

@@ -234,15 +234,12 @@ export function mount(container) {
   }
   void start();
 
-  // Firings come as events; arming and disarming by others (curl, CI) show on the next poll.
-  const poll = setInterval(loadFaults, 4000);
-  const off = on(['fault.fired', 'printer.status', 'job', 'association.closed'], (e) =>
-    e.type === 'resync' ? start() : refresh(),
+  // Arming, disarming (here, by curl or by CI) and firings all come as events.
+  const off = on(
+    ['fault.fired', 'fault.armed', 'fault.disarmed', 'printer.status', 'job', 'association.closed'],
+    (e) => (e.type === 'resync' ? start() : refresh()),
   );
-  return () => {
-    clearInterval(poll);
-    off();
-  };
+  return off;
 }
 
 // ---------------------------------------------------------------- armed faults
