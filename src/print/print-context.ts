@@ -65,6 +65,23 @@ function fromVerdict(v: Verdict): DimseReply {
 }
 
 /** The most specific warning wins; the others are named in Error Comment (spec digest 6.4). */
+/** Longest a printed film waits for its association to end before it is written anyway. */
+const SPOOL_WAIT_MS = 50;
+
+/**
+ * Resolves when the association ends, or after SPOOL_WAIT_MS: the modality's last requests
+ * (N-DELETEs, release) are answered before the printer spends its time writing films to disk.
+ */
+function conversationOver(a: AssociationInfo): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, SPOOL_WAIT_MS);
+    a.onEnd(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 function warningReply(
   warnings: { status: StatusName; why: string }[],
   extra: Partial<DimseReply> = {},
@@ -454,7 +471,11 @@ export class PrintContext {
     const copies = num(s.attributes, '20000010') ?? 1;
     const a = this.association;
     const printer = this.printer;
-    const luts = this.#luts;
+    // The Presentation LUT of each film, taken now: the association's LUTs go when it ends.
+    const filmLuts = snapshot.map((fb) => {
+      const uid = fb.presentationLutUid ?? s.presentationLutUid;
+      return uid ? this.#luts.get(uid) : undefined;
+    });
     const jobEvents = this.#negotiated(Uid.PrintJob) && this.caps.sopClasses.printJob;
     return printer.submit(
       {
@@ -466,10 +487,10 @@ export class PrintContext {
       {
         filmCount: snapshot.length,
         spool: async (job) => {
+          await conversationOver(a);
           const dirs: string[] = [];
           for (const [i, fb] of snapshot.entries()) {
-            const lutUid = fb.presentationLutUid ?? s.presentationLutUid;
-            const lut = lutUid ? luts.get(lutUid) : undefined;
+            const lut = filmLuts[i];
             dirs.push(
               await spoolFilm(printer.dataDir, {
                 printer: {

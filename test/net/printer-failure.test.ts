@@ -3,7 +3,7 @@
  * status (or accepted and failed), jobs in progress failing with the printer's status info, and
  * the association record keeping each message's attributes and Error Comment.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,19 @@ describe('a printer that fails mid-job', () => {
     const last = events.filter((e) => e.sopInstanceUid === job).at(-1)!;
     expect(last.eventTypeId).toBe(4);
     expect(last.dataset!['21000030']!.Value).toEqual(['FILM JAM']);
+  });
+});
+
+describe('when films are written', () => {
+  it('while the association stays open, soon after N-ACTION (not only at its end)', async () => {
+    const films = join(runtime('LIGHTBOX').dataDir, 'films');
+    const count = () => (existsSync(films) ? readdirSync(films).filter((d) => !d.startsWith('.')).length : 0);
+    const before = count();
+    const { s, fbUid } = await prepared('LIGHTBOX');
+    expect((await s.nAction(META, Uid.BasicFilmBox, fbUid)).command.status).toBe(0);
+    await expect.poll(count, { timeout: 2000 }).toBe(before + 1);
+    // Still open: the SCU can go on (an N-GET of the printer answers).
+    expect((await s.nGet(META, Uid.Printer, Uid.PrinterInstance)).command.status).toBe(0);
   });
 });
 
