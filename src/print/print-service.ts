@@ -6,6 +6,7 @@
 import { CommandField } from '../dicom/dimse/command-fields.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import { Uid } from '../dicom/uids.js';
+import type { Capabilities } from '../printers/capabilities.js';
 import type {
   AssociationInfo,
   DimseReply,
@@ -37,6 +38,29 @@ export function answerGet(all: DcmDataset, req: DimseRequest): DimseReply {
   };
 }
 
+/**
+ * The abstract syntaxes a printer accepts, each with the SOP classes usable on it (spec digest
+ * 1.2, 2): a meta class carries Film Session, Film Box, Printer and its own Image Box; every other
+ * class travels on a context of its own UID. The conformance verdict reads the same table.
+ */
+export function printAbstractSyntaxes(caps: Capabilities): Record<string, string[]> {
+  const abstractSyntaxes: Record<string, string[]> = {};
+  const common = [Uid.BasicFilmSession, Uid.BasicFilmBox, Uid.Printer];
+  if (caps.sopClasses.grayscale)
+    abstractSyntaxes[Uid.BasicGrayscalePrintManagementMeta] = [...common, Uid.BasicGrayscaleImageBox];
+  if (caps.sopClasses.color)
+    abstractSyntaxes[Uid.BasicColorPrintManagementMeta] = [...common, Uid.BasicColorImageBox];
+  // Printer on its own context: status-only associations (PS3.4 H.2.3).
+  abstractSyntaxes[Uid.Printer] = [Uid.Printer];
+  if (caps.sopClasses.annotationBox) abstractSyntaxes[Uid.BasicAnnotationBox] = [Uid.BasicAnnotationBox];
+  if (caps.sopClasses.presentationLut) abstractSyntaxes[Uid.PresentationLut] = [Uid.PresentationLut];
+  if (caps.sopClasses.printJob) abstractSyntaxes[Uid.PrintJob] = [Uid.PrintJob];
+  if (caps.sopClasses.printerConfiguration) {
+    abstractSyntaxes[Uid.PrinterConfigurationRetrieval] = [Uid.PrinterConfigurationRetrieval];
+  }
+  return abstractSyntaxes;
+}
+
 export function printService(printer: PrinterRuntime): Service {
   const caps = printer.caps;
   const contexts = new Map<string, PrintContext>();
@@ -62,20 +86,7 @@ export function printService(printer: PrinterRuntime): Service {
     handler: (req) => fn(contextOf(req.association), req),
   });
 
-  const abstractSyntaxes: Record<string, string[]> = {};
-  const common = [Uid.BasicFilmSession, Uid.BasicFilmBox, Uid.Printer];
-  if (caps.sopClasses.grayscale)
-    abstractSyntaxes[Uid.BasicGrayscalePrintManagementMeta] = [...common, Uid.BasicGrayscaleImageBox];
-  if (caps.sopClasses.color)
-    abstractSyntaxes[Uid.BasicColorPrintManagementMeta] = [...common, Uid.BasicColorImageBox];
-  // Printer on its own context: status-only associations (PS3.4 H.2.3).
-  abstractSyntaxes[Uid.Printer] = [Uid.Printer];
-  if (caps.sopClasses.annotationBox) abstractSyntaxes[Uid.BasicAnnotationBox] = [Uid.BasicAnnotationBox];
-  if (caps.sopClasses.presentationLut) abstractSyntaxes[Uid.PresentationLut] = [Uid.PresentationLut];
-  if (caps.sopClasses.printJob) abstractSyntaxes[Uid.PrintJob] = [Uid.PrintJob];
-  if (caps.sopClasses.printerConfiguration) {
-    abstractSyntaxes[Uid.PrinterConfigurationRetrieval] = [Uid.PrinterConfigurationRetrieval];
-  }
+  const abstractSyntaxes = printAbstractSyntaxes(caps);
 
   /** N-GET of an instance the printer keeps: its attributes, or 0x0112 when there is no such one. */
   const get = (sop: string, attributes: (uid: string) => DcmDataset | undefined): ServiceRoute => ({

@@ -15,6 +15,9 @@ import {
   PRESENTATION_LUT_RULES,
 } from '../print/attributes.js';
 import { REQUIRED_COLOR, REQUIRED_GRAY } from '../print/pixel-module.js';
+import { printAbstractSyntaxes } from '../print/print-service.js';
+import type { Capabilities } from '../printers/capabilities.js';
+import { verificationService } from '../services/verification.js';
 
 /** Names for details and JUnit; the rest are shown by UID. */
 export const SOP_CLASS_NAMES: Readonly<Record<string, string>> = {
@@ -36,22 +39,10 @@ export function sopClassName(uid: string | undefined): string {
   return uid === undefined ? '(no SOP class)' : (SOP_CLASS_NAMES[uid] ?? uid);
 }
 
-const META_MEMBERS = [Uid.BasicFilmSession, Uid.BasicFilmBox, Uid.Printer];
-
-/**
- * Spec digest §1.2 and §2: a meta SOP class context carries Film Session, Film Box, its own Image
- * Box class and Printer; every other class travels on a context of its own UID.
- */
-export const CONTEXT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
-  [Uid.Verification]: [Uid.Verification],
-  [Uid.BasicGrayscalePrintManagementMeta]: [...META_MEMBERS, Uid.BasicGrayscaleImageBox],
-  [Uid.BasicColorPrintManagementMeta]: [...META_MEMBERS, Uid.BasicColorImageBox],
-  [Uid.Printer]: [Uid.Printer],
-  [Uid.BasicAnnotationBox]: [Uid.BasicAnnotationBox],
-  [Uid.PresentationLut]: [Uid.PresentationLut],
-  [Uid.PrintJob]: [Uid.PrintJob],
-  [Uid.PrinterConfigurationRetrieval]: [Uid.PrinterConfigurationRetrieval],
-};
+/** Which SOP classes each accepted abstract syntax carries: the print service's own table. */
+export function contextMembers(caps: Capabilities): Readonly<Record<string, readonly string[]>> {
+  return { ...verificationService.abstractSyntaxes, ...printAbstractSyntaxes(caps) };
+}
 
 export type AttributeOperation = 'N-CREATE' | 'N-SET';
 

@@ -6,7 +6,7 @@ import { type StatusCategory, statusByCode, statusCategory } from '../../dicom/d
 import type { MessageRecord } from '../../net/dicom-connection.js';
 import type { Conversation } from '../conversation.js';
 import type { Hit } from '../model.js';
-import { CONTEXT_MEMBERS, sopClassName } from '../spec.js';
+import { contextMembers, sopClassName } from '../spec.js';
 import { tagHex } from './attributes.js';
 
 /** "0xB605 Min/Max density out of range (The requested density is ...)" */
@@ -21,8 +21,9 @@ const CONTEXT_STATUSES: ReadonlySet<number> = new Set([0x0118, 0x0119, 0x0122]);
 
 export function contextMismatch(c: Conversation): Hit[] {
   const hits: Hit[] = [];
+  const carried = contextMembers(c.caps);
   for (const ex of c.exchanges) {
-    const members = ex.context ? CONTEXT_MEMBERS[ex.context.abstractSyntax] : undefined;
+    const members = ex.context ? carried[ex.context.abstractSyntax] : undefined;
     const cls = ex.rq.sopClass;
     if (cls && members && !members.includes(cls)) {
       hits.push({
