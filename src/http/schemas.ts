@@ -192,3 +192,17 @@ export const ASSOCIATION_DETAIL = {
   },
   additionalProperties: true,
 } as const;
+
+/** A date or date-time query parameter: only what happened at or after it. */
+export const SINCE = {
+  type: 'string',
+  anyOf: [{ format: 'date-time' }, { format: 'date' }],
+  description: 'only those at or after this date or date-time',
+} as const;
+
+/** The filters the film, job and verdict listings share. */
+export const LIST_FILTERS = {
+  printer: { type: 'string' },
+  callingAe: { type: 'string' },
+  since: SINCE,
+} as const;

@@ -12,7 +12,7 @@ import { type FilmSummary, listFilms } from '../../print/film-store.js';
 import type { FilmRecord } from '../../print/spool.js';
 import { type ControlPolicy, requireControl } from '../control.js';
 import { filmOutcome } from '../film-outcome.js';
-import { ERROR, FILM_DETAIL, FILM_SUMMARY } from '../schemas.js';
+import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS } from '../schemas.js';
 
 const FILES: Record<string, string> = {
   'film.png': 'image/png',
@@ -24,12 +24,6 @@ const FILES: Record<string, string> = {
 const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$' } as const;
 const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: ID } } as const;
 /** A day ("2026-05-01") or an instant ("2026-05-01T10:00:00Z"). */
-export const SINCE = {
-  type: 'string',
-  anyOf: [{ format: 'date-time' }, { format: 'date' }],
-  description: 'only those at or after this date or date-time',
-} as const;
-
 interface FilmQuery {
   printer?: string;
   callingAe?: string;
@@ -53,9 +47,7 @@ export function filmRoutes(
           type: 'object',
           additionalProperties: false,
           properties: {
-            printer: { type: 'string' },
-            callingAe: { type: 'string' },
-            since: SINCE,
+            ...LIST_FILTERS,
             status: { type: 'string', enum: ['rendered', 'failed', 'pending'] },
           },
         },

@@ -6,8 +6,7 @@ import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { PrintJob } from '../../print/model.js';
 import type { Printer } from '../../printers/printer.js';
-import { ERROR, JOB } from '../schemas.js';
-import { SINCE } from './films.js';
+import { ERROR, JOB, LIST_FILTERS } from '../schemas.js';
 
 interface JobQuery {
   printer?: string;
@@ -46,9 +45,7 @@ export function jobRoutes(app: FastifyInstance, printers: () => readonly Printer
           type: 'object',
           additionalProperties: false,
           properties: {
-            printer: { type: 'string' },
-            callingAe: { type: 'string' },
-            since: SINCE,
+            ...LIST_FILTERS,
             status: { type: 'string', enum: ['PENDING', 'PRINTING', 'DONE', 'FAILURE'] },
           },
         },

@@ -9,7 +9,7 @@ import type { Printer } from '../../printers/printer.js';
 import { evaluateAssociation } from '../../verdict/evaluate.js';
 import { type JunitOptions, renderJunit, renderJunitAll } from '../../verdict/junit.js';
 import type { Verdict } from '../../verdict/model.js';
-import { ERROR } from '../schemas.js';
+import { ERROR, LIST_FILTERS } from '../schemas.js';
 
 const SEVERITY = { type: 'string', enum: ['error', 'warning', 'info'] } as const;
 const SPEC = {
@@ -152,13 +152,7 @@ export function verdictRoutes(
           type: 'object',
           additionalProperties: false,
           properties: {
-            since: {
-              type: 'string',
-              anyOf: [{ format: 'date-time' }, { format: 'date' }],
-              description: 'only associations started at or after this date or date-time',
-            },
-            callingAe: { type: 'string' },
-            printer: { type: 'string' },
+            ...LIST_FILTERS,
             format: FORMAT,
             failOn: FAIL_ON,
           },
