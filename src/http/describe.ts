@@ -2,7 +2,7 @@
  * Words for numbers, so API readers (and the web console) need no copy of the DICOM tables:
  * a DIMSE status with its name and category, a recorded message with its SOP class name.
  */
-import { type StatusCategory, statusByCode, statusCategory } from '../dicom/dimse/status.js';
+import { type StatusCategory, statusByCode, statusCategory, statusHex } from '../dicom/dimse/status.js';
 import { uidName } from '../dicom/uids.js';
 import type { AssociationSummary, MessageRecord } from '../net/dicom-connection.js';
 
@@ -19,7 +19,7 @@ export function statusView(code: number): StatusView {
   const def = statusByCode(code);
   return {
     code,
-    hex: code.toString(16).toUpperCase().padStart(4, '0'),
+    hex: statusHex(code).slice(2),
     name: def?.name ?? 'unknown status',
     meaning: def?.meaning ?? '',
     category: statusCategory(code),

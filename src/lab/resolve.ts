@@ -5,7 +5,7 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { tagOf } from '../dicom/dimse/dataset.js';
-import { Status, type StatusName, statusByCode } from '../dicom/dimse/status.js';
+import { Status, type StatusName, statusByCode, statusHex } from '../dicom/dimse/status.js';
 import { Uid, uidName } from '../dicom/uids.js';
 import { Reject } from '../dicom/ul/pdu.js';
 import {
@@ -173,7 +173,6 @@ function describeMatch(f: FaultOf<'response' | 'delay' | 'drop'>, m: RequestMatc
 
 const times = (count: number | undefined) =>
   count === undefined ? 'every' : count === 1 ? 'next' : `next ${count}`;
-const hex = (code: number) => `0x${code.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** Check and resolve a fault; `path` prefixes error keys (e.g. "/faults/2"). */
 export function resolveFault(data: unknown, path = ''): { fault: Fault; resolved: Resolved } {
@@ -193,7 +192,7 @@ export function resolveFault(data: unknown, path = ''): { fault: Fault; resolved
           match,
           status,
           errorComment: f.errorComment ?? s.meaning.slice(0, 64),
-          description: `${times(count)} ${describeMatch(f, match)} answers ${hex(s.code)} ${s.name}`,
+          description: `${times(count)} ${describeMatch(f, match)} answers ${statusHex(s.code)} ${s.name}`,
         },
       };
     }

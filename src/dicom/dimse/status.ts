@@ -165,8 +165,12 @@ export function statusByCode(code: number): StatusDef | undefined {
   return BY_CODE.get(code);
 }
 
+/** "0xB605": how a status code is written everywhere people read it. */
+export function statusHex(code: number): string {
+  return `0x${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 /** "0xB605 Min/Max density out of range (warning)" for logs. */
 export function describeStatus(code: number): string {
-  const hex = `0x${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  return `${hex} ${BY_CODE.get(code)?.name ?? 'unknown status'} (${statusCategory(code)})`;
+  return `${statusHex(code)} ${BY_CODE.get(code)?.name ?? 'unknown status'} (${statusCategory(code)})`;
 }

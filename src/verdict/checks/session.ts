@@ -2,7 +2,7 @@
  * Checks of the association as a whole: SOP classes on the right presentation context, how it
  * ended, whether our N-EVENT-REPORTs were answered, and every non-success status we returned.
  */
-import { type StatusCategory, statusByCode, statusCategory } from '../../dicom/dimse/status.js';
+import { type StatusCategory, statusByCode, statusCategory, statusHex } from '../../dicom/dimse/status.js';
 import type { MessageRecord } from '../../net/dicom-connection.js';
 import type { Conversation } from '../conversation.js';
 import type { Hit } from '../model.js';
@@ -11,9 +11,8 @@ import { tagHex } from './attributes.js';
 
 /** "0xB605 Min/Max density out of range (The requested density is ...)" */
 export function statusText(code: number): string {
-  const hex = `0x${code.toString(16).toUpperCase().padStart(4, '0')}`;
   const s = statusByCode(code);
-  return s ? `${hex} ${s.name} (${s.meaning})` : `${hex} (unknown status)`;
+  return s ? `${statusHex(code)} ${s.name} (${s.meaning})` : `${statusHex(code)} (unknown status)`;
 }
 
 /** Answers that say the SOP class does not belong where the SCU sent it (PS3.7 C). */
