@@ -16,6 +16,7 @@
  * Usage: node dist/bench/echo-floor.js PORT. Prints "listening PORT" once up; exits on SIGTERM.
  */
 import { createServer, type Socket } from 'node:net';
+import { joined } from '../src/dicom/chunked-bytes.js';
 import { decodeCommand, encodeCommand } from '../src/dicom/dimse/command-codec.js';
 import { CommandField, NO_DATA_SET, RESPONSE_BIT } from '../src/dicom/dimse/command-fields.js';
 import { Implementation, Uid } from '../src/dicom/uids.js';
@@ -68,7 +69,7 @@ function serve(socket: Socket): void {
           case 'P-DATA-TF':
             for (const pdv of pdu.pdvs) {
               if (!pdv.isCommand) continue;
-              fragments.push(pdv.data);
+              fragments.push(joined(pdv.data));
               if (!pdv.isLast) continue;
               const command = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments);
               fragments = [];

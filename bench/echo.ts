@@ -35,6 +35,7 @@
 import { mkdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { joined } from '../src/dicom/chunked-bytes.js';
 import { decodeCommand, encodeCommand } from '../src/dicom/dimse/command-codec.js';
 import { CommandField, NO_DATA_SET, RESPONSE_BIT } from '../src/dicom/dimse/command-fields.js';
 import { Uid } from '../src/dicom/uids.js';
@@ -218,7 +219,7 @@ async function readCommand(pdus: PduStream): Promise<Buffer> {
     const p = expectPdu(await pdus.next(), 'P-DATA-TF', 'C-ECHO-RSP');
     for (const v of p.pdvs) {
       if (!v.isCommand) throw new Error('C-ECHO-RSP: unexpected data set fragment');
-      parts.push(v.data);
+      parts.push(joined(v.data));
       if (v.isLast) return Buffer.concat(parts);
     }
   }

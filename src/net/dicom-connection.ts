@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { type Bytes, ChunkedBytes } from '../dicom/chunked-bytes.js';
 import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
 import { CommandField, type CommandSet, commandName, isResponse } from '../dicom/dimse/command-fields.js';
@@ -658,7 +659,7 @@ export class DicomConnection {
     direction: 'in' | 'out',
     commandBytes: Buffer,
     command: object,
-    dataset: Buffer | undefined,
+    dataset: Bytes | undefined,
     ts: string | undefined,
   ): void {
     let data: unknown;
@@ -668,9 +669,11 @@ export class DicomConnection {
         // Pixel data would drown the log: show its size, not its bytes.
         data = JSON.parse(
           JSON.stringify(natural, (_k, v) =>
-            v instanceof ArrayBuffer || ArrayBuffer.isView(v)
-              ? `<${(v as ArrayBuffer).byteLength} bytes>`
-              : v,
+            v instanceof ChunkedBytes
+              ? `<${v.length} bytes>`
+              : v instanceof ArrayBuffer || ArrayBuffer.isView(v)
+                ? `<${(v as ArrayBuffer).byteLength} bytes>`
+                : v,
           ),
         );
       } catch (e) {

@@ -3,6 +3,7 @@
  * (film session, film boxes, image and annotation boxes, Presentation LUTs) and what outlives it
  * (print jobs, printed films). Plain data; print-context.ts owns the rules.
  */
+import type { Bytes } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { FilmMatrix } from '../printers/capabilities.js';
 import type { BoxRect, Layout } from './display-format.js';
@@ -19,7 +20,8 @@ export interface PrintImage {
   pixelRepresentation: number;
   planarConfiguration?: number;
   pixelAspectRatio?: [number, number];
-  pixels: Buffer;
+  /** As received: one buffer or the socket chunks it came in, never copied (see ChunkedBytes). */
+  pixels: Bytes;
 }
 
 /** What happens to an image that does not fit its box, and the status that said so. */

@@ -3,6 +3,7 @@
  * item and check it against PS3.4 and the printer. Nothing is dropped or truncated silently: a
  * mismatch between Rows x Columns x bytes and the Pixel Data length is refused.
  */
+import { viewOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { StatusName } from '../dicom/dimse/status.js';
 import type { Capabilities } from '../printers/capabilities.js';
@@ -127,7 +128,7 @@ export function readImage(item: DcmDataset, color: boolean, c: Capabilities): Pr
     bitsStored: bs,
     highBit: hb,
     pixelRepresentation: pr,
-    pixels: pixels.length === expected ? pixels : pixels.subarray(0, expected),
+    pixels: pixels.length === expected ? pixels : viewOf(pixels, 0, expected),
   };
   if (color) image.planarConfiguration = n('00280006');
   const par = find(item, '00280034');

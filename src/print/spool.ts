@@ -7,6 +7,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { partsOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { FilmPlace } from '../printers/profile-schema.js';
 import type { FilmBox, FilmSession, PrintJob } from './model.js';
@@ -86,7 +87,7 @@ export async function spoolFilm(
       let image: FilmRecord['imageBoxes'][number]['image'];
       if (b.image) {
         const file = `box-${String(b.position).padStart(3, '0')}.raw`;
-        await writeFile(join(tmp, file), b.image.pixels);
+        await writeFile(join(tmp, file), partsOf(b.image.pixels));
         const { pixels, ...rest } = b.image;
         image = { ...rest, file, bytes: pixels.length };
       }

@@ -1,4 +1,5 @@
 /** Reading attribute values out of a DICOM JSON-model data set (dcmjs's denaturalized form). */
+import { type Bytes, ChunkedBytes } from '../dicom/chunked-bytes.js';
 import type { DcmDataset, DcmElement } from '../dicom/dimse/dataset.js';
 
 export function element(ds: DcmDataset | undefined, tag: string): DcmElement | undefined {
@@ -31,15 +32,19 @@ export function items(ds: DcmDataset | undefined, tag: string): DcmDataset[] {
 }
 
 /** The bytes of an OB/OW attribute (dcmjs holds them as one or more ArrayBuffers). */
-export function bytes(ds: DcmDataset | undefined, tag: string): Buffer | undefined {
+export function bytes(ds: DcmDataset | undefined, tag: string): Bytes | undefined {
   const v = ds?.[tag]?.Value;
   if (!Array.isArray(v) || v.length === 0) return undefined;
+  // As the reader left it: the chunks a large value arrived in are not joined (see ChunkedBytes).
+  if (v.length === 1 && v[0] instanceof ChunkedBytes) return v[0];
   const parts = v.map((x) =>
-    x instanceof ArrayBuffer
-      ? Buffer.from(x)
-      : ArrayBuffer.isView(x)
-        ? Buffer.from(x.buffer, x.byteOffset, x.byteLength)
-        : Buffer.alloc(0),
+    x instanceof ChunkedBytes
+      ? x.toBuffer()
+      : x instanceof ArrayBuffer
+        ? Buffer.from(x)
+        : ArrayBuffer.isView(x)
+          ? Buffer.from(x.buffer, x.byteOffset, x.byteLength)
+          : Buffer.alloc(0),
   );
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { joined } from '../../src/dicom/chunked-bytes.js';
 import { AssemblyError, MessageAssembler } from '../../src/dicom/dimse/assembler.js';
 import { CommandError, decodeCommand, encodeCommand } from '../../src/dicom/dimse/command-codec.js';
 import {
@@ -121,11 +122,11 @@ describe('fragmenter', () => {
       expect(p.pdvs).toHaveLength(1);
     }
     const cmdParts = pdus.flatMap((p) => p.pdvs).filter((v) => v.isCommand);
-    expect(Buffer.concat(cmdParts.map((v) => v.data)).equals(command)).toBe(true);
+    expect(Buffer.concat(cmdParts.map((v) => joined(v.data))).equals(command)).toBe(true);
     expect(cmdParts.at(-1)!.isLast).toBe(true);
     expect(cmdParts.slice(0, -1).every((v) => !v.isLast)).toBe(true);
     const dataParts = pdus.flatMap((p) => p.pdvs).filter((v) => !v.isCommand);
-    expect(Buffer.concat(dataParts.map((v) => v.data)).equals(dataset)).toBe(true);
+    expect(Buffer.concat(dataParts.map((v) => joined(v.data))).equals(dataset)).toBe(true);
   });
 
   it('uses max - 6 byte fragments', () => {
@@ -149,7 +150,7 @@ describe('message assembler', () => {
       const msgs = a.push(pdvsOf(3, command, dataset, size));
       expect(msgs).toHaveLength(1);
       expect(msgs[0]!.command.messageId).toBe(9);
-      expect(msgs[0]!.dataset!.equals(dataset)).toBe(true);
+      expect(joined(msgs[0]!.dataset!).equals(dataset)).toBe(true);
       expect(msgs[0]!.contextId).toBe(3);
     }
   });
@@ -160,7 +161,7 @@ describe('message assembler', () => {
       const a = new MessageAssembler(1 << 20);
       const got = [...a.push(pdvs.slice(0, i)), ...a.push(pdvs.slice(i))];
       expect(got).toHaveLength(1);
-      expect(got[0]!.dataset!.equals(dataset)).toBe(true);
+      expect(joined(got[0]!.dataset!).equals(dataset)).toBe(true);
     }
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ChunkedBytes, joined } from '../../src/dicom/chunked-bytes.js';
 import { PduError } from '../../src/dicom/ul/errors.js';
 import type { Pdu } from '../../src/dicom/ul/pdu.js';
 import { decodePdu, encodePdu } from '../../src/dicom/ul/pdu-codec.js';
@@ -19,8 +20,14 @@ const stream: Pdu[] = [
 const bytes = Buffer.concat([DCMTK_PRINT_ASSOCIATE_RQ, ...stream.map(encodePdu)]);
 const expected = [decodePdu(DCMTK_PRINT_ASSOCIATE_RQ), ...stream];
 
+/** Decoded PDUs, PDV data joined (a PDV spanning chunks arrives as views of each). */
 function feed(f: PduFramer, chunks: Buffer[]): Pdu[] {
-  return chunks.flatMap((c) => f.push(c)).map(decodePdu);
+  return chunks
+    .flatMap((c) => f.push(c))
+    .map(decodePdu)
+    .map((p) =>
+      p.type === 'P-DATA-TF' ? { ...p, pdvs: p.pdvs.map((v) => ({ ...v, data: joined(v.data) })) } : p,
+    );
 }
 
 describe('PduFramer', () => {
@@ -49,6 +56,40 @@ describe('PduFramer', () => {
         expect(feed(f, [bytes.subarray(0, i), bytes.subarray(i, j), bytes.subarray(j)])).toEqual(expected);
       }
     }
+  });
+
+  it('hands out a P-DATA-TF that spans chunks as views of them, never a copy', () => {
+    const pdata = encodePdu(stream[2]!);
+    const cut = 300;
+    // Each chunk in memory of its own, as the socket delivers them (Buffer.from would share a pool).
+    const own = (x: Buffer) => {
+      const o = Buffer.allocUnsafeSlow(x.length);
+      x.copy(o);
+      return o;
+    };
+    const [a, b] = [own(pdata.subarray(0, cut)), own(pdata.subarray(cut))];
+    const f = new PduFramer(limits);
+    expect(f.push(a)).toEqual([]);
+    const [whole] = f.push(b);
+    expect(whole).toBeInstanceOf(ChunkedBytes);
+    const parts = (whole as ChunkedBytes).parts;
+    expect(parts.map((p) => p.buffer)).toEqual([a.buffer, b.buffer]);
+    const pdu = decodePdu(whole!);
+    if (pdu.type !== 'P-DATA-TF') throw new Error(pdu.type);
+    const data = pdu.pdvs[0]!.data;
+    expect(data).toBeInstanceOf(ChunkedBytes);
+    expect((data as ChunkedBytes).parts.every((p) => p.buffer === a.buffer || p.buffer === b.buffer)).toBe(
+      true,
+    );
+    expect(joined(data).equals(Buffer.alloc(1000, 9))).toBe(true);
+  });
+
+  it('joins other PDUs that span chunks into one buffer', () => {
+    const f = new PduFramer(limits);
+    f.push(DCMTK_PRINT_ASSOCIATE_RQ.subarray(0, 50));
+    const [rq] = f.push(DCMTK_PRINT_ASSOCIATE_RQ.subarray(50));
+    expect(Buffer.isBuffer(rq)).toBe(true);
+    expect((rq as Buffer).equals(DCMTK_PRINT_ASSOCIATE_RQ)).toBe(true);
   });
 
   it('rejects an oversize P-DATA-TF from its header alone, before buffering the body', () => {

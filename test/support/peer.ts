@@ -4,6 +4,7 @@
  * sends can be anything, valid or not.
  */
 import { connect, type Socket } from 'node:net';
+import { joined } from '../../src/dicom/chunked-bytes.js';
 import { decodeCommand } from '../../src/dicom/dimse/command-codec.js';
 import type { CommandSet } from '../../src/dicom/dimse/command-fields.js';
 import type { Pdu } from '../../src/dicom/ul/pdu.js';
@@ -105,7 +106,7 @@ export class Peer {
       pduLengths.push(encodePdu(p).length - 6);
       for (const v of p.pdvs) {
         if (!v.isCommand) continue;
-        parts.push(v.data);
+        parts.push(joined(v.data));
         if (v.isLast) return { command: decodeCommand(Buffer.concat(parts)).command, pduLengths };
       }
     }

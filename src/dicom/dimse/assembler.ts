@@ -6,6 +6,7 @@
  * Data set bytes beyond the configured limit are counted and dropped, not buffered: the message is
  * still delivered (flagged) so the service can answer with a precise status instead of a crash.
  */
+import { type Bytes, ChunkedBytes, partsOf } from '../chunked-bytes.js';
 import type { AbortReason } from '../ul/errors.js';
 import type { Pdv } from '../ul/pdu.js';
 import { CommandError, type DecodedCommand, decodeCommand, MAX_COMMAND_LENGTH } from './command-codec.js';
@@ -24,8 +25,11 @@ export class AssemblyError extends Error {
 export interface AssembledMessage extends DecodedCommand {
   contextId: number;
   commandBytes: Buffer;
-  /** The data set bytes, when one was sent and it fitted the limit. */
-  dataset?: Buffer;
+  /**
+   * The data set bytes, when one was sent and it fitted the limit: one buffer, or the received
+   * chunks as they are (never joined: a large image must not be held twice).
+   */
+  dataset?: Bytes;
   /** Bytes of data set received in total (also when over the limit). */
   datasetLength: number;
   /** True when the data set exceeded maxDatasetBytes and was dropped. */
@@ -83,7 +87,7 @@ export class MessageAssembler {
           `command set longer than ${MAX_COMMAND_LENGTH} bytes`,
         );
       }
-      p.commandParts.push(pdv.data);
+      p.commandParts.push(pdv.data instanceof ChunkedBytes ? pdv.data.toBuffer() : pdv.data);
       if (!pdv.isLast) return undefined;
       const bytes =
         p.commandParts.length === 1 ? p.commandParts[0]! : Buffer.concat(p.commandParts, p.commandLength);
@@ -108,7 +112,7 @@ export class MessageAssembler {
       );
     }
     p.dataLength += pdv.data.length;
-    if (p.dataLength <= this.maxDatasetBytes) p.dataParts.push(pdv.data);
+    if (p.dataLength <= this.maxDatasetBytes) p.dataParts.push(...partsOf(pdv.data));
     else p.dataParts = [];
     return pdv.isLast ? this.#finish(p, true) : undefined;
   }
@@ -125,7 +129,7 @@ export class MessageAssembler {
       datasetOverLimit: over,
     };
     if (hasData && !over) {
-      m.dataset = p.dataParts.length === 1 ? p.dataParts[0]! : Buffer.concat(p.dataParts, p.dataLength);
+      m.dataset = p.dataParts.length === 1 ? p.dataParts[0]! : ChunkedBytes.of(p.dataParts);
     }
     return m;
   }

@@ -5,6 +5,7 @@
  * pixel data as a view, not three copies. Strict and bounded: every length is checked against the
  * bytes left; anything that does not parse throws DatasetError.
  */
+import { type Bytes, type ChunkedBytes, viewOf } from '../chunked-bytes.js';
 import type { DcmDataset, DcmElement } from './dataset.js';
 
 export class DatasetReadError extends Error {
@@ -51,7 +52,8 @@ const MAX_DEPTH = 16;
 export type VrLookup = (tag: string) => string | undefined;
 
 interface Cursor {
-  buf: Buffer;
+  /** One buffer, or the chunks a large data set arrived in (binary values stay views of them). */
+  buf: Buffer | ChunkedBytes;
   at: number;
 }
 
@@ -73,6 +75,7 @@ function text(b: Buffer): string {
   return b.toString('latin1').replace(/[\0 ]+$/, '');
 }
 
+/** Numbers and text; binary values are views the caller makes (they may span chunks). */
 function value(vr: string, b: Buffer): unknown[] {
   switch (vr) {
     case 'US':
@@ -107,7 +110,6 @@ function value(vr: string, b: Buffer): unknown[] {
       return s === '' ? [] : s.split('\\').map((x) => ({ Alphabetic: x }));
     }
     default: {
-      if (BINARY.has(vr)) return [b];
       const s = text(b);
       if (s === '') return [];
       return SINGLE_TEXT.has(vr) ? [s] : s.split('\\').map((x) => x.trim());
@@ -191,11 +193,13 @@ function readElements(
     }
     if (len === UNDEFINED) fail(c, `(${key}) ${vr} of undefined length (encapsulated data is not accepted)`);
     need(c, len, stop, `(${key}) value`);
-    const bytes = c.buf.subarray(c.at, c.at + len);
+    const from = c.at;
     c.at += len;
     let el: DcmElement;
     try {
-      el = { vr, Value: value(vr, bytes) };
+      el = BINARY.has(vr)
+        ? { vr, Value: [viewOf(c.buf, from, c.at)] }
+        : { vr, Value: value(vr, c.buf.subarray(from, c.at)) };
     } catch (e) {
       fail(c, `(${key}): ${(e as Error).message}`);
     }
@@ -205,8 +209,11 @@ function readElements(
   return ds;
 }
 
-/** Parse a whole data set. Binary values are views into `buf`, not copies. */
-export function readDataset(buf: Buffer, explicit: boolean, vrOf: VrLookup): DcmDataset {
+/**
+ * Parse a whole data set. Binary values are views into `buf`, not copies: a Buffer, or a
+ * ChunkedBytes when the value spans received chunks.
+ */
+export function readDataset(buf: Bytes, explicit: boolean, vrOf: VrLookup): DcmDataset {
   const c: Cursor = { buf, at: 0 };
   return readElements(c, buf.length, buf.length, explicit, vrOf, 0);
 }

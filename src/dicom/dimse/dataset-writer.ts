@@ -4,6 +4,7 @@
  * with delimiters, text padded to even length), at a fraction of its cost: every N-CREATE, N-GET
  * and N-EVENT-REPORT response is written here. Pure.
  */
+import { ChunkedBytes } from '../chunked-bytes.js';
 import type { DcmDataset } from './dataset.js';
 
 /** VRs whose explicit-VR header has a 4-byte length (PS3.5 7.1.2). */
@@ -86,11 +87,13 @@ function valueBytes(vr: string, values: readonly unknown[]): Uint8Array {
     const v = values[0];
     if (v === undefined) return new Uint8Array(0);
     const b =
-      v instanceof ArrayBuffer
-        ? new Uint8Array(v)
-        : ArrayBuffer.isView(v)
-          ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
-          : new Uint8Array(0);
+      v instanceof ChunkedBytes
+        ? v.toBuffer()
+        : v instanceof ArrayBuffer
+          ? new Uint8Array(v)
+          : ArrayBuffer.isView(v)
+            ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
+            : new Uint8Array(0);
     if (b.length % 2 === 0) return b;
     const padded = new Uint8Array(b.length + 1);
     padded.set(b);

@@ -5,6 +5,7 @@
  * module is the only place that touches its untyped API.
  */
 import dcmjs from 'dcmjs';
+import { type Bytes, ChunkedBytes } from '../chunked-bytes.js';
 import { Uid } from '../uids.js';
 import { DatasetReadError, readDataset } from './dataset-reader.js';
 import { writeDataset } from './dataset-writer.js';
@@ -65,7 +66,7 @@ function dictionaryVr(tag: string): string | undefined {
  * Decode a data set with our own reader (dataset-reader.ts): binary values stay views into
  * `bytes`. Throws DatasetError when the bytes do not parse to the end.
  */
-export function decodeDataset(bytes: Buffer, transferSyntax: string): DcmDataset {
+export function decodeDataset(bytes: Bytes, transferSyntax: string): DcmDataset {
   if (!isReadableTransferSyntax(transferSyntax)) {
     throw new DatasetError(`transfer syntax ${transferSyntax} is not supported for data sets`);
   }
@@ -146,9 +147,11 @@ export function recordDataset(ds: DcmDataset, depth = 0): RecordedAttribute[] {
       a.value = values
         .slice(0, RECORD_MAX_VALUES)
         .map((v) =>
-          ArrayBuffer.isView(v) || v instanceof ArrayBuffer
-            ? { bytes: (v as ArrayBufferView | ArrayBuffer).byteLength }
-            : v,
+          v instanceof ChunkedBytes
+            ? { bytes: v.length }
+            : ArrayBuffer.isView(v) || v instanceof ArrayBuffer
+              ? { bytes: (v as ArrayBufferView | ArrayBuffer).byteLength }
+              : v,
         );
       if (values.length > RECORD_MAX_VALUES) a.more = values.length - RECORD_MAX_VALUES;
     }

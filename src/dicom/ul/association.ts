@@ -6,6 +6,7 @@
  * The (state, event) -> action mapping is the table in fsm.ts; the methods named after PS3.8
  * actions below are the only places that change state.
  */
+import type { Bytes } from '../chunked-bytes.js';
 import { ABORT_REASONS, type AbortReason, PduError } from './errors.js';
 import { ACTION_NEXT_STATES, type Action, type Event, PDU_EVENTS, type State, transition } from './fsm.js';
 import type { Abort, AssociateAc, AssociateRj, AssociateRq, PDataTf, Pdu, Pdv } from './pdu.js';
@@ -122,7 +123,7 @@ export class Association {
   /** Bytes from the transport, in any chunking. */
   receive(chunk: Buffer): Output[] {
     if (this.#inputClosed) return [];
-    let frames: Buffer[];
+    let frames: Bytes[];
     try {
       frames = this.#framer.push(chunk);
     } catch (e) {

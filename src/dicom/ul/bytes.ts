@@ -1,3 +1,4 @@
+import { type Bytes, type ChunkedBytes, viewOf } from '../chunked-bytes.js';
 import { type AbortReason, PduError } from './errors.js';
 
 /**
@@ -9,7 +10,7 @@ export class ByteReader {
   readonly #end: number;
 
   constructor(
-    readonly buf: Buffer,
+    readonly buf: Buffer | ChunkedBytes,
     start = 0,
     end = buf.length,
   ) {
@@ -57,6 +58,14 @@ export class ByteReader {
   bytes(n: number, field: string, reason: AbortReason = 'invalid-pdu-parameter-value'): Buffer {
     this.#need(n, field, reason);
     const v = this.buf.subarray(this.#offset, this.#offset + n);
+    this.#offset += n;
+    return v;
+  }
+
+  /** The next n bytes without copying them, also when they straddle received chunks. */
+  view(n: number, field: string): Bytes {
+    this.#need(n, field, 'invalid-pdu-parameter-value');
+    const v = viewOf(this.buf, this.#offset, this.#offset + n);
     this.#offset += n;
     return v;
   }

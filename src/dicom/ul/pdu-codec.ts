@@ -3,6 +3,7 @@
  * decodePdu() takes one whole PDU (header included, as framed by PduFramer) and either returns
  * the PDU or throws a PduError carrying the A-ABORT reason the acceptor should send.
  */
+import { type Bytes, partsOf } from '../chunked-bytes.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { PduError } from './errors.js';
 import {
@@ -154,8 +155,9 @@ export function encodePdu(p: Pdu): Buffer {
         b.writeUInt32BE(v.data.length + 2, at);
         b.writeUInt8(v.contextId, at + 4);
         b.writeUInt8((v.isCommand ? 1 : 0) | (v.isLast ? 2 : 0), at + 5);
-        v.data.copy(b, at + PDV_HEADER_LENGTH);
-        at += PDV_HEADER_LENGTH + v.data.length;
+        let into = at + PDV_HEADER_LENGTH;
+        for (const part of partsOf(v.data)) into += part.copy(b, into);
+        at = into;
       }
       return b;
     }
@@ -366,7 +368,7 @@ function decodePData(r: ByteReader): PDataTf {
       contextId,
       isCommand: (mch & 1) === 1,
       isLast: (mch & 2) === 2,
-      data: body.bytes(len - 2, 'PDV data'),
+      data: body.view(len - 2, 'PDV data'),
     });
   }
   return { type: 'P-DATA-TF', pdvs };
@@ -378,8 +380,8 @@ function fixed4(r: ByteReader, name: string): ByteReader {
   return r;
 }
 
-/** Decode one whole PDU (6-byte header included). */
-export function decodePdu(buf: Buffer): Pdu {
+/** Decode one whole PDU (6-byte header included), from one buffer or the chunks it arrived in. */
+export function decodePdu(buf: Bytes): Pdu {
   const head = new ByteReader(buf);
   const type = head.u8('PDU type');
   head.skip(1, 'reserved');

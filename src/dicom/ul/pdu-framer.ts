@@ -3,9 +3,12 @@
  * against its limit from the 6-byte header alone, before a single byte of its body is buffered,
  * so a peer cannot make us allocate more than the configured maximum.
  *
- * Linear in the bytes received: chunks are kept in a list and each PDU is copied out once
- * (or sliced without copying when it lies inside one chunk).
+ * Linear in the bytes received, and P-DATA-TF PDUs are never copied: one that lies inside a chunk
+ * is a view of it, one that spans chunks is a ChunkedBytes of views (image pixels travel in those,
+ * and a copy would double the memory an image takes while it arrives). Other PDUs are small and
+ * are joined into one buffer when they span chunks.
  */
+import { type Bytes, ChunkedBytes } from '../chunked-bytes.js';
 import { PduError } from './errors.js';
 import { PduType } from './pdu.js';
 import { PDU_HEADER_LENGTH } from './pdu-codec.js';
@@ -35,12 +38,12 @@ export class PduFramer {
   }
 
   /** Feed bytes; returns every PDU now complete. Throws PduError when a header is unacceptable. */
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Buffer): Bytes[] {
     if (chunk.length > 0) {
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
     }
-    const out: Buffer[] = [];
+    const out: Bytes[] = [];
     while (this.#buffered >= PDU_HEADER_LENGTH) {
       const head = this.#peek(PDU_HEADER_LENGTH);
       const type = head.readUInt8(0);
@@ -48,7 +51,7 @@ export class PduFramer {
       this.#check(type, length);
       const total = PDU_HEADER_LENGTH + length;
       if (this.#buffered < total) break;
-      out.push(this.#take(total));
+      out.push(this.#take(total, type === PduType.PDataTf));
     }
     return out;
   }
@@ -84,7 +87,8 @@ export class PduFramer {
     return out;
   }
 
-  #take(n: number): Buffer {
+  /** The next n bytes, consumed: a view, or (spanning chunks) views of each or a joined copy. */
+  #take(n: number, asChunks: boolean): Bytes {
     this.#buffered -= n;
     const first = this.#chunks[0]!;
     if (first.length >= n) {
@@ -92,16 +96,16 @@ export class PduFramer {
       else this.#chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
-    const out = Buffer.allocUnsafe(n);
+    const parts: Buffer[] = [];
     let at = 0;
     while (at < n) {
       const c = this.#chunks[0]!;
       const k = Math.min(c.length, n - at);
-      c.copy(out, at, 0, k);
+      parts.push(k === c.length ? c : c.subarray(0, k));
       at += k;
       if (k === c.length) this.#chunks.shift();
       else this.#chunks[0] = c.subarray(k);
     }
-    return out;
+    return asChunks ? ChunkedBytes.of(parts) : Buffer.concat(parts, n);
   }
 }

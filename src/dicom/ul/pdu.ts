@@ -2,6 +2,7 @@
  * The seven Upper Layer PDUs and their items (PS3.8 9.3, PS3.7 Annex D), as plain data.
  * pdu-codec.ts turns them into bytes and back.
  */
+import type { Bytes } from '../chunked-bytes.js';
 
 export const PduType = {
   AssociateRq: 0x01,
@@ -126,7 +127,8 @@ export interface Pdv {
   contextId: number;
   isCommand: boolean;
   isLast: boolean;
-  data: Buffer;
+  /** Received PDVs are views of the socket's chunks, which may hold one PDV in several parts. */
+  data: Bytes;
 }
 
 export interface PDataTf {
