@@ -132,7 +132,10 @@ function portOf(v: unknown): { published: number; target: number } {
 const stages = parseDockerfile(read('Dockerfile'));
 const runtime = stages.at(-1)!;
 const dockerEnv = envOf(runtime);
-const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as {
+  bin: Record<string, string>;
+  scripts: Record<string, string>;
+};
 
 interface ComposeService {
   build: string | { context: string };
@@ -171,10 +174,12 @@ describe('Dockerfile', () => {
     expect(exposed).toContain(HTTP_PORT);
   });
 
-  it('runs the package bin with node from WORKDIR /app', () => {
+  it('runs the package bin with node from WORKDIR /app, with the V8 flags npm start uses', () => {
     const cmd = execForm(last(runtime, 'CMD')!.args);
-    expect(cmd).toEqual(['node', 'dist/src/main.js']);
-    expect(cmd[1]).toBe(pkg.bin['lightbox']);
+    expect(cmd.at(-1)).toBe(pkg.bin['lightbox']);
+    const start = pkg.scripts['start']!.match(/\bnode ((?:--\S+ )*)dist\/src\/main\.js$/);
+    expect(start).not.toBeNull();
+    expect(cmd).toEqual(['node', ...start![1]!.trim().split(' ').filter(Boolean), 'dist/src/main.js']);
     expect(last(runtime, 'WORKDIR')!.args).toBe('/app');
     expect(runtime.some((i) => i.cmd === 'COPY' && /\bdist\b/.test(i.args))).toBe(true);
   });
