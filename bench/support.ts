@@ -13,7 +13,7 @@
  * - Numbers: timed runs alternating the order of targets, medians, /proc VmHWM and VmRSS, formats.
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -296,6 +296,44 @@ export function procMemoryMiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS')
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Reset a process's peak RSS (VmHWM) to its current RSS (Linux: "5" into /proc/PID/clear_refs),
+ * so the next VmHWM is the peak of what follows. False when the kernel refused.
+ */
+export function resetPeakRss(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Wait until a process's RSS has stopped falling: V8 returns start-up garbage to the system some
+ * seconds after start (its memory reducer), and a printer is up long before anyone prints.
+ * Polls every 250 ms; settled when RSS has not fallen by more than 1 MiB for `quietMs` (V8 starts
+ * its reducer 8 s after start-up), or after `maxMs`.
+ */
+export async function settledRss(
+  pid: number | undefined,
+  quietMs = 10_000,
+  maxMs = 25_000,
+): Promise<number | undefined> {
+  const t0 = performance.now();
+  let low = procMemoryMiB(pid, 'VmRSS');
+  let since = t0;
+  while (low !== undefined && performance.now() - t0 < maxMs && performance.now() - since < quietMs) {
+    await sleep(250);
+    const now = procMemoryMiB(pid, 'VmRSS');
+    if (now === undefined) return undefined;
+    if (now < low - 1) since = performance.now();
+    low = Math.min(low, now);
+  }
+  return procMemoryMiB(pid, 'VmRSS');
 }
 
 /** Milliseconds, one decimal. */
