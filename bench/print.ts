@@ -22,8 +22,10 @@
  * spooled to its data directory (those are removed after each run so they do not pile up).
  * Each workload gets a warm-up send per target, then the runs, alternating which target goes
  * first. Memory: after the timed runs, a fresh Lightbox (three times over, one after the other: its
- * peak varies with garbage collection timing) and a fresh dcmprscp each get one W2 send; their VmHWM
- * (peak resident set, /proc/PID/status) is reported next to their RSS before the send.
+ * peak varies with garbage collection timing) and a fresh dcmprscp each get one W2 send, once their
+ * RSS has settled after start-up (V8 hands start-up garbage back about 8 s in; a printer is on long
+ * before anyone prints). The peak (VmHWM, /proc/PID/status) is reset right before the send, so it
+ * is the print's; it is reported next to the RSS once started and right before the send.
  *
  * dcmprscp serves one association at a time and writes every received object into its database
  * directory: it is the reference, not a rival built for speed. Lightbox keeps the images in memory

@@ -129,6 +129,20 @@ export class ChunkedBytes {
 /** A binary value as received: one buffer, or chunks too large to be worth joining. */
 export type Bytes = Buffer | ChunkedBytes;
 
+/**
+ * Parts kept as chunks only when they are large on average: a peer that trickles its bytes (one
+ * TCP segment per byte) must not make us hold a Buffer object per byte. Below this mean size the
+ * parts are joined; above it the bookkeeping is under 3% of the bytes.
+ */
+export const MIN_MEAN_PART_BYTES = 4096;
+
+/** The parts as one Bytes: the only part, the parts as chunks, or (small parts) joined in one copy. */
+export function bytesOf(parts: readonly Buffer[], length: number): Bytes {
+  if (parts.length === 1) return parts[0]!;
+  if (length >= parts.length * MIN_MEAN_PART_BYTES) return ChunkedBytes.of(parts);
+  return Buffer.concat(parts, length);
+}
+
 /** Bytes [start, end) of b without copying: a Buffer when they lie in one buffer. */
 export function viewOf(b: Bytes, start: number, end: number): Bytes {
   if (!(b instanceof ChunkedBytes)) return b.subarray(start, end);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkedBytes, joined, partsOf, viewOf } from '../../src/dicom/chunked-bytes.js';
+import { ChunkedBytes, joined, MIN_MEAN_PART_BYTES, partsOf, viewOf } from '../../src/dicom/chunked-bytes.js';
 import { MessageAssembler } from '../../src/dicom/dimse/assembler.js';
 import { encodeCommand } from '../../src/dicom/dimse/command-codec.js';
 import { type DcmDataset, decodeDataset, encodeDataset } from '../../src/dicom/dimse/dataset.js';
@@ -68,7 +68,7 @@ describe('ChunkedBytes', () => {
 });
 
 describe('a data set in chunks', () => {
-  const pixels = Buffer.from(Array.from({ length: 64 * 48 * 2 }, (_, i) => (i * 13) & 0xff));
+  const pixels = Buffer.from(Array.from({ length: 256 * 192 * 2 }, (_, i) => (i * 13) & 0xff));
   const ds: DcmDataset = {
     '20200010': { vr: 'US', Value: [1] },
     '20200110': {
@@ -77,8 +77,8 @@ describe('a data set in chunks', () => {
         {
           '00280002': { vr: 'US', Value: [1] },
           '00280004': { vr: 'CS', Value: ['MONOCHROME2'] },
-          '00280010': { vr: 'US', Value: [48] },
-          '00280011': { vr: 'US', Value: [64] },
+          '00280010': { vr: 'US', Value: [192] },
+          '00280011': { vr: 'US', Value: [256] },
           '7FE00010': { vr: 'OW', Value: [pixels] },
         },
       ],
@@ -108,18 +108,29 @@ describe('a data set in chunks', () => {
     }
   });
 
-  it('the assembler hands the data set on as the PDVs it came in, not joined', () => {
-    const command = encodeCommand({ commandField: 0x0120, messageId: 1, commandDataSetType: 0 });
-    const bytes = encodeDataset(ds, Uid.ExplicitVrLittleEndian);
+  const command = encodeCommand({ commandField: 0x0120, messageId: 1, commandDataSetType: 0 });
+  const bytes = encodeDataset(ds, Uid.ExplicitVrLittleEndian);
+  const pdvsOf = (size: number): Pdv[] => {
     const pdvs: Pdv[] = [{ contextId: 1, isCommand: true, isLast: true, data: command }];
-    for (let at = 0; at < bytes.length; at += 1000) {
-      const data = own(bytes.subarray(at, at + 1000));
-      pdvs.push({ contextId: 1, isCommand: false, isLast: at + 1000 >= bytes.length, data });
+    for (let at = 0; at < bytes.length; at += size) {
+      const data = own(bytes.subarray(at, at + size));
+      pdvs.push({ contextId: 1, isCommand: false, isLast: at + size >= bytes.length, data });
     }
+    return pdvs;
+  };
+
+  it('the assembler hands the data set on as the PDVs it came in, not joined', () => {
+    const pdvs = pdvsOf(2 * MIN_MEAN_PART_BYTES);
     const [m] = new MessageAssembler(1 << 20).push(pdvs);
     expect(m!.dataset).toBeInstanceOf(ChunkedBytes);
     const parts = (m!.dataset as ChunkedBytes).parts;
     expect(parts.map((p) => p.buffer)).toEqual(pdvs.slice(1).map((p) => (p.data as Buffer).buffer));
+    expect(joined(m!.dataset!).equals(bytes)).toBe(true);
+  });
+
+  it('joins a data set that came in small pieces (no object per trickled byte is kept)', () => {
+    const [m] = new MessageAssembler(1 << 20).push(pdvsOf(100));
+    expect(Buffer.isBuffer(m!.dataset)).toBe(true);
     expect(joined(m!.dataset!).equals(bytes)).toBe(true);
   });
 });

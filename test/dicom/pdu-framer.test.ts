@@ -7,6 +7,7 @@ import { PduFramer } from '../../src/dicom/ul/pdu-framer.js';
 import { DCMTK_PRINT_ASSOCIATE_RQ } from '../fixtures/dcmtk-associate-rq.js';
 
 const limits = { maxPDataLength: 1024, maxAssociateLength: 4096 };
+const roomy = { maxPDataLength: 65536, maxAssociateLength: 4096 };
 
 const stream: Pdu[] = [
   { type: 'P-DATA-TF', pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: Buffer.alloc(100, 7) }] },
@@ -49,6 +50,13 @@ describe('PduFramer', () => {
     expect(feed(f, chunks)).toEqual(expected);
   });
 
+  it('joins a P-DATA-TF that trickled in byte by byte (no object per byte is kept)', () => {
+    const f = new PduFramer(limits);
+    const frames = [...encodePdu(stream[2]!)].flatMap((b) => f.push(Buffer.from([b])));
+    expect(frames).toHaveLength(1);
+    expect(Buffer.isBuffer(frames[0])).toBe(true);
+  });
+
   it('split in three at many offset pairs', () => {
     for (let i = 0; i < bytes.length; i += 7) {
       for (let j = i; j < bytes.length; j += 97) {
@@ -59,8 +67,12 @@ describe('PduFramer', () => {
   });
 
   it('hands out a P-DATA-TF that spans chunks as views of them, never a copy', () => {
-    const pdata = encodePdu(stream[2]!);
-    const cut = 300;
+    const big: Pdu = {
+      type: 'P-DATA-TF',
+      pdvs: [{ contextId: 3, isCommand: false, isLast: false, data: Buffer.alloc(20_000, 9) }],
+    };
+    const pdata = encodePdu(big);
+    const cut = 9000;
     // Each chunk in memory of its own, as the socket delivers them (Buffer.from would share a pool).
     const own = (x: Buffer) => {
       const o = Buffer.allocUnsafeSlow(x.length);
@@ -68,7 +80,7 @@ describe('PduFramer', () => {
       return o;
     };
     const [a, b] = [own(pdata.subarray(0, cut)), own(pdata.subarray(cut))];
-    const f = new PduFramer(limits);
+    const f = new PduFramer(roomy);
     expect(f.push(a)).toEqual([]);
     const [whole] = f.push(b);
     expect(whole).toBeInstanceOf(ChunkedBytes);
@@ -81,7 +93,7 @@ describe('PduFramer', () => {
     expect((data as ChunkedBytes).parts.every((p) => p.buffer === a.buffer || p.buffer === b.buffer)).toBe(
       true,
     );
-    expect(joined(data).equals(Buffer.alloc(1000, 9))).toBe(true);
+    expect(joined(data).equals(Buffer.alloc(20_000, 9))).toBe(true);
   });
 
   it('joins other PDUs that span chunks into one buffer', () => {

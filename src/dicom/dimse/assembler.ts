@@ -6,7 +6,7 @@
  * Data set bytes beyond the configured limit are counted and dropped, not buffered: the message is
  * still delivered (flagged) so the service can answer with a precise status instead of a crash.
  */
-import { type Bytes, ChunkedBytes, partsOf } from '../chunked-bytes.js';
+import { type Bytes, bytesOf, ChunkedBytes, partsOf } from '../chunked-bytes.js';
 import type { AbortReason } from '../ul/errors.js';
 import type { Pdv } from '../ul/pdu.js';
 import { CommandError, type DecodedCommand, decodeCommand, MAX_COMMAND_LENGTH } from './command-codec.js';
@@ -129,7 +129,7 @@ export class MessageAssembler {
       datasetOverLimit: over,
     };
     if (hasData && !over) {
-      m.dataset = p.dataParts.length === 1 ? p.dataParts[0]! : ChunkedBytes.of(p.dataParts);
+      m.dataset = bytesOf(p.dataParts, p.dataLength);
     }
     return m;
   }

@@ -5,10 +5,10 @@
  *
  * Linear in the bytes received, and P-DATA-TF PDUs are never copied: one that lies inside a chunk
  * is a view of it, one that spans chunks is a ChunkedBytes of views (image pixels travel in those,
- * and a copy would double the memory an image takes while it arrives). Other PDUs are small and
- * are joined into one buffer when they span chunks.
+ * and a copy would double the memory an image takes while it arrives), unless the chunks are tiny
+ * (see bytesOf). Other PDUs are small and are joined into one buffer when they span chunks.
  */
-import { type Bytes, ChunkedBytes } from '../chunked-bytes.js';
+import { type Bytes, bytesOf } from '../chunked-bytes.js';
 import { PduError } from './errors.js';
 import { PduType } from './pdu.js';
 import { PDU_HEADER_LENGTH } from './pdu-codec.js';
@@ -106,6 +106,6 @@ export class PduFramer {
       if (k === c.length) this.#chunks.shift();
       else this.#chunks[0] = c.subarray(k);
     }
-    return asChunks ? ChunkedBytes.of(parts) : Buffer.concat(parts, n);
+    return asChunks ? bytesOf(parts, n) : Buffer.concat(parts, n);
   }
 }
