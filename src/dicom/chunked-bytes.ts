@@ -155,6 +155,16 @@ export function joined(b: Bytes): Buffer {
   return b instanceof ChunkedBytes ? b.toBuffer() : b;
 }
 
+/**
+ * The byte count of a binary value as a data set holds it (ChunkedBytes, Buffer or another view,
+ * ArrayBuffer); undefined for anything else. For records and logs that show pixels as a size.
+ */
+export function binaryLength(v: unknown): number | undefined {
+  if (v instanceof ChunkedBytes) return v.length;
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v.byteLength;
+  return undefined;
+}
+
 /** The buffers that hold a binary value, in order (for writing it out without joining it). */
 export function partsOf(b: Bytes): readonly Buffer[] {
   return b instanceof ChunkedBytes ? b.parts : [b];

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { type Bytes, ChunkedBytes } from '../dicom/chunked-bytes.js';
+import { type Bytes, binaryLength } from '../dicom/chunked-bytes.js';
 import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
 import { CommandField, type CommandSet, commandName, isResponse } from '../dicom/dimse/command-fields.js';
@@ -668,13 +668,10 @@ export class DicomConnection {
         const natural = naturalize(decodeDataset(dataset, ts));
         // Pixel data would drown the log: show its size, not its bytes.
         data = JSON.parse(
-          JSON.stringify(natural, (_k, v) =>
-            v instanceof ChunkedBytes
-              ? `<${v.length} bytes>`
-              : v instanceof ArrayBuffer || ArrayBuffer.isView(v)
-                ? `<${(v as ArrayBuffer).byteLength} bytes>`
-                : v,
-          ),
+          JSON.stringify(natural, (_k, v) => {
+            const bytes = binaryLength(v);
+            return bytes === undefined ? v : `<${bytes} bytes>`;
+          }),
         );
       } catch (e) {
         data = `<undecodable: ${(e as Error).message}>`;

@@ -6,7 +6,7 @@
  * Data set bytes beyond the configured limit are counted and dropped, not buffered: the message is
  * still delivered (flagged) so the service can answer with a precise status instead of a crash.
  */
-import { type Bytes, bytesOf, ChunkedBytes, partsOf } from '../chunked-bytes.js';
+import { type Bytes, bytesOf, joined, partsOf } from '../chunked-bytes.js';
 import type { AbortReason } from '../ul/errors.js';
 import type { Pdv } from '../ul/pdu.js';
 import { CommandError, type DecodedCommand, decodeCommand, MAX_COMMAND_LENGTH } from './command-codec.js';
@@ -87,7 +87,7 @@ export class MessageAssembler {
           `command set longer than ${MAX_COMMAND_LENGTH} bytes`,
         );
       }
-      p.commandParts.push(pdv.data instanceof ChunkedBytes ? pdv.data.toBuffer() : pdv.data);
+      p.commandParts.push(joined(pdv.data));
       if (!pdv.isLast) return undefined;
       const bytes =
         p.commandParts.length === 1 ? p.commandParts[0]! : Buffer.concat(p.commandParts, p.commandLength);

@@ -5,7 +5,7 @@
  * pixel data as a view, not three copies. Strict and bounded: every length is checked against the
  * bytes left; anything that does not parse throws DatasetError.
  */
-import { type Bytes, type ChunkedBytes, viewOf } from '../chunked-bytes.js';
+import { type Bytes, viewOf } from '../chunked-bytes.js';
 import type { DcmDataset, DcmElement } from './dataset.js';
 
 export class DatasetReadError extends Error {
@@ -53,7 +53,7 @@ export type VrLookup = (tag: string) => string | undefined;
 
 interface Cursor {
   /** One buffer, or the chunks a large data set arrived in (binary values stay views of them). */
-  buf: Buffer | ChunkedBytes;
+  buf: Bytes;
   at: number;
 }
 

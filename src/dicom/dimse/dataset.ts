@@ -5,7 +5,7 @@
  * module is the only place that touches its untyped API.
  */
 import dcmjs from 'dcmjs';
-import { type Bytes, ChunkedBytes } from '../chunked-bytes.js';
+import { type Bytes, binaryLength } from '../chunked-bytes.js';
 import { Uid } from '../uids.js';
 import { DatasetReadError, readDataset } from './dataset-reader.js';
 import { writeDataset } from './dataset-writer.js';
@@ -144,15 +144,10 @@ export function recordDataset(ds: DcmDataset, depth = 0): RecordedAttribute[] {
       a.items =
         depth < RECORD_MAX_DEPTH ? values.map((item) => recordDataset(item as DcmDataset, depth + 1)) : [];
     } else if (values.length > 0) {
-      a.value = values
-        .slice(0, RECORD_MAX_VALUES)
-        .map((v) =>
-          v instanceof ChunkedBytes
-            ? { bytes: v.length }
-            : ArrayBuffer.isView(v) || v instanceof ArrayBuffer
-              ? { bytes: (v as ArrayBufferView | ArrayBuffer).byteLength }
-              : v,
-        );
+      a.value = values.slice(0, RECORD_MAX_VALUES).map((v) => {
+        const bytes = binaryLength(v);
+        return bytes === undefined ? v : { bytes };
+      });
       if (values.length > RECORD_MAX_VALUES) a.more = values.length - RECORD_MAX_VALUES;
     }
     out.push(a);

@@ -1,4 +1,4 @@
-import { type Bytes, type ChunkedBytes, viewOf } from '../chunked-bytes.js';
+import { type Bytes, viewOf } from '../chunked-bytes.js';
 import { type AbortReason, PduError } from './errors.js';
 
 /**
@@ -10,7 +10,7 @@ export class ByteReader {
   readonly #end: number;
 
   constructor(
-    readonly buf: Buffer | ChunkedBytes,
+    readonly buf: Bytes,
     start = 0,
     end = buf.length,
   ) {
