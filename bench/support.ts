@@ -18,21 +18,14 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startNodeFlags } from '../test/support/node-flags.js';
 
 export const HOST = '127.0.0.1';
 /** The repository root (this file runs as dist/bench/support.js). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const LIGHTBOX_MAIN = join(ROOT, 'dist/src/main.js');
-/**
- * The V8 flags `npm start` gives node (package.json; the Dockerfile's CMD carries the same,
- * checked by test/compose.test.ts): the benchmarks measure Lightbox as it is run.
- */
-const LIGHTBOX_NODE_FLAGS: string[] = (() => {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const m = pkg.scripts.start.match(/\bnode ((?:--\S+ )*)dist\/src\/main\.js$/);
-  if (!m) throw new Error(`package.json start script not understood: ${pkg.scripts.start}`);
-  return m[1]!.trim().split(' ').filter(Boolean);
-})();
+/** The V8 flags `npm start` gives node: the benchmarks measure Lightbox as it is run. */
+const LIGHTBOX_NODE_FLAGS = startNodeFlags(ROOT);
 /** Debian's DCMTK disables Nagle's algorithm only when TCP_NODELAY is set in the environment. */
 export const DCMTK_ENV = { ...process.env, TCP_NODELAY: '1' };
 const STARTUP_TIMEOUT_MS = 15_000;

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { OPTIONS, parseConfig } from '../src/config/config.js';
+import { startNodeFlags } from './support/node-flags.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const read = (f: string) => readFileSync(join(root, f), 'utf8');
@@ -132,10 +133,9 @@ function portOf(v: unknown): { published: number; target: number } {
 const stages = parseDockerfile(read('Dockerfile'));
 const runtime = stages.at(-1)!;
 const dockerEnv = envOf(runtime);
-const pkg = JSON.parse(read('package.json')) as {
-  bin: Record<string, string>;
-  scripts: Record<string, string>;
-};
+const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
+/** The V8 flags of npm start, the one place they are set. */
+const nodeFlags = startNodeFlags(root);
 
 interface ComposeService {
   build: string | { context: string };
@@ -176,12 +176,15 @@ describe('Dockerfile', () => {
 
   it('runs the package bin with node from WORKDIR /app, with the V8 flags npm start uses', () => {
     const cmd = execForm(last(runtime, 'CMD')!.args);
+    expect(cmd).toEqual(['node', ...nodeFlags, 'dist/src/main.js']);
     expect(cmd.at(-1)).toBe(pkg.bin['lightbox']);
-    const start = pkg.scripts['start']!.match(/\bnode ((?:--\S+ )*)dist\/src\/main\.js$/);
-    expect(start).not.toBeNull();
-    expect(cmd).toEqual(['node', ...start![1]!.trim().split(' ').filter(Boolean), 'dist/src/main.js']);
     expect(last(runtime, 'WORKDIR')!.args).toBe('/app');
     expect(runtime.some((i) => i.cmd === 'COPY' && /\bdist\b/.test(i.args))).toBe(true);
+  });
+
+  it('the lab CI script starts Lightbox with the same V8 flags', () => {
+    expect(nodeFlags.length).toBeGreaterThan(0);
+    expect(read('scripts/lab-ci-example.sh')).toContain(`exec node ${nodeFlags.join(' ')} "$main"`);
   });
 
   it('sets LIGHTBOX_DATA_DIR, creates it, and does not run as root', () => {
