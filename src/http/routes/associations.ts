@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AssociationSummary } from '../../net/dicom-connection.js';
 import { messageView, responseCounts } from '../describe.js';
-import { ASSOCIATION_DETAIL, ASSOCIATION_SUMMARY, ERROR } from '../schemas.js';
+import { ASSOCIATION_DETAIL, ASSOCIATION_SUMMARY, ERROR, listFilter } from '../schemas.js';
 
 const LIST_ITEM = {
   ...ASSOCIATION_SUMMARY,
@@ -44,9 +44,9 @@ export function associationRoutes(app: FastifyInstance, associations: () => Asso
     },
     async (req) => {
       const q = req.query;
+      const listed = listFilter(q);
       return associations()
-        .filter((a) => !q.printer || a.printer === q.printer)
-        .filter((a) => !q.callingAe || a.callingAeTitle === q.callingAe)
+        .filter((a) => listed({ printer: a.printer, callingAe: a.callingAeTitle, at: a.startedAt }))
         .filter((a) => q.active === undefined || (a.endedAt === undefined) === q.active)
         .map(({ messages, ...rest }) => ({
           ...rest,

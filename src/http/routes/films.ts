@@ -12,7 +12,7 @@ import { type FilmSummary, listFilms } from '../../print/film-store.js';
 import type { FilmRecord } from '../../print/spool.js';
 import { type ControlPolicy, requireControl } from '../control.js';
 import { filmOutcome } from '../film-outcome.js';
-import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS } from '../schemas.js';
+import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS, listFilter } from '../schemas.js';
 
 const FILES: Record<string, string> = {
   'film.png': 'image/png',
@@ -59,11 +59,9 @@ export function filmRoutes(
     },
     async (req) => {
       const q = req.query;
-      const since = q.since && new Date(q.since).toISOString();
+      const listed = listFilter(q);
       return listFilms(dataDir)
-        .filter((f) => !q.printer || f.printer === q.printer)
-        .filter((f) => !q.callingAe || f.callingAeTitle === q.callingAe)
-        .filter((f) => !since || f.printedAt >= since)
+        .filter((f) => listed({ printer: f.printer, callingAe: f.callingAeTitle, at: f.printedAt }))
         .filter((f) => !q.status || f.render === q.status)
         .map(({ dir: _dir, ...rest }) => rest);
     },

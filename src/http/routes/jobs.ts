@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { PrintJob } from '../../print/model.js';
 import type { Printer } from '../../printers/printer.js';
-import { ERROR, JOB, LIST_FILTERS } from '../schemas.js';
+import { ERROR, JOB, LIST_FILTERS, listFilter } from '../schemas.js';
 
 interface JobQuery {
   printer?: string;
@@ -57,11 +57,9 @@ export function jobRoutes(app: FastifyInstance, printers: () => readonly Printer
     },
     async (req) => {
       const q = req.query;
-      const since = q.since && new Date(q.since).toISOString();
+      const listed = listFilter(q);
       return all()
-        .filter((j) => !q.printer || j.printer === q.printer)
-        .filter((j) => !q.callingAe || j.originator === q.callingAe)
-        .filter((j) => !since || j.createdAt >= since)
+        .filter((j) => listed({ printer: j.printer, callingAe: j.originator, at: j.createdAt }))
         .filter((j) => !q.status || j.status === q.status);
     },
   );

@@ -9,7 +9,7 @@ import type { Printer } from '../../printers/printer.js';
 import { evaluateAssociation } from '../../verdict/evaluate.js';
 import { type JunitOptions, renderJunit, renderJunitAll } from '../../verdict/junit.js';
 import type { Verdict } from '../../verdict/model.js';
-import { ERROR, LIST_FILTERS } from '../schemas.js';
+import { ERROR, LIST_FILTERS, listFilter } from '../schemas.js';
 
 const SEVERITY = { type: 'string', enum: ['error', 'warning', 'info'] } as const;
 const SPEC = {
@@ -162,12 +162,10 @@ export function verdictRoutes(
     },
     async (req, reply) => {
       const q = req.query;
-      const since = q.since === undefined ? undefined : Date.parse(q.since);
+      const listed = listFilter(q);
       const verdicts = associations()
         .filter((a) => a.callingAeTitle !== undefined)
-        .filter((a) => since === undefined || Date.parse(a.startedAt) >= since)
-        .filter((a) => !q.callingAe || a.callingAeTitle === q.callingAe)
-        .filter((a) => !q.printer || a.printer === q.printer)
+        .filter((a) => listed({ printer: a.printer, callingAe: a.callingAeTitle, at: a.startedAt }))
         .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
         .map(verdictOf);
       if (wantsJunit(req)) return sendXml(reply, renderJunitAll(verdicts, { failOn: q.failOn }));
