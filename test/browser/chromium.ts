@@ -3,9 +3,13 @@
  * installs the chromium package when it is missing). playwright gives each launch a
  * fresh temporary profile and removes it on close.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Config } from '../../src/config/config.js';
+import { generateImages, type TestImages } from '../support/dcmprint.js';
+import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 
 export const CHROMIUM = process.env.LIGHTBOX_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = 'test/artifacts/screenshots';
@@ -36,6 +40,35 @@ export async function screen(
 ): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor });
   return context.newPage();
+}
+
+/** What a browser test works with: a Lightbox, DCMTK's test images, Chromium, a page, a work dir. */
+export interface ConsoleSetup {
+  lb: TestLightbox;
+  images: TestImages;
+  browser: Browser;
+  /** On a 1440x900 laptop screen. */
+  page: Page;
+  /** Scratch directory for the prints' files. */
+  work: string;
+}
+
+/** Start everything a browser test needs, at once; undo with closeConsole. */
+export async function openConsole(workPrefix: string, lightbox: Partial<Config>): Promise<ConsoleSetup> {
+  const work = mkdtempSync(join(tmpdir(), workPrefix));
+  const [images, lb, browser] = await Promise.all([
+    generateImages(join(tmpdir(), 'lightbox-test-images-v1')),
+    startLightbox(lightbox),
+    launch(),
+  ]);
+  return { lb, images, browser, work, page: await screen(browser, 1440, 900) };
+}
+
+/** Close what openConsole started (whatever of it did start). */
+export async function closeConsole(s: Partial<ConsoleSetup>): Promise<void> {
+  await s.browser?.close();
+  await s.lb?.stop();
+  if (s.work) rmSync(s.work, { recursive: true, force: true });
 }
 
 /** Save a screenshot as test/artifacts/screenshots/<name>.png (worth looking at). */

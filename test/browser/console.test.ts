@@ -1,19 +1,10 @@
-/**
- * The web console in a real browser (Debian's Chromium through playwright-core), against a real
- * Lightbox printed to by DCMTK's print SCU: a W1-like film (20 CT on 14INX17IN STANDARD\4,5 with
- * Max Density 400, above the printer's 320 -> 0xB605) appears live, its film view outlines every
- * box with its fate and status, and a printer set to FAILURE from the console refuses the next print.
- * Screenshots land in test/artifacts/screenshots/.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusCategory } from '../../src/dicom/dimse/status.js';
-import { dcmPrint, exchangeSummary, generateImages, type TestImages } from '../support/dcmprint.js';
-import { startLightbox, type TestLightbox } from '../support/lightbox.js';
-import { launch, screen, screenshot } from './chromium.js';
+import { dcmPrint, exchangeSummary, type TestImages } from '../support/dcmprint.js';
+import type { TestLightbox } from '../support/lightbox.js';
+import { closeConsole, openConsole, screen, screenshot } from './chromium.js';
 
 let lb: TestLightbox;
 let images: TestImages;
@@ -23,19 +14,9 @@ let work: string;
 let prints = 0;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'lightbox-browser-'));
-  [images, lb, browser] = await Promise.all([
-    generateImages(join(tmpdir(), 'lightbox-test-images-v1')),
-    startLightbox({ logLevel: 'warn' }),
-    launch(),
-  ]);
-  page = await screen(browser, 1440, 900);
+  ({ lb, images, browser, page, work } = await openConsole('lightbox-browser-', { logLevel: 'warn' }));
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await lb?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => closeConsole({ browser, lb, work }));
 
 const url = (hash: string) => `http://127.0.0.1:${lb.httpPort}/${hash}`;
 

@@ -1,20 +1,9 @@
-/**
- * The test lab in the web console (Debian's Chromium through playwright-core), against a real
- * Lightbox printed to by DCMTK's print SCU: the memory-exhausted scenario loaded from the Lab view
- * makes the 2048x2500 CR's image box N-SET answer 0xC605; the fault's firing shows in the Lab view
- * without reload, the conversation shows the red 0xC605 row with its fault marker, the fault banner
- * and a failing verdict with its status.failure finding (click: the message; downloads: JSON and
- * JUnit). A fault armed with the form fires on the next print; Disarm and Disarm all empty the list.
- * Screenshots land in test/artifacts/screenshots/lab-*.png.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dcmPrint, generateImages, type PrintOptions, type TestImages } from '../support/dcmprint.js';
-import { startLightbox, type TestLightbox } from '../support/lightbox.js';
-import { launch, screen, screenshot } from './chromium.js';
+import { dcmPrint, type PrintOptions, type TestImages } from '../support/dcmprint.js';
+import type { TestLightbox } from '../support/lightbox.js';
+import { closeConsole, openConsole, screen, screenshot } from './chromium.js';
 
 let lb: TestLightbox;
 let images: TestImages;
@@ -24,19 +13,13 @@ let work: string;
 let prints = 0;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'lightbox-browser-lab-'));
-  [images, lb, browser] = await Promise.all([
-    generateImages(join(tmpdir(), 'lightbox-test-images-v1')),
-    startLightbox({ logLevel: 'warn', noRender: true, scenariosDir: resolve('scenarios') }),
-    launch(),
-  ]);
-  page = await screen(browser, 1440, 900);
+  ({ lb, images, browser, page, work } = await openConsole('lightbox-browser-lab-', {
+    logLevel: 'warn',
+    noRender: true,
+    scenariosDir: resolve('scenarios'),
+  }));
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await lb?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => closeConsole({ browser, lb, work }));
 
 const url = (hash: string) => `http://127.0.0.1:${lb.httpPort}/${hash}`;
 
