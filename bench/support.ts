@@ -308,12 +308,12 @@ export function resetPeakRss(pid: number | undefined): boolean {
 /**
  * Wait until a process's RSS has stopped falling: V8 returns start-up garbage to the system some
  * seconds after start (its memory reducer), and a printer is up long before anyone prints.
- * Polls every 250 ms; settled when RSS has not fallen by more than 1 MiB for `quietMs` (V8 starts
- * its reducer 8 s after start-up), or after `maxMs`.
+ * Polls every 250 ms; settled when RSS has not fallen by more than 1 MiB for `quietMs`, or after
+ * `maxMs`.
  */
 export async function settledRss(
   pid: number | undefined,
-  quietMs = 10_000,
+  quietMs: number,
   maxMs = 25_000,
 ): Promise<number | undefined> {
   const t0 = performance.now();
