@@ -5,7 +5,7 @@
  * so a film never appears half written.
  */
 import { readdirSync, rmSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { partsOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
@@ -63,6 +63,21 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }
 
+/**
+ * Pixel data as received (many socket chunks) in one writev: writeFile would issue one write, one
+ * thread-pool round trip and one promise per chunk. libuv loops over IOV_MAX batches and short
+ * writes itself; a count that still falls short is an error, never a silently truncated image.
+ */
+export async function writeParts(path: string, parts: readonly Buffer[], bytes: number): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    const { bytesWritten } = await fh.writev(parts);
+    if (bytesWritten !== bytes) throw new Error(`short write to ${path}: ${bytesWritten} of ${bytes} bytes`);
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Write one printed film; returns its directory. */
 export async function spoolFilm(
   dataDir: string,
@@ -87,7 +102,7 @@ export async function spoolFilm(
       let image: FilmRecord['imageBoxes'][number]['image'];
       if (b.image) {
         const file = `box-${String(b.position).padStart(3, '0')}.raw`;
-        await writeFile(join(tmp, file), partsOf(b.image.pixels));
+        await writeParts(join(tmp, file), partsOf(b.image.pixels), b.image.pixels.length);
         const { pixels, ...rest } = b.image;
         image = { ...rest, file, bytes: pixels.length };
       }
