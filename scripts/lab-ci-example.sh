@@ -157,7 +157,7 @@ else
   fi
   export LIGHTBOX_API_TOKEN
   # Run from LIGHTBOX_HOME, so ./printers and ./scenarios are found as with `npm start`.
-  (cd "$home" && exec node --max-semi-space-size=2 "$main" --host "$host" --dicom-port "$dicom_port" --http-port "$http_port" \
+  (cd "$home" && exec node --max-semi-space-size=2 --initial-old-space-size=64 "$main" --host "$host" --dicom-port "$dicom_port" --http-port "$http_port" \
     --data-dir "$data_dir") >"$out/lightbox.log" 2>&1 &
   started_pid=$!
   case "$host" in 0.0.0.0 | :: | '') host=127.0.0.1 ;; esac
