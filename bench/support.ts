@@ -274,11 +274,7 @@ export async function sampleAlternating<T extends { name: string }>(
   return samples;
 }
 
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+export { median, pairedRatios } from './stats.js';
 
 /** VmHWM (peak resident set) or VmRSS of a live process, in MiB; undefined once it is gone. */
 export function procMemoryMiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
