@@ -12,6 +12,8 @@ export type LightboxEvent =
   | { type: 'job'; printer: string; job: string; status: string; info: string }
   | { type: 'film.printed'; printer: string; film: string }
   | { type: 'film.rendered'; film: string; ms?: number; failed: boolean }
+  /** A film left the store: deleted over the API, or by retention (reason says which rule). */
+  | { type: 'film.removed'; film: string; printer: string; reason: string }
   /** A test-lab fault fired (src/lab); `association` when it fired on one. */
   | {
       type: 'fault.fired';

@@ -3,7 +3,6 @@
  * together. main.ts adds the process concerns (argv, signals, exit codes); tests use this directly.
  */
 
-import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
@@ -13,10 +12,11 @@ import { isLoopback } from './http/control.js';
 import { Lab } from './lab/lab.js';
 import { loadScenarios } from './lab/scenarios.js';
 import { DicomServer } from './net/dicom-server.js';
-import { removeUnfinishedFilms } from './print/spool.js';
 import { createPrinter, type Printer } from './printers/printer.js';
 import { loadProfiles } from './printers/profile-loader.js';
+import { FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
+import { Store } from './store/store.js';
 
 /** Requests a peer may queue behind the one in progress before we abort it. */
 const MAX_QUEUED_REQUESTS = 16;
@@ -32,6 +32,10 @@ export class Lightbox {
   readonly http: FastifyInstance;
   /** Renders every printed film (worker thread). */
   readonly renderer: Renderer;
+  /** Which film renders next; the index learns how each render ended. */
+  readonly rendering: FilmRendering;
+  /** Films, jobs, associations and fault firings, kept across restarts in the data directory. */
+  readonly store: Store;
   /** Everything that happens, for the event stream and metrics. */
   readonly events = new EventBus();
   /** Test-lab faults and scenarios, armed over HTTP or at start-up (--scenario). */
@@ -42,17 +46,37 @@ export class Lightbox {
   constructor(config: Config, logger: Logger) {
     this.#config = config;
     this.#log = logger;
-    const unfinished = removeUnfinishedFilms(config.dataDir);
-    if (unfinished > 0) logger.warn({ unfinished }, 'removed films left half written by an earlier run');
+    this.store = new Store(config.dataDir, {
+      onError: (e, what) => logger.error({ err: e.message, what }, 'not recorded in the store'),
+    });
+    const recovery = this.store.filmFiles.recover(this.store.films);
+    if (recovery.removed + recovery.indexed + recovery.dropped + recovery.broken.length > 0)
+      logger.warn(recovery, 'films directory recovered: temporary leftovers removed, index brought in line');
     this.printers = loadProfiles(config.printersDir).map((l) =>
-      createPrinter(l.profile, l.source, { dataDir: config.dataDir, logger }),
+      createPrinter(l.profile, l.source, { store: this.store, logger }),
     );
     this.renderer = new Renderer(logger);
+    this.rendering = new FilmRendering(this.renderer, this.store, this.events, logger);
     this.lab = new Lab({
       printers: this.printers,
       scenarios: loadScenarios(config.scenariosDir),
       logger,
       events: this.events,
+    });
+    this.events.subscribe((e) => {
+      if (e.type !== 'fault.fired') return;
+      try {
+        this.store.faults.add({
+          at: e.at,
+          printer: e.printer,
+          fault: e.fault,
+          kind: e.kind,
+          description: e.description,
+          association: e.association,
+        });
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'fault firing not recorded');
+      }
     });
     this.lab.loadAtStart(
       (config.scenario ?? '')
@@ -62,19 +86,13 @@ export class Lightbox {
     );
     for (const p of this.printers) {
       p.runtime.events = this.events;
-      p.runtime.onFilmsSpooled = (dirs) => {
-        for (const d of dirs) {
-          const film = basename(d);
-          this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film });
-          if (config.noRender) continue;
-          void this.renderer
-            .render(d)
-            .then((r) =>
-              this.events.publish({ type: 'film.rendered', film, ms: r?.ms, failed: r === undefined }),
-            );
-        }
+      p.runtime.onFilmsSpooled = (films) => {
+        for (const f of films)
+          this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
+        if (!config.noRender) this.rendering.add(films.map((f) => f.id));
       };
     }
+    this.#resumeJobs();
     const server = (port: number, printers: readonly Printer[]) =>
       new DicomServer({
         host: config.host,
@@ -85,6 +103,7 @@ export class Lightbox {
         dumpMessages: config.dumpMessages,
         events: this.events,
         faults: this.lab.hooks,
+        recorder: this.store.associations,
         limits: {
           maxPduLength: config.maxPduLength,
           maxAssociatePduLength: MAX_ASSOCIATE_PDU,
@@ -105,13 +124,31 @@ export class Lightbox {
       dicomListening: () => this.dicom.listening && this.ownPorts.every((s) => s.listening),
       dicomPort: () => this.dicom.port,
       printers: () => this.printers,
-      dataDir: config.dataDir,
+      store: this.store,
       events: this.events,
-      associations: () => [this.dicom, ...this.ownPorts].flatMap((s) => s.associations()),
       control: { token: config.apiToken, loopbackOnly: isLoopback(config.host) },
       lab: this.lab,
       logger,
     });
+  }
+
+  /** Jobs an earlier run left queued or printing: their films are stored, so they print to the end. */
+  #resumeJobs(): void {
+    for (const j of this.store.jobs.unfinished()) {
+      const p = this.printers.find((x) => x.caps.aeTitle === j.printer);
+      if (p) {
+        p.runtime.resume(j);
+        continue;
+      }
+      // Its printer is no longer configured: the job cannot end otherwise.
+      this.store.jobs.changed({
+        ...j,
+        createdAt: new Date(j.createdAt),
+        printerName: j.printerName ?? '',
+        status: 'FAILURE',
+        statusInfo: 'PRINTER OFFLINE',
+      });
+    }
   }
 
   /** Start DICOM first: /healthz must only say ok once associations can be accepted. */
@@ -121,6 +158,8 @@ export class Lightbox {
     await this.dicom.listen();
     for (const s of this.ownPorts) await s.listen();
     await this.http.listen({ port: this.#config.httpPort, host: this.#config.host });
+    // Films a crash left unrendered, in the background behind anything printed from now on.
+    if (!this.#config.noRender) this.rendering.recover();
   }
 
   get httpPort(): number {
@@ -132,6 +171,8 @@ export class Lightbox {
     this.lab.stop();
     await Promise.all([this.dicom, ...this.ownPorts].map((s) => s.close(this.#config.shutdownGraceMs)));
     await this.http.close();
+    this.rendering.stop();
     await this.renderer.stop();
+    this.store.close();
   }
 }

@@ -6,8 +6,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { EventBus } from '../events.js';
 import type { LabControl } from '../lab/lab.js';
-import type { AssociationSummary } from '../net/dicom-connection.js';
 import type { Printer } from '../printers/printer.js';
+import type { Store } from '../store/store.js';
 import type { ControlPolicy } from './control.js';
 import { associationRoutes } from './routes/associations.js';
 import { eventRoutes } from './routes/events.js';
@@ -23,12 +23,11 @@ export interface AppDeps {
   dicomListening(): boolean;
   dicomPort(): number;
   printers(): readonly Printer[];
-  dataDir: string;
+  /** Films, jobs, associations: what the listings read. */
+  store: Store;
   control: ControlPolicy;
   /** What happens, for SSE and /metrics (optional: without it, no events). */
   events?: EventBus;
-  /** Live and recent associations (optional: an app without a DICOM side has none). */
-  associations?(): AssociationSummary[];
   /** Test-lab faults and scenarios (optional: without it, no /api/lab routes). */
   lab?: LabControl;
   logger?: FastifyBaseLogger;
@@ -81,13 +80,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       },
     );
 
-    const associations = deps.associations ?? (() => []);
+    const events = deps.events ?? new EventBus();
     printerRoutes(api, deps.printers, deps.control);
-    jobRoutes(api, deps.printers);
-    filmRoutes(api, deps.dataDir, deps.control, associations);
-    associationRoutes(api, associations);
-    verdictRoutes(api, associations, deps.printers);
-    eventRoutes(api, deps.events ?? new EventBus());
+    jobRoutes(api, deps.store);
+    filmRoutes(api, deps.store, deps.control, events);
+    associationRoutes(api, deps.store);
+    verdictRoutes(api, deps.store, deps.printers);
+    eventRoutes(api, events);
     if (deps.lab) labRoutes(api, deps.lab, deps.control);
     webRoutes(api);
   });

@@ -4,7 +4,7 @@
  */
 import { type StatusCategory, statusByCode, statusCategory, statusHex } from '../dicom/dimse/status.js';
 import { uidName } from '../dicom/uids.js';
-import type { AssociationSummary, MessageRecord } from '../net/dicom-connection.js';
+import type { MessageRecord } from '../store/association-record.js';
 
 export interface StatusView {
   code: number;
@@ -34,17 +34,4 @@ export function messageView(m: MessageRecord): MessageView {
     ...(m.sopClass ? { sopClassName: uidName(m.sopClass) } : {}),
     ...(m.status === undefined ? {} : { statusInfo: statusView(m.status) }),
   };
-}
-
-/** Responses we sent, counted by category: the association list shows what went wrong at a glance. */
-export function responseCounts(a: AssociationSummary): { warnings: number; failures: number } {
-  let warnings = 0;
-  let failures = 0;
-  for (const m of a.messages) {
-    if (m.direction !== 'out' || m.status === undefined) continue;
-    const c = statusCategory(m.status);
-    if (c === 'warning') warnings++;
-    else if (c === 'failure') failures++;
-  }
-  return { warnings, failures };
 }

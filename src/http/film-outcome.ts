@@ -6,8 +6,9 @@
  * with its Error Comment, while Lightbox still holds that association), else from film.json, which
  * keeps every status each box and the film box were answered with.
  */
-import type { AssociationSummary, MessageRecord } from '../net/dicom-connection.js';
+
 import type { FilmRecord } from '../print/spool.js';
+import type { AssociationSummary, MessageRecord } from '../store/association-record.js';
 import { type StatusView, statusView } from './describe.js';
 
 export type Fate = 'fits' | 'demagnified' | 'cropped' | 'decimated' | 'density-clamped' | 'empty';

@@ -65,8 +65,17 @@ export const FILM_SUMMARY = {
     callingAeTitle: { type: 'string' },
     jobUid: { type: 'string' },
     printedAt: { type: 'string', format: 'date-time' },
+    filmBoxUid: { type: 'string' },
+    associationId: { type: 'string', description: 'the association that printed it (see /api/associations)' },
     imageBoxes: { type: 'integer', description: 'image boxes holding an image' },
-    render: { type: 'string', enum: ['rendered', 'failed', 'pending'] },
+    bytes: { type: 'integer', description: 'bytes on disk: pixels, records and rendered images' },
+    render: {
+      type: 'string',
+      enum: ['rendered', 'failed', 'pending', 'broken'],
+      description: 'broken: the directory is there but film.json cannot be read (error says why)',
+    },
+    error: { type: 'string', description: 'why rendering failed, or why the film is broken' },
+    pinned: { type: 'boolean', description: 'kept by retention whatever its age' },
   },
 } as const;
 
@@ -139,8 +148,21 @@ export const JOB = {
     originator: { type: 'string', description: 'the calling AE title' },
     printerName: { type: 'string' },
     filmSessionLabel: { type: 'string' },
+    associationId: { type: 'string', description: 'the association that printed it' },
     copies: { type: 'integer' },
     films: { type: 'array', items: { type: 'string' }, description: 'film ids (see /api/films)' },
+    history: {
+      type: 'array',
+      description: 'every state the job went through, oldest first (job detail only)',
+      items: {
+        type: 'object',
+        properties: {
+          at: { type: 'string', format: 'date-time' },
+          status: { type: 'string' },
+          info: { type: 'string' },
+        },
+      },
+    },
   },
 } as const;
 

@@ -14,7 +14,6 @@ import {
   decodeDataset,
   encodeDataset,
   naturalize,
-  type RecordedAttribute,
   recordDataset,
 } from '../dicom/dimse/dataset.js';
 import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
@@ -30,6 +29,7 @@ import type { DropSpec, FaultHooks, Fired, RequestPlan } from '../lab/hooks.js';
 import type { Printer } from '../printers/printer.js';
 import { dispatch } from '../services/dispatcher.js';
 import type { AssociationInfo, ContextInfo, EventNotification } from '../services/service.js';
+import type { AssociationSummary, MessageRecord } from '../store/association-record.js';
 
 export interface ConnectionLimits {
   /** Our Maximum Length for received P-DATA-TF PDUs (advertised in the A-ASSOCIATE-AC). */
@@ -55,54 +55,10 @@ export interface ConnectionDeps {
   faults?: FaultHooks;
 }
 
-/** One DIMSE message as the association record keeps it. */
-export interface MessageRecord {
-  at: number;
-  direction: 'in' | 'out';
-  type: string;
-  contextId: number;
-  messageId?: number;
-  sopClass?: string;
-  status?: number;
-  datasetBytes: number;
-  ms?: number;
-  /** Affected or Requested SOP Instance UID. */
-  sopInstance?: string;
-  actionTypeId?: number;
-  eventTypeId?: number;
-  errorComment?: string;
-  offendingElement?: number[];
-  attributeIdentifierList?: number[];
-  /** The data set, bounded (recordDataset); kept for the first RECORDED_DATASETS messages. */
-  attributes?: RecordedAttribute[];
-  /** Test-lab fault(s) that fired on this message ("f3 next N-SET ... answers 0xC605 ..."). */
-  fault?: string;
-}
-
 const MAX_RECORDED_MESSAGES = 10_000;
 /** Data sets are kept for this many messages per association (the rest: sizes only), bounding memory. */
 const RECORDED_DATASETS = 1_000;
 
-/** One association as the API shows it: who, what was negotiated, how it went, every message. */
-export interface AssociationSummary {
-  id: string;
-  peer: string;
-  callingAeTitle?: string;
-  calledAeTitle?: string;
-  printer?: string;
-  startedAt: string;
-  endedAt?: string;
-  state: string;
-  ending: string;
-  detail: string;
-  /** Each presentation context as answered, for people ("1:Name:TransferSyntax" or "refused(n)"). */
-  contexts: string[];
-  /** The accepted presentation contexts, for programs (the verdict). */
-  acceptedContexts: ContextInfo[];
-  messages: MessageRecord[];
-  /** Every test-lab fault that fired on this association, association-level ones included. */
-  faults: string[];
-}
 /** How long the SCU has to answer an N-EVENT-REPORT before we give up on it. */
 const EVENT_RESPONSE_TIMEOUT_MS = 10_000;
 

@@ -8,13 +8,8 @@ import { Implementation } from '../dicom/uids.js';
 import type { EventBus } from '../events.js';
 import type { FaultHooks } from '../lab/hooks.js';
 import type { Printer } from '../printers/printer.js';
-import { type AssociationSummary, type ConnectionLimits, DicomConnection } from './dicom-connection.js';
-
-/** Association ids are unique across listeners (a printer may have its own port). */
-let associationSeq = 0;
-
-/** Ended associations kept for the API, newest last. */
-const HISTORY = 500;
+import type { AssociationRecorder } from '../store/association-record.js';
+import { type ConnectionLimits, DicomConnection } from './dicom-connection.js';
 
 export interface DicomServerOptions {
   host: string;
@@ -28,6 +23,8 @@ export interface DicomServerOptions {
   events?: EventBus;
   /** Test-lab faults (src/lab), passed to every connection. */
   faults?: FaultHooks;
+  /** Where associations are recorded and their ids come from (unique across listeners and restarts). */
+  recorder: AssociationRecorder;
 }
 
 /** Sockets beyond this multiple of maxAssociations are closed at once, before any PDU is read. */
@@ -37,7 +34,6 @@ export class DicomServer {
   readonly #o: DicomServerOptions;
   readonly #server: Server;
   readonly #connections = new Set<DicomConnection>();
-  readonly #history: AssociationSummary[] = [];
   readonly #printers: Map<string, Printer>;
   #listening = false;
 
@@ -64,11 +60,6 @@ export class DicomServer {
     return typeof a === 'object' && a ? a.port : this.#o.port;
   }
 
-  /** Open associations, then the most recent ended ones (at most 500). */
-  associations(): AssociationSummary[] {
-    return [...this.#history, ...[...this.#connections].map((c) => c.summary())];
-  }
-
   /** Connections currently open, with or without an established association. */
   get connectionCount(): number {
     return this.#connections.size;
@@ -91,7 +82,7 @@ export class DicomServer {
   }
 
   #accept(socket: Socket): void {
-    const id = `a${++associationSeq}`;
+    const id = this.#o.recorder.nextId();
     const conn = new DicomConnection(socket, {
       id,
       logger: this.#o.logger,
@@ -105,10 +96,10 @@ export class DicomServer {
       faults: this.#o.faults,
     });
     this.#connections.add(conn);
+    this.#o.recorder.opened(id, () => conn.summary());
     conn.onEnd(() => {
       this.#connections.delete(conn);
-      this.#history.push(conn.summary());
-      if (this.#history.length > HISTORY) this.#history.shift();
+      this.#o.recorder.ended(conn.summary());
     });
   }
 

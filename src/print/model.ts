@@ -6,6 +6,7 @@
 import type { Bytes } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { FilmMatrix } from '../printers/capabilities.js';
+import type { JobStatus } from '../store/job-log.js';
 import type { BoxRect, Layout } from './display-format.js';
 
 /** The pixel module of an image box's image, as received (PS3.3 C.13.5). */
@@ -80,7 +81,7 @@ export interface PresentationLut {
   data?: number[];
 }
 
-export type JobStatus = 'PENDING' | 'PRINTING' | 'DONE' | 'FAILURE';
+export type { JobStatus };
 
 export interface PrintJob {
   uid: string;
@@ -91,7 +92,9 @@ export interface PrintJob {
   originator: string;
   printerName: string;
   filmSessionLabel?: string;
-  /** Directories of the films this job printed, in order. */
+  /** Ids of the films this job printed (their directories under films/), in order. */
   films: string[];
+  /** The association that printed it. */
+  associationId?: string;
   copies: number;
 }

@@ -36,7 +36,7 @@ import type {
   PrintJob,
 } from './model.js';
 import { isProblem, readImage } from './pixel-module.js';
-import { JOB_EVENT, PRINTER_EVENT, type PrinterRuntime } from './printer-runtime.js';
+import { JOB_EVENT, PRINTER_EVENT, type PrinterRuntime, SpoolError } from './printer-runtime.js';
 import { spoolFilm } from './spool.js';
 import { el, items, num, str, tagNumber } from './values.js';
 
@@ -65,23 +65,6 @@ function fromVerdict(v: Verdict): DimseReply {
 }
 
 /** The most specific warning wins; the others are named in Error Comment (spec digest 6.4). */
-/** Longest a printed film waits for its association to end before it is written anyway. */
-const SPOOL_WAIT_MS = 50;
-
-/**
- * Resolves when the association ends, or after SPOOL_WAIT_MS: the modality's last requests
- * (N-DELETEs, release) are answered before the printer spends its time writing films to disk.
- */
-function conversationOver(a: AssociationInfo): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, SPOOL_WAIT_MS);
-    a.onEnd(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 function warningReply(
   warnings: { status: StatusName; why: string }[],
   extra: Partial<DimseReply> = {},
@@ -244,7 +227,7 @@ export class PrintContext {
     this.#session = undefined;
   }
 
-  actionFilmSession(req: DimseRequest): DimseReply {
+  async actionFilmSession(req: DimseRequest): Promise<DimseReply> {
     const uid = this.#lookup(req, 'film-session');
     if (typeof uid !== 'string') return uid;
     if (req.command.actionTypeId !== 1)
@@ -261,7 +244,8 @@ export class PrintContext {
     if (this.caps.maxCollatedFilms === 0 || s.filmBoxes.length > this.caps.maxCollatedFilms) {
       warnings.push({ status: 'FilmSessionPrintingNotSupported', why: 'films printed without collation' });
     }
-    const job = this.#print(s, s.filmBoxes);
+    const job = await this.#print(s, s.filmBoxes);
+    if (job instanceof SpoolError) return this.#notStored(job);
     return warningReply(warnings, this.#actionReply(job));
   }
 
@@ -421,7 +405,7 @@ export class PrintContext {
     this.#instances.delete(fb.uid);
   }
 
-  actionFilmBox(req: DimseRequest): DimseReply {
+  async actionFilmBox(req: DimseRequest): Promise<DimseReply> {
     const uid = this.#lookup(req, 'film-box');
     if (typeof uid !== 'string') return uid;
     if (req.command.actionTypeId !== 1)
@@ -435,8 +419,18 @@ export class PrintContext {
     const warnings: { status: StatusName; why: string }[] = [];
     if (fb.imageBoxes.every((b) => !b.image))
       warnings.push({ status: 'FilmBoxEmptyPage', why: 'no image box holds an image' });
-    const job = this.#print(this.#session!, [fb]);
+    const job = await this.#print(this.#session!, [fb]);
+    if (job instanceof SpoolError) return this.#notStored(job);
     return warningReply(warnings, this.#actionReply(job));
+  }
+
+  /**
+   * The films could not be stored (disk full, I/O error): 0x0213 Resource Limitation, a failure
+   * N-ACTION may return (PS3.7 10.1.4.1.10), with the reason. Nothing was kept and no print job
+   * exists, so the SCU knows the film is not printed and may retry.
+   */
+  #notStored(e: SpoolError): DimseReply {
+    return fail('ResourceLimitation', e.reason.slice(0, 64));
   }
 
   /** A printer in FAILURE cannot create a print job, unless its profile accepts and fails it. */
@@ -459,15 +453,13 @@ export class PrintContext {
     return { actionTypeId: 1, dataset: { '21000500': el.sq([el.ref(Uid.PrintJob, job.uid)]) } };
   }
 
-  /** Snapshot the films into a job; their image memory goes with them to the spool. */
-  #print(s: FilmSession, filmBoxes: FilmBox[]): PrintJob {
+  /**
+   * Snapshot the films into a job and store them durably before answering; their image memory is
+   * given back once they are on disk. A SpoolError when they could not be stored.
+   */
+  async #print(s: FilmSession, filmBoxes: FilmBox[]): Promise<PrintJob | SpoolError> {
     const snapshot = filmBoxes.map((fb) => ({ ...fb, imageBoxes: fb.imageBoxes.map((b) => ({ ...b })) }));
     const sessionSnapshot: FilmSession = { ...s, attributes: { ...s.attributes } };
-    for (const fb of filmBoxes) {
-      if (!fb.printed)
-        for (const b of fb.imageBoxes) if (b.image) this.printer.release(b.image.pixels.length);
-      fb.printed = true;
-    }
     const copies = num(s.attributes, '20000010') ?? 1;
     const a = this.association;
     const printer = this.printer;
@@ -477,22 +469,22 @@ export class PrintContext {
       return uid ? this.#luts.get(uid) : undefined;
     });
     const jobEvents = this.#negotiated(Uid.PrintJob) && this.caps.sopClasses.printJob;
-    return printer.submit(
+    const submitted = printer.submit(
       {
         priority: str(s.attributes, '20000020') ?? 'MED',
         originator: a.callingAeTitle,
         label: str(s.attributes, '20000050'),
         copies,
+        associationId: a.id,
       },
       {
         filmCount: snapshot.length,
         spool: async (job) => {
-          await conversationOver(a);
-          const dirs: string[] = [];
+          const films = [];
           for (const [i, fb] of snapshot.entries()) {
             const lut = filmLuts[i];
-            dirs.push(
-              await spoolFilm(printer.dataDir, {
+            films.push(
+              await spoolFilm(printer.store.filmFiles, {
                 printer: {
                   aeTitle: printer.caps.aeTitle,
                   name: printer.caps.name,
@@ -504,6 +496,7 @@ export class PrintContext {
                 },
                 job,
                 callingAeTitle: a.callingAeTitle,
+                associationId: a.id,
                 session: sessionSnapshot,
                 filmBox: fb,
                 presentationLut: lut
@@ -513,7 +506,7 @@ export class PrintContext {
               }),
             );
           }
-          return dirs;
+          return films;
         },
       },
       {
@@ -534,6 +527,19 @@ export class PrintContext {
         },
       },
     );
+    try {
+      const job = await submitted;
+      // Printed: the images are on disk now, the image memory they held is free.
+      for (const fb of filmBoxes) {
+        if (!fb.printed)
+          for (const b of fb.imageBoxes) if (b.image) this.printer.release(b.image.pixels.length);
+        fb.printed = true;
+      }
+      return job;
+    } catch (e) {
+      if (e instanceof SpoolError) return e;
+      throw e;
+    }
   }
 
   // ---------------------------------------------------------------- Image Box

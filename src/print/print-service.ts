@@ -79,7 +79,7 @@ export function printService(printer: PrinterRuntime): Service {
   const on = (
     sop: string,
     command: number,
-    fn: (c: PrintContext, r: DimseRequest) => DimseReply,
+    fn: (c: PrintContext, r: DimseRequest) => DimseReply | Promise<DimseReply>,
   ): ServiceRoute => ({
     sopClasses: [sop],
     command,

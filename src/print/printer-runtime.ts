@@ -1,12 +1,16 @@
 /**
  * One emulated printer while Lightbox runs: its status (shared by every association), its image
- * memory, its print queue and the jobs in it. Jobs move PENDING -> PRINTING -> DONE (or FAILURE)
- * with the profile's timing; their films are written to the data directory on the way.
+ * memory, its print queue and the jobs in it. A job exists once its films are durable in the
+ * store; it then moves PENDING -> PRINTING -> DONE (or FAILURE) with the profile's timing, every
+ * state recorded in the store. Jobs a stopped process left unfinished are resumed at start-up.
  */
 import type { Logger } from 'pino';
 import { newUid } from '../dicom/dimse/dataset.js';
 import type { EventBus } from '../events.js';
 import type { Capabilities } from '../printers/capabilities.js';
+import type { FilmSummary } from '../store/film-index.js';
+import type { JobView } from '../store/job-log.js';
+import type { Store } from '../store/store.js';
 import type { JobStatus, PrintJob } from './model.js';
 
 export type PrinterStatus = 'NORMAL' | 'WARNING' | 'FAILURE';
@@ -22,12 +26,27 @@ export interface JobObserver {
 }
 
 export interface JobWork {
-  /** Write the films; resolves with their directories. */
-  spool(job: PrintJob): Promise<string[]>;
+  /** Write the films durably; resolves with their index entries. */
+  spool(job: PrintJob): Promise<FilmSummary[]>;
   filmCount: number;
 }
 
-const FINISHED_KEPT = 200;
+/** Why a print could not be kept: the reason for Error Comment, and the job's Execution Status Info. */
+export class SpoolError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly statusInfo: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Execution Status Info (C.13.9.1 defined terms) for a write that failed with this errno code. */
+function spoolStatusInfo(code: string | undefined): string {
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL'
+    ? 'PRINT BUFF FULL'
+    : 'ELEC SW ERROR';
+}
 
 /**
  * Test-lab hooks (src/lab): what a scripted printer changes about a job. Absent: the profile's
@@ -47,20 +66,23 @@ export class PrinterRuntime {
   #statusInfo = 'NORMAL';
   readonly #statusListeners = new Set<(status: PrinterStatus, info: string) => void>();
   readonly #jobs = new Map<string, PrintJob>();
-  readonly finished: PrintJob[] = [];
   #memoryUsed = 0;
   /** Where status and job changes are published (the HTTP side's event stream). */
   events: EventBus | undefined;
-  /** Told of every film written to the data directory (the renderer listens here). */
-  onFilmsSpooled: ((dirs: string[]) => void) | undefined;
+  /** Told of every film written to the store (the renderer listens here). */
+  onFilmsSpooled: ((films: FilmSummary[]) => void) | undefined;
   /** Test-lab scripts for jobs (see JobLabHooks). */
   lab: JobLabHooks | undefined;
 
   constructor(
     readonly caps: Capabilities,
-    readonly dataDir: string,
+    readonly store: Store,
     readonly log: Logger,
   ) {}
+
+  get dataDir(): string {
+    return this.store.dataDir;
+  }
 
   get status(): PrinterStatus {
     return this.#status;
@@ -131,12 +153,16 @@ export class PrinterRuntime {
     return [...this.#jobs.values()];
   }
 
-  /** Queue a job and run it to the end in the background. */
-  submit(
-    o: { priority: string; originator: string; label?: string; copies: number },
+  /**
+   * Write the films durably, then queue their job and run it to the end in the background.
+   * Rejects with a SpoolError (nothing kept, the failed job recorded) when the films cannot be
+   * stored: the N-ACTION must then fail, not promise a film the printer does not have.
+   */
+  async submit(
+    o: { priority: string; originator: string; label?: string; copies: number; associationId?: string },
     work: JobWork,
     observer: JobObserver,
-  ): PrintJob {
+  ): Promise<PrintJob> {
     const job: PrintJob = {
       uid: newUid(),
       status: 'PENDING',
@@ -148,32 +174,103 @@ export class PrinterRuntime {
       filmSessionLabel: o.label,
       films: [],
       copies: o.copies,
+      associationId: o.associationId,
     };
+    const films: FilmSummary[] = [];
+    try {
+      for (const f of await work.spool(job)) films.push(f);
+      job.films = films.map((f) => f.id);
+      const db = this.store.db;
+      db.transaction(() => {
+        for (const f of films) this.store.films.add(f);
+        this.store.jobs.add(this.caps.aeTitle, job, o.associationId);
+      })();
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      // Films written before the failure are not promised to anyone: they go too.
+      await Promise.all(films.map((f) => this.store.filmFiles.remove(f.id).catch(() => undefined)));
+      job.films = [];
+      job.status = 'FAILURE';
+      job.statusInfo = spoolStatusInfo(err.code);
+      this.log.error(
+        { printer: this.caps.aeTitle, job: job.uid, err: err.message, code: err.code },
+        'films could not be stored: print refused',
+      );
+      this.#record(() => this.store.jobs.add(this.caps.aeTitle, job, o.associationId));
+      this.events?.publish({
+        type: 'job',
+        printer: this.caps.aeTitle,
+        job: job.uid,
+        status: job.status,
+        info: job.statusInfo,
+      });
+      throw new SpoolError(`film not stored: ${err.code ?? ''} ${err.message}`.trim(), job.statusInfo);
+    }
     this.#jobs.set(job.uid, job);
-    void this.#run(job, work, observer);
+    this.onFilmsSpooled?.(films);
+    void this.#run(job, work.filmCount, observer, true);
     return job;
   }
 
-  async #run(job: PrintJob, work: JobWork, observer: JobObserver): Promise<void> {
+  /**
+   * A job a stopped process left PENDING or PRINTING: its films are in the store, so it prints to
+   * the end (nobody to tell: its association is gone).
+   */
+  resume(j: JobView): void {
+    const job: PrintJob = {
+      uid: j.uid,
+      status: j.status,
+      statusInfo: j.statusInfo,
+      priority: j.priority,
+      createdAt: new Date(j.createdAt),
+      originator: j.originator,
+      printerName: j.printerName ?? this.caps.identity.printerName,
+      filmSessionLabel: j.filmSessionLabel,
+      films: j.films,
+      copies: j.copies,
+      associationId: j.associationId,
+    };
+    this.log.info(
+      { printer: this.caps.aeTitle, job: job.uid, status: job.status },
+      'print job resumed after restart',
+    );
+    this.#jobs.set(job.uid, job);
+    void this.#run(job, job.films.length, { changed: async () => undefined }, job.status === 'PENDING');
+  }
+
+  /** A store write that must not break the job when it fails (disk full): logged. */
+  #record(write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      this.log.error(
+        { printer: this.caps.aeTitle, err: (e as Error).message },
+        'print job state not recorded',
+      );
+    }
+  }
+
+  async #run(job: PrintJob, filmCount: number, observer: JobObserver, fromPending: boolean): Promise<void> {
     const t = this.lab?.timing(job) ?? this.caps.printJob;
     const step = async (status: JobStatus, info: string) => {
       job.status = status;
       job.statusInfo = info;
+      this.#record(() => this.store.jobs.changed(job));
       this.log.info({ printer: this.caps.aeTitle, job: job.uid, status, info }, `print job ${status}`);
       this.events?.publish({ type: 'job', printer: this.caps.aeTitle, job: job.uid, status, info });
       await observer.changed(job).catch(() => undefined);
       // After the SCU heard of this state: a scripted jam "mid-job" follows the PRINTING event.
-      this.lab?.reported(job, work.filmCount * job.copies);
+      this.lab?.reported(job, filmCount * job.copies);
     };
     try {
-      await observer.changed(job).catch(() => undefined);
-      job.films = await work.spool(job);
-      this.onFilmsSpooled?.(job.films);
-      // A printer in FAILURE (or going there) fails the job with its own status info, as a jammed
-      // or broken imager does; the films already received stay in the data directory.
-      if (!(await this.#waitUnlessFailed(t.pendingMs))) return await step('FAILURE', this.#statusInfo);
-      await step('PRINTING', 'NORMAL');
-      if (!(await this.#waitUnlessFailed(t.msPerFilm * work.filmCount * job.copies)))
+      if (fromPending) {
+        await observer.changed(job).catch(() => undefined);
+        // A printer in FAILURE (or going there) fails the job with its own status info, as a
+        // jammed or broken imager does; the films already received stay in the store.
+        if (!(await this.#waitUnlessFailed(t.pendingMs))) return await step('FAILURE', this.#statusInfo);
+        await step('PRINTING', 'NORMAL');
+      }
+      if (!(await this.#waitUnlessFailed(t.msPerFilm * filmCount * job.copies)))
         return await step('FAILURE', this.#statusInfo);
       const failure = this.lab?.failure(job);
       await step(failure ? 'FAILURE' : 'DONE', failure ?? 'NORMAL');
@@ -184,10 +281,8 @@ export class PrinterRuntime {
       );
       await step('FAILURE', 'ELEC SW ERROR');
     } finally {
-      // PS3.4 H.4.6: the job is deleted once its final event was answered.
+      // PS3.4 H.4.6: the job is deleted once its final event was answered (its record stays).
       this.#jobs.delete(job.uid);
-      this.finished.push(job);
-      if (this.finished.length > FINISHED_KEPT) this.finished.shift();
     }
   }
 

@@ -1,15 +1,18 @@
 /**
  * Printed films on disk, so they survive the association and a restart and can be rendered:
  * one directory per film under <data-dir>/films/, holding film.json (everything the printer was
- * told and decided) and one raw pixel file per image box. Written to a temporary name and renamed,
- * so a film never appears half written.
+ * told and decided) and one raw pixel file per image box. Every file is fsynced and the directory
+ * written under a temporary name, fsynced and renamed into place (then the films directory
+ * fsynced): once spoolFilm resolves the film survives a crash, and before that nothing of it shows.
  */
-import { readdirSync, rmSync } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { partsOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { FilmPlace } from '../printers/profile-schema.js';
+import { renameSynced, syncDir, writeSynced } from '../store/durable-fs.js';
+import type { FilmFiles } from '../store/film-files.js';
+import type { FilmSummary } from '../store/film-index.js';
 import type { FilmBox, FilmSession, PrintJob } from './model.js';
 
 export interface FilmRecord {
@@ -27,6 +30,8 @@ export interface FilmRecord {
   };
   job: { uid: string; copies: number; priority: string; originator: string; createdAt: string };
   callingAeTitle: string;
+  /** The association that printed it (absent in older films). */
+  associationId?: string;
   filmSession: { uid: string; attributes: DcmDataset };
   filmBox: {
     uid: string;
@@ -63,48 +68,40 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }
 
-/**
- * Pixel data as received (many socket chunks) in one writev: writeFile would issue one write, one
- * thread-pool round trip and one promise per chunk. libuv loops over IOV_MAX batches and short
- * writes itself; a count that still falls short is an error, never a silently truncated image.
- */
-export async function writeParts(path: string, parts: readonly Buffer[], bytes: number): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    const { bytesWritten } = await fh.writev(parts);
-    if (bytesWritten !== bytes) throw new Error(`short write to ${path}: ${bytesWritten} of ${bytes} bytes`);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Write one printed film; returns its directory. */
+/** Write one printed film durably; resolves with its index entry once it survives a crash. */
 export async function spoolFilm(
-  dataDir: string,
+  files: FilmFiles,
   o: {
     printer: FilmRecord['printer'];
     job: PrintJob;
     callingAeTitle: string;
+    associationId?: string;
     session: FilmSession;
     filmBox: FilmBox;
     presentationLut?: FilmRecord['presentationLut'];
     index: number;
   },
-): Promise<string> {
-  const films = join(dataDir, 'films');
-  const name = `${stamp(o.job.createdAt)}-${o.printer.aeTitle}-${o.job.uid.slice(-12)}-${String(o.index).padStart(2, '0')}`;
-  const tmp = join(films, `.tmp-${name}`);
-  const final = join(films, name);
+): Promise<FilmSummary> {
+  const id = `${stamp(o.job.createdAt)}-${o.printer.aeTitle}-${o.job.uid.slice(-12)}-${String(o.index).padStart(2, '0')}`;
+  const tmp = files.tmpDir(id);
   await mkdir(tmp, { recursive: true });
   try {
+    let bytes = 0;
     const imageBoxes: FilmRecord['imageBoxes'] = [];
+    // The box files are written and fsynced at once (the thread pool overlaps them).
+    await Promise.all(
+      o.filmBox.imageBoxes.map(async (b) => {
+        if (!b.image) return;
+        const file = `box-${String(b.position).padStart(3, '0')}.raw`;
+        await writeSynced(join(tmp, file), partsOf(b.image.pixels), b.image.pixels.length);
+        bytes += b.image.pixels.length;
+      }),
+    );
     for (const b of o.filmBox.imageBoxes) {
       let image: FilmRecord['imageBoxes'][number]['image'];
       if (b.image) {
-        const file = `box-${String(b.position).padStart(3, '0')}.raw`;
-        await writeParts(join(tmp, file), partsOf(b.image.pixels), b.image.pixels.length);
         const { pixels, ...rest } = b.image;
-        image = { ...rest, file, bytes: pixels.length };
+        image = { ...rest, file: `box-${String(b.position).padStart(3, '0')}.raw`, bytes: pixels.length };
       }
       imageBoxes.push({
         position: b.position,
@@ -131,6 +128,7 @@ export async function spoolFilm(
         createdAt: o.job.createdAt.toISOString(),
       },
       callingAeTitle: o.callingAeTitle,
+      associationId: o.associationId,
       filmSession: { uid: o.session.uid, attributes: o.session.attributes },
       filmBox: {
         uid: o.filmBox.uid,
@@ -148,29 +146,26 @@ export async function spoolFilm(
       presentationLut: o.presentationLut,
       printedAt: new Date().toISOString(),
     };
-    await writeFile(join(tmp, 'film.json'), JSON.stringify(record, null, 1));
-    await rename(tmp, final);
-    return final;
+    const json = Buffer.from(JSON.stringify(record, null, 1));
+    await writeSynced(join(tmp, 'film.json'), [json], json.length);
+    bytes += json.length;
+    await syncDir(tmp);
+    await renameSynced(tmp, files.dir(id));
+    return {
+      id,
+      printer: o.printer.aeTitle,
+      callingAeTitle: o.callingAeTitle,
+      jobUid: o.job.uid,
+      filmBoxUid: o.filmBox.uid,
+      associationId: o.associationId,
+      printedAt: record.printedAt,
+      imageBoxes: imageBoxes.filter((b) => b.image).length,
+      bytes,
+      render: 'pending',
+      pinned: false,
+    };
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw e;
   }
-}
-
-/** Remove films left half written by a process that stopped while spooling (start-up only). */
-export function removeUnfinishedFilms(dataDir: string): number {
-  const films = join(dataDir, 'films');
-  let removed = 0;
-  let names: string[];
-  try {
-    names = readdirSync(films);
-  } catch {
-    return 0;
-  }
-  for (const n of names) {
-    if (!n.startsWith('.tmp-')) continue;
-    rmSync(join(films, n), { recursive: true, force: true });
-    removed++;
-  }
-  return removed;
 }

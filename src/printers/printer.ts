@@ -8,6 +8,7 @@ import { printService } from '../print/print-service.js';
 import { PrinterRuntime } from '../print/printer-runtime.js';
 import { ServiceRegistry } from '../services/registry.js';
 import { verificationService } from '../services/verification.js';
+import type { Store } from '../store/store.js';
 import { type Capabilities, resolveCapabilities } from './capabilities.js';
 import { type PrinterProfile, TRANSFER_SYNTAX_NAMES } from './profile-schema.js';
 
@@ -23,10 +24,10 @@ export interface Printer {
 export function createPrinter(
   profile: PrinterProfile,
   source: string,
-  env: { dataDir: string; logger: Logger },
+  env: { store: Store; logger: Logger },
 ): Printer {
   const caps = resolveCapabilities(profile);
-  const runtime = new PrinterRuntime(caps, env.dataDir, env.logger);
+  const runtime = new PrinterRuntime(caps, env.store, env.logger);
   const registry = new ServiceRegistry([verificationService, printService(runtime)]);
   return {
     profile,

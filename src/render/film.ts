@@ -8,7 +8,7 @@
  *   render.json       geometry and decisions per box.
  * Every file is written under a temporary name and renamed.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
@@ -16,6 +16,7 @@ import type { FilmRecord } from '../print/spool.js';
 import type { FilmPlace } from '../printers/profile-schema.js';
 import { densityLut } from './grayscale.js';
 import { transmitted, type Viewing } from './gsdf.js';
+import { writeAtomic } from './write-atomic.js';
 
 // sharp runs libvips on one thread per operation on glibc Linux (its guard against malloc
 // fragmentation); a film's big resize and encodes take twice as long that way. Rendering is
@@ -338,11 +339,6 @@ function lutFor(box: Parameters<typeof densityLut>[0]): Uint16Array {
     lutCache.set(key, lut);
   }
   return lut;
-}
-
-async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
-  await writeFile(`${path}.tmp`, data);
-  await rename(`${path}.tmp`, path);
 }
 
 /** Render one spooled film directory; returns what was written about it. */

@@ -4,14 +4,17 @@
  * taking the server down. Under vitest (TypeScript sources, no compiled worker file) it renders
  * in-process instead; the compiled server always uses the worker.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RenderRecord } from './film.js';
+import { writeAtomic } from './write-atomic.js';
+
+/** How one render ended: its record, or why it failed. */
+export type RenderOutcome = { record: RenderRecord } | { error: string };
 
 interface Pending {
-  resolve: (r: RenderRecord | undefined) => void;
+  resolve: (r: RenderOutcome) => void;
   dir: string;
 }
 
@@ -31,10 +34,10 @@ export class Renderer {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
-      if (m.error) void this.#failed(p, m.error);
+      if (m.error || !m.record) void this.#failed(p, m.error ?? 'no render record');
       else {
-        this.log.info({ film: p.dir, ms: m.record?.ms }, 'film rendered');
-        p.resolve(m.record);
+        this.log.info({ film: p.dir, ms: m.record.ms }, 'film rendered');
+        p.resolve({ record: m.record });
       }
     });
     w.on('error', (e) => {
@@ -50,15 +53,16 @@ export class Renderer {
 
   async #failed(p: Pending, error: string): Promise<void> {
     this.log.error({ film: p.dir, err: error.split('\n')[0] }, 'film rendering failed');
-    await writeFile(
+    // Best effort (the disk may be full): the index records the failure whatever happens here.
+    await writeAtomic(
       join(p.dir, 'render.json'),
       JSON.stringify({ format: 'lightbox-render/1', failed: true, error }),
     ).catch(() => undefined);
-    p.resolve(undefined);
+    p.resolve({ error });
   }
 
-  /** Render a spooled film; resolves with its record, or undefined when it failed. */
-  render(dir: string): Promise<RenderRecord | undefined> {
+  /** Render a spooled film directory. */
+  render(dir: string): Promise<RenderOutcome> {
     if (this.#inline) {
       // Loaded on demand (sharp stays out of the DICOM thread's memory); one film at a time, like the worker.
       const run = this.#inlineQueue.then(() => import('./film.js')).then((m) => m.renderFilm(dir));
@@ -66,10 +70,13 @@ export class Renderer {
         () => undefined,
         () => undefined,
       );
-      return run.catch(async (e) => {
-        await this.#failed({ dir, resolve: () => {} }, (e as Error).stack ?? String(e));
-        return undefined;
-      });
+      return run.then(
+        (record): RenderOutcome => ({ record }),
+        (e: unknown) =>
+          new Promise<RenderOutcome>((resolve) => {
+            void this.#failed({ dir, resolve }, (e as Error).stack ?? String(e));
+          }),
+      );
     }
     return new Promise((resolve) => {
       const id = ++this.#seq;

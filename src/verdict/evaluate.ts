@@ -4,9 +4,9 @@
  * record alone, so ended associations can be judged as well as live ones.
  */
 import { keywordOf } from '../dicom/dimse/dataset.js';
-import type { AssociationSummary } from '../net/dicom-connection.js';
 import { tagLabel } from '../print/values.js';
 import type { Capabilities } from '../printers/capabilities.js';
+import type { AssociationSummary } from '../store/association-record.js';
 import { buildConversation, type Conversation } from './conversation.js';
 import type { Finding, Hit, Rule, Verdict } from './model.js';
 import { RULES } from './rules.js';

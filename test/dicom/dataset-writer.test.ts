@@ -11,6 +11,7 @@ import { printerAttributes, printerConfiguration } from '../../src/print/printer
 import { PrinterRuntime } from '../../src/print/printer-runtime.js';
 import { resolveCapabilities } from '../../src/printers/capabilities.js';
 import { DEFAULT_PROFILE } from '../../src/printers/default-profile.js';
+import { tempStore } from '../support/store.js';
 
 interface DcmjsWriter {
   data: {
@@ -78,7 +79,7 @@ const EVERY_VR: DcmDataset = {
 
 const runtime = new PrinterRuntime(
   resolveCapabilities(DEFAULT_PROFILE),
-  '/nonexistent',
+  tempStore(),
   pino({ level: 'silent' }),
 );
 const CASES: [string, DcmDataset][] = [

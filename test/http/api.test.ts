@@ -134,7 +134,11 @@ describe('print jobs', () => {
 
   it('shows one job; unknown or malformed ids are JSON 404/400', async () => {
     const [job] = (await http().inject({ url: '/api/jobs' })).json();
-    expect((await http().inject({ url: `/api/jobs/${job.uid}` })).json()).toEqual(job);
+    const detail = (await http().inject({ url: `/api/jobs/${job.uid}` })).json();
+    // The detail adds every state the job went through, oldest first.
+    expect(detail).toEqual({ ...job, history: expect.any(Array) });
+    expect(detail.history[0]).toMatchObject({ status: 'PENDING', info: 'QUEUED' });
+    expect(detail.history.at(-1)).toMatchObject({ status: job.status, info: job.statusInfo });
     const missing = await http().inject({ url: '/api/jobs/1.2.3' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: 'no print job 1.2.3' });
@@ -259,7 +263,7 @@ describe('control safety', () => {
       dicomListening: () => true,
       dicomPort: () => 0,
       printers: () => lb.app.printers,
-      dataDir: '/nonexistent',
+      store: lb.app.store,
       control,
     });
   const put = (app: ReturnType<typeof buildApp>, headers: Record<string, string> = {}) =>

@@ -2,12 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
+import { tempStore } from '../support/store.js';
 
 const app = buildApp({
   dicomListening: () => true,
   dicomPort: () => 0,
   printers: () => [],
-  dataDir: '/nonexistent',
+  store: tempStore(),
   control: { loopbackOnly: true },
 });
 beforeAll(() => app.ready());

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AssociationSummary } from '../../src/net/dicom-connection.js';
+import type { AssociationSummary } from '../../src/store/association-record.js';
 import { dcmPrint, generateImages, type PrintOptions, type TestImages } from '../support/dcmprint.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 

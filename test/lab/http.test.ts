@@ -240,7 +240,7 @@ describe('control policy', () => {
       dicomListening: () => true,
       dicomPort: () => 0,
       printers: () => lb.app.printers,
-      dataDir: printersDir,
+      store: lb.app.store,
       control: { loopbackOnly: false },
       lab: lab(),
     });
@@ -261,7 +261,7 @@ describe('control policy', () => {
       dicomListening: () => true,
       dicomPort: () => 0,
       printers: () => lb.app.printers,
-      dataDir: printersDir,
+      store: lb.app.store,
       control: { token: 's3cret', loopbackOnly: false },
       lab: lab(),
     });

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
-import type { AssociationSummary } from '../../src/net/dicom-connection.js';
+import type { AssociationSummary } from '../../src/store/association-record.js';
 import { dcmtk } from '../support/dcmtk.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 import { Peer } from '../support/peer.js';
@@ -202,7 +202,12 @@ describe('printer scripts, with the N-EVENT-REPORTs a real printer sends', () =>
   /** The job's last state was reported (and the lab told): the next test's faults will not see it. */
   const finished = (job: string) =>
     expect
-      .poll(() => lb.app.printers[0]!.runtime.finished.some((j) => j.uid === job), { timeout: 10_000 })
+      .poll(
+        () => lb.app.printers[0]!.runtime.job(job) === undefined && lb.app.store.jobs.get(job) !== undefined,
+        {
+          timeout: 10_000,
+        },
+      )
       .toBe(true);
 
   /** Session, 1x1 film box, one image, N-ACTION: returns the SCU and the job's UID. */

@@ -2,7 +2,15 @@
  * Every Print Management status Lightbox emits, provoked through the network by a real SCU
  * (test/support/scu.ts), against the embedded printer and a few profiles with other behaviours.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -408,11 +416,13 @@ describe('resource limits', () => {
 });
 
 describe('print jobs and Presentation LUT level', () => {
-  it('a job whose films cannot be written ends in FAILURE, told by N-EVENT-REPORT', async () => {
+  it('films that cannot be stored: N-ACTION 0x0213 with the reason, no job instance, nothing left; then prints again', async () => {
     const broken = await startLightbox({ logLevel: 'silent' });
     try {
-      // A file where the films directory should be: spooling fails, the job fails.
-      writeFileSync(join(broken.app.printers[0]!.runtime.dataDir, 'films'), 'not a directory');
+      // A file where the films directory should be: every write of a film fails (ENOTDIR).
+      const films = join(broken.app.printers[0]!.runtime.dataDir, 'films');
+      rmSync(films, { recursive: true, force: true });
+      writeFileSync(films, 'not a directory');
       const s = await Scu.open(broken.dicomPort, { abstractSyntaxes: [META, Uid.PrintJob] });
       open.push(s);
       const sid = (await s.nCreate(META, Uid.BasicFilmSession, {})).command.affectedSopInstanceUid!;
@@ -422,14 +432,20 @@ describe('print jobs and Presentation LUT level', () => {
         status(await s.nSet(META, Uid.BasicGrayscaleImageBox, box, imageSet(1, grayImage(16, 16)))),
       ).toBe(0);
       const p = await s.nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
-      expect(status(p)).toBe(0);
-      const job = String((p.dataset!['21000500']!.Value as DcmDataset[])[0]!['00081155']!.Value![0]);
-      const events = await s.waitEvents(2);
-      expect(events.map((e) => [e.sopInstanceUid, e.eventTypeId])).toEqual([
-        [job, 1],
-        [job, 4],
-      ]);
-      expect(events[1]!.dataset!['21000030']!.Value).toEqual(['ELEC SW ERROR']);
+      expect(status(p)).toBe(0x0213);
+      expect(p.command.errorComment).toMatch(/^film not stored: ENOTDIR/);
+      expect(p.dataset?.['21000500']).toBeUndefined();
+      // The refused job is on record as FAILURE; no film of it exists.
+      const jobs = broken.app.store.jobs.list({}, { limit: 10, order: 'asc' }).items;
+      expect(jobs).toMatchObject([{ status: 'FAILURE', statusInfo: 'ELEC SW ERROR', films: [] }]);
+      expect(broken.app.store.films.totals().films).toBe(0);
+      // The disk is back: the same film box prints.
+      rmSync(films);
+      mkdirSync(films);
+      const again = await s.nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
+      expect(status(again)).toBe(0);
+      expect(readdirSync(films).filter((n) => !n.startsWith('.'))).toHaveLength(1);
+      expect(readdirSync(films).filter((n) => n.startsWith('.'))).toEqual([]);
       s.destroy();
     } finally {
       await broken.stop();

@@ -137,7 +137,7 @@ describe('the association record', () => {
     const { s, fbUid } = await prepared('LIGHTBOX');
     runtime('LIGHTBOX').setStatus('FAILURE', 'FILM JAM');
     await s.nAction(META, Uid.BasicFilmBox, fbUid);
-    const summary = lb.app.dicom.associations().at(-1)!;
+    const summary = lb.app.store.associations.records({}, { limit: 1, order: 'desc' }).items[0]!;
     const create = summary.messages.find(
       (m) => m.direction === 'in' && m.type === 'N-CREATE-RQ' && m.sopClass === Uid.BasicFilmBox,
     )!;

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Uid } from '../../src/dicom/uids.js';
 import { createPrinter } from '../../src/printers/printer.js';
 import { loadProfiles, ProfileError, parseProfile } from '../../src/printers/profile-loader.js';
+import { tempStore } from '../support/store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -25,7 +26,7 @@ describe('printer profiles', () => {
     expect(rest).toEqual([]);
     expect(only!.profile.aeTitle).toBe('LIGHTBOX');
     const p = createPrinter(only!.profile, only!.source, {
-      dataDir: tmpdir(),
+      store: tempStore(),
       logger: pino({ level: 'silent' }),
     });
     expect([...p.accepting.abstractSyntaxes].sort()).toEqual(

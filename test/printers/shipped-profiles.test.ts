@@ -3,7 +3,6 @@
  * resolve, and each keeps the facts it was written for (see each file's header and description).
  */
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Uid } from '../../src/dicom/uids.js';
@@ -17,6 +16,7 @@ import {
 } from '../../src/printers/capabilities.js';
 import { createPrinter } from '../../src/printers/printer.js';
 import { type LoadedProfile, loadProfiles } from '../../src/printers/profile-loader.js';
+import { tempStore } from '../support/store.js';
 
 const SHIPPED: Record<string, string> = {
   DRYSTAR5302: 'printers/drystar-5302.yaml',
@@ -77,7 +77,7 @@ describe('shipped printer profiles', () => {
 
   it.each(Object.entries(SHIPPED))('%s builds a printer that accepts associations', (ae) => {
     const l = loaded.find((x) => x.profile.aeTitle === ae)!;
-    const p = createPrinter(l.profile, l.source, { dataDir: tmpdir(), logger: pino({ level: 'silent' }) });
+    const p = createPrinter(l.profile, l.source, { store: tempStore(), logger: pino({ level: 'silent' }) });
     expect(p.accepting.aeTitle).toBe(ae);
     expect(p.accepting.abstractSyntaxes).toContain(Uid.BasicGrayscalePrintManagementMeta);
   });
@@ -200,7 +200,7 @@ describe('shipped printer profiles', () => {
 
     it('negotiates neither Print Job nor Printer Configuration Retrieval', () => {
       const l = loaded.find((x) => x.profile.aeTitle === 'UPDF750')!;
-      const p = createPrinter(l.profile, l.source, { dataDir: tmpdir(), logger: pino({ level: 'silent' }) });
+      const p = createPrinter(l.profile, l.source, { store: tempStore(), logger: pino({ level: 'silent' }) });
       expect(p.accepting.abstractSyntaxes).not.toContain(Uid.PrintJob);
       expect(p.accepting.abstractSyntaxes).not.toContain(Uid.PrinterConfigurationRetrieval);
       expect(p.accepting.abstractSyntaxes).not.toContain(Uid.BasicColorPrintManagementMeta);
@@ -219,7 +219,7 @@ describe('shipped printer profiles', () => {
     it('Implicit VR Little Endian only', () => {
       expect(c.transferSyntaxes).toEqual(['implicit-vr-little-endian']);
       const l = loaded.find((x) => x.profile.aeTitle === 'IHERESTRICTED')!;
-      const p = createPrinter(l.profile, l.source, { dataDir: tmpdir(), logger: pino({ level: 'silent' }) });
+      const p = createPrinter(l.profile, l.source, { store: tempStore(), logger: pino({ level: 'silent' }) });
       expect(p.accepting.transferSyntaxes).toEqual([Uid.ImplicitVrLittleEndian]);
     });
 

@@ -1,11 +1,10 @@
 /** Printed films rendered as the printer would expose them: geometry, densities, color, true size. */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
-import { listFilms } from '../../src/print/film-store.js';
 import { kernelFor, renderFilm } from '../../src/render/film.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 import { grayImage, Scu } from '../support/scu.js';
@@ -252,14 +251,15 @@ describe('a film that cannot be rendered', () => {
     const raw = join(dir, 'box-001.raw');
     writeFileSync(raw, readFileSync(raw).subarray(0, 100));
     const mark = lb.logs.length;
-    expect(await lb.app.renderer.render(dir)).toBeUndefined();
+    expect(await lb.app.renderer.render(dir)).toMatchObject({ error: expect.stringMatching(/\S/) });
     const sidecar = JSON.parse(readFileSync(join(dir, 'render.json'), 'utf8'));
     expect(sidecar).toMatchObject({ format: 'lightbox-render/1', failed: true });
     expect(sidecar.error).toMatch(/\S/);
     expect(lb.logs.slice(mark).some((l) => l.msg === 'film rendering failed' && l.film === dir)).toBe(true);
-    expect(listFilms(join(lb.app.printers[0]!.runtime.dataDir)).find((f) => dir.endsWith(f.id))?.render).toBe(
-      'failed',
-    );
+    // Through the render queue, the index learns it too.
+    lb.app.rendering.add([basename(dir)]);
+    await expect.poll(() => lb.app.store.films.get(basename(dir))?.render).toBe('failed');
+    expect(lb.app.store.films.get(basename(dir))?.error).toMatch(/\S/);
     // Next film renders as usual.
     const next = await print(
       META,
@@ -309,12 +309,14 @@ describe('films on disk', () => {
         [ramp(16, 16)],
       );
       await expect
-        .poll(() => listFilms(data).map((f) => f.render), { timeout: 15_000 })
+        .poll(() => first.app.store.films.list({}, { limit: 10, order: 'asc' }).items.map((f) => f.render), {
+          timeout: 15_000,
+        })
         .toEqual(['rendered']);
       await first.app.stop();
       const second = await startLightbox({ dataDir: data, logLevel: 'silent' });
       try {
-        const films = listFilms(data);
+        const films = second.app.store.films.list({}, { limit: 10, order: 'asc' }).items;
         expect(films).toHaveLength(1);
         expect(films[0]).toMatchObject({
           printer: 'LIGHTBOX',

@@ -6,7 +6,7 @@
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { recordDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
-import type { AssociationSummary, MessageRecord } from '../../src/net/dicom-connection.js';
+import type { AssociationSummary, MessageRecord } from '../../src/store/association-record.js';
 
 export const META = 1;
 export const PLUT = 3;

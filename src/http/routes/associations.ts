@@ -1,8 +1,10 @@
-/** /api/associations: live and recent associations, each DIMSE message with its status and timing. */
+/** /api/associations: live and past associations (kept across restarts), each DIMSE message with its status and timing. */
 import type { FastifyInstance } from 'fastify';
-import type { AssociationSummary } from '../../net/dicom-connection.js';
-import { messageView, responseCounts } from '../describe.js';
-import { ASSOCIATION_DETAIL, ASSOCIATION_SUMMARY, ERROR, listFilter } from '../schemas.js';
+import type { AssociationSummary } from '../../store/association-record.js';
+import type { Store } from '../../store/store.js';
+import { messageView } from '../describe.js';
+import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
+import { ASSOCIATION_DETAIL, ASSOCIATION_SUMMARY, ERROR, LIST_FILTERS } from '../schemas.js';
 
 const LIST_ITEM = {
   ...ASSOCIATION_SUMMARY,
@@ -14,53 +16,53 @@ const LIST_ITEM = {
   },
 } as const;
 
-export function associationRoutes(app: FastifyInstance, associations: () => AssociationSummary[]): void {
-  const ID = {
-    type: 'object',
-    required: ['id'],
-    properties: { id: { type: 'string', pattern: '^a[0-9]{1,12}$' } },
-  } as const;
-  const find = (id: string) => associations().find((a) => a.id === id);
+export const ASSOCIATION_ID = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^a[0-9]{1,15}$' } },
+} as const;
+
+interface AssociationQuery extends PageQuery {
+  printer?: string;
+  callingAe?: string;
+  since?: string;
+  active?: boolean;
+}
+
+export function associationRoutes(app: FastifyInstance, store: Store): void {
   const detail = (a: AssociationSummary) => ({ ...a, messages: a.messages.map(messageView) });
 
-  app.get<{ Querystring: { printer?: string; callingAe?: string; active?: boolean } }>(
+  app.get<{ Querystring: AssociationQuery }>(
     '/api/associations',
     {
       schema: {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: {
-            printer: { type: 'string' },
-            callingAe: { type: 'string' },
-            active: { type: 'boolean' },
-          },
+          properties: { ...LIST_FILTERS, active: { type: 'boolean' }, ...PAGE_QUERY },
         },
         response: {
-          200: { description: 'associations, oldest first', type: 'array', items: LIST_ITEM },
+          200: {
+            description: 'associations, oldest first (order=desc: newest first), a page at a time',
+            type: 'array',
+            items: LIST_ITEM,
+            headers: PAGE_HEADERS,
+          },
           '4xx': ERROR,
         },
       },
     },
-    async (req) => {
-      const q = req.query;
-      const listed = listFilter(q);
-      return associations()
-        .filter((a) => listed({ printer: a.printer, callingAe: a.callingAeTitle, at: a.startedAt }))
-        .filter((a) => q.active === undefined || (a.endedAt === undefined) === q.active)
-        .map(({ messages, ...rest }) => ({
-          ...rest,
-          messageCount: messages.length,
-          ...responseCounts({ ...rest, messages }),
-        }));
+    async (req, reply) => {
+      const { limit: _l, cursor: _c, order: _o, ...filter } = req.query;
+      return sendPage(req, reply, store.associations.list(filter, pageRequest(req.query)));
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/associations/:id',
-    { schema: { params: ID, response: { 200: ASSOCIATION_DETAIL, '4xx': ERROR } } },
+    { schema: { params: ASSOCIATION_ID, response: { 200: ASSOCIATION_DETAIL, '4xx': ERROR } } },
     async (req, reply) => {
-      const a = find(req.params.id);
+      const a = store.associations.get(req.params.id);
       if (!a) return reply.code(404).send({ error: `no association ${req.params.id}` });
       return detail(a);
     },
@@ -71,7 +73,7 @@ export function associationRoutes(app: FastifyInstance, associations: () => Asso
     '/api/associations/:id/conversation.json',
     {
       schema: {
-        params: ID,
+        params: ASSOCIATION_ID,
         response: {
           200: {
             description: 'the association with every message, as a download',
@@ -82,7 +84,7 @@ export function associationRoutes(app: FastifyInstance, associations: () => Asso
       },
     },
     async (req, reply) => {
-      const a = find(req.params.id);
+      const a = store.associations.get(req.params.id);
       if (!a) return reply.code(404).send({ error: `no association ${req.params.id}` });
       return reply
         .header('content-disposition', `attachment; filename="lightbox-${a.id}-conversation.json"`)

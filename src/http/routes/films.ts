@@ -1,18 +1,21 @@
 /**
- * /api/films: printed films in the data directory, their records and images. Film ids are
- * directory names checked against a strict pattern and the listing itself, and file names come
- * from a fixed list, so no request can reach outside the data directory.
+ * /api/films: printed films, from the store's index (no request reads the films directory), their
+ * records and images (streamed). Film ids are checked against a strict pattern and the index, and
+ * file names come from a fixed list, so no request can reach outside the data directory.
  */
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { AssociationSummary } from '../../net/dicom-connection.js';
-import { type FilmSummary, listFilms } from '../../print/film-store.js';
+import type { EventBus } from '../../events.js';
 import type { FilmRecord } from '../../print/spool.js';
+import { FILM_ID_PATTERN } from '../../store/film-files.js';
+import type { FilmSummary, RenderState } from '../../store/film-index.js';
+import type { Store } from '../../store/store.js';
 import { type ControlPolicy, requireControl } from '../control.js';
 import { filmOutcome } from '../film-outcome.js';
-import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS, listFilter } from '../schemas.js';
+import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
+import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS } from '../schemas.js';
 
 const FILES: Record<string, string> = {
   'film.png': 'image/png',
@@ -21,24 +24,32 @@ const FILES: Record<string, string> = {
   'film.json': 'application/json',
   'render.json': 'application/json',
 };
-const ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$' } as const;
+const ID = { type: 'string', pattern: FILM_ID_PATTERN } as const;
 const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: ID } } as const;
-/** A day ("2026-05-01") or an instant ("2026-05-01T10:00:00Z"). */
-interface FilmQuery {
+
+interface FilmQuery extends PageQuery {
   printer?: string;
   callingAe?: string;
   since?: string;
-  status?: FilmSummary['render'];
+  status?: RenderState;
+  job?: string;
+}
+
+/** A JSON file of a film, or null when it is missing or unreadable (a film is never a 500). */
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 export function filmRoutes(
   app: FastifyInstance,
-  dataDir: string,
+  store: Store,
   policy: ControlPolicy,
-  associations: () => AssociationSummary[],
+  events: EventBus,
 ): void {
-  const film = (id: string) => listFilms(dataDir).find((f) => f.id === id);
-
   app.get<{ Querystring: FilmQuery }>(
     '/api/films',
     {
@@ -48,22 +59,25 @@ export function filmRoutes(
           additionalProperties: false,
           properties: {
             ...LIST_FILTERS,
-            status: { type: 'string', enum: ['rendered', 'failed', 'pending'] },
+            status: { type: 'string', enum: ['rendered', 'failed', 'pending', 'broken'] },
+            job: { type: 'string', description: 'films of one print job (its SOP Instance UID)' },
+            ...PAGE_QUERY,
           },
         },
         response: {
-          200: { description: 'films, oldest first', type: 'array', items: FILM_SUMMARY },
+          200: {
+            description: 'films, oldest first (order=desc: newest first), a page at a time',
+            type: 'array',
+            items: FILM_SUMMARY,
+            headers: PAGE_HEADERS,
+          },
           '4xx': ERROR,
         },
       },
     },
-    async (req) => {
-      const q = req.query;
-      const listed = listFilter(q);
-      return listFilms(dataDir)
-        .filter((f) => listed({ printer: f.printer, callingAe: f.callingAeTitle, at: f.printedAt }))
-        .filter((f) => !q.status || f.render === q.status)
-        .map(({ dir: _dir, ...rest }) => rest);
+    async (req, reply) => {
+      const { limit: _l, cursor: _c, order: _o, ...filter } = req.query;
+      return sendPage(req, reply, store.films.list(filter, pageRequest(req.query)));
     },
   );
 
@@ -71,18 +85,23 @@ export function filmRoutes(
     '/api/films/:id',
     { schema: { params: ID_PARAMS, response: { 200: FILM_DETAIL, '4xx': ERROR } } },
     async (req, reply) => {
-      const f = film(req.params.id);
+      const f = store.films.get(req.params.id);
       if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
-      const read = (n: string): unknown =>
-        existsSync(join(f.dir, n)) ? JSON.parse(readFileSync(join(f.dir, n), 'utf8')) : null;
-      const record = read('film.json') as FilmRecord | null;
-      const { dir: _dir, render: renderStatus, ...summary } = f;
+      const dir = store.filmFiles.dir(f.id);
+      const record = (await readJson(join(dir, 'film.json'))) as FilmRecord | null;
+      const { render: renderStatus, ...summary } = f;
+      let outcome: ReturnType<typeof filmOutcome> | undefined;
+      try {
+        if (record) outcome = filmOutcome(record, conversationOf(f, store));
+      } catch {
+        // a film.json of another shape (hand-edited, older): no outcome, the rest still answers
+      }
       return {
         ...summary,
         renderStatus,
         film: record,
-        render: read('render.json'),
-        outcome: record ? filmOutcome(record, associations()) : undefined,
+        render: renderStatus === 'pending' ? null : await readJson(join(dir, 'render.json')),
+        outcome,
       };
     },
   );
@@ -109,12 +128,43 @@ export function filmRoutes(
       },
     },
     async (req, reply) => {
-      const f = film(req.params.id);
-      const path = f && join(f.dir, req.params.file);
-      if (!path || !existsSync(path))
-        return reply.code(404).send({ error: `no ${req.params.file} for film ${req.params.id}` });
-      return reply.type(FILES[req.params.file]!).send(createReadStream(path));
+      const f = store.films.get(req.params.id);
+      const missing = () =>
+        reply.code(404).send({ error: `no ${req.params.file} for film ${req.params.id}` });
+      if (!f) return missing();
+      // Opened before answering, so a missing file is a 404 and not a broken 200.
+      const stream = createReadStream(join(store.filmFiles.dir(f.id), req.params.file));
+      const opened = await new Promise<boolean>((resolve) => {
+        stream.once('open', () => resolve(true));
+        stream.once('error', () => resolve(false));
+      });
+      if (!opened) return missing();
+      return reply.type(FILES[req.params.file]!).send(stream);
     },
+  );
+
+  const pin =
+    (pinned: boolean) => async (req: { params: { id: string } }, reply: import('fastify').FastifyReply) => {
+      if (!store.films.setPinned(req.params.id, pinned))
+        return reply.code(404).send({ error: `no film ${req.params.id}` });
+      return store.films.get(req.params.id);
+    };
+  const pinSchema = { params: ID_PARAMS, response: { 200: FILM_SUMMARY, '4xx': ERROR } };
+  app.put<{ Params: { id: string } }>(
+    '/api/films/:id/pin',
+    {
+      preHandler: requireControl(policy),
+      schema: { ...pinSchema, description: 'keep this film whatever retention says' },
+    },
+    pin(true),
+  );
+  app.delete<{ Params: { id: string } }>(
+    '/api/films/:id/pin',
+    {
+      preHandler: requireControl(policy),
+      schema: { ...pinSchema, description: 'let retention remove this film again' },
+    },
+    pin(false),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -127,10 +177,22 @@ export function filmRoutes(
       },
     },
     async (req, reply) => {
-      const f = film(req.params.id);
+      const f = store.films.get(req.params.id);
       if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
-      await rm(f.dir, { recursive: true, force: true });
+      await store.filmFiles.remove(f.id);
+      store.films.remove(f.id);
+      req.log.info({ film: f.id, reason: 'deleted over the API' }, 'film removed');
+      events.publish({ type: 'film.removed', film: f.id, printer: f.printer, reason: 'api' });
       return reply.code(204).send();
     },
   );
+}
+
+/** The conversation that printed the film (older films name none: every association of its printer and caller). */
+function conversationOf(f: FilmSummary, store: Store) {
+  if (f.associationId) {
+    const a = store.associations.get(f.associationId);
+    return a ? [a] : [];
+  }
+  return [];
 }

@@ -1,42 +1,21 @@
 /**
- * /api/jobs: print jobs, from each printer's runtime: those queued or printing and the most recent
- * finished ones (the runtime keeps a bounded history; films outlive it in /api/films).
+ * /api/jobs: print jobs, queued, printing and finished, from the store (kept across restarts),
+ * each with the film ids it printed and, in the detail, every state it went through.
  */
-import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { PrintJob } from '../../print/model.js';
-import type { Printer } from '../../printers/printer.js';
-import { ERROR, JOB, LIST_FILTERS, listFilter } from '../schemas.js';
+import type { JobStatus } from '../../store/job-log.js';
+import type { Store } from '../../store/store.js';
+import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
+import { ERROR, JOB, LIST_FILTERS } from '../schemas.js';
 
-interface JobQuery {
+interface JobQuery extends PageQuery {
   printer?: string;
   callingAe?: string;
   since?: string;
-  status?: PrintJob['status'];
+  status?: JobStatus;
 }
 
-function view(printer: string, j: PrintJob) {
-  return {
-    uid: j.uid,
-    printer,
-    status: j.status,
-    statusInfo: j.statusInfo,
-    priority: j.priority,
-    createdAt: j.createdAt.toISOString(),
-    originator: j.originator,
-    printerName: j.printerName,
-    filmSessionLabel: j.filmSessionLabel,
-    copies: j.copies,
-    films: j.films.map((d) => basename(d)),
-  };
-}
-
-export function jobRoutes(app: FastifyInstance, printers: () => readonly Printer[]): void {
-  const all = () =>
-    printers()
-      .flatMap((p) => [...p.runtime.finished, ...p.runtime.activeJobs].map((j) => view(p.caps.aeTitle, j)))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-
+export function jobRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: JobQuery }>(
     '/api/jobs',
     {
@@ -47,20 +26,23 @@ export function jobRoutes(app: FastifyInstance, printers: () => readonly Printer
           properties: {
             ...LIST_FILTERS,
             status: { type: 'string', enum: ['PENDING', 'PRINTING', 'DONE', 'FAILURE'] },
+            ...PAGE_QUERY,
           },
         },
         response: {
-          200: { description: 'print jobs, oldest first', type: 'array', items: JOB },
+          200: {
+            description: 'print jobs, oldest first (order=desc: newest first), a page at a time',
+            type: 'array',
+            items: JOB,
+            headers: PAGE_HEADERS,
+          },
           '4xx': ERROR,
         },
       },
     },
-    async (req) => {
-      const q = req.query;
-      const listed = listFilter(q);
-      return all()
-        .filter((j) => listed({ printer: j.printer, callingAe: j.originator, at: j.createdAt }))
-        .filter((j) => !q.status || j.status === q.status);
+    async (req, reply) => {
+      const { limit: _l, cursor: _c, order: _o, ...filter } = req.query;
+      return sendPage(req, reply, store.jobs.list(filter, pageRequest(req.query)));
     },
   );
 
@@ -77,7 +59,7 @@ export function jobRoutes(app: FastifyInstance, printers: () => readonly Printer
       },
     },
     async (req, reply) => {
-      const j = all().find((x) => x.uid === req.params.id);
+      const j = store.jobs.get(req.params.id);
       if (!j) return reply.code(404).send({ error: `no print job ${req.params.id}` });
       return j;
     },

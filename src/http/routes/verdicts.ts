@@ -4,12 +4,16 @@
  * JUnit XML (?format=junit, or Accept: application/xml).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AssociationSummary } from '../../net/dicom-connection.js';
 import type { Printer } from '../../printers/printer.js';
+import type { AssociationSummary } from '../../store/association-record.js';
+import { MAX_PAGE_LIMIT } from '../../store/page.js';
+import type { Store } from '../../store/store.js';
 import { evaluateAssociation } from '../../verdict/evaluate.js';
 import { type JunitOptions, renderJunit, renderJunitAll } from '../../verdict/junit.js';
 import type { Verdict } from '../../verdict/model.js';
-import { ERROR, LIST_FILTERS, listFilter } from '../schemas.js';
+import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
+import { ERROR, LIST_FILTERS } from '../schemas.js';
+import { ASSOCIATION_ID } from './associations.js';
 
 const SEVERITY = { type: 'string', enum: ['error', 'warning', 'info'] } as const;
 const SPEC = {
@@ -91,7 +95,7 @@ interface Format {
   format?: 'json' | 'junit';
   failOn?: JunitOptions['failOn'];
 }
-interface ListQuery extends Format {
+interface ListQuery extends Format, PageQuery {
   since?: string;
   callingAe?: string;
   printer?: string;
@@ -104,15 +108,14 @@ function wantsJunit(req: FastifyRequest<{ Querystring: Format }>): boolean {
   return /\b(application|text)\/xml\b/.test(accept) && !/json/.test(accept);
 }
 
+/** Verdicts per page by default: what the last 500 associations were, before the store kept them all. */
+const VERDICTS_PAGE = Math.min(500, MAX_PAGE_LIMIT);
+
 function sendXml(reply: FastifyReply, xml: string) {
   return reply.type('application/xml; charset=utf-8').send(xml);
 }
 
-export function verdictRoutes(
-  app: FastifyInstance,
-  associations: () => AssociationSummary[],
-  printers: () => readonly Printer[],
-): void {
+export function verdictRoutes(app: FastifyInstance, store: Store, printers: () => readonly Printer[]): void {
   const verdictOf = (a: AssociationSummary): Verdict =>
     evaluateAssociation(a, printers().find((p) => p.caps.aeTitle === a.printer)?.caps);
 
@@ -121,11 +124,7 @@ export function verdictRoutes(
     {
       schema: {
         description: 'The conformance verdict of one association: findings with rule, message, tag and spec',
-        params: {
-          type: 'object',
-          required: ['id'],
-          properties: { id: { type: 'string', pattern: '^a[0-9]{1,12}$' } },
-        },
+        params: ASSOCIATION_ID,
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -135,7 +134,7 @@ export function verdictRoutes(
       },
     },
     async (req, reply) => {
-      const a = associations().find((x) => x.id === req.params.id);
+      const a = store.associations.get(req.params.id);
       if (!a) return reply.code(404).send({ error: `no association ${req.params.id}` });
       const v = verdictOf(a);
       return wantsJunit(req) ? sendXml(reply, renderJunit(v, { failOn: req.query.failOn })) : v;
@@ -147,7 +146,7 @@ export function verdictRoutes(
     {
       schema: {
         description:
-          'Verdicts of recent associations (those that sent an A-ASSOCIATE-RQ), oldest first; fail when any fails',
+          'Verdicts of associations (those that sent an A-ASSOCIATE-RQ), oldest first, up to `limit` (default 500) a page; fail when any fails',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -155,19 +154,20 @@ export function verdictRoutes(
             ...LIST_FILTERS,
             format: FORMAT,
             failOn: FAIL_ON,
+            ...PAGE_QUERY,
+            limit: { ...PAGE_QUERY.limit, default: VERDICTS_PAGE },
           },
         },
-        response: { 200: both(VERDICTS), 400: ERROR },
+        response: { 200: { ...both(VERDICTS), headers: PAGE_HEADERS }, 400: ERROR },
       },
     },
     async (req, reply) => {
       const q = req.query;
-      const listed = listFilter(q);
-      const verdicts = associations()
-        .filter((a) => a.callingAeTitle !== undefined)
-        .filter((a) => listed({ printer: a.printer, callingAe: a.callingAeTitle, at: a.startedAt }))
-        .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
-        .map(verdictOf);
+      const page = store.associations.records(
+        { printer: q.printer, callingAe: q.callingAe, since: q.since, associated: true },
+        pageRequest(q),
+      );
+      const verdicts = sendPage(req, reply, page).map(verdictOf);
       if (wantsJunit(req)) return sendXml(reply, renderJunitAll(verdicts, { failOn: q.failOn }));
       const sum = (k: 'error' | 'warning' | 'info') => verdicts.reduce((n, v) => n + v.counts[k], 0);
       return {

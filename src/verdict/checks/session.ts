@@ -3,7 +3,7 @@
  * ended, whether our N-EVENT-REPORTs were answered, and every non-success status we returned.
  */
 import { type StatusCategory, statusByCode, statusCategory, statusHex } from '../../dicom/dimse/status.js';
-import type { MessageRecord } from '../../net/dicom-connection.js';
+import type { MessageRecord } from '../../store/association-record.js';
 import type { Conversation } from '../conversation.js';
 import type { Hit } from '../model.js';
 import { contextMembers, sopClassName } from '../spec.js';

@@ -26,9 +26,9 @@ export function mount(container) {
   async function load() {
     try {
       const list = await get(
-        `/api/associations${query({ callingAe: callingAe.value.trim(), active: active.checked ? 'true' : '' })}`,
+        `/api/associations${query({ callingAe: callingAe.value.trim(), active: active.checked ? 'true' : '', order: 'desc', limit: '200' })}`,
       );
-      fill(body, list.length === 0 ? notice('No associations yet.') : table(list.slice().reverse()));
+      fill(body, list.length === 0 ? notice('No associations yet.') : table(list));
     } catch (e) {
       fill(body, notice(e.message, 'error'));
     }

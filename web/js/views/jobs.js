@@ -57,8 +57,8 @@ export function mount(container) {
     try {
       const { printer, callingAe, status } = filters;
       const [jobs, films] = await Promise.all([
-        get(`/api/jobs${query({ printer, callingAe })}`),
-        get(`/api/films${query({ printer, callingAe, status })}`),
+        get(`/api/jobs${query({ printer, callingAe, order: 'desc', limit: '100' })}`),
+        get(`/api/films${query({ printer, callingAe, status, order: 'desc', limit: '100' })}`),
       ]);
       fill(jobsBody, jobsTable(jobs));
       fill(filmsBody, filmGrid(films));
@@ -94,31 +94,28 @@ function jobsTable(jobs) {
     h(
       'tbody',
       {},
-      ...jobs
-        .slice()
-        .reverse()
-        .map((j) =>
+      ...jobs.map((j) =>
+        h(
+          'tr',
+          { dataset: { job: j.uid, jobStatus: j.status } },
+          h('td', { title: j.uid }, time(j.createdAt)),
+          h('td', {}, j.printer),
+          h('td', {}, h('code', {}, j.originator)),
           h(
-            'tr',
-            { dataset: { job: j.uid, jobStatus: j.status } },
-            h('td', { title: j.uid }, time(j.createdAt)),
-            h('td', {}, j.printer),
-            h('td', {}, h('code', {}, j.originator)),
-            h(
-              'td',
-              {},
-              h('span', { class: `job-status ${j.status}` }, j.status),
-              j.status === 'DONE' ? null : ` ${j.statusInfo}`,
-            ),
-            h('td', {}, j.priority),
-            h('td', { class: 'num' }, j.copies),
-            h(
-              'td',
-              {},
-              ...j.films.map((f, i) => [i ? ' ' : '', h('a', { href: `#/films/${f}` }, `#${i + 1}`)]),
-            ),
+            'td',
+            {},
+            h('span', { class: `job-status ${j.status}` }, j.status),
+            j.status === 'DONE' ? null : ` ${j.statusInfo}`,
+          ),
+          h('td', {}, j.priority),
+          h('td', { class: 'num' }, j.copies),
+          h(
+            'td',
+            {},
+            ...j.films.map((f, i) => [i ? ' ' : '', h('a', { href: `#/films/${f}` }, `#${i + 1}`)]),
           ),
         ),
+      ),
     ),
   );
 }
@@ -128,33 +125,30 @@ function filmGrid(films) {
   return h(
     'ul',
     { class: 'film-grid' },
-    ...films
-      .slice()
-      .reverse()
-      .map((f) =>
+    ...films.map((f) =>
+      h(
+        'li',
+        { dataset: { film: f.id, render: f.render } },
         h(
-          'li',
-          { dataset: { film: f.id, render: f.render } },
+          'a',
+          { href: `#/films/${f.id}`, class: 'film-card' },
+          f.render === 'rendered'
+            ? h('img', { src: `/api/films/${f.id}/thumb.png`, alt: `film ${f.id}`, loading: 'lazy' })
+            : h(
+                'div',
+                { class: `thumb-placeholder ${f.render}` },
+                f.render === 'pending' ? 'rendering…' : 'render failed',
+              ),
           h(
-            'a',
-            { href: `#/films/${f.id}`, class: 'film-card' },
-            f.render === 'rendered'
-              ? h('img', { src: `/api/films/${f.id}/thumb.png`, alt: `film ${f.id}`, loading: 'lazy' })
-              : h(
-                  'div',
-                  { class: `thumb-placeholder ${f.render}` },
-                  f.render === 'pending' ? 'rendering…' : 'render failed',
-                ),
-            h(
-              'span',
-              { class: 'film-caption' },
-              h('strong', {}, f.printer),
-              ` from ${f.callingAeTitle}`,
-              h('br'),
-              `${time(f.printedAt)} · ${f.imageBoxes} image${f.imageBoxes === 1 ? '' : 's'}`,
-            ),
+            'span',
+            { class: 'film-caption' },
+            h('strong', {}, f.printer),
+            ` from ${f.callingAeTitle}`,
+            h('br'),
+            `${time(f.printedAt)} · ${f.imageBoxes} image${f.imageBoxes === 1 ? '' : 's'}`,
           ),
         ),
       ),
+    ),
   );
 }

@@ -72,7 +72,7 @@ export function mount(container) {
     for (const [ae, panel] of panels) {
       try {
         const [jobs, printer] = await Promise.all([
-          get(`/api/jobs${query({ printer: ae })}`),
+          get(`/api/jobs${query({ printer: ae, order: 'desc', limit: '50' })}`),
           get(`/api/printers/${encodeURIComponent(ae)}`),
         ]);
         panel.showQueue(jobs, printer);
@@ -163,10 +163,8 @@ function printerCard(p) {
 
   function showQueue(jobs, printer) {
     const active = jobs.filter((j) => j.status === 'PENDING' || j.status === 'PRINTING');
-    const recent = jobs
-      .filter((j) => !active.includes(j))
-      .slice(-3)
-      .reverse();
+    // Newest first (order=desc).
+    const recent = jobs.filter((j) => !active.includes(j)).slice(0, 3);
     const mem = c.memoryBytes ? Math.min(100, (100 * printer.memoryUsed) / c.memoryBytes) : 0;
     fill(
       queue,

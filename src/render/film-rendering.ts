@@ -1,0 +1,85 @@
+/**
+ * Which film renders next, and what the index learns when it has: films just printed first, then
+ * the backlog a stopped process left unrendered (oldest first). One film at a time is handed to
+ * the renderer, so a backlog of thousands costs a list of ids, not thousands of queued messages.
+ */
+import type { Logger } from 'pino';
+import type { EventBus } from '../events.js';
+import type { Store } from '../store/store.js';
+import type { Renderer } from './renderer.js';
+
+export class FilmRendering {
+  readonly #fresh: string[] = [];
+  #backlog: string[] = [];
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(
+    readonly renderer: Renderer,
+    readonly store: Store,
+    readonly events: EventBus,
+    readonly log: Logger,
+  ) {}
+
+  /** Films just printed. */
+  add(ids: readonly string[]): void {
+    this.#fresh.push(...ids);
+    this.#pump();
+  }
+
+  /** Films left pending by an earlier run, oldest first, after any fresh ones. */
+  recover(): number {
+    this.#backlog = this.store.films.pendingRender();
+    if (this.#backlog.length > 0)
+      this.log.info({ films: this.#backlog.length }, 'rendering films an earlier run left unrendered');
+    this.#pump();
+    return this.#backlog.length;
+  }
+
+  /** Films waiting to be rendered. */
+  get queued(): number {
+    return this.#fresh.length + this.#backlog.length;
+  }
+
+  /** Resolves when nothing is left to render (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#fresh.length = 0;
+    this.#backlog = [];
+  }
+
+  #pump(): void {
+    if (this.#running || this.#stopped) return;
+    const id = this.#fresh.shift() ?? this.#backlog.shift();
+    if (id === undefined) return;
+    this.#running = this.#renderOne(id).finally(() => {
+      this.#running = undefined;
+      this.#pump();
+    });
+  }
+
+  async #renderOne(id: string): Promise<void> {
+    const film = this.store.films.get(id);
+    // Deleted (by the API or retention) while it waited, or not a film the index can render.
+    if (!film || film.render === 'broken') return;
+    const outcome = await this.renderer.render(this.store.filmFiles.dir(id));
+    if (this.#stopped) return;
+    const bytes = await this.store.filmFiles.bytes(id).catch(() => undefined);
+    try {
+      if ('record' in outcome) this.store.films.setRender(id, 'rendered', undefined, bytes);
+      else this.store.films.setRender(id, 'failed', outcome.error.split('\n')[0]!.slice(0, 500), bytes);
+    } catch (e) {
+      this.log.error({ film: id, err: (e as Error).message }, 'render state not recorded');
+    }
+    this.events.publish({
+      type: 'film.rendered',
+      film: id,
+      ms: 'record' in outcome ? outcome.record.ms : undefined,
+      failed: !('record' in outcome),
+    });
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Associations, live and past: live ones are read from their connection, ended ones from the
+ * database, where each is written once, whole, when it ends. Ids (a1, a2, ...) never repeat, also
+ * across restarts: they are handed out from blocks reserved in the database.
+ */
+import {
+  type AssociationRecorder,
+  type AssociationSummary,
+  type MessageRecord,
+  responseCounts,
+} from './association-record.js';
+import type { Db } from './database.js';
+import { Conditions, type Page, type PageRequest, pageOf, sinceInstant } from './page.js';
+
+/** Ids reserved per database write: a crash skips at most this many, and never reuses one. */
+const ID_BLOCK = 1000;
+/** Ended associations kept in memory when the database cannot take them (disk full). */
+const UNSAVED_KEPT = 500;
+
+export interface AssociationFilter {
+  printer?: string;
+  callingAe?: string;
+  since?: string;
+  /** true: only open ones; false: only ended ones. */
+  active?: boolean;
+  /** Only those that sent an A-ASSOCIATE-RQ (the verdicts). */
+  associated?: boolean;
+}
+
+/** An association in a listing: its record without the messages, with their counts. */
+export type AssociationListItem = Omit<AssociationSummary, 'messages'> & {
+  messageCount: number;
+  warnings: number;
+  failures: number;
+};
+
+interface Row {
+  seq: number;
+  summary: string;
+  message_count: number;
+  warnings: number;
+  failures: number;
+}
+
+const seqOf = (id: string) => Number(id.slice(1));
+
+function listItem(a: AssociationSummary): AssociationListItem {
+  const { messages, ...rest } = a;
+  return { ...rest, messageCount: messages.length, ...responseCounts(messages) };
+}
+
+export class AssociationLog implements AssociationRecorder {
+  readonly #db: Db;
+  readonly #live = new Map<string, () => AssociationSummary>();
+  readonly #unsaved: AssociationSummary[] = [];
+  #next: number;
+  #reserved: number;
+  readonly #onError: (e: Error, id: string) => void;
+  readonly #insert;
+  readonly #insertMessages;
+  readonly #byId;
+  readonly #messages;
+
+  constructor(db: Db, onError: (e: Error, id: string) => void) {
+    this.#db = db;
+    this.#onError = onError;
+    const reserved = db
+      .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'association_seq'")
+      .get();
+    const max = db.prepare<[], { m: number | null }>('SELECT max(seq) AS m FROM associations').get()?.m ?? 0;
+    this.#next = Math.max(Number(reserved?.value ?? 0), max) + 1;
+    this.#reserved = this.#next - 1;
+    this.#insert = db.prepare(
+      `INSERT OR REPLACE INTO associations (seq, id, peer, calling_ae, called_ae, printer, started_at,
+         ended_at, message_count, warnings, failures, summary)
+       VALUES (@seq, @id, @peer, @callingAe, @calledAe, @printer, @startedAt, @endedAt,
+         @messageCount, @warnings, @failures, @summary)`,
+    );
+    this.#insertMessages = db.prepare(
+      'INSERT OR REPLACE INTO association_messages (seq, messages) VALUES (?, ?)',
+    );
+    this.#byId = db.prepare<[number], Row>('SELECT * FROM associations WHERE seq = ?');
+    this.#messages = db.prepare<[number], { messages: string }>(
+      'SELECT messages FROM association_messages WHERE seq = ?',
+    );
+  }
+
+  nextId(): string {
+    if (this.#next > this.#reserved) {
+      this.#reserved = this.#next + ID_BLOCK - 1;
+      this.#db
+        .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('association_seq', ?)")
+        .run(String(this.#reserved));
+    }
+    return `a${this.#next++}`;
+  }
+
+  opened(id: string, summary: () => AssociationSummary): void {
+    this.#live.set(id, summary);
+  }
+
+  ended(summary: AssociationSummary): void {
+    this.#live.delete(summary.id);
+    try {
+      this.#save(summary);
+    } catch (e) {
+      this.#onError(e as Error, summary.id);
+      this.#unsaved.push(summary);
+      if (this.#unsaved.length > UNSAVED_KEPT) this.#unsaved.shift();
+    }
+  }
+
+  #save(a: AssociationSummary): void {
+    const { messages, ...rest } = a;
+    const seq = seqOf(a.id);
+    const counts = responseCounts(messages);
+    this.#db.transaction(() => {
+      this.#insert.run({
+        seq,
+        id: a.id,
+        peer: a.peer,
+        callingAe: a.callingAeTitle ?? null,
+        calledAe: a.calledAeTitle ?? null,
+        printer: a.printer ?? null,
+        startedAt: a.startedAt,
+        endedAt: a.endedAt ?? null,
+        messageCount: messages.length,
+        warnings: counts.warnings,
+        failures: counts.failures,
+        summary: JSON.stringify(rest),
+      });
+      this.#insertMessages.run(seq, JSON.stringify(messages));
+    })();
+  }
+
+  /** Open connections now. */
+  get liveCount(): number {
+    return this.#live.size;
+  }
+
+  get(id: string): AssociationSummary | undefined {
+    const live = this.#live.get(id);
+    if (live) return live();
+    const unsaved = this.#unsaved.find((a) => a.id === id);
+    if (unsaved) return unsaved;
+    if (!/^a[0-9]{1,15}$/.test(id)) return undefined;
+    const row = this.#byId.get(seqOf(id));
+    if (!row) return undefined;
+    const messages = JSON.parse(this.#messages.get(row.seq)?.messages ?? '[]') as MessageRecord[];
+    return { ...(JSON.parse(row.summary) as Omit<AssociationSummary, 'messages'>), messages };
+  }
+
+  list(filter: AssociationFilter, page: PageRequest): Page<AssociationListItem> {
+    return this.#page(
+      filter,
+      page,
+      (row) => ({
+        ...(JSON.parse(row.summary) as Omit<AssociationSummary, 'messages'>),
+        messageCount: row.message_count,
+        warnings: row.warnings,
+        failures: row.failures,
+      }),
+      listItem,
+    );
+  }
+
+  /** A page of whole records (messages included): what verdicts are computed from. */
+  records(filter: AssociationFilter, page: PageRequest): Page<AssociationSummary> {
+    return this.#page(
+      filter,
+      page,
+      (row) => this.get(`a${row.seq}`)!,
+      (a) => a,
+    );
+  }
+
+  #page<T>(
+    filter: AssociationFilter,
+    page: PageRequest,
+    fromRow: (r: Row) => T,
+    fromLive: (a: AssociationSummary) => T,
+  ): Page<T> {
+    const since = sinceInstant(filter.since);
+    const after = page.cursor === undefined ? undefined : Number(page.cursor);
+    // Live (and unsaved) records matching the filter, as rows to merge with the database's by seq.
+    const memory: { seq: number; item: () => T }[] = [];
+    if (filter.active !== false) {
+      const pending = [...[...this.#live.values()].map((f) => f()), ...this.#unsaved];
+      for (const a of pending) {
+        if (filter.active === true && a.endedAt !== undefined) continue;
+        if (filter.printer && a.printer !== filter.printer) continue;
+        if (filter.callingAe && a.callingAeTitle !== filter.callingAe) continue;
+        if (filter.associated && a.callingAeTitle === undefined) continue;
+        if (since && a.startedAt < since) continue;
+        const seq = seqOf(a.id);
+        if (after !== undefined && (page.order === 'asc' ? seq <= after : seq >= after)) continue;
+        memory.push({ seq, item: () => fromLive(a) });
+      }
+    }
+    const stored: { seq: number; item: () => T }[] = [];
+    if (filter.active !== true) {
+      const c = new Conditions()
+        .add('printer = ?', filter.printer)
+        .add('calling_ae = ?', filter.callingAe)
+        .add('started_at >= ?', since);
+      if (filter.associated) c.raw('calling_ae IS NOT NULL');
+      const sql = `SELECT seq, summary, message_count, warnings, failures FROM associations ${c.page(page)}`;
+      for (const r of this.#db.prepare<unknown[], Row>(sql).all(...c.params))
+        stored.push({ seq: r.seq, item: () => fromRow(r) });
+    }
+    const sign = page.order === 'asc' ? 1 : -1;
+    const merged = [...memory, ...stored].sort((x, y) => sign * (x.seq - y.seq));
+    const seen = new Set<number>();
+    const unique = merged.filter((m) => !seen.has(m.seq) && seen.add(m.seq));
+    return pageOf(unique.slice(0, page.limit + 1), page, (m) => m.item());
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * File writes that survive a crash once they resolve: data fsynced, then the directory entry.
+ * A printer answers N-ACTION success only after these (README, "The promise a printer makes").
+ */
+import { open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** fsync a directory, so the names created, renamed or removed in it are durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Write parts to a new file with one writev and fdatasync it. A short count is an error, never a
+ * silently truncated file (libuv loops over IOV_MAX batches and short writes itself).
+ */
+export async function writeSynced(path: string, parts: readonly Buffer[], bytes: number): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    const { bytesWritten } = await fh.writev(parts);
+    if (bytesWritten !== bytes) throw new Error(`short write to ${path}: ${bytesWritten} of ${bytes} bytes`);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Rename into place and make the new name durable. */
+export async function renameSynced(from: string, to: string): Promise<void> {
+  await rename(from, to);
+  await syncDir(dirname(to));
+}

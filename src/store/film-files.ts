@@ -1,0 +1,172 @@
+/**
+ * The films directory (<data-dir>/films/): one directory per printed film, named by its id. Films
+ * appear by rename, so a directory either holds a whole film or starts with ".tmp-" and is
+ * removed at start-up. The index (FilmIndex) is reconciled with the directory at start-up: a film
+ * whose row was lost is indexed again, a row whose directory is gone is dropped.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FilmIndex, FilmSummary, RenderState } from './film-index.js';
+
+export const TMP_PREFIX = '.tmp-';
+/** Film ids are directory names: no path separators, no dot first. */
+export const FILM_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$';
+const FILM_ID = new RegExp(FILM_ID_PATTERN);
+
+/** What film.json says of itself that the index keeps (the fields the spool writes). */
+interface FilmJsonHead {
+  printer: { aeTitle: string };
+  callingAeTitle: string;
+  associationId?: string;
+  job: { uid: string };
+  filmBox: { uid: string };
+  imageBoxes: { image?: unknown }[];
+  printedAt: string;
+}
+
+export interface Recovery {
+  /** Temporary directories and files removed (half-written films, unfinished renders, deletions). */
+  removed: number;
+  /** Film directories found without an index row, and indexed. */
+  indexed: number;
+  /** Index rows whose directory was gone, dropped. */
+  dropped: number;
+  /** Films whose film.json could not be read: listed as broken. */
+  broken: string[];
+}
+
+export class FilmFiles {
+  readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 'films');
+    mkdirSync(this.root, { recursive: true });
+  }
+
+  dir(id: string): string {
+    if (!FILM_ID.test(id)) throw new Error(`not a film id: ${id}`);
+    return join(this.root, id);
+  }
+
+  /** A fresh temporary directory name for a film being written. */
+  tmpDir(id: string): string {
+    return join(this.root, `${TMP_PREFIX}${id}`);
+  }
+
+  /** Bytes of every file in a film's directory. */
+  async bytes(id: string): Promise<number> {
+    const dir = this.dir(id);
+    let total = 0;
+    for (const n of await readdir(dir)) total += (await stat(join(dir, n)).catch(() => ({ size: 0 }))).size;
+    return total;
+  }
+
+  /**
+   * Remove a film's directory: renamed to a temporary name first, so a crash midway leaves a
+   * directory that start-up removes, never half a film.
+   */
+  async remove(id: string): Promise<void> {
+    const dir = this.dir(id);
+    const doomed = join(this.root, `${TMP_PREFIX}del-${id}`);
+    try {
+      await rename(dir, doomed);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    await rm(doomed, { recursive: true, force: true });
+  }
+
+  /** Start-up: clear temporary leftovers and bring the index in line with the directory. */
+  recover(index: FilmIndex): Recovery {
+    const r: Recovery = { removed: 0, indexed: 0, dropped: 0, broken: [] };
+    const indexed = index.ids();
+    const present = new Set<string>();
+    for (const name of readdirSync(this.root)) {
+      if (name.startsWith(TMP_PREFIX)) {
+        rmSync(join(this.root, name), { recursive: true, force: true });
+        r.removed++;
+        continue;
+      }
+      if (!FILM_ID.test(name)) continue;
+      present.add(name);
+      if (indexed.has(name)) continue;
+      index.add(this.#summaryOf(name, r));
+      r.indexed++;
+    }
+    for (const id of indexed) {
+      if (present.has(id)) continue;
+      index.remove(id);
+      r.dropped++;
+    }
+    // Renders a crash interrupted may have left *.tmp files; they are about to be rendered again.
+    for (const id of index.pendingRender()) {
+      const dir = join(this.root, id);
+      if (!existsSync(dir)) continue;
+      for (const n of readdirSync(dir)) {
+        if (!n.endsWith('.tmp')) continue;
+        rmSync(join(dir, n), { force: true });
+        r.removed++;
+      }
+    }
+    return r;
+  }
+
+  /** Index a film directory from its files (start-up only: synchronous). */
+  #summaryOf(id: string, r: Recovery): FilmSummary {
+    const dir = join(this.root, id);
+    let bytes = 0;
+    for (const n of readdirSync(dir)) {
+      try {
+        bytes += statSync(join(dir, n)).size;
+      } catch {
+        // vanished meanwhile
+      }
+    }
+    try {
+      const f = JSON.parse(readFileSync(join(dir, 'film.json'), 'utf8')) as FilmJsonHead;
+      let render: RenderState = 'pending';
+      let error: string | undefined;
+      try {
+        const rendered = JSON.parse(readFileSync(join(dir, 'render.json'), 'utf8')) as {
+          failed?: boolean;
+          error?: string;
+        };
+        render = rendered.failed ? 'failed' : 'rendered';
+        error = rendered.error?.split('\n')[0];
+      } catch {
+        // not rendered, or the render was cut short: render it again
+      }
+      return {
+        id,
+        printer: f.printer.aeTitle,
+        callingAeTitle: f.callingAeTitle,
+        jobUid: f.job.uid,
+        filmBoxUid: f.filmBox.uid,
+        associationId: f.associationId,
+        printedAt: f.printedAt,
+        imageBoxes: f.imageBoxes.filter((b) => b.image).length,
+        bytes,
+        render,
+        error,
+        pinned: false,
+      };
+    } catch (e) {
+      r.broken.push(id);
+      const st = statSync(dir);
+      return {
+        id,
+        printer: '',
+        callingAeTitle: '',
+        jobUid: '',
+        printedAt: st.mtime.toISOString(),
+        imageBoxes: 0,
+        bytes,
+        render: 'broken',
+        error: `film.json unreadable: ${(e as Error).message.split('\n')[0]}`,
+        pinned: false,
+      };
+    }
+  }
+}

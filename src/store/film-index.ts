@@ -1,0 +1,166 @@
+/**
+ * The index of printed films: one row per film directory, with what the listings filter on and
+ * its render state, so no request reads or parses film.json to list or find a film.
+ */
+import type { Db } from './database.js';
+import { Conditions, type Page, type PageRequest, pageOf, sinceInstant } from './page.js';
+
+/** 'broken': the film's directory is there but its film.json cannot be read (error says why). */
+export type RenderState = 'pending' | 'rendered' | 'failed' | 'broken';
+
+export interface FilmSummary {
+  id: string;
+  printer: string;
+  callingAeTitle: string;
+  jobUid: string;
+  filmBoxUid?: string;
+  associationId?: string;
+  printedAt: string;
+  /** Image boxes holding an image. */
+  imageBoxes: number;
+  /** Bytes on disk (pixels, records, rendered images). */
+  bytes: number;
+  render: RenderState;
+  /** Why rendering failed, or why the film is broken. */
+  error?: string;
+  /** Kept by retention whatever its age. */
+  pinned: boolean;
+}
+
+export interface FilmFilter {
+  printer?: string;
+  callingAe?: string;
+  since?: string;
+  status?: RenderState;
+  job?: string;
+}
+
+interface Row {
+  seq: number;
+  id: string;
+  printer: string;
+  calling_ae: string;
+  job_uid: string;
+  film_box_uid: string | null;
+  association_id: string | null;
+  printed_at: string;
+  image_boxes: number;
+  bytes: number;
+  render: RenderState;
+  render_error: string | null;
+  pinned: number;
+}
+
+function summary(r: Row): FilmSummary {
+  const f: FilmSummary = {
+    id: r.id,
+    printer: r.printer,
+    callingAeTitle: r.calling_ae,
+    jobUid: r.job_uid,
+    printedAt: r.printed_at,
+    imageBoxes: r.image_boxes,
+    bytes: r.bytes,
+    render: r.render,
+    pinned: r.pinned === 1,
+  };
+  if (r.film_box_uid) f.filmBoxUid = r.film_box_uid;
+  if (r.association_id) f.associationId = r.association_id;
+  if (r.render_error) f.error = r.render_error;
+  return f;
+}
+
+export class FilmIndex {
+  readonly #db: Db;
+  readonly #insert;
+  readonly #byId;
+  readonly #setRender;
+  readonly #remove;
+  readonly #pin;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#insert = db.prepare(
+      `INSERT OR REPLACE INTO films (id, printer, calling_ae, job_uid, film_box_uid, association_id,
+         printed_at, image_boxes, bytes, render, render_error, pinned)
+       VALUES (@id, @printer, @callingAeTitle, @jobUid, @filmBoxUid, @associationId,
+         @printedAt, @imageBoxes, @bytes, @render, @error, @pinned)`,
+    );
+    this.#byId = db.prepare<[string], Row>('SELECT * FROM films WHERE id = ?');
+    this.#setRender = db.prepare(
+      'UPDATE films SET render = ?, render_error = ?, bytes = coalesce(?, bytes) WHERE id = ?',
+    );
+    this.#remove = db.prepare('DELETE FROM films WHERE id = ?');
+    this.#pin = db.prepare('UPDATE films SET pinned = ? WHERE id = ?');
+  }
+
+  add(f: FilmSummary): void {
+    this.#insert.run({
+      ...f,
+      filmBoxUid: f.filmBoxUid ?? null,
+      associationId: f.associationId ?? null,
+      error: f.error ?? null,
+      pinned: f.pinned ? 1 : 0,
+    });
+  }
+
+  get(id: string): FilmSummary | undefined {
+    const r = this.#byId.get(id);
+    return r ? summary(r) : undefined;
+  }
+
+  list(filter: FilmFilter, page: PageRequest): Page<FilmSummary> {
+    const c = new Conditions()
+      .add('printer = ?', filter.printer)
+      .add('calling_ae = ?', filter.callingAe)
+      .add('printed_at >= ?', sinceInstant(filter.since))
+      .add('render = ?', filter.status)
+      .add('job_uid = ?', filter.job);
+    const sql = `SELECT * FROM films ${c.page(page)}`;
+    return pageOf(this.#db.prepare<unknown[], Row>(sql).all(...c.params), page, summary);
+  }
+
+  /** Record how rendering ended (and the film's bytes on disk with its images). */
+  setRender(id: string, state: RenderState, error?: string, bytes?: number): void {
+    this.#setRender.run(state, error ?? null, bytes ?? null, id);
+  }
+
+  remove(id: string): boolean {
+    return this.#remove.run(id).changes > 0;
+  }
+
+  setPinned(id: string, pinned: boolean): boolean {
+    return this.#pin.run(pinned ? 1 : 0, id).changes > 0;
+  }
+
+  /** Films whose rendering never finished, oldest first. */
+  pendingRender(): string[] {
+    return this.#db
+      .prepare<[], { id: string }>("SELECT id FROM films WHERE render = 'pending' ORDER BY seq")
+      .all()
+      .map((r) => r.id);
+  }
+
+  /** Every indexed film id (start-up reconciliation with the films directory). */
+  ids(): Set<string> {
+    return new Set(
+      this.#db.prepare<[], { id: string }>('SELECT id FROM films').pluck().all() as unknown as string[],
+    );
+  }
+
+  totals(): { films: number; bytes: number; pinned: number } {
+    return this.#db
+      .prepare<[], { films: number; bytes: number; pinned: number }>(
+        'SELECT count(*) AS films, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(pinned), 0) AS pinned FROM films',
+      )
+      .get()!;
+  }
+
+  /** Unpinned films, oldest first: what retention removes first. */
+  oldestUnpinned(limit: number): { id: string; bytes: number; printedAt: string }[] {
+    return this.#db
+      .prepare<[number], { id: string; bytes: number; printedAt: string }>(
+        'SELECT id, bytes, printed_at AS printedAt FROM films WHERE pinned = 0 ORDER BY seq LIMIT ?',
+      )
+      .all(limit);
+  }
+}

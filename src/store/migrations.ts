@@ -1,0 +1,116 @@
+/**
+ * The index database's schema, one migration per version (PRAGMA user_version). A migration is
+ * applied once, in a transaction with the version bump, so a crash leaves the previous version
+ * whole. Never edit a migration that has shipped: add the next one.
+ *
+ * Pixel data and rendered images stay in the film directories; the index references them by film
+ * id (the directory name).
+ */
+export interface Migration {
+  version: number;
+  why: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    why: 'films, print jobs with their state history, associations with their messages, lab fault firings',
+    sql: `
+      CREATE TABLE films (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        printer TEXT NOT NULL,
+        calling_ae TEXT NOT NULL,
+        job_uid TEXT NOT NULL,
+        film_box_uid TEXT,
+        association_id TEXT,
+        printed_at TEXT NOT NULL,
+        image_boxes INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        render TEXT NOT NULL,
+        render_error TEXT
+      );
+      CREATE INDEX films_printed_at ON films (printed_at);
+      CREATE INDEX films_printer ON films (printer, seq);
+      CREATE INDEX films_calling_ae ON films (calling_ae, seq);
+      CREATE INDEX films_job ON films (job_uid);
+      CREATE INDEX films_render ON films (render, seq);
+
+      CREATE TABLE jobs (
+        seq INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        printer TEXT NOT NULL,
+        originator TEXT NOT NULL,
+        association_id TEXT,
+        status TEXT NOT NULL,
+        status_info TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        printer_name TEXT,
+        label TEXT,
+        copies INTEGER NOT NULL,
+        films TEXT NOT NULL
+      );
+      CREATE INDEX jobs_created_at ON jobs (created_at);
+      CREATE INDEX jobs_printer ON jobs (printer, seq);
+      CREATE INDEX jobs_originator ON jobs (originator, seq);
+      CREATE INDEX jobs_status ON jobs (status, seq);
+
+      CREATE TABLE job_states (
+        job_uid TEXT NOT NULL,
+        at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        info TEXT NOT NULL
+      );
+      CREATE INDEX job_states_job ON job_states (job_uid);
+
+      CREATE TABLE associations (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        peer TEXT NOT NULL,
+        calling_ae TEXT,
+        called_ae TEXT,
+        printer TEXT,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        message_count INTEGER NOT NULL,
+        warnings INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        summary TEXT NOT NULL
+      );
+      CREATE INDEX associations_started_at ON associations (started_at);
+      CREATE INDEX associations_printer ON associations (printer, seq);
+      CREATE INDEX associations_calling_ae ON associations (calling_ae, seq);
+
+      CREATE TABLE association_messages (
+        seq INTEGER PRIMARY KEY,
+        messages TEXT NOT NULL
+      );
+
+      CREATE TABLE fault_firings (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        printer TEXT NOT NULL,
+        fault TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        description TEXT NOT NULL,
+        association_id TEXT
+      );
+      CREATE INDEX fault_firings_association ON fault_firings (association_id);
+
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
+  {
+    version: 2,
+    why: 'retention: pinned films are kept, the oldest unpinned ones go first',
+    sql: `
+      ALTER TABLE films ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX films_unpinned ON films (pinned, seq);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -1,0 +1,45 @@
+/**
+ * Everything Lightbox keeps across restarts, in the data directory: the films directory and the
+ * index database (films, print jobs, associations, lab fault firings). Opened once at start-up.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AssociationLog } from './association-log.js';
+import { type Db, openDatabase } from './database.js';
+import { FaultLog } from './fault-log.js';
+import { FilmFiles } from './film-files.js';
+import { FilmIndex } from './film-index.js';
+import { JobLog } from './job-log.js';
+
+export const DATABASE_FILE = 'lightbox.db';
+
+export interface StoreOptions {
+  /** A write the store could not make (disk full): logged by the caller, never thrown at the DICOM side. */
+  onError?: (e: Error, what: string) => void;
+}
+
+export class Store {
+  readonly dataDir: string;
+  readonly db: Db;
+  readonly films: FilmIndex;
+  readonly filmFiles: FilmFiles;
+  readonly jobs: JobLog;
+  readonly associations: AssociationLog;
+  readonly faults: FaultLog;
+
+  constructor(dataDir: string, o: StoreOptions = {}) {
+    this.dataDir = dataDir;
+    mkdirSync(dataDir, { recursive: true });
+    this.filmFiles = new FilmFiles(dataDir);
+    this.db = openDatabase(join(dataDir, DATABASE_FILE));
+    const onError = o.onError ?? (() => undefined);
+    this.films = new FilmIndex(this.db);
+    this.jobs = new JobLog(this.db);
+    this.associations = new AssociationLog(this.db, (e, id) => onError(e, `association ${id}`));
+    this.faults = new FaultLog(this.db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
