@@ -40,7 +40,7 @@
  * DCMTK as packaged by Debian only disables Nagle's algorithm when TCP_NODELAY is set in the
  * environment, so every DCMTK process runs with TCP_NODELAY=1.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PROFILE } from '../src/printers/default-profile.js';
@@ -58,6 +58,7 @@ import {
   fmtMiB,
   fmtMs,
   freePort,
+  HOST,
   median,
   pairedRatios,
   parseRuns,
@@ -99,7 +100,7 @@ const LIGHTBOX_SETTLE_MS = 10_000;
 /** dcmprscp has no garbage collector: a second of quiet is enough. */
 const DCMPRSCP_SETTLE_MS = 1000;
 const DCMPSPRT_TIMEOUT_MS = 120_000;
-const SPOOL_TIMEOUT_MS = 30_000;
+const RENDER_TIMEOUT_MS = 60_000;
 /**
  * Lightbox keeps a job PENDING for pendingMs and PRINTING for msPerFilm after spooling it (one film
  * per job with dcmprscu), and refuses N-ACTION once queueLimit jobs are unfinished: the next send
@@ -112,21 +113,24 @@ const JOB_SETTLE_MS = DEFAULT_PROFILE.printJob.pendingMs + DEFAULT_PROFILE.print
 /** A print SCP under test, named 'Lightbox' or 'dcmprscp'. */
 interface Target extends Server {
   calledAe: string;
-  /** Lightbox only: where it spools films. */
-  filmsDir?: string;
+  /** Lightbox only: its HTTP API, where its films are listed and removed. */
+  api?: string;
+  /** Lightbox only: whether it renders films (then a send's films are collected once rendered). */
+  render?: boolean;
   /** Lightbox only: no send before this time (performance.now()), so its print queue has drained. */
   readyAt: number;
 }
 
-async function startLightboxTarget(dataDir: string): Promise<Target> {
-  const { name, child, dicomPort, output } = await startLightbox(dataDir);
+async function startLightboxTarget(dataDir: string, render: boolean): Promise<Target> {
+  const { name, child, dicomPort, httpPort, output } = await startLightbox(dataDir, { render });
   return {
     name,
     child,
     dicomPort,
     calledAe: LIGHTBOX_AE,
     output,
-    filmsDir: join(dataDir, 'films'),
+    api: `http://${HOST}:${httpPort}`,
+    render,
     readyAt: 0,
   };
 }
@@ -262,9 +266,11 @@ interface Send {
   warnings: string[];
 }
 
-/** Count the films on disk that Lightbox finished spooling (its temporary directories start with '.'). */
-function spooledFilms(filmsDir: string): string[] {
-  return existsSync(filmsDir) ? readdirSync(filmsDir).filter((d) => !d.startsWith('.')) : [];
+/** The films Lightbox stored, with their render state, from its API. */
+async function storedFilms(api: string): Promise<{ id: string; render: string }[]> {
+  const r = await fetch(`${api}/api/films?limit=1000`);
+  if (!r.ok) throw new Error(`GET /api/films: HTTP ${r.status}`);
+  return (await r.json()) as { id: string; render: string }[];
 }
 
 /**
@@ -301,27 +307,33 @@ async function send(job: Job, t: Target): Promise<Send> {
       fail(`association ${a}: ${boxes} image box N-SETs and ${actions} N-ACTIONs`);
   }
   const warnings = log.exchanges.filter((x) => x.status !== 0).map(summary);
-  if (t.filmsDir) await collectFilms(t, w);
+  if (t.api) await collectFilms(t, w);
   return { ms: r.ms, warnings };
 }
 
-/** Wait until Lightbox spooled the films of a send, then remove them; untimed. */
+/**
+ * Check that Lightbox stored the films of a send (they are stored before N-ACTION is answered),
+ * wait until they are rendered when it renders, then remove them over the API; untimed. The next
+ * send starts on a machine no longer busy with this one's films, for either target.
+ */
 async function collectFilms(t: Target, w: Workload): Promise<void> {
-  const dir = t.filmsDir!;
-  const deadline = Date.now() + SPOOL_TIMEOUT_MS;
-  let films = spooledFilms(dir);
-  while (films.length < w.films) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `${w.id}: Lightbox spooled ${films.length} of ${w.films} films in ${SPOOL_TIMEOUT_MS} ms`,
-      );
+  const api = t.api!;
+  let films = await storedFilms(api);
+  if (films.length !== w.films)
+    throw new Error(`${w.id}: Lightbox stored ${films.length} films, ${w.films} expected`);
+  const deadline = Date.now() + RENDER_TIMEOUT_MS;
+  while (t.render && films.some((f) => f.render === 'pending')) {
+    if (Date.now() > deadline) throw new Error(`${w.id}: films not rendered in ${RENDER_TIMEOUT_MS} ms`);
     await sleep(20);
-    films = spooledFilms(dir);
+    films = await storedFilms(api);
   }
-  if (films.length > w.films)
-    throw new Error(`${w.id}: Lightbox spooled ${films.length} films, ${w.films} expected`);
+  const failed = films.filter((f) => f.render === 'failed');
+  if (failed.length > 0) throw new Error(`${w.id}: ${failed.length} films failed to render`);
   t.readyAt = performance.now() + JOB_SETTLE_MS;
-  for (const f of films) rmSync(join(dir, f), { recursive: true, force: true });
+  for (const f of films) {
+    const r = await fetch(`${api}/api/films/${f.id}`, { method: 'DELETE' });
+    if (r.status !== 204) throw new Error(`DELETE /api/films/${f.id}: HTTP ${r.status}`);
+  }
 }
 
 // ---------------------------------------------------------------- measuring
@@ -473,6 +485,8 @@ function printMemory(lbs: readonly Memory[], ref: Memory, timedPeak: number | un
 
 async function main(): Promise<void> {
   const runs = parseRuns(process.argv.slice(2), process.env) ?? DEFAULT_RUNS;
+  // As users run it: films rendered (each send's films are rendered before the next send starts).
+  const render = !process.argv.includes('--no-render');
   await withWorkDir<Target>('lightbox-bench-print-', 40, async (workDir, servers) => {
     const t0 = performance.now();
     const dcmprscpDir = join(workDir, 'dcmprscp');
@@ -512,7 +526,8 @@ async function main(): Promise<void> {
       },
     ];
 
-    const lightbox = await startLightboxTarget(join(workDir, 'lightbox'));
+    const lightbox = await startLightboxTarget(join(workDir, 'lightbox'), render);
+    progress(`Lightbox ${render ? 'renders films (--no-render to measure without)' : 'with --no-render'}`);
     servers.push(lightbox);
     const dcmtk = await startDcmprscp(dcmprscpDir);
     servers.push(dcmtk);
@@ -555,7 +570,8 @@ async function main(): Promise<void> {
     const memLb: Memory[] = [];
     const freshLbs: Target[] = [];
     for (let i = 1; i <= MEMORY_PASSES; i++) {
-      const freshLb = await startLightboxTarget(join(workDir, `lightbox-mem-${i}`));
+      // The receive path's memory: rendering (its own goal, bench:render) would add the render's buffers.
+      const freshLb = await startLightboxTarget(join(workDir, `lightbox-mem-${i}`), false);
       servers.push(freshLb);
       freshLbs.push(freshLb);
       memLb.push(await memoryPass(freshLb, jobs.get(w2)!.get(lightbox)!, LIGHTBOX_SETTLE_MS));

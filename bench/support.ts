@@ -137,9 +137,12 @@ export function acceptsTcp(port: number): Promise<boolean> {
 
 /**
  * The built Lightbox (dist/src/main.js) on fresh ports, data in dataDir, log level warn; resolves
- * once /healthz answers 200.
+ * once /healthz answers 200. Films are rendered, as users run it, unless `render` is false.
  */
-export async function startLightbox(dataDir: string): Promise<Server & { httpPort: number }> {
+export async function startLightbox(
+  dataDir: string,
+  o: { render?: boolean } = {},
+): Promise<Server & { httpPort: number }> {
   const [dicomPort, httpPort] = [await freePort(), await freePort()];
   // An empty printers directory: only the embedded LIGHTBOX printer, whatever ./printers holds.
   const printersDir = join(dataDir, 'printers');
@@ -147,8 +150,8 @@ export async function startLightbox(dataDir: string): Promise<Server & { httpPor
   const args = [
     LIGHTBOX_MAIN,
     ...['--dicom-port', String(dicomPort), '--http-port', String(httpPort), '--host', HOST],
-    // Print-SCP throughput is measured without film rendering (a worker competing for the 2 cores).
-    ...['--data-dir', dataDir, '--printers', printersDir, '--log-level', 'warn', '--no-render'],
+    ...['--data-dir', dataDir, '--printers', printersDir, '--log-level', 'warn'],
+    ...(o.render === false ? ['--no-render'] : []),
   ];
   const { child, output } = spawnServer(
     process.execPath,

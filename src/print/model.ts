@@ -7,6 +7,7 @@ import type { Bytes } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { FilmMatrix } from '../printers/capabilities.js';
 import type { JobStatus } from '../store/job-log.js';
+import type { StagedImage } from '../store/staging.js';
 import type { BoxRect, Layout } from './display-format.js';
 
 /** The pixel module of an image box's image, as received (PS3.3 C.13.5). */
@@ -36,6 +37,8 @@ export interface ImageBox {
   /** The image box attributes as set (Polarity, Magnification Type, ...), without the image. */
   attributes: DcmDataset;
   image?: PrintImage;
+  /** The image's pixels on their way to disk (src/store/staging.ts), from the N-SET that set it. */
+  staged?: StagedImage;
   fit?: FitDecision;
   /** Densities actually used after clamping to the printer range (hundredths of OD). */
   minDensity?: number;

@@ -3,6 +3,8 @@
  * session, its film boxes with their image and annotation boxes, Presentation LUTs, and printing.
  * Every method answers one DIMSE request with a DimseReply; every status it chooses says why.
  */
+
+import { partsOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import { newUid } from '../dicom/dimse/dataset.js';
 import { Status, type StatusName } from '../dicom/dimse/status.js';
@@ -399,6 +401,8 @@ export class PrintContext {
   #dropFilmBox(fb: FilmBox): void {
     for (const b of fb.imageBoxes) {
       if (b.image && !fb.printed) this.printer.release(b.image.pixels.length);
+      // A printed film has its own link to the staged pixels: the staging name can go either way.
+      if (b.staged) this.printer.store.staging.discard(b.staged);
       this.#instances.delete(b.uid);
     }
     for (const a of fb.annotationBoxes) this.#instances.delete(a.uid);
@@ -484,7 +488,7 @@ export class PrintContext {
           for (const [i, fb] of snapshot.entries()) {
             const lut = filmLuts[i];
             films.push(
-              await spoolFilm(printer.store.filmFiles, {
+              await spoolFilm(printer.store.filmFiles, printer.store.staging, {
                 printer: {
                   aeTitle: printer.caps.aeTitle,
                   name: printer.caps.name,
@@ -553,6 +557,16 @@ export class PrintContext {
     if (fb.printed && !this.caps.quirks.lenientFilmBoxOrder)
       return fail('ProcessingFailure', 'the film box was already printed');
     const box = fb.imageBoxes.find((b) => b.uid === uid)!;
+    // Another image of this film could not be stored: the disk is failing, this one would not keep either.
+    const lost = fb.imageBoxes.find((b) => b !== box && b.staged?.error);
+    if (lost)
+      return this.#boxStatus(
+        box,
+        fail(
+          'ResourceLimitation',
+          `image ${lost.position} not stored: ${lost.staged!.error!.code ?? lost.staged!.error!.message}`,
+        ),
+      );
     const color = box.sopClassUid === Uid.BasicColorImageBox;
     const ds = req.dataset ?? {};
     const rules = color ? COLOR_IMAGE_BOX_RULES : GRAYSCALE_IMAGE_BOX_RULES;
@@ -597,6 +611,8 @@ export class PrintContext {
       // PS3.4 H.4.3.1: an empty sequence erases the image in this position.
       if (box.image) this.printer.release(box.image.pixels.length);
       box.image = undefined;
+      if (box.staged) this.printer.store.staging.discard(box.staged);
+      box.staged = undefined;
       box.fit = undefined;
       box.attributes = attributes;
       return this.#boxStatus(box, warningReply(warnings));
@@ -630,6 +646,9 @@ export class PrintContext {
       );
     }
     box.image = image;
+    // To disk now, in the background, while the modality sends the next box: printing then only links it.
+    if (box.staged) this.printer.store.staging.discard(box.staged);
+    box.staged = this.printer.store.staging.stage(partsOf(image.pixels), image.pixels.length);
     box.attributes = attributes;
     box.fit = fit.decision;
     box.minDensity = minD;

@@ -13,6 +13,7 @@ import type { FilmPlace } from '../printers/profile-schema.js';
 import { renameSynced, syncDir, writeSynced } from '../store/durable-fs.js';
 import type { FilmFiles } from '../store/film-files.js';
 import type { FilmSummary } from '../store/film-index.js';
+import type { Staging } from '../store/staging.js';
 import type { FilmBox, FilmSession, PrintJob } from './model.js';
 
 export interface FilmRecord {
@@ -71,6 +72,7 @@ function stamp(d: Date): string {
 /** Write one printed film durably; resolves with its index entry once it survives a crash. */
 export async function spoolFilm(
   files: FilmFiles,
+  staging: Staging,
   o: {
     printer: FilmRecord['printer'];
     job: PrintJob;
@@ -88,12 +90,13 @@ export async function spoolFilm(
   try {
     let bytes = 0;
     const imageBoxes: FilmRecord['imageBoxes'] = [];
-    // The box files are written and fsynced at once (the thread pool overlaps them).
+    // Staged images (written and fdatasynced since their N-SET) are linked in; any other is written now.
     await Promise.all(
       o.filmBox.imageBoxes.map(async (b) => {
         if (!b.image) return;
-        const file = `box-${String(b.position).padStart(3, '0')}.raw`;
-        await writeSynced(join(tmp, file), partsOf(b.image.pixels), b.image.pixels.length);
+        const path = join(tmp, `box-${String(b.position).padStart(3, '0')}.raw`);
+        if (b.staged) await staging.linkInto(b.staged, path);
+        else await writeSynced(path, partsOf(b.image.pixels), b.image.pixels.length);
         bytes += b.image.pixels.length;
       }),
     );

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type { FilmIndex, FilmSummary, RenderState } from './film-index.js';
 
 export const TMP_PREFIX = '.tmp-';
+/** Images received but not yet printed (src/store/staging.ts cleans it itself). */
+export const STAGING_DIR = `${TMP_PREFIX}staging`;
 /** Film ids are directory names: no path separators, no dot first. */
 export const FILM_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$';
 const FILM_ID = new RegExp(FILM_ID_PATTERN);
@@ -84,6 +86,7 @@ export class FilmFiles {
     const indexed = index.ids();
     const present = new Set<string>();
     for (const name of readdirSync(this.root)) {
+      if (name === STAGING_DIR) continue;
       if (name.startsWith(TMP_PREFIX)) {
         rmSync(join(this.root, name), { recursive: true, force: true });
         r.removed++;

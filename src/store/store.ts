@@ -10,6 +10,7 @@ import { FaultLog } from './fault-log.js';
 import { FilmFiles } from './film-files.js';
 import { FilmIndex } from './film-index.js';
 import { JobLog } from './job-log.js';
+import { Staging } from './staging.js';
 
 export const DATABASE_FILE = 'lightbox.db';
 
@@ -26,11 +27,14 @@ export class Store {
   readonly jobs: JobLog;
   readonly associations: AssociationLog;
   readonly faults: FaultLog;
+  /** Received images on disk before they are printed. */
+  readonly staging: Staging;
 
   constructor(dataDir: string, o: StoreOptions = {}) {
     this.dataDir = dataDir;
     mkdirSync(dataDir, { recursive: true });
     this.filmFiles = new FilmFiles(dataDir);
+    this.staging = new Staging(this.filmFiles.root);
     this.db = openDatabase(join(dataDir, DATABASE_FILE));
     const onError = o.onError ?? (() => undefined);
     this.films = new FilmIndex(this.db);

@@ -439,13 +439,16 @@ describe('print jobs and Presentation LUT level', () => {
       const jobs = broken.app.store.jobs.list({}, { limit: 10, order: 'asc' }).items;
       expect(jobs).toMatchObject([{ status: 'FAILURE', statusInfo: 'ELEC SW ERROR', films: [] }]);
       expect(broken.app.store.films.totals().films).toBe(0);
-      // The disk is back: the same film box prints.
+      // The disk is back: the image is sent again (it was lost with the disk) and the same film box prints.
       rmSync(films);
       mkdirSync(films);
+      expect(
+        status(await s.nSet(META, Uid.BasicGrayscaleImageBox, box, imageSet(1, grayImage(16, 16)))),
+      ).toBe(0);
       const again = await s.nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
       expect(status(again)).toBe(0);
       expect(readdirSync(films).filter((n) => !n.startsWith('.'))).toHaveLength(1);
-      expect(readdirSync(films).filter((n) => n.startsWith('.'))).toEqual([]);
+      expect(readdirSync(films).filter((n) => n.startsWith('.') && n !== '.tmp-staging')).toEqual([]);
       s.destroy();
     } finally {
       await broken.stop();
