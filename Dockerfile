@@ -2,12 +2,15 @@
 
 # ---- build: compile TypeScript with the dev dependencies ----
 FROM node:20-bookworm-slim AS build
+# better-sqlite3 (the store's index) compiles its native addon when no prebuilt binary can be had.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
-# printers/ may be absent from a fresh clone (git keeps no empty directories).
-RUN npm run build && mkdir -p printers
+# printers/ may be absent from a fresh clone (git keeps no empty directories). Then only the
+# production dependencies stay, native addon included, for the runtime stage to copy.
+RUN npm run build && mkdir -p printers && npm prune --omit=dev
 
 # ---- runtime: production dependencies, compiled code, printer profiles, scenarios ----
 FROM node:20-bookworm-slim
@@ -16,7 +19,8 @@ ENV NODE_ENV=production
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+# Built in the build stage (same base image, so the same Node ABI): no compiler in this image.
+COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/printers ./printers
 # Test-lab scenarios, where the default --scenarios looks (arm one with LIGHTBOX_SCENARIO=queue-full).
