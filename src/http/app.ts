@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import type { ControlPolicy } from './control.js';
 import { associationRoutes } from './routes/associations.js';
 import { eventRoutes } from './routes/events.js';
+import { faultFiringRoutes } from './routes/fault-firings.js';
 import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
 import { labRoutes } from './routes/lab.js';
@@ -88,6 +89,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     verdictRoutes(api, deps.store, deps.printers);
     eventRoutes(api, events);
     if (deps.lab) labRoutes(api, deps.lab, deps.control);
+    faultFiringRoutes(api, deps.store);
     webRoutes(api);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

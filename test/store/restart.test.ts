@@ -37,6 +37,7 @@ async function snapshot(lb: TestLightbox) {
     verdicts: await each(associations, (id) => `/api/associations/${id}/verdict`),
     junit: await json(lb, '/api/verdicts?format=junit'),
     allVerdicts: await json(lb, '/api/verdicts'),
+    firings: await json(lb, '/api/lab/firings'),
   };
 }
 
@@ -92,6 +93,9 @@ it('films, jobs, associations with their messages and verdicts are the same afte
   expect(before.films).toHaveLength(2);
   expect(before.associations).toHaveLength(3);
   expect(before.conversations[0].faults).toHaveLength(1);
+  expect(before.firings).toMatchObject([
+    { printer: 'LIGHTBOX', kind: 'response', association: before.associations[0].id },
+  ]);
   expect(before.filmDetails.every((f: { outcome?: object }) => f.outcome)).toBe(true);
 
   const second = await startLightbox({ dataDir: data, logLevel: 'silent' });
