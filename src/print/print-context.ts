@@ -553,6 +553,9 @@ export class PrintContext {
     if (fb.printed && !this.caps.quirks.lenientFilmBoxOrder)
       return fail('ProcessingFailure', 'the film box was already printed');
     const box = fb.imageBoxes.find((b) => b.uid === uid)!;
+    // The data directory's volume is below --min-free-space: no image would be kept.
+    const shortage = this.printer.spaceShortage?.();
+    if (shortage) return this.#boxStatus(box, fail('InsufficientMemory', shortage));
     const color = box.sopClassUid === Uid.BasicColorImageBox;
     const ds = req.dataset ?? {};
     const rules = color ? COLOR_IMAGE_BOX_RULES : GRAYSCALE_IMAGE_BOX_RULES;

@@ -73,6 +73,11 @@ export class PrinterRuntime {
   onFilmsSpooled: ((films: FilmSummary[]) => void) | undefined;
   /** Test-lab scripts for jobs (see JobLabHooks). */
   lab: JobLabHooks | undefined;
+  /**
+   * Set by the disk-space watcher (src/store/disk-space.ts): while the data directory's volume is
+   * below --min-free-space, why, for the Error Comment of the 0xC605 an image box N-SET then gets.
+   */
+  spaceShortage: (() => string | undefined) | undefined;
 
   constructor(
     readonly caps: Capabilities,
