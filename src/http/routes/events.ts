@@ -1,7 +1,7 @@
 /**
  * GET /api/events: Server-Sent Events for everything that changes (associations, DIMSE messages,
  * printer status, jobs, films, lab faults fired). GET /metrics: Prometheus text counters built from
- * the same stream.
+ * the same stream, and gauges read at scrape time (free disk space, films stored and their bytes).
  */
 import type { FastifyInstance } from 'fastify';
 import type { EventBus, Stamped } from '../../events.js';
@@ -23,7 +23,7 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
     {
       schema: {
         description:
-          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
+          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, film.removed, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
         response: {
           200: {
             description: 'an endless text/event-stream',
