@@ -16,6 +16,8 @@ import { createPrinter, type Printer } from './printers/printer.js';
 import { loadProfiles } from './printers/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
+import { DiskSpaceWatcher } from './store/disk-space.js';
+import { Retention } from './store/retention.js';
 import { Store } from './store/store.js';
 
 /** Requests a peer may queue behind the one in progress before we abort it. */
@@ -40,6 +42,10 @@ export class Lightbox {
   readonly events = new EventBus();
   /** Test-lab faults and scenarios, armed over HTTP or at start-up (--scenario). */
   readonly lab: Lab;
+  /** Free space on the data directory's volume (--min-free-space): printers FAILURE when low. */
+  readonly disk: DiskSpaceWatcher;
+  /** Removes the oldest unpinned films beyond the --retention-* limits. */
+  readonly retention: Retention;
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -84,12 +90,31 @@ export class Lightbox {
         .map((n) => n.trim())
         .filter(Boolean),
     );
+    this.disk = new DiskSpaceWatcher({
+      dir: config.dataDir,
+      threshold: config.minFreeSpace,
+      printers: this.printers.map((p) => p.runtime),
+      log: logger,
+    });
+    this.retention = new Retention({
+      store: this.store,
+      limits: {
+        maxAgeMs: config.retentionMaxAgeMs,
+        maxBytes: config.retentionMaxBytes,
+        maxFilms: config.retentionMaxFilms,
+      },
+      events: this.events,
+      log: logger,
+      busy: () => this.#busyFilms(),
+      onRemoved: () => void this.disk.check(),
+    });
     for (const p of this.printers) {
       p.runtime.events = this.events;
       p.runtime.onFilmsSpooled = (films) => {
         for (const f of films)
           this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
         if (!config.noRender) this.rendering.add(films.map((f) => f.id));
+        void this.disk.check();
       };
     }
     this.#resumeJobs();
@@ -128,8 +153,20 @@ export class Lightbox {
       events: this.events,
       control: { token: config.apiToken, loopbackOnly: isLoopback(config.host) },
       lab: this.lab,
+      disk: () => this.disk.state,
       logger,
     });
+  }
+
+  /** Films retention must not remove now: their print job is queued or printing, or they are rendering. */
+  #busyFilms(): Set<string> {
+    const busy = new Set<string>();
+    for (const p of this.printers)
+      for (const j of p.runtime.activeJobs)
+        if (j.status === 'PENDING' || j.status === 'PRINTING') for (const f of j.films) busy.add(f);
+    const rendering = this.rendering.current;
+    if (rendering) busy.add(rendering);
+    return busy;
   }
 
   /** Jobs an earlier run left queued or printing: their films are stored, so they print to the end. */
@@ -155,6 +192,9 @@ export class Lightbox {
   async start(): Promise<void> {
     for (const p of this.printers)
       this.#log.info({ ae: p.profile.aeTitle, source: p.source }, `printer ${p.profile.name}`);
+    // Printers are FAILURE before anyone connects when the disk is already short of space.
+    await this.disk.start();
+    this.retention.start();
     await this.dicom.listen();
     for (const s of this.ownPorts) await s.listen();
     await this.http.listen({ port: this.#config.httpPort, host: this.#config.host });
@@ -171,6 +211,8 @@ export class Lightbox {
     this.lab.stop();
     await Promise.all([this.dicom, ...this.ownPorts].map((s) => s.close(this.#config.shutdownGraceMs)));
     await this.http.close();
+    await this.retention.stop();
+    await this.disk.stop();
     this.rendering.stop();
     await this.renderer.stop();
     this.store.close();

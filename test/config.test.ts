@@ -203,6 +203,96 @@ describe('byte sizes', () => {
   });
 });
 
+describe('disk space and retention', () => {
+  it('defaults: 1G minimum free space, 20G of films, no age or count limit', () => {
+    const c = config();
+    expect(c.minFreeSpace).toEqual({ bytes: 1024 ** 3 });
+    expect(c.retentionMaxBytes).toBe(20 * 1024 ** 3);
+    expect(c.retentionMaxAgeMs).toBeUndefined();
+    expect(c.retentionMaxFilms).toBeUndefined();
+  });
+
+  it.each([
+    ['512M', { bytes: 512 * 1024 ** 2 }],
+    ['2G', { bytes: 2 * 1024 ** 3 }],
+    ['1T', { bytes: 1024 ** 4 }],
+    ['65536', { bytes: 65536 }],
+    ['5%', { percent: 5 }],
+    ['2.5%', { percent: 2.5 }],
+    ['100%', { percent: 100 }],
+    ['0', undefined],
+    ['0%', undefined],
+    ['off', undefined],
+  ])('--min-free-space %s', (raw, expected) => {
+    expect(config(['--min-free-space', raw]).minFreeSpace).toEqual(expected);
+    expect(config([], { LIGHTBOX_MIN_FREE_SPACE: raw }).minFreeSpace).toEqual(expected);
+  });
+
+  it.each(['lots', '5 percent', '101%', '-1G', '1Q', '%'])(
+    '--min-free-space %s is one clear error',
+    (raw) => {
+      const e = configError([`--min-free-space=${raw}`]);
+      expect(e.message).toContain('--min-free-space');
+      expect(e.message).toContain(raw);
+    },
+  );
+
+  it('LIGHTBOX_MIN_FREE_SPACE with a bad value names the variable', () => {
+    expect(configError([], { LIGHTBOX_MIN_FREE_SPACE: 'plenty' }).message).toContain(
+      'LIGHTBOX_MIN_FREE_SPACE',
+    );
+  });
+
+  it.each([
+    ['30d', 30 * 86_400_000],
+    ['12h', 12 * 3_600_000],
+    ['90m', 90 * 60_000],
+    ['45s', 45_000],
+    ['2w', 14 * 86_400_000],
+    ['1.5h', 90 * 60_000],
+    ['off', undefined],
+    ['0', undefined],
+  ])('--retention-max-age %s', (raw, ms) => {
+    expect(config(['--retention-max-age', raw]).retentionMaxAgeMs).toBe(ms);
+    expect(config([], { LIGHTBOX_RETENTION_MAX_AGE: raw }).retentionMaxAgeMs).toBe(ms);
+  });
+
+  it.each(['30', 'forever', '0d', '3 days', '-1d'])('--retention-max-age %s is one clear error', (raw) => {
+    expect(configError([`--retention-max-age=${raw}`]).message).toContain('--retention-max-age');
+  });
+
+  it.each([
+    ['20G', 20 * 1024 ** 3],
+    ['500M', 500 * 1024 ** 2],
+    ['2T', 2 * 1024 ** 4],
+    ['0', undefined],
+    ['off', undefined],
+  ])('--retention-max-bytes %s (no 4G ceiling)', (raw, bytes) => {
+    expect(config(['--retention-max-bytes', raw]).retentionMaxBytes).toBe(bytes);
+  });
+
+  it.each(['big', '5%', '1.5.2G'])('--retention-max-bytes %s is one clear error', (raw) => {
+    expect(configError([`--retention-max-bytes=${raw}`]).message).toContain('--retention-max-bytes');
+  });
+
+  it.each([
+    ['500', 500],
+    ['1', 1],
+    ['0', undefined],
+    ['', undefined],
+    ['off', undefined],
+  ])('--retention-max-films "%s"', (raw, n) => {
+    expect(config([`--retention-max-films=${raw}`]).retentionMaxFilms).toBe(n);
+  });
+
+  it.each(['many', '2.5', '-3'])('--retention-max-films %s is one clear error', (raw) => {
+    expect(configError([`--retention-max-films=${raw}`]).message).toContain('--retention-max-films');
+    expect(configError([], { LIGHTBOX_RETENTION_MAX_FILMS: raw }).message).toContain(
+      'LIGHTBOX_RETENTION_MAX_FILMS',
+    );
+  });
+});
+
 describe('directories', () => {
   it('a data dir that is a file is an error naming it', () => {
     const file = join(tmp, 'file');

@@ -33,9 +33,37 @@ export interface Config {
   scenariosDir?: string;
   /** Scenario names (comma-separated) armed at start-up; absent: none. */
   scenario?: string;
+  /** Free space the data directory's volume must keep, else printers go FAILURE; absent: not enforced. */
+  minFreeSpace?: SpaceThreshold;
+  /** Retention: films older than this (ms) are removed; absent: no age limit. */
+  retentionMaxAgeMs?: number;
+  /** Retention: the oldest films go while all films together take more bytes; absent: no limit. */
+  retentionMaxBytes?: number;
+  /** Retention: the oldest films go while there are more; absent: no limit. */
+  retentionMaxFilms?: number;
 }
 
-type Kind = 'port' | 'string' | 'optional' | 'dir' | 'bytes' | 'count' | 'seconds' | 'level' | 'bool';
+/** A minimum of free space: bytes, or a percentage of the volume's size. */
+export type SpaceThreshold = { bytes: number } | { percent: number };
+
+type Kind =
+  | 'port'
+  | 'string'
+  | 'optional'
+  | 'dir'
+  | 'bytes'
+  | 'count'
+  | 'seconds'
+  | 'level'
+  | 'bool'
+  /** Bytes or a percentage of the volume (512M, 5%); 0 disables. */
+  | 'space'
+  /** Bytes without upper bound (20G, 1T); 0 or off disables. */
+  | 'size'
+  /** A duration with its unit (90m, 12h, 30d); 0 or off disables. */
+  | 'duration'
+  /** A whole number; 0 or off disables. */
+  | 'limit';
 
 interface OptionDef {
   key: keyof Config;
@@ -183,14 +211,104 @@ export const OPTIONS: readonly OptionDef[] = [
     default: '',
     help: 'Scenario(s) to arm at start-up, comma-separated names',
   },
+  {
+    key: 'minFreeSpace',
+    flag: 'min-free-space',
+    env: 'LIGHTBOX_MIN_FREE_SPACE',
+    kind: 'space',
+    default: '1G',
+    help: 'Below this free space on the data volume (bytes or %), printers go FAILURE PRINT BUFF FULL; 0: off',
+  },
+  {
+    key: 'retentionMaxAgeMs',
+    flag: 'retention-max-age',
+    env: 'LIGHTBOX_RETENTION_MAX_AGE',
+    kind: 'duration',
+    default: 'off',
+    help: 'Remove films older than this (90m, 12h, 30d); pinned films stay',
+  },
+  {
+    key: 'retentionMaxBytes',
+    flag: 'retention-max-bytes',
+    env: 'LIGHTBOX_RETENTION_MAX_BYTES',
+    kind: 'size',
+    default: '20G',
+    help: 'Remove the oldest films while all films take more than this; 0: off',
+  },
+  {
+    key: 'retentionMaxFilms',
+    flag: 'retention-max-films',
+    env: 'LIGHTBOX_RETENTION_MAX_FILMS',
+    kind: 'limit',
+    default: 'off',
+    help: 'Remove the oldest films while there are more than this',
+  },
 ];
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+const DURATION_UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+};
+/** Values that switch a limit off. */
+const OFF = /^(off|0|none)?$/i;
 
-function parseValue(o: OptionDef, raw: string, from: string): number | string | boolean {
+/** "20G", "512M", "1T", "65536", "16KiB": bytes; undefined when it is not a size. */
+export function parseSize(raw: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?$/i.exec(raw.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!);
+}
+
+/** "90m", "12h", "30d", "2w", "45s": milliseconds; undefined when it is not a duration. */
+export function parseDuration(raw: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(raw.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!);
+}
+
+function parseValue(
+  o: OptionDef,
+  raw: string,
+  from: string,
+): number | string | boolean | SpaceThreshold | undefined {
   const bad = (why: string) => new ConfigError(`${from}: ${why} (got "${raw}")`);
   switch (o.kind) {
+    case 'space': {
+      if (OFF.test(raw.trim())) return undefined;
+      const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(raw.trim());
+      if (pct) {
+        const percent = Number(pct[1]);
+        if (percent > 100) throw bad('a percentage must be at most 100%');
+        return percent === 0 ? undefined : { percent };
+      }
+      const bytes = parseSize(raw);
+      if (bytes === undefined)
+        throw bad('must be a byte size such as 512M or 2G, a percentage such as 5%, or 0 (off)');
+      return bytes === 0 ? undefined : { bytes };
+    }
+    case 'size': {
+      if (OFF.test(raw.trim())) return undefined;
+      const bytes = parseSize(raw);
+      if (bytes === undefined) throw bad('must be a byte size such as 500M, 20G or 1T, or 0 (off)');
+      return bytes;
+    }
+    case 'duration': {
+      if (OFF.test(raw.trim())) return undefined;
+      const ms = parseDuration(raw);
+      if (ms === undefined || ms === 0)
+        throw bad('must be a duration with its unit such as 90m, 12h or 30d, or off');
+      return ms;
+    }
+    case 'limit': {
+      if (OFF.test(raw.trim())) return undefined;
+      if (!/^\d+$/.test(raw.trim())) throw bad('must be a whole number, or 0 (off)');
+      return Number(raw.trim());
+    }
     case 'port': {
       if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw bad('must be a port number 0-65535');
       return Number(raw);

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { EventBus } from '../events.js';
 import type { LabControl } from '../lab/lab.js';
 import type { Printer } from '../printers/printer.js';
+import type { DiskState } from '../store/disk-space.js';
 import type { Store } from '../store/store.js';
 import type { ControlPolicy } from './control.js';
 import { associationRoutes } from './routes/associations.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   events?: EventBus;
   /** Test-lab faults and scenarios (optional: without it, no /api/lab routes). */
   lab?: LabControl;
+  /** The last free-space measurement of the data directory's volume, for /metrics. */
+  disk?: () => DiskState | undefined;
   logger?: FastifyBaseLogger;
 }
 
@@ -87,7 +90,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     filmRoutes(api, deps.store, deps.control, events);
     associationRoutes(api, deps.store);
     verdictRoutes(api, deps.store, deps.printers);
-    eventRoutes(api, events);
+    eventRoutes(api, events, { store: deps.store, disk: deps.disk });
     if (deps.lab) labRoutes(api, deps.lab, deps.control);
     faultFiringRoutes(api, deps.store);
     webRoutes(api);

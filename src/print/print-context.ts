@@ -557,6 +557,9 @@ export class PrintContext {
     if (fb.printed && !this.caps.quirks.lenientFilmBoxOrder)
       return fail('ProcessingFailure', 'the film box was already printed');
     const box = fb.imageBoxes.find((b) => b.uid === uid)!;
+    // The data directory's volume is below --min-free-space: no image would be kept.
+    const shortage = this.printer.spaceShortage?.();
+    if (shortage) return this.#boxStatus(box, fail('InsufficientMemory', shortage));
     // Another image of this film could not be stored: the disk is failing, this one would not keep either.
     const lost = fb.imageBoxes.find((b) => b !== box && b.staged?.error);
     if (lost)

@@ -41,6 +41,15 @@ export class SpoolError extends Error {
   }
 }
 
+/**
+ * Does this printer status stop the jobs it is printing? Every FAILURE does (a jam, a broken
+ * imager) except PRINT BUFF FULL, which PS3.3 C.13.9.1 defines as "cannot accept new images now":
+ * a printer whose buffer (here: disk) is full still prints the films it already holds.
+ */
+export function haltsPrinting(status: PrinterStatus, info: string): boolean {
+  return status === 'FAILURE' && info !== 'PRINT BUFF FULL';
+}
+
 /** Execution Status Info (C.13.9.1 defined terms) for a write that failed with this errno code. */
 function spoolStatusInfo(code: string | undefined): string {
   return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL'
@@ -73,6 +82,11 @@ export class PrinterRuntime {
   onFilmsSpooled: ((films: FilmSummary[]) => void) | undefined;
   /** Test-lab scripts for jobs (see JobLabHooks). */
   lab: JobLabHooks | undefined;
+  /**
+   * Set by the disk-space watcher (src/store/disk-space.ts): while the data directory's volume is
+   * below --min-free-space, why, for the Error Comment of the 0xC605 an image box N-SET then gets.
+   */
+  spaceShortage: (() => string | undefined) | undefined;
 
   constructor(
     readonly caps: Capabilities,
@@ -288,10 +302,10 @@ export class PrinterRuntime {
 
   /** Wait `ms`; false as soon as the printer is (or goes) FAILURE. */
   #waitUnlessFailed(ms: number): Promise<boolean> {
-    if (this.#status === 'FAILURE') return Promise.resolve(false);
+    if (haltsPrinting(this.#status, this.#statusInfo)) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const off = this.onStatus((status) => {
-        if (status !== 'FAILURE') return;
+      const off = this.onStatus((status, info) => {
+        if (!haltsPrinting(status, info)) return;
         clearTimeout(timer);
         off();
         resolve(false);

@@ -12,6 +12,7 @@ export class FilmRendering {
   readonly #fresh: string[] = [];
   #backlog: string[] = [];
   #running: Promise<void> | undefined;
+  #current: string | undefined;
   #stopped = false;
 
   constructor(
@@ -36,6 +37,11 @@ export class FilmRendering {
     return this.#backlog.length;
   }
 
+  /** The film being rendered now (retention leaves it alone). */
+  get current(): string | undefined {
+    return this.#current;
+  }
+
   /** Films waiting to be rendered. */
   get queued(): number {
     return this.#fresh.length + this.#backlog.length;
@@ -56,8 +62,10 @@ export class FilmRendering {
     if (this.#running || this.#stopped) return;
     const id = this.#fresh.shift() ?? this.#backlog.shift();
     if (id === undefined) return;
+    this.#current = id;
     this.#running = this.#renderOne(id).finally(() => {
       this.#running = undefined;
+      this.#current = undefined;
       this.#pump();
     });
   }

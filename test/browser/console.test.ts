@@ -169,6 +169,43 @@ describe('web console', () => {
     await expect.poll(() => page.locator('[data-film]').count(), { timeout: 15_000 }).toBe(filmsBefore + 1);
   });
 
+  it('pins and unpins a film from its view, the list marks it; a film removed while viewed says so and leaves the list', async () => {
+    const films = (await lb.app.http.inject({ url: '/api/films' })).json() as { id: string }[];
+    const first = films[0]!.id;
+    const last = films.at(-1)!.id;
+    const pinned = async (id: string) =>
+      ((await lb.app.http.inject({ url: `/api/films/${id}` })).json() as { pinned: boolean }).pinned;
+
+    await page.goto(url(`#/films/${first}`));
+    await page.locator('[data-pin-control] [data-action=pin]').click();
+    await page.locator('[data-pin-control] [data-action=unpin]').waitFor();
+    expect(await pinned(first)).toBe(true);
+    expect(await page.locator('[data-pin-control] .pin-mark').isVisible()).toBe(true);
+    await screenshot(page, 'film-pinned');
+    await page.goto(url('#/jobs'));
+    await page.locator(`[data-film="${first}"][data-pinned] .pin-mark`).waitFor();
+    expect(await page.locator('[data-film][data-pinned]').count()).toBe(1);
+
+    await page.goto(url(`#/films/${first}`));
+    await page.locator('[data-action=unpin]').click();
+    await page.locator('[data-action=pin]').waitFor();
+    expect(await pinned(first)).toBe(false);
+
+    // The newest film, once rendered, removed (here over the API) while its view is open.
+    await expect
+      .poll(async () => (await lb.app.http.inject({ url: `/api/films/${last}` })).json().renderStatus, {
+        timeout: 20_000,
+      })
+      .toBe('rendered');
+    await page.goto(url(`#/films/${last}`));
+    await page.locator('.side').waitFor();
+    await page.locator('#live[data-state=live]').waitFor();
+    expect((await lb.app.http.inject({ method: 'DELETE', url: `/api/films/${last}` })).statusCode).toBe(204);
+    await expect.poll(() => page.locator('.view.film').innerText()).toMatch(/was deleted/);
+    await page.goto(url('#/jobs'));
+    await expect.poll(() => page.locator('[data-film]').count()).toBe(films.length - 1);
+  });
+
   it('fits a laptop screen and a 4K monitor: no sideways scrolling, 1:1 means device pixels', async () => {
     const [film] = (await lb.app.http.inject({ url: '/api/films' })).json() as { id: string }[];
     for (const [name, w, hgt, dpr] of [

@@ -13,6 +13,7 @@ const TYPES = [
   'job',
   'film.printed',
   'film.rendered',
+  'film.removed',
   'fault.fired',
   'fault.armed',
   'fault.disarmed',

@@ -1,21 +1,29 @@
 /**
  * GET /api/events: Server-Sent Events for everything that changes (associations, DIMSE messages,
  * printer status, jobs, films, lab faults fired). GET /metrics: Prometheus text counters built from
- * the same stream.
+ * the same stream, and gauges read at scrape time (free disk space, films stored and their bytes).
  */
 import type { FastifyInstance } from 'fastify';
 import type { EventBus, Stamped } from '../../events.js';
+import type { DiskState } from '../../store/disk-space.js';
+import type { Store } from '../../store/store.js';
+
+/** Where the gauges of /metrics are read at scrape time. */
+export interface GaugeSources {
+  store?: Store;
+  disk?: () => DiskState | undefined;
+}
 
 /** SSE keep-alive comment, so proxies and browsers do not drop an idle stream. */
 const KEEPALIVE_MS = 15_000;
 
-export function eventRoutes(app: FastifyInstance, bus: EventBus): void {
+export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSources = {}): void {
   app.get(
     '/api/events',
     {
       schema: {
         description:
-          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
+          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, film.removed, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
         response: {
           200: {
             description: 'an endless text/event-stream',
@@ -56,7 +64,7 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus): void {
         },
       },
     },
-    async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render()),
+    async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render(gauges)),
   );
 }
 
@@ -106,12 +114,15 @@ class Metrics {
       case 'fault.fired':
         this.#inc('lightbox_faults_fired_total', { kind: e.kind, printer: e.printer });
         break;
+      case 'film.removed':
+        this.#inc('lightbox_films_removed_total', { reason: e.reason });
+        break;
       default:
         break;
     }
   }
 
-  render(): string {
+  render(g: GaugeSources = {}): string {
     const lines: string[] = [];
     const help: Record<string, string> = {
       lightbox_associations_total: 'Associations ended, by printer and how they ended',
@@ -121,6 +132,8 @@ class Metrics {
       lightbox_print_job_transitions_total: 'Print job state changes, by printer and status',
       lightbox_printer_status_changes_total: 'Printer status changes, by printer and status',
       lightbox_faults_fired_total: 'Test-lab faults fired, by kind and printer',
+      lightbox_films_removed_total:
+        'Films removed, by reason (api: DELETE /api/films; max-age, max-films, max-bytes: retention)',
     };
     for (const [name, text] of Object.entries(help)) {
       lines.push(`# HELP ${name} ${text}`, `# TYPE ${name} counter`);
@@ -135,6 +148,25 @@ class Metrics {
       `lightbox_film_render_seconds_sum ${this.#renderSeconds}`,
       `lightbox_film_render_seconds_count ${this.#renders}`,
     );
+    const gauge = (name: string, text: string, value: number | undefined) => {
+      if (value === undefined) return;
+      lines.push(`# HELP ${name} ${text}`, `# TYPE ${name} gauge`, `${name} ${value}`);
+    };
+    const disk = g.disk?.();
+    gauge('lightbox_disk_free_bytes', "Free bytes on the data directory's volume (last check)", disk?.free);
+    gauge(
+      'lightbox_disk_low',
+      '1 while free space is below --min-free-space (printers FAILURE PRINT BUFF FULL)',
+      disk ? Number(disk.low) : undefined,
+    );
+    let totals: { films: number; bytes: number } | undefined;
+    try {
+      totals = g.store?.films.totals();
+    } catch {
+      // the store is closed or broken: no film gauges rather than no metrics
+    }
+    gauge('lightbox_films_stored', 'Films in the store (pinned ones included)', totals?.films);
+    gauge('lightbox_films_bytes', 'Bytes on disk of the films in the store', totals?.bytes);
     return `${lines.join('\n')}\n`;
   }
 }

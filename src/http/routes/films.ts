@@ -11,6 +11,7 @@ import type { EventBus } from '../../events.js';
 import type { FilmRecord } from '../../print/spool.js';
 import { FILM_ID_PATTERN } from '../../store/film-files.js';
 import type { FilmSummary, RenderState } from '../../store/film-index.js';
+import { removeFilm } from '../../store/remove-film.js';
 import type { Store } from '../../store/store.js';
 import { type ControlPolicy, requireControl } from '../control.js';
 import { filmOutcome } from '../film-outcome.js';
@@ -177,12 +178,13 @@ export function filmRoutes(
       },
     },
     async (req, reply) => {
-      const f = store.films.get(req.params.id);
+      const f = await removeFilm(
+        store,
+        req.params.id,
+        { reason: 'api', detail: 'deleted over the API' },
+        { events, log: req.log },
+      );
       if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
-      await store.filmFiles.remove(f.id);
-      store.films.remove(f.id);
-      req.log.info({ film: f.id, reason: 'deleted over the API' }, 'film removed');
-      events.publish({ type: 'film.removed', film: f.id, printer: f.printer, reason: 'api' });
       return reply.code(204).send();
     },
   );

@@ -6,9 +6,10 @@
  * Outlines carry stable data attributes for tools and tests:
  *   <rect data-box="3" data-fate="cropped density-clamped" data-status="B609" data-category="warning">
  */
-import { get } from '../api.js';
+import { del, get, put } from '../api.js';
 import { fact, fill, h, notice, statusBadge, svg, time } from '../dom.js';
 import { on } from '../live.js';
+import { openTokenDialog } from '../token-dialog.js';
 import { zoomable } from '../zoom.js';
 
 const FILES = ['film.png', 'density.png', 'thumb.png', 'film.json', 'render.json'];
@@ -124,7 +125,14 @@ export function mount(container, [id]) {
   }
 
   void load();
-  const off = on(['film.rendered'], (e) => (e.type === 'resync' || e.film === id) && load());
+  const off = on(['film.rendered', 'film.removed'], (e) => {
+    if (e.type === 'film.removed' && e.film === id) {
+      zoom?.dispose();
+      zoom = undefined;
+      const why = e.reason === 'api' ? 'deleted' : `removed by retention (${e.reason})`;
+      fill(root, notice(`Film ${id} was ${why}.`, 'info'));
+    } else if (e.type === 'resync' || (e.type === 'film.rendered' && e.film === id)) void load();
+  });
   return () => {
     off();
     zoom?.dispose();
@@ -182,6 +190,7 @@ function sidePanel(film) {
     { class: 'side' },
     h('h1', {}, 'Film'),
     h('p', { class: 'muted mono' }, film.id),
+    pinControl(film),
     h(
       'dl',
       { class: 'facts' },
@@ -248,6 +257,45 @@ function sidePanel(film) {
       ),
     ),
   );
+}
+
+/**
+ * Pin or unpin the film (a control request: carries the API token). A pinned film is never
+ * removed by retention; it still counts toward the retention limits.
+ */
+function pinControl(film) {
+  let pinned = film.pinned;
+  const mark = h('span', { class: 'pin-mark', title: 'retention keeps this film' }, 'pinned');
+  const button = h('button', { type: 'button', class: 'ghost' });
+  const message = h('p', { class: 'form-message' });
+  const show = () => {
+    mark.hidden = !pinned;
+    button.textContent = pinned ? 'Unpin' : 'Pin';
+    button.dataset.action = pinned ? 'unpin' : 'pin';
+    button.title = pinned
+      ? 'Let retention remove this film again'
+      : 'Keep this film whatever retention says (it still counts toward the limits)';
+    button.setAttribute('aria-pressed', String(pinned));
+  };
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    message.className = 'form-message';
+    message.textContent = '';
+    const path = `/api/films/${encodeURIComponent(film.id)}/pin`;
+    try {
+      const updated = pinned ? await del(path) : await put(path);
+      pinned = updated.pinned;
+      show();
+    } catch (err) {
+      message.className = 'form-message error';
+      message.textContent = err.needsToken ? `${err.message}: paste the API token.` : err.message;
+      if (err.needsToken) openTokenDialog();
+    } finally {
+      button.disabled = false;
+    }
+  });
+  show();
+  return h('div', { class: 'pin-control', dataset: { pinControl: '' } }, button, ' ', mark, message);
 }
 
 function boxTable(outcomes, renderBoxes, f) {

@@ -1,6 +1,7 @@
 /**
- * Print jobs and films, updated live: every job, film.printed and film.rendered event refetches
- * the lists (debounced), so a modality's print shows up without a reload.
+ * Print jobs and films, updated live: every job, film.printed, film.rendered and film.removed
+ * event refetches the lists (debounced), so a modality's print shows up without a reload and a
+ * film retention removed goes away. Pinned films (kept by retention) carry a "pinned" mark.
  */
 import { get, query } from '../api.js';
 import { debounce, fill, h, notice, time } from '../dom.js';
@@ -74,7 +75,7 @@ export function mount(container) {
     })
     .catch(() => {}); // the lists below say what went wrong
   void load();
-  return on(['job', 'film.printed', 'film.rendered'], refresh);
+  return on(['job', 'film.printed', 'film.rendered', 'film.removed'], refresh);
 }
 
 function jobsTable(jobs) {
@@ -128,7 +129,7 @@ function filmGrid(films) {
     ...films.map((f) =>
       h(
         'li',
-        { dataset: { film: f.id, render: f.render } },
+        { dataset: { film: f.id, render: f.render, pinned: f.pinned ? 'true' : null } },
         h(
           'a',
           { href: `#/films/${f.id}`, class: 'film-card' },
@@ -144,6 +145,9 @@ function filmGrid(films) {
             { class: 'film-caption' },
             h('strong', {}, f.printer),
             ` from ${f.callingAeTitle}`,
+            f.pinned
+              ? h('span', { class: 'pin-mark', title: 'pinned: retention keeps this film' }, 'pinned')
+              : null,
             h('br'),
             `${time(f.printedAt)} · ${f.imageBoxes} image${f.imageBoxes === 1 ? '' : 's'}`,
           ),
