@@ -298,8 +298,12 @@ export class Rng {
 // ---------------------------------------------------------------- print sessions
 
 export interface FilmPlan {
-  /** Image sizes (columns x rows), 12-bit, one per image box from position 1. */
-  images: { columns: number; rows: number }[];
+  /**
+   * Image sizes (columns x rows), 12-bit, one per image box from position 1: a ramp
+   * (test/support/scu.ts grayImage), or seeded noise when `noise` is given (PNGs that do not
+   * compress away).
+   */
+  images: { columns: number; rows: number; noise?: number }[];
 }
 export interface SessionPlan {
   films: FilmPlan[];
@@ -405,7 +409,14 @@ export class PrintSession {
           run: async () => {
             const r = await this.scu.nSet(META, Uid.BasicGrayscaleImageBox, boxes[p]!, {
               '20200010': us(p + 1),
-              '20200110': { vr: 'SQ', Value: [grayImage(img.columns, img.rows, 12)] },
+              '20200110': {
+                vr: 'SQ',
+                Value: [
+                  img.noise === undefined
+                    ? grayImage(img.columns, img.rows, 12)
+                    : noiseImage(img.columns, img.rows, img.noise),
+                ],
+              },
             });
             this.setsDone++;
             return r;
@@ -467,6 +478,16 @@ export class PrintSession {
   destroy(): void {
     this.scu.destroy();
   }
+}
+
+/** A 12-bit MONOCHROME2 image of seeded noise (what grayImage gives, with other pixels). */
+export function noiseImage(columns: number, rows: number, seed: number): DcmDataset {
+  const ds = grayImage(columns, rows, 12);
+  const next = prng(seed);
+  const px = new Uint16Array(columns * rows);
+  for (let i = 0; i < px.length; i++) px[i] = Math.floor(next() * 4096);
+  ds['7FE00010'] = { vr: 'OW', Value: [px.buffer] };
+  return ds;
 }
 
 /** The Print Job SOP Instance UID in an N-ACTION response: (2100,0500) > (0008,1155). */
