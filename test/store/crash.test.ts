@@ -258,8 +258,8 @@ async function verify(s: Server, cycle: number): Promise<DiskScan> {
   return scan;
 }
 
-function checkIndex(when: string): void {
-  const r = indexIntegrity(dataDir);
+async function checkIndex(when: string): Promise<void> {
+  const r = await indexIntegrity(dataDir);
   if (r === undefined) {
     if (REQUIRE_INDEX_DB) problems.indexDb.push(`${when}: no ${INDEX_DB}`);
     return;
@@ -407,7 +407,7 @@ describe('film store under SIGKILL', () => {
       startups.push(server.startupMs);
       await verify(server, c);
       await runCycle(c, cycle, server);
-      checkIndex(`after kill ${c}`);
+      await checkIndex(`after kill ${c}`);
       done++;
     }
 
@@ -443,7 +443,7 @@ describe('film store under SIGKILL', () => {
       else renders[(f.body as ApiFilm).renderStatus]++;
     });
     await server.stop();
-    checkIndex('after the final stop');
+    await checkIndex('after the final stop');
     scan = scanFilms(dataDir);
 
     // ------------------------------------------------------------ report

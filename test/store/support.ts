@@ -14,7 +14,6 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { CommandField } from '../../src/dicom/dimse/command-fields.js';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
@@ -608,6 +607,24 @@ export function tmpLeftovers(dir: string): string[] {
 
 export const INDEX_DB = 'lightbox.db';
 
+/** What is used of better-sqlite3's Database. */
+interface SqliteDb {
+  pragma(source: string): unknown;
+  close(): void;
+}
+type SqliteCtor = new (file: string, o: { fileMustExist: boolean }) => SqliteDb;
+
+/**
+ * better-sqlite3, loaded only once a data directory holds an index: it comes with the store's
+ * rewrite, and a checkout without it must still type-check and run these tests (the name is in a
+ * variable so tsc does not resolve the module).
+ */
+async function sqlite(): Promise<SqliteCtor> {
+  const name = 'better-sqlite3';
+  const m = (await import(name)) as { default: SqliteCtor };
+  return m.default;
+}
+
 /**
  * PRAGMA integrity_check of <data-dir>/lightbox.db, with the server stopped or killed; undefined
  * when there is no such file. The database and its -wal/-journal files are copied first and the
@@ -615,7 +632,7 @@ export const INDEX_DB = 'lightbox.db';
  * killed writer left, and the data directory must stay exactly as the killed server left it for
  * the next start-up.
  */
-export function indexIntegrity(dataDir: string): string | undefined {
+export async function indexIntegrity(dataDir: string): Promise<string | undefined> {
   const db = join(dataDir, INDEX_DB);
   if (!existsSync(db)) return undefined;
   const copy = mkdtempSync(join(tmpdir(), 'lightbox-db-check-'));
@@ -623,6 +640,7 @@ export function indexIntegrity(dataDir: string): string | undefined {
     for (const suffix of ['', '-wal', '-journal']) {
       if (existsSync(db + suffix)) copyFileSync(db + suffix, join(copy, INDEX_DB + suffix));
     }
+    const Database = await sqlite();
     const conn = new Database(join(copy, INDEX_DB), { fileMustExist: true });
     try {
       const rows = conn.pragma('integrity_check') as { integrity_check: string }[];
@@ -631,7 +649,7 @@ export function indexIntegrity(dataDir: string): string | undefined {
       conn.close();
     }
   } catch (e) {
-    return `cannot open: ${(e as Error).message}`;
+    return `cannot check: ${(e as Error).message}`;
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
