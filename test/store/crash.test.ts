@@ -15,7 +15,7 @@
  * lands, the delays); the seed is printed at the start and in every failure message. Timing
  * outcomes (whether an N-ACTION response beat a kill) still vary from run to run.
  *
- * One server life is one cycle: start, verify, then 1 + 1..3 concurrent print sessions, the
+ * One server life is one cycle: start, verify, then 1 + 2..3 concurrent print sessions, the
  * "holders" brought to their chosen point and held there, and one "trigger" session whose point
  * fires the SIGKILL. Each session interrupted is one kill point:
  *   after-ack          the SCU got N-ACTION 0x0000, association still open: SIGKILL at once
@@ -128,7 +128,7 @@ function schedule(seed: number, killPoints: number): Cycle[] {
       rng,
       rng.weighted<TriggerKind>({ 'after-ack': 30, 'mid-action': 25, 'mid-render': 25, 'between-nsets': 20 }),
     );
-    const holders = Array.from({ length: rng.int(1, 3) }, () =>
+    const holders = Array.from({ length: rng.int(2, 3) }, () =>
       spec(
         rng,
         rng.weighted<HolderKind>({
