@@ -47,6 +47,7 @@ import {
   isSuccess,
   jobUidOf,
   killAllServers,
+  listAllFilms,
   PrintSession,
   Rng,
   type Server,
@@ -213,10 +214,14 @@ async function settle(s: Server, ms = 15_000): Promise<void> {
 
 /** GET /api/films and GET /api/films/{id} for each: the statuses other than 200. */
 async function filmApiErrors(s: Server): Promise<string[]> {
-  const list = await api(`${s.url}/api/films`);
-  if (list.status !== 200) return [`GET /api/films: ${list.status}`];
+  let list: ApiFilmSummary[];
+  try {
+    list = await listAllFilms(s.url);
+  } catch (e) {
+    return [(e as Error).message];
+  }
   const errors: string[] = [];
-  for (const f of list.body as ApiFilmSummary[]) {
+  for (const f of list) {
     const r = await api(`${s.url}/api/films/${encodeURIComponent(f.id)}`);
     if (r.status !== 200) errors.push(`GET /api/films/${f.id}: ${r.status} ${JSON.stringify(r.body)}`);
   }
@@ -224,7 +229,7 @@ async function filmApiErrors(s: Server): Promise<string[]> {
 }
 
 async function deleteAllFilms(s: Server): Promise<number[]> {
-  const list = (await api(`${s.url}/api/films`)).body as ApiFilmSummary[];
+  const list = await listAllFilms(s.url);
   const codes: number[] = [];
   for (const f of list)
     codes.push((await api(`${s.url}/api/films/${encodeURIComponent(f.id)}`, 'DELETE')).status);

@@ -211,6 +211,7 @@ export function sleep(ms: number): Promise<void> {
 export interface HttpAnswer {
   status: number;
   body: unknown;
+  headers: Headers;
 }
 
 export async function api(url: string, method = 'GET'): Promise<HttpAnswer> {
@@ -222,7 +223,24 @@ export async function api(url: string, method = 'GET'): Promise<HttpAnswer> {
   } catch {
     // not JSON: keep the text
   }
-  return { status: r.status, body };
+  return { status: r.status, body, headers: r.headers };
+}
+
+/**
+ * Every film GET /api/films lists, following X-Next-Cursor when the listing comes a page at a time
+ * (a server without pages answers everything at once and sends no cursor).
+ */
+export async function listAllFilms(url: string): Promise<ApiFilmSummary[]> {
+  const all: ApiFilmSummary[] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const r = await api(`${url}/api/films${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (r.status !== 200) throw new Error(`GET /api/films: ${r.status} ${JSON.stringify(r.body)}`);
+    all.push(...(r.body as ApiFilmSummary[]));
+    cursor = r.headers.get('x-next-cursor');
+    if (!cursor) break;
+  }
+  return all;
 }
 
 export interface ApiJob {
