@@ -18,7 +18,7 @@ import type { PrinterStatus } from '../print/printer-runtime.js';
 export const CHECK_INTERVAL_MS = 2000;
 /** PS3.3 C.13.9.1 Printer Status Info defined term. */
 export const PRINT_BUFF_FULL = 'PRINT BUFF FULL';
-/** The hysteresis margin is at least this (or the threshold itself when smaller). */
+/** The hysteresis margin is at least this (or a quarter of the threshold when smaller). */
 const MIN_MARGIN = 64 * 1024 * 1024;
 
 /** Bytes available to Lightbox on the volume, and the volume's size. */
@@ -40,9 +40,12 @@ export function thresholdBytes(t: SpaceThreshold, total: number): number {
   return 'percent' in t ? Math.ceil((total * t.percent) / 100) : t.bytes;
 }
 
-/** Free space must climb this far above the threshold before printers recover: 5 %, at least 64 MiB. */
+/**
+ * Free space must climb this far above the threshold before printers recover: 5 % of it, at least
+ * 64 MiB or a quarter of the threshold, whichever is smaller (a small volume must be able to recover).
+ */
 export function recoveryMargin(threshold: number): number {
-  return Math.max(Math.ceil(threshold * 0.05), Math.min(MIN_MARGIN, threshold));
+  return Math.max(Math.ceil(threshold * 0.05), Math.min(MIN_MARGIN, Math.ceil(threshold / 4)));
 }
 
 export interface SpaceDecision {

@@ -67,9 +67,7 @@ import {
   startServer,
 } from './support.js';
 
-/** Flip to true once the store keeps its SQLite index: then a missing lightbox.db fails the run. */
-const REQUIRE_INDEX_DB = process.env.LIGHTBOX_REQUIRE_INDEX_DB === '1';
-/** Extra server arguments (e.g. '--min-free-space 0' once the flag exists), space-separated. */
+/** Extra server arguments, space-separated. */
 const EXTRA_ARGS = (process.env.LIGHTBOX_CRASH_ARGS ?? '').split(' ').filter(Boolean);
 
 const SEED = process.env.LIGHTBOX_CRASH_SEED ? Number(process.env.LIGHTBOX_CRASH_SEED) : randomInt(2 ** 31);
@@ -278,7 +276,7 @@ async function verify(s: Server, cycle: number): Promise<DiskScan> {
 async function checkIndex(when: string): Promise<void> {
   const r = await indexIntegrity(dataDir);
   if (r === undefined) {
-    if (REQUIRE_INDEX_DB) problems.indexDb.push(`${when}: no ${INDEX_DB}`);
+    problems.indexDb.push(`${when}: no ${INDEX_DB}`);
     return;
   }
   indexSeen = true;
@@ -483,7 +481,7 @@ describe('film store under SIGKILL', () => {
       `".tmp-" entries in films/ after start-up: ${problems.tmpAfterStart.length} start-ups${problems.tmpAfterStart[0] ? ` (${problems.tmpAfterStart[0]})` : ''}`,
       `half-written films visible: ${problems.halfWritten.length}${problems.halfWritten[0] ? ` (${problems.halfWritten[0]})` : ''}`,
       `render temp files (*.tmp) inside film directories at the last start: ${renderTmpFiles} (reported, not asserted)`,
-      `${INDEX_DB}: ${indexSeen ? `${indexChecks} integrity checks, ${problems.indexDb.length} bad${problems.indexDb[0] ? ` (${problems.indexDb[0]})` : ''}` : `absent, check skipped (REQUIRE_INDEX_DB=${REQUIRE_INDEX_DB})`}`,
+      `${INDEX_DB}: ${indexSeen ? `${indexChecks} integrity checks, ${problems.indexDb.length} bad${problems.indexDb[0] ? ` (${problems.indexDb[0]})` : ''}` : 'absent'}`,
       `final renders of ${ackedIds().size} acknowledged films on disk: rendered ${renders.rendered}, pending ${renders.pending}, failed ${renders.failed}, not in API ${renders.missing} (waited ${renderWaitMs} ms)`,
       `N-ACTION refused as queue full (allowed): ${problems.queueFull.length}`,
       `unexpected statuses: ${problems.unexpectedStatus.length}${problems.unexpectedStatus[0] ? ` (${problems.unexpectedStatus[0]})` : ''}; 0x0000 without a job UID: ${problems.ackWithoutJob.length}`,

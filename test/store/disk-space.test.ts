@@ -25,10 +25,11 @@ describe('decide (pure)', () => {
     expect(thresholdBytes({ percent: 100 }, 1000)).toBe(1000);
   });
 
-  it('the recovery margin is 5 % of the threshold, at least 64 MiB (or the threshold when smaller)', () => {
+  it('the recovery margin is 5 % of the threshold, at least 64 MiB (or a quarter of the threshold when smaller)', () => {
     expect(recoveryMargin(GiB)).toBe(64 * MiB);
     expect(recoveryMargin(10 * GiB)).toBe(512 * MiB);
-    expect(recoveryMargin(MiB)).toBe(MiB);
+    expect(recoveryMargin(MiB)).toBe(MiB / 4);
+    expect(recoveryMargin(12 * MiB)).toBe(3 * MiB);
   });
 
   it('low below the threshold; once low, fine only above threshold + margin (no flapping)', () => {

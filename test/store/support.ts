@@ -9,11 +9,22 @@
  * being rewritten would fail for reasons that are not the store's. It is recompiled only when a
  * file under src/ is newer than the build.
  */
+
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  type Dirent,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { CommandField } from '../../src/dicom/dimse/command-fields.js';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
@@ -190,16 +201,6 @@ export async function startServer(
       clearTimeout(t);
     },
   };
-}
-
-/** Whether the compiled server knows a flag (from its --help text). */
-export async function serverHasFlag(main: string, flag: string): Promise<boolean> {
-  const help = await new Promise<string>((done) => {
-    execFile(process.execPath, [main, '--help'], { cwd: ROOT, env: cleanEnv(), timeout: 20_000 }, (_e, so) =>
-      done(String(so)),
-    );
-  });
-  return new RegExp(`(^|\\s)${flag}(\\s|$)`, 'm').test(help);
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -550,7 +551,7 @@ export interface DiskFilm {
 }
 
 export interface DiskScan {
-  /** Names in films/ starting with ".tmp-". */
+  /** Names in films/ starting with ".tmp-" (the staging area counts only when it holds files). */
   tmpEntries: string[];
   films: DiskFilm[];
   byJob: Map<string, DiskFilm[]>;
@@ -567,6 +568,11 @@ export function scanFilms(dataDir: string): DiskScan {
   const scan: DiskScan = { tmpEntries: [], films: [], byJob: new Map() };
   if (!existsSync(root)) return scan;
   for (const id of readdirSync(root)) {
+    if (id === '.tmp-staging') {
+      // Images received and not yet printed: emptied at every start-up.
+      for (const n of readdirSync(join(root, id))) scan.tmpEntries.push(`${id}/${n}`);
+      continue;
+    }
     if (id.startsWith('.tmp-')) {
       scan.tmpEntries.push(id);
       continue;
@@ -616,32 +622,19 @@ export function scanFilms(dataDir: string): DiskScan {
 /** Every path under dir (relative) whose last component starts with ".tmp" or ends with ".tmp". */
 export function tmpLeftovers(dir: string): string[] {
   if (!existsSync(dir)) return [];
+  // The staging area (films/.tmp-staging) is always there; what counts is a file left in it.
+  const staged = (e: Dirent) => e.parentPath.endsWith(`${sep}.tmp-staging`);
   return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.name.startsWith('.tmp') || e.name.endsWith('.tmp'))
+    .filter(
+      (e) =>
+        staged(e) || ((e.name.startsWith('.tmp') || e.name.endsWith('.tmp')) && e.name !== '.tmp-staging'),
+    )
     .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }
 
 // ---------------------------------------------------------------- the SQLite index
 
 export const INDEX_DB = 'lightbox.db';
-
-/** What is used of better-sqlite3's Database. */
-interface SqliteDb {
-  pragma(source: string): unknown;
-  close(): void;
-}
-type SqliteCtor = new (file: string, o: { fileMustExist: boolean }) => SqliteDb;
-
-/**
- * better-sqlite3, loaded only once a data directory holds an index: it comes with the store's
- * rewrite, and a checkout without it must still type-check and run these tests (the name is in a
- * variable so tsc does not resolve the module).
- */
-async function sqlite(): Promise<SqliteCtor> {
-  const name = 'better-sqlite3';
-  const m = (await import(name)) as { default: SqliteCtor };
-  return m.default;
-}
 
 /**
  * PRAGMA integrity_check of <data-dir>/lightbox.db, with the server stopped or killed; undefined
@@ -658,7 +651,6 @@ export async function indexIntegrity(dataDir: string): Promise<string | undefine
     for (const suffix of ['', '-wal', '-journal']) {
       if (existsSync(db + suffix)) copyFileSync(db + suffix, join(copy, INDEX_DB + suffix));
     }
-    const Database = await sqlite();
     const conn = new Database(join(copy, INDEX_DB), { fileMustExist: true });
     try {
       const rows = conn.pragma('integrity_check') as { integrity_check: string }[];
