@@ -8,12 +8,16 @@
  *   G2  `GET /api/films?limit=50`: p99 at most 50 ms over 500 sequential requests, for the first
  *       page, for a cursor deep in the list, and with filters (calling AE with a deep cursor; since,
  *       newest first). The variants take turns, request by request.
- *   G3  a C-ECHO while 50 thumbnail requests (`GET /api/films/{id}/thumb.png`, random films) are in
- *       flight: at most 2x its idle time, on the medians of 20 idle/loaded pairs. The echo is DCMTK's
- *       echoscu (a new association, one C-ECHO, release: what a modality does). The load runs in a
- *       worker thread that keeps 50 requests open, each answered one replaced at once, from before
- *       the echo starts until it ends. For scale, no goal: one C-ECHO on an association opened
- *       beforehand, from this process (the server's own delay, without echoscu's start-up).
+ *   G3  a C-ECHO while 50 thumbnail requests (`GET /api/films/{id}/thumb.png`) are in flight: at
+ *       most 2x its idle time, on the medians of 20 idle/loaded pairs. The echo is DCMTK's echoscu
+ *       (a new association, one C-ECHO, release: what a modality does). The thumbnails are those the
+ *       web console shows (its jobs view lists the newest 100 films), in random order, from a worker
+ *       thread that keeps 50 requests open (each answered one replaced at once) from before the echo
+ *       starts until it ends. For scale, no goal: the same association from this process
+ *       (test/support/scu.ts), without echoscu's process start-up: what the server itself adds.
+ *       Control, no goal: both echoes, at the same moments, against a second Lightbox (empty store)
+ *       that serves no thumbnails: what the load costs any process on this machine (the load
+ *       generator and the server share its cores with the echo).
  *   G4  idle RSS (settled: V8 hands start-up garbage back some seconds in) of the server with that
  *       store: at most 20 MiB above the same server's with an empty store, started at the same time.
  *
@@ -33,6 +37,7 @@
  * did not answer 200, an echo failed).
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,11 +91,14 @@ const LIST_WARMUP = 50;
 const LIST_GOAL_P99_MS = 50;
 const ECHO_PAIRS = 20;
 const THUMBS_IN_FLIGHT = 50;
+/** The films whose thumbnails the web console shows: web/js/views/jobs.js lists the newest 100. */
+const CONSOLE_FILMS = 100;
 const ECHO_GOAL_RATIO = 2;
 const RSS_PAIRS = 3;
 const RSS_GOAL_MIB = 20;
-/** How long RSS must hold still (bench:print waits the same: V8 frees start-up garbage after ~8 s). */
-const RSS_QUIET_MS = 10_000;
+/** Idle RSS is read once the servers are this old (from /healthz 200) and RSS has held still this long. */
+const RSS_MIN_AGE_MS = 15_000;
+const RSS_QUIET_MS = 5000;
 const RSS_MAX_MS = 30_000;
 const RENDER_TIMEOUT_MS = 60_000;
 /** echoscu timeouts (seconds): a hung SCP fails the run instead of hanging it. */
@@ -296,6 +304,8 @@ interface RssResult {
   full: number[];
   /** A server on the seeded store, still running, for G2 and G3. */
   server: LightboxServer;
+  /** A server on the empty store, still running: G3's bystander. */
+  bystander: LightboxServer;
 }
 
 async function measureRss(dirs: readonly DataDir[], servers: Server[]): Promise<RssResult> {
@@ -305,6 +315,10 @@ async function measureRss(dirs: readonly DataDir[], servers: Server[]): Promise<
     const order = i % 2 === 0 ? dirs : [...dirs].reverse();
     for (const d of order) started.push({ d, s: await start(d.dir, servers) });
   }
+  const youngest = performance.now();
+  // V8's memory reducer hands start-up garbage back about 8 s after start, later on a busy machine:
+  // RSS counts as settled only once every server is RSS_MIN_AGE_MS old and has held still since.
+  await sleep(RSS_MIN_AGE_MS - (performance.now() - youngest));
   const rss = await Promise.all(started.map((x) => settledRss(x.s.child.pid, RSS_QUIET_MS, RSS_MAX_MS)));
   if (rss.some((x) => x === undefined)) throw new Error('a server exited while its RSS settled');
   const of = (name: DataDir['name']) => started.flatMap((x, i) => (x.d.name === name ? [rss[i]!] : []));
@@ -313,8 +327,9 @@ async function measureRss(dirs: readonly DataDir[], servers: Server[]): Promise<
     `    empty [${result.empty.map((x) => x.toFixed(1)).join(', ')}]  10k [${result.full.map((x) => x.toFixed(1)).join(', ')}] MiB`,
   );
   const keep = started.find((x) => x.d.name === '10k')!.s;
-  for (const x of started) if (x.s !== keep) await stop(x.s, servers);
-  return { ...result, server: keep };
+  const bystander = started.find((x) => x.d.name === 'empty')!.s;
+  for (const x of started) if (x.s !== keep && x.s !== bystander) await stop(x.s, servers);
+  return { ...result, server: keep, bystander };
 }
 
 // ---------------------------------------------------------------- the seeded store, as the server sees it
@@ -445,13 +460,25 @@ function thumbnailLoad(job: LoadJob): void {
   let responses = 0;
   let bytes = 0;
   let loops: Promise<void>[] = [];
+  // node:http rather than fetch: about half the CPU per request, which the server would compete for.
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: job.inFlight });
+  const thumb = (id: string) =>
+    new Promise<number>((res, rej) => {
+      const req = httpGet(`${job.api}/api/films/${id}/thumb.png`, { agent }, (r) => {
+        let n = 0;
+        r.on('data', (c: Buffer) => {
+          n += c.length;
+        });
+        r.once('end', () =>
+          r.statusCode === 200 && n > 0 ? res(n) : rej(new Error(`thumb.png of ${id}: HTTP ${r.statusCode}`)),
+        );
+        r.once('error', rej);
+      });
+      req.once('error', rej);
+    });
   const loop = async () => {
     while (running) {
-      const id = job.ids[Math.floor(Math.random() * job.ids.length)]!;
-      const r = await fetch(`${job.api}/api/films/${id}/thumb.png`);
-      const body = await r.arrayBuffer();
-      if (r.status !== 200 || body.byteLength === 0) throw new Error(`thumb.png of ${id}: HTTP ${r.status}`);
-      bytes += body.byteLength;
+      bytes += await thumb(job.ids[Math.floor(Math.random() * job.ids.length)]!);
       if (++responses === job.inFlight) port.postMessage({ type: 'started' } satisfies FromWorker);
     }
   };
@@ -515,9 +542,18 @@ class ThumbnailLoad {
   }
 }
 
+interface EchoSeries {
+  idle: number[];
+  loaded: number[];
+}
+
 interface EchoResult {
-  echoscu: { idle: number[]; loaded: number[] };
-  open: { idle: number[]; loaded: number[] };
+  /** Against the server the thumbnails are asked of: echoscu (the goal), and from this process. */
+  echoscu: EchoSeries;
+  inProcess: EchoSeries;
+  /** The same against a second Lightbox (empty store) that serves no thumbnails: the machine's share. */
+  bystanderEchoscu: EchoSeries;
+  bystanderInProcess: EchoSeries;
   thumbsPerS: number;
   /** CPU used while loaded, as a share of one core: the server's, and this process's (load worker). */
   serverCpu: number;
@@ -530,30 +566,38 @@ async function timeEchoscu(s: Server): Promise<number> {
   return performance.now() - t0;
 }
 
-async function timeOpenEcho(scu: Scu): Promise<number> {
+/** A whole association from this process: associate, one C-ECHO, release (bench:echo's B2, via test/support/scu.ts). */
+async function timeInProcessEcho(s: Server): Promise<number> {
   const t0 = performance.now();
-  const r = await scu.request(Uid.Verification, {
-    commandField: CommandField.C_ECHO_RQ,
-    affectedSopClassUid: Uid.Verification,
-  });
-  const ms = performance.now() - t0;
-  if (r.command.status !== 0) throw new Error(`C-ECHO on the open association: status ${r.command.status}`);
-  return ms;
-}
-
-async function measureEcho(s: LightboxServer, ids: string[]): Promise<EchoResult> {
-  progress(
-    `G3 C-ECHO: ${ECHO_PAIRS} idle/loaded pairs (order alternating), ${THUMBS_IN_FLIGHT} thumbnails in flight`,
-  );
-  const load = new ThumbnailLoad({ api: apiOf(s), ids, inFlight: THUMBS_IN_FLIGHT });
   const scu = await Scu.open(s.dicomPort, {
     called: CALLED_AE,
     calling: 'BENCH',
     abstractSyntaxes: [Uid.Verification],
   });
+  try {
+    const r = await scu.request(Uid.Verification, {
+      commandField: CommandField.C_ECHO_RQ,
+      affectedSopClassUid: Uid.Verification,
+    });
+    if (r.command.status !== 0) throw new Error(`in-process C-ECHO: status ${r.command.status}`);
+    await scu.release();
+  } catch (e) {
+    scu.destroy();
+    throw e;
+  }
+  return performance.now() - t0;
+}
+
+async function measureEcho(s: LightboxServer, bystander: Server, ids: string[]): Promise<EchoResult> {
+  progress(
+    `G3 C-ECHO: ${ECHO_PAIRS} idle/loaded pairs (order alternating), ${THUMBS_IN_FLIGHT} thumbnails in flight`,
+  );
+  const load = new ThumbnailLoad({ api: apiOf(s), ids, inFlight: THUMBS_IN_FLIGHT });
   const r: EchoResult = {
     echoscu: { idle: [], loaded: [] },
-    open: { idle: [], loaded: [] },
+    inProcess: { idle: [], loaded: [] },
+    bystanderEchoscu: { idle: [], loaded: [] },
+    bystanderInProcess: { idle: [], loaded: [] },
     thumbsPerS: 0,
     serverCpu: 0,
     benchCpu: 0,
@@ -566,11 +610,11 @@ async function measureEcho(s: LightboxServer, ids: string[]): Promise<EchoResult
     // Warm-up: both echoes, idle and loaded.
     for (let i = 0; i < 3; i++) {
       await timeEchoscu(s);
-      await timeOpenEcho(scu);
+      await timeInProcessEcho(s);
     }
     await load.start();
     await timeEchoscu(s);
-    await timeOpenEcho(scu);
+    await timeInProcessEcho(s);
     await load.stop();
     for (let i = 0; i < ECHO_PAIRS; i++) {
       const phases = i % 2 === 0 ? (['idle', 'loaded'] as const) : (['loaded', 'idle'] as const);
@@ -580,7 +624,9 @@ async function measureEcho(s: LightboxServer, ids: string[]): Promise<EchoResult
         const cpu0 = procCpuMs(s.child.pid) ?? 0;
         const benchCpu0 = process.cpuUsage();
         r.echoscu[phase].push(await timeEchoscu(s));
-        r.open[phase].push(await timeOpenEcho(scu));
+        r.bystanderEchoscu[phase].push(await timeEchoscu(bystander));
+        r.inProcess[phase].push(await timeInProcessEcho(s));
+        r.bystanderInProcess[phase].push(await timeInProcessEcho(bystander));
         if (phase === 'loaded') {
           cpuMs += (procCpuMs(s.child.pid) ?? 0) - cpu0;
           const used = process.cpuUsage(benchCpu0);
@@ -591,7 +637,6 @@ async function measureEcho(s: LightboxServer, ids: string[]): Promise<EchoResult
       }
     }
   } finally {
-    await scu.release().catch(() => undefined);
     await load.terminate();
   }
   r.thumbsPerS = thumbs / (loadMs / 1000);
@@ -600,13 +645,29 @@ async function measureEcho(s: LightboxServer, ids: string[]): Promise<EchoResult
   const line = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
   progress(`    echoscu idle [${line(r.echoscu.idle)}]`);
   progress(`    echoscu loaded [${line(r.echoscu.loaded)}]`);
-  progress(`    open association idle [${line(r.open.idle)}]  loaded [${line(r.open.loaded)}] ms`);
+  progress(`    in-process idle [${line(r.inProcess.idle)}]  loaded [${line(r.inProcess.loaded)}] ms`);
+  progress(
+    `    bystander: echoscu idle [${line(r.bystanderEchoscu.idle)}] loaded [${line(r.bystanderEchoscu.loaded)}]`,
+  );
+  progress(
+    `    bystander: in-process idle [${line(r.bystanderInProcess.idle)}] loaded [${line(r.bystanderInProcess.loaded)}] ms`,
+  );
   return r;
 }
 
 // ---------------------------------------------------------------- report
 
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+/** "2.10 (median 84.0 / 40.0 ms; paired 2.05, 20 pairs)": loaded over idle, both ways. */
+function loadedOverIdle(x: EchoSeries): string {
+  const [loaded, idle] = [median(x.loaded), median(x.idle)];
+  const paired = pairedRatios(x.loaded, x.idle);
+  return (
+    `${(loaded / idle).toFixed(2)} (median ${fmtMs(loaded)} / ${fmtMs(idle)} ms; ` +
+    `paired ${paired.median.toFixed(2)}, ${paired.pairs} pairs)`
+  );
+}
 
 function report(
   seeded: Seeded,
@@ -620,13 +681,7 @@ function report(
   const fullMax = Math.max(...full);
   const rssDiffs = rss.full.map((x, i) => x - rss.empty[i]!);
   const rssDiff = median(rssDiffs);
-  const eIdle = median(echo.echoscu.idle);
-  const eLoaded = median(echo.echoscu.loaded);
-  const eRatio = eLoaded / eIdle;
-  const ePaired = pairedRatios(echo.echoscu.loaded, echo.echoscu.idle);
-  const oIdle = median(echo.open.idle);
-  const oLoaded = median(echo.open.loaded);
-  const oPaired = pairedRatios(echo.open.loaded, echo.open.idle);
+  const eRatio = median(echo.echoscu.loaded) / median(echo.echoscu.idle);
   const store = `${FILMS.toLocaleString('en')} films + ${FILMS.toLocaleString('en')} associations`;
   const rows: string[][] = [
     [
@@ -653,13 +708,25 @@ function report(
     [
       `G3 C-ECHO (echoscu) with ${THUMBS_IN_FLIGHT} thumb.png in flight / idle`,
       `<= ${ECHO_GOAL_RATIO.toFixed(1)}`,
-      `${eRatio.toFixed(2)} (median ${fmtMs(eLoaded)} / ${fmtMs(eIdle)} ms; paired ${ePaired.median.toFixed(2)}, ${ePaired.pairs} pairs)`,
+      loadedOverIdle(echo.echoscu),
       verdict(eRatio <= ECHO_GOAL_RATIO),
     ],
     [
-      'G3 (for scale) one C-ECHO on an open association, loaded / idle',
+      'G3 (for scale) the same association from this process, loaded / idle',
       '-',
-      `${(oLoaded / oIdle).toFixed(2)} (median ${fmtMs(oLoaded)} / ${fmtMs(oIdle)} ms; paired ${oPaired.median.toFixed(2)})`,
+      loadedOverIdle(echo.inProcess),
+      '-',
+    ],
+    [
+      'G3 (control) echoscu to a second Lightbox (empty store, no thumbnails asked), same load',
+      '-',
+      loadedOverIdle(echo.bystanderEchoscu),
+      '-',
+    ],
+    [
+      'G3 (control) the same association from this process to that second Lightbox',
+      '-',
+      loadedOverIdle(echo.bystanderInProcess),
       '-',
     ],
     [
@@ -704,7 +771,7 @@ async function main(): Promise<void> {
     const rss = await measureRss(dirs, servers);
     await checkSeeded(rss.server, seeded.ids[FILMS / 2]!, template);
     const lists = await measureLists(rss.server);
-    const echo = await measureEcho(rss.server, seeded.ids);
+    const echo = await measureEcho(rss.server, rss.bystander, seeded.ids.slice(-CONSOLE_FILMS));
     const out = report(seeded, startup, lists, echo, rss);
     out.push('', `total bench time: ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
     process.stdout.write(`${out.join('\n')}\n`);
