@@ -18,8 +18,10 @@
  *       Control, no goal: both echoes, at the same moments, against a second Lightbox (empty store)
  *       that serves no thumbnails: what the load costs any process on this machine (the load
  *       generator and the server share its cores with the echo).
- *   G4  idle RSS (settled: V8 hands start-up garbage back some seconds in) of the server with that
- *       store: at most 20 MiB above the same server's with an empty store, started at the same time.
+ *   G4  idle RSS of the server with that store: at most 20 MiB above the same server's with an
+ *       empty store (median of 3 paired differences). The six servers are started first and left
+ *       idle while G1 to G3 are measured (they take no part), then read once at least 45 s old and
+ *       still: V8 hands start-up garbage back after 7 to 31 s (see readIdleRss).
  *
  * The store: one film is printed to a Lightbox first (DCMTK dcmpsprt + dcmprscu, 12 CT images on
  * 14INX17IN STANDARD\3,4: an association of 40 DIMSE messages) and rendered. Its film.json,
@@ -97,8 +99,8 @@ const ECHO_GOAL_RATIO = 2;
 const RSS_PAIRS = 3;
 const RSS_GOAL_MIB = 20;
 /** Idle RSS is read once the servers are this old (from /healthz 200) and RSS has held still this long. */
-const RSS_MIN_AGE_MS = 15_000;
-const RSS_QUIET_MS = 5000;
+const RSS_MIN_AGE_MS = 45_000;
+const RSS_QUIET_MS = 3000;
 const RSS_MAX_MS = 30_000;
 const RENDER_TIMEOUT_MS = 60_000;
 /** echoscu timeouts (seconds): a hung SCP fails the run instead of hanging it. */
@@ -302,34 +304,41 @@ interface RssResult {
   /** Settled RSS in MiB of each pair's servers, pair by pair. */
   empty: number[];
   full: number[];
-  /** A server on the seeded store, still running, for G2 and G3. */
-  server: LightboxServer;
-  /** A server on the empty store, still running: G3's bystander. */
-  bystander: LightboxServer;
 }
 
-async function measureRss(dirs: readonly DataDir[], servers: Server[]): Promise<RssResult> {
-  progress(`G4 idle RSS: ${RSS_PAIRS} servers per data directory, started together, settled together`);
-  const started: { d: DataDir; s: LightboxServer }[] = [];
+/** Servers left idle from the start of the measurements to their end, then read. */
+interface IdleServers {
+  started: { d: DataDir; s: LightboxServer }[];
+  /** performance.now() when the last of them answered /healthz. */
+  youngest: number;
+}
+
+async function startIdleServers(dirs: readonly DataDir[], servers: Server[]): Promise<IdleServers> {
+  progress(`G4 idle RSS: ${RSS_PAIRS} servers per data directory, left idle until the end`);
+  const started: IdleServers['started'] = [];
   for (let i = 0; i < RSS_PAIRS; i++) {
     const order = i % 2 === 0 ? dirs : [...dirs].reverse();
     for (const d of order) started.push({ d, s: await start(d.dir, servers) });
   }
-  const youngest = performance.now();
-  // V8's memory reducer hands start-up garbage back about 8 s after start, later on a busy machine:
-  // RSS counts as settled only once every server is RSS_MIN_AGE_MS old and has held still since.
-  await sleep(RSS_MIN_AGE_MS - (performance.now() - youngest));
+  return { started, youngest: performance.now() };
+}
+
+/**
+ * V8's memory reducer hands about 20 MiB of start-up garbage back some time after start: 7 s on a
+ * quiet machine, up to 31 s seen on a busy one. So RSS is read once every server is RSS_MIN_AGE_MS
+ * old and has held still for RSS_QUIET_MS.
+ */
+async function readIdleRss(idle: IdleServers, servers: Server[]): Promise<RssResult> {
+  await sleep(RSS_MIN_AGE_MS - (performance.now() - idle.youngest));
+  const { started } = idle;
   const rss = await Promise.all(started.map((x) => settledRss(x.s.child.pid, RSS_QUIET_MS, RSS_MAX_MS)));
-  if (rss.some((x) => x === undefined)) throw new Error('a server exited while its RSS settled');
+  if (rss.some((x) => x === undefined)) throw new Error('an idle server exited');
+  for (const x of started) await stop(x.s, servers);
   const of = (name: DataDir['name']) => started.flatMap((x, i) => (x.d.name === name ? [rss[i]!] : []));
   const result = { empty: of('empty'), full: of('10k') };
-  progress(
-    `    empty [${result.empty.map((x) => x.toFixed(1)).join(', ')}]  10k [${result.full.map((x) => x.toFixed(1)).join(', ')}] MiB`,
-  );
-  const keep = started.find((x) => x.d.name === '10k')!.s;
-  const bystander = started.find((x) => x.d.name === 'empty')!.s;
-  for (const x of started) if (x.s !== keep && x.s !== bystander) await stop(x.s, servers);
-  return { ...result, server: keep, bystander };
+  const mib = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
+  progress(`G4 idle RSS: empty [${mib(result.empty)}]  10k [${mib(result.full)}] MiB`);
+  return result;
 }
 
 // ---------------------------------------------------------------- the seeded store, as the server sees it
@@ -767,11 +776,17 @@ async function main(): Promise<void> {
     progress(`seeding ${FILMS} films and ${FILMS} associations`);
     const seeded = seed(dirs[1]!.dir, template);
     progress(`    ${(seeded.ms / 1000).toFixed(1)} s`);
+    // G4's servers age while the others are measured (they only idle): see readIdleRss.
+    const idle = await startIdleServers(dirs, servers);
     const startup = await measureStartup(dirs, servers);
-    const rss = await measureRss(dirs, servers);
-    await checkSeeded(rss.server, seeded.ids[FILMS / 2]!, template);
-    const lists = await measureLists(rss.server);
-    const echo = await measureEcho(rss.server, rss.bystander, seeded.ids.slice(-CONSOLE_FILMS));
+    const server = await start(dirs[1]!.dir, servers);
+    const bystander = await start(dirs[0]!.dir, servers);
+    await checkSeeded(server, seeded.ids[FILMS / 2]!, template);
+    const lists = await measureLists(server);
+    const echo = await measureEcho(server, bystander, seeded.ids.slice(-CONSOLE_FILMS));
+    await stop(server, servers);
+    await stop(bystander, servers);
+    const rss = await readIdleRss(idle, servers);
     const out = report(seeded, startup, lists, echo, rss);
     out.push('', `total bench time: ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
     process.stdout.write(`${out.join('\n')}\n`);
