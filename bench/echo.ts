@@ -56,10 +56,10 @@ import {
   progress,
   ROOT,
   runBench,
+  runProgram,
   type Server,
   sampleAlternating,
   spawnServer,
-  spawnTracked,
   startLightbox,
   stopChild,
   waitUntil,
@@ -75,7 +75,6 @@ const CLIENT_IMPLEMENTATION_UID = '2.25.311768459102358740251239084728316532941'
 /** echoscu timeouts (seconds): a hung SCP fails the run instead of hanging it. */
 const ECHOSCU_TIMEOUTS = ['-to', '10', '-ta', '10', '-td', '10'];
 const ASSOCIATION_TIMEOUT_MS = 10_000;
-const PROCESS_TIMEOUT_MS = 60_000;
 
 const FLOOR_MAIN = join(ROOT, 'dist/bench/echo-floor.js');
 
@@ -96,29 +95,12 @@ async function startFloor(): Promise<Server> {
   return { name: 'Node floor', child, dicomPort, output };
 }
 
-/** Run a program to completion; reject on a non-zero exit, with its stderr. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((res, rej) => {
-    const child = spawnTracked(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), PROCESS_TIMEOUT_MS);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      rej(new Error(`${cmd}: ${e.message}`));
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) res();
-      else rej(new Error(`${cmd} ${args.join(' ')} exited with ${signal ?? code}: ${stderr.trim()}`));
-    });
-  });
-}
-
 function echoscu(port: number, extra: string[] = []): Promise<void> {
-  return run('echoscu', ['-aec', CALLED_AE, ...ECHOSCU_TIMEOUTS, ...extra, HOST, String(port)], DCMTK_ENV);
+  return runProgram(
+    'echoscu',
+    ['-aec', CALLED_AE, ...ECHOSCU_TIMEOUTS, ...extra, HOST, String(port)],
+    DCMTK_ENV,
+  );
 }
 
 // ---------------------------------------------------------------- in-process SCU (scenario B2)

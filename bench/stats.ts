@@ -21,3 +21,14 @@ export function median(xs: readonly number[]): number {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
+
+/**
+ * The p-th percentile by nearest rank: the smallest sample that at least p % of the samples do not
+ * exceed. p99 of 500 samples is the 495th smallest, so 5 samples may lie above it.
+ */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) throw new Error('percentile: no samples');
+  if (!(p > 0 && p <= 100)) throw new Error(`percentile: p must be in (0, 100] (got ${p})`);
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.ceil((p / 100) * s.length) - 1]!;
+}

@@ -96,11 +96,38 @@ export function spawnServer(cmd: string, args: string[], cwd: string, env: NodeJ
   return { child, output };
 }
 
-/** Poll ready() until it holds; throws if the child exits first or it takes too long. */
+/** Run a program to completion (killed after timeoutMs); reject on a non-zero exit, with its stderr. */
+export function runProgram(
+  cmd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<void> {
+  return new Promise((res, rej) => {
+    const child = spawnTracked(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      rej(new Error(`${cmd}: ${e.message}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) res();
+      else rej(new Error(`${cmd} ${args.join(' ')} exited with ${signal ?? code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+/** Poll ready() every pollMs until it holds; throws if the child exits first or it takes too long. */
 export async function waitUntil(
   what: string,
   ready: () => Promise<boolean>,
   child: ChildProcess,
+  pollMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -108,7 +135,7 @@ export async function waitUntil(
       throw new Error(`${what} exited during start-up (code ${child.exitCode}, signal ${child.signalCode})`);
     }
     if (await ready()) return;
-    await sleep(50);
+    await sleep(pollMs);
   }
   throw new Error(`${what} not ready after ${STARTUP_TIMEOUT_MS} ms`);
 }
@@ -135,14 +162,22 @@ export function acceptsTcp(port: number): Promise<boolean> {
   });
 }
 
+export interface LightboxOptions {
+  /** Render printed films, as `npm start` does (default true; false passes --no-render). */
+  render?: boolean;
+  /** How often /healthz is polled during start-up, ms (default 50). */
+  pollMs?: number;
+}
+
 /**
  * The built Lightbox (dist/src/main.js) on fresh ports, data in dataDir, log level warn; resolves
- * once /healthz answers 200. Films are rendered, as users run it, unless `render` is false.
+ * once /healthz answers 200, with readyMs the time from spawn to that answer. Films are rendered,
+ * as users run it, unless `render` is false.
  */
 export async function startLightbox(
   dataDir: string,
-  o: { render?: boolean } = {},
-): Promise<Server & { httpPort: number }> {
+  o: LightboxOptions = {},
+): Promise<Server & { httpPort: number; readyMs: number }> {
   const [dicomPort, httpPort] = [await freePort(), await freePort()];
   // An empty printers directory: only the embedded LIGHTBOX printer, whatever ./printers holds.
   const printersDir = join(dataDir, 'printers');
@@ -153,14 +188,15 @@ export async function startLightbox(
     ...['--data-dir', dataDir, '--printers', printersDir, '--log-level', 'warn'],
     ...(o.render === false ? ['--no-render'] : []),
   ];
+  const t0 = performance.now();
   const { child, output } = spawnServer(
     process.execPath,
     [...LIGHTBOX_NODE_FLAGS, ...args],
     dataDir,
     process.env,
   );
-  await waitUntil('Lightbox', () => healthy(httpPort), child);
-  return { name: 'Lightbox', child, dicomPort, httpPort, output };
+  await waitUntil('Lightbox', () => healthy(httpPort), child, o.pollMs);
+  return { name: 'Lightbox', child, dicomPort, httpPort, output, readyMs: performance.now() - t0 };
 }
 
 /** SIGTERM, then SIGKILL if still alive after a grace period; resolves with how it ended. */
@@ -277,7 +313,7 @@ export async function sampleAlternating<T extends { name: string }>(
   return samples;
 }
 
-export { median, pairedRatios } from './stats.js';
+export { median, pairedRatios, percentile } from './stats.js';
 
 /** VmHWM (peak resident set) or VmRSS of a live process, in MiB; undefined once it is gone. */
 export function procMemoryMiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
@@ -285,6 +321,22 @@ export function procMemoryMiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS')
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time (user + system) a live process has used so far, in ms, from /proc/PID/stat (Linux counts
+ * it in ticks of 10 ms); undefined once it is gone.
+ */
+export function procCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return undefined;
   }
