@@ -17,6 +17,7 @@ import { type ControlPolicy, requireControl } from '../control.js';
 import { filmOutcome } from '../film-outcome.js';
 import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
 import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS } from '../schemas.js';
+import { ThumbCache } from '../thumb-cache.js';
 
 const FILES: Record<string, string> = {
   'film.png': 'image/png',
@@ -26,6 +27,8 @@ const FILES: Record<string, string> = {
   'render.json': 'application/json',
 };
 const ID = { type: 'string', pattern: FILM_ID_PATTERN } as const;
+/** Thumbnails are ~70 KB: the newest few hundred films, what the console's film list shows. */
+const THUMB_CACHE_BYTES = 32 * 1024 * 1024;
 const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: ID } } as const;
 
 interface FilmQuery extends PageQuery {
@@ -51,6 +54,12 @@ export function filmRoutes(
   policy: ControlPolicy,
   events: EventBus,
 ): void {
+  const thumbs = new ThumbCache(THUMB_CACHE_BYTES);
+  // A film rendered again or removed has another thumbnail, or none.
+  const unsubscribe = events.subscribe((e) => {
+    if (e.type === 'film.rendered' || e.type === 'film.removed') thumbs.delete(e.film);
+  });
+  app.addHook('onClose', async () => unsubscribe());
   app.get<{ Querystring: FilmQuery }>(
     '/api/films',
     {
@@ -133,6 +142,15 @@ export function filmRoutes(
       const missing = () =>
         reply.code(404).send({ error: `no ${req.params.file} for film ${req.params.id}` });
       if (!f) return missing();
+      if (req.params.file === 'thumb.png') {
+        let thumb = thumbs.get(f.id);
+        if (!thumb) {
+          thumb = await readFile(join(store.filmFiles.dir(f.id), 'thumb.png')).catch(() => undefined);
+          if (!thumb) return missing();
+          thumbs.set(f.id, thumb);
+        }
+        return reply.type('image/png').send(thumb);
+      }
       // Opened before answering, so a missing file is a 404 and not a broken 200.
       const stream = createReadStream(join(store.filmFiles.dir(f.id), req.params.file));
       const opened = await new Promise<boolean>((resolve) => {
