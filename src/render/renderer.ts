@@ -1,14 +1,20 @@
 /**
- * Renders printed films in a worker thread, one at a time, so neither the N-ACTION response nor
- * other associations wait for it, and a bad image fails its film (render.json says why) without
- * taking the server down. Under vitest (TypeScript sources, no compiled worker file) it renders
- * in-process instead; the compiled server always uses the worker.
+ * Renders printed films in a child process at the lowest CPU priority (render-process.ts), one at
+ * a time, so neither the N-ACTION response nor other associations wait for it, and a bad image
+ * fails its film (render.json says why) without taking the server down. Under vitest (TypeScript
+ * sources, no compiled child file) it renders in-process instead; the compiled server always uses
+ * the child process.
  */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { RenderRecord } from './film.js';
 import { writeAtomic } from './write-atomic.js';
+
+/** util-linux's chrt, to start the render process under the SCHED_IDLE policy (Linux). */
+const CHRT = ['/usr/bin/chrt', '/bin/chrt'].find((p) => process.platform === 'linux' && existsSync(p));
 
 /** How one render ended: its record, or why it failed. */
 export type RenderOutcome = { record: RenderRecord } | { error: string };
@@ -19,7 +25,7 @@ interface Pending {
 }
 
 export class Renderer {
-  #worker: Worker | undefined;
+  #child: ChildProcess | undefined;
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
   readonly #inline = import.meta.url.endsWith('.ts');
@@ -27,10 +33,17 @@ export class Renderer {
 
   constructor(readonly log: Logger) {}
 
-  #start(): Worker {
-    if (this.#worker) return this.#worker;
-    const w = new Worker(new URL('./render-worker.js', import.meta.url));
-    w.on('message', (m: { id: number; record?: RenderRecord; error?: string }) => {
+  #start(): ChildProcess {
+    if (this.#child) return this.#child;
+    // The V8 flags of the printer's own process (execArgv) suit the render process too. Under
+    // SCHED_IDLE (chrt, util-linux) when the machine has it: it runs only on an otherwise idle core.
+    const script = fileURLToPath(new URL('./render-process.js', import.meta.url));
+    const c = CHRT
+      ? spawn(CHRT, ['--idle', '0', process.execPath, ...process.execArgv, script], {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        })
+      : fork(script, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    c.on('message', (m: { id: number; record?: RenderRecord; error?: string }) => {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
@@ -40,15 +53,21 @@ export class Renderer {
         p.resolve({ record: m.record });
       }
     });
-    w.on('error', (e) => {
-      this.log.error({ err: e.message }, 'render worker crashed; restarting on the next film');
-      for (const p of this.#pending.values()) void this.#failed(p, `render worker crashed: ${e.message}`);
+    c.on('exit', (code, signal) => {
+      if (this.#child !== c) return;
+      this.#child = undefined;
+      if (this.#pending.size === 0) return;
+      const why = `render process ended (${signal ?? `exit code ${code}`})`;
+      this.log.error({ code, signal }, `${why}; starting another for the next film`);
+      for (const p of this.#pending.values()) void this.#failed(p, why);
       this.#pending.clear();
-      this.#worker = undefined;
     });
-    w.unref();
-    this.#worker = w;
-    return w;
+    c.on('error', (e) => this.log.error({ err: e.message }, 'render process error'));
+    // Neither the process nor its channel keeps the printer's event loop alive.
+    c.unref();
+    c.channel?.unref();
+    this.#child = c;
+    return c;
   }
 
   async #failed(p: Pending, error: string): Promise<void> {
@@ -81,12 +100,16 @@ export class Renderer {
     return new Promise((resolve) => {
       const id = ++this.#seq;
       this.#pending.set(id, { resolve, dir });
-      this.#start().postMessage({ id, dir });
+      this.#start().send({ id, dir });
     });
   }
 
   async stop(): Promise<void> {
-    await this.#worker?.terminate();
-    this.#worker = undefined;
+    const c = this.#child;
+    this.#child = undefined;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    c.kill('SIGKILL');
+    await exited;
   }
 }
