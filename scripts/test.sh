@@ -45,6 +45,11 @@ if ! command -v chromium >/dev/null; then
   apt_install chromium || setup_failed "could not install chromium (apt-get install chromium)"
 fi
 
+# The store's SQLite binding (better-sqlite3) compiles its native addon with node-gyp at npm ci.
+if ! command -v g++ >/dev/null || ! command -v make >/dev/null || ! command -v python3 >/dev/null; then
+  apt_install g++ make python3 || setup_failed "could not install g++, make and python3 (for better-sqlite3)"
+fi
+
 # 2. Node dependencies, when missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci || setup_failed "npm ci failed"
