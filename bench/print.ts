@@ -19,7 +19,8 @@
  * renders the images into Hardcopy Grayscale objects). Only the send is timed: dcmprscu -d, whose
  * log is then parsed (test/support/dcmprint.ts parseDcmprscuLog) and checked: every association
  * accepted, every DIMSE status a success, every film printed; against Lightbox also every film
- * spooled to its data directory (those are removed after each run so they do not pile up).
+ * stored (listed by its API) and, as users run it, rendered before the next send to either target
+ * starts (--no-render measures without rendering); they are then deleted over the API.
  * Each workload gets a warm-up send per target, then the runs, alternating which target goes
  * first. Memory: after the timed runs, a fresh Lightbox (three times over, one after the other: its
  * peak varies with garbage collection timing) and a fresh dcmprscp each get one W2 send, once their
@@ -28,8 +29,9 @@
  * is the print's; it is reported next to the RSS once started and right before the send.
  *
  * dcmprscp serves one association at a time and writes every received object into its database
- * directory: it is the reference, not a rival built for speed. Lightbox keeps the images in memory
- * and writes each printed film (film.json and one raw pixel file per image box) when it prints.
+ * directory (without fsync): it is the reference, not a rival built for speed. Lightbox writes and
+ * fdatasyncs each image as its N-SET is accepted and answers N-ACTION once the film is durable (the
+ * README's "Keeping promises"); it renders in a child process at idle CPU priority.
  *
  * This is a measurement, not a test: the exit code is 0 whether or not the goals are met, and
  * non-zero only when something failed (an SCP did not start, dcmpsprt failed, a send had a failure
