@@ -33,6 +33,21 @@ export function pageRequest(q: PageQuery): PageRequest {
   return { limit: q.limit ?? DEFAULT_PAGE_LIMIT, cursor: q.cursor, order: q.order ?? 'asc' };
 }
 
+/**
+ * One page of a listing: the query's filters (all but limit, cursor and order) and its page go to
+ * `list`; the page's items are the answer, the next page's cursor goes in the headers.
+ */
+export function listPage<Q extends PageQuery, T>(
+  req: FastifyRequest<{ Querystring: Q }>,
+  reply: FastifyReply,
+  list: (filter: Omit<Q, keyof PageQuery>, page: PageRequest) => Page<T>,
+): T[] {
+  // fastify wraps the route's Querystring type; the schema has checked it is a Q.
+  const query = req.query as Q;
+  const { limit: _l, cursor: _c, order: _o, ...filter } = query;
+  return sendPage(req, reply, list(filter, pageRequest(query)));
+}
+
 /** Set the next-page headers and answer the page's items. */
 export function sendPage<T>(req: FastifyRequest, reply: FastifyReply, page: Page<T>): T[] {
   if (page.next !== undefined) {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AssociationSummary } from '../../store/association-record.js';
 import type { Store } from '../../store/store.js';
 import { messageView } from '../describe.js';
-import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
+import { listPage, PAGE_HEADERS, PAGE_QUERY, type PageQuery } from '../paging.js';
 import { ASSOCIATION_DETAIL, ASSOCIATION_SUMMARY, ERROR, LIST_FILTERS } from '../schemas.js';
 
 const LIST_ITEM = {
@@ -53,8 +53,7 @@ export function associationRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (req, reply) => {
-      const { limit: _l, cursor: _c, order: _o, ...filter } = req.query;
-      return sendPage(req, reply, store.associations.list(filter, pageRequest(req.query)));
+      return listPage(req, reply, (filter, page) => store.associations.list(filter, page));
     },
   );
 

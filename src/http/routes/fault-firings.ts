@@ -1,7 +1,7 @@
 /** /api/lab/firings: every test-lab fault that fired, kept across restarts, a page at a time. */
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/store.js';
-import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
+import { listPage, PAGE_HEADERS, PAGE_QUERY, type PageQuery } from '../paging.js';
 import { ERROR, SINCE } from '../schemas.js';
 
 const FIRING = {
@@ -49,8 +49,7 @@ export function faultFiringRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (req, reply) => {
-      const { limit: _l, cursor: _c, order: _o, ...filter } = req.query;
-      return sendPage(req, reply, store.faults.list(filter, pageRequest(req.query)));
+      return listPage(req, reply, (filter, page) => store.faults.list(filter, page));
     },
   );
 }

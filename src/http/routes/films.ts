@@ -15,7 +15,7 @@ import { removeFilm } from '../../store/remove-film.js';
 import type { Store } from '../../store/store.js';
 import { type ControlPolicy, requireControl } from '../control.js';
 import { filmOutcome } from '../film-outcome.js';
-import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
+import { listPage, PAGE_HEADERS, PAGE_QUERY, type PageQuery } from '../paging.js';
 import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS } from '../schemas.js';
 import { ThumbCache } from '../thumb-cache.js';
 
@@ -86,8 +86,7 @@ export function filmRoutes(
       },
     },
     async (req, reply) => {
-      const { limit: _l, cursor: _c, order: _o, ...filter } = req.query;
-      return sendPage(req, reply, store.films.list(filter, pageRequest(req.query)));
+      return listPage(req, reply, (filter, page) => store.films.list(filter, page));
     },
   );
 

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { JobStatus } from '../../store/job-log.js';
 import type { Store } from '../../store/store.js';
-import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
+import { listPage, PAGE_HEADERS, PAGE_QUERY, type PageQuery } from '../paging.js';
 import { ERROR, JOB, LIST_FILTERS } from '../schemas.js';
 
 interface JobQuery extends PageQuery {
@@ -41,8 +41,7 @@ export function jobRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (req, reply) => {
-      const { limit: _l, cursor: _c, order: _o, ...filter } = req.query;
-      return sendPage(req, reply, store.jobs.list(filter, pageRequest(req.query)));
+      return listPage(req, reply, (filter, page) => store.jobs.list(filter, page));
     },
   );
 
