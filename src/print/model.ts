@@ -6,7 +6,7 @@
 import type { Bytes } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { FilmMatrix } from '../printers/capabilities.js';
-import type { JobStatus } from '../store/job-log.js';
+import type { JobInput, JobStatus } from '../store/job-log.js';
 import type { StagedImage } from '../store/staging.js';
 import type { BoxRect, Layout } from './display-format.js';
 
@@ -86,18 +86,7 @@ export interface PresentationLut {
 
 export type { JobStatus };
 
-export interface PrintJob {
-  uid: string;
-  status: JobStatus;
-  statusInfo: string;
-  priority: string;
-  createdAt: Date;
-  originator: string;
-  printerName: string;
-  filmSessionLabel?: string;
-  /** Ids of the films this job printed (their directories under films/), in order. */
-  films: string[];
-  /** The association that printed it. */
+/** A print job as the printer holds it: what the store records of it, and the association that printed it. */
+export interface PrintJob extends JobInput {
   associationId?: string;
-  copies: number;
 }

@@ -18,6 +18,7 @@ export interface JobInput {
   originator: string;
   printerName: string;
   filmSessionLabel?: string;
+  /** Ids of the films this job printed (their directories under films/), in order. */
   films: string[];
   copies: number;
 }
