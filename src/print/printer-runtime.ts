@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { newUid } from '../dicom/dimse/dataset.js';
 import type { EventBus } from '../events.js';
 import type { Capabilities } from '../printers/capabilities.js';
+import { PRINT_BUFF_FULL } from '../store/disk-space.js';
 import type { FilmSummary } from '../store/film-index.js';
 import type { JobView } from '../store/job-log.js';
 import type { Store } from '../store/store.js';
@@ -47,14 +48,12 @@ export class SpoolError extends Error {
  * a printer whose buffer (here: disk) is full still prints the films it already holds.
  */
 export function haltsPrinting(status: PrinterStatus, info: string): boolean {
-  return status === 'FAILURE' && info !== 'PRINT BUFF FULL';
+  return status === 'FAILURE' && info !== PRINT_BUFF_FULL;
 }
 
 /** Execution Status Info (C.13.9.1 defined terms) for a write that failed with this errno code. */
 function spoolStatusInfo(code: string | undefined): string {
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL'
-    ? 'PRINT BUFF FULL'
-    : 'ELEC SW ERROR';
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' ? PRINT_BUFF_FULL : 'ELEC SW ERROR';
 }
 
 /**

@@ -65,6 +65,9 @@ export interface FilmRecord {
   printedAt: string;
 }
 
+/** An image box's pixel file in its film's directory. */
+const boxFile = (position: number) => `box-${String(position).padStart(3, '0')}.raw`;
+
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }
@@ -94,7 +97,7 @@ export async function spoolFilm(
     await Promise.all(
       o.filmBox.imageBoxes.map(async (b) => {
         if (!b.image) return;
-        const path = join(tmp, `box-${String(b.position).padStart(3, '0')}.raw`);
+        const path = join(tmp, boxFile(b.position));
         if (b.staged) await staging.linkInto(b.staged, path);
         else await writeSynced(path, partsOf(b.image.pixels), b.image.pixels.length);
         bytes += b.image.pixels.length;
@@ -104,7 +107,7 @@ export async function spoolFilm(
       let image: FilmRecord['imageBoxes'][number]['image'];
       if (b.image) {
         const { pixels, ...rest } = b.image;
-        image = { ...rest, file: `box-${String(b.position).padStart(3, '0')}.raw`, bytes: pixels.length };
+        image = { ...rest, file: boxFile(b.position), bytes: pixels.length };
       }
       imageBoxes.push({
         position: b.position,

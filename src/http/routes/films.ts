@@ -207,7 +207,7 @@ export function filmRoutes(
   );
 }
 
-/** The conversation that printed the film (older films name none: every association of its printer and caller). */
+/** The conversation that printed the film; films from before the store name none, and their outcome is taken from film.json. */
 function conversationOf(f: FilmSummary, store: Store) {
   if (f.associationId) {
     const a = store.associations.get(f.associationId);
