@@ -14,6 +14,7 @@
 import { statfs as fsStatfs } from 'node:fs/promises';
 import type { SpaceThreshold } from '../config/config.js';
 import type { PrinterStatus } from '../print/printer-runtime.js';
+import { SerialRun } from './serial-run.js';
 
 export const CHECK_INTERVAL_MS = 2000;
 /** PS3.3 C.13.9.1 Printer Status Info defined term. */
@@ -108,10 +109,11 @@ export class DiskSpaceWatcher {
   readonly #owned = new Map<WatchedPrinter, { status: PrinterStatus; info: string }>();
   #applying = false;
   #timer: NodeJS.Timeout | undefined;
-  #checking: Promise<DiskState | undefined> | undefined;
-  #again = false;
+  readonly #checks = new SerialRun<DiskState | undefined>(
+    () => this.#measure(),
+    () => this.#state,
+  );
   #statfsFailed = false;
-  #stopped = false;
   readonly #offs: (() => void)[] = [];
 
   constructor(o: DiskSpaceOptions) {
@@ -135,16 +137,15 @@ export class DiskSpaceWatcher {
   /** First check (awaited, so printers are FAILURE before anyone connects), then every 2 s. */
   async start(): Promise<void> {
     await this.check();
-    if (this.#stopped) return;
+    if (this.#checks.stopped) return;
     this.#timer = setInterval(() => void this.check(), this.#intervalMs);
     this.#timer.unref();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
     clearInterval(this.#timer);
     for (const off of this.#offs.splice(0)) off();
-    await this.#checking;
+    await this.#checks.stop();
   }
 
   /** The last measurement; undefined before the first (or when statfs never worked). */
@@ -165,18 +166,7 @@ export class DiskSpaceWatcher {
 
   /** Measure now and act on it. Calls while a check runs share one more check after it. */
   check(): Promise<DiskState | undefined> {
-    if (this.#checking) {
-      this.#again = true;
-      return this.#checking.then(() => this.#checking ?? this.#state);
-    }
-    this.#checking = this.#measure().finally(() => {
-      this.#checking = undefined;
-      if (this.#again && !this.#stopped) {
-        this.#again = false;
-        void this.check();
-      }
-    });
-    return this.#checking;
+    return this.#checks.run();
   }
 
   async #measure(): Promise<DiskState | undefined> {
@@ -193,7 +183,7 @@ export class DiskSpaceWatcher {
       this.#statfsFailed = true;
       return this.#state;
     }
-    if (this.#stopped) return this.#state;
+    if (this.#checks.stopped) return this.#state;
     const wasLow = this.#state?.low ?? false;
     const d = decide(wasLow, space, this.threshold);
     this.#state = { dir: this.dir, ...space, ...d, checkedAt: new Date().toISOString() };

@@ -10,6 +10,7 @@
  */
 import type { EventBus } from '../events.js';
 import { removeFilm } from './remove-film.js';
+import { SerialRun } from './serial-run.js';
 import type { Store } from './store.js';
 
 export const RETENTION_INTERVAL_MS = 60_000;
@@ -141,9 +142,10 @@ export class Retention {
   readonly #o: RetentionOptions;
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
-  #running: Promise<Removal[]> | undefined;
-  #again = false;
-  #stopped = false;
+  readonly #runs = new SerialRun<Removal[]>(
+    () => this.#pass(),
+    () => [],
+  );
 
   constructor(o: RetentionOptions) {
     this.#o = o;
@@ -168,27 +170,15 @@ export class Retention {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
     clearInterval(this.#timer);
     this.#unsubscribe?.();
-    await this.#running;
+    await this.#runs.stop();
   }
 
   /** One pass (after the one running, if any); resolves with the films removed. */
   run(): Promise<Removal[]> {
-    if (this.#stopped || !hasLimits(this.limits)) return Promise.resolve([]);
-    if (this.#running) {
-      this.#again = true;
-      return this.#running.then(() => this.#running ?? []);
-    }
-    this.#running = this.#pass().finally(() => {
-      this.#running = undefined;
-      if (this.#again && !this.#stopped) {
-        this.#again = false;
-        void this.run();
-      }
-    });
-    return this.#running;
+    if (!hasLimits(this.limits)) return Promise.resolve([]);
+    return this.#runs.run();
   }
 
   async #pass(): Promise<Removal[]> {
@@ -200,7 +190,7 @@ export class Retention {
         const todo = plan(store.films.totals(), candidates, this.limits, this.clock(), this.#o.busy());
         let removed = 0;
         for (const r of todo) {
-          if (this.#stopped) break;
+          if (this.#runs.stopped) break;
           try {
             if (await removeFilm(store, r.id, { reason: r.rule, detail: r.reason }, { events, log })) {
               done.push(r);
@@ -210,7 +200,7 @@ export class Retention {
             log.error({ film: r.id, err: (e as Error).message }, 'film not removed by retention');
           }
         }
-        if (this.#stopped || removed === 0 || candidates.length < BATCH) break;
+        if (this.#runs.stopped || removed === 0 || candidates.length < BATCH) break;
       }
     } catch (e) {
       log.error({ err: (e as Error).message }, 'retention pass failed');
