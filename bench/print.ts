@@ -45,7 +45,7 @@
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PROFILE } from '../src/printers/default-profile.js';
+import { DEFAULT_PROFILE } from '../src/profiles/default-profile.js';
 import {
   type DimseExchange,
   generateImages,

@@ -47,10 +47,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp, { type SharpOptions } from 'sharp';
 import { Uid } from '../src/dicom/uids.js';
-import { boxRects, parseDisplayFormat } from '../src/print/display-format.js';
-import { FILM_SIZES_MM } from '../src/print/film-sizes.js';
 import type { FilmRecord } from '../src/print/spool.js';
-import { DEFAULT_PROFILE } from '../src/printers/default-profile.js';
+import { DEFAULT_PROFILE } from '../src/profiles/default-profile.js';
+import { boxRects, parseDisplayFormat } from '../src/profiles/display-format.js';
+import { FILM_SIZES_MM } from '../src/profiles/film-sizes.js';
 import { type RenderRecord, renderFilm } from '../src/render/film.js';
 import { ctSlice, mammo } from '../test/support/dcmprint.js';
 import {

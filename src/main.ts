@@ -3,7 +3,7 @@
 import { ConfigError, parseConfig, usage } from './config/config.js';
 import { Lightbox } from './lightbox.js';
 import { createLogger, flushLogs } from './log.js';
-import { ProfileError } from './printers/profile-loader.js';
+import { ProfileError } from './profiles/profile-loader.js';
 
 function die(message: string): never {
   process.stderr.write(`lightbox: ${message}\n`);

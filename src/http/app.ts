@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { EventBus } from '../events.js';
 import type { LabControl } from '../lab/lab.js';
-import type { Printer } from '../printers/printer.js';
+import type { Printer } from '../print/printer.js';
 import type { DiskState } from '../store/disk-space.js';
 import type { Store } from '../store/store.js';
 import type { ControlPolicy } from './control.js';

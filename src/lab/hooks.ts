@@ -4,7 +4,7 @@
  * lab decides (pure FaultBook); the connection does the I/O. Absent hooks: a well-behaved printer.
  */
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
-import type { DimseReply } from '../services/service.js';
+import type { DimseReply } from '../dicom/service/service.js';
 import type { DropSpec } from './resolve.js';
 
 export type { DropSpec };

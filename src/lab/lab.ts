@@ -6,8 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { EventBus } from '../events.js';
+import type { Printer } from '../print/printer.js';
 import type { JobLabHooks } from '../print/printer-runtime.js';
-import type { Printer } from '../printers/printer.js';
 import { FaultBook, type FaultView, type Firing } from './fault-book.js';
 import type { Fault } from './fault-schema.js';
 import type { AssociatePlan, FaultHooks, RequestPlan } from './hooks.js';

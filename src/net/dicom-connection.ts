@@ -18,6 +18,8 @@ import {
 } from '../dicom/dimse/dataset.js';
 import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
 import { describeStatus, Status, statusCategory } from '../dicom/dimse/status.js';
+import { dispatch } from '../dicom/service/dispatcher.js';
+import type { AssociationInfo, ContextInfo, EventNotification } from '../dicom/service/service.js';
 import { uidName } from '../dicom/uids.js';
 import { type AcceptanceSettings, decideAssociation } from '../dicom/ul/acceptance.js';
 import { type AssociateDecision, Association, type Output } from '../dicom/ul/association.js';
@@ -26,9 +28,7 @@ import { PcResult } from '../dicom/ul/pdu.js';
 import { describePdu } from '../dicom/ul/pdu-codec.js';
 import type { EventBus } from '../events.js';
 import type { DropSpec, FaultHooks, Fired, RequestPlan } from '../lab/hooks.js';
-import type { Printer } from '../printers/printer.js';
-import { dispatch } from '../services/dispatcher.js';
-import type { AssociationInfo, ContextInfo, EventNotification } from '../services/service.js';
+import type { Printer } from '../print/printer.js';
 import type { AssociationSummary, MessageRecord } from '../store/association-record.js';
 
 export interface ConnectionLimits {

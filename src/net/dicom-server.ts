@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Implementation } from '../dicom/uids.js';
 import type { EventBus } from '../events.js';
 import type { FaultHooks } from '../lab/hooks.js';
-import type { Printer } from '../printers/printer.js';
+import type { Printer } from '../print/printer.js';
 import type { AssociationRecorder } from '../store/association-record.js';
 import { type ConnectionLimits, DicomConnection } from './dicom-connection.js';
 

@@ -5,8 +5,8 @@
  */
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { StatusName } from '../dicom/dimse/status.js';
-import { acceptedLayout, type Capabilities } from '../printers/capabilities.js';
-import { DisplayFormatError } from './display-format.js';
+import { acceptedLayout, type Capabilities } from '../profiles/capabilities.js';
+import { DisplayFormatError } from '../profiles/display-format.js';
 import { hasValue, items, num, str, tagLabel, tagNumber } from './values.js';
 
 /** SCU usage: M must be sent, U may be sent. */

@@ -5,10 +5,10 @@
  */
 import type { Bytes } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
-import type { FilmMatrix } from '../printers/capabilities.js';
+import type { FilmMatrix } from '../profiles/capabilities.js';
+import type { BoxRect, Layout } from '../profiles/display-format.js';
 import type { JobInput, JobStatus } from '../store/job-log.js';
 import type { StagedImage } from '../store/staging.js';
-import type { BoxRect, Layout } from './display-format.js';
 
 /** The pixel module of an image box's image, as received (PS3.3 C.13.5). */
 export interface PrintImage {

@@ -6,7 +6,7 @@
 import { viewOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { StatusName } from '../dicom/dimse/status.js';
-import type { Capabilities } from '../printers/capabilities.js';
+import type { Capabilities } from '../profiles/capabilities.js';
 import type { PrintImage } from './model.js';
 import { bytes, num, str, tagLabel } from './values.js';
 

@@ -8,14 +8,16 @@ import { partsOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import { newUid } from '../dicom/dimse/dataset.js';
 import { Status, type StatusName } from '../dicom/dimse/status.js';
+import type { AssociationInfo, DimseReply, DimseRequest } from '../dicom/service/service.js';
 import { Uid } from '../dicom/uids.js';
 import {
   acceptedLayout,
   type Capabilities,
   defaultResolution,
   filmMatrix,
-} from '../printers/capabilities.js';
-import type { AssociationInfo, DimseReply, DimseRequest } from '../services/service.js';
+} from '../profiles/capabilities.js';
+import { boxRects } from '../profiles/display-format.js';
+import { PRINTER_EVENT } from '../profiles/printer-status.js';
 import {
   ANNOTATION_BOX_RULES,
   type AttributeRule,
@@ -27,7 +29,6 @@ import {
   type Verdict,
   validate,
 } from './attributes.js';
-import { boxRects } from './display-format.js';
 import type {
   AnnotationBox,
   FilmBox,
@@ -38,7 +39,7 @@ import type {
   PrintJob,
 } from './model.js';
 import { isProblem, readImage } from './pixel-module.js';
-import { JOB_EVENT, PRINTER_EVENT, type PrinterRuntime, SpoolError } from './printer-runtime.js';
+import { JOB_EVENT, type PrinterRuntime, SpoolError } from './printer-runtime.js';
 import { spoolFilm } from './spool.js';
 import { el, items, num, str, tagNumber } from './values.js';
 

@@ -5,15 +5,15 @@
  */
 import { CommandField } from '../dicom/dimse/command-fields.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
-import { Uid } from '../dicom/uids.js';
-import type { Capabilities } from '../printers/capabilities.js';
 import type {
   AssociationInfo,
   DimseReply,
   DimseRequest,
   Service,
   ServiceRoute,
-} from '../services/service.js';
+} from '../dicom/service/service.js';
+import { Uid } from '../dicom/uids.js';
+import type { Capabilities } from '../profiles/capabilities.js';
 import { PrintContext } from './print-context.js';
 import { printerAttributes, printerConfiguration, printJobAttributes } from './printer-attributes.js';
 import type { PrinterRuntime } from './printer-runtime.js';

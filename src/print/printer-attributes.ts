@@ -1,8 +1,8 @@
 /** What N-GET returns for the Printer, Printer Configuration Retrieval and Print Job instances (PS3.3 C.13.8, C.13.9, C.13.13). */
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import { Uid } from '../dicom/uids.js';
-import { acceptedLayout, defaultResolution, filmMatrix } from '../printers/capabilities.js';
-import { boxRects } from './display-format.js';
+import { acceptedLayout, defaultResolution, filmMatrix } from '../profiles/capabilities.js';
+import { boxRects } from '../profiles/display-format.js';
 import type { PrintJob } from './model.js';
 import type { PrinterRuntime } from './printer-runtime.js';
 import { el } from './values.js';

@@ -7,19 +7,15 @@
 import type { Logger } from 'pino';
 import { newUid } from '../dicom/dimse/dataset.js';
 import type { EventBus } from '../events.js';
-import type { Capabilities } from '../printers/capabilities.js';
-import { PRINT_BUFF_FULL } from '../store/disk-space.js';
+import type { Capabilities } from '../profiles/capabilities.js';
+import { haltsPrinting, PRINT_BUFF_FULL, type PrinterStatus } from '../profiles/printer-status.js';
 import type { FilmSummary } from '../store/film-index.js';
 import type { JobView } from '../store/job-log.js';
 import type { Store } from '../store/store.js';
 import type { JobStatus, PrintJob } from './model.js';
 
-export type PrinterStatus = 'NORMAL' | 'WARNING' | 'FAILURE';
-
 /** Print Job N-EVENT-REPORT types (PS3.4 H.4.6). */
 export const JOB_EVENT: Record<JobStatus, number> = { PENDING: 1, PRINTING: 2, DONE: 3, FAILURE: 4 };
-/** Printer N-EVENT-REPORT types (PS3.4 H.4.7). */
-export const PRINTER_EVENT: Record<PrinterStatus, number> = { NORMAL: 1, WARNING: 2, FAILURE: 3 };
 
 export interface JobObserver {
   /** A state change of the job; resolves when the SCU has answered the event (or at once). */
@@ -40,15 +36,6 @@ export class SpoolError extends Error {
   ) {
     super(reason);
   }
-}
-
-/**
- * Does this printer status stop the jobs it is printing? Every FAILURE does (a jam, a broken
- * imager) except PRINT BUFF FULL, which PS3.3 C.13.9.1 defines as "cannot accept new images now":
- * a printer whose buffer (here: disk) is full still prints the films it already holds.
- */
-export function haltsPrinting(status: PrinterStatus, info: string): boolean {
-  return status === 'FAILURE' && info !== PRINT_BUFF_FULL;
 }
 
 /** Execution Status Info (C.13.9.1 defined terms) for a write that failed with this errno code. */

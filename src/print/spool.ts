@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { partsOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
-import type { FilmPlace } from '../printers/profile-schema.js';
+import type { FilmPlace } from '../profiles/profile-schema.js';
 import { renameSynced, syncDir, writeSynced } from '../store/durable-fs.js';
 import type { FilmFiles } from '../store/film-files.js';
 import type { FilmSummary } from '../store/film-index.js';

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { FilmRecord } from '../print/spool.js';
-import type { FilmPlace } from '../printers/profile-schema.js';
+import type { FilmPlace } from '../profiles/profile-schema.js';
 import { densityLut } from './grayscale.js';
 import { transmitted, type Viewing } from './gsdf.js';
 import { writeAtomic } from './write-atomic.js';

@@ -5,7 +5,7 @@
  */
 import type { RecordedAttribute } from '../dicom/dimse/dataset.js';
 import { statusCategory } from '../dicom/dimse/status.js';
-import type { ContextInfo } from '../services/service.js';
+import type { ContextInfo } from '../dicom/service/service.js';
 
 /** One DIMSE message as the association record keeps it. */
 export interface MessageRecord {

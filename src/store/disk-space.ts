@@ -13,12 +13,10 @@
  */
 import { statfs as fsStatfs } from 'node:fs/promises';
 import type { SpaceThreshold } from '../config/config.js';
-import type { PrinterStatus } from '../print/printer-runtime.js';
+import { PRINT_BUFF_FULL, type PrinterStatus } from '../profiles/printer-status.js';
 import { SerialRun } from './serial-run.js';
 
 export const CHECK_INTERVAL_MS = 2000;
-/** PS3.3 C.13.9.1 Printer Status Info defined term. */
-export const PRINT_BUFF_FULL = 'PRINT BUFF FULL';
 /** The hysteresis margin is at least this (or a quarter of the threshold when smaller). */
 const MIN_MARGIN = 64 * 1024 * 1024;
 

@@ -8,8 +8,8 @@
 import type { DcmDataset, RecordedAttribute } from '../dicom/dimse/dataset.js';
 import { statusCategory } from '../dicom/dimse/status.js';
 import { Uid } from '../dicom/uids.js';
-import { type Capabilities, resolveCapabilities } from '../printers/capabilities.js';
-import { DEFAULT_PROFILE } from '../printers/default-profile.js';
+import { type Capabilities, resolveCapabilities } from '../profiles/capabilities.js';
+import { DEFAULT_PROFILE } from '../profiles/default-profile.js';
 import type { AssociationSummary, MessageRecord } from '../store/association-record.js';
 import { IMAGE_SEQUENCES } from './spec.js';
 

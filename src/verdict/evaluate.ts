@@ -5,7 +5,7 @@
  */
 import { keywordOf } from '../dicom/dimse/dataset.js';
 import { tagLabel } from '../print/values.js';
-import type { Capabilities } from '../printers/capabilities.js';
+import type { Capabilities } from '../profiles/capabilities.js';
 import type { AssociationSummary } from '../store/association-record.js';
 import { buildConversation, type Conversation } from './conversation.js';
 import type { Finding, Hit, Rule, Verdict } from './model.js';

@@ -4,6 +4,8 @@
  * which request, the pixel module's mandatory attributes, and the dictionary VRs that allow more
  * than one encoding. The attribute tables themselves are the print service's (print/attributes.ts).
  */
+
+import { verificationService } from '../dicom/service/verification.js';
 import { Uid } from '../dicom/uids.js';
 import {
   ANNOTATION_BOX_RULES,
@@ -16,8 +18,7 @@ import {
 } from '../print/attributes.js';
 import { REQUIRED_COLOR, REQUIRED_GRAY } from '../print/pixel-module.js';
 import { printAbstractSyntaxes } from '../print/print-service.js';
-import type { Capabilities } from '../printers/capabilities.js';
-import { verificationService } from '../services/verification.js';
+import type { Capabilities } from '../profiles/capabilities.js';
 
 /** Names for details and JUnit; the rest are shown by UID. */
 export const SOP_CLASS_NAMES: Readonly<Record<string, string>> = {

@@ -9,8 +9,8 @@ import { type DcmDataset, decodeDataset, encodeDataset } from '../../src/dicom/d
 import { Uid } from '../../src/dicom/uids.js';
 import { printerAttributes, printerConfiguration } from '../../src/print/printer-attributes.js';
 import { PrinterRuntime } from '../../src/print/printer-runtime.js';
-import { resolveCapabilities } from '../../src/printers/capabilities.js';
-import { DEFAULT_PROFILE } from '../../src/printers/default-profile.js';
+import { resolveCapabilities } from '../../src/profiles/capabilities.js';
+import { DEFAULT_PROFILE } from '../../src/profiles/default-profile.js';
 import { tempStore } from '../support/store.js';
 
 interface DcmjsWriter {

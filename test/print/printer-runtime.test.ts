@@ -2,9 +2,10 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PrintJob } from '../../src/print/model.js';
-import { haltsPrinting, PrinterRuntime } from '../../src/print/printer-runtime.js';
-import { resolveCapabilities } from '../../src/printers/capabilities.js';
-import { DEFAULT_PROFILE } from '../../src/printers/default-profile.js';
+import { PrinterRuntime } from '../../src/print/printer-runtime.js';
+import { resolveCapabilities } from '../../src/profiles/capabilities.js';
+import { DEFAULT_PROFILE } from '../../src/profiles/default-profile.js';
+import { haltsPrinting } from '../../src/profiles/printer-status.js';
 import { tempStore } from '../support/store.js';
 
 const store = tempStore();

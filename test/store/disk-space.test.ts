@@ -4,11 +4,10 @@
  * status back when space returns, except where someone changed it meanwhile.
  */
 import { describe, expect, it } from 'vitest';
-import type { PrinterStatus } from '../../src/print/printer-runtime.js';
+import { PRINT_BUFF_FULL, type PrinterStatus } from '../../src/profiles/printer-status.js';
 import {
   DiskSpaceWatcher,
   decide,
-  PRINT_BUFF_FULL,
   recoveryMargin,
   thresholdBytes,
   type VolumeSpace,

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Uid } from '../../src/dicom/uids.js';
-import { type Capabilities, resolveCapabilities } from '../../src/printers/capabilities.js';
+import { type Capabilities, resolveCapabilities } from '../../src/profiles/capabilities.js';
 import type { AssociationSummary } from '../../src/store/association-record.js';
 import { evaluateAssociation, MAX_FINDINGS_PER_RULE } from '../../src/verdict/evaluate.js';
 import type { Finding } from '../../src/verdict/model.js';

@@ -1,7 +1,7 @@
 /** /api/printers: the configured printers, their capabilities and live status (settable). */
 import type { FastifyInstance } from 'fastify';
-import type { PrinterStatus } from '../../print/printer-runtime.js';
-import type { Printer } from '../../printers/printer.js';
+import type { Printer } from '../../print/printer.js';
+import type { PrinterStatus } from '../../profiles/printer-status.js';
 import { type ControlPolicy, requireControl } from '../control.js';
 import { ERROR, PRINTER_DETAIL, PRINTER_SUMMARY } from '../schemas.js';
 

@@ -4,7 +4,7 @@
  * JUnit XML (?format=junit, or Accept: application/xml).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Printer } from '../../printers/printer.js';
+import type { Printer } from '../../print/printer.js';
 import type { AssociationSummary } from '../../store/association-record.js';
 import { MAX_PAGE_LIMIT } from '../../store/page.js';
 import type { Store } from '../../store/store.js';

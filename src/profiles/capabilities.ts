@@ -2,9 +2,10 @@
  * A profile with every key resolved (the file's value, else the embedded default's), plus the
  * questions the print service asks of it: is this layout accepted, how many pixels is this film.
  */
-import { boxCount, DisplayFormatError, type Layout, parseDisplayFormat } from '../print/display-format.js';
-import { FILM_SIZES_MM } from '../print/film-sizes.js';
+
 import { DEFAULT_PROFILE } from './default-profile.js';
+import { boxCount, DisplayFormatError, type Layout, parseDisplayFormat } from './display-format.js';
+import { FILM_SIZES_MM } from './film-sizes.js';
 import type { PrinterProfile } from './profile-schema.js';
 
 type Defaults = typeof DEFAULT_PROFILE;

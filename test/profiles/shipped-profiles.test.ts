@@ -6,16 +6,16 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Uid } from '../../src/dicom/uids.js';
-import { DisplayFormatError } from '../../src/print/display-format.js';
+import { createPrinter } from '../../src/print/printer.js';
 import {
   acceptedLayout,
   type Capabilities,
   defaultResolution,
   filmMatrix,
   resolveCapabilities,
-} from '../../src/printers/capabilities.js';
-import { createPrinter } from '../../src/printers/printer.js';
-import { type LoadedProfile, loadProfiles } from '../../src/printers/profile-loader.js';
+} from '../../src/profiles/capabilities.js';
+import { DisplayFormatError } from '../../src/profiles/display-format.js';
+import { type LoadedProfile, loadProfiles } from '../../src/profiles/profile-loader.js';
 import { tempStore } from '../support/store.js';
 
 const SHIPPED: Record<string, string> = {

@@ -3,11 +3,11 @@ import type { AssembledMessage } from '../../src/dicom/dimse/assembler.js';
 import { encodeCommand } from '../../src/dicom/dimse/command-codec.js';
 import { CommandField, type CommandSet, NO_DATA_SET } from '../../src/dicom/dimse/command-fields.js';
 import { decodeDataset, encodeDataset } from '../../src/dicom/dimse/dataset.js';
+import { dispatch } from '../../src/dicom/service/dispatcher.js';
+import { ServiceRegistry } from '../../src/dicom/service/registry.js';
+import type { Service } from '../../src/dicom/service/service.js';
+import { verificationService } from '../../src/dicom/service/verification.js';
 import { Uid } from '../../src/dicom/uids.js';
-import { dispatch } from '../../src/services/dispatcher.js';
-import { ServiceRegistry } from '../../src/services/registry.js';
-import type { Service } from '../../src/services/service.js';
-import { verificationService } from '../../src/services/verification.js';
 
 const TEST_META = '1.2.826.0.1.3680043.9.9999.1';
 const TEST_CLASS = '1.2.826.0.1.3680043.9.9999.2';

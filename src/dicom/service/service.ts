@@ -3,9 +3,9 @@
  * A service is a list of routes (SOP class x DIMSE command -> handler); the dispatcher does the
  * protocol checks common to all of them, so handlers only implement PS3.4 behaviour.
  */
-import type { CommandSet } from '../dicom/dimse/command-fields.js';
-import type { DcmDataset } from '../dicom/dimse/dataset.js';
-import type { StatusName } from '../dicom/dimse/status.js';
+import type { CommandSet } from '../dimse/command-fields.js';
+import type { DcmDataset } from '../dimse/dataset.js';
+import type { StatusName } from '../dimse/status.js';
 
 export interface ContextInfo {
   id: number;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Uid } from '../../src/dicom/uids.js';
-import { createPrinter } from '../../src/printers/printer.js';
-import { loadProfiles, ProfileError, parseProfile } from '../../src/printers/profile-loader.js';
+import { createPrinter } from '../../src/print/printer.js';
+import { loadProfiles, ProfileError, parseProfile } from '../../src/profiles/profile-loader.js';
 import { tempStore } from '../support/store.js';
 
 const dirs: string[] = [];

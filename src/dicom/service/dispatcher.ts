@@ -3,16 +3,16 @@
  * (PS3.7 9.1, 10.1), the handler call, and the response command. Never throws: whatever goes
  * wrong becomes a failure status with the reason in Error Comment.
  */
-import type { AssembledMessage } from '../dicom/dimse/assembler.js';
+import type { AssembledMessage } from '../dimse/assembler.js';
 import {
   CommandField,
   type CommandSet,
   commandName,
   NO_DATA_SET,
   RESPONSE_BIT,
-} from '../dicom/dimse/command-fields.js';
-import { DatasetError, type DcmDataset, decodeDataset, encodeDataset } from '../dicom/dimse/dataset.js';
-import { Status, type StatusName, statusCategory } from '../dicom/dimse/status.js';
+} from '../dimse/command-fields.js';
+import { DatasetError, type DcmDataset, decodeDataset, encodeDataset } from '../dimse/dataset.js';
+import { Status, type StatusName, statusCategory } from '../dimse/status.js';
 import type { ServiceRegistry } from './registry.js';
 import type { AssociationInfo, ContextInfo, DimseReply, DimseRequest } from './service.js';
 

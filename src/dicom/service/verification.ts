@@ -1,6 +1,6 @@
 /** Verification SOP Class (PS3.4 Annex A): C-ECHO answers Success. */
-import { CommandField } from '../dicom/dimse/command-fields.js';
-import { Uid } from '../dicom/uids.js';
+import { CommandField } from '../dimse/command-fields.js';
+import { Uid } from '../uids.js';
 import type { Service } from './service.js';
 
 export const verificationService: Service = {

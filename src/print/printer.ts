@@ -3,14 +3,14 @@
  * it offers, and what association acceptance needs to know about it.
  */
 import type { Logger } from 'pino';
+import { ServiceRegistry } from '../dicom/service/registry.js';
+import { verificationService } from '../dicom/service/verification.js';
 import type { AcceptingPrinter } from '../dicom/ul/acceptance.js';
-import { printService } from '../print/print-service.js';
-import { PrinterRuntime } from '../print/printer-runtime.js';
-import { ServiceRegistry } from '../services/registry.js';
-import { verificationService } from '../services/verification.js';
+import { type Capabilities, resolveCapabilities } from '../profiles/capabilities.js';
+import { type PrinterProfile, TRANSFER_SYNTAX_NAMES } from '../profiles/profile-schema.js';
 import type { Store } from '../store/store.js';
-import { type Capabilities, resolveCapabilities } from './capabilities.js';
-import { type PrinterProfile, TRANSFER_SYNTAX_NAMES } from './profile-schema.js';
+import { printService } from './print-service.js';
+import { PrinterRuntime } from './printer-runtime.js';
 
 export interface Printer {
   profile: PrinterProfile;
