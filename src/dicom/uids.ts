@@ -39,6 +39,27 @@ export const SUPPORTED_TRANSFER_SYNTAXES: readonly string[] = [
   Uid.ImplicitVrLittleEndian,
 ];
 
+/** SOP class names as people read them (PS3.4), for details, JUnit and the console. */
+export const SOP_CLASS_NAMES: Readonly<Record<string, string>> = {
+  [Uid.Verification]: 'Verification',
+  [Uid.BasicGrayscalePrintManagementMeta]: 'Basic Grayscale Print Management Meta',
+  [Uid.BasicColorPrintManagementMeta]: 'Basic Color Print Management Meta',
+  [Uid.BasicFilmSession]: 'Basic Film Session',
+  [Uid.BasicFilmBox]: 'Basic Film Box',
+  [Uid.BasicGrayscaleImageBox]: 'Basic Grayscale Image Box',
+  [Uid.BasicColorImageBox]: 'Basic Color Image Box',
+  [Uid.BasicAnnotationBox]: 'Basic Annotation Box',
+  [Uid.PresentationLut]: 'Presentation LUT',
+  [Uid.PrintJob]: 'Print Job',
+  [Uid.Printer]: 'Printer',
+  [Uid.PrinterConfigurationRetrieval]: 'Printer Configuration Retrieval',
+};
+
+/** "Basic Film Box"; a SOP class we have no name for is shown by its UID. */
+export function sopClassName(uid: string | undefined): string {
+  return uid === undefined ? '(no SOP class)' : (SOP_CLASS_NAMES[uid] ?? uid);
+}
+
 const names = new Map<string, string>(Object.entries(Uid).map(([k, v]) => [v, k]));
 
 /** A short name for logs ("Verification"), or the UID itself when we have none. */

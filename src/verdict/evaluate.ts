@@ -4,13 +4,13 @@
  * record alone, so ended associations can be judged as well as live ones.
  */
 import { keywordOf } from '../dicom/dimse/dataset.js';
+import { sopClassName } from '../dicom/uids.js';
 import { tagLabel } from '../print/values.js';
 import type { Capabilities } from '../profiles/capabilities.js';
 import type { AssociationSummary } from '../store/association-record.js';
 import { buildConversation, type Conversation } from './conversation.js';
 import type { Finding, Hit, Rule, Verdict } from './model.js';
 import { RULES } from './rules.js';
-import { sopClassName } from './spec.js';
 
 /** Findings kept per rule: a systematic fault in a 100-film job should not drown the report. */
 export const MAX_FINDINGS_PER_RULE = 50;

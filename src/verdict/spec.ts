@@ -2,11 +2,12 @@
  * The parts of the standard the verdict checks against that are not already tables elsewhere:
  * which SOP classes travel on which negotiated abstract syntax, which attribute table applies to
  * which request, the pixel module's mandatory attributes, and the dictionary VRs that allow more
- * than one encoding. The attribute tables themselves are the print service's (print/attributes.ts).
+ * than one encoding. The attribute tables themselves are the print service's (print/attributes.ts),
+ * the SOP class names dicom/uids.ts's.
  */
 
 import { verificationService } from '../dicom/service/verification.js';
-import { Uid } from '../dicom/uids.js';
+import { sopClassName, Uid } from '../dicom/uids.js';
 import {
   ANNOTATION_BOX_RULES,
   type AttributeRule,
@@ -19,26 +20,6 @@ import {
 import { REQUIRED_COLOR, REQUIRED_GRAY } from '../print/pixel-module.js';
 import { printAbstractSyntaxes } from '../print/print-service.js';
 import type { Capabilities } from '../profiles/capabilities.js';
-
-/** Names for details and JUnit; the rest are shown by UID. */
-export const SOP_CLASS_NAMES: Readonly<Record<string, string>> = {
-  [Uid.Verification]: 'Verification',
-  [Uid.BasicGrayscalePrintManagementMeta]: 'Basic Grayscale Print Management Meta',
-  [Uid.BasicColorPrintManagementMeta]: 'Basic Color Print Management Meta',
-  [Uid.BasicFilmSession]: 'Basic Film Session',
-  [Uid.BasicFilmBox]: 'Basic Film Box',
-  [Uid.BasicGrayscaleImageBox]: 'Basic Grayscale Image Box',
-  [Uid.BasicColorImageBox]: 'Basic Color Image Box',
-  [Uid.BasicAnnotationBox]: 'Basic Annotation Box',
-  [Uid.PresentationLut]: 'Presentation LUT',
-  [Uid.PrintJob]: 'Print Job',
-  [Uid.Printer]: 'Printer',
-  [Uid.PrinterConfigurationRetrieval]: 'Printer Configuration Retrieval',
-};
-
-export function sopClassName(uid: string | undefined): string {
-  return uid === undefined ? '(no SOP class)' : (SOP_CLASS_NAMES[uid] ?? uid);
-}
 
 /** Which SOP classes each accepted abstract syntax carries: the print service's own table. */
 export function contextMembers(caps: Capabilities): Readonly<Record<string, readonly string[]>> {

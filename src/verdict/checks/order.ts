@@ -2,10 +2,9 @@
  * Checks of the order of requests against the print hierarchy as it stood before each one
  * (conversation.ts): what must exist first, which instances may be named, what printing needs.
  */
-import { Uid } from '../../dicom/uids.js';
+import { sopClassName, Uid } from '../../dicom/uids.js';
 import type { Conversation, Exchange } from '../conversation.js';
 import type { Hit } from '../model.js';
-import { sopClassName } from '../spec.js';
 
 const REQUESTED_INSTANCE = '00001001';
 const IMAGE_BOXES: readonly string[] = [Uid.BasicGrayscaleImageBox, Uid.BasicColorImageBox];

@@ -3,10 +3,11 @@
  * ended, whether our N-EVENT-REPORTs were answered, and every non-success status we returned.
  */
 import { type StatusCategory, statusByCode, statusCategory, statusHex } from '../../dicom/dimse/status.js';
+import { sopClassName } from '../../dicom/uids.js';
 import type { MessageRecord } from '../../store/association-record.js';
 import type { Conversation } from '../conversation.js';
 import type { Hit } from '../model.js';
-import { contextMembers, sopClassName } from '../spec.js';
+import { contextMembers } from '../spec.js';
 import { tagHex } from './attributes.js';
 
 /** "0xB605 Min/Max density out of range (The requested density is ...)" */
