@@ -11,6 +11,7 @@ import type { DiskState } from '../store/disk-space.js';
 import type { Store } from '../store/store.js';
 import type { ControlPolicy } from './control.js';
 import { associationRoutes } from './routes/associations.js';
+import { dicomRoutes } from './routes/dicom.js';
 import { eventRoutes } from './routes/events.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
 import { filmRoutes } from './routes/films.js';
@@ -93,6 +94,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     eventRoutes(api, events, { store: deps.store, disk: deps.disk });
     if (deps.lab) labRoutes(api, deps.lab, deps.control);
     faultFiringRoutes(api, deps.store);
+    dicomRoutes(api);
     webRoutes(api);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,9 +1,20 @@
 /**
  * Words for numbers, so API readers (and the web console) need no copy of the DICOM tables:
- * a DIMSE status with its name and category, a recorded message with its SOP class name.
+ * a DIMSE status with its name and category, a recorded message with its SOP class name, and
+ * the whole vocabulary at once (every status, SOP class and request Lightbox knows).
  */
-import { type StatusCategory, statusByCode, statusCategory, statusHex } from '../dicom/dimse/status.js';
-import { uidName } from '../dicom/uids.js';
+import {
+  Status,
+  type StatusCategory,
+  type StatusName,
+  type StatusScope,
+  statusByCode,
+  statusCategory,
+  statusHex,
+  statusScope,
+} from '../dicom/dimse/status.js';
+import { SOP_CLASS_NAMES, Uid, uidName } from '../dicom/uids.js';
+import { DIMSE_COMMANDS } from '../lab/fault-schema.js';
 import type { MessageRecord } from '../store/association-record.js';
 
 export interface StatusView {
@@ -33,5 +44,34 @@ export function messageView(m: MessageRecord): MessageView {
     ...m,
     ...(m.sopClass ? { sopClassName: uidName(m.sopClass) } : {}),
     ...(m.status === undefined ? {} : { statusInfo: statusView(m.status) }),
+  };
+}
+
+/** The DICOM words the API and the console use, from the server's own tables. */
+export interface Vocabulary {
+  /** Every status in the status table (status.ts), in its order. */
+  statuses: (StatusView & { key: StatusName; scope: StatusScope })[];
+  /** Every SOP class with a name (uids.ts); a meta SOP class is negotiated, never named by a request. */
+  sopClasses: { uid: string; key: string; name: string; meta: boolean }[];
+  /** The DIMSE requests Lightbox answers: what a fault's `command` may be. */
+  requests: readonly string[];
+}
+
+const META = new Set<string>([Uid.BasicGrayscalePrintManagementMeta, Uid.BasicColorPrintManagementMeta]);
+
+export function vocabulary(): Vocabulary {
+  return {
+    statuses: (Object.keys(Status) as StatusName[]).map((key) => ({
+      key,
+      ...statusView(Status[key].code),
+      scope: statusScope(Status[key].code),
+    })),
+    sopClasses: Object.entries(SOP_CLASS_NAMES).map(([uid, name]) => ({
+      uid,
+      key: uidName(uid),
+      name,
+      meta: META.has(uid),
+    })),
+    requests: DIMSE_COMMANDS,
   };
 }

@@ -33,6 +33,46 @@ export const STATUS = {
   },
 } as const;
 
+/** GET /api/dicom/vocabulary: the server's DICOM tables, for readers that need the words up front. */
+export const VOCABULARY = {
+  type: 'object',
+  properties: {
+    statuses: {
+      type: 'array',
+      description: 'every DIMSE status Lightbox may answer or a fault may name, in the status table order',
+      items: {
+        type: 'object',
+        properties: {
+          ...STATUS.properties,
+          key: { type: 'string', description: 'its name in the status table, e.g. "InsufficientMemory"' },
+          scope: {
+            type: 'string',
+            enum: ['print', 'general'],
+            description: 'print: Print Management (PS3.4 H.4, 0xB6xx and 0xC6xx); general: PS3.7 C',
+          },
+        },
+      },
+    },
+    sopClasses: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          uid: { type: 'string' },
+          key: { type: 'string', description: 'its name in the UID table, e.g. "BasicFilmBox"' },
+          name: { type: 'string', description: 'e.g. "Basic Film Box": what faults and verdicts call it' },
+          meta: { type: 'boolean', description: 'a meta SOP class: negotiated, never named by a request' },
+        },
+      },
+    },
+    requests: {
+      type: 'array',
+      items: { type: 'string' },
+      description: "the DIMSE requests Lightbox answers (a fault's command)",
+    },
+  },
+} as const;
+
 export const PRINTER_SUMMARY = {
   type: 'object',
   properties: {

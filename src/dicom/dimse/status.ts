@@ -6,6 +6,9 @@
 
 export type StatusCategory = 'success' | 'warning' | 'failure' | 'cancel' | 'pending';
 
+/** Which part defines a code: the Print Management service class (PS3.4 H.4), or DIMSE at large (PS3.7 C). */
+export type StatusScope = 'print' | 'general';
+
 interface StatusDef {
   code: number;
   name: string;
@@ -159,6 +162,12 @@ export function statusCategory(code: number): StatusCategory {
   if (code === 0xff00 || code === 0xff01) return 'pending';
   if (code === 0x0001 || code === 0x0107 || code === 0x0116 || (code & 0xf000) === 0xb000) return 'warning';
   return 'failure';
+}
+
+/** PS3.4 H.4 gives the print statuses their own ranges: 0xB6xx warnings, 0xC6xx failures. */
+export function statusScope(code: number): StatusScope {
+  const range = code & 0xff00;
+  return range === 0xb600 || range === 0xc600 ? 'print' : 'general';
 }
 
 export function statusByCode(code: number): StatusDef | undefined {
