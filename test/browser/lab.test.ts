@@ -122,6 +122,18 @@ describe('test lab in the web console', () => {
     await page.goto(url('#/lab'));
     await expect.poll(() => faultRows().count()).toBe(2);
     const form = page.locator('form.arm-form');
+    // Its choices come from the server's tables: statuses grouped, the commonest fault chosen first.
+    const groups = await form.locator('select[name=status] optgroup').all();
+    expect(await Promise.all(groups.map((g) => g.getAttribute('label')))).toEqual([
+      'Failure: print',
+      'Failure: general',
+      'Warning: print',
+      'Warning: general',
+      'Success',
+    ]);
+    expect(await form.locator('select[name=status]').inputValue()).toBe('0xC605');
+    expect(await form.locator('select[name=command]').inputValue()).toBe('N-SET');
+    expect(await form.locator('select[name=sopClass]').inputValue()).toBe('Basic Grayscale Image Box');
     await form.locator('label:has([data-kind-choice="response"])').click();
     await form.locator('select[name=command]').selectOption('N-ACTION');
     await form.locator('select[name=sopClass]').selectOption('Basic Film Box');
@@ -154,6 +166,28 @@ describe('test lab in the web console', () => {
       { printer: 'LIGHTBOX', faults: [] },
     ]);
     await screenshot(page, 'lab-disarmed');
+  });
+
+  it('shows a status however the fault writes it: 50693, "C605", "0xC605", a key or a name', async () => {
+    await page.goto(url('#/lab'));
+    await page.locator('[data-armed] .notice').waitFor();
+    const written = [50693, 'C605', '0xC605', 'InsufficientMemory', 'Insufficient memory'];
+    for (const status of written) {
+      const r = await lb.app.http.inject({
+        method: 'POST',
+        url: '/api/lab/faults',
+        payload: { printer: 'LIGHTBOX', kind: 'response', command: 'N-GET', status },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    await expect.poll(() => faultRows().count()).toBe(written.length);
+    for (const row of await faultRows().all()) {
+      const badge = row.locator('.badge');
+      expect(await badge.innerText()).toBe('0xC605 Insufficient memory');
+      expect(await badge.getAttribute('class')).toBe('badge failure');
+    }
+    await lb.app.http.inject({ method: 'DELETE', url: '/api/lab/faults' });
+    await page.locator('[data-armed] .notice').waitFor();
   });
 
   it('fits a laptop screen: the Lab view and the printer-status form, no sideways scrolling', async () => {

@@ -1,7 +1,9 @@
 /**
- * GET /api/dicom/vocabulary: the server's own DICOM tables, so the web console need keep no copy
- * of them.
+ * GET /api/dicom/vocabulary: the server's own DICOM tables, so the web console keeps no copy of
+ * them; and web/ indeed holds none (no status table, no SOP class UID or name table).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Status, type StatusName, statusCategory } from '../../src/dicom/dimse/status.js';
 import { SOP_CLASS_NAMES, Uid } from '../../src/dicom/uids.js';
@@ -99,5 +101,49 @@ describe('GET /api/dicom/vocabulary', () => {
     const doc = (await app.inject({ url: '/openapi.json' })).json();
     const schema = doc.paths['/api/dicom/vocabulary'].get.responses['200'].content['application/json'].schema;
     expect(Object.keys(schema.properties)).toEqual(['statuses', 'sopClasses', 'requests']);
+  });
+});
+
+describe('web/ keeps no copy of the DICOM tables', () => {
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+    );
+  const web = files('web')
+    .filter((f) => /\.(js|html|css)$/.test(f))
+    .map((f) => ({ file: f, text: readFileSync(f, 'utf8') }));
+
+  it('finds the console files (the check itself)', () => {
+    expect(web.map((w) => w.file)).toContain(join('web', 'js', 'views', 'lab.js'));
+  });
+
+  it('no DICOM UID', () => {
+    expect(web.filter((w) => w.text.includes('1.2.840.10008')).map((w) => w.file)).toEqual([]);
+  });
+
+  // Words that also mean something else ("Printer", "Success") are left out of the counts.
+  const compound = (key: string) => /[a-z][A-Z]/.test(key);
+
+  it('no status code written as a number, no file naming more than one status', () => {
+    for (const { file, text } of web) {
+      const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      expect(code.match(/\b0x[0-9a-f]{4}\b/gi) ?? [], file).toEqual([]);
+      // One is a default choice (or an example in a comment); a table names many.
+      const named = Object.entries(Status).filter(
+        ([key, s]) =>
+          (compound(key) && text.includes(`'${key}'`)) || (s.name.includes(' ') && text.includes(s.name)),
+      );
+      expect(named.length, `${file}: ${named.map(([k]) => k).join(', ')}`).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('no file naming more than one SOP class', () => {
+    for (const { file, text } of web) {
+      const named = Object.entries(Uid).filter(([key, uid]) => {
+        const name = SOP_CLASS_NAMES[uid] ?? '';
+        return (compound(key) && text.includes(`'${key}'`)) || (name.includes(' ') && text.includes(name));
+      });
+      expect(named.length, `${file}: ${named.map(([k]) => k).join(', ')}`).toBeLessThanOrEqual(1);
+    }
   });
 });

@@ -9,81 +9,8 @@ import { del, get, post, query } from '../api.js';
 import { debounce, fill, h, notice, time } from '../dom.js';
 import { on } from '../live.js';
 import { openTokenDialog } from '../token-dialog.js';
+import { findStatus, sopClassName, vocabulary } from '../vocabulary.js';
 import { INFO_TERMS } from './printers.js';
-
-const COMMANDS = ['N-CREATE', 'N-SET', 'N-GET', 'N-ACTION', 'N-DELETE', 'C-ECHO'];
-
-/** SOP classes a request may name: [friendly name the API accepts, UID]. */
-const SOP_CLASSES = [
-  ['Basic Film Session', '1.2.840.10008.5.1.1.1'],
-  ['Basic Film Box', '1.2.840.10008.5.1.1.2'],
-  ['Basic Grayscale Image Box', '1.2.840.10008.5.1.1.4'],
-  ['Basic Color Image Box', '1.2.840.10008.5.1.1.4.1'],
-  ['Basic Annotation Box', '1.2.840.10008.5.1.1.15'],
-  ['Presentation LUT', '1.2.840.10008.5.1.1.23'],
-  ['Printer', '1.2.840.10008.5.1.1.16'],
-  ['Print Job', '1.2.840.10008.5.1.1.14'],
-  ['Printer Configuration Retrieval', '1.2.840.10008.5.1.1.16.376'],
-  ['Verification', '1.2.840.10008.1.1'],
-];
-
-/**
- * Statuses a response fault may answer (PS3.4 H.4 print statuses, PS3.7 C general ones):
- * [code, name as the status table spells it, its key there]. Grouped for the select.
- */
-const STATUS_GROUPS = [
-  [
-    'Failure: print',
-    [
-      [0xc605, 'Insufficient memory', 'InsufficientMemory'],
-      [0xc601, 'Print queue full (film session)', 'FilmSessionPrintQueueFull'],
-      [0xc602, 'Print queue full (film box)', 'FilmBoxPrintQueueFull'],
-      [0xc616, 'Unprinted film box exists', 'UnprintedFilmBoxExists'],
-      [0xc600, 'No film box', 'NoFilmBox'],
-      [0xc603, 'Image larger than image box', 'ImageLargerThanBox'],
-      [0xc613, 'Combined print image larger than box', 'CombinedImageLargerThanBox'],
-    ],
-  ],
-  [
-    'Failure: general',
-    [
-      [0x0110, 'Processing failure', 'ProcessingFailure'],
-      [0x0213, 'Resource limitation', 'ResourceLimitation'],
-      [0x0106, 'Invalid attribute value', 'InvalidAttributeValue'],
-      [0x0120, 'Missing attribute', 'MissingAttribute'],
-      [0x0121, 'Missing attribute value', 'MissingAttributeValue'],
-      [0x0105, 'No such attribute', 'NoSuchAttribute'],
-      [0x0112, 'No such SOP instance', 'NoSuchSopInstance'],
-      [0x0118, 'No such SOP class', 'NoSuchSopClass'],
-      [0x0122, 'Refused: SOP class not supported', 'SopClassNotSupported'],
-      [0x0124, 'Refused: not authorized', 'NotAuthorized'],
-      [0x0211, 'Unrecognized operation', 'UnrecognizedOperation'],
-    ],
-  ],
-  [
-    'Warning: print',
-    [
-      [0xb605, 'Min/Max density out of range', 'MinMaxDensityOutOfRange'],
-      [0xb604, 'Image demagnified', 'ImageDemagnified'],
-      [0xb609, 'Image cropped', 'ImageCropped'],
-      [0xb60a, 'Image decimated', 'ImageDecimated'],
-      [0xb600, 'Memory allocation not supported', 'MemoryAllocationNotSupported'],
-      [0xb601, 'Film session printing not supported', 'FilmSessionPrintingNotSupported'],
-      [0xb602, 'Film session empty page', 'FilmSessionEmptyPage'],
-      [0xb603, 'Film box empty page', 'FilmBoxEmptyPage'],
-    ],
-  ],
-  [
-    'Warning: general',
-    [
-      [0x0001, 'Requested optional attributes are not supported', 'RequestedOptionalAttributesNotSupported'],
-      [0x0107, 'Attribute list error', 'AttributeListError'],
-      [0x0116, 'Attribute value out of range', 'AttributeValueOutOfRange'],
-    ],
-  ],
-  ['Success', [[0x0000, 'Success', 'Success']]],
-];
-const STATUSES = STATUS_GROUPS.flatMap(([, list]) => list);
 
 const KINDS = [
   ['response', 'Status answer'],
@@ -92,30 +19,26 @@ const KINDS = [
   ['printer-status', 'Printer status'],
 ];
 
-const hex4 = (n) => n.toString(16).toUpperCase().padStart(4, '0');
-const squash = (s) =>
-  String(s)
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '');
+/** What the forms choose first: the commonest print failure, on the commonest request. */
+const FIRST = { status: 'InsufficientMemory', command: 'N-SET', sopClass: 'BasicGrayscaleImageBox' };
 
-/** PS3.7 C.1 ranges, as the server derives them. */
-function category(code) {
-  if (code === 0) return 'success';
-  if (code === 0x0001 || code === 0x0107 || code === 0x0116 || (code & 0xf000) === 0xb000) return 'warning';
-  return 'failure';
+/** A fault's status as written -> {hex, name, category} to show; one not in the table as written. */
+function statusOf(words, s) {
+  return findStatus(words, s) ?? { hex: String(s).replace(/^0x/i, ''), name: '', category: 'unknown' };
 }
 
-/** A fault's `status` as written (50693, "0xC605", "C605", "InsufficientMemory") -> {hex, name, category}. */
-function statusOf(s) {
-  let code;
-  if (typeof s === 'number') code = s;
-  else if (/^(0x)?[0-9a-f]{4}$/i.test(String(s))) code = Number.parseInt(String(s).replace(/^0x/i, ''), 16);
-  else code = STATUSES.find(([, name, key]) => squash(name) === squash(s) || squash(key) === squash(s))?.[0];
-  if (code === undefined) return { hex: String(s), name: '', category: 'unknown' };
-  return { hex: hex4(code), name: STATUSES.find(([c]) => c === code)?.[1] ?? '', category: category(code) };
+/** The status picker's groups: failures, warnings, success; print statuses (PS3.4 H) before general ones. */
+function statusGroups(statuses) {
+  const groups = [];
+  for (const category of ['failure', 'warning', 'success'])
+    for (const scope of ['print', 'general']) {
+      const list = statuses.filter((s) => s.category === category && s.scope === scope);
+      const label =
+        category === 'success' ? 'Success' : `${category[0].toUpperCase()}${category.slice(1)}: ${scope}`;
+      if (list.length > 0) groups.push([label, list]);
+    }
+  return groups;
 }
-
-const sopName = (s) => SOP_CLASSES.find(([, uid]) => uid === s)?.[0] ?? s;
 
 function api(err, message) {
   message.className = 'form-message error';
@@ -174,11 +97,11 @@ export function mount(container) {
   let last = '';
   async function loadFaults() {
     try {
-      const list = await get('/api/lab/faults');
+      const [list, words] = await Promise.all([get('/api/lab/faults'), vocabulary()]);
       const key = JSON.stringify(list);
       if (key === last) return;
       last = key;
-      fill(armed, armedList(list, { disarm, disarmAll }));
+      fill(armed, armedList(list, words, { disarm, disarmAll }));
     } catch (e) {
       last = '';
       fill(armed, notice(`The lab API is not available: ${e.message}`, 'error'));
@@ -224,12 +147,17 @@ export function mount(container) {
   }
 
   async function start() {
-    try {
-      printers = (await get('/api/printers')).map((p) => p.aeTitle);
-    } catch {
-      printers = [];
-    }
-    fill(armForm, faultForm(printers, loadFaults));
+    const [list, words] = await Promise.all([
+      get('/api/printers').catch(() => []),
+      vocabulary().catch((e) => e),
+    ]);
+    printers = list.map((p) => p.aeTitle);
+    fill(
+      armForm,
+      words instanceof Error
+        ? notice(`The DICOM vocabulary is not available: ${words.message}`, 'error')
+        : faultForm(printers, words, loadFaults),
+    );
     await Promise.all([loadScenarios(), loadFaults()]);
   }
   void start();
@@ -244,18 +172,18 @@ export function mount(container) {
 
 // ---------------------------------------------------------------- armed faults
 
-function armedList(list, actions) {
+function armedList(list, words, actions) {
   const withFaults = list.filter((p) => p.faults.length > 0);
   const idle = list.filter((p) => p.faults.length === 0).map((p) => p.printer);
   if (withFaults.length === 0)
     return notice('No faults armed: every printer behaves as its profile says. Load a scenario or arm one.');
   return [
-    ...withFaults.map((p) => printerFaults(p, actions)),
+    ...withFaults.map((p) => printerFaults(p, words, actions)),
     idle.length ? h('p', { class: 'muted small' }, `Nothing armed on ${idle.join(', ')}.`) : null,
   ];
 }
 
-function printerFaults(p, { disarm, disarmAll }) {
+function printerFaults(p, words, { disarm, disarmAll }) {
   const live = p.faults.filter((f) => f.active).length;
   return h(
     'div',
@@ -313,8 +241,8 @@ function printerFaults(p, { disarm, disarmAll }) {
             },
             h('td', { class: 'mono muted' }, f.id),
             h('td', {}, h('span', { class: 'kind' }, f.kind)),
-            h('td', {}, matchText(f.fault)),
-            h('td', {}, effect(f.fault, f.description)),
+            h('td', {}, matchText(f.fault, words)),
+            h('td', {}, effect(f.fault, f.description, words)),
             h(
               'td',
               { class: 'num' },
@@ -357,7 +285,7 @@ function printerFaults(p, { disarm, disarmAll }) {
 }
 
 /** Which requests (or moments) a fault applies to, in a few words. */
-function matchText(f) {
+function matchText(f, words) {
   switch (f.kind) {
     case 'refuse':
     case 'max-pdu':
@@ -388,16 +316,16 @@ function matchText(f) {
     'span',
     { class: 'match' },
     h('code', {}, f.command ?? 'any request'),
-    f.sopClass ? h('span', {}, ` ${sopName(f.sopClass)}`) : null,
+    f.sopClass ? h('span', {}, ` ${sopClassName(words, f.sopClass)}`) : null,
     where ? h('span', { class: 'where' }, `where ${where}`) : null,
   );
 }
 
 /** What a fault does when it fires. */
-function effect(f, description) {
+function effect(f, description, words) {
   switch (f.kind) {
     case 'response': {
-      const s = statusOf(f.status);
+      const s = statusOf(words, f.status);
       return h(
         'span',
         {},
@@ -516,7 +444,7 @@ function field(label, control, attrs = {}, tag = 'label') {
   return h(tag, { class: 'field', ...attrs }, h('span', {}, label), control);
 }
 
-function faultForm(printers, onArmed) {
+function faultForm(printers, words, onArmed) {
   const message = h('p', { class: 'form-message', role: 'status' });
   const printer = h(
     'select',
@@ -540,24 +468,27 @@ function faultForm(printers, onArmed) {
     'select',
     { name: 'command' },
     h('option', { value: '' }, 'any request'),
-    ...COMMANDS.map((c) => h('option', { value: c, selected: c === 'N-SET' }, c)),
+    ...words.requests.map((c) => h('option', { value: c, selected: c === FIRST.command }, c)),
   );
   const sopClass = h(
     'select',
     { name: 'sopClass' },
     h('option', { value: '' }, 'any SOP class'),
-    ...SOP_CLASSES.map(([name]) =>
-      h('option', { value: name, selected: name === 'Basic Grayscale Image Box' }, name),
-    ),
+    // The API takes a SOP class by name; meta SOP classes are only negotiated.
+    ...words.sopClasses
+      .filter((c) => !c.meta)
+      .map((c) => h('option', { value: c.name, selected: c.key === FIRST.sopClass }, c.name)),
   );
   const status = h(
     'select',
     { name: 'status' },
-    ...STATUS_GROUPS.map(([group, list]) =>
+    ...statusGroups(words.statuses).map(([group, list]) =>
       h(
         'optgroup',
         { label: group },
-        ...list.map(([code, name]) => h('option', { value: `0x${hex4(code)}` }, `0x${hex4(code)} ${name}`)),
+        ...list.map((s) =>
+          h('option', { value: `0x${s.hex}`, selected: s.key === FIRST.status }, `0x${s.hex} ${s.name}`),
+        ),
       ),
     ),
   );
