@@ -4,19 +4,7 @@
  * scenarios/ and POST /api/lab/faults are both checked against these.
  */
 import { type Static, type TObject, Type } from '@sinclair/typebox';
-
-/** Every A-ASSOCIATE-RJ reason of PS3.8 9.3.4 Table 9-21, by name (source follows from the name). */
-export const REFUSAL_REASONS = [
-  'no-reason-given',
-  'application-context-name-not-supported',
-  'calling-ae-title-not-recognized',
-  'called-ae-title-not-recognized',
-  'provider-no-reason-given',
-  'protocol-version-not-supported',
-  'temporary-congestion',
-  'local-limit-exceeded',
-] as const;
-export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+import { REJECT_REASONS } from '../dicom/ul/pdu.js';
 
 export const DIMSE_COMMANDS = ['C-ECHO', 'N-CREATE', 'N-SET', 'N-GET', 'N-ACTION', 'N-DELETE'] as const;
 
@@ -152,7 +140,7 @@ export const FAULT_SCHEMAS = {
       printer: Printer,
       count: Count,
       reason: Type.Union(
-        REFUSAL_REASONS.map((r) => Type.Literal(r)),
+        REJECT_REASONS.map((r) => Type.Literal(r)),
         { description: 'A-ASSOCIATE-RJ reason (PS3.8 Table 9-21); the source follows from it' },
       ),
       result: Type.Optional(

@@ -8,14 +8,7 @@ import { tagOf } from '../dicom/dimse/dataset.js';
 import { Status, type StatusName, statusByCode, statusHex } from '../dicom/dimse/status.js';
 import { Uid, uidName } from '../dicom/uids.js';
 import { Reject } from '../dicom/ul/pdu.js';
-import {
-  FAULT_KINDS,
-  FAULT_SCHEMAS,
-  type Fault,
-  type FaultKind,
-  type FaultOf,
-  type RefusalReason,
-} from './fault-schema.js';
+import { FAULT_KINDS, FAULT_SCHEMAS, type Fault, type FaultKind, type FaultOf } from './fault-schema.js';
 
 export class FaultError extends Error {
   override name = 'FaultError';
@@ -48,18 +41,6 @@ export type Resolved = { count?: number; description: string } & (
   | { kind: 'job-failure'; info: string }
   | { kind: 'print-timing'; pendingMs: number; msPerFilm: number }
 );
-
-/** PS3.8 Table 9-21, by name; Reject (pdu.ts) holds the ones the acceptor itself sends. */
-const REFUSALS: Record<RefusalReason, { source: 1 | 2 | 3; reason: number }> = {
-  'no-reason-given': Reject.noReasonGiven,
-  'application-context-name-not-supported': Reject.applicationContextNotSupported,
-  'calling-ae-title-not-recognized': Reject.callingAeNotRecognized,
-  'called-ae-title-not-recognized': Reject.calledAeNotRecognized,
-  'provider-no-reason-given': { source: 2, reason: 1 },
-  'protocol-version-not-supported': Reject.protocolVersionNotSupported,
-  'temporary-congestion': Reject.temporaryCongestion,
-  'local-limit-exceeded': Reject.localLimitExceeded,
-};
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validators = Object.fromEntries(FAULT_KINDS.map((k) => [k, ajv.compile(FAULT_SCHEMAS[k])])) as Record<
@@ -244,8 +225,8 @@ export function resolveFault(data: unknown, path = ''): { fault: Fault; resolved
       };
     }
     case 'refuse': {
-      const r = REFUSALS[f.reason];
-      const result = f.result ? (f.result === 'permanent' ? 1 : 2) : r.source === 3 ? 2 : 1;
+      const r = Reject[f.reason];
+      const result = f.result ? (f.result === 'permanent' ? 1 : 2) : r.result;
       return {
         fault: f,
         resolved: {

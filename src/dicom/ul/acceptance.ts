@@ -38,25 +38,25 @@ export interface AcceptanceSettings {
 export function decideAssociation(rq: AssociateRq, s: AcceptanceSettings): AssociateDecision {
   if (rq.applicationContext !== Uid.ApplicationContext) {
     return {
-      reject: Reject.applicationContextNotSupported,
+      reject: Reject['application-context-name-not-supported'],
       why: `application context ${rq.applicationContext}`,
     };
   }
   const printer = s.findPrinter(rq.calledAeTitle);
   if (!printer) {
     return {
-      reject: Reject.calledAeNotRecognized,
+      reject: Reject['called-ae-title-not-recognized'],
       why: `called AE title "${rq.calledAeTitle}" is not a printer here`,
     };
   }
   if (printer.callingAeTitles?.length && !printer.callingAeTitles.includes(rq.callingAeTitle)) {
     return {
-      reject: Reject.callingAeNotRecognized,
+      reject: Reject['calling-ae-title-not-recognized'],
       why: `calling AE title "${rq.callingAeTitle}" is not allowed on ${printer.aeTitle}`,
     };
   }
   if (s.atCapacity()) {
-    return { reject: Reject.localLimitExceeded, why: 'concurrent association limit reached' };
+    return { reject: Reject['local-limit-exceeded'], why: 'concurrent association limit reached' };
   }
   return { accept: buildAccept(rq, printer, s) };
 }

@@ -285,13 +285,13 @@ export class Association {
         // PS3.8 9.3.2: bit 0 of the protocol version must be set.
         if ((rq.protocolVersion & 1) === 0) {
           this.#rejectNow(
-            Reject.protocolVersionNotSupported,
+            Reject['protocol-version-not-supported'],
             `protocol version 0x${rq.protocolVersion.toString(16)}`,
           );
           return 'Sta13';
         }
         const decision = this.options.decide?.(rq) ?? {
-          reject: Reject.noReasonGiven,
+          reject: Reject['no-reason-given'],
           why: 'no acceptance policy',
         };
         if (decision !== 'defer') {

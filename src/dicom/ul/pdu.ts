@@ -157,14 +157,21 @@ export function emptyUserInfo(): UserInformation {
   return { roleSelections: [], extendedNegotiations: [], commonExtendedNegotiations: [], unknownItems: [] };
 }
 
-/** Named A-ASSOCIATE-RJ reasons, so callers never write bare numbers (PS3.8 9.3.4). */
+/**
+ * Every A-ASSOCIATE-RJ reason of PS3.8 9.3.4 Table 9-21, by name, so callers never write bare
+ * numbers: its source (1 service-user, 2 service-provider ACSE, 3 service-provider presentation)
+ * and the result it goes with unless told otherwise (transient for the presentation layer's
+ * reasons, permanent for the rest).
+ */
 export const Reject = {
-  calledAeNotRecognized: { result: 1, source: 1, reason: 7 },
-  callingAeNotRecognized: { result: 1, source: 1, reason: 3 },
-  applicationContextNotSupported: { result: 1, source: 1, reason: 2 },
-  noReasonGiven: { result: 1, source: 1, reason: 1 },
-  protocolVersionNotSupported: { result: 1, source: 2, reason: 2 },
-  temporaryCongestion: { result: 2, source: 3, reason: 1 },
-  localLimitExceeded: { result: 2, source: 3, reason: 2 },
+  'no-reason-given': { result: 1, source: 1, reason: 1 },
+  'application-context-name-not-supported': { result: 1, source: 1, reason: 2 },
+  'calling-ae-title-not-recognized': { result: 1, source: 1, reason: 3 },
+  'called-ae-title-not-recognized': { result: 1, source: 1, reason: 7 },
+  'provider-no-reason-given': { result: 1, source: 2, reason: 1 },
+  'protocol-version-not-supported': { result: 1, source: 2, reason: 2 },
+  'temporary-congestion': { result: 2, source: 3, reason: 1 },
+  'local-limit-exceeded': { result: 2, source: 3, reason: 2 },
 } as const satisfies Record<string, Omit<AssociateRj, 'type'>>;
-export type RejectName = keyof typeof Reject;
+export type RejectReason = keyof typeof Reject;
+export const REJECT_REASONS = Object.keys(Reject) as RejectReason[];
