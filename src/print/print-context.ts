@@ -18,6 +18,7 @@ import {
 } from '../profiles/capabilities.js';
 import { boxRects } from '../profiles/display-format.js';
 import { PRINTER_EVENT } from '../profiles/printer-status.js';
+import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
 import {
   ANNOTATION_BOX_RULES,
   type AttributeRule,
@@ -47,10 +48,6 @@ type Kind = 'film-session' | 'film-box' | 'image-box' | 'annotation-box' | 'pres
 
 /** PS3.5 9.1: UID syntax, at most 64 characters. */
 const UID_SYNTAX = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
-
-/** PS3.4 H.2.2.1.1 recommended viewing conditions when the SCU gives none. */
-const DEFAULT_ILLUMINATION = { film: 2000, paper: 150 };
-const DEFAULT_REFLECTED_AMBIENT = 10;
 
 function ok(extra: Partial<DimseReply> = {}): DimseReply {
   return { status: 'Success', ...extra };

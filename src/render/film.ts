@@ -13,7 +13,9 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { FilmRecord } from '../print/spool.js';
+import { num, str } from '../print/values.js';
 import type { FilmPlace } from '../profiles/profile-schema.js';
+import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
 import { densityLut } from './grayscale.js';
 import { transmitted, type Viewing } from './gsdf.js';
 import { writeAtomic } from './write-atomic.js';
@@ -82,14 +84,6 @@ export interface RenderRecord {
   stamp: string[];
   ms: number;
 }
-
-type Attrs = Record<string, { Value?: unknown[] } | undefined>;
-const s = (a: Attrs | undefined, tag: string) =>
-  a?.[tag]?.Value?.[0] === undefined ? undefined : String(a[tag]!.Value![0]);
-const n = (a: Attrs | undefined, tag: string) => {
-  const v = s(a, tag);
-  return v === undefined ? undefined : Number(v);
-};
 
 /** BLACK/WHITE/hundredths -> hundredths of OD, against the printer's range (spec digest 7.4). */
 function densityTerm(
@@ -293,7 +287,7 @@ async function drawStamp(
 ): Promise<string[]> {
   const stamp = film.printer.stamp;
   const texts: string[] = [];
-  const label = s(film.filmSession.attributes as Attrs, '20000050');
+  const label = str(film.filmSession.attributes, '20000050');
   if (stamp?.filmSessionLabel && label) {
     const { rect, align } = at.take(stamp.labelAt ?? 'top-left');
     await drawText(canvas, W, H, label, rect, ink, align);
@@ -345,18 +339,18 @@ function lutFor(box: Parameters<typeof densityLut>[0]): Uint16Array {
 export async function renderFilm(dir: string): Promise<RenderRecord> {
   const t0 = performance.now();
   const film = JSON.parse(await readFile(join(dir, 'film.json'), 'utf8')) as FilmRecord;
-  const fa = film.filmBox.attributes as Attrs;
+  const fa = film.filmBox.attributes;
   const { width: W, height: H, dpi } = film.filmBox.matrix;
   const range = film.printer.density;
-  const medium = s(film.filmSession.attributes as Attrs, '20000030');
+  const medium = str(film.filmSession.attributes, '20000030');
   const paper = medium === 'PAPER';
   const viewing: Viewing = {
-    illumination: n(fa, '2010015E') ?? (paper ? 150 : 2000),
-    reflectedAmbient: paper ? 0 : (n(fa, '20100160') ?? 10),
+    illumination: num(fa, '2010015E') ?? (paper ? DEFAULT_ILLUMINATION.paper : DEFAULT_ILLUMINATION.film),
+    reflectedAmbient: paper ? 0 : (num(fa, '20100160') ?? DEFAULT_REFLECTED_AMBIENT),
   };
-  const border = densityTerm(s(fa, '20100100'), range, range.max);
-  const empty = densityTerm(s(fa, '20100110'), range, range.max);
-  const trim = s(fa, '20100140') === 'YES';
+  const border = densityTerm(str(fa, '20100100'), range, range.max);
+  const empty = densityTerm(str(fa, '20100110'), range, range.max);
+  const trim = str(fa, '20100140') === 'YES';
   // Trim frames and text in the density opposite the border's: dark on light film edges, light on dark.
   const ink = border > (range.min + range.max) / 2 ? range.min : range.max;
   const canvas = new Uint16Array(W * H).fill(border);
@@ -368,7 +362,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   // time so sharp's thread pool works while JS maps the next box's densities.
   const renderBox = async (b: FilmRecord['imageBoxes'][number]): Promise<void> => {
     const r = b.rect;
-    const ia = b.attributes as Attrs;
+    const ia = b.attributes;
     const render: BoxRender = { position: b.position, box: r, statuses: b.statuses };
     boxes.push(render);
     if (!b.image) {
@@ -377,16 +371,16 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     }
     const im = b.image;
     const raw = await readFile(join(dir, im.file));
-    const magnification = s(ia, '20100060') ?? s(fa, '20100060') ?? 'CUBIC';
+    const magnification = str(ia, '20100060') ?? str(fa, '20100060') ?? 'CUBIC';
     const p = placement(r, im.columns, im.rows, {
       magnification,
       fit: b.fit,
-      requestedMm: n(ia, '20200030'),
+      requestedMm: num(ia, '20200030'),
       dpi,
       aspect: im.pixelAspectRatio,
     });
     Object.assign(render, { image: p.dest, scale: p.scale, fit: b.fit, magnification });
-    const smoothing = s(ia, '20100080') ?? s(fa, '20100080');
+    const smoothing = str(ia, '20100080') ?? str(fa, '20100080');
     const kernel = kernelFor(magnification, smoothing, film.printer.smoothingKernels);
     if (im.samplesPerPixel === 3) {
       // Color: planar (R plane, G plane, B plane) becomes interleaved; REVERSE is a negative.
@@ -400,7 +394,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
           px[i * 3 + 2] = raw[2 * plane + i]!;
         }
       }
-      if (s(ia, '20200020') === 'REVERSE') for (let i = 0; i < px.length; i++) px[i] = 255 - px[i]!;
+      if (str(ia, '20200020') === 'REVERSE') for (let i = 0; i < px.length; i++) px[i] = 255 - px[i]!;
       colorBoxes.push({ dest: p.dest, pixels: await resizeRgb(px, im.columns, im.rows, p, kernel) });
       return;
     }
@@ -410,7 +404,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     const lut = lutFor({
       bitsStored: im.bitsStored,
       photometricInterpretation: im.photometricInterpretation,
-      polarity: s(ia, '20200020') ?? 'NORMAL',
+      polarity: str(ia, '20200020') ?? 'NORMAL',
       minDensity: minD,
       maxDensity: maxD,
       lut: film.presentationLut,
