@@ -33,12 +33,6 @@ export const Implementation = {
   versionName: 'LIGHTBOX_010',
 } as const;
 
-/** Transfer syntaxes a data set may use on our contexts, in our order of preference. */
-export const SUPPORTED_TRANSFER_SYNTAXES: readonly string[] = [
-  Uid.ExplicitVrLittleEndian,
-  Uid.ImplicitVrLittleEndian,
-];
-
 /** SOP class names as people read them (PS3.4), for details, JUnit and the console. */
 export const SOP_CLASS_NAMES: Readonly<Record<string, string>> = {
   [Uid.Verification]: 'Verification',

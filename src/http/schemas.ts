@@ -262,30 +262,9 @@ export const SINCE = {
   description: 'only those at or after this date or date-time',
 } as const;
 
-/** The filters the film, job and verdict listings share (the association list takes printer and callingAe). */
+/** The filters every listing takes: films, jobs, associations, verdicts. */
 export const LIST_FILTERS = {
   printer: { type: 'string' },
   callingAe: { type: 'string' },
   since: SINCE,
 } as const;
-
-/** What a listed item says of itself for LIST_FILTERS: its printer, calling AE and when it began. */
-export interface Listed {
-  printer?: string | undefined;
-  callingAe?: string | undefined;
-  /** ISO date-time. */
-  at: string;
-}
-
-/** LIST_FILTERS as a predicate; a filter that is absent (or empty) lets everything through. */
-export function listFilter(q: {
-  printer?: string;
-  callingAe?: string;
-  since?: string;
-}): (x: Listed) => boolean {
-  const since = q.since ? Date.parse(q.since) : undefined;
-  return (x) =>
-    (!q.printer || x.printer === q.printer) &&
-    (!q.callingAe || x.callingAe === q.callingAe) &&
-    (since === undefined || Date.parse(x.at) >= since);
-}

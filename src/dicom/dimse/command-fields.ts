@@ -75,10 +75,6 @@ export function isResponse(commandField: number): boolean {
   return (commandField & RESPONSE_BIT) !== 0 && commandField !== CommandField.C_CANCEL_RQ;
 }
 
-export function isKnownRequest(commandField: number): boolean {
-  return REQUEST_NAMES.has(commandField);
-}
-
 /** "N-CREATE-RQ", "C-ECHO-RSP", or the hex value for anything else. */
 export function commandName(commandField: number): string {
   if (commandField === CommandField.C_CANCEL_RQ) return 'C-CANCEL-RQ';

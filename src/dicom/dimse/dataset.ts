@@ -24,7 +24,6 @@ export type NaturalDataset = Record<string, unknown>;
 interface DcmjsData {
   DicomMetaDictionary: {
     naturalizeDataset(d: DcmDataset): NaturalDataset;
-    denaturalizeDataset(d: NaturalDataset): DcmDataset;
     uid(): string;
   };
 }
@@ -87,10 +86,6 @@ export function encodeDataset(dict: DcmDataset, transferSyntax: string): Buffer 
 
 export function naturalize(dict: DcmDataset): NaturalDataset {
   return DicomMetaDictionary.naturalizeDataset(dict);
-}
-
-export function denaturalize(natural: NaturalDataset): DcmDataset {
-  return DicomMetaDictionary.denaturalizeDataset(natural);
 }
 
 /** One attribute as an association record shows it: small, JSON-safe, binary values as sizes. */

@@ -121,20 +121,6 @@ function encodeAssociate(p: AssociateRq | AssociateAc): Buffer {
   return pdu(p.type === 'A-ASSOCIATE-RQ' ? PduType.AssociateRq : PduType.AssociateAc, w);
 }
 
-/** The PDV item header for one fragment; used by the fragmenter to avoid copying fragments. */
-export function pdvHeader(
-  contextId: number,
-  isCommand: boolean,
-  isLast: boolean,
-  fragmentLength: number,
-): Buffer {
-  const h = Buffer.allocUnsafe(PDV_HEADER_LENGTH);
-  h.writeUInt32BE(fragmentLength + 2, 0);
-  h.writeUInt8(contextId, 4);
-  h.writeUInt8((isCommand ? 1 : 0) | (isLast ? 2 : 0), 5);
-  return h;
-}
-
 export function encodePdu(p: Pdu): Buffer {
   switch (p.type) {
     case 'A-ASSOCIATE-RQ':

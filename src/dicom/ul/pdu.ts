@@ -173,5 +173,5 @@ export const Reject = {
   'temporary-congestion': { result: 2, source: 3, reason: 1 },
   'local-limit-exceeded': { result: 2, source: 3, reason: 2 },
 } as const satisfies Record<string, Omit<AssociateRj, 'type'>>;
-export type RejectReason = keyof typeof Reject;
+type RejectReason = keyof typeof Reject;
 export const REJECT_REASONS = Object.keys(Reject) as RejectReason[];
