@@ -258,14 +258,14 @@ const DURATION_UNITS: Record<string, number> = {
 const OFF = /^(off|0|none)?$/i;
 
 /** "20G", "512M", "1T", "65536", "16KiB": bytes; undefined when it is not a size. */
-export function parseSize(raw: string): number | undefined {
+function parseSize(raw: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?$/i.exec(raw.trim());
   if (!m) return undefined;
   return Math.round(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!);
 }
 
 /** "90m", "12h", "30d", "2w", "45s": milliseconds; undefined when it is not a duration. */
-export function parseDuration(raw: string): number | undefined {
+function parseDuration(raw: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(raw.trim());
   if (!m) return undefined;
   return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!);

@@ -6,7 +6,7 @@
  */
 
 /** A free-form JSON object (documented elsewhere: the README and the writer's types). */
-export const OPEN_OBJECT = { type: 'object', additionalProperties: true } as const;
+const OPEN_OBJECT = { type: 'object', additionalProperties: true } as const;
 
 /** Every error reply: ours ({error}) and fastify's validation errors ({statusCode, code, error, message}). */
 export const ERROR = {
@@ -22,7 +22,7 @@ export const ERROR = {
 } as const;
 
 /** A DIMSE status with its PS3.7/PS3.4 name and category (success, warning, failure...). */
-export const STATUS = {
+const STATUS = {
   type: 'object',
   properties: {
     code: { type: 'integer' },

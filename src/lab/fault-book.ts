@@ -95,7 +95,7 @@ export function whereHolds(w: NonNullable<RequestMatch['where']>, ds: DcmDataset
   return false;
 }
 
-export function requestMatches(m: RequestMatch, r: RequestFacts): boolean {
+function requestMatches(m: RequestMatch, r: RequestFacts): boolean {
   if (m.command !== undefined && m.command !== r.command) return false;
   if (m.sopClassUid !== undefined && m.sopClassUid !== r.sopClassUid) return false;
   if (m.where && !(r.dataset && whereHolds(m.where, r.dataset))) return false;

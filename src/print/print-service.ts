@@ -19,7 +19,7 @@ import { printerAttributes, printerConfiguration, printJobAttributes } from './p
 import type { PrinterRuntime } from './printer-runtime.js';
 
 /** N-GET: the requested attributes we have; 0x0107 naming the ones we do not (PS3.7 10.1.2). */
-export function answerGet(all: DcmDataset, req: DimseRequest): DimseReply {
+function answerGet(all: DcmDataset, req: DimseRequest): DimseReply {
   const wanted = req.command.attributeIdentifierList;
   if (!wanted || wanted.length === 0) return { status: 'Success', dataset: all };
   const dataset: DcmDataset = {};

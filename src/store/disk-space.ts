@@ -16,7 +16,7 @@ import type { SpaceThreshold } from '../config/config.js';
 import { PRINT_BUFF_FULL, type PrinterStatus } from '../profiles/printer-status.js';
 import { SerialRun } from './serial-run.js';
 
-export const CHECK_INTERVAL_MS = 2000;
+const CHECK_INTERVAL_MS = 2000;
 /** The hysteresis margin is at least this (or a quarter of the threshold when smaller). */
 const MIN_MARGIN = 64 * 1024 * 1024;
 

@@ -9,7 +9,7 @@ import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FilmIndex, FilmSummary, RenderState } from './film-index.js';
 
-export const TMP_PREFIX = '.tmp-';
+const TMP_PREFIX = '.tmp-';
 /** Images received but not yet printed (src/store/staging.ts cleans it itself). */
 export const STAGING_DIR = `${TMP_PREFIX}staging`;
 /** Film ids are directory names: no path separators, no dot first. */

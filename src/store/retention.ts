@@ -13,7 +13,7 @@ import { removeFilm } from './remove-film.js';
 import { SerialRun } from './serial-run.js';
 import type { Store } from './store.js';
 
-export const RETENTION_INTERVAL_MS = 60_000;
+const RETENTION_INTERVAL_MS = 60_000;
 /** Candidates looked at per pass (a pass that removes them all is followed by another). */
 const BATCH = 500;
 
@@ -63,7 +63,7 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-export function limitText(rule: RetentionRule, limits: RetentionLimits): string {
+function limitText(rule: RetentionRule, limits: RetentionLimits): string {
   switch (rule) {
     case 'max-age':
       return `retention: max-age ${formatDuration(limits.maxAgeMs ?? 0)}`;
@@ -74,7 +74,7 @@ export function limitText(rule: RetentionRule, limits: RetentionLimits): string 
   }
 }
 
-export function hasLimits(l: RetentionLimits): boolean {
+function hasLimits(l: RetentionLimits): boolean {
   return l.maxAgeMs !== undefined || l.maxBytes !== undefined || l.maxFilms !== undefined;
 }
 

@@ -111,7 +111,7 @@ const WELL_KNOWN: Readonly<Record<string, string>> = {
 const NAMES_INSTANCE: ReadonlySet<string> = new Set(['N-SET', 'N-GET', 'N-ACTION', 'N-DELETE']);
 
 /** A recorded data set back in the DICOM JSON model the attribute tables read. */
-export function toDataset(attrs: readonly RecordedAttribute[]): DcmDataset {
+function toDataset(attrs: readonly RecordedAttribute[]): DcmDataset {
   const ds: DcmDataset = {};
   for (const a of attrs) {
     ds[a.tag] = a.items ? { vr: a.vr, Value: a.items.map(toDataset) } : { vr: a.vr, Value: a.value ?? [] };

@@ -44,7 +44,7 @@ export class DatasetError extends Error {
 }
 
 /** Transfer syntaxes whose data sets we can read and write. */
-export function isReadableTransferSyntax(ts: string): boolean {
+function isReadableTransferSyntax(ts: string): boolean {
   return ts === Uid.ImplicitVrLittleEndian || ts === Uid.ExplicitVrLittleEndian;
 }
 

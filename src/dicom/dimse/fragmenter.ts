@@ -7,7 +7,7 @@ import type { PDataTf } from '../ul/pdu.js';
 import { PDV_HEADER_LENGTH } from '../ul/pdu-codec.js';
 
 /** PDU size we use when the peer says "no limit" (0): large enough to be cheap, small enough to interleave. */
-export const UNLIMITED_SEND_PDU = 1024 * 1024;
+const UNLIMITED_SEND_PDU = 1024 * 1024;
 
 export function maxFragment(peerMaxLength: number): number {
   const limit = peerMaxLength === 0 ? UNLIMITED_SEND_PDU : peerMaxLength;

@@ -48,7 +48,7 @@ const C_SERVICES: ReadonlySet<number> = new Set([
 
 const ERROR_COMMENT_MAX = 64;
 
-export function requestSopClass(cmd: CommandSet): string | undefined {
+function requestSopClass(cmd: CommandSet): string | undefined {
   return AFFECTED_CLASS_REQUESTS.has(cmd.commandField) ? cmd.affectedSopClassUid : cmd.requestedSopClassUid;
 }
 
@@ -59,7 +59,7 @@ function requestSopInstance(cmd: CommandSet): string | undefined {
 }
 
 /** Build the response command for a request and a reply (PS3.7 9.3, 10.3 response parameters). */
-export function responseCommand(
+function responseCommand(
   req: CommandSet,
   reply: DimseReply,
   sopClassUid: string | undefined,

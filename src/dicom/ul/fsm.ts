@@ -44,7 +44,7 @@ export const EVENTS = {
 } as const;
 export type Event = keyof typeof EVENTS;
 
-export const ACTIONS = {
+const ACTIONS = {
   'AE-1': 'Issue TRANSPORT CONNECT request primitive to local transport service',
   'AE-2': 'Send A-ASSOCIATE-RQ PDU',
   'AE-3': 'Issue A-ASSOCIATE confirmation (accept) primitive',

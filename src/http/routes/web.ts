@@ -20,7 +20,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** web/ next to package.json: found by walking up from this module (src/ or dist/src/). */
-export function findWebDir(): string | undefined {
+function findWebDir(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     if (existsSync(join(dir, 'web', 'index.html')) && existsSync(join(dir, 'package.json')))

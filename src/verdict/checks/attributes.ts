@@ -123,7 +123,7 @@ export function notSettable(c: Conversation): Hit[] {
 }
 
 /** Is a VR received acceptable for the dictionary's VR (which may be a choice, e.g. OB or OW)? */
-export function vrAccepted(dictionaryVr: string, received: string): boolean {
+function vrAccepted(dictionaryVr: string, received: string): boolean {
   return received === 'UN' || (VR_CHOICES[dictionaryVr] ?? [dictionaryVr]).includes(received);
 }
 
