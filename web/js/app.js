@@ -44,7 +44,7 @@ function route() {
   cleanup = match.view.mount(container, match.m.slice(1).map(decodeURIComponent)) ?? (() => {});
 }
 
-/** The Lab entry stays hidden unless the lab API exists (it lands with the test-lab issue). */
+/** The Lab entry stays hidden unless the server has the lab API (an app built without `lab` has none). */
 async function revealLab() {
   try {
     const res = await fetch('/api/lab/scenarios', { headers: { accept: 'application/json' } });

@@ -354,7 +354,7 @@ export class Association {
         return 'Sta12';
       case 'AA-1': {
         // Local abort request (Evt15) carries its own source; an unexpected PDU in Sta2 is a
-        // protocol error we report as service-provider (the and DCMTK's practice).
+        // protocol error we report as service-provider, as DCMTK does.
         const ab = a.abort ?? { source: 0 as const, reason: 0, detail: 'abort requested' };
         this.#send({ type: 'A-ABORT', source: ab.source, reason: ab.source === 0 ? 0 : ab.reason });
         this.#end('aborted-by-us', ab.detail);
