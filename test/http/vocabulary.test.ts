@@ -7,18 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Status, type StatusName, statusCategory } from '../../src/dicom/dimse/status.js';
 import { SOP_CLASS_NAMES, Uid } from '../../src/dicom/uids.js';
-import { buildApp } from '../../src/http/app.js';
 import { DIMSE_COMMANDS } from '../../src/lab/fault-schema.js';
 import { resolveSopClass, resolveStatus } from '../../src/lab/resolve.js';
-import { tempStore } from '../support/store.js';
+import { bareApp } from '../support/app.js';
 
-const app = buildApp({
-  dicomListening: () => true,
-  dicomPort: () => 0,
-  printers: () => [],
-  store: tempStore(),
-  control: { loopbackOnly: true },
-});
+const app = bareApp();
 beforeAll(() => app.ready());
 afterAll(() => app.close());
 

@@ -1,16 +1,9 @@
 /** The web console's files: served from web/ with their types, nothing else, no way out. */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import { tempStore } from '../support/store.js';
+import { bareApp } from '../support/app.js';
 
-const app = buildApp({
-  dicomListening: () => true,
-  dicomPort: () => 0,
-  printers: () => [],
-  store: tempStore(),
-  control: { loopbackOnly: true },
-});
+const app = bareApp();
 beforeAll(() => app.ready());
 afterAll(() => app.close());
 
