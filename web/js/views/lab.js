@@ -109,28 +109,24 @@ export function mount(container) {
   }
   const refresh = debounce(loadFaults, 100);
 
-  async function disarm(id) {
+  /** DELETE `path`, say what `said` makes of the answer's `removed`, show what is still armed. */
+  async function disarming(path, said) {
     armedMessage.className = 'form-message';
     armedMessage.textContent = '';
     try {
-      const { removed } = await del(`/api/lab/faults/${encodeURIComponent(id)}`);
-      armedMessage.textContent = `Disarmed ${removed.id}: ${removed.description}.`;
+      armedMessage.textContent = said((await del(path)).removed);
     } catch (e) {
       api(e, armedMessage);
     }
     await loadFaults();
   }
-  async function disarmAll(printer) {
-    armedMessage.className = 'form-message';
-    armedMessage.textContent = '';
-    try {
-      const { removed } = await del(`/api/lab/faults${query({ printer })}`);
-      armedMessage.textContent = `Disarmed ${removed} fault${removed === 1 ? '' : 's'} on ${printer}.`;
-    } catch (e) {
-      api(e, armedMessage);
-    }
-    await loadFaults();
-  }
+  const disarm = (id) =>
+    disarming(`/api/lab/faults/${encodeURIComponent(id)}`, (f) => `Disarmed ${f.id}: ${f.description}.`);
+  const disarmAll = (printer) =>
+    disarming(
+      `/api/lab/faults${query({ printer })}`,
+      (n) => `Disarmed ${n} fault${n === 1 ? '' : 's'} on ${printer}.`,
+    );
 
   async function loadScenarios() {
     try {
