@@ -29,6 +29,16 @@ export const PAGE_HEADERS = {
   link: { type: 'string', description: 'RFC 8288 link to the next page (rel="next")' },
 } as const;
 
+/** A listing's 200 answer: `what`, a JSON array of `items` a page at a time, next-page headers. */
+export function pageOf(what: string, items: object) {
+  return {
+    description: `${what}, oldest first (order=desc: newest first), a page at a time`,
+    type: 'array',
+    items,
+    headers: PAGE_HEADERS,
+  } as const;
+}
+
 export function pageRequest(q: PageQuery): PageRequest {
   return { limit: q.limit ?? DEFAULT_PAGE_LIMIT, cursor: q.cursor, order: q.order ?? 'asc' };
 }

@@ -268,3 +268,10 @@ export const LIST_FILTERS = {
   callingAe: { type: 'string' },
   since: SINCE,
 } as const;
+
+/** LIST_FILTERS as the query type of a route. */
+export interface ListFilters {
+  printer?: string;
+  callingAe?: string;
+  since?: string;
+}

@@ -3,8 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { AssociationSummary } from '../../store/association-record.js';
 import type { Store } from '../../store/store.js';
 import { messageView } from '../describe.js';
-import { listPage, PAGE_HEADERS, PAGE_QUERY, type PageQuery } from '../paging.js';
-import { ASSOCIATION_DETAIL, ASSOCIATION_SUMMARY, ERROR, LIST_FILTERS } from '../schemas.js';
+import { listPage, PAGE_QUERY, type PageQuery, pageOf } from '../paging.js';
+import {
+  ASSOCIATION_DETAIL,
+  ASSOCIATION_SUMMARY,
+  ERROR,
+  LIST_FILTERS,
+  type ListFilters,
+} from '../schemas.js';
 
 const LIST_ITEM = {
   ...ASSOCIATION_SUMMARY,
@@ -22,10 +28,7 @@ export const ASSOCIATION_ID = {
   properties: { id: { type: 'string', pattern: '^a[0-9]{1,15}$' } },
 } as const;
 
-interface AssociationQuery extends PageQuery {
-  printer?: string;
-  callingAe?: string;
-  since?: string;
+interface AssociationQuery extends PageQuery, ListFilters {
   active?: boolean;
 }
 
@@ -42,12 +45,7 @@ export function associationRoutes(app: FastifyInstance, store: Store): void {
           properties: { ...LIST_FILTERS, active: { type: 'boolean' }, ...PAGE_QUERY },
         },
         response: {
-          200: {
-            description: 'associations, oldest first (order=desc: newest first), a page at a time',
-            type: 'array',
-            items: LIST_ITEM,
-            headers: PAGE_HEADERS,
-          },
+          200: pageOf('associations', LIST_ITEM),
           '4xx': ERROR,
         },
       },

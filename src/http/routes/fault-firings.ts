@@ -1,7 +1,7 @@
 /** /api/lab/firings: every test-lab fault that fired, kept across restarts, a page at a time. */
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/store.js';
-import { listPage, PAGE_HEADERS, PAGE_QUERY, type PageQuery } from '../paging.js';
+import { listPage, PAGE_QUERY, type PageQuery, pageOf } from '../paging.js';
 import { ERROR, SINCE } from '../schemas.js';
 
 const FIRING = {
@@ -38,12 +38,7 @@ export function faultFiringRoutes(app: FastifyInstance, store: Store): void {
           },
         },
         response: {
-          200: {
-            description: 'fault firings, oldest first (order=desc: newest first), a page at a time',
-            type: 'array',
-            items: FIRING,
-            headers: PAGE_HEADERS,
-          },
+          200: pageOf('fault firings', FIRING),
           '4xx': ERROR,
         },
       },

@@ -15,8 +15,8 @@ import { removeFilm } from '../../store/remove-film.js';
 import type { Store } from '../../store/store.js';
 import { type ControlPolicy, requireControl } from '../control.js';
 import { filmOutcome } from '../film-outcome.js';
-import { listPage, PAGE_HEADERS, PAGE_QUERY, type PageQuery } from '../paging.js';
-import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS } from '../schemas.js';
+import { listPage, PAGE_QUERY, type PageQuery, pageOf } from '../paging.js';
+import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS, type ListFilters } from '../schemas.js';
 import { ThumbCache } from '../thumb-cache.js';
 
 const FILES: Record<string, string> = {
@@ -31,10 +31,7 @@ const ID = { type: 'string', pattern: FILM_ID_PATTERN } as const;
 const THUMB_CACHE_BYTES = 32 * 1024 * 1024;
 const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: ID } } as const;
 
-interface FilmQuery extends PageQuery {
-  printer?: string;
-  callingAe?: string;
-  since?: string;
+interface FilmQuery extends PageQuery, ListFilters {
   status?: RenderState;
   job?: string;
 }
@@ -75,12 +72,7 @@ export function filmRoutes(
           },
         },
         response: {
-          200: {
-            description: 'films, oldest first (order=desc: newest first), a page at a time',
-            type: 'array',
-            items: FILM_SUMMARY,
-            headers: PAGE_HEADERS,
-          },
+          200: pageOf('films', FILM_SUMMARY),
           '4xx': ERROR,
         },
       },

@@ -5,13 +5,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { JobStatus } from '../../store/job-log.js';
 import type { Store } from '../../store/store.js';
-import { listPage, PAGE_HEADERS, PAGE_QUERY, type PageQuery } from '../paging.js';
-import { ERROR, JOB, LIST_FILTERS } from '../schemas.js';
+import { listPage, PAGE_QUERY, type PageQuery, pageOf } from '../paging.js';
+import { ERROR, JOB, LIST_FILTERS, type ListFilters } from '../schemas.js';
 
-interface JobQuery extends PageQuery {
-  printer?: string;
-  callingAe?: string;
-  since?: string;
+interface JobQuery extends PageQuery, ListFilters {
   status?: JobStatus;
 }
 
@@ -30,12 +27,7 @@ export function jobRoutes(app: FastifyInstance, store: Store): void {
           },
         },
         response: {
-          200: {
-            description: 'print jobs, oldest first (order=desc: newest first), a page at a time',
-            type: 'array',
-            items: JOB,
-            headers: PAGE_HEADERS,
-          },
+          200: pageOf('print jobs', JOB),
           '4xx': ERROR,
         },
       },

@@ -12,7 +12,7 @@ import { evaluateAssociation } from '../../verdict/evaluate.js';
 import { type JunitOptions, renderJunit, renderJunitAll } from '../../verdict/junit.js';
 import type { Verdict } from '../../verdict/model.js';
 import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
-import { ERROR, LIST_FILTERS } from '../schemas.js';
+import { ERROR, LIST_FILTERS, type ListFilters } from '../schemas.js';
 import { ASSOCIATION_ID } from './associations.js';
 
 const SEVERITY = { type: 'string', enum: ['error', 'warning', 'info'] } as const;
@@ -95,11 +95,7 @@ interface Format {
   format?: 'json' | 'junit';
   failOn?: JunitOptions['failOn'];
 }
-interface ListQuery extends Format, PageQuery {
-  since?: string;
-  callingAe?: string;
-  printer?: string;
-}
+interface ListQuery extends Format, PageQuery, ListFilters {}
 
 /** JUnit when asked by ?format=junit, or by an Accept header that names XML and not JSON. */
 function wantsJunit(req: FastifyRequest<{ Querystring: Format }>): boolean {
