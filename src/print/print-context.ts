@@ -9,6 +9,7 @@ import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import { newUid } from '../dicom/dimse/dataset.js';
 import { Status, type StatusName } from '../dicom/dimse/status.js';
 import type { AssociationInfo, DimseReply, DimseRequest } from '../dicom/service/service.js';
+import { Tag } from '../dicom/tags.js';
 import { Uid } from '../dicom/uids.js';
 import {
   acceptedLayout,
@@ -107,8 +108,8 @@ export class PrintContext {
     ];
     // PS3.4 H.4.7: every association using the printer hears about its status changes.
     this.#unsubscribe = printer.onStatus((status, info) => {
-      const ds: DcmDataset = { '21100030': el.lo(caps.identity.printerName) };
-      if (status !== 'NORMAL') ds['21100020'] = el.cs(info);
+      const ds: DcmDataset = { [Tag.PrinterName]: el.lo(caps.identity.printerName) };
+      if (status !== 'NORMAL') ds[Tag.PrinterStatusInfo] = el.cs(info);
       void association.notify({
         abstractSyntaxes: statusContexts,
         sopClassUid: Uid.Printer,
@@ -180,21 +181,21 @@ export class PrintContext {
     if (v.failure) return fromVerdict(v.failure);
     const c = this.caps;
     const attributes: DcmDataset = {
-      '20000010': el.is(1),
-      '20000020': el.cs('MED'),
-      '20000030': el.cs(c.mediumTypes[0]!),
-      '20000040': el.cs(c.filmDestinations[0]!),
+      [Tag.NumberOfCopies]: el.is(1),
+      [Tag.PrintPriority]: el.cs('MED'),
+      [Tag.MediumType]: el.cs(c.mediumTypes[0]!),
+      [Tag.FilmDestination]: el.cs(c.filmDestinations[0]!),
       ...copyOf(ds, FILM_SESSION_RULES),
     };
     const session: FilmSession = { uid, attributes, filmBoxes: [] };
     const lut = this.#lutReference(ds);
     if (typeof lut === 'object') return lut;
     if (lut) session.presentationLutUid = lut;
-    delete attributes['20000060'];
+    delete attributes[Tag.MemoryAllocation];
     this.#session = session;
     this.#instances.set(uid, { kind: 'film-session', sopClassUid: Uid.BasicFilmSession });
     const warnings = v.warnings.map((w) => ({ status: w.status, why: w.errorComment }));
-    if ('20000060' in ds)
+    if (Tag.MemoryAllocation in ds)
       warnings.unshift({ status: 'MemoryAllocationNotSupported', why: 'Memory Allocation ignored' });
     return warningReply(warnings, { affectedSopInstanceUid: uid, dataset: attributes });
   }
@@ -210,9 +211,9 @@ export class PrintContext {
     const session = this.#session!;
     if (lut) session.presentationLutUid = lut;
     Object.assign(session.attributes, copyOf(ds, FILM_SESSION_RULES));
-    delete session.attributes['20000060'];
+    delete session.attributes[Tag.MemoryAllocation];
     const warnings = v.warnings.map((w) => ({ status: w.status, why: w.errorComment }));
-    if ('20000060' in ds)
+    if (Tag.MemoryAllocation in ds)
       warnings.unshift({ status: 'MemoryAllocationNotSupported', why: 'Memory Allocation ignored' });
     return warningReply(warnings);
   }
@@ -262,13 +263,13 @@ export class PrintContext {
     if (!s) return fail('ProcessingFailure', 'no film session: create one first');
     const v = validate(ds, FILM_BOX_RULES, this.caps, 'create', 'Basic Film Box');
     if (v.failure) return fromVerdict(v.failure);
-    const refSession = str(items(ds, '20100500')[0], '00081155');
+    const refSession = str(items(ds, Tag.ReferencedFilmSessionSequence)[0], Tag.ReferencedSOPInstanceUID);
     if (refSession !== s.uid) {
       return fail(
         'InvalidAttributeValue',
         `Referenced Film Session ${refSession} is not this association's session`,
         {
-          offendingElement: [tagNumber('20100500')],
+          offendingElement: [tagNumber(Tag.ReferencedFilmSessionSequence)],
         },
       );
     }
@@ -281,39 +282,39 @@ export class PrintContext {
 
     const c = this.caps;
     const annotated = this.#negotiated(Uid.BasicAnnotationBox) && c.sopClasses.annotationBox;
-    const medium = str(s.attributes, '20000030') ?? '';
+    const medium = str(s.attributes, Tag.MediumType) ?? '';
     const reflective = medium === 'PAPER';
     const attributes: DcmDataset = {
-      '20100040': el.cs(c.orientations[0]!),
-      '20100050': el.cs(c.filmSizes[0]!.id),
-      '20100060': el.cs(c.magnificationTypes[0]!),
-      '20100080': el.cs(c.smoothingTypes[0]!),
-      '20100100': el.cs(c.borderDensities[0]!),
-      '20100110': el.cs(c.emptyImageDensities[0]!),
-      '20100120': el.us(c.density.defaultMin),
-      '20100130': el.us(c.density.defaultMax),
-      '20100140': el.cs('NO'),
-      '2010015E': el.us(reflective ? DEFAULT_ILLUMINATION.paper : DEFAULT_ILLUMINATION.film),
-      '20100160': el.us(DEFAULT_REFLECTED_AMBIENT),
-      '20200050': el.cs(defaultResolution(c)),
+      [Tag.FilmOrientation]: el.cs(c.orientations[0]!),
+      [Tag.FilmSizeID]: el.cs(c.filmSizes[0]!.id),
+      [Tag.MagnificationType]: el.cs(c.magnificationTypes[0]!),
+      [Tag.SmoothingType]: el.cs(c.smoothingTypes[0]!),
+      [Tag.BorderDensity]: el.cs(c.borderDensities[0]!),
+      [Tag.EmptyImageDensity]: el.cs(c.emptyImageDensities[0]!),
+      [Tag.MinDensity]: el.us(c.density.defaultMin),
+      [Tag.MaxDensity]: el.us(c.density.defaultMax),
+      [Tag.Trim]: el.cs('NO'),
+      [Tag.Illumination]: el.us(reflective ? DEFAULT_ILLUMINATION.paper : DEFAULT_ILLUMINATION.film),
+      [Tag.ReflectedAmbientLight]: el.us(DEFAULT_REFLECTED_AMBIENT),
+      [Tag.RequestedResolutionID]: el.cs(defaultResolution(c)),
       ...copyOf(ds, FILM_BOX_RULES),
     };
-    delete attributes['20100510'];
-    delete attributes['20100520'];
-    if (annotated) attributes['20100030'] ??= el.cs(Object.keys(c.annotationFormats)[0]!);
+    delete attributes[Tag.ReferencedImageBoxSequence];
+    delete attributes[Tag.ReferencedBasicAnnotationBoxSequence];
+    if (annotated) attributes[Tag.AnnotationDisplayFormatID] ??= el.cs(Object.keys(c.annotationFormats)[0]!);
     const warnings = v.warnings.map((w) => ({ status: w.status, why: w.errorComment }));
-    const requestedDensity = { min: num(attributes, '20100120'), max: num(attributes, '20100130') };
+    const requestedDensity = { min: num(attributes, Tag.MinDensity), max: num(attributes, Tag.MaxDensity) };
     const clamp = this.#clampDensities(attributes);
     if (typeof clamp === 'object') return clamp;
     if (clamp) warnings.unshift({ status: 'MinMaxDensityOutOfRange', why: clamp });
 
-    const format = str(attributes, '20100010')!;
+    const format = str(attributes, Tag.ImageDisplayFormat)!;
     const layout = acceptedLayout(c, format);
     const matrix = filmMatrix(
       c,
-      str(attributes, '20100050')!,
-      str(attributes, '20100040')!,
-      str(attributes, '20200050')!,
+      str(attributes, Tag.FilmSizeID)!,
+      str(attributes, Tag.FilmOrientation)!,
+      str(attributes, Tag.RequestedResolutionID)!,
     );
     const isColor = req.context.abstractSyntax === Uid.BasicColorPrintManagementMeta;
     const boxClass = isColor ? Uid.BasicColorImageBox : Uid.BasicGrayscaleImageBox;
@@ -325,7 +326,9 @@ export class PrintContext {
       attributes: {},
       statuses: [],
     }));
-    const annotationCount = annotated ? (c.annotationFormats[str(attributes, '20100030')!] ?? 0) : 0;
+    const annotationCount = annotated
+      ? (c.annotationFormats[str(attributes, Tag.AnnotationDisplayFormatID)!] ?? 0)
+      : 0;
     const annotationBoxes: AnnotationBox[] = Array.from({ length: annotationCount }, (_, i) => ({
       uid: newUid(),
       position: i + 1,
@@ -351,12 +354,16 @@ export class PrintContext {
 
     const response: DcmDataset = {
       ...attributes,
-      '20100510': el.sq(imageBoxes.map((b) => el.ref(boxClass, b.uid))),
+      [Tag.ReferencedImageBoxSequence]: el.sq(imageBoxes.map((b) => el.ref(boxClass, b.uid))),
     };
     if (annotated)
-      response['20100520'] = el.sq(annotationBoxes.map((a) => el.ref(Uid.BasicAnnotationBox, a.uid)));
+      response[Tag.ReferencedBasicAnnotationBoxSequence] = el.sq(
+        annotationBoxes.map((a) => el.ref(Uid.BasicAnnotationBox, a.uid)),
+      );
     if (this.#negotiated(Uid.PresentationLut) && fb.presentationLutUid) {
-      response['20500500'] = el.sq([el.ref(Uid.PresentationLut, fb.presentationLutUid)]);
+      response[Tag.ReferencedPresentationLUTSequence] = el.sq([
+        el.ref(Uid.PresentationLut, fb.presentationLutUid),
+      ]);
     }
     const reply = warningReply(warnings, { affectedSopInstanceUid: uid, dataset: response });
     if (c.quirks.omitSopClassUidInCreateResponse) reply.omitAffectedSopClassUid = true;
@@ -377,7 +384,7 @@ export class PrintContext {
     if (typeof lut === 'object') return lut;
     const next = { ...fb.attributes, ...copyOf(ds, FILM_BOX_RULES) };
     const warnings = v.warnings.map((w) => ({ status: w.status, why: w.errorComment }));
-    const requested = { min: num(next, '20100120'), max: num(next, '20100130') };
+    const requested = { min: num(next, Tag.MinDensity), max: num(next, Tag.MaxDensity) };
     const clamp = this.#clampDensities(next);
     if (typeof clamp === 'object') return clamp;
     if (clamp) warnings.unshift({ status: 'MinMaxDensityOutOfRange', why: clamp });
@@ -455,7 +462,10 @@ export class PrintContext {
   #actionReply(job: PrintJob): Partial<DimseReply> {
     // PS3.4 H.4.2.2.4: Referenced Print Job Sequence in the reply when Print Job is supported.
     if (!this.#negotiated(Uid.PrintJob) || !this.caps.sopClasses.printJob) return { actionTypeId: 1 };
-    return { actionTypeId: 1, dataset: { '21000500': el.sq([el.ref(Uid.PrintJob, job.uid)]) } };
+    return {
+      actionTypeId: 1,
+      dataset: { [Tag.ReferencedPrintJobSequence]: el.sq([el.ref(Uid.PrintJob, job.uid)]) },
+    };
   }
 
   /**
@@ -465,7 +475,7 @@ export class PrintContext {
   async #print(s: FilmSession, filmBoxes: FilmBox[]): Promise<PrintJob | SpoolError> {
     const snapshot = filmBoxes.map((fb) => ({ ...fb, imageBoxes: fb.imageBoxes.map((b) => ({ ...b })) }));
     const sessionSnapshot: FilmSession = { ...s, attributes: { ...s.attributes } };
-    const copies = num(s.attributes, '20000010') ?? 1;
+    const copies = num(s.attributes, Tag.NumberOfCopies) ?? 1;
     const a = this.association;
     const printer = this.printer;
     // The Presentation LUT of each film, taken now: the association's LUTs go when it ends.
@@ -476,9 +486,9 @@ export class PrintContext {
     const jobEvents = this.#negotiated(Uid.PrintJob) && this.caps.sopClasses.printJob;
     const submitted = printer.submit(
       {
-        priority: str(s.attributes, '20000020') ?? 'MED',
+        priority: str(s.attributes, Tag.PrintPriority) ?? 'MED',
         originator: a.callingAeTitle,
-        label: str(s.attributes, '20000050'),
+        label: str(s.attributes, Tag.FilmSessionLabel),
         copies,
         associationId: a.id,
       },
@@ -497,7 +507,8 @@ export class PrintContext {
                   printerName: printer.caps.identity.printerName,
                   stamp: printer.caps.stamp,
                   smoothingKernels: printer.caps.smoothingKernels,
-                  annotationPlaces: printer.caps.annotationLayout[str(fb.attributes, '20100030') ?? ''],
+                  annotationPlaces:
+                    printer.caps.annotationLayout[str(fb.attributes, Tag.AnnotationDisplayFormatID) ?? ''],
                 },
                 job,
                 callingAeTitle: a.callingAeTitle,
@@ -518,10 +529,10 @@ export class PrintContext {
         changed: async (job) => {
           if (!jobEvents) return;
           const ds: DcmDataset = {
-            '21000030': el.cs(job.statusInfo),
-            '21100030': el.lo(job.printerName),
+            [Tag.ExecutionStatusInfo]: el.cs(job.statusInfo),
+            [Tag.PrinterName]: el.lo(job.printerName),
           };
-          if (job.filmSessionLabel) ds['20000050'] = el.lo(job.filmSessionLabel);
+          if (job.filmSessionLabel) ds[Tag.FilmSessionLabel] = el.lo(job.filmSessionLabel);
           await a.notify({
             abstractSyntaxes: [Uid.PrintJob],
             sopClassUid: Uid.PrintJob,
@@ -582,7 +593,7 @@ export class PrintContext {
       color ? 'Basic Color Image Box' : 'Basic Grayscale Image Box',
     );
     if (v.failure) return this.#boxStatus(box, fromVerdict(v.failure));
-    const position = num(ds, '20200010');
+    const position = num(ds, Tag.ImageBoxPosition);
     if (position !== box.position) {
       return this.#boxStatus(
         box,
@@ -590,12 +601,12 @@ export class PrintContext {
           'InvalidAttributeValue',
           `Image Box Position ${position}, this box is position ${box.position}`,
           {
-            offendingElement: [tagNumber('20200010')],
+            offendingElement: [tagNumber(Tag.ImageBoxPosition)],
           },
         ),
       );
     }
-    const seqTag = color ? '20200111' : '20200110';
+    const seqTag = color ? Tag.BasicColorImageSequence : Tag.BasicGrayscaleImageSequence;
     const list = items(ds, seqTag);
     if (list.length > 1) {
       return this.#boxStatus(
@@ -659,9 +670,9 @@ export class PrintContext {
     box.maxDensity = maxD;
     box.requestedDensity = color
       ? undefined
-      : { min: num(attributes, '20100120'), max: num(attributes, '20100130') };
+      : { min: num(attributes, Tag.MinDensity), max: num(attributes, Tag.MaxDensity) };
     if (lut)
-      fb.imageBoxes.find((b) => b === box)!.attributes['20500500'] = el.sq([
+      fb.imageBoxes.find((b) => b === box)!.attributes[Tag.ReferencedPresentationLUTSequence] = el.sq([
         el.ref(Uid.PresentationLut, lut),
       ]);
     if (fit.warning) warnings.unshift(fit.warning);
@@ -686,7 +697,7 @@ export class PrintContext {
     columns: number,
     rows: number,
   ): { decision: FitDecision; warning?: { status: StatusName; why: string } } | DimseReply {
-    const requestedMm = num(attrs, '20200030');
+    const requestedMm = num(attrs, Tag.RequestedImageSize);
     let needW = columns;
     let needH = rows;
     if (requestedMm !== undefined) {
@@ -695,9 +706,9 @@ export class PrintContext {
     }
     if (needW <= box.rect.width && needH <= box.rect.height) return { decision: 'fits' };
     const c = this.caps;
-    const requested = str(attrs, '20200040');
+    const requested = str(attrs, Tag.RequestedDecimateCropBehavior);
     const behaviour = c.decimateCrop.honoursRequest && requested ? requested : c.decimateCrop.default;
-    const magnification = str(attrs, '20100060') ?? str(fb.attributes, '20100060');
+    const magnification = str(attrs, Tag.MagnificationType) ?? str(fb.attributes, Tag.MagnificationType);
     const size = `${needW}x${needH} is larger than the ${box.rect.width}x${box.rect.height} box`;
     switch (behaviour) {
       case 'DECIMATE':
@@ -725,15 +736,15 @@ export class PrintContext {
     attrs: DcmDataset,
   ): { min: number; max: number; clamped?: string } | DimseReply {
     const probe: DcmDataset = {
-      '20100120': attrs['20100120'] ?? fb.attributes['20100120']!,
-      '20100130': attrs['20100130'] ?? fb.attributes['20100130']!,
+      [Tag.MinDensity]: attrs[Tag.MinDensity] ?? fb.attributes[Tag.MinDensity]!,
+      [Tag.MaxDensity]: attrs[Tag.MaxDensity] ?? fb.attributes[Tag.MaxDensity]!,
     };
-    const boxSet = '20100120' in attrs || '20100130' in attrs;
+    const boxSet = Tag.MinDensity in attrs || Tag.MaxDensity in attrs;
     const clamp = this.#clampDensities(probe);
     if (typeof clamp === 'object') return clamp;
     return {
-      min: num(probe, '20100120')!,
-      max: num(probe, '20100130')!,
+      min: num(probe, Tag.MinDensity)!,
+      max: num(probe, Tag.MaxDensity)!,
       clamped: boxSet ? clamp : undefined,
     };
   }
@@ -745,21 +756,21 @@ export class PrintContext {
   #clampDensities(attrs: DcmDataset): string | undefined | DimseReply {
     const { min, max } = this.caps.density;
     const why: string[] = [];
-    const lo = num(attrs, '20100120');
-    const hi = num(attrs, '20100130');
+    const lo = num(attrs, Tag.MinDensity);
+    const hi = num(attrs, Tag.MaxDensity);
     if (lo !== undefined && lo < min) {
-      attrs['20100120'] = el.us(min);
+      attrs[Tag.MinDensity] = el.us(min);
       why.push(`Min Density ${lo} raised to ${min}`);
     }
     if (hi !== undefined && hi > max) {
-      attrs['20100130'] = el.us(max);
+      attrs[Tag.MaxDensity] = el.us(max);
       why.push(`Max Density ${hi} lowered to ${max}`);
     }
-    const l = num(attrs, '20100120');
-    const h = num(attrs, '20100130');
+    const l = num(attrs, Tag.MinDensity);
+    const h = num(attrs, Tag.MaxDensity);
     if (l !== undefined && h !== undefined && l >= h) {
       return fail('InvalidAttributeValue', `Min Density ${l} is not below Max Density ${h}`, {
-        offendingElement: [tagNumber('20100120')],
+        offendingElement: [tagNumber(Tag.MinDensity)],
       });
     }
     return why.length > 0 ? why.join(', ') : undefined;
@@ -777,17 +788,17 @@ export class PrintContext {
     const ds = req.dataset ?? {};
     const v = validate(ds, ANNOTATION_BOX_RULES, this.caps, 'set', 'Basic Annotation Box');
     if (v.failure) return fromVerdict(v.failure);
-    const position = num(ds, '20300010');
+    const position = num(ds, Tag.AnnotationPosition);
     if (position !== box.position) {
       return fail(
         'InvalidAttributeValue',
         `Annotation Position ${position}, this box is position ${box.position}`,
         {
-          offendingElement: [tagNumber('20300010')],
+          offendingElement: [tagNumber(Tag.AnnotationPosition)],
         },
       );
     }
-    box.text = (str(ds, '20300020') ?? '').slice(0, this.caps.maxAnnotationLength);
+    box.text = (str(ds, Tag.TextString) ?? '').slice(0, this.caps.maxAnnotationLength);
     return warningReply(v.warnings.map((w) => ({ status: w.status, why: w.errorComment })));
   }
 
@@ -795,12 +806,12 @@ export class PrintContext {
 
   /** A Referenced Presentation LUT Sequence in ds: the LUT's UID, 0x0112-style failure, or none. */
   #lutReference(ds: DcmDataset): string | undefined | DimseReply {
-    const ref = items(ds, '20500500')[0];
+    const ref = items(ds, Tag.ReferencedPresentationLUTSequence)[0];
     if (!ref) return undefined;
-    const uid = str(ref, '00081155') ?? '';
+    const uid = str(ref, Tag.ReferencedSOPInstanceUID) ?? '';
     if (!this.#luts.has(uid)) {
       return fail('InvalidAttributeValue', `Referenced Presentation LUT ${uid.slice(0, 30)} does not exist`, {
-        offendingElement: [tagNumber('20500500')],
+        offendingElement: [tagNumber(Tag.ReferencedPresentationLUTSequence)],
       });
     }
     return uid;
@@ -812,17 +823,20 @@ export class PrintContext {
     if (typeof uid !== 'string') return uid;
     const v = validate(ds, PRESENTATION_LUT_RULES, this.caps, 'create', 'Presentation LUT');
     if (v.failure) return fromVerdict(v.failure);
-    const shape = str(ds, '20500020');
-    const seq = items(ds, '20500010');
-    const hasSeq = '20500010' in ds;
+    const shape = str(ds, Tag.PresentationLUTShape);
+    const seq = items(ds, Tag.PresentationLUTSequence);
+    const hasSeq = Tag.PresentationLUTSequence in ds;
     if (shape === undefined && !hasSeq) {
       return fail('MissingAttribute', 'neither Presentation LUT Shape nor Presentation LUT Sequence', {
-        attributeIdentifierList: [tagNumber('20500020'), tagNumber('20500010')],
+        attributeIdentifierList: [
+          tagNumber(Tag.PresentationLUTShape),
+          tagNumber(Tag.PresentationLUTSequence),
+        ],
       });
     }
     if (shape !== undefined && hasSeq) {
       return fail('InvalidAttributeValue', 'Presentation LUT Shape and Sequence are mutually exclusive', {
-        offendingElement: [tagNumber('20500010')],
+        offendingElement: [tagNumber(Tag.PresentationLUTSequence)],
       });
     }
     const lut: PresentationLut = { uid };
@@ -831,8 +845,8 @@ export class PrintContext {
       if (seq.length !== 1)
         return fail('InvalidAttributeValue', `Presentation LUT Sequence has ${seq.length} items, must be 1`);
       const item = seq[0]!;
-      const desc = (item['00283002']?.Value ?? []).map(Number);
-      const data = (item['00283006']?.Value ?? []).map(Number);
+      const desc = (item[Tag.LUTDescriptor]?.Value ?? []).map(Number);
+      const data = (item[Tag.LUTData]?.Value ?? []).map(Number);
       const [entries, first, bits] = desc as [number, number, number];
       if (
         desc.length !== 3 ||
@@ -845,7 +859,7 @@ export class PrintContext {
           'InvalidAttributeValue',
           `LUT Descriptor ${desc.join('\\')}: needs 256 or 4096\\0\\10-16`,
           {
-            offendingElement: [tagNumber('00283002')],
+            offendingElement: [tagNumber(Tag.LUTDescriptor)],
           },
         );
       }
@@ -854,7 +868,7 @@ export class PrintContext {
           'InvalidAttributeValue',
           `LUT Data has ${data.length} entries, descriptor says ${entries}`,
           {
-            offendingElement: [tagNumber('00283006')],
+            offendingElement: [tagNumber(Tag.LUTData)],
           },
         );
       }
@@ -878,7 +892,13 @@ export class PrintContext {
       s?.filmBoxes.some(
         (fb) =>
           fb.presentationLutUid === uid ||
-          fb.imageBoxes.some((b) => str(items(b.attributes, '20500500')[0], '00081155') === uid),
+          fb.imageBoxes.some(
+            (b) =>
+              str(
+                items(b.attributes, Tag.ReferencedPresentationLUTSequence)[0],
+                Tag.ReferencedSOPInstanceUID,
+              ) === uid,
+          ),
       );
     if (used) return fail('ProcessingFailure', 'the Presentation LUT is still referenced');
     this.#luts.delete(uid);

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
+import { Tag } from '../dicom/tags.js';
 import type { FilmRecord } from '../print/spool.js';
 import type { FilmPlace } from '../profiles/profile-schema.js';
 import { densityLut } from './grayscale.js';
@@ -293,7 +294,7 @@ async function drawStamp(
 ): Promise<string[]> {
   const stamp = film.printer.stamp;
   const texts: string[] = [];
-  const label = s(film.filmSession.attributes as Attrs, '20000050');
+  const label = s(film.filmSession.attributes as Attrs, Tag.FilmSessionLabel);
   if (stamp?.filmSessionLabel && label) {
     const { rect, align } = at.take(stamp.labelAt ?? 'top-left');
     await drawText(canvas, W, H, label, rect, ink, align);
@@ -348,15 +349,15 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   const fa = film.filmBox.attributes as Attrs;
   const { width: W, height: H, dpi } = film.filmBox.matrix;
   const range = film.printer.density;
-  const medium = s(film.filmSession.attributes as Attrs, '20000030');
+  const medium = s(film.filmSession.attributes as Attrs, Tag.MediumType);
   const paper = medium === 'PAPER';
   const viewing: Viewing = {
-    illumination: n(fa, '2010015E') ?? (paper ? 150 : 2000),
-    reflectedAmbient: paper ? 0 : (n(fa, '20100160') ?? 10),
+    illumination: n(fa, Tag.Illumination) ?? (paper ? 150 : 2000),
+    reflectedAmbient: paper ? 0 : (n(fa, Tag.ReflectedAmbientLight) ?? 10),
   };
-  const border = densityTerm(s(fa, '20100100'), range, range.max);
-  const empty = densityTerm(s(fa, '20100110'), range, range.max);
-  const trim = s(fa, '20100140') === 'YES';
+  const border = densityTerm(s(fa, Tag.BorderDensity), range, range.max);
+  const empty = densityTerm(s(fa, Tag.EmptyImageDensity), range, range.max);
+  const trim = s(fa, Tag.Trim) === 'YES';
   // Trim frames and text in the density opposite the border's: dark on light film edges, light on dark.
   const ink = border > (range.min + range.max) / 2 ? range.min : range.max;
   const canvas = new Uint16Array(W * H).fill(border);
@@ -377,16 +378,16 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     }
     const im = b.image;
     const raw = await readFile(join(dir, im.file));
-    const magnification = s(ia, '20100060') ?? s(fa, '20100060') ?? 'CUBIC';
+    const magnification = s(ia, Tag.MagnificationType) ?? s(fa, Tag.MagnificationType) ?? 'CUBIC';
     const p = placement(r, im.columns, im.rows, {
       magnification,
       fit: b.fit,
-      requestedMm: n(ia, '20200030'),
+      requestedMm: n(ia, Tag.RequestedImageSize),
       dpi,
       aspect: im.pixelAspectRatio,
     });
     Object.assign(render, { image: p.dest, scale: p.scale, fit: b.fit, magnification });
-    const smoothing = s(ia, '20100080') ?? s(fa, '20100080');
+    const smoothing = s(ia, Tag.SmoothingType) ?? s(fa, Tag.SmoothingType);
     const kernel = kernelFor(magnification, smoothing, film.printer.smoothingKernels);
     if (im.samplesPerPixel === 3) {
       // Color: planar (R plane, G plane, B plane) becomes interleaved; REVERSE is a negative.
@@ -400,7 +401,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
           px[i * 3 + 2] = raw[2 * plane + i]!;
         }
       }
-      if (s(ia, '20200020') === 'REVERSE') for (let i = 0; i < px.length; i++) px[i] = 255 - px[i]!;
+      if (s(ia, Tag.Polarity) === 'REVERSE') for (let i = 0; i < px.length; i++) px[i] = 255 - px[i]!;
       colorBoxes.push({ dest: p.dest, pixels: await resizeRgb(px, im.columns, im.rows, p, kernel) });
       return;
     }
@@ -410,7 +411,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     const lut = lutFor({
       bitsStored: im.bitsStored,
       photometricInterpretation: im.photometricInterpretation,
-      polarity: s(ia, '20200020') ?? 'NORMAL',
+      polarity: s(ia, Tag.Polarity) ?? 'NORMAL',
       minDensity: minD,
       maxDensity: maxD,
       lut: film.presentationLut,
