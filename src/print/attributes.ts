@@ -3,8 +3,9 @@
  * VR, usage (SCU side), the value check, and whether N-SET may change it. validate() walks a data
  * set against one table: closed world, every attribute known or refused.
  */
-import type { DcmDataset } from '../dicom/dimse/dataset.js';
+import { type DcmDataset, keywordOf } from '../dicom/dimse/dataset.js';
 import type { StatusName } from '../dicom/dimse/status.js';
+import { Tag } from '../dicom/tags.js';
 import { acceptedLayout, type Capabilities } from '../profiles/capabilities.js';
 import { DisplayFormatError } from '../profiles/display-format.js';
 import { hasValue, items, num, str, tagLabel, tagNumber } from './values.js';
@@ -16,8 +17,8 @@ export type Usage = 'M' | 'U';
 type Check = (ds: DcmDataset, tag: string, c: Capabilities) => string | undefined;
 
 export interface AttributeRule {
+  /** One of src/dicom/tags.ts; its keyword names it in every message. */
   tag: string;
-  keyword: string;
   usage: Usage;
   check?: Check;
   /** For N-SET tables: false marks attributes that exist but may not be changed after N-CREATE. */
@@ -78,9 +79,9 @@ const reference =
   (ds, tag) => {
     const list = items(ds, tag);
     if (list.length !== 1) return `must hold exactly one item (has ${list.length})`;
-    const cls = str(list[0], '00081150');
+    const cls = str(list[0], Tag.ReferencedSOPClassUID);
     if (cls !== sopClassUid) return `Referenced SOP Class UID ${cls} is not ${sopClassUid}`;
-    if (!str(list[0], '00081155')) return 'Referenced SOP Instance UID is missing';
+    if (!str(list[0], Tag.ReferencedSOPInstanceUID)) return 'Referenced SOP Instance UID is missing';
     return undefined;
   };
 
@@ -95,34 +96,31 @@ const FILM_SESSION = '1.2.840.10008.5.1.1.1';
 
 // ---------------------------------------------------------------- tables
 
-const CHARSET: AttributeRule = { tag: '00080005', keyword: 'SpecificCharacterSet', usage: 'U' };
+const CHARSET: AttributeRule = { tag: Tag.SpecificCharacterSet, usage: 'U' };
 
 export const FILM_SESSION_RULES: readonly AttributeRule[] = [
   CHARSET,
-  { tag: '20000010', keyword: 'NumberOfCopies', usage: 'U', check: intRange(1, (c) => c.maxCopies) },
-  { tag: '20000020', keyword: 'PrintPriority', usage: 'U', check: oneOf(['HIGH', 'MED', 'LOW']) },
-  { tag: '20000030', keyword: 'MediumType', usage: 'U', check: oneOf((c) => c.mediumTypes) },
-  { tag: '20000040', keyword: 'FilmDestination', usage: 'U', check: destination },
-  { tag: '20000050', keyword: 'FilmSessionLabel', usage: 'U' },
-  { tag: '20000060', keyword: 'MemoryAllocation', usage: 'U' },
-  { tag: '21000160', keyword: 'OwnerID', usage: 'U' },
+  { tag: Tag.NumberOfCopies, usage: 'U', check: intRange(1, (c) => c.maxCopies) },
+  { tag: Tag.PrintPriority, usage: 'U', check: oneOf(['HIGH', 'MED', 'LOW']) },
+  { tag: Tag.MediumType, usage: 'U', check: oneOf((c) => c.mediumTypes) },
+  { tag: Tag.FilmDestination, usage: 'U', check: destination },
+  { tag: Tag.FilmSessionLabel, usage: 'U' },
+  { tag: Tag.MemoryAllocation, usage: 'U' },
+  { tag: Tag.OwnerID, usage: 'U' },
   // Non-standard, DCMTK-compatible: P-LUT and viewing conditions at session level (spec digest 11.6).
   {
-    tag: '20500500',
-    keyword: 'ReferencedPresentationLUTSequence',
+    tag: Tag.ReferencedPresentationLUTSequence,
     usage: 'U',
     check: reference(PLUT),
     supported: (c) => c.presentationLutLevel === 'film-session' && c.sopClasses.presentationLut,
   },
   {
-    tag: '2010015E',
-    keyword: 'Illumination',
+    tag: Tag.Illumination,
     usage: 'U',
     supported: (c) => c.presentationLutLevel === 'film-session',
   },
   {
-    tag: '20100160',
-    keyword: 'ReflectedAmbientLight',
+    tag: Tag.ReflectedAmbientLight,
     usage: 'U',
     supported: (c) => c.presentationLutLevel === 'film-session',
   },
@@ -130,92 +128,103 @@ export const FILM_SESSION_RULES: readonly AttributeRule[] = [
 
 export const FILM_BOX_RULES: readonly AttributeRule[] = [
   CHARSET,
-  { tag: '20100010', keyword: 'ImageDisplayFormat', usage: 'M', check: displayFormat, settable: false },
   {
-    tag: '20100500',
-    keyword: 'ReferencedFilmSessionSequence',
+    tag: Tag.ImageDisplayFormat,
+    usage: 'M',
+    check: displayFormat,
+    settable: false,
+  },
+  {
+    tag: Tag.ReferencedFilmSessionSequence,
     usage: 'M',
     check: reference(FILM_SESSION),
     settable: false,
   },
   {
-    tag: '20100040',
-    keyword: 'FilmOrientation',
+    tag: Tag.FilmOrientation,
     usage: 'U',
     check: oneOf((c) => c.orientations),
     settable: false,
   },
   {
-    tag: '20100050',
-    keyword: 'FilmSizeID',
+    tag: Tag.FilmSizeID,
     usage: 'U',
     check: oneOf((c) => c.filmSizes.map((f) => f.id)),
     settable: false,
   },
-  { tag: '20100060', keyword: 'MagnificationType', usage: 'U', check: oneOf((c) => c.magnificationTypes) },
-  { tag: '20100130', keyword: 'MaxDensity', usage: 'U', check: intRange(0, 999) },
-  { tag: '20100150', keyword: 'ConfigurationInformation', usage: 'U' },
   {
-    tag: '20500500',
-    keyword: 'ReferencedPresentationLUTSequence',
+    tag: Tag.MagnificationType,
+    usage: 'U',
+    check: oneOf((c) => c.magnificationTypes),
+  },
+  { tag: Tag.MaxDensity, usage: 'U', check: intRange(0, 999) },
+  { tag: Tag.ConfigurationInformation, usage: 'U' },
+  {
+    tag: Tag.ReferencedPresentationLUTSequence,
     usage: 'U',
     check: reference(PLUT),
     supported: (c) => c.sopClasses.presentationLut && c.presentationLutLevel === 'film-box',
   },
   {
-    tag: '20100030',
-    keyword: 'AnnotationDisplayFormatID',
+    tag: Tag.AnnotationDisplayFormatID,
     usage: 'U',
     check: oneOf((c) => Object.keys(c.annotationFormats)),
     settable: false,
   },
-  { tag: '20100080', keyword: 'SmoothingType', usage: 'U', check: oneOf((c) => c.smoothingTypes) },
-  { tag: '20100100', keyword: 'BorderDensity', usage: 'U', check: densityTerm((c) => c.borderDensities) },
+  { tag: Tag.SmoothingType, usage: 'U', check: oneOf((c) => c.smoothingTypes) },
   {
-    tag: '20100110',
-    keyword: 'EmptyImageDensity',
+    tag: Tag.BorderDensity,
+    usage: 'U',
+    check: densityTerm((c) => c.borderDensities),
+  },
+  {
+    tag: Tag.EmptyImageDensity,
     usage: 'U',
     check: densityTerm((c) => c.emptyImageDensities),
   },
   {
-    tag: '20100120',
-    keyword: 'MinDensity',
+    tag: Tag.MinDensity,
     usage: 'U',
     check: intRange(0, 999),
     supported: (c) => c.supportsMinDensity,
   },
-  { tag: '20100140', keyword: 'Trim', usage: 'U', check: oneOf(YES_NO), supported: (c) => c.supportsTrim },
-  { tag: '2010015E', keyword: 'Illumination', usage: 'U', check: intRange(0, 65535) },
-  { tag: '20100160', keyword: 'ReflectedAmbientLight', usage: 'U', check: intRange(0, 65535) },
+  { tag: Tag.Trim, usage: 'U', check: oneOf(YES_NO), supported: (c) => c.supportsTrim },
+  { tag: Tag.Illumination, usage: 'U', check: intRange(0, 65535) },
+  { tag: Tag.ReflectedAmbientLight, usage: 'U', check: intRange(0, 65535) },
   {
-    tag: '20200050',
-    keyword: 'RequestedResolutionID',
+    tag: Tag.RequestedResolutionID,
     usage: 'U',
     check: oneOf((c) => Object.keys(c.resolutions)),
     settable: false,
   },
-  { tag: '00282000', keyword: 'ICCProfile', usage: 'U', supported: (c) => c.sopClasses.color },
+  { tag: Tag.ICCProfile, usage: 'U', supported: (c) => c.sopClasses.color },
   // Returned by the SCP; an SCU echoing it back is tolerated and ignored.
-  { tag: '20100510', keyword: 'ReferencedImageBoxSequence', usage: 'U', settable: false },
-  { tag: '20100520', keyword: 'ReferencedBasicAnnotationBoxSequence', usage: 'U', settable: false },
+  { tag: Tag.ReferencedImageBoxSequence, usage: 'U', settable: false },
+  {
+    tag: Tag.ReferencedBasicAnnotationBoxSequence,
+    usage: 'U',
+    settable: false,
+  },
 ];
 
 const IMAGE_BOX_COMMON: readonly AttributeRule[] = [
   CHARSET,
-  { tag: '20200010', keyword: 'ImageBoxPosition', usage: 'M', check: intRange(1, 400) },
-  { tag: '20200020', keyword: 'Polarity', usage: 'U', check: oneOf(['NORMAL', 'REVERSE']) },
-  { tag: '20100060', keyword: 'MagnificationType', usage: 'U', check: oneOf((c) => c.magnificationTypes) },
-  { tag: '20100080', keyword: 'SmoothingType', usage: 'U', check: oneOf((c) => c.smoothingTypes) },
+  { tag: Tag.ImageBoxPosition, usage: 'M', check: intRange(1, 400) },
+  { tag: Tag.Polarity, usage: 'U', check: oneOf(['NORMAL', 'REVERSE']) },
   {
-    tag: '20200030',
-    keyword: 'RequestedImageSize',
+    tag: Tag.MagnificationType,
+    usage: 'U',
+    check: oneOf((c) => c.magnificationTypes),
+  },
+  { tag: Tag.SmoothingType, usage: 'U', check: oneOf((c) => c.smoothingTypes) },
+  {
+    tag: Tag.RequestedImageSize,
     usage: 'U',
     check: positiveDecimal,
     supported: (c) => c.supportsRequestedImageSize,
   },
   {
-    tag: '20200040',
-    keyword: 'RequestedDecimateCropBehavior',
+    tag: Tag.RequestedDecimateCropBehavior,
     usage: 'U',
     check: oneOf(['DECIMATE', 'CROP', 'FAIL']),
   },
@@ -223,19 +232,17 @@ const IMAGE_BOX_COMMON: readonly AttributeRule[] = [
 
 export const GRAYSCALE_IMAGE_BOX_RULES: readonly AttributeRule[] = [
   ...IMAGE_BOX_COMMON,
-  { tag: '20200110', keyword: 'BasicGrayscaleImageSequence', usage: 'M' },
+  { tag: Tag.BasicGrayscaleImageSequence, usage: 'M' },
   {
-    tag: '20100120',
-    keyword: 'MinDensity',
+    tag: Tag.MinDensity,
     usage: 'U',
     check: intRange(0, 999),
     supported: (c) => c.supportsMinDensity,
   },
-  { tag: '20100130', keyword: 'MaxDensity', usage: 'U', check: intRange(0, 999) },
-  { tag: '20100150', keyword: 'ConfigurationInformation', usage: 'U' },
+  { tag: Tag.MaxDensity, usage: 'U', check: intRange(0, 999) },
+  { tag: Tag.ConfigurationInformation, usage: 'U' },
   {
-    tag: '20500500',
-    keyword: 'ReferencedPresentationLUTSequence',
+    tag: Tag.ReferencedPresentationLUTSequence,
     usage: 'U',
     check: reference(PLUT),
     supported: (c) => c.sopClasses.presentationLut,
@@ -244,19 +251,23 @@ export const GRAYSCALE_IMAGE_BOX_RULES: readonly AttributeRule[] = [
 
 export const COLOR_IMAGE_BOX_RULES: readonly AttributeRule[] = [
   ...IMAGE_BOX_COMMON,
-  { tag: '20200111', keyword: 'BasicColorImageSequence', usage: 'M' },
+  { tag: Tag.BasicColorImageSequence, usage: 'M' },
 ];
 
 export const ANNOTATION_BOX_RULES: readonly AttributeRule[] = [
   CHARSET,
-  { tag: '20300010', keyword: 'AnnotationPosition', usage: 'M', check: intRange(1, 20) },
-  { tag: '20300020', keyword: 'TextString', usage: 'U' },
+  { tag: Tag.AnnotationPosition, usage: 'M', check: intRange(1, 20) },
+  { tag: Tag.TextString, usage: 'U' },
 ];
 
 export const PRESENTATION_LUT_RULES: readonly AttributeRule[] = [
   CHARSET,
-  { tag: '20500010', keyword: 'PresentationLUTSequence', usage: 'U' },
-  { tag: '20500020', keyword: 'PresentationLUTShape', usage: 'U', check: oneOf(['IDENTITY', 'LIN OD']) },
+  { tag: Tag.PresentationLUTSequence, usage: 'U' },
+  {
+    tag: Tag.PresentationLUTShape,
+    usage: 'U',
+    check: oneOf(['IDENTITY', 'LIN OD']),
+  },
 ];
 
 // ---------------------------------------------------------------- validation
@@ -313,7 +324,7 @@ export function validate(
         failure: {
           status: 'NoSuchAttribute',
           attributeIdentifierList: [tagNumber(t)],
-          errorComment: `${r.keyword} ${tagLabel(t)} is not supported by this printer`,
+          errorComment: `${keywordOf(r.tag)} ${tagLabel(t)} is not supported by this printer`,
         },
         warnings,
       };
@@ -323,7 +334,7 @@ export function validate(
         failure: {
           status: 'NoSuchAttribute',
           attributeIdentifierList: [tagNumber(t)],
-          errorComment: `${r.keyword} ${tagLabel(t)} cannot be changed by N-SET`,
+          errorComment: `${keywordOf(r.tag)} ${tagLabel(t)} cannot be changed by N-SET`,
         },
         warnings,
       };
@@ -338,7 +349,7 @@ export function validate(
       failure: {
         status: 'MissingAttribute',
         attributeIdentifierList: missing.map((r) => tagNumber(r.tag)),
-        errorComment: `missing ${missing.map((r) => `${r.keyword} ${tagLabel(r.tag)}`).join(', ')}`,
+        errorComment: `missing ${missing.map((r) => `${keywordOf(r.tag)} ${tagLabel(r.tag)}`).join(', ')}`,
       },
       warnings,
     };
@@ -352,7 +363,7 @@ export function validate(
         failure: {
           status: 'MissingAttributeValue',
           attributeIdentifierList: [tagNumber(t)],
-          errorComment: `${r.keyword} ${tagLabel(t)} has no value`,
+          errorComment: `${keywordOf(r.tag)} ${tagLabel(t)} has no value`,
         },
         warnings,
       };
@@ -365,7 +376,7 @@ export function validate(
         warnings.push({
           status: 'AttributeValueOutOfRange',
           offendingElement: [tagNumber(t)],
-          errorComment: `${r.keyword} ${tagLabel(t)}: ${why}; the default is used`,
+          errorComment: `${keywordOf(r.tag)} ${tagLabel(t)}: ${why}; the default is used`,
         });
         continue;
       }
@@ -374,7 +385,7 @@ export function validate(
           failure: {
             status: 'InvalidAttributeValue',
             offendingElement: [tagNumber(t)],
-            errorComment: `${r.keyword} ${tagLabel(t)}: ${why}`,
+            errorComment: `${keywordOf(r.tag)} ${tagLabel(t)}: ${why}`,
           },
           warnings,
         };

@@ -1,7 +1,7 @@
 /**
  * The Print Management object model (PS3.4 H.2, spec digest 3): what one association builds
  * (film session, film boxes, image and annotation boxes, Presentation LUTs) and what outlives it
- * (print jobs, printed films). Plain data; print-context.ts owns the rules.
+ * (print jobs, printed films). Plain data; each print object's module (film-box.ts, ...) owns its rules.
  */
 import type { Bytes } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';

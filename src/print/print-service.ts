@@ -1,7 +1,8 @@
 /**
  * The Print Management service class (PS3.4 Annex H) as routes of the dispatch table: which SOP
- * classes travel on which abstract syntax, and (SOP class x DIMSE) -> the PrintContext method
- * that answers it. One PrintContext per association, released when the association ends.
+ * classes travel on which abstract syntax, and (SOP class x DIMSE) -> the print object's function
+ * that answers it (film-session.ts, film-box.ts, ...), given the association's PrintContext. One
+ * PrintContext per association, released when the association ends.
  */
 import { CommandField } from '../dicom/dimse/command-fields.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
@@ -14,6 +15,11 @@ import type {
 } from '../dicom/service/service.js';
 import { Uid } from '../dicom/uids.js';
 import type { Capabilities } from '../profiles/capabilities.js';
+import { setAnnotationBox } from './annotation-box.js';
+import { actionFilmBox, createFilmBox, deleteFilmBox, setFilmBox } from './film-box.js';
+import { actionFilmSession, createFilmSession, deleteFilmSession, setFilmSession } from './film-session.js';
+import { setImageBox } from './image-box.js';
+import { createPresentationLut, deletePresentationLut } from './presentation-lut.js';
 import { PrintContext } from './print-context.js';
 import { printerAttributes, printerConfiguration, printJobAttributes } from './printer-attributes.js';
 import type { PrinterRuntime } from './printer-runtime.js';
@@ -105,19 +111,19 @@ export function printService(printer: PrinterRuntime): Service {
 
   const F = CommandField;
   const routes: ServiceRoute[] = [
-    on(Uid.BasicFilmSession, F.N_CREATE_RQ, (c, r) => c.createFilmSession(r)),
-    on(Uid.BasicFilmSession, F.N_SET_RQ, (c, r) => c.setFilmSession(r)),
-    on(Uid.BasicFilmSession, F.N_DELETE_RQ, (c, r) => c.deleteFilmSession(r)),
-    on(Uid.BasicFilmSession, F.N_ACTION_RQ, (c, r) => c.actionFilmSession(r)),
-    on(Uid.BasicFilmBox, F.N_CREATE_RQ, (c, r) => c.createFilmBox(r)),
-    on(Uid.BasicFilmBox, F.N_SET_RQ, (c, r) => c.setFilmBox(r)),
-    on(Uid.BasicFilmBox, F.N_DELETE_RQ, (c, r) => c.deleteFilmBox(r)),
-    on(Uid.BasicFilmBox, F.N_ACTION_RQ, (c, r) => c.actionFilmBox(r)),
-    on(Uid.BasicGrayscaleImageBox, F.N_SET_RQ, (c, r) => c.setImageBox(r)),
-    on(Uid.BasicColorImageBox, F.N_SET_RQ, (c, r) => c.setImageBox(r)),
-    on(Uid.BasicAnnotationBox, F.N_SET_RQ, (c, r) => c.setAnnotationBox(r)),
-    on(Uid.PresentationLut, F.N_CREATE_RQ, (c, r) => c.createPresentationLut(r)),
-    on(Uid.PresentationLut, F.N_DELETE_RQ, (c, r) => c.deletePresentationLut(r)),
+    on(Uid.BasicFilmSession, F.N_CREATE_RQ, createFilmSession),
+    on(Uid.BasicFilmSession, F.N_SET_RQ, setFilmSession),
+    on(Uid.BasicFilmSession, F.N_DELETE_RQ, deleteFilmSession),
+    on(Uid.BasicFilmSession, F.N_ACTION_RQ, actionFilmSession),
+    on(Uid.BasicFilmBox, F.N_CREATE_RQ, createFilmBox),
+    on(Uid.BasicFilmBox, F.N_SET_RQ, setFilmBox),
+    on(Uid.BasicFilmBox, F.N_DELETE_RQ, deleteFilmBox),
+    on(Uid.BasicFilmBox, F.N_ACTION_RQ, actionFilmBox),
+    on(Uid.BasicGrayscaleImageBox, F.N_SET_RQ, setImageBox),
+    on(Uid.BasicColorImageBox, F.N_SET_RQ, setImageBox),
+    on(Uid.BasicAnnotationBox, F.N_SET_RQ, setAnnotationBox),
+    on(Uid.PresentationLut, F.N_CREATE_RQ, createPresentationLut),
+    on(Uid.PresentationLut, F.N_DELETE_RQ, deletePresentationLut),
     get(Uid.Printer, (uid) => (uid === Uid.PrinterInstance ? printerAttributes(printer) : undefined)),
     get(Uid.PrinterConfigurationRetrieval, (uid) =>
       uid === Uid.PrinterConfigurationRetrievalInstance ? printerConfiguration(printer) : undefined,

@@ -1,5 +1,6 @@
 /** What N-GET returns for the Printer, Printer Configuration Retrieval and Print Job instances (PS3.3 C.13.8, C.13.9, C.13.13). */
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
+import { Tag } from '../dicom/tags.js';
 import { Uid } from '../dicom/uids.js';
 import { acceptedLayout, defaultResolution, filmMatrix } from '../profiles/capabilities.js';
 import { boxRects } from '../profiles/display-format.js';
@@ -10,29 +11,29 @@ import { el } from './values.js';
 export function printerAttributes(p: PrinterRuntime): DcmDataset {
   const id = p.caps.identity;
   const ds: DcmDataset = {
-    '21100010': el.cs(p.status),
-    '21100020': el.cs(p.statusInfo),
-    '21100030': el.lo(id.printerName),
-    '00080070': el.lo(id.manufacturer),
-    '00081090': el.lo(id.model),
-    '00181000': el.lo(id.serialNumber),
-    '00181020': { vr: 'LO', Value: [...id.softwareVersions] },
+    [Tag.PrinterStatus]: el.cs(p.status),
+    [Tag.PrinterStatusInfo]: el.cs(p.statusInfo),
+    [Tag.PrinterName]: el.lo(id.printerName),
+    [Tag.Manufacturer]: el.lo(id.manufacturer),
+    [Tag.ManufacturerModelName]: el.lo(id.model),
+    [Tag.DeviceSerialNumber]: el.lo(id.serialNumber),
+    [Tag.SoftwareVersions]: { vr: 'LO', Value: [...id.softwareVersions] },
   };
-  if (id.calibrationDate) ds['00181200'] = el.da(id.calibrationDate);
-  if (id.calibrationTime) ds['00181201'] = el.tm(id.calibrationTime);
+  if (id.calibrationDate) ds[Tag.DateOfLastCalibration] = el.da(id.calibrationDate);
+  if (id.calibrationTime) ds[Tag.TimeOfLastCalibration] = el.tm(id.calibrationTime);
   return ds;
 }
 
 export function printJobAttributes(j: PrintJob): DcmDataset {
   const d = j.createdAt.toISOString();
   return {
-    '21000020': el.cs(j.status),
-    '21000030': el.cs(j.statusInfo),
-    '20000020': el.cs(j.priority),
-    '21000040': el.da(d.slice(0, 10).replace(/-/g, '')),
-    '21000050': el.tm(d.slice(11, 19).replace(/:/g, '')),
-    '21100030': el.lo(j.printerName),
-    '21000070': el.ae(j.originator),
+    [Tag.ExecutionStatus]: el.cs(j.status),
+    [Tag.ExecutionStatusInfo]: el.cs(j.statusInfo),
+    [Tag.PrintPriority]: el.cs(j.priority),
+    [Tag.CreationDate]: el.da(d.slice(0, 10).replace(/-/g, '')),
+    [Tag.CreationTime]: el.tm(d.slice(11, 19).replace(/:/g, '')),
+    [Tag.PrinterName]: el.lo(j.printerName),
+    [Tag.Originator]: el.ae(j.originator),
   };
 }
 
@@ -80,51 +81,51 @@ export function printerConfiguration(p: PrinterRuntime): DcmDataset {
         const rects = boxRects(layout, m.width, m.height);
         const same = rects.every((r) => r.width === rects[0]!.width && r.height === rects[0]!.height);
         const item: DcmDataset = {
-          '20100010': el.st(format),
-          '20100040': el.cs(o),
-          '20100050': el.cs(f.id),
-          '20100052': el.cs(resolution),
-          '20100376': { vr: 'DS', Value: [25.4 / m.dpi, 25.4 / m.dpi] },
-          '202000A0': el.cs(c.supportsRequestedImageSize ? 'YES' : 'NO'),
+          [Tag.ImageDisplayFormat]: el.st(format),
+          [Tag.FilmOrientation]: el.cs(o),
+          [Tag.FilmSizeID]: el.cs(f.id),
+          [Tag.PrinterResolutionID]: el.cs(resolution),
+          [Tag.PrinterPixelSpacing]: { vr: 'DS', Value: [25.4 / m.dpi, 25.4 / m.dpi] },
+          [Tag.RequestedImageSizeFlag]: el.cs(c.supportsRequestedImageSize ? 'YES' : 'NO'),
         };
         if (same) {
-          item['00280010'] = el.us(rects[0]!.height);
-          item['00280011'] = el.us(rects[0]!.width);
+          item[Tag.Rows] = el.us(rects[0]!.height);
+          item[Tag.Columns] = el.us(rects[0]!.width);
         }
         formats.push(item);
       }
     }
   }
   const item = (meta: string): DcmDataset => ({
-    '0008115A': { vr: 'UI', Value: [meta, ...optional] },
-    '20000061': el.is(0),
-    '200000A0': el.us(16),
-    '200000A1': el.us(c.bitsStored.includes(12) ? 12 : 8),
-    '200000A2': el.sq(
+    [Tag.SOPClassesSupported]: { vr: 'UI', Value: [meta, ...optional] },
+    [Tag.MaximumMemoryAllocation]: el.is(0),
+    [Tag.MemoryBitDepth]: el.us(16),
+    [Tag.PrintingBitDepth]: el.us(c.bitsStored.includes(12) ? 12 : 8),
+    [Tag.MediaInstalledSequence]: el.sq(
       media.map((x, i) => ({
-        '00200019': el.is(i + 1),
-        '20000030': el.cs(x.m),
-        '20100050': el.cs(x.f),
-        '20100120': el.us(c.density.min),
-        '20100130': el.us(c.density.max),
+        [Tag.ItemNumber]: el.is(i + 1),
+        [Tag.MediumType]: el.cs(x.m),
+        [Tag.FilmSizeID]: el.cs(x.f),
+        [Tag.MinDensity]: el.us(c.density.min),
+        [Tag.MaxDensity]: el.us(c.density.max),
       })),
     ),
-    '200000A4': el.sq([]),
-    '200000A8': el.sq(formats),
-    '20100054': el.cs(resolution),
-    '201000A6': el.cs(c.magnificationTypes[0]!),
-    '201000A7': { vr: 'CS', Value: c.magnificationTypes.slice(1) },
-    '201000A8': el.cs(c.smoothingTypes[0]!),
-    '201000A9': { vr: 'CS', Value: c.smoothingTypes.slice(1) },
-    '20100152': {
+    [Tag.OtherMediaAvailableSequence]: el.sq([]),
+    [Tag.SupportedImageDisplayFormatsSequence]: el.sq(formats),
+    [Tag.DefaultPrinterResolutionID]: el.cs(resolution),
+    [Tag.DefaultMagnificationType]: el.cs(c.magnificationTypes[0]!),
+    [Tag.OtherMagnificationTypesAvailable]: { vr: 'CS', Value: c.magnificationTypes.slice(1) },
+    [Tag.DefaultSmoothingType]: el.cs(c.smoothingTypes[0]!),
+    [Tag.OtherSmoothingTypesAvailable]: { vr: 'CS', Value: c.smoothingTypes.slice(1) },
+    [Tag.ConfigurationInformationDescription]: {
       vr: 'LT',
       Value: ['Configuration Information is accepted and recorded; it does not change rendering.'],
     },
-    '20100154': el.is(c.maxCollatedFilms),
-    '202000A2': el.cs(`${c.decimateCrop.honoursRequest ? 'DEF ' : ''}${decimateTerm}`),
-    '00080070': el.lo(c.identity.manufacturer),
-    '00081090': el.lo(c.identity.model),
-    '21100030': el.lo(c.identity.printerName),
+    [Tag.MaximumCollatedFilms]: el.is(c.maxCollatedFilms),
+    [Tag.DecimateCropResult]: el.cs(`${c.decimateCrop.honoursRequest ? 'DEF ' : ''}${decimateTerm}`),
+    [Tag.Manufacturer]: el.lo(c.identity.manufacturer),
+    [Tag.ManufacturerModelName]: el.lo(c.identity.model),
+    [Tag.PrinterName]: el.lo(c.identity.printerName),
   });
-  return { '2000001E': el.sq(metas.map(item)) };
+  return { [Tag.PrinterConfigurationSequence]: el.sq(metas.map(item)) };
 }

@@ -1,6 +1,7 @@
 /** Reading attribute values out of a DICOM JSON-model data set (dcmjs's denaturalized form). */
 import { type Bytes, ChunkedBytes } from '../dicom/chunked-bytes.js';
 import type { DcmDataset, DcmElement } from '../dicom/dimse/dataset.js';
+import { Tag } from '../dicom/tags.js';
 
 export function element(ds: DcmDataset | undefined, tag: string): DcmElement | undefined {
   return ds?.[tag];
@@ -72,7 +73,7 @@ export const el = {
   ae: (v: string): DcmElement => ({ vr: 'AE', Value: [v] }),
   sq: (items: DcmDataset[]): DcmElement => ({ vr: 'SQ', Value: items }),
   ref: (sopClassUid: string, sopInstanceUid: string): DcmDataset => ({
-    '00081150': { vr: 'UI', Value: [sopClassUid] },
-    '00081155': { vr: 'UI', Value: [sopInstanceUid] },
+    [Tag.ReferencedSOPClassUID]: { vr: 'UI', Value: [sopClassUid] },
+    [Tag.ReferencedSOPInstanceUID]: { vr: 'UI', Value: [sopInstanceUid] },
   }),
 };

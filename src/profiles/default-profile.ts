@@ -17,7 +17,7 @@ export const DEFAULT_PROFILE = {
     model: 'Virtual Film Printer',
     serialNumber: 'LB000001',
     softwareVersions: ['0.1.0'],
-    calibrationDate: '20260101',
+    calibrationDate: '20260101', // a DA date, not a tag
     calibrationTime: '080000',
   },
   sopClasses: {

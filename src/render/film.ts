@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
+import { Tag } from '../dicom/tags.js';
 import type { FilmRecord } from '../print/spool.js';
 import { num, str } from '../print/values.js';
 import type { FilmPlace } from '../profiles/profile-schema.js';
@@ -287,7 +288,7 @@ async function drawStamp(
 ): Promise<string[]> {
   const stamp = film.printer.stamp;
   const texts: string[] = [];
-  const label = str(film.filmSession.attributes, '20000050');
+  const label = str(film.filmSession.attributes, Tag.FilmSessionLabel);
   if (stamp?.filmSessionLabel && label) {
     const { rect, align } = at.take(stamp.labelAt ?? 'top-left');
     await drawText(canvas, W, H, label, rect, ink, align);
@@ -342,15 +343,16 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   const fa = film.filmBox.attributes;
   const { width: W, height: H, dpi } = film.filmBox.matrix;
   const range = film.printer.density;
-  const medium = str(film.filmSession.attributes, '20000030');
+  const medium = str(film.filmSession.attributes, Tag.MediumType);
   const paper = medium === 'PAPER';
   const viewing: Viewing = {
-    illumination: num(fa, '2010015E') ?? (paper ? DEFAULT_ILLUMINATION.paper : DEFAULT_ILLUMINATION.film),
-    reflectedAmbient: paper ? 0 : (num(fa, '20100160') ?? DEFAULT_REFLECTED_AMBIENT),
+    illumination:
+      num(fa, Tag.Illumination) ?? (paper ? DEFAULT_ILLUMINATION.paper : DEFAULT_ILLUMINATION.film),
+    reflectedAmbient: paper ? 0 : (num(fa, Tag.ReflectedAmbientLight) ?? DEFAULT_REFLECTED_AMBIENT),
   };
-  const border = densityTerm(str(fa, '20100100'), range, range.max);
-  const empty = densityTerm(str(fa, '20100110'), range, range.max);
-  const trim = str(fa, '20100140') === 'YES';
+  const border = densityTerm(str(fa, Tag.BorderDensity), range, range.max);
+  const empty = densityTerm(str(fa, Tag.EmptyImageDensity), range, range.max);
+  const trim = str(fa, Tag.Trim) === 'YES';
   // Trim frames and text in the density opposite the border's: dark on light film edges, light on dark.
   const ink = border > (range.min + range.max) / 2 ? range.min : range.max;
   const canvas = new Uint16Array(W * H).fill(border);
@@ -371,16 +373,16 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     }
     const im = b.image;
     const raw = await readFile(join(dir, im.file));
-    const magnification = str(ia, '20100060') ?? str(fa, '20100060') ?? 'CUBIC';
+    const magnification = str(ia, Tag.MagnificationType) ?? str(fa, Tag.MagnificationType) ?? 'CUBIC';
     const p = placement(r, im.columns, im.rows, {
       magnification,
       fit: b.fit,
-      requestedMm: num(ia, '20200030'),
+      requestedMm: num(ia, Tag.RequestedImageSize),
       dpi,
       aspect: im.pixelAspectRatio,
     });
     Object.assign(render, { image: p.dest, scale: p.scale, fit: b.fit, magnification });
-    const smoothing = str(ia, '20100080') ?? str(fa, '20100080');
+    const smoothing = str(ia, Tag.SmoothingType) ?? str(fa, Tag.SmoothingType);
     const kernel = kernelFor(magnification, smoothing, film.printer.smoothingKernels);
     if (im.samplesPerPixel === 3) {
       // Color: planar (R plane, G plane, B plane) becomes interleaved; REVERSE is a negative.
@@ -394,7 +396,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
           px[i * 3 + 2] = raw[2 * plane + i]!;
         }
       }
-      if (str(ia, '20200020') === 'REVERSE') for (let i = 0; i < px.length; i++) px[i] = 255 - px[i]!;
+      if (str(ia, Tag.Polarity) === 'REVERSE') for (let i = 0; i < px.length; i++) px[i] = 255 - px[i]!;
       colorBoxes.push({ dest: p.dest, pixels: await resizeRgb(px, im.columns, im.rows, p, kernel) });
       return;
     }
@@ -404,7 +406,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     const lut = lutFor({
       bitsStored: im.bitsStored,
       photometricInterpretation: im.photometricInterpretation,
-      polarity: str(ia, '20200020') ?? 'NORMAL',
+      polarity: str(ia, Tag.Polarity) ?? 'NORMAL',
       minDensity: minD,
       maxDensity: maxD,
       lut: film.presentationLut,

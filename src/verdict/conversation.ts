@@ -7,6 +7,7 @@
  */
 import type { DcmDataset, RecordedAttribute } from '../dicom/dimse/dataset.js';
 import { statusCategory } from '../dicom/dimse/status.js';
+import { Tag } from '../dicom/tags.js';
 import { Uid } from '../dicom/uids.js';
 import { type Capabilities, resolveCapabilities } from '../profiles/capabilities.js';
 import { DEFAULT_PROFILE } from '../profiles/default-profile.js';
@@ -124,7 +125,7 @@ function references(attrs: readonly RecordedAttribute[] | undefined, tag: string
   const seq = attrs?.find((a) => a.tag === tag);
   return (seq?.items ?? []).map((item) => {
     const v = (t: string) => String(item.find((a) => a.tag === t)?.value?.[0] ?? '');
-    return [v('00081155'), v('00081150')];
+    return [v(Tag.ReferencedSOPInstanceUID), v(Tag.ReferencedSOPClassUID)];
   });
 }
 
@@ -208,8 +209,8 @@ class Hierarchy {
       const t = this.target(sopClass, sopInstance);
       if (t) b.target = t;
     }
-    const lut = ex.dataset?.['20500500']?.Value?.[0] as DcmDataset | undefined;
-    const lutUid = lut?.['00081155']?.Value?.[0];
+    const lut = ex.dataset?.[Tag.ReferencedPresentationLUTSequence]?.Value?.[0] as DcmDataset | undefined;
+    const lutUid = lut?.[Tag.ReferencedSOPInstanceUID]?.Value?.[0];
     if (lutUid !== undefined && !this.luts.has(String(lutUid))) b.unknownLut = String(lutUid);
     return b;
   }
@@ -236,8 +237,10 @@ class Hierarchy {
         this.filmBoxes.push({
           uid: created,
           printed: false,
-          imageBoxes: new Map(references(rsp.attributes, '20100510')),
-          annotationBoxes: new Set(references(rsp.attributes, '20100520').map(([uid]) => uid)),
+          imageBoxes: new Map(references(rsp.attributes, Tag.ReferencedImageBoxSequence)),
+          annotationBoxes: new Set(
+            references(rsp.attributes, Tag.ReferencedBasicAnnotationBoxSequence).map(([uid]) => uid),
+          ),
           images: new Set(),
           boxesKnown: rsp.attributes !== undefined,
         });

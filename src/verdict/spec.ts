@@ -7,6 +7,7 @@
  */
 
 import { verificationService } from '../dicom/service/verification.js';
+import { Tag } from '../dicom/tags.js';
 import { sopClassName, Uid } from '../dicom/uids.js';
 import {
   ANNOTATION_BOX_RULES,
@@ -68,8 +69,8 @@ export function isMandatory(r: AttributeRule, operation: AttributeOperation): bo
 
 /** The image item of an image box N-SET: the print service's own list of what is mandatory. */
 export const IMAGE_SEQUENCES: Readonly<Record<string, { sequence: string; required: readonly string[] }>> = {
-  [Uid.BasicGrayscaleImageBox]: { sequence: '20200110', required: REQUIRED_GRAY },
-  [Uid.BasicColorImageBox]: { sequence: '20200111', required: REQUIRED_COLOR },
+  [Uid.BasicGrayscaleImageBox]: { sequence: Tag.BasicGrayscaleImageSequence, required: REQUIRED_GRAY },
+  [Uid.BasicColorImageBox]: { sequence: Tag.BasicColorImageSequence, required: REQUIRED_COLOR },
 };
 
 /**

@@ -5,6 +5,7 @@
  * and N-EVENT-REPORT response is written here. Pure.
  */
 import { ChunkedBytes } from '../chunked-bytes.js';
+import { Tag } from '../tags.js';
 import type { DcmDataset } from './dataset.js';
 
 /** VRs whose explicit-VR header has a 4-byte length (PS3.5 7.1.2). */
@@ -133,13 +134,13 @@ function writeInto(out: Out, ds: DcmDataset, explicit: boolean): void {
     if (el.vr === 'SQ') {
       header(out, tag, 'SQ', UNDEFINED, explicit);
       for (const item of values) {
-        tagHeader(out, 'FFFEE000');
+        tagHeader(out, Tag.Item);
         out.u32(UNDEFINED);
         writeInto(out, item as DcmDataset, explicit);
-        tagHeader(out, 'FFFEE00D');
+        tagHeader(out, Tag.ItemDelimitationItem);
         out.u32(0);
       }
-      tagHeader(out, 'FFFEE0DD');
+      tagHeader(out, Tag.SequenceDelimitationItem);
       out.u32(0);
       continue;
     }

@@ -6,6 +6,7 @@
  */
 import dcmjs from 'dcmjs';
 import { type Bytes, binaryLength } from '../chunked-bytes.js';
+import { namedTag, Tag } from '../tags.js';
 import { Uid } from '../uids.js';
 import { DatasetReadError, readDataset } from './dataset-reader.js';
 import { writeDataset } from './dataset-writer.js';
@@ -104,9 +105,15 @@ export interface RecordedAttribute {
 const RECORD_MAX_VALUES = 16;
 const RECORD_MAX_DEPTH = 4;
 
-/** The dictionary keyword of a tag ("20100010" -> "ImageDisplayFormat"), when it has one. */
+/**
+ * The keyword of a tag ("20100010" -> "ImageDisplayFormat"): ours (src/dicom/tags.ts) for the tags
+ * the code names, else the dictionary's, when it has one.
+ */
 export function keywordOf(tag: string): string | undefined {
-  return (dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`] as { name?: string } | undefined)?.name;
+  return (
+    namedTag(tag) ??
+    (dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`] as { name?: string } | undefined)?.name
+  );
 }
 
 const nameMap = (DicomMetaDictionary as unknown as { nameMap: Record<string, { tag: string } | undefined> })
@@ -114,6 +121,7 @@ const nameMap = (DicomMetaDictionary as unknown as { nameMap: Record<string, { t
 
 /** The tag of a dictionary keyword ("Rows" -> "00280010"), when the dictionary has it. */
 export function tagOf(keyword: string): string | undefined {
+  if (Object.hasOwn(Tag, keyword)) return Tag[keyword as keyof typeof Tag];
   const entry = Object.hasOwn(nameMap, keyword) ? nameMap[keyword] : undefined;
   return entry ? entry.tag.replace(/[(),]/g, '').toUpperCase() : undefined;
 }

@@ -4,7 +4,8 @@
  * the PDU or throws a PduError carrying the A-ABORT reason the acceptor should send.
  */
 import { type Bytes, partsOf } from '../chunked-bytes.js';
-import { ByteReader, ByteWriter } from './bytes.js';
+import { ByteReader } from './byte-reader.js';
+import { ByteWriter } from './byte-writer.js';
 import { PduError } from './errors.js';
 import {
   type Abort,

@@ -38,9 +38,9 @@ export function missingMandatory(c: Conversation): Hit[] {
     if (table && ds) {
       for (const r of table.rules) {
         if (!isMandatory(r, table.operation)) continue;
-        if (!(r.tag in ds)) add(r.tag, `${table.name} without ${r.keyword}`);
+        if (!(r.tag in ds)) add(r.tag, `${table.name} without ${keywordOf(r.tag)}`);
         else if (ds[r.tag]!.vr !== 'SQ' && !hasValue(ds, r.tag))
-          add(r.tag, `${r.keyword} is present without a value`);
+          add(r.tag, `${keywordOf(r.tag)} is present without a value`);
       }
       const image = IMAGE_SEQUENCES[ex.rq.sopClass ?? ''];
       for (const item of image ? items(ds, image.sequence) : []) {
@@ -76,7 +76,7 @@ export function valueNotAllowed(c: Conversation): Hit[] {
       } catch (e) {
         why = `cannot be read (${(e as Error).message})`;
       }
-      if (why) add(r.tag, `${r.keyword}: ${why}`);
+      if (why) add(r.tag, `${keywordOf(r.tag)}: ${why}`);
     }
     if (ex.rsp?.status === 0x0106) {
       const tags = ex.rsp.offendingElement ?? [];
@@ -99,7 +99,7 @@ export function notDefined(c: Conversation): Hit[] {
       if (!r)
         hits.push({ at: ex.index, tag, detail: `${table.name} does not define ${keywordOf(tag) ?? tag}` });
       else if (r.supported && !r.supported(c.caps))
-        hits.push({ at: ex.index, tag, detail: `${r.keyword} is not supported by this printer` });
+        hits.push({ at: ex.index, tag, detail: `${keywordOf(r.tag)} is not supported by this printer` });
     }
   }
   return hits;
@@ -115,7 +115,7 @@ export function notSettable(c: Conversation): Hit[] {
         hits.push({
           at: ex.index,
           tag: r.tag,
-          detail: `${r.keyword} is fixed at N-CREATE and was sent in N-SET`,
+          detail: `${keywordOf(r.tag)} is fixed at N-CREATE and was sent in N-SET`,
         });
     }
   }

@@ -2,11 +2,13 @@
  * Checks of the order of requests against the print hierarchy as it stood before each one
  * (conversation.ts): what must exist first, which instances may be named, what printing needs.
  */
+
+import { Tag } from '../../dicom/tags.js';
 import { sopClassName, Uid } from '../../dicom/uids.js';
 import type { Conversation, Exchange } from '../conversation.js';
 import type { Hit } from '../model.js';
 
-const REQUESTED_INSTANCE = '00001001';
+const REQUESTED_INSTANCE = Tag.RequestedSOPInstanceUID;
 const IMAGE_BOXES: readonly string[] = [Uid.BasicGrayscaleImageBox, Uid.BasicColorImageBox];
 const BOXES: readonly string[] = [...IMAGE_BOXES, Uid.BasicAnnotationBox];
 
@@ -33,7 +35,10 @@ export const secondFilmSession = each((ex) =>
 
 export const filmBoxWithoutSession = each((ex) =>
   is(ex, 'N-CREATE', [Uid.BasicFilmBox]) && !ex.before.session
-    ? { tag: '20100500', detail: 'Film Box N-CREATE before any Film Session was created' }
+    ? {
+        tag: Tag.ReferencedFilmSessionSequence,
+        detail: 'Film Box N-CREATE before any Film Session was created',
+      }
     : undefined,
 );
 
@@ -99,7 +104,7 @@ export const sessionPrintWithoutFilmBox = each((ex) =>
 export const lutNotCreated = each((ex) =>
   ex.before.unknownLut !== undefined && ['N-CREATE', 'N-SET'].includes(ex.operation)
     ? {
-        tag: '20500500',
+        tag: Tag.ReferencedPresentationLUTSequence,
         detail: `${sopClassName(ex.rq.sopClass)} ${ex.operation} references Presentation LUT ${ex.before.unknownLut}, which does not exist`,
       }
     : undefined,

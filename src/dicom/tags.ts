@@ -1,0 +1,127 @@
+/**
+ * The data element tags the code names, keyword -> tag as dcmjs keys a data set (8 upper-case
+ * hex digits). Keywords are PS3.6's, checked against the dictionary by test/dicom/tags.test.ts; no
+ * other file in src/ writes a tag as a literal (the same test looks), so a search for a keyword
+ * finds every use of the attribute.
+ */
+
+export const Tag = {
+  // Command (PS3.7 E.1)
+  RequestedSOPInstanceUID: '00001001',
+  // Identification
+  SpecificCharacterSet: '00080005',
+  Manufacturer: '00080070',
+  ManufacturerModelName: '00081090',
+  ReferencedSOPClassUID: '00081150',
+  ReferencedSOPInstanceUID: '00081155',
+  SOPClassesSupported: '0008115A',
+  // Equipment
+  DeviceSerialNumber: '00181000',
+  SoftwareVersions: '00181020',
+  DateOfLastCalibration: '00181200',
+  TimeOfLastCalibration: '00181201',
+  // Relationship
+  ItemNumber: '00200019',
+  // Image Pixel module and LUTs
+  SamplesPerPixel: '00280002',
+  PhotometricInterpretation: '00280004',
+  PlanarConfiguration: '00280006',
+  Rows: '00280010',
+  Columns: '00280011',
+  PixelAspectRatio: '00280034',
+  BitsAllocated: '00280100',
+  BitsStored: '00280101',
+  HighBit: '00280102',
+  PixelRepresentation: '00280103',
+  ICCProfile: '00282000',
+  LUTDescriptor: '00283002',
+  LUTData: '00283006',
+  // Film Session, printer configuration (C.13.1, C.13.9)
+  NumberOfCopies: '20000010',
+  PrinterConfigurationSequence: '2000001E',
+  PrintPriority: '20000020',
+  MediumType: '20000030',
+  FilmDestination: '20000040',
+  FilmSessionLabel: '20000050',
+  MemoryAllocation: '20000060',
+  MaximumMemoryAllocation: '20000061',
+  MemoryBitDepth: '200000A0',
+  PrintingBitDepth: '200000A1',
+  MediaInstalledSequence: '200000A2',
+  OtherMediaAvailableSequence: '200000A4',
+  SupportedImageDisplayFormatsSequence: '200000A8',
+  // Film Box (C.13.3)
+  ImageDisplayFormat: '20100010',
+  AnnotationDisplayFormatID: '20100030',
+  FilmOrientation: '20100040',
+  FilmSizeID: '20100050',
+  PrinterResolutionID: '20100052',
+  DefaultPrinterResolutionID: '20100054',
+  MagnificationType: '20100060',
+  SmoothingType: '20100080',
+  DefaultMagnificationType: '201000A6',
+  OtherMagnificationTypesAvailable: '201000A7',
+  DefaultSmoothingType: '201000A8',
+  OtherSmoothingTypesAvailable: '201000A9',
+  BorderDensity: '20100100',
+  EmptyImageDensity: '20100110',
+  MinDensity: '20100120',
+  MaxDensity: '20100130',
+  Trim: '20100140',
+  ConfigurationInformation: '20100150',
+  ConfigurationInformationDescription: '20100152',
+  MaximumCollatedFilms: '20100154',
+  Illumination: '2010015E',
+  ReflectedAmbientLight: '20100160',
+  PrinterPixelSpacing: '20100376',
+  ReferencedFilmSessionSequence: '20100500',
+  ReferencedImageBoxSequence: '20100510',
+  ReferencedBasicAnnotationBoxSequence: '20100520',
+  // Image Box (C.13.5)
+  ImageBoxPosition: '20200010',
+  Polarity: '20200020',
+  RequestedImageSize: '20200030',
+  RequestedDecimateCropBehavior: '20200040',
+  RequestedResolutionID: '20200050',
+  RequestedImageSizeFlag: '202000A0',
+  DecimateCropResult: '202000A2',
+  BasicGrayscaleImageSequence: '20200110',
+  BasicColorImageSequence: '20200111',
+  // Annotation Box (C.13.7)
+  AnnotationPosition: '20300010',
+  TextString: '20300020',
+  // Presentation LUT (C.11.4)
+  PresentationLUTSequence: '20500010',
+  PresentationLUTShape: '20500020',
+  ReferencedPresentationLUTSequence: '20500500',
+  // Print Job (C.13.8)
+  ExecutionStatus: '21000020',
+  ExecutionStatusInfo: '21000030',
+  CreationDate: '21000040',
+  CreationTime: '21000050',
+  Originator: '21000070',
+  OwnerID: '21000160',
+  /** (2100,0500): retired in PS3.6 for Pull Stored Print, still the N-ACTION answer of PS3.4 H.4.2.2.4. */
+  ReferencedPrintJobSequence: '21000500',
+  // Printer (C.13.9)
+  PrinterStatus: '21100010',
+  PrinterStatusInfo: '21100020',
+  PrinterName: '21100030',
+  // Pixel data
+  PixelData: '7FE00010',
+  // Items and delimiters (PS3.5 7.5)
+  Item: 'FFFEE000',
+  ItemDelimitationItem: 'FFFEE00D',
+  SequenceDelimitationItem: 'FFFEE0DD',
+} as const;
+
+export type TagKeyword = keyof typeof Tag;
+
+const KEYWORDS: ReadonlyMap<string, TagKeyword> = new Map(
+  Object.entries(Tag).map(([keyword, tag]) => [tag, keyword as TagKeyword]),
+);
+
+/** The keyword of a tag the code names ("20100130" -> "MaxDensity"); other tags: undefined. */
+export function namedTag(tag: string): TagKeyword | undefined {
+  return KEYWORDS.get(tag);
+}
