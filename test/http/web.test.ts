@@ -9,7 +9,7 @@ const app = buildApp({
   dicomPort: () => 0,
   printers: () => [],
   store: tempStore(),
-  control: { loopbackOnly: true },
+  control: {},
 });
 beforeAll(() => app.ready());
 afterAll(() => app.close());
