@@ -208,6 +208,7 @@ export class Access {
   #who(req: FastifyRequest, what: 'control' | 'reads'): Verdict {
     const client = req.socket.remoteAddress ?? 'unknown';
     const { bearer, session } = this.#credentials(req);
+    const subject = what === 'control' ? 'control requests' : 'reads (--protect-reads)';
     const needs = what === 'control' ? 'control requests need' : 'reads need (--protect-reads)';
     if (bearer === 'wrong')
       return {
@@ -238,7 +239,7 @@ export class Access {
       allowed: false,
       status: 403,
       rule: 'loopback',
-      reason: `${needs} a client on this machine (loopback) while no --api-token is set; this one is ${client}`,
+      reason: `${subject} are accepted only from this machine (loopback) while no --api-token is set; this client is ${client}`,
     };
   }
 

@@ -201,7 +201,7 @@ describe('control: loopback without a token, the token from elsewhere', () => {
       const r = await a.inject(setNormal({ remoteAddress }));
       expect(r.statusCode, remoteAddress).toBe(403);
       expect(r.json(), remoteAddress).toEqual({
-        error: expect.stringContaining(`this one is ${remoteAddress}`),
+        error: expect.stringContaining(`this client is ${remoteAddress}`),
         rule: 'loopback',
       });
     }

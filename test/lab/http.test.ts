@@ -255,7 +255,7 @@ describe('control policy', () => {
     expect(
       (await a.inject({ method: 'POST', url: '/api/lab/faults', payload, remoteAddress })).json(),
     ).toEqual({
-      error: expect.stringMatching(/on this machine \(loopback\).*this one is 192\.0\.2\.7/),
+      error: expect.stringMatching(/from this machine \(loopback\).*this client is 192\.0\.2\.7/),
       rule: 'loopback',
     });
     for (const [method, url] of [

@@ -266,7 +266,7 @@ function sidePanel(film) {
 function pinControl(film) {
   let pinned = film.pinned;
   const mark = h('span', { class: 'pin-mark', title: 'retention keeps this film' }, 'pinned');
-  const button = h('button', { type: 'button', class: 'ghost' });
+  const button = h('button', { type: 'button', class: 'ghost', dataset: { control: '' } });
   const message = h('p', { class: 'form-message' });
   const show = () => {
     mark.hidden = !pinned;

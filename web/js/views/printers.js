@@ -247,7 +247,7 @@ function statusForm(p, onApplied) {
     { class: 'status-control', onchange: syncInfo },
     h('fieldset', {}, h('legend', {}, 'Set status'), h('div', { class: 'segmented' }, ...choices)),
     info,
-    h('button', { type: 'submit', dataset: { action: 'set-status' } }, 'Apply'),
+    h('button', { type: 'submit', dataset: { action: 'set-status', control: '' } }, 'Apply'),
     message,
   );
   form.addEventListener('submit', async (e) => {
