@@ -119,7 +119,7 @@ const sopName = (s) => SOP_CLASSES.find(([, uid]) => uid === s)?.[0] ?? s;
 
 function api(err, message) {
   message.className = 'form-message error';
-  message.textContent = err.needsToken ? `${err.message}: paste the API token.` : err.message;
+  message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
   if (err.needsToken) openTokenDialog();
 }
 
