@@ -98,6 +98,9 @@ api() {
   shift 2
   local auth=()
   if [ -n "${LIGHTBOX_API_TOKEN:-}" ]; then auth=(-H "Authorization: Bearer $LIGHTBOX_API_TOKEN"); fi
+  # A control request (any method but GET) declares JSON: without a token, Lightbox refuses a POST
+  # that does not (a web page could send it cross-site).
+  if [ "$method" != GET ]; then auth+=(-H 'content-type: application/json'); fi
   if ! body=$(curl -sS --fail-with-body --max-time 30 -X "$method" ${auth[@]+"${auth[@]}"} "$@" \
     "$LIGHTBOX_URL$path"); then
     log "$method $path failed: $body"
@@ -160,8 +163,8 @@ else
     tmp_data=$(mktemp -d)
     data_dir=$tmp_data
   fi
-  # Arming scenarios is a control request: it needs this token unless Lightbox listens on
-  # loopback only. The token stays in the environment (Lightbox reads LIGHTBOX_API_TOKEN), out of ps.
+  # Arming scenarios is a control request: with this token it is accepted from wherever the script
+  # runs. The token stays in the environment (Lightbox reads LIGHTBOX_API_TOKEN), out of ps.
   if [ -z "${LIGHTBOX_API_TOKEN:-}" ]; then
     LIGHTBOX_API_TOKEN=$(node -e 'console.log(require("crypto").randomBytes(18).toString("base64url"))')
   fi

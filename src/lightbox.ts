@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { EventBus } from './events.js';
 import { buildApp } from './http/app.js';
-import { isLoopback } from './http/control.js';
 import { Lab } from './lab/lab.js';
 import { loadScenarios } from './lab/scenarios.js';
 import { DicomServer } from './net/dicom-server.js';
@@ -151,7 +150,12 @@ export class Lightbox {
       printers: () => this.printers,
       store: this.store,
       events: this.events,
-      control: { token: config.apiToken, loopbackOnly: isLoopback(config.host) },
+      control: {
+        token: config.apiToken,
+        protectReads: config.protectReads,
+        allowedHosts: config.allowedHosts,
+        bindHost: config.host,
+      },
       lab: this.lab,
       disk: () => this.disk.state,
       logger,

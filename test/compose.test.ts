@@ -152,11 +152,29 @@ const compose = parseYaml(read('docker-compose.yml')) as {
 };
 const svc = compose.services['lightbox']!;
 
-function composeEnv(): Record<string, string> {
+/** The service's environment as written (before compose interpolates ${...}). */
+function composeEnvRaw(): Record<string, string> {
   const e = svc.environment;
   if (Array.isArray(e))
     return Object.fromEntries(e.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * The environment as compose hands it to the container, from the shell's `shell`: ${VAR},
+ * ${VAR:-default} and ${VAR-default} interpolated ($$ is a literal $). Anything else is an error.
+ */
+function composeEnv(shell: Record<string, string> = {}): Record<string, string> {
+  const expand = (v: string) =>
+    v.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$/g, (m, name, op, dflt) => {
+      if (m === '$$') return '$';
+      if (m === '$') throw new Error(`unsupported interpolation in ${v}`);
+      const set = shell[name];
+      if (op === ':-') return set ? set : dflt;
+      if (op === '-') return set ?? dflt;
+      return set ?? '';
+    });
+  return Object.fromEntries(Object.entries(composeEnvRaw()).map(([k, v]) => [k, expand(v)]));
 }
 
 describe('Dockerfile', () => {
@@ -216,7 +234,8 @@ describe('Dockerfile', () => {
     const ignored = read('.dockerignore')
       .split('\n')
       .map((l) => l.trim());
-    for (const p of ['node_modules', 'dist', 'var', 'test/artifacts', '.git']) expect(ignored).toContain(p);
+    for (const p of ['node_modules', 'dist', 'var', 'test/artifacts', '.git', '.env'])
+      expect(ignored).toContain(p);
   });
 });
 
@@ -246,6 +265,41 @@ describe('docker-compose.yml', () => {
       const targets = svc.ports.map((p) => portOf(p).target);
       expect(targets).toContain(config.dicomPort);
       expect(targets).toContain(config.httpPort);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('takes LIGHTBOX_API_TOKEN (and the other access settings) from the environment, with no token of its own', () => {
+    const raw = composeEnvRaw();
+    // No default token in a file anyone can read: the shell's, or .env's, or none.
+    const fromShell = (name: string, dflt = '') => `\${${name}:-${dflt}}`;
+    expect(raw['LIGHTBOX_API_TOKEN']).toBe(fromShell('LIGHTBOX_API_TOKEN'));
+    expect(raw['LIGHTBOX_ALLOWED_HOSTS']).toBe(fromShell('LIGHTBOX_ALLOWED_HOSTS'));
+    expect(raw['LIGHTBOX_PROTECT_READS']).toBe(fromShell('LIGHTBOX_PROTECT_READS', 'false'));
+    // Documented where it is set: why the container needs it, where to put it.
+    const text = read('docker-compose.yml');
+    const comment = text.slice(0, text.indexOf('LIGHTBOX_API_TOKEN: ')).split('\n').slice(-6).join('\n');
+    expect(comment).toMatch(/never from its loopback/);
+    expect(comment).toMatch(/\.env/);
+    // A token's secret file stays out of the image's build context and out of git.
+    expect(read('.dockerignore').split('\n')).toContain('.env');
+    expect(read('.gitignore').split('\n')).toContain('.env');
+    // Parsed by the real config parser: the shell's token, or none (then the lab is read-only).
+    const tmp = mkdtempSync(join(tmpdir(), 'lightbox-compose-'));
+    try {
+      const parse = (shell: Record<string, string>) =>
+        parseConfig(['--data-dir', join(tmp, 'var')], composeEnv(shell), tmp).config;
+      expect(parse({ LIGHTBOX_API_TOKEN: 's3cret-from-the-shell' }).apiToken).toBe('s3cret-from-the-shell');
+      expect(parse({}).apiToken).toBeUndefined();
+      expect(parse({}).protectReads).toBe(false);
+      expect(parse({}).allowedHosts).toEqual([]);
+      expect(parse({ LIGHTBOX_PROTECT_READS: 'true', LIGHTBOX_ALLOWED_HOSTS: 'lightbox.lab' })).toMatchObject(
+        {
+          protectReads: true,
+          allowedHosts: ['lightbox.lab'],
+        },
+      );
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

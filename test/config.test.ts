@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Config, ConfigError, OPTIONS, parseConfig } from '../src/config/config.js';
+import { type Config, ConfigError, OPTIONS, parseConfig, usage } from '../src/config/config.js';
 
 let tmp: string;
 /** Directories chmod'ed by a test, given their rights back before clean-up. */
@@ -81,8 +81,9 @@ describe('defaults', () => {
   it('every option default parses', () => {
     // Defaults go through the same parser as user values; a bad default would throw here.
     expect(() => config()).not.toThrow();
-    // Only optional settings (the API token) may default to nothing.
-    for (const o of OPTIONS) if (o.kind !== 'optional') expect(o.default, o.flag).not.toBe('');
+    // Only optional settings (the API token) and lists (allowed hosts) may default to nothing.
+    for (const o of OPTIONS)
+      if (o.kind !== 'optional' && o.kind !== 'hosts') expect(o.default, o.flag).not.toBe('');
     expect(config().apiToken).toBeUndefined();
     expect(config(['--api-token', 's3cret']).apiToken).toBe('s3cret');
     expect(config([], { LIGHTBOX_API_TOKEN: 'env-token' }).apiToken).toBe('env-token');
@@ -182,6 +183,37 @@ describe('bad values', () => {
     expect(configError(['--max-associations', '0']).message).toContain('--max-associations');
     expect(configError(['--max-associations', '1.5']).message).toContain('--max-associations');
     expect(configError([], { LIGHTBOX_IDLE_TIMEOUT: 'soon' }).message).toContain('LIGHTBOX_IDLE_TIMEOUT');
+  });
+});
+
+describe('HTTP access', () => {
+  it('--allowed-hosts: a comma-separated list of names and addresses, lower case; * allowed', () => {
+    expect(config().allowedHosts).toEqual([]);
+    expect(config(['--allowed-hosts', 'Lightbox.Lab, 10.0.0.7,[::1]']).allowedHosts).toEqual([
+      'lightbox.lab',
+      '10.0.0.7',
+      '[::1]',
+    ]);
+    expect(config([], { LIGHTBOX_ALLOWED_HOSTS: '*' }).allowedHosts).toEqual(['*']);
+    for (const bad of ['http://lightbox.lab', 'lightbox.lab:8080', 'a b', 'lab/x'])
+      expect(configError(['--allowed-hosts', bad]).message, bad).toContain('--allowed-hosts');
+  });
+
+  it('--protect-reads: a switch, also from LIGHTBOX_PROTECT_READS', () => {
+    expect(config().protectReads).toBe(false);
+    expect(config(['--protect-reads']).protectReads).toBe(true);
+    expect(config([], { LIGHTBOX_PROTECT_READS: 'true' }).protectReads).toBe(true);
+  });
+
+  it('--help says what happens without a token: loopback clients only, whatever --host', () => {
+    const text = usage();
+    const token = text.split('\n').find((l) => l.includes('--api-token'))!;
+    expect(token).toContain('unset: accepted only from clients on this machine (loopback source address)');
+    expect(token).toContain('refused (403) from any other');
+    expect(text).toContain('whatever --host is');
+    expect(text).toMatch(/--protect-reads[\s\S]*--allowed-hosts/);
+    // Nothing that reads as "requests from loopback are allowed" with a token set.
+    expect(text).toContain('this machine included; 401 without it');
   });
 });
 

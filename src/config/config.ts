@@ -4,6 +4,7 @@
  * argv and env and returns a Config or throws ConfigError with one clear line.
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -27,8 +28,18 @@ export interface Config {
   logLevel: string;
   dumpMessages: boolean;
   noRender: boolean;
-  /** Bearer token the control API requires; undefined: none (control only on loopback). */
+  /**
+   * Bearer token the control API requires from every client (and reads too with protectReads);
+   * undefined: none, and then control (and protected reads) only from clients on loopback.
+   */
   apiToken: string | undefined;
+  /**
+   * Host names (Host header) the HTTP server answers to besides localhost, this machine's hostname,
+   * the bind address and IP literals; ['*']: any name (unsafe: DNS rebinding). [] when unset.
+   */
+  allowedHosts?: string[];
+  /** Reads under /api need what control requests need (the token, or loopback without one). */
+  protectReads?: boolean;
   /** Directory of test-lab scenarios; absent: none. */
   scenariosDir?: string;
   /** Scenario names (comma-separated) armed at start-up; absent: none. */
@@ -63,7 +74,9 @@ type Kind =
   /** A duration with its unit (90m, 12h, 30d); 0 or off disables. */
   | 'duration'
   /** A whole number; 0 or off disables. */
-  | 'limit';
+  | 'limit'
+  /** Host names, comma-separated (lightbox.lab, 10.0.0.7); * for any; empty: none. */
+  | 'hosts';
 
 interface OptionDef {
   key: keyof Config;
@@ -193,7 +206,23 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'LIGHTBOX_API_TOKEN',
     kind: 'optional',
     default: '',
-    help: 'Bearer token for the control API (status changes, deletes); unset: loopback only',
+    help: 'Bearer token required for control requests (status changes, faults, deletes) from every client; unset: accepted only from clients on this machine (loopback source address), refused (403) from any other',
+  },
+  {
+    key: 'allowedHosts',
+    flag: 'allowed-hosts',
+    env: 'LIGHTBOX_ALLOWED_HOSTS',
+    kind: 'hosts',
+    default: '',
+    help: 'Host names clients may reach the HTTP server by, comma-separated, besides localhost, this hostname, the --host address and IP addresses; * allows any (unsafe: DNS rebinding)',
+  },
+  {
+    key: 'protectReads',
+    flag: 'protect-reads',
+    env: 'LIGHTBOX_PROTECT_READS',
+    kind: 'bool',
+    default: 'false',
+    help: 'Reads (films, conversations, verdicts, listings, events) need the API token too (loopback only without one); use on any shared network',
   },
   {
     key: 'scenariosDir',
@@ -245,6 +274,10 @@ export const OPTIONS: readonly OptionDef[] = [
   },
 ];
 
+/** A DNS name (labels of letters, digits, hyphens, underscores), without port or scheme. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/;
+
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 const DURATION_UNITS: Record<string, number> = {
@@ -275,7 +308,7 @@ function parseValue(
   o: OptionDef,
   raw: string,
   from: string,
-): number | string | boolean | SpaceThreshold | undefined {
+): number | string | string[] | boolean | SpaceThreshold | undefined {
   const bad = (why: string) => new ConfigError(`${from}: ${why} (got "${raw}")`);
   switch (o.kind) {
     case 'space': {
@@ -334,11 +367,37 @@ function parseValue(
       return /^(1|true|yes)$/i.test(raw);
     case 'optional':
       return raw;
+    case 'hosts': {
+      const names = raw
+        .split(',')
+        .map((n) => n.trim().toLowerCase())
+        .filter(Boolean);
+      for (const n of names)
+        if (n !== '*' && !HOST_NAME.test(n) && !isIP(n.replace(/^\[(.*)\]$/, '$1')))
+          throw bad(`"${n}" is not a host name or address (no scheme, no port), nor *`);
+      return names;
+    }
     default:
       if (raw.length === 0) throw bad('must not be empty');
       return raw;
   }
 }
+
+/** What --help says about who may do what over HTTP (the README's "Security of the control API"). */
+const ACCESS_HELP = [
+  'HTTP access (README: "Security of the control API"):',
+  '  Control requests (printer status, lab faults and scenarios, deleting and pinning films):',
+  '    without --api-token: accepted only when the client connects from this machine (source address',
+  '      127.0.0.0/8 or ::1), whatever --host is; refused with 403 from any other address.',
+  '    with --api-token: need "Authorization: Bearer <token>" (or a console login) from every client,',
+  '      this machine included; 401 without it.',
+  '  Reads (films, conversations, verdicts, listings, events): open to any client that reaches the',
+  '    port, unless --protect-reads, which gives them the rule of control requests.',
+  '  Every request: the Host header must name this server (--allowed-hosts). A request that changes',
+  "    something: a present Origin must be this server's own; a POST must be content-type:",
+  '    application/json unless it carries the token. Refused: 403 (401 when the token would help),',
+  '    {"error": why, "rule": which}.',
+];
 
 export function usage(): string {
   const lines = ['Usage: lightbox [options]', '', 'Options (flag, environment variable, default):'];
@@ -347,6 +406,7 @@ export function usage(): string {
     lines.push(`  ${flag.padEnd(28)} ${o.env.padEnd(28)} ${o.default.padEnd(10)} ${o.help}`);
   }
   lines.push(`  ${'--help'.padEnd(28)} ${''.padEnd(28)} ${''.padEnd(10)} Print this text and exit`);
+  lines.push('', ...ACCESS_HELP);
   return lines.join('\n');
 }
 

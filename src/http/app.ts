@@ -9,7 +9,8 @@ import type { LabControl } from '../lab/lab.js';
 import type { Printer } from '../print/printer.js';
 import type { DiskState } from '../store/disk-space.js';
 import type { Store } from '../store/store.js';
-import type { ControlPolicy } from './control.js';
+import { Access, accessHook, type ControlPolicy } from './control.js';
+import { accessRoutes } from './routes/access.js';
 import { associationRoutes } from './routes/associations.js';
 import { dicomRoutes } from './routes/dicom.js';
 import { eventRoutes } from './routes/events.js';
@@ -28,6 +29,7 @@ export interface AppDeps {
   printers(): readonly Printer[];
   /** Films, jobs, associations: what the listings read. */
   store: Store;
+  /** Who may change things and read (see control.ts): token, --protect-reads, --allowed-hosts. */
   control: ControlPolicy;
   /** What happens, for SSE and /metrics (optional: without it, no events). */
   events?: EventBus;
@@ -45,6 +47,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     forceCloseConnections: true,
     // Requests are not worth a log line each; errors still are.
     logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  // Host, Origin, and who may change things (or read, under --protect-reads): for every request,
+  // before any body is read.
+  const access = new Access(deps.control);
+  accessHook(app, access);
+
+  // A bodyless POST marked application/json (what a control request without a body must send,
+  // see control.ts) is an empty body, not a 400; anything else parses as fastify's own JSON.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    return json(req, body as string, done);
   });
 
   // The OpenAPI description is built from the routes' own schemas (registered after this plugin).
@@ -86,13 +102,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     );
 
     const events = deps.events ?? new EventBus();
-    printerRoutes(api, deps.printers, deps.control);
+    accessRoutes(api, access);
+    printerRoutes(api, deps.printers);
     jobRoutes(api, deps.store);
-    filmRoutes(api, deps.store, deps.control, events);
+    filmRoutes(api, deps.store, events);
     associationRoutes(api, deps.store);
     verdictRoutes(api, deps.store, deps.printers);
     eventRoutes(api, events, { store: deps.store, disk: deps.disk });
-    if (deps.lab) labRoutes(api, deps.lab, deps.control);
+    if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
     dicomRoutes(api);
     webRoutes(api);

@@ -108,7 +108,11 @@ describe('DCMTK print SCU meets lab faults', () => {
   }, 60_000);
 
   it('memory-exhausted scenario: the 2048x2500 CR gets 0xC605, a 512x512 CT prints', async () => {
-    const r = await lb.app.http.inject({ method: 'POST', url: '/api/lab/scenarios/memory-exhausted' });
+    const r = await lb.app.http.inject({
+      method: 'POST',
+      url: '/api/lab/scenarios/memory-exhausted',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(r.statusCode).toBe(200);
     const cr = await print('MEMSCU', { images: [images.cr] });
     expect(cr.exchanges.find((x) => x.request === 'N-SET')?.status).toBe(0xc605);
@@ -120,7 +124,11 @@ describe('DCMTK print SCU meets lab faults', () => {
   }, 90_000);
 
   it('abort-mid-session scenario: N-ACTION unanswered, A-ABORT, nothing printed', async () => {
-    await lb.app.http.inject({ method: 'POST', url: '/api/lab/scenarios/abort-mid-session' });
+    await lb.app.http.inject({
+      method: 'POST',
+      url: '/api/lab/scenarios/abort-mid-session',
+      headers: { 'content-type': 'application/json' },
+    });
     // Earlier tests' jobs spool their films first (a job leaves the queue only once spooled).
     await expect.poll(() => lb.app.printers[0]!.runtime.queued, { timeout: 10_000 }).toBe(0);
     const before = films();

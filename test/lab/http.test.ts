@@ -26,7 +26,9 @@ afterEach(async () => {
 });
 
 const http = () => lb.app.http;
-const post = (url: string, payload?: object) => http().inject({ method: 'POST', url, payload });
+/** A control POST as curl and the console send it: JSON, with or without a body. */
+const post = (url: string, payload?: object) =>
+  http().inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json' } });
 const armed = async () =>
   (await http().inject({ url: '/api/lab/faults' })).json() as {
     printer: string;
@@ -235,45 +237,61 @@ describe('faults', () => {
 
 describe('control policy', () => {
   const lab = () => lb.app.lab;
-  it('bound beyond loopback without a token: mutations 403, reads allowed', async () => {
-    const app = buildApp({
+  const app = (control: { token?: string }) =>
+    buildApp({
       dicomListening: () => true,
       dicomPort: () => 0,
       printers: () => lb.app.printers,
       store: lb.app.store,
-      control: { loopbackOnly: false },
+      control: { ...control, bindHost: '0.0.0.0' },
       lab: lab(),
     });
+  const json = { 'content-type': 'application/json' };
+
+  it('without a token: mutations from another machine 403, from loopback allowed; reads allowed', async () => {
+    const a = app({});
+    const remoteAddress = '192.0.2.7';
+    const payload = { printer: 'OTHER', kind: 'delay', ms: 1 };
     expect(
-      (await app.inject({ method: 'POST', url: '/api/lab/faults', payload: { kind: 'delay', ms: 1 } }))
-        .statusCode,
-    ).toBe(403);
-    expect((await app.inject({ method: 'POST', url: '/api/lab/scenarios/queue-full' })).statusCode).toBe(403);
-    expect((await app.inject({ method: 'DELETE', url: '/api/lab/faults' })).statusCode).toBe(403);
-    expect((await app.inject({ method: 'DELETE', url: '/api/lab/faults/f1' })).statusCode).toBe(403);
-    expect((await app.inject({ url: '/api/lab/faults' })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/api/lab/scenarios' })).statusCode).toBe(200);
-    await app.close();
+      (await a.inject({ method: 'POST', url: '/api/lab/faults', payload, remoteAddress })).json(),
+    ).toEqual({
+      error: expect.stringMatching(/from this machine \(loopback\).*this client is 192\.0\.2\.7/),
+      rule: 'loopback',
+    });
+    for (const [method, url] of [
+      ['POST', '/api/lab/scenarios/queue-full'],
+      ['DELETE', '/api/lab/faults'],
+      ['DELETE', '/api/lab/faults/f1'],
+    ] as const)
+      expect((await a.inject({ method, url, headers: json, remoteAddress })).statusCode, url).toBe(403);
+    expect((await a.inject({ url: '/api/lab/faults', remoteAddress })).statusCode).toBe(200);
+    expect((await a.inject({ url: '/api/lab/scenarios', remoteAddress })).statusCode).toBe(200);
+    expect((await a.inject({ method: 'POST', url: '/api/lab/faults', payload })).statusCode).toBe(201);
+    await a.close();
   });
 
-  it('with a token: 401 without it, 201 with it', async () => {
-    const app = buildApp({
-      dicomListening: () => true,
-      dicomPort: () => 0,
-      printers: () => lb.app.printers,
-      store: lb.app.store,
-      control: { token: 's3cret', loopbackOnly: false },
-      lab: lab(),
-    });
+  it('a bodyless POST must say application/json: refused without, armed with', async () => {
+    const a = app({});
+    const url = '/api/lab/scenarios/queue-full?printer=OTHER';
+    const bare = await a.inject({ method: 'POST', url });
+    expect(bare.statusCode).toBe(403);
+    expect(bare.json().rule).toBe('content-type');
+    expect((await a.inject({ method: 'POST', url, headers: json })).statusCode).toBe(200);
+    await a.close();
+  });
+
+  it('with a token: 401 without it (loopback too), 201 with it', async () => {
+    const a = app({ token: 's3cret' });
     const payload = { printer: 'OTHER', kind: 'delay', ms: 1 };
-    expect((await app.inject({ method: 'POST', url: '/api/lab/faults', payload })).statusCode).toBe(401);
-    const ok = await app.inject({
+    expect((await a.inject({ method: 'POST', url: '/api/lab/faults', payload })).statusCode).toBe(401);
+    const ok = await a.inject({
       method: 'POST',
       url: '/api/lab/faults',
       payload,
       headers: { authorization: 'Bearer s3cret' },
+      remoteAddress: '192.0.2.7',
     });
     expect(ok.statusCode).toBe(201);
-    await app.close();
+    await a.close();
   });
 });

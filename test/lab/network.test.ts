@@ -234,6 +234,7 @@ describe('printer scripts, with the N-EVENT-REPORTs a real printer sends', () =>
     const loaded = await lb.app.http.inject({
       method: 'POST',
       url: '/api/lab/scenarios/film-jam-mid-job?printer=LIGHTBOX',
+      headers: { 'content-type': 'application/json' },
     });
     expect(loaded.statusCode).toBe(200);
     const f = loaded.json().armed[0];

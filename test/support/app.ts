@@ -8,7 +8,7 @@ export function bareApp(deps: Partial<AppDeps> = {}): ReturnType<typeof buildApp
     dicomPort: () => 0,
     printers: () => [],
     store: tempStore(),
-    control: { loopbackOnly: true },
+    control: {},
     ...deps,
   });
 }

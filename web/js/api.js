@@ -1,22 +1,19 @@
 /**
- * The HTTP API as the console uses it. Reads are plain GETs; changes carry the API token, when the
- * user has pasted one, as "Authorization: Bearer <token>" (see the README: control API).
+ * The HTTP API as the console uses it. Requests that change something are control requests (see
+ * the README, "Security of the control API"): they always go as content-type: application/json,
+ * which a page on another site cannot send here without asking. Who may send them is the server's
+ * call: this machine without an API token, else a browser logged in with it (POST /api/session
+ * sets an HttpOnly cookie, which every request here, EventSource and <img> included, carries).
  */
-
-const TOKEN_KEY = 'lightbox.apiToken';
-
-export const token = {
-  get: () => localStorage.getItem(TOKEN_KEY) ?? '',
-  set: (v) => (v ? localStorage.setItem(TOKEN_KEY, v) : localStorage.removeItem(TOKEN_KEY)),
-};
 
 /** An API answer that was not 2xx; `status` is the HTTP status, the message the API's own words. */
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, rule) {
     super(message);
     this.status = status;
+    this.rule = rule;
   }
-  /** 401: the control API wants a (valid) token. (403 means it is off: no token would help.) */
+  /** 401: the server wants the API token (log in). A 403 is a rule no token changes. */
   get needsToken() {
     return this.status === 401;
   }
@@ -24,9 +21,7 @@ export class ApiError extends Error {
 
 async function request(method, path, body) {
   const headers = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const t = token.get();
-  if (method !== 'GET' && t) headers.authorization = `Bearer ${t}`;
+  if (method !== 'GET') headers['content-type'] = 'application/json';
   const res = await fetch(path, {
     method,
     headers,
@@ -35,7 +30,11 @@ async function request(method, path, body) {
   if (res.status === 204) return null;
   const data = await res.json().catch(() => null);
   if (!res.ok)
-    throw new ApiError(res.status, data?.message ?? data?.error ?? `${res.status} ${res.statusText}`);
+    throw new ApiError(
+      res.status,
+      data?.message ?? data?.error ?? `${res.status} ${res.statusText}`,
+      data?.rule,
+    );
   return data;
 }
 

@@ -1,13 +1,15 @@
 /**
- * The console's entry point: hash routing to the views, the live event stream, the token dialog
- * and the Lab entry (shown only when the server has the test-lab API).
+ * The console's entry point: hash routing to the views, the live event stream, what this browser
+ * may change (control.js) and the login dialog, and the Lab entry (shown only when the server has
+ * the test-lab API).
  *
  * A view is a module with mount(container, params) returning a cleanup function (unsubscribe from
  * live events, stop timers); the router calls it before mounting the next view.
  */
+import { initControl } from './control.js';
 import { notice } from './dom.js';
 import { connect } from './live.js';
-import { initTokenDialog } from './token-dialog.js';
+import { initTokenDialog, openTokenDialog } from './token-dialog.js';
 import * as associations from './views/associations.js';
 import * as conversation from './views/conversation.js';
 import * as film from './views/film.js';
@@ -55,6 +57,7 @@ async function revealLab() {
 }
 
 initTokenDialog();
+void initControl({ onLogin: openTokenDialog });
 connect();
 void revealLab();
 window.addEventListener('hashchange', route);

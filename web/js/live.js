@@ -43,7 +43,10 @@ export function connect() {
     if (wasOpen) dispatch('resync', {});
     wasOpen = true;
   });
-  source.addEventListener('error', () => setState('reconnecting'));
+  // A refused stream (401 under --protect-reads before the login) is closed for good.
+  source.addEventListener('error', () =>
+    setState(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'),
+  );
   for (const type of TYPES) {
     source.addEventListener(type, (e) => {
       try {

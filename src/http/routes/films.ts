@@ -13,7 +13,6 @@ import { FILM_ID_PATTERN } from '../../store/film-files.js';
 import type { FilmSummary, RenderState } from '../../store/film-index.js';
 import { removeFilm } from '../../store/remove-film.js';
 import type { Store } from '../../store/store.js';
-import { type ControlPolicy, requireControl } from '../control.js';
 import { filmOutcome } from '../film-outcome.js';
 import { listPage, PAGE_QUERY, type PageQuery, pageOf } from '../paging.js';
 import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS, type ListFilters } from '../schemas.js';
@@ -45,12 +44,7 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-export function filmRoutes(
-  app: FastifyInstance,
-  store: Store,
-  policy: ControlPolicy,
-  events: EventBus,
-): void {
+export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus): void {
   const thumbs = new ThumbCache(THUMB_CACHE_BYTES);
   // A film rendered again or removed has another thumbnail, or none.
   const unsubscribe = events.subscribe((e) => {
@@ -163,7 +157,6 @@ export function filmRoutes(
   app.put<{ Params: { id: string } }>(
     '/api/films/:id/pin',
     {
-      preHandler: requireControl(policy),
       schema: { ...pinSchema, description: 'keep this film whatever retention says' },
     },
     pin(true),
@@ -171,7 +164,6 @@ export function filmRoutes(
   app.delete<{ Params: { id: string } }>(
     '/api/films/:id/pin',
     {
-      preHandler: requireControl(policy),
       schema: { ...pinSchema, description: 'let retention remove this film again' },
     },
     pin(false),
@@ -180,7 +172,6 @@ export function filmRoutes(
   app.delete<{ Params: { id: string } }>(
     '/api/films/:id',
     {
-      preHandler: requireControl(policy),
       schema: {
         params: ID_PARAMS,
         response: { 204: { description: 'deleted', type: 'null' }, '4xx': ERROR },

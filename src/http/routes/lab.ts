@@ -1,6 +1,6 @@
 /**
  * /api/lab: the test lab over HTTP. List and load scenarios, arm and disarm faults, see what is
- * armed and how often it fired. Every change goes through the control policy.
+ * armed and how often it fired. Every change is a control request (control.ts's hook decides).
  */
 import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyReply, FastifySchemaCompiler } from 'fastify';
@@ -8,7 +8,6 @@ import type { FaultView } from '../../lab/fault-book.js';
 import { FaultSchema } from '../../lab/fault-schema.js';
 import { FaultError, type LabControl, LabNotFound } from '../../lab/lab.js';
 import { checkFault } from '../../lab/resolve.js';
-import { type ControlPolicy, requireControl } from '../control.js';
 
 const ErrorBody = {
   type: 'object',
@@ -56,9 +55,7 @@ function failed(reply: FastifyReply, e: unknown) {
   throw e;
 }
 
-export function labRoutes(app: FastifyInstance, lab: LabControl, policy: ControlPolicy): void {
-  const control = requireControl(policy);
-
+export function labRoutes(app: FastifyInstance, lab: LabControl): void {
   app.get(
     '/api/lab/scenarios',
     {
@@ -92,7 +89,6 @@ export function labRoutes(app: FastifyInstance, lab: LabControl, policy: Control
   app.post<{ Params: { name: string }; Querystring: { printer?: string } }>(
     '/api/lab/scenarios/:name',
     {
-      preHandler: control,
       schema: {
         params: {
           type: 'object',
@@ -144,7 +140,6 @@ export function labRoutes(app: FastifyInstance, lab: LabControl, policy: Control
   app.post<{ Body: unknown }>(
     '/api/lab/faults',
     {
-      preHandler: control,
       validatorCompiler: faultBodyCompiler,
       // The checker's own words ("/status: ...") in { error }, like every other 400 here.
       attachValidation: true,
@@ -164,7 +159,6 @@ export function labRoutes(app: FastifyInstance, lab: LabControl, policy: Control
   app.delete<{ Querystring: { printer?: string } }>(
     '/api/lab/faults',
     {
-      preHandler: control,
       schema: {
         querystring: { type: 'object', additionalProperties: false, properties: { printer: AeTitle } },
         response: { 200: { type: 'object', properties: { removed: { type: 'integer' } } }, 404: ErrorBody },
@@ -182,7 +176,6 @@ export function labRoutes(app: FastifyInstance, lab: LabControl, policy: Control
   app.delete<{ Params: { id: string } }>(
     '/api/lab/faults/:id',
     {
-      preHandler: control,
       schema: {
         params: {
           type: 'object',

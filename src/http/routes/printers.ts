@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Printer } from '../../print/printer.js';
 import type { PrinterStatus } from '../../profiles/printer-status.js';
-import { type ControlPolicy, requireControl } from '../control.js';
 import { ERROR, PRINTER_DETAIL, PRINTER_SUMMARY } from '../schemas.js';
 
 function summary(p: Printer) {
@@ -20,11 +19,7 @@ function summary(p: Printer) {
   };
 }
 
-export function printerRoutes(
-  app: FastifyInstance,
-  printers: () => readonly Printer[],
-  policy: ControlPolicy,
-): void {
+export function printerRoutes(app: FastifyInstance, printers: () => readonly Printer[]): void {
   const find = (ae: string) => printers().find((p) => p.caps.aeTitle === ae);
   const AeParams = {
     type: 'object',
@@ -51,7 +46,7 @@ export function printerRoutes(
   app.put<{ Params: { ae: string }; Body: { status: PrinterStatus; info?: string } }>(
     '/api/printers/:ae/status',
     {
-      preHandler: requireControl(policy),
+      // A control request, as every /api/ method but GET: see control.ts.
       schema: {
         params: AeParams,
         body: {

@@ -260,13 +260,13 @@ function sidePanel(film) {
 }
 
 /**
- * Pin or unpin the film (a control request: carries the API token). A pinned film is never
+ * Pin or unpin the film (a control request: data-control). A pinned film is never
  * removed by retention; it still counts toward the retention limits.
  */
 function pinControl(film) {
   let pinned = film.pinned;
   const mark = h('span', { class: 'pin-mark', title: 'retention keeps this film' }, 'pinned');
-  const button = h('button', { type: 'button', class: 'ghost' });
+  const button = h('button', { type: 'button', class: 'ghost', dataset: { control: '' } });
   const message = h('p', { class: 'form-message' });
   const show = () => {
     mark.hidden = !pinned;
@@ -288,7 +288,7 @@ function pinControl(film) {
       show();
     } catch (err) {
       message.className = 'form-message error';
-      message.textContent = err.needsToken ? `${err.message}: paste the API token.` : err.message;
+      message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
       if (err.needsToken) openTokenDialog();
     } finally {
       button.disabled = false;

@@ -3,7 +3,7 @@
  * firings are left, how often they fired) with Disarm per fault and per printer; a form to arm the
  * common faults (a status answer, a delay, a dropped association, a printer status change); and
  * the scenarios from scenarios/, each loadable with one click. All through /api/lab/*; changes are
- * control requests (API token).
+ * control requests: their buttons carry data-control (disabled with the reason when not allowed).
  */
 import { del, get, post, query } from '../api.js';
 import { debounce, fill, h, notice, time } from '../dom.js';
@@ -42,7 +42,7 @@ function statusGroups(statuses) {
 
 function api(err, message) {
   message.className = 'form-message error';
-  message.textContent = err.needsToken ? `${err.message}: paste the API token.` : err.message;
+  message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
   if (err.needsToken) openTokenDialog();
 }
 
@@ -198,7 +198,7 @@ function printerFaults(p, words, { disarm, disarmAll }) {
         {
           type: 'button',
           class: 'ghost small-button',
-          dataset: { action: 'disarm-all' },
+          dataset: { action: 'disarm-all', control: '' },
           onclick: () => disarmAll(p.printer),
         },
         'Disarm all',
@@ -261,7 +261,7 @@ function printerFaults(p, words, { disarm, disarmAll }) {
                 {
                   type: 'button',
                   class: 'ghost small-button',
-                  dataset: { action: 'disarm' },
+                  dataset: { action: 'disarm', control: '' },
                   title: `disarm ${f.id}`,
                   onclick: () => disarm(f.id),
                 },
@@ -412,7 +412,7 @@ function scenarioItem(s, printers, onLoaded) {
               ...targets.map((p) => h('span', { class: 'chip' }, p)),
             )
           : target,
-        h('button', { type: 'button', dataset: { action: 'load' }, onclick: load }, 'Load'),
+        h('button', { type: 'button', dataset: { action: 'load', control: '' }, onclick: load }, 'Load'),
       ),
     ),
     h(
@@ -571,7 +571,7 @@ function faultForm(printers, words, onArmed) {
       { class: 'field-row end' },
       field('Times', count),
       h('label', { class: 'check', title: 'fire every time until disarmed' }, sticky, ' sticky'),
-      h('button', { type: 'submit', dataset: { action: 'arm' } }, 'Arm'),
+      h('button', { type: 'submit', dataset: { action: 'arm', control: '' } }, 'Arm'),
     ),
     message,
   );

@@ -247,7 +247,7 @@ function statusForm(p, onApplied) {
     { class: 'status-control', onchange: syncInfo },
     h('fieldset', {}, h('legend', {}, 'Set status'), h('div', { class: 'segmented' }, ...choices)),
     info,
-    h('button', { type: 'submit', dataset: { action: 'set-status' } }, 'Apply'),
+    h('button', { type: 'submit', dataset: { action: 'set-status', control: '' } }, 'Apply'),
     message,
   );
   form.addEventListener('submit', async (e) => {
@@ -262,7 +262,7 @@ function statusForm(p, onApplied) {
       message.textContent = `Now ${updated.status}${updated.status === 'NORMAL' ? '' : ` (${updated.statusInfo})`}: associations using it are told (N-EVENT-REPORT).`;
     } catch (err) {
       message.className = 'form-message error';
-      message.textContent = err.needsToken ? `${err.message} — paste the API token.` : err.message;
+      message.textContent = err.needsToken ? `${err.message} — log in with the API token.` : err.message;
       if (err.needsToken) openTokenDialog();
     }
   });
