@@ -356,6 +356,19 @@ export interface ParsedArgs {
 }
 
 /**
+ * Every option at its default, parsed as its flag would be. Directories stay as written and are
+ * not touched: for what describes a Lightbox without running one (the conformance statement).
+ */
+export function defaultConfig(): Config {
+  const out: Record<string, unknown> = {};
+  for (const o of OPTIONS) {
+    out[o.key] =
+      o.kind === 'optional' && o.default === '' ? undefined : parseValue(o, o.default, `--${o.flag}`);
+  }
+  return out as unknown as Config;
+}
+
+/**
  * Parse argv (without node and script) and env. Directories are resolved against `cwd`; the data
  * directory is created when missing; an explicit printers directory must exist and be readable,
  * while a missing default one just means "embedded printer only".
