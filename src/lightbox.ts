@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { networkSettings } from './conformance/settings.js';
 import { EventBus } from './events.js';
 import { buildApp } from './http/app.js';
 import { isLoopback } from './http/control.js';
@@ -154,6 +155,7 @@ export class Lightbox {
       control: { token: config.apiToken, loopbackOnly: isLoopback(config.host) },
       lab: this.lab,
       disk: () => this.disk.state,
+      network: networkSettings(config),
       logger,
     });
   }

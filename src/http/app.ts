@@ -4,6 +4,7 @@
  */
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { defaultNetworkSettings, type NetworkSettings } from '../conformance/settings.js';
 import { EventBus } from '../events.js';
 import type { LabControl } from '../lab/lab.js';
 import type { Printer } from '../print/printer.js';
@@ -11,6 +12,7 @@ import type { DiskState } from '../store/disk-space.js';
 import type { Store } from '../store/store.js';
 import type { ControlPolicy } from './control.js';
 import { associationRoutes } from './routes/associations.js';
+import { conformanceRoutes } from './routes/conformance.js';
 import { eventRoutes } from './routes/events.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
 import { filmRoutes } from './routes/films.js';
@@ -34,6 +36,8 @@ export interface AppDeps {
   lab?: LabControl;
   /** The last free-space measurement of the data directory's volume, for /metrics. */
   disk?: () => DiskState | undefined;
+  /** The network limits and timers the DICOM listener runs with, for conformance statements (absent: the defaults). */
+  network?: NetworkSettings;
   logger?: FastifyBaseLogger;
 }
 
@@ -86,6 +90,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
     const events = deps.events ?? new EventBus();
     printerRoutes(api, deps.printers, deps.control);
+    const network = deps.network ?? defaultNetworkSettings();
+    // The port actually listened on (an ephemeral --dicom-port 0 is known once listening).
+    conformanceRoutes(api, deps.printers, () => ({
+      ...network,
+      dicomPort: deps.dicomPort() || network.dicomPort,
+    }));
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, deps.control, events);
     associationRoutes(api, deps.store);
