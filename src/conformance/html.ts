@@ -73,6 +73,7 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: 
 h1 { font-size: 1.7rem; margin-bottom: .2rem; }
 h2 { border-bottom: 1px solid #d4d9de; padding-bottom: .2rem; margin-top: 2.4rem; }
 h3, h4, h5, h6 { margin-top: 1.8rem; }
+h5 { font-size: 1.05rem; }
 .number { color: #6a737d; margin-right: .3rem; }
 .subtitle { color: #56606a; margin-top: 0; }
 nav ol { list-style: none; padding-left: 1.1rem; margin: .2rem 0; }
