@@ -40,7 +40,7 @@ import {
   table,
 } from './document.js';
 import { EVENT_REPORTS } from './events.js';
-import { bytesText, type NetworkSettings, secondsText } from './settings.js';
+import { bytesText, defaultNetworkSettings, type NetworkSettings, secondsText } from './settings.js';
 import { GENERAL_CASES, type Operation, PRINT_CASES, type StatusCase, validationCases } from './statuses.js';
 
 export interface StatementInput {
@@ -138,8 +138,7 @@ function wireOf(caps: Capabilities, settings: NetworkSettings): Wire {
 
 /** The status cases this printer can answer with, each where it can (routes only). */
 export function printerStatusCases(caps: Capabilities): StatusCase[] {
-  const w = wireOf(caps, { maxDatasetBytes: 0 } as NetworkSettings);
-  return casesOf(w);
+  return casesOf(wireOf(caps, defaultNetworkSettings()));
 }
 
 function casesOf(w: Wire): StatusCase[] {
@@ -1000,9 +999,4 @@ export function conformanceStatement(input: StatementInput): Statement {
       annexes(w),
     ],
   };
-}
-
-/** Every specific SOP class and abstract syntax the printer negotiates or serves (for tests and listings). */
-export function negotiatedSopClasses(caps: Capabilities): string[] {
-  return wireOf(caps, {} as NetworkSettings).sopClasses;
 }

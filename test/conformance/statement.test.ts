@@ -295,3 +295,41 @@ function expectTablesRegular(md: string) {
   }
   expect(tables).toBeGreaterThan(10);
 }
+
+describe('rendering', () => {
+  it('states a printer’s own TCP port besides --dicom-port', () => {
+    const caps = resolveCapabilities({ ...DEFAULT_PROFILE, port: 11113 });
+    const md = renderMarkdown(conformanceStatement({ caps, settings }));
+    expect(md).toContain(
+      'TCP port `11112` (--dicom-port, every printer by called AE title) and `11113` (its own port)',
+    );
+  });
+
+  it('puts several statements on one HTML page with ids of their own', () => {
+    const html = renderHtml(documents.map((d) => conformanceStatement({ caps: d.p.caps, settings })));
+    expectWellFormed(html);
+    const ids = [...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(html.match(/<article /g)).toHaveLength(documents.length);
+    // Every contents link leads to a section of the page.
+    for (const [, href] of html.matchAll(/href="#([^"]+)"/g)) expect(ids).toContain(href);
+  });
+
+  it('escapes what it is given: Markdown and HTML special characters in a profile stay text', () => {
+    const caps = resolveCapabilities({
+      ...DEFAULT_PROFILE,
+      name: 'A <b>bold</b> & *starred* | piped `ticked` printer',
+      description: '<script>alert(1)</script>',
+    });
+    const st = conformanceStatement({ caps, settings });
+    const html = renderHtml(st);
+    expectWellFormed(html);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('A &lt;b&gt;bold&lt;/b&gt; &amp; *starred*');
+    const md = renderMarkdown(st);
+    expect(md).toContain(
+      '# DICOM Conformance Statement: A \\<b\\>bold\\</b\\> & \\*starred\\* \\| piped \\`ticked\\` printer',
+    );
+    expect(md).toContain('\\<script\\>alert(1)\\</script\\>');
+  });
+});
