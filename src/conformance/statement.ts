@@ -802,6 +802,20 @@ function commonStatuses(w: Wire, cases: readonly StatusCase[]): Section {
   ]);
 }
 
+/** The meta SOP classes have no operations of their own: they name what travels on their contexts. */
+function metaNote(w: Wire): Block[] {
+  const metas = w.sopClasses.filter((s) => w.abstractSyntaxes.has(s) && !w.operations.has(s));
+  return metas.map((m) =>
+    paragraph(
+      `${name(m)} (`,
+      code(m),
+      '): no operations of its own; a presentation context of it carries ',
+      ...joined((w.abstractSyntaxes.get(m) ?? []).map((x) => name(x))),
+      '.',
+    ),
+  );
+}
+
 function aeSpecification(w: Wire, ae: string, cases: readonly StatusCase[]): Section {
   const specific = w.sopClasses.filter((s) => w.operations.has(s));
   return section(
@@ -820,6 +834,7 @@ function aeSpecification(w: Wire, ae: string, cases: readonly StatusCase[]): Sec
           paragraph(
             'For each SOP class: its operations, the attributes it accepts (with the usage the SCU must follow, the values this printer accepts and the value it uses when one is left out), what N-GET returns, the N-EVENT-REPORTs it sends, and the statuses its operations can answer, and when.',
           ),
+          ...metaNote(w),
         ],
         specific.map((sop) => sopSection(sop, w, cases)),
       ),
