@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { networkSettings } from './conformance/settings.js';
 import { EventBus } from './events.js';
 import { buildApp } from './http/app.js';
 import { Lab } from './lab/lab.js';
@@ -158,6 +159,7 @@ export class Lightbox {
       },
       lab: this.lab,
       disk: () => this.disk.state,
+      network: networkSettings(config),
       logger,
     });
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Lightbox entry point: configuration, start, signals, exit codes. */
-import { ConfigError, parseConfig, usage } from './config/config.js';
+import { ConfigError, conformanceUsage, parseConfig, parseConformanceArgs, usage } from './config/config.js';
+import { conformanceText } from './conformance/command.js';
 import { Lightbox } from './lightbox.js';
 import { createLogger, flushLogs } from './log.js';
 import { ProfileError } from './profiles/profile-loader.js';
@@ -10,7 +11,20 @@ function die(message: string): never {
   process.exit(2);
 }
 
+/** `lightbox conformance ...`: print the conformance statement(s) and exit. */
+function conformance(argv: string[]): void {
+  try {
+    const args = parseConformanceArgs(argv, process.env, process.cwd());
+    process.stdout.write(args.help ? `${conformanceUsage()}\n` : conformanceText(args));
+  } catch (e) {
+    if (e instanceof ConfigError) die(`${e.message} (see lightbox conformance --help)`);
+    if (e instanceof ProfileError) die(`bad printer profile: ${e.message}`);
+    throw e;
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'conformance') return conformance(process.argv.slice(3));
   let parsed: ReturnType<typeof parseConfig>;
   try {
     parsed = parseConfig(process.argv.slice(2), process.env, process.cwd());

@@ -188,6 +188,53 @@ describe('--help', () => {
   });
 });
 
+describe('lightbox conformance', () => {
+  const printers = join(root, 'printers');
+
+  it("prints one printer's statement as Markdown, with the limits given, and exits 0 without a data directory", async () => {
+    const { code, stdout, stderr } = await run([
+      'conformance',
+      '--printers',
+      printers,
+      '--printer',
+      'DRYSTAR5302',
+      '--max-pdu',
+      '16K',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^# DICOM Conformance Statement: Agfa Drystar 5302-like dry laser imager\n/);
+    expect(stdout).toContain('`0xB604` Image demagnified');
+    expect(stdout).toContain('| Maximum PDU length received | `16384` bytes (--max-pdu), advertised |');
+    expect(existsSync(join(tmp, 'var'))).toBe(false);
+  });
+
+  it('prints every printer as one HTML page with --format html', async () => {
+    const { code, stdout } = await run(['conformance', '--printers', printers, '--format', 'html']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^<!doctype html>/);
+    for (const f of readdirSync(printers).filter((x) => x.endsWith('.yaml'))) {
+      const ae = /^aeTitle: (\S+)$/m.exec(readFileSync(join(printers, f), 'utf8'))![1]!;
+      expect(stdout, ae).toContain(`AE title ${ae},`);
+    }
+    expect(stdout.match(/<article class="conformance-statement">/g)?.length).toBeGreaterThan(4);
+  });
+
+  it('an unknown printer or format: exit 2, one line', async () => {
+    expect(await expectOneLineFailure(['conformance', '--printer', 'NOPE'])).toContain(
+      'no printer NOPE (printers: LIGHTBOX)',
+    );
+    expect(await expectOneLineFailure(['conformance', '--format', 'pdf'])).toContain('--format');
+  });
+
+  it('--help says how', async () => {
+    const { code, stdout } = await run(['conformance', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: lightbox conformance [--printer <AE title>] [--format md|html]');
+    expect((await run(['--help'])).stdout).toContain('lightbox conformance');
+  });
+});
+
 describe('running', () => {
   it('serves /healthz, then exits 0 on SIGTERM', async () => {
     const dicomPort = await freePort();

@@ -3,7 +3,15 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Config, ConfigError, OPTIONS, parseConfig, usage } from '../src/config/config.js';
+import {
+  type Config,
+  ConfigError,
+  defaultConfig,
+  OPTIONS,
+  parseConfig,
+  parseConformanceArgs,
+  usage,
+} from '../src/config/config.js';
 
 let tmp: string;
 /** Directories chmod'ed by a test, given their rights back before clean-up. */
@@ -386,5 +394,38 @@ describe('directories', () => {
   it('an explicit relative --printers is resolved against cwd', () => {
     mkdirSync(join(tmp, 'profiles'));
     expect(config(['--printers', 'profiles']).printersDir).toBe(join(tmp, 'profiles'));
+  });
+});
+
+describe('lightbox conformance', () => {
+  it('defaultConfig(): every option at its default, nothing created', () => {
+    const d = defaultConfig();
+    const { dataDir, printersDir, scenariosDir, ...rest } = config();
+    expect(d).toMatchObject(rest);
+    expect(d.dataDir).toBe('./var');
+    expect(existsSync(join(tmp, 'var'))).toBe(true); // made by config() above, not by defaultConfig()
+  });
+
+  it('takes --printer and --format with the options of lightbox, and creates no data directory', () => {
+    const a = parseConformanceArgs(
+      ['--printer', 'DRYSTAR5302', '--format', 'html', '--max-pdu', '16K'],
+      {},
+      tmp,
+    );
+    expect(a).toMatchObject({ help: false, printer: 'DRYSTAR5302', format: 'html' });
+    expect(a.config.maxPduLength).toBe(16384);
+    expect(a.config.printersDir).toBeUndefined();
+    expect(existsSync(join(tmp, 'var'))).toBe(false);
+    const d = parseConformanceArgs([], { LIGHTBOX_MAX_ASSOCIATIONS: '3' }, tmp);
+    expect(d).toMatchObject({ help: false, format: 'md' });
+    expect(d.printer).toBeUndefined();
+    expect(d.config.maxAssociations).toBe(3);
+  });
+
+  it('refuses an unknown format or flag, and a missing --printers directory, in one line', () => {
+    for (const argv of [['--format', 'pdf'], ['--bogus'], ['--printers', join(tmp, 'nope')]]) {
+      expect(() => parseConformanceArgs(argv, {}, tmp), argv.join(' ')).toThrow(ConfigError);
+    }
+    expect(() => parseConformanceArgs(['--format', 'pdf'], {}, tmp)).toThrow(/--format: must be md or html/);
   });
 });

@@ -400,7 +400,13 @@ const ACCESS_HELP = [
 ];
 
 export function usage(): string {
-  const lines = ['Usage: lightbox [options]', '', 'Options (flag, environment variable, default):'];
+  const lines = [
+    'Usage: lightbox [options]',
+    '       lightbox conformance [--printer <AE title>] [--format md|html] [options]',
+    '         (the DICOM Conformance Statement of the printers, to stdout: lightbox conformance --help)',
+    '',
+    'Options (flag, environment variable, default):',
+  ];
   for (const o of OPTIONS) {
     const flag = o.kind === 'bool' ? `--${o.flag}` : `--${o.flag} <${o.kind}>`;
     lines.push(`  ${flag.padEnd(28)} ${o.env.padEnd(28)} ${o.default.padEnd(10)} ${o.help}`);
@@ -416,12 +422,97 @@ export interface ParsedArgs {
 }
 
 /**
+ * Every option at its default, parsed as its flag would be. Directories stay as written and are
+ * not touched: for what describes a Lightbox without running one (the conformance statement).
+ */
+export function defaultConfig(): Config {
+  const out: Record<string, unknown> = {};
+  for (const o of OPTIONS) {
+    out[o.key] =
+      o.kind === 'optional' && o.default === '' ? undefined : parseValue(o, o.default, `--${o.flag}`);
+  }
+  return out as unknown as Config;
+}
+
+/**
  * Parse argv (without node and script) and env. Directories are resolved against `cwd`; the data
  * directory is created when missing; an explicit printers directory must exist and be readable,
  * while a missing default one just means "embedded printer only".
  */
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): ParsedArgs {
-  const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  const { values, config, explicit } = readOptions(argv, env, cwd, {});
+  const help = values['help'] === true;
+  // Directories are touched only once every value is valid, and never just to print --help.
+  if (!help) {
+    config.printersDir = checkPrintersDir(config.printersDir!, explicit.has('printersDir'));
+    config.scenariosDir = checkPrintersDir(config.scenariosDir!, explicit.has('scenariosDir'), 'scenarios');
+    config.dataDir = checkDataDir(config.dataDir);
+  }
+  return { help, config };
+}
+
+/** The conformance statement formats: Markdown or HTML. */
+export const CONFORMANCE_FORMATS = ['md', 'html'] as const;
+export type ConformanceFormat = (typeof CONFORMANCE_FORMATS)[number];
+
+export interface ConformanceArgs {
+  help: boolean;
+  /** The printer (AE title) to describe; absent: every printer. */
+  printer?: string;
+  format: ConformanceFormat;
+  config: Config;
+}
+
+export function conformanceUsage(): string {
+  return [
+    'Usage: lightbox conformance [--printer <AE title>] [--format md|html] [options]',
+    '',
+    'Print the DICOM Conformance Statement of a printer (every printer when --printer is left out),',
+    'generated from its profile and the options below, to stdout; then exit.',
+    '',
+    '  --printer <AE title>         the printer to describe',
+    '  --format <md|html>           Markdown (default) or HTML',
+    '  options                      as for lightbox (see lightbox --help): --printers, --max-pdu, ...',
+  ].join('\n');
+}
+
+/**
+ * `lightbox conformance ...`: the options of lightbox itself (they set the limits the statement
+ * states), plus --printer and --format. Nothing is created: the data directory is not needed.
+ */
+export function parseConformanceArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): ConformanceArgs {
+  const { values, config, explicit } = readOptions(argv, env, cwd, {
+    printer: { type: 'string' },
+    format: { type: 'string' },
+  });
+  const format = (values['format'] ?? 'md') as string;
+  if (!(CONFORMANCE_FORMATS as readonly string[]).includes(format))
+    throw new ConfigError(`--format: must be md or html (got "${format}")`);
+  const help = values['help'] === true;
+  if (!help) {
+    config.printersDir = checkPrintersDir(config.printersDir!, explicit.has('printersDir'));
+  }
+  const printer = values['printer'];
+  return {
+    help,
+    format: format as ConformanceFormat,
+    config,
+    ...(typeof printer === 'string' ? { printer } : {}),
+  };
+}
+
+/** argv and env through OPTIONS (and any extra flags): the values, nothing checked on disk yet. */
+function readOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  extra: Record<string, { type: 'string' | 'boolean' }>,
+): { values: Record<string, string | boolean | undefined>; config: Config; explicit: Set<string> } {
+  const spec: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, ...extra };
   for (const o of OPTIONS) spec[o.flag] = { type: o.kind === 'bool' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -451,15 +542,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd
     if (o.kind === 'optional' && raw === '') out[o.key] = undefined;
     if (o.kind === 'dir') out[o.key] = resolve(cwd, raw);
   }
-  const config = out as unknown as Config;
-  const help = values['help'] === true;
-  // Directories are touched only once every value is valid, and never just to print --help.
-  if (!help) {
-    config.printersDir = checkPrintersDir(config.printersDir!, explicit.has('printersDir'));
-    config.scenariosDir = checkPrintersDir(config.scenariosDir!, explicit.has('scenariosDir'), 'scenarios');
-    config.dataDir = checkDataDir(config.dataDir);
-  }
-  return { help, config };
+  return { values, config: out as unknown as Config, explicit };
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { defaultNetworkSettings, type NetworkSettings } from '../conformance/settings.js';
 import { EventBus } from '../events.js';
 import type { LabControl } from '../lab/lab.js';
 import type { Printer } from '../print/printer.js';
@@ -12,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { Access, accessHook, type ControlPolicy } from './control.js';
 import { accessRoutes } from './routes/access.js';
 import { associationRoutes } from './routes/associations.js';
+import { conformanceRoutes } from './routes/conformance.js';
 import { dicomRoutes } from './routes/dicom.js';
 import { eventRoutes } from './routes/events.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
@@ -37,6 +39,8 @@ export interface AppDeps {
   lab?: LabControl;
   /** The last free-space measurement of the data directory's volume, for /metrics. */
   disk?: () => DiskState | undefined;
+  /** The network limits and timers the DICOM listener runs with, for conformance statements (absent: the defaults). */
+  network?: NetworkSettings;
   logger?: FastifyBaseLogger;
 }
 
@@ -104,6 +108,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const events = deps.events ?? new EventBus();
     accessRoutes(api, access);
     printerRoutes(api, deps.printers);
+    const network = deps.network ?? defaultNetworkSettings();
+    // The port actually listened on (an ephemeral --dicom-port 0 is known once listening).
+    conformanceRoutes(api, deps.printers, () => ({
+      ...network,
+      dicomPort: deps.dicomPort() || network.dicomPort,
+    }));
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, events);
     associationRoutes(api, deps.store);

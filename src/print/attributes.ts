@@ -13,8 +13,46 @@ import { hasValue, items, num, str, tagLabel, tagNumber } from './values.js';
 /** SCU usage: M must be sent, U may be sent. */
 export type Usage = 'M' | 'U';
 
+/**
+ * What a value check accepts, as data: the check reads it, and the conformance statement
+ * (src/conformance/) prints it, so the two cannot say different things.
+ */
+export type Accepted =
+  /** One of these terms (CS). */
+  | { kind: 'terms'; values: readonly string[] }
+  /** An integer in min..max. */
+  | { kind: 'integers'; min: number; max: number }
+  /** One of these terms, or a density in hundredths of OD in min..max. */
+  | { kind: 'density'; terms: readonly string[]; min: number; max: number }
+  /** An Image Display Format the printer lists (wildcards included), of at most maxBoxes boxes. */
+  | {
+      kind: 'display-formats';
+      formats: readonly string[];
+      maxBoxes: number;
+      custom: Readonly<Record<string, string>>;
+      slide: string;
+      superslide: string;
+    }
+  /** A sequence of exactly one item referencing an instance of this SOP class. */
+  | { kind: 'reference'; sopClassUid: string }
+  /** A decimal number of millimetres, above `above` and below `below`. */
+  | { kind: 'size-mm'; above: number; below: number };
+
 /** A value check: undefined when fine, else why it is invalid (-> 0x0106). */
-type Check = (ds: DcmDataset, tag: string, c: Capabilities) => string | undefined;
+type Check = ((ds: DcmDataset, tag: string, c: Capabilities) => string | undefined) & {
+  /** What it accepts on this printer, as data (absent: the check says it only in words). */
+  accepted?: (c: Capabilities) => Accepted;
+};
+
+/** A check and what it accepts, as one. */
+function described(check: Check, accepted: (c: Capabilities) => Accepted): Check {
+  return Object.assign(check, { accepted });
+}
+
+/** What a rule's value check accepts on this printer; undefined: any value (or a sequence of its own). */
+export function acceptedValues(rule: AttributeRule, c: Capabilities): Accepted | undefined {
+  return rule.check?.accepted?.(c);
+}
 
 export interface AttributeRule {
   /** One of src/dicom/tags.ts; its keyword names it in every message. */
@@ -29,52 +67,80 @@ export interface AttributeRule {
 
 // ---------------------------------------------------------------- value checks
 
-const oneOf =
-  (values: readonly string[] | ((c: Capabilities) => readonly string[])): Check =>
-  (ds, tag, c) => {
+const oneOf = (values: readonly string[] | ((c: Capabilities) => readonly string[])): Check => {
+  const accepted = (c: Capabilities) =>
+    ({ kind: 'terms', values: typeof values === 'function' ? values(c) : values }) as const;
+  return described((ds, tag, c) => {
     const v = str(ds, tag) ?? '';
-    const allowed = typeof values === 'function' ? values(c) : values;
+    const allowed = accepted(c).values;
     return allowed.includes(v) ? undefined : `"${v}" is not one of ${allowed.join(', ')}`;
-  };
+  }, accepted);
+};
 
-const intRange =
-  (lo: number | ((c: Capabilities) => number), hi: number | ((c: Capabilities) => number)): Check =>
-  (ds, tag, c) => {
+const intRange = (
+  lo: number | ((c: Capabilities) => number),
+  hi: number | ((c: Capabilities) => number),
+): Check => {
+  const accepted = (c: Capabilities) =>
+    ({
+      kind: 'integers',
+      min: typeof lo === 'function' ? lo(c) : lo,
+      max: typeof hi === 'function' ? hi(c) : hi,
+    }) as const;
+  return described((ds, tag, c) => {
     const v = num(ds, tag);
-    const [a, b] = [typeof lo === 'function' ? lo(c) : lo, typeof hi === 'function' ? hi(c) : hi];
+    const { min: a, max: b } = accepted(c);
     return v !== undefined && Number.isInteger(v) && v >= a && v <= b
       ? undefined
       : `${v} is not an integer in ${a}..${b}`;
-  };
+  }, accepted);
+};
 
-const densityTerm =
-  (listed: (c: Capabilities) => readonly string[]): Check =>
+const densityTerm = (listed: (c: Capabilities) => readonly string[]): Check => {
+  const accepted = (c: Capabilities) =>
+    ({ kind: 'density', terms: listed(c), min: c.density.min, max: c.density.max }) as const;
+  return described((ds, tag, c) => {
+    const v = str(ds, tag) ?? '';
+    const { terms, min, max } = accepted(c);
+    if (terms.includes(v)) return undefined;
+    // Any hundredths-of-OD value inside the printer's range is a valid density term.
+    if (/^[0-9]{1,3}$/.test(v) && Number(v) >= min && Number(v) <= max) return undefined;
+    return `"${v}" is not BLACK, WHITE or a density in ${min}..${max}`;
+  }, accepted);
+};
+
+const destination: Check = described(
   (ds, tag, c) => {
     const v = str(ds, tag) ?? '';
-    if (listed(c).includes(v)) return undefined;
-    // Any hundredths-of-OD value inside the printer's range is a valid density term.
-    if (/^[0-9]{1,3}$/.test(v) && Number(v) >= c.density.min && Number(v) <= c.density.max) return undefined;
-    return `"${v}" is not BLACK, WHITE or a density in ${c.density.min}..${c.density.max}`;
-  };
+    if (c.filmDestinations.includes(v)) return undefined;
+    return `"${v}" is not one of ${c.filmDestinations.join(', ')}`;
+  },
+  (c) => ({ kind: 'terms', values: c.filmDestinations }),
+);
 
-const destination: Check = (ds, tag, c) => {
-  const v = str(ds, tag) ?? '';
-  if (c.filmDestinations.includes(v)) return undefined;
-  return `"${v}" is not one of ${c.filmDestinations.join(', ')}`;
-};
-
-const displayFormat: Check = (ds, tag, c) => {
-  try {
-    acceptedLayout(c, str(ds, tag) ?? '');
-    return undefined;
-  } catch (e) {
-    if (e instanceof DisplayFormatError) return e.message;
-    throw e;
-  }
-};
+const displayFormat: Check = described(
+  (ds, tag, c) => {
+    try {
+      acceptedLayout(c, str(ds, tag) ?? '');
+      return undefined;
+    } catch (e) {
+      if (e instanceof DisplayFormatError) return e.message;
+      throw e;
+    }
+  },
+  // What acceptedLayout() reads of the profile.
+  (c) => ({
+    kind: 'display-formats',
+    formats: c.displayFormats,
+    maxBoxes: c.maxBoxesPerFilm,
+    custom: c.customFormats,
+    slide: c.slideLayout,
+    superslide: c.superslideLayout,
+  }),
+);
 
 /** A sequence of exactly one item holding Referenced SOP Class/Instance UID of the given class. */
-const reference =
+const referenceCheck =
   (sopClassUid: string): Check =>
   (ds, tag) => {
     const list = items(ds, tag);
@@ -85,10 +151,20 @@ const reference =
     return undefined;
   };
 
-const positiveDecimal: Check = (ds, tag) => {
-  const v = num(ds, tag);
-  return v !== undefined && v > 0 && v < 2000 ? undefined : `${str(ds, tag)} is not a size in mm`;
-};
+const reference = (sopClassUid: string): Check =>
+  described(referenceCheck(sopClassUid), () => ({ kind: 'reference', sopClassUid }));
+
+const SIZE_MM = { kind: 'size-mm', above: 0, below: 2000 } as const;
+
+const positiveDecimal: Check = described(
+  (ds, tag) => {
+    const v = num(ds, tag);
+    return v !== undefined && v > SIZE_MM.above && v < SIZE_MM.below
+      ? undefined
+      : `${str(ds, tag)} is not a size in mm`;
+  },
+  () => SIZE_MM,
+);
 
 const YES_NO = ['YES', 'NO'];
 const PLUT = '1.2.840.10008.5.1.1.23';

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { ServiceRegistry } from '../dicom/service/registry.js';
+import type { Service } from '../dicom/service/service.js';
 import { verificationService } from '../dicom/service/verification.js';
 import type { AcceptingPrinter } from '../dicom/ul/acceptance.js';
 import { type Capabilities, resolveCapabilities } from '../profiles/capabilities.js';
@@ -21,6 +22,16 @@ export interface Printer {
   accepting: AcceptingPrinter;
 }
 
+/** The services one printer offers: Verification and Print Management (the conformance statement lists them). */
+export function printerServices(runtime: PrinterRuntime): Service[] {
+  return [verificationService, printService(runtime)];
+}
+
+/** The data set transfer syntaxes a printer accepts, as UIDs, in its order of preference. */
+export function transferSyntaxUids(caps: Capabilities): string[] {
+  return caps.transferSyntaxes.map((n) => TRANSFER_SYNTAX_NAMES[n as keyof typeof TRANSFER_SYNTAX_NAMES]);
+}
+
 export function createPrinter(
   profile: PrinterProfile,
   source: string,
@@ -28,7 +39,7 @@ export function createPrinter(
 ): Printer {
   const caps = resolveCapabilities(profile);
   const runtime = new PrinterRuntime(caps, env.store, env.logger);
-  const registry = new ServiceRegistry([verificationService, printService(runtime)]);
+  const registry = new ServiceRegistry(printerServices(runtime));
   return {
     profile,
     source,
@@ -39,9 +50,7 @@ export function createPrinter(
       aeTitle: profile.aeTitle,
       callingAeTitles: caps.callingAeTitles,
       abstractSyntaxes: registry.abstractSyntaxes,
-      transferSyntaxes: caps.transferSyntaxes.map(
-        (n) => TRANSFER_SYNTAX_NAMES[n as keyof typeof TRANSFER_SYNTAX_NAMES],
-      ),
+      transferSyntaxes: transferSyntaxUids(caps),
     },
   };
 }

@@ -44,7 +44,7 @@ const table = (
 ): AttributeTable => ({ sopClass, operation, rules, name: `${sopClassName(sopClass)} ${operation}` });
 
 /** Which attribute table a request's data set is checked against (spec digest §4). */
-const ATTRIBUTE_TABLES: readonly AttributeTable[] = [
+export const ATTRIBUTE_TABLES: readonly AttributeTable[] = [
   table(Uid.BasicFilmSession, 'N-CREATE', FILM_SESSION_RULES),
   table(Uid.BasicFilmSession, 'N-SET', FILM_SESSION_RULES),
   table(Uid.BasicFilmBox, 'N-CREATE', FILM_BOX_RULES),

@@ -133,6 +133,7 @@ function printerCard(p) {
       fact('Software', (id.softwareVersions ?? []).join(', ')),
       fact('Calibrated', [id.calibrationDate, id.calibrationTime].filter(Boolean).join(' ')),
       fact('Profile', p.source),
+      fact('Conformance', conformanceLinks(p.aeTitle)),
     ),
     h(
       'div',
@@ -186,6 +187,20 @@ function printerCard(p) {
 
   showStatus(p);
   return { el, showStatus, showQueue };
+}
+
+/** The printer's DICOM Conformance Statement: HTML in a new tab, or the Markdown file. */
+function conformanceLinks(ae) {
+  const url = `/api/printers/${encodeURIComponent(ae)}/conformance`;
+  return [
+    h(
+      'a',
+      { href: `${url}?format=html`, target: '_blank', rel: 'noopener', dataset: { action: 'conformance' } },
+      'Conformance statement',
+    ),
+    ' · ',
+    h('a', { href: `${url}?format=md`, download: `${ae}-conformance.md` }, 'Markdown'),
+  ];
 }
 
 function jobLine(j) {

@@ -1,0 +1,52 @@
+/** What of Lightbox's configuration a conformance statement states: the network limits and timers. */
+import { type Config, defaultConfig } from '../config/config.js';
+
+export type NetworkSettings = Pick<
+  Config,
+  | 'dicomPort'
+  | 'host'
+  | 'maxPduLength'
+  | 'maxAssociations'
+  | 'maxDatasetBytes'
+  | 'artimTimeoutMs'
+  | 'idleTimeoutMs'
+  | 'shutdownGraceMs'
+  | 'minFreeSpace'
+>;
+
+export function networkSettings(c: NetworkSettings): NetworkSettings {
+  return {
+    dicomPort: c.dicomPort,
+    host: c.host,
+    maxPduLength: c.maxPduLength,
+    maxAssociations: c.maxAssociations,
+    maxDatasetBytes: c.maxDatasetBytes,
+    artimTimeoutMs: c.artimTimeoutMs,
+    idleTimeoutMs: c.idleTimeoutMs,
+    shutdownGraceMs: c.shutdownGraceMs,
+    ...(c.minFreeSpace === undefined ? {} : { minFreeSpace: c.minFreeSpace }),
+  };
+}
+
+/** The settings of a Lightbox started without options. */
+export function defaultNetworkSettings(): NetworkSettings {
+  return networkSettings(defaultConfig());
+}
+
+/** 268435456 -> "268435456 bytes (256 MiB)". */
+export function bytesText(n: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let unit = '';
+  for (const u of units) {
+    if (v < 1024 || v % 1024 !== 0) break;
+    v /= 1024;
+    unit = u;
+  }
+  return unit ? `${n} bytes (${v} ${unit})` : `${n} bytes`;
+}
+
+export function secondsText(ms: number): string {
+  const s = ms / 1000;
+  return `${s} s`;
+}
