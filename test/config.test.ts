@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Config, ConfigError, OPTIONS, parseConfig } from '../src/config/config.js';
+import { type Config, ConfigError, MAX_TIMER_MS, OPTIONS, parseConfig } from '../src/config/config.js';
 
 let tmp: string;
 /** Directories chmod'ed by a test, given their rights back before clean-up. */
@@ -290,6 +290,69 @@ describe('disk space and retention', () => {
     expect(configError([], { LIGHTBOX_RETENTION_MAX_FILMS: raw }).message).toContain(
       'LIGHTBOX_RETENTION_MAX_FILMS',
     );
+  });
+});
+
+describe('upper bounds: what a timer, a buffer or a loop cannot honour stops start-up', () => {
+  it.each([
+    ['--artim-timeout', '3000000', 'at most 600 seconds'],
+    ['--artim-timeout', '601', 'at most 600 seconds'],
+    ['--idle-timeout', '1000000000000', 'at most 86400 seconds'],
+    ['--shutdown-grace', '99999', 'at most 3600 seconds'],
+    ['--idle-timeout', '0.0001', 'at least 0.001 seconds'],
+    ['--max-associations', '100000', 'at most 1024'],
+    ['--retention-max-bytes', `${'9'.repeat(400)}T`, 'at most 1024T'],
+    ['--retention-max-bytes', '1025T', 'at most 1024T'],
+    ['--min-free-space', '2000T', 'at most 1024T'],
+    ['--retention-max-age', '40000d', 'at most 36500d'],
+    ['--retention-max-films', '1'.repeat(30), 'at most 100000000'],
+    ['--host', 'h'.repeat(256), 'at most 255 characters'],
+    ['--api-token', 't'.repeat(5000), 'at most 4096 characters'],
+    ['--data-dir', `/tmp/${'d'.repeat(5000)}`, 'at most 4096 characters'],
+  ])('%s %s: "%s"', (flag, raw, why) => {
+    const e = configError([`${flag}=${raw}`]);
+    expect(e.message).toContain(flag);
+    expect(e.message).toContain(why);
+    // A long value is quoted in part, so the one line stays readable.
+    expect(e.message.length).toBeLessThan(300);
+  });
+
+  it('names the environment variable for a bound broken there', () => {
+    expect(configError([], { LIGHTBOX_ARTIM_TIMEOUT: '3000000' }).message).toMatch(
+      /^LIGHTBOX_ARTIM_TIMEOUT: must be at most 600 seconds/,
+    );
+  });
+
+  it('a value with a line break stays on one line in the error', () => {
+    configError([], { LIGHTBOX_IDLE_TIMEOUT: '5\n6' });
+  });
+
+  it('every timer bound fits in setTimeout (2^31-1 ms)', () => {
+    for (const o of OPTIONS.filter((x) => x.kind === 'seconds')) {
+      expect(o.max, o.flag).toBeDefined();
+      expect(o.max! * 1000, o.flag).toBeLessThanOrEqual(MAX_TIMER_MS);
+    }
+  });
+
+  it('the bounds themselves are accepted', () => {
+    const c = config([
+      '--artim-timeout=600',
+      '--idle-timeout=86400',
+      '--shutdown-grace=3600',
+      '--max-associations=1024',
+      '--retention-max-bytes=1024T',
+      '--retention-max-age=36500d',
+      '--retention-max-films=100000000',
+    ]);
+    expect(c).toMatchObject({
+      artimTimeoutMs: 600_000,
+      idleTimeoutMs: 86_400_000,
+      shutdownGraceMs: 3_600_000,
+      maxAssociations: 1024,
+      retentionMaxBytes: 1024 ** 5,
+      retentionMaxAgeMs: 36_500 * 86_400_000,
+      retentionMaxFilms: 100_000_000,
+    });
   });
 });
 
