@@ -293,6 +293,33 @@ describe('disk space and retention', () => {
   });
 });
 
+describe('connections that have not associated', () => {
+  it('defaults: 256 in all, 32 per peer address, 5 s to send the A-ASSOCIATE-RQ', () => {
+    expect(config()).toMatchObject({
+      maxUnassociated: 256,
+      maxUnassociatedPerPeer: 32,
+      associateTimeoutMs: 5000,
+    });
+  });
+
+  it('flags and environment', () => {
+    expect(
+      config(['--max-unassociated=10', '--associate-timeout=0.5'], {
+        LIGHTBOX_MAX_UNASSOCIATED_PER_PEER: '3',
+      }),
+    ).toMatchObject({ maxUnassociated: 10, maxUnassociatedPerPeer: 3, associateTimeoutMs: 500 });
+  });
+
+  it.each([
+    ['--associate-timeout', '0', 'positive'],
+    ['--associate-timeout', '601', 'at most 600 seconds'],
+    ['--max-unassociated', '9000', 'at most 8192'],
+    ['--max-unassociated-per-peer', '0', 'positive'],
+  ])('%s %s: "%s"', (flag, raw, why) => {
+    expect(configError([`${flag}=${raw}`]).message).toContain(why);
+  });
+});
+
 describe('upper bounds: what a timer, a buffer or a loop cannot honour stops start-up', () => {
   it.each([
     ['--artim-timeout', '3000000', 'at most 600 seconds'],

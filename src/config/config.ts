@@ -20,6 +20,15 @@ export interface Config {
   printersDir: string | undefined;
   maxPduLength: number;
   maxAssociations: number;
+  /**
+   * Connections that hold no association (no A-ASSOCIATE-RQ yet, or closing after one ended):
+   * beyond this the oldest is dropped. Absent: DEFAULT_MAX_UNASSOCIATED.
+   */
+  maxUnassociated?: number;
+  /** The same, per peer IP address. Absent: DEFAULT_MAX_UNASSOCIATED_PER_PEER. */
+  maxUnassociatedPerPeer?: number;
+  /** A connection must send its whole A-ASSOCIATE-RQ within this; absent: DEFAULT_ASSOCIATE_TIMEOUT_MS. */
+  associateTimeoutMs?: number;
   maxDatasetBytes: number;
   artimTimeoutMs: number;
   idleTimeoutMs: number;
@@ -79,6 +88,11 @@ interface OptionDef {
    */
   max?: number;
 }
+
+/** Defaults of the pre-association bounds (also used when a Config built in code leaves them out). */
+export const DEFAULT_MAX_UNASSOCIATED = 256;
+export const DEFAULT_MAX_UNASSOCIATED_PER_PEER = 32;
+export const DEFAULT_ASSOCIATE_TIMEOUT_MS = 5000;
 
 /** setTimeout() holds at most this many milliseconds; beyond it Node fires after 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -145,6 +159,33 @@ export const OPTIONS: readonly OptionDef[] = [
     default: '64',
     help: 'Concurrent associations; beyond: A-ASSOCIATE-RJ transient',
     max: 1024,
+  },
+  {
+    key: 'maxUnassociated',
+    flag: 'max-unassociated',
+    env: 'LIGHTBOX_MAX_UNASSOCIATED',
+    kind: 'count',
+    default: String(DEFAULT_MAX_UNASSOCIATED),
+    help: 'Connections without an association (not yet associated, or closing); beyond: the oldest is dropped',
+    max: 8192,
+  },
+  {
+    key: 'maxUnassociatedPerPeer',
+    flag: 'max-unassociated-per-peer',
+    env: 'LIGHTBOX_MAX_UNASSOCIATED_PER_PEER',
+    kind: 'count',
+    default: String(DEFAULT_MAX_UNASSOCIATED_PER_PEER),
+    help: "The same, per peer IP address; beyond: that address's oldest is dropped",
+    max: 8192,
+  },
+  {
+    key: 'associateTimeoutMs',
+    flag: 'associate-timeout',
+    env: 'LIGHTBOX_ASSOCIATE_TIMEOUT',
+    kind: 'seconds',
+    default: String(DEFAULT_ASSOCIATE_TIMEOUT_MS / 1000),
+    help: 'A new connection must send its whole A-ASSOCIATE-RQ within this, seconds; else it is closed',
+    max: 600,
   },
   {
     key: 'maxDatasetBytes',

@@ -11,7 +11,7 @@ import type { DiskState } from '../store/disk-space.js';
 import type { Store } from '../store/store.js';
 import type { ControlPolicy } from './control.js';
 import { associationRoutes } from './routes/associations.js';
-import { eventRoutes } from './routes/events.js';
+import { type ConnectionGauges, eventRoutes } from './routes/events.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
 import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -34,6 +34,8 @@ export interface AppDeps {
   lab?: LabControl;
   /** The last free-space measurement of the data directory's volume, for /metrics. */
   disk?: () => DiskState | undefined;
+  /** The DICOM listeners' connections by phase and those dropped before associating, for /metrics. */
+  connections?: () => ConnectionGauges;
   logger?: FastifyBaseLogger;
 }
 
@@ -90,7 +92,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     filmRoutes(api, deps.store, deps.control, events);
     associationRoutes(api, deps.store);
     verdictRoutes(api, deps.store, deps.printers);
-    eventRoutes(api, events, { store: deps.store, disk: deps.disk });
+    eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });
     if (deps.lab) labRoutes(api, deps.lab, deps.control);
     faultFiringRoutes(api, deps.store);
     webRoutes(api);

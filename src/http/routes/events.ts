@@ -1,17 +1,27 @@
 /**
  * GET /api/events: Server-Sent Events for everything that changes (associations, DIMSE messages,
  * printer status, jobs, films, lab faults fired). GET /metrics: Prometheus text counters built from
- * the same stream, and gauges read at scrape time (free disk space, films stored and their bytes).
+ * the same stream, and gauges read at scrape time (free disk space, films stored and their bytes,
+ * DICOM connections).
  */
 import type { FastifyInstance } from 'fastify';
 import type { EventBus, Stamped } from '../../events.js';
 import type { DiskState } from '../../store/disk-space.js';
 import type { Store } from '../../store/store.js';
 
+/** The DICOM listeners' connections (src/net DicomServer.stats, summed over listeners). */
+export interface ConnectionGauges {
+  unassociated: number;
+  associated: number;
+  closing: number;
+  dropped: Record<string, number>;
+}
+
 /** Where the gauges of /metrics are read at scrape time. */
 export interface GaugeSources {
   store?: Store;
   disk?: () => DiskState | undefined;
+  connections?: () => ConnectionGauges;
 }
 
 /** SSE keep-alive comment, so proxies and browsers do not drop an idle stream. */
@@ -64,7 +74,10 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
         },
       },
     },
-    async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render(gauges)),
+    async (_req, reply) => {
+      const text = metrics.render(gauges);
+      return reply.type('text/plain; version=0.0.4').send(text);
+    },
   );
 }
 
@@ -122,7 +135,7 @@ class Metrics {
     }
   }
 
-  render(g: GaugeSources = {}): string {
+  render(g: GaugeSources): string {
     const lines: string[] = [];
     const help: Record<string, string> = {
       lightbox_associations_total: 'Associations ended, by printer and how they ended',
@@ -167,6 +180,22 @@ class Metrics {
     }
     gauge('lightbox_films_stored', 'Films in the store (pinned ones included)', totals?.films);
     gauge('lightbox_films_bytes', 'Bytes on disk of the films in the store', totals?.bytes);
+
+    const c = g.connections?.();
+    if (c) {
+      lines.push(
+        '# HELP lightbox_dicom_connections DICOM connections open, by phase (unassociated: no A-ASSOCIATE-RQ yet; associated: counts toward --max-associations; closing: the association ended, the transport not yet)',
+        '# TYPE lightbox_dicom_connections gauge',
+      );
+      for (const phase of ['unassociated', 'associated', 'closing'] as const)
+        lines.push(`lightbox_dicom_connections{phase="${phase}"} ${c[phase]}`);
+      lines.push(
+        '# HELP lightbox_dicom_connections_dropped_total DICOM connections closed before they associated, by reason (associate-timeout, invalid-pdu, evicted, socket-limit)',
+        '# TYPE lightbox_dicom_connections_dropped_total counter',
+      );
+      for (const [reason, n] of Object.entries(c.dropped))
+        lines.push(`lightbox_dicom_connections_dropped_total{reason="${reason}"} ${n}`);
+    }
     return `${lines.join('\n')}\n`;
   }
 }
