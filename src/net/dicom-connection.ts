@@ -307,6 +307,8 @@ export class DicomConnection {
         `no A-ASSOCIATE-RQ before ARTIM (${this.#d.limits.artimMs} ms)`,
       );
     this.#run(() => this.#assoc.artimExpired());
+    // ARTIM gives up on the peer: a socket whose last writes it never read goes too.
+    if (this.#assoc.state === 'Sta1') this.#socket.destroy();
   }
 
   /** Close the socket now, whatever the state (last step of shutdown). */
