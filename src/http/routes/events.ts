@@ -2,8 +2,13 @@
  * GET /api/events: Server-Sent Events for everything that changes (associations, DIMSE messages,
  * printer status, jobs, films, lab faults fired). GET /metrics: Prometheus text counters built from
  * the same stream, and gauges read at scrape time (free disk space, films stored and their bytes,
- * DICOM connections).
+ * DICOM connections, event stream clients, event loop delay).
+ *
+ * An event stream client that does not read is not given memory without end: once more than
+ * SSE_MAX_BUFFERED bytes wait for it in Lightbox (beyond what the kernel's socket buffers took),
+ * it is disconnected and its buffer freed.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { EventBus, Stamped } from '../../events.js';
 import type { DiskState } from '../../store/disk-space.js';
@@ -26,8 +31,34 @@ export interface GaugeSources {
 
 /** SSE keep-alive comment, so proxies and browsers do not drop an idle stream. */
 const KEEPALIVE_MS = 15_000;
+/**
+ * Bytes an event stream client may leave unread in Lightbox's buffers before it is disconnected:
+ * some 5,000 events, minutes of a busy printer, on top of what the kernel buffers hold.
+ */
+export const SSE_MAX_BUFFERED = 1024 * 1024;
+
+/** The event loop is sampled this often (ms) for lightbox_event_loop_lag_*. */
+const LOOP_RESOLUTION_MS = 10;
+
+/** One event's SSE frame, serialised once however many clients there are. */
+const frames = new WeakMap<Stamped, string>();
+function frameOf(e: Stamped): string {
+  let f = frames.get(e);
+  if (f === undefined) {
+    f = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+    frames.set(e, f);
+  }
+  return f;
+}
+
+/** Event stream clients now and dropped, for /metrics. */
+interface SseStats {
+  clients: number;
+  dropped: number;
+}
 
 export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSources = {}): void {
+  const sse: SseStats = { clients: 0, dropped: 0 };
   app.get(
     '/api/events',
     {
@@ -50,17 +81,40 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
         'cache-control': 'no-cache',
         connection: 'keep-alive',
       });
-      res.write(': lightbox events\n\n');
-      const unsubscribe = bus.subscribe((e) => {
-        res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-      });
-      const timer = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
-      req.raw.on('close', () => {
+      sse.clients++;
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        sse.clients--;
         clearInterval(timer);
         unsubscribe();
-      });
+      };
+      const send = (text: string) => {
+        if (ended || res.destroyed) return;
+        res.write(text);
+        // writableLength: what waits in Lightbox, the response's and its socket's buffers.
+        if (res.writableLength <= SSE_MAX_BUFFERED) return;
+        sse.dropped++;
+        req.log.warn(
+          { client: req.ip, buffered: res.writableLength },
+          'event stream client does not read: disconnected',
+        );
+        end();
+        res.destroy();
+      };
+      const unsubscribe = bus.subscribe((e) => send(frameOf(e)));
+      const timer = setInterval(() => send(': keep-alive\n\n'), KEEPALIVE_MS);
+      send(': lightbox events\n\n');
+      req.raw.on('close', end);
+      res.on('close', end);
     },
   );
+
+  // Event loop delay since the previous scrape.
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  app.addHook('onClose', async () => loop.disable());
 
   const metrics = new Metrics();
   bus.subscribe((e) => metrics.count(e));
@@ -75,7 +129,8 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
       },
     },
     async (_req, reply) => {
-      const text = metrics.render(gauges);
+      const text = metrics.render(gauges, sse, loop);
+      loop.reset();
       return reply.type('text/plain; version=0.0.4').send(text);
     },
   );
@@ -135,7 +190,7 @@ class Metrics {
     }
   }
 
-  render(g: GaugeSources): string {
+  render(g: GaugeSources, sse: SseStats, loop: ReturnType<typeof monitorEventLoopDelay>): string {
     const lines: string[] = [];
     const help: Record<string, string> = {
       lightbox_associations_total: 'Associations ended, by printer and how they ended',
@@ -196,6 +251,31 @@ class Metrics {
       for (const [reason, n] of Object.entries(c.dropped))
         lines.push(`lightbox_dicom_connections_dropped_total{reason="${reason}"} ${n}`);
     }
+    gauge('lightbox_sse_clients', 'Event stream (/api/events) clients connected', sse.clients);
+    lines.push(
+      `# HELP lightbox_sse_clients_dropped_total Event stream clients disconnected because they did not read (more than ${SSE_MAX_BUFFERED} bytes waiting)`,
+      '# TYPE lightbox_sse_clients_dropped_total counter',
+      `lightbox_sse_clients_dropped_total ${sse.dropped}`,
+    );
+    // The histogram holds the time between two samples, in ns: the lag is what exceeds the
+    // sampling interval. No sample since the last scrape reads as 0.
+    const seconds = (ns: number) =>
+      Number.isFinite(ns) && loop.count > 0 ? Math.max(0, (ns - LOOP_RESOLUTION_MS * 1e6) / 1e9) : 0;
+    gauge(
+      'lightbox_event_loop_lag_p50_seconds',
+      'Event loop delay since the previous scrape, median (perf_hooks monitorEventLoopDelay, beyond its 10 ms sampling interval)',
+      seconds(loop.percentile(50)),
+    );
+    gauge(
+      'lightbox_event_loop_lag_p99_seconds',
+      'Event loop delay since the previous scrape, 99th percentile',
+      seconds(loop.percentile(99)),
+    );
+    gauge(
+      'lightbox_event_loop_lag_max_seconds',
+      'Event loop delay since the previous scrape, maximum',
+      seconds(loop.max),
+    );
     return `${lines.join('\n')}\n`;
   }
 }
