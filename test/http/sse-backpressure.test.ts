@@ -83,6 +83,33 @@ it('a client that never reads is disconnected and counted; one that reads gets e
   await expect.poll(() => metric('lightbox_sse_clients')).toBe(0);
 });
 
+it('20 clients that never read are all dropped without stalling the event loop', async () => {
+  const before = (await metric('lightbox_sse_clients_dropped_total')) ?? 0;
+  const stalled = await Promise.all(Array.from({ length: 20 }, () => stalledClient(lb.httpPort)));
+  await expect.poll(() => metric('lightbox_sse_clients')).toBe(20);
+  const description = 'y'.repeat(300);
+  // The longest the loop was away between two batches: dropping clients happens in there.
+  let longest = 0;
+  for (let n = 0; n < 200_000 && (await metric('lightbox_sse_clients')) !== 0; ) {
+    for (let i = 0; i < 200; i++, n++)
+      lb.app.events.publish({
+        type: 'fault.fired',
+        printer: 'LIGHTBOX',
+        fault: 'f2',
+        kind: 'delay',
+        description,
+      });
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 1));
+    longest = Math.max(longest, performance.now() - t0);
+  }
+  expect(await metric('lightbox_sse_clients_dropped_total')).toBe(before + 20);
+  // Dropping a client frees one list of strings, not thousands of buffered socket writes.
+  // (The socket's own buffer: over a second here, 22 s for 100 clients.)
+  expect(longest).toBeLessThan(500);
+  for (const s of stalled) s.destroy();
+});
+
 it('/metrics reports the event loop delay since the previous scrape', async () => {
   await lb.app.http.inject({ url: '/metrics' });
   // Block the loop for 150 ms: the next scrape sees it, the one after no longer does.

@@ -83,26 +83,46 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
       });
       sse.clients++;
       let ended = false;
+      // Backpressure: once res.write() says the socket's buffer is full, frames wait here, in one
+      // list of strings, until 'drain' writes them as one chunk. Left to the socket, every frame
+      // would be four buffered writes (chunked encoding) of some 100 bytes of bookkeeping each,
+      // and destroying a socket holding 1 MiB of them costs an Error per write: seconds.
+      let queue: string[] = [];
+      let queued = 0;
+      let waiting = false;
       const end = () => {
         if (ended) return;
         ended = true;
         sse.clients--;
+        queue = [];
         clearInterval(timer);
         unsubscribe();
       };
       const send = (text: string) => {
         if (ended || res.destroyed) return;
-        res.write(text);
-        // writableLength: what waits in Lightbox, the response's and its socket's buffers.
-        if (res.writableLength <= SSE_MAX_BUFFERED) return;
+        if (!waiting) {
+          waiting = !res.write(text);
+          return;
+        }
+        queue.push(text);
+        queued += text.length;
+        // What waits in Lightbox for this client: our queue, and the response's and socket's buffers.
+        const buffered = queued + res.writableLength;
+        if (buffered <= SSE_MAX_BUFFERED) return;
         sse.dropped++;
-        req.log.warn(
-          { client: req.ip, buffered: res.writableLength },
-          'event stream client does not read: disconnected',
-        );
+        req.log.warn({ client: req.ip, buffered }, 'event stream client does not read: disconnected');
         end();
         res.destroy();
       };
+      res.on('drain', () => {
+        if (ended) return;
+        waiting = false;
+        if (queue.length === 0) return;
+        const text = queue.join('');
+        queue = [];
+        queued = 0;
+        waiting = !res.write(text);
+      });
       const unsubscribe = bus.subscribe((e) => send(frameOf(e)));
       const timer = setInterval(() => send(': keep-alive\n\n'), KEEPALIVE_MS);
       send(': lightbox events\n\n');
