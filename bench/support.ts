@@ -167,6 +167,8 @@ export interface LightboxOptions {
   render?: boolean;
   /** How often /healthz is polled during start-up, ms (default 50). */
   pollMs?: number;
+  /** More command-line options, after the ones given here. */
+  args?: readonly string[];
 }
 
 /**
@@ -187,6 +189,7 @@ export async function startLightbox(
     ...['--dicom-port', String(dicomPort), '--http-port', String(httpPort), '--host', HOST],
     ...['--data-dir', dataDir, '--printers', printersDir, '--log-level', 'warn'],
     ...(o.render === false ? ['--no-render'] : []),
+    ...(o.args ?? []),
   ];
   const t0 = performance.now();
   const { child, output } = spawnServer(

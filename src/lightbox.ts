@@ -5,13 +5,18 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config/config.js';
+import {
+  type Config,
+  DEFAULT_ASSOCIATE_TIMEOUT_MS,
+  DEFAULT_MAX_UNASSOCIATED,
+  DEFAULT_MAX_UNASSOCIATED_PER_PEER,
+} from './config/config.js';
 import { networkSettings } from './conformance/settings.js';
 import { EventBus } from './events.js';
 import { buildApp } from './http/app.js';
 import { Lab } from './lab/lab.js';
 import { loadScenarios } from './lab/scenarios.js';
-import { DicomServer } from './net/dicom-server.js';
+import { type ConnectionStats, DicomServer, type DropReason } from './net/dicom-server.js';
 import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
@@ -124,6 +129,8 @@ export class Lightbox {
         port,
         printers,
         maxAssociations: config.maxAssociations,
+        maxUnassociated: config.maxUnassociated ?? DEFAULT_MAX_UNASSOCIATED,
+        maxUnassociatedPerPeer: config.maxUnassociatedPerPeer ?? DEFAULT_MAX_UNASSOCIATED_PER_PEER,
         logger,
         dumpMessages: config.dumpMessages,
         events: this.events,
@@ -134,6 +141,7 @@ export class Lightbox {
           maxAssociatePduLength: MAX_ASSOCIATE_PDU,
           maxDatasetBytes: config.maxDatasetBytes,
           artimMs: config.artimTimeoutMs,
+          associateMs: config.associateTimeoutMs ?? DEFAULT_ASSOCIATE_TIMEOUT_MS,
           idleMs: config.idleTimeoutMs,
           maxQueuedRequests: MAX_QUEUED_REQUESTS,
         },
@@ -160,8 +168,27 @@ export class Lightbox {
       lab: this.lab,
       disk: () => this.disk.state,
       network: networkSettings(config),
+      connections: () => this.#connectionStats(),
       logger,
     });
+  }
+
+  /** Every listener's connections, summed. */
+  #connectionStats(): ConnectionStats {
+    const sum: ConnectionStats = {
+      unassociated: 0,
+      associated: 0,
+      closing: 0,
+      dropped: { 'associate-timeout': 0, 'invalid-pdu': 0, evicted: 0, 'socket-limit': 0 },
+    };
+    for (const s of [this.dicom, ...this.ownPorts]) {
+      const c = s.stats;
+      sum.unassociated += c.unassociated;
+      sum.associated += c.associated;
+      sum.closing += c.closing;
+      for (const [k, v] of Object.entries(c.dropped)) sum.dropped[k as DropReason] += v;
+    }
+    return sum;
   }
 
   /** Films retention must not remove now: their print job is queued or printing, or they are rendering. */

@@ -133,6 +133,20 @@ describe('start-up errors', () => {
     expect(line).toContain('99999');
   });
 
+  it.each([
+    ['--artim-timeout', '3000000', 'at most 600 seconds'],
+    ['--idle-timeout', '1000000000000', 'at most 86400 seconds'],
+    ['--associate-timeout', '0', 'positive'],
+  ])('%s %s: exit 2, one line', async (flag, raw, why) => {
+    const { code, stderr } = await run([flag, raw, '--data-dir', join(tmp, 'var')]);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(flag);
+    expect(stderr).toContain(why);
+    // Refused before anything runs: no TimeoutOverflowWarning.
+    expect(stderr).not.toContain('TimeoutOverflowWarning');
+  });
+
   it('a --printers directory that does not exist', async () => {
     const missing = join(tmp, 'nonexistent');
     expect(await expectOneLineFailure(['--printers', missing, '--data-dir', join(tmp, 'var')])).toContain(
@@ -144,6 +158,13 @@ describe('start-up errors', () => {
     ['long-ae.yaml', 'aeTitle: ABCDEFGHIJKLMNOPQ\nname: Too long\n', 'aeTitle'],
     ['numeric-ae.yaml', 'aeTitle: 123456789012345678\nname: A number\n', 'aeTitle'],
     ['colour.yaml', 'aeTitle: COLOUR\nname: Colour\ncolour: true\n', 'colour'],
+    ['memory.yaml', 'aeTitle: MEMORY\nname: Memory\nmemoryBytes: 1e400\n', 'memoryBytes'],
+    [
+      'slow.yaml',
+      'aeTitle: SLOW\nname: Slow\nprintJob: {pendingMs: 9999999999999, msPerFilm: 1, queueLimit: 1}\n',
+      'pendingMs',
+    ],
+    ['huge.yaml', `aeTitle: HUGE\nname: ${'x'.repeat(1024 * 1024)}\n`, 'at most 262144'],
   ])('a bad printer profile (%s) names the file and the key', async (file, text, key) => {
     const dir = join(tmp, 'printers');
     mkdirSync(dir);

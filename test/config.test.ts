@@ -7,6 +7,7 @@ import {
   type Config,
   ConfigError,
   defaultConfig,
+  MAX_TIMER_MS,
   OPTIONS,
   parseConfig,
   parseConformanceArgs,
@@ -330,6 +331,96 @@ describe('disk space and retention', () => {
     expect(configError([], { LIGHTBOX_RETENTION_MAX_FILMS: raw }).message).toContain(
       'LIGHTBOX_RETENTION_MAX_FILMS',
     );
+  });
+});
+
+describe('connections that have not associated', () => {
+  it('defaults: 256 in all, 32 per peer address, 5 s to send the A-ASSOCIATE-RQ', () => {
+    expect(config()).toMatchObject({
+      maxUnassociated: 256,
+      maxUnassociatedPerPeer: 32,
+      associateTimeoutMs: 5000,
+    });
+  });
+
+  it('flags and environment', () => {
+    expect(
+      config(['--max-unassociated=10', '--associate-timeout=0.5'], {
+        LIGHTBOX_MAX_UNASSOCIATED_PER_PEER: '3',
+      }),
+    ).toMatchObject({ maxUnassociated: 10, maxUnassociatedPerPeer: 3, associateTimeoutMs: 500 });
+  });
+
+  it.each([
+    ['--associate-timeout', '0', 'positive'],
+    ['--associate-timeout', '601', 'at most 600 seconds'],
+    ['--max-unassociated', '9000', 'at most 8192'],
+    ['--max-unassociated-per-peer', '0', 'positive'],
+  ])('%s %s: "%s"', (flag, raw, why) => {
+    expect(configError([`${flag}=${raw}`]).message).toContain(why);
+  });
+});
+
+describe('upper bounds: what a timer, a buffer or a loop cannot honour stops start-up', () => {
+  it.each([
+    ['--artim-timeout', '3000000', 'at most 600 seconds'],
+    ['--artim-timeout', '601', 'at most 600 seconds'],
+    ['--idle-timeout', '1000000000000', 'at most 86400 seconds'],
+    ['--shutdown-grace', '99999', 'at most 3600 seconds'],
+    ['--idle-timeout', '0.0001', 'at least 0.001 seconds'],
+    ['--max-associations', '100000', 'at most 1024'],
+    ['--retention-max-bytes', `${'9'.repeat(400)}T`, 'at most 1024T'],
+    ['--retention-max-bytes', '1025T', 'at most 1024T'],
+    ['--min-free-space', '2000T', 'at most 1024T'],
+    ['--retention-max-age', '40000d', 'at most 36500d'],
+    ['--retention-max-films', '1'.repeat(30), 'at most 100000000'],
+    ['--host', 'h'.repeat(256), 'at most 255 characters'],
+    ['--api-token', 't'.repeat(5000), 'at most 4096 characters'],
+    ['--data-dir', `/tmp/${'d'.repeat(5000)}`, 'at most 4096 characters'],
+  ])('%s %s: "%s"', (flag, raw, why) => {
+    const e = configError([`${flag}=${raw}`]);
+    expect(e.message).toContain(flag);
+    expect(e.message).toContain(why);
+    // A long value is quoted in part, so the one line stays readable.
+    expect(e.message.length).toBeLessThan(300);
+  });
+
+  it('names the environment variable for a bound broken there', () => {
+    expect(configError([], { LIGHTBOX_ARTIM_TIMEOUT: '3000000' }).message).toMatch(
+      /^LIGHTBOX_ARTIM_TIMEOUT: must be at most 600 seconds/,
+    );
+  });
+
+  it('a value with a line break stays on one line in the error', () => {
+    configError([], { LIGHTBOX_IDLE_TIMEOUT: '5\n6' });
+  });
+
+  it('every timer bound fits in setTimeout (2^31-1 ms)', () => {
+    for (const o of OPTIONS.filter((x) => x.kind === 'seconds')) {
+      expect(o.max, o.flag).toBeDefined();
+      expect(o.max! * 1000, o.flag).toBeLessThanOrEqual(MAX_TIMER_MS);
+    }
+  });
+
+  it('the bounds themselves are accepted', () => {
+    const c = config([
+      '--artim-timeout=600',
+      '--idle-timeout=86400',
+      '--shutdown-grace=3600',
+      '--max-associations=1024',
+      '--retention-max-bytes=1024T',
+      '--retention-max-age=36500d',
+      '--retention-max-films=100000000',
+    ]);
+    expect(c).toMatchObject({
+      artimTimeoutMs: 600_000,
+      idleTimeoutMs: 86_400_000,
+      shutdownGraceMs: 3_600_000,
+      maxAssociations: 1024,
+      retentionMaxBytes: 1024 ** 5,
+      retentionMaxAgeMs: 36_500 * 86_400_000,
+      retentionMaxFilms: 100_000_000,
+    });
   });
 });
 

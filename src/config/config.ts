@@ -21,6 +21,15 @@ export interface Config {
   printersDir: string | undefined;
   maxPduLength: number;
   maxAssociations: number;
+  /**
+   * Connections that hold no association (no A-ASSOCIATE-RQ yet, or closing after one ended):
+   * beyond this the oldest is dropped. Absent: DEFAULT_MAX_UNASSOCIATED.
+   */
+  maxUnassociated?: number;
+  /** The same, per peer IP address. Absent: DEFAULT_MAX_UNASSOCIATED_PER_PEER. */
+  maxUnassociatedPerPeer?: number;
+  /** A connection must send its whole A-ASSOCIATE-RQ within this; absent: DEFAULT_ASSOCIATE_TIMEOUT_MS. */
+  associateTimeoutMs?: number;
   maxDatasetBytes: number;
   artimTimeoutMs: number;
   idleTimeoutMs: number;
@@ -85,7 +94,25 @@ interface OptionDef {
   kind: Kind;
   default: string;
   help: string;
+  /**
+   * Largest value accepted, in the option's own unit (seconds, a count, bytes, milliseconds for a
+   * duration, characters for a string). Every option has one: a value a timer, a buffer or a loop
+   * cannot honour stops start-up instead of misbehaving later.
+   */
+  max?: number;
 }
+
+/** Defaults of the pre-association bounds (also used when a Config built in code leaves them out). */
+export const DEFAULT_MAX_UNASSOCIATED = 256;
+export const DEFAULT_MAX_UNASSOCIATED_PER_PEER = 32;
+export const DEFAULT_ASSOCIATE_TIMEOUT_MS = 5000;
+
+/** setTimeout() holds at most this many milliseconds; beyond it Node fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** What a string option (host, token, scenario names) may hold, in characters. */
+const MAX_STRING = 4096;
+/** The largest byte size an option takes (1 PiB): finite, exact, and beyond any real disk. */
+const MAX_SIZE = 1024 ** 5;
 
 export const OPTIONS: readonly OptionDef[] = [
   {
@@ -111,6 +138,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'string',
     default: '0.0.0.0',
     help: 'Address both listeners bind to',
+    max: 255,
   },
   {
     key: 'dataDir',
@@ -143,6 +171,34 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'count',
     default: '64',
     help: 'Concurrent associations; beyond: A-ASSOCIATE-RJ transient',
+    max: 1024,
+  },
+  {
+    key: 'maxUnassociated',
+    flag: 'max-unassociated',
+    env: 'LIGHTBOX_MAX_UNASSOCIATED',
+    kind: 'count',
+    default: String(DEFAULT_MAX_UNASSOCIATED),
+    help: 'Connections without an association (not yet associated, or closing); beyond: the oldest is dropped',
+    max: 8192,
+  },
+  {
+    key: 'maxUnassociatedPerPeer',
+    flag: 'max-unassociated-per-peer',
+    env: 'LIGHTBOX_MAX_UNASSOCIATED_PER_PEER',
+    kind: 'count',
+    default: String(DEFAULT_MAX_UNASSOCIATED_PER_PEER),
+    help: "The same, per peer IP address; beyond: that address's oldest is dropped",
+    max: 8192,
+  },
+  {
+    key: 'associateTimeoutMs',
+    flag: 'associate-timeout',
+    env: 'LIGHTBOX_ASSOCIATE_TIMEOUT',
+    kind: 'seconds',
+    default: String(DEFAULT_ASSOCIATE_TIMEOUT_MS / 1000),
+    help: 'A new connection must send its whole A-ASSOCIATE-RQ within this, seconds; else it is closed',
+    max: 600,
   },
   {
     key: 'maxDatasetBytes',
@@ -159,6 +215,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'seconds',
     default: '30',
     help: 'ARTIM timer (PS3.8 association request/release timer), seconds',
+    max: 600,
   },
   {
     key: 'idleTimeoutMs',
@@ -167,6 +224,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'seconds',
     default: '300',
     help: 'Abort an association silent this long, seconds',
+    max: 86_400,
   },
   {
     key: 'shutdownGraceMs',
@@ -175,6 +233,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'seconds',
     default: '10',
     help: 'On SIGTERM, how long open associations may finish, seconds',
+    max: 3600,
   },
   {
     key: 'logLevel',
@@ -207,6 +266,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'optional',
     default: '',
     help: 'Bearer token required for control requests (status changes, faults, deletes) from every client; unset: accepted only from clients on this machine (loopback source address), refused (403) from any other',
+    max: MAX_STRING,
   },
   {
     key: 'allowedHosts',
@@ -239,6 +299,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'optional',
     default: '',
     help: 'Scenario(s) to arm at start-up, comma-separated names',
+    max: MAX_STRING,
   },
   {
     key: 'minFreeSpace',
@@ -247,6 +308,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'space',
     default: '1G',
     help: 'Below this free space on the data volume (bytes or %), printers go FAILURE PRINT BUFF FULL; 0: off',
+    max: MAX_SIZE,
   },
   {
     key: 'retentionMaxAgeMs',
@@ -255,6 +317,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'duration',
     default: 'off',
     help: 'Remove films older than this (90m, 12h, 30d); pinned films stay',
+    max: 100 * 365 * 86_400_000,
   },
   {
     key: 'retentionMaxBytes',
@@ -263,6 +326,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'size',
     default: '20G',
     help: 'Remove the oldest films while all films take more than this; 0: off',
+    max: MAX_SIZE,
   },
   {
     key: 'retentionMaxFilms',
@@ -271,6 +335,7 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'limit',
     default: 'off',
     help: 'Remove the oldest films while there are more than this',
+    max: 100_000_000,
   },
 ];
 
@@ -304,12 +369,24 @@ function parseDuration(raw: string): number | undefined {
   return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!);
 }
 
+/** A value as an error message quotes it: on one line, and not a megabyte of it. */
+function quoted(raw: string): string {
+  const shown = raw.length > 64 ? `${raw.slice(0, 64)}... (${raw.length} characters)` : raw;
+  return JSON.stringify(shown);
+}
+
 function parseValue(
   o: OptionDef,
   raw: string,
   from: string,
 ): number | string | string[] | boolean | SpaceThreshold | undefined {
-  const bad = (why: string) => new ConfigError(`${from}: ${why} (got "${raw}")`);
+  const bad = (why: string) => new ConfigError(`${from}: ${why} (got ${quoted(raw)})`);
+  const max = o.max ?? Number.MAX_SAFE_INTEGER;
+  /** n (in the option's unit) within 0..max, else a ConfigError naming the bound as `shown`. */
+  const atMost = (n: number, shown: string) => {
+    if (!Number.isFinite(n) || n > max) throw bad(`must be at most ${shown}`);
+    return n;
+  };
   switch (o.kind) {
     case 'space': {
       if (OFF.test(raw.trim())) return undefined;
@@ -322,35 +399,42 @@ function parseValue(
       const bytes = parseSize(raw);
       if (bytes === undefined)
         throw bad('must be a byte size such as 512M or 2G, a percentage such as 5%, or 0 (off)');
+      atMost(bytes, showSize(max));
       return bytes === 0 ? undefined : { bytes };
     }
     case 'size': {
       if (OFF.test(raw.trim())) return undefined;
       const bytes = parseSize(raw);
       if (bytes === undefined) throw bad('must be a byte size such as 500M, 20G or 1T, or 0 (off)');
-      return bytes;
+      return atMost(bytes, showSize(max));
     }
     case 'duration': {
       if (OFF.test(raw.trim())) return undefined;
       const ms = parseDuration(raw);
       if (ms === undefined || ms === 0)
         throw bad('must be a duration with its unit such as 90m, 12h or 30d, or off');
-      return ms;
+      return atMost(ms, `${Math.floor(max / 86_400_000)}d`);
     }
     case 'limit': {
       if (OFF.test(raw.trim())) return undefined;
       if (!/^\d+$/.test(raw.trim())) throw bad('must be a whole number, or 0 (off)');
-      return Number(raw.trim());
+      return atMost(Number(raw.trim()), String(max));
     }
     case 'port': {
       if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw bad('must be a port number 0-65535');
       return Number(raw);
     }
-    case 'count':
+    case 'count': {
+      if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) throw bad('must be a positive number');
+      if (!Number.isInteger(Number(raw))) throw bad('must be a whole number');
+      return atMost(Number(raw), String(max));
+    }
     case 'seconds': {
       if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) throw bad('must be a positive number');
-      if (o.kind === 'count' && !Number.isInteger(Number(raw))) throw bad('must be a whole number');
-      return o.kind === 'seconds' ? Math.round(Number(raw) * 1000) : Number(raw);
+      atMost(Number(raw), `${max} seconds`);
+      const ms = Math.round(Number(raw) * 1000);
+      if (ms < 1) throw bad('must be at least 0.001 seconds');
+      return ms;
     }
     case 'bytes': {
       const m = /^(\d+)\s*([KMG]?)(i?B)?$/i.exec(raw);
@@ -365,9 +449,8 @@ function parseValue(
     case 'bool':
       if (!/^(1|0|true|false|yes|no)$/i.test(raw)) throw bad('must be true or false');
       return /^(1|true|yes)$/i.test(raw);
-    case 'optional':
-      return raw;
     case 'hosts': {
+      if (raw.length > (o.max ?? MAX_STRING)) throw bad(`must be at most ${o.max ?? MAX_STRING} characters`);
       const names = raw
         .split(',')
         .map((n) => n.trim().toLowerCase())
@@ -377,9 +460,13 @@ function parseValue(
           throw bad(`"${n}" is not a host name or address (no scheme, no port), nor *`);
       return names;
     }
-    default:
-      if (raw.length === 0) throw bad('must not be empty');
+    default: {
+      // Strings: host, directories, the API token, scenario names.
+      if (o.kind !== 'optional' && raw.length === 0) throw bad('must not be empty');
+      const longest = o.max ?? MAX_STRING;
+      if (raw.length > longest) throw bad(`must be at most ${longest} characters`);
       return raw;
+    }
   }
 }
 
@@ -398,6 +485,14 @@ const ACCESS_HELP = [
   '    application/json unless it carries the token. Refused: 403 (401 when the token would help),',
   '    {"error": why, "rule": which}.',
 ];
+/** 1024T, 20G...: a byte bound as a size the user can type. */
+function showSize(bytes: number): string {
+  for (const unit of ['T', 'G', 'M', 'K']) {
+    const n = bytes / UNITS[unit]!;
+    if (Number.isInteger(n)) return `${n}${unit}`;
+  }
+  return String(bytes);
+}
 
 export function usage(): string {
   const lines = [

@@ -1,21 +1,36 @@
 /** What of Lightbox's configuration a conformance statement states: the network limits and timers. */
-import { type Config, defaultConfig } from '../config/config.js';
+import {
+  type Config,
+  DEFAULT_ASSOCIATE_TIMEOUT_MS,
+  DEFAULT_MAX_UNASSOCIATED,
+  DEFAULT_MAX_UNASSOCIATED_PER_PEER,
+  defaultConfig,
+} from '../config/config.js';
 
-export type NetworkSettings = Pick<
-  Config,
-  | 'dicomPort'
-  | 'host'
-  | 'maxPduLength'
-  | 'maxAssociations'
-  | 'maxDatasetBytes'
-  | 'artimTimeoutMs'
-  | 'idleTimeoutMs'
-  | 'shutdownGraceMs'
-  | 'minFreeSpace'
->;
+export type NetworkSettings = Required<
+  Pick<Config, 'maxUnassociated' | 'maxUnassociatedPerPeer' | 'associateTimeoutMs'>
+> &
+  Pick<
+    Config,
+    | 'dicomPort'
+    | 'host'
+    | 'maxPduLength'
+    | 'maxAssociations'
+    | 'maxDatasetBytes'
+    | 'artimTimeoutMs'
+    | 'idleTimeoutMs'
+    | 'shutdownGraceMs'
+    | 'minFreeSpace'
+  >;
 
-export function networkSettings(c: NetworkSettings): NetworkSettings {
+export function networkSettings(
+  c: Omit<NetworkSettings, 'maxUnassociated' | 'maxUnassociatedPerPeer' | 'associateTimeoutMs'> &
+    Partial<NetworkSettings>,
+): NetworkSettings {
   return {
+    maxUnassociated: c.maxUnassociated ?? DEFAULT_MAX_UNASSOCIATED,
+    maxUnassociatedPerPeer: c.maxUnassociatedPerPeer ?? DEFAULT_MAX_UNASSOCIATED_PER_PEER,
+    associateTimeoutMs: c.associateTimeoutMs ?? DEFAULT_ASSOCIATE_TIMEOUT_MS,
     dicomPort: c.dicomPort,
     host: c.host,
     maxPduLength: c.maxPduLength,

@@ -288,6 +288,17 @@ function associationPolicies(w: Wire): Section[] {
               ' (--artim-timeout): for the A-ASSOCIATE-RQ and for the peer to close after a release or abort',
             ],
           ],
+          [
+            'Connection without an association',
+            [
+              secondsText(s.associateTimeoutMs),
+              ' (--associate-timeout) to send the whole A-ASSOCIATE-RQ, else closed; at most ',
+              code(s.maxUnassociated),
+              ' such connections (',
+              code(s.maxUnassociatedPerPeer),
+              ' from one address), beyond which the oldest is closed; they do not count toward --max-associations',
+            ],
+          ],
           ['Idle association', [secondsText(s.idleTimeoutMs), ' (--idle-timeout) without a PDU: A-ABORT']],
           [
             'On shutdown',
@@ -423,6 +434,13 @@ function configuration(w: Wire, ae: string): Section {
           [
             ['Maximum PDU length received', code(s.maxPduLength), '--max-pdu'],
             ['Concurrent associations', code(s.maxAssociations), '--max-associations'],
+            ['Connections not yet associated', code(s.maxUnassociated), '--max-unassociated'],
+            [
+              'The same, from one peer address',
+              code(s.maxUnassociatedPerPeer),
+              '--max-unassociated-per-peer',
+            ],
+            ['Time to send the A-ASSOCIATE-RQ', secondsText(s.associateTimeoutMs), '--associate-timeout'],
             ['Largest data set', code(s.maxDatasetBytes), '--max-dataset'],
             ['ARTIM timeout', secondsText(s.artimTimeoutMs), '--artim-timeout'],
             ['Idle timeout', secondsText(s.idleTimeoutMs), '--idle-timeout'],

@@ -15,7 +15,7 @@ import { accessRoutes } from './routes/access.js';
 import { associationRoutes } from './routes/associations.js';
 import { conformanceRoutes } from './routes/conformance.js';
 import { dicomRoutes } from './routes/dicom.js';
-import { eventRoutes } from './routes/events.js';
+import { type ConnectionGauges, eventRoutes } from './routes/events.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
 import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -41,6 +41,8 @@ export interface AppDeps {
   disk?: () => DiskState | undefined;
   /** The network limits and timers the DICOM listener runs with, for conformance statements (absent: the defaults). */
   network?: NetworkSettings;
+  /** The DICOM listeners' connections by phase and those dropped before associating, for /metrics. */
+  connections?: () => ConnectionGauges;
   logger?: FastifyBaseLogger;
 }
 
@@ -118,7 +120,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     filmRoutes(api, deps.store, events);
     associationRoutes(api, deps.store);
     verdictRoutes(api, deps.store, deps.printers);
-    eventRoutes(api, events, { store: deps.store, disk: deps.disk });
+    eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
     dicomRoutes(api);

@@ -235,9 +235,15 @@ export const ScenarioSchema = Type.Object(
   {
     description: Type.String({ minLength: 1, maxLength: 1000, description: 'What it reproduces' }),
     printer: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 16 }), Type.Array(Type.String(), { minItems: 1 })], {
-        description: 'AE title(s) its faults go to when they name none; absent: every printer',
-      }),
+      Type.Union(
+        [
+          Type.String({ minLength: 1, maxLength: 16 }),
+          Type.Array(Type.String({ minLength: 1, maxLength: 16 }), { minItems: 1, maxItems: 256 }),
+        ],
+        {
+          description: 'AE title(s) its faults go to when they name none; absent: every printer',
+        },
+      ),
     ),
     faults: Type.Array(Type.Object({}, { additionalProperties: true }), {
       minItems: 1,

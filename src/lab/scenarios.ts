@@ -3,7 +3,7 @@
  * under a name (the file name without extension). Each is checked whole at start-up, faults
  * resolved too, so a bad file stops Lightbox with the file, the key and why (ScenarioError).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
@@ -24,11 +24,17 @@ export interface Scenario {
 }
 
 const SCENARIO_FILE = /\.(ya?ml|json)$/i;
+/** Largest scenario file read, bytes (the shipped ones are under 1 KB; a scenario holds at most 64 faults). */
+export const MAX_SCENARIO_BYTES = 256 * 1024;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const validate = new Ajv({ allErrors: false, strict: false }).compile<ScenarioFile>(ScenarioSchema);
 
 /** Parse and check one scenario's text; `file` names it in errors. */
 export function parseScenario(text: string, file: string): Scenario {
+  if (text.length > MAX_SCENARIO_BYTES)
+    throw new ScenarioError(
+      `${file}: ${text.length} characters; a scenario may have at most ${MAX_SCENARIO_BYTES}`,
+    );
   const name = basename(file, extname(file));
   if (!NAME.test(name))
     throw new ScenarioError(
@@ -84,8 +90,12 @@ export function loadScenarios(dir: string | undefined): Scenario[] {
     const path = join(dir, n);
     let text: string;
     try {
+      const size = statSync(path).size;
+      if (size > MAX_SCENARIO_BYTES)
+        throw new ScenarioError(`${path}: ${size} bytes; a scenario may have at most ${MAX_SCENARIO_BYTES}`);
       text = readFileSync(path, 'utf8');
     } catch (e) {
+      if (e instanceof ScenarioError) throw e;
       throw new ScenarioError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const s = parseScenario(text, path);

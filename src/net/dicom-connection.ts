@@ -29,7 +29,7 @@ import { describePdu } from '../dicom/ul/pdu-codec.js';
 import type { EventBus } from '../events.js';
 import type { DropSpec, FaultHooks, Fired, RequestPlan } from '../lab/hooks.js';
 import type { Printer } from '../print/printer.js';
-import type { AssociationSummary, MessageRecord } from '../store/association-record.js';
+import type { AssociationRecorder, AssociationSummary, MessageRecord } from '../store/association-record.js';
 
 export interface ConnectionLimits {
   /** Our Maximum Length for received P-DATA-TF PDUs (advertised in the A-ASSOCIATE-AC). */
@@ -37,13 +37,41 @@ export interface ConnectionLimits {
   maxAssociatePduLength: number;
   maxDatasetBytes: number;
   artimMs: number;
+  /**
+   * From the TCP accept to a whole A-ASSOCIATE-RQ: a peer that sends nothing, or trickles, is
+   * closed after this (ARTIM, PS3.8, still bounds the rest).
+   */
+  associateMs: number;
   idleMs: number;
   /** Requests queued beyond the one being processed before we abort (the SCU ignores the 1/1 window). */
   maxQueuedRequests: number;
 }
 
+/**
+ * Where a connection stands, for the listener's bounds: `unassociated` until a whole A-ASSOCIATE-RQ
+ * arrived (Sta2); `associated` from then until the association ends (Sta3-Sta12: this is what
+ * --max-associations counts); `closing` once it ended and only the transport is left (Sta13: after
+ * A-ASSOCIATE-RJ, A-RELEASE-RP or A-ABORT, waiting for the peer to close); `closed`.
+ */
+export type ConnectionPhase = 'unassociated' | 'associated' | 'closing' | 'closed';
+
+/** Why a connection was dropped before it associated. */
+export type PreAssociationDrop =
+  /** No whole A-ASSOCIATE-RQ within --associate-timeout (or ARTIM, if shorter). */
+  | 'associate-timeout'
+  /** Something else than an A-ASSOCIATE-RQ arrived: A-ABORT sent. */
+  | 'invalid-pdu'
+  /** The listener's bound on unassociated connections (total, or per peer address) made room. */
+  | 'evicted';
+
 export interface ConnectionDeps {
-  id: string;
+  /** Names the connection in logs until it has an association id ("c12"). */
+  label: string;
+  /**
+   * Association ids and records: an id is taken, and the association recorded, once an
+   * A-ASSOCIATE-RQ arrives. A connection that never sends one is not an association.
+   */
+  recorder: AssociationRecorder;
   logger: Logger;
   limits: ConnectionLimits;
   findPrinter(calledAeTitle: string): Printer | undefined;
@@ -53,6 +81,10 @@ export interface ConnectionDeps {
   events?: EventBus;
   /** Test-lab faults (src/lab); absent: none. */
   faults?: FaultHooks;
+  /** The phase changed (after the step that changed it). */
+  onPhase?(phase: ConnectionPhase): void;
+  /** The connection is being closed before it associated, and why. */
+  onDropped?(reason: PreAssociationDrop): void;
 }
 
 const MAX_RECORDED_MESSAGES = 10_000;
@@ -68,12 +100,15 @@ interface PendingEvent {
 }
 
 export class DicomConnection {
-  readonly id: string;
   readonly startedAt = Date.now();
+  #id: string | undefined;
   #peerAddress: string | undefined;
+  #remoteAddress: string | undefined;
   readonly #socket: Socket;
   readonly #d: ConnectionDeps;
-  readonly #log: Logger;
+  #log: Logger;
+  #phase: ConnectionPhase = 'unassociated';
+  #associateTimer: NodeJS.Timeout | undefined;
   readonly #assoc: Association;
   readonly #assembler: MessageAssembler;
   readonly #queue: { m: AssembledMessage; duplicate: boolean }[] = [];
@@ -101,10 +136,9 @@ export class DicomConnection {
   #dropOnAccept: DropSpec | undefined;
 
   constructor(socket: Socket, deps: ConnectionDeps) {
-    this.id = deps.id;
     this.#socket = socket;
     this.#d = deps;
-    this.#log = deps.logger.child({ assoc: deps.id });
+    this.#log = deps.logger.child({ conn: deps.label });
     this.#assembler = new MessageAssembler(deps.limits.maxDatasetBytes);
     const settings: AcceptanceSettings = {
       findPrinter: (ae) => {
@@ -122,14 +156,87 @@ export class DicomConnection {
         maxPDataLength: deps.limits.maxPduLength,
         maxAssociateLength: deps.limits.maxAssociatePduLength,
       },
-      decide: (rq) => this.#decide(decideAssociation(rq, settings)),
+      decide: (rq) => {
+        this.#becomeAssociation();
+        return this.#decide(decideAssociation(rq, settings));
+      },
     });
 
     // TCP_NODELAY is set by the listener (createServer noDelay) on every accepted socket.
     socket.on('data', (chunk: Buffer) => this.#run(() => this.#assoc.receive(chunk)));
     socket.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => this.#onClose());
+    this.#associateTimer = setTimeout(() => this.#onAssociateTimeout(), deps.limits.associateMs);
     this.#run(() => this.#assoc.transportAccepted());
+  }
+
+  /** The association id once an A-ASSOCIATE-RQ arrived; until then the connection's label. */
+  get id(): string {
+    return this.#id ?? this.#d.label;
+  }
+
+  /** True once an A-ASSOCIATE-RQ arrived: this connection is (or was) an association, and recorded. */
+  get isAssociation(): boolean {
+    return this.#id !== undefined;
+  }
+
+  get phase(): ConnectionPhase {
+    return this.#phase;
+  }
+
+  /** The peer's IP address (asked once, when a bound needs it). */
+  get remoteAddress(): string {
+    this.#remoteAddress ??= this.#socket.remoteAddress ?? '?';
+    return this.#remoteAddress;
+  }
+
+  /** An A-ASSOCIATE-RQ arrived: from now on this is an association, with an id and a record. */
+  #becomeAssociation(): void {
+    if (this.#id !== undefined) return;
+    this.#id = this.#d.recorder.nextId();
+    this.#log = this.#d.logger.child({ assoc: this.#id });
+    this.#d.recorder.opened(this.#id, () => this.summary());
+  }
+
+  /** No whole A-ASSOCIATE-RQ in time: close, without a PDU (as ARTIM does in Sta2). */
+  #onAssociateTimeout(): void {
+    this.#associateTimer = undefined;
+    if (this.#phase !== 'unassociated') return;
+    this.#dropBeforeAssociation(
+      'associate-timeout',
+      `no A-ASSOCIATE-RQ within ${this.#d.limits.associateMs} ms`,
+    );
+    this.#socket.destroy();
+  }
+
+  /** The listener makes room for newer connections: close this unassociated (or closing) one now. */
+  evict(): void {
+    if (this.#phase === 'unassociated')
+      this.#dropBeforeAssociation('evicted', 'too many unassociated connections');
+    this.#socket.destroy();
+  }
+
+  #dropBeforeAssociation(reason: PreAssociationDrop, detail: string): void {
+    if (this.#log.isLevelEnabled('debug'))
+      this.#log.debug({ peer: this.peerAddress, reason }, `connection dropped before associating: ${detail}`);
+    this.#d.onDropped?.(reason);
+  }
+
+  /** Phase after whatever the last step did; the listener hears of changes. */
+  #updatePhase(): void {
+    let phase: ConnectionPhase;
+    const s = this.#assoc.state;
+    if (this.#closed) phase = 'closed';
+    else if (s === 'Sta2') phase = 'unassociated';
+    else if (s === 'Sta13' || s === 'Sta1') phase = 'closing';
+    else phase = 'associated';
+    if (phase === this.#phase) return;
+    this.#phase = phase;
+    if (phase !== 'unassociated' && this.#associateTimer) {
+      clearTimeout(this.#associateTimer);
+      this.#associateTimer = undefined;
+    }
+    this.#d.onPhase?.(phase);
   }
 
   /** host:port of the peer; a getpeername() syscall, so asked only when a log needs it. */
@@ -173,10 +280,35 @@ export class DicomConnection {
     else this.#endListeners.push(fn);
   }
 
-  /** Abort from our side (shutdown): A-ABORT, then close if the peer does not. */
+  /** Abort from our side (shutdown): A-ABORT, then close; a connection not associated is just closed. */
   abort(detail: string): void {
-    this.#run(() => this.#assoc.abort(2, 0, detail));
+    if (this.#phase === 'unassociated') {
+      this.#socket.destroy();
+      return;
+    }
+    this.#abortAndClose(detail);
     if (!this.established && this.#assoc.state !== 'Sta13') this.#socket.destroy();
+  }
+
+  /**
+   * A-ABORT from us (service provider), then close the transport once it is written instead of
+   * waiting in Sta13 for the peer to close (ARTIM): the peer may be gone, or not care.
+   */
+  #abortAndClose(detail: string): void {
+    this.#run(() => this.#assoc.abort(2, 0, detail));
+    if (this.#assoc.state === 'Sta13') this.#socket.end(() => this.#socket.destroy());
+  }
+
+  #onArtim(): void {
+    this.#artim = undefined;
+    if (this.#assoc.state === 'Sta2')
+      this.#dropBeforeAssociation(
+        'associate-timeout',
+        `no A-ASSOCIATE-RQ before ARTIM (${this.#d.limits.artimMs} ms)`,
+      );
+    this.#run(() => this.#assoc.artimExpired());
+    // ARTIM gives up on the peer: a socket whose last writes it never read goes too.
+    if (this.#assoc.state === 'Sta1') this.#socket.destroy();
   }
 
   /** Close the socket now, whatever the state (last step of shutdown). */
@@ -228,6 +360,7 @@ export class DicomConnection {
       return;
     }
     for (const o of outputs) this.#perform(o);
+    this.#updatePhase();
   }
 
   #perform(o: Output): void {
@@ -243,14 +376,14 @@ export class DicomConnection {
         break;
       case 'artim':
         clearTimeout(this.#artim);
-        this.#artim = o.run
-          ? setTimeout(() => this.#run(() => this.#assoc.artimExpired()), this.#d.limits.artimMs)
-          : undefined;
+        this.#artim = o.run ? setTimeout(() => this.#onArtim(), this.#d.limits.artimMs) : undefined;
         break;
       case 'associated':
         this.#onAssociated();
         break;
       case 'rejected':
+        // A-ASSOCIATE-RJ without asking the policy (protocol version): an association all the same.
+        if (o.rq) this.#becomeAssociation();
         this.#log.info(
           {
             peer: this.peerAddress,
@@ -278,6 +411,11 @@ export class DicomConnection {
         this.#maybeRelease();
         break;
       case 'aborted':
+        if (!this.isAssociation) {
+          // Bytes that are not an A-ASSOCIATE-RQ on a new connection: not an association at all.
+          if (o.by === 'us') this.#dropBeforeAssociation('invalid-pdu', o.detail);
+          break;
+        }
         this.#log.info(
           { by: o.by, source: o.source, reason: o.reason, reasonName: abortReasonName(o.reason) },
           `association aborted: ${o.detail}`,
@@ -358,7 +496,7 @@ export class DicomConnection {
         { queued: this.#queue.length },
         'aborting: peer ignores the asynchronous operations window',
       );
-      this.#run(() => this.#assoc.abort(2, 0, 'too many outstanding requests'));
+      this.#abortAndClose('too many outstanding requests');
       return;
     }
     // PS3.7 10.1: a Message ID still outstanding is a duplicate invocation (0x0210).
@@ -379,7 +517,7 @@ export class DicomConnection {
       }
     } catch (e) {
       this.#log.error({ err: (e as Error).stack }, 'DIMSE handling failed; aborting association');
-      this.#run(() => this.#assoc.abort(2, 0, 'internal error'));
+      this.#abortAndClose('internal error');
     } finally {
       this.#busy = false;
     }
@@ -656,7 +794,7 @@ export class DicomConnection {
       return;
     }
     this.#log.info({ idleMs: this.#d.limits.idleMs }, 'idle timeout: aborting association');
-    this.#run(() => this.#assoc.abort(2, 0, `no traffic for ${this.#d.limits.idleMs} ms`));
+    this.#abortAndClose(`no traffic for ${this.#d.limits.idleMs} ms`);
   }
 
   #onClose(): void {
@@ -666,8 +804,16 @@ export class DicomConnection {
     this.#closed = true;
     clearTimeout(this.#artim);
     clearTimeout(this.#idle);
+    clearTimeout(this.#associateTimer);
+    this.#updatePhase();
     const rq = this.#assoc.request;
-    if (this.#log.isLevelEnabled('info'))
+    if (!this.isAssociation) {
+      if (this.#log.isLevelEnabled('debug'))
+        this.#log.debug(
+          { peer: this.peerAddress, durationMs: Date.now() - this.startedAt, detail: this.#assoc.endDetail },
+          'connection closed before associating',
+        );
+    } else if (this.#log.isLevelEnabled('info'))
       this.#log.info(
         {
           peer: this.peerAddress,
@@ -697,6 +843,7 @@ export class DicomConnection {
         printer: this.#printer?.profile.aeTitle,
       });
     }
+    if (this.#id !== undefined) this.#d.recorder.ended(this.summary());
     for (const fn of this.#endListeners) fn();
   }
 }

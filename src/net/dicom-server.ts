@@ -1,6 +1,15 @@
 /**
  * The DICOM listener: accepts TCP connections, gives each one a DicomConnection, enforces the
- * concurrent association limit and drains connections on shutdown.
+ * concurrent association limit, bounds the connections that hold no association, and drains
+ * connections on shutdown.
+ *
+ * A connection counts toward --max-associations only from its A-ASSOCIATE-RQ until the association
+ * ends. Connections without an association (not yet associated, or closing after one ended) have
+ * their own bound, in total and per peer IP address: when a new connection would exceed either, the
+ * oldest such connection (of that address, for the per-address bound) is closed, closing ones first.
+ * A modality sends its A-ASSOCIATE-RQ at once, so it is never the oldest for long; a peer that holds
+ * silent sockets only ever loses its own to its newer ones. Each is also closed after
+ * --associate-timeout without a whole A-ASSOCIATE-RQ.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -9,7 +18,12 @@ import type { EventBus } from '../events.js';
 import type { FaultHooks } from '../lab/hooks.js';
 import type { Printer } from '../print/printer.js';
 import type { AssociationRecorder } from '../store/association-record.js';
-import { type ConnectionLimits, DicomConnection } from './dicom-connection.js';
+import {
+  type ConnectionLimits,
+  type ConnectionPhase,
+  DicomConnection,
+  type PreAssociationDrop,
+} from './dicom-connection.js';
 
 export interface DicomServerOptions {
   host: string;
@@ -18,6 +32,10 @@ export interface DicomServerOptions {
   limits: ConnectionLimits;
   /** Associations allowed at once; one more gets A-ASSOCIATE-RJ transient, local-limit-exceeded. */
   maxAssociations: number;
+  /** Connections without an association held at once (not yet associated, or closing). */
+  maxUnassociated: number;
+  /** The same, per peer IP address. */
+  maxUnassociatedPerPeer: number;
   logger: Logger;
   dumpMessages: boolean;
   events?: EventBus;
@@ -27,14 +45,41 @@ export interface DicomServerOptions {
   recorder: AssociationRecorder;
 }
 
-/** Sockets beyond this multiple of maxAssociations are closed at once, before any PDU is read. */
-const SOCKET_HEADROOM = 2;
+/** Why a connection was closed before it associated: the reasons a connection gives, and the socket limit. */
+export type DropReason = PreAssociationDrop | 'socket-limit';
+
+/** What /metrics shows of a listener's connections. */
+export interface ConnectionStats {
+  unassociated: number;
+  associated: number;
+  closing: number;
+  /** Connections closed before they associated, by reason, since start. */
+  dropped: Record<DropReason, number>;
+}
+
+/** Sockets beyond the bounds (a margin for ones closed but not yet gone) are refused by Node itself. */
+const SOCKET_MARGIN = 64;
+/** Drops are logged once, then summed up at most this often. */
+const DROP_LOG_WINDOW_MS = 10_000;
+
+let connections = 0;
 
 export class DicomServer {
   readonly #o: DicomServerOptions;
   readonly #server: Server;
   readonly #connections = new Set<DicomConnection>();
+  readonly #associated = new Set<DicomConnection>();
+  /** Connections without an association, oldest first (a Set keeps insertion order). */
+  readonly #unassociated = new Set<DicomConnection>();
   readonly #printers: Map<string, Printer>;
+  readonly #dropped: Record<DropReason, number> = {
+    'associate-timeout': 0,
+    'invalid-pdu': 0,
+    evicted: 0,
+    'socket-limit': 0,
+  };
+  /** Drops since the last log line, and whether a summary is due. */
+  #dropLog: { since: Partial<Record<DropReason, number>>; timer: NodeJS.Timeout } | undefined;
   #listening = false;
 
   constructor(o: DicomServerOptions) {
@@ -42,13 +87,8 @@ export class DicomServer {
     this.#printers = new Map(o.printers.map((p) => [p.profile.aeTitle, p]));
     // noDelay: every response is one small write that must not wait for a delayed ACK (Nagle).
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
-    this.#server.maxConnections = o.maxAssociations * SOCKET_HEADROOM;
-    this.#server.on('drop', (d) =>
-      o.logger.warn(
-        { peer: `${d?.remoteAddress}:${d?.remotePort}` },
-        'connection dropped: socket limit reached',
-      ),
-    );
+    this.#server.maxConnections = o.maxAssociations + o.maxUnassociated + SOCKET_MARGIN;
+    this.#server.on('drop', (d) => this.#noteDrop('socket-limit', `${d?.remoteAddress}:${d?.remotePort}`));
   }
 
   get listening(): boolean {
@@ -63,6 +103,18 @@ export class DicomServer {
   /** Connections currently open, with or without an established association. */
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** Connections by phase, and those dropped before associating. */
+  get stats(): ConnectionStats {
+    let closing = 0;
+    for (const c of this.#unassociated) if (c.phase !== 'unassociated') closing++;
+    return {
+      unassociated: this.#unassociated.size - closing,
+      associated: this.#associated.size,
+      closing,
+      dropped: { ...this.#dropped },
+    };
   }
 
   listen(): Promise<void> {
@@ -82,25 +134,89 @@ export class DicomServer {
   }
 
   #accept(socket: Socket): void {
-    const id = this.#o.recorder.nextId();
-    const conn = new DicomConnection(socket, {
-      id,
+    const conn: DicomConnection = new DicomConnection(socket, {
+      label: `c${++connections}`,
+      recorder: this.#o.recorder,
       logger: this.#o.logger,
       limits: this.#o.limits,
       findPrinter: (ae) => this.#printers.get(ae),
-      // Counts every other open connection, negotiating or established.
-      atCapacity: () => this.#connections.size - 1 >= this.#o.maxAssociations,
+      // Asked while this connection is still unassociated: the others holding an association.
+      atCapacity: () => this.#associated.size >= this.#o.maxAssociations,
       implementation: Implementation,
       dumpMessages: this.#o.dumpMessages,
       events: this.#o.events,
       faults: this.#o.faults,
+      onPhase: (phase) => this.#moved(conn, phase),
+      onDropped: (reason) => this.#noteDrop(reason, conn.peerAddress),
     });
+    if (conn.phase === 'closed') return;
     this.#connections.add(conn);
-    this.#o.recorder.opened(id, () => conn.summary());
-    conn.onEnd(() => {
+    this.#moved(conn, conn.phase);
+    this.#makeRoom(conn);
+  }
+
+  /** Keep the phase sets in line with a connection's phase. */
+  #moved(conn: DicomConnection, phase: ConnectionPhase): void {
+    if (phase === 'closed') {
       this.#connections.delete(conn);
-      this.#o.recorder.ended(conn.summary());
-    });
+      this.#associated.delete(conn);
+      this.#unassociated.delete(conn);
+      return;
+    }
+    if (!this.#connections.has(conn)) return;
+    if (phase === 'associated') {
+      this.#unassociated.delete(conn);
+      this.#associated.add(conn);
+    } else {
+      this.#associated.delete(conn);
+      // A connection that ended its association joins the unassociated ones, as the newest.
+      if (phase === 'closing') this.#unassociated.delete(conn);
+      this.#unassociated.add(conn);
+    }
+  }
+
+  /** The bounds on connections without an association, applied as `newcomer` arrives. */
+  #makeRoom(newcomer: DicomConnection): void {
+    const perPeer = this.#o.maxUnassociatedPerPeer;
+    // Fewer unassociated connections than the per-peer bound: no address can be over it.
+    if (this.#unassociated.size > perPeer) {
+      const address = newcomer.remoteAddress;
+      const same = [...this.#unassociated].filter((c) => c !== newcomer && c.remoteAddress === address);
+      if (same.length >= perPeer) this.#evict(same);
+    }
+    while (this.#unassociated.size > this.#o.maxUnassociated) {
+      const others = [...this.#unassociated].filter((c) => c !== newcomer);
+      if (others.length === 0) break;
+      this.#evict(others);
+    }
+  }
+
+  /** Close the oldest of `candidates` (oldest first), one closing already if there is one. */
+  #evict(candidates: DicomConnection[]): void {
+    const victim = candidates.find((c) => c.phase === 'closing') ?? candidates[0]!;
+    this.#unassociated.delete(victim);
+    victim.evict();
+  }
+
+  #noteDrop(reason: DropReason, peer: string): void {
+    this.#dropped[reason]++;
+    if (this.#dropLog) {
+      this.#dropLog.since[reason] = (this.#dropLog.since[reason] ?? 0) + 1;
+      return;
+    }
+    this.#o.logger.warn({ peer, reason }, `connection dropped before associating: ${reason}`);
+    const timer = setTimeout(() => {
+      const since = this.#dropLog?.since ?? {};
+      this.#dropLog = undefined;
+      const total = Object.values(since).reduce((a, b) => a + b, 0);
+      if (total > 0)
+        this.#o.logger.warn(
+          { dropped: since, windowMs: DROP_LOG_WINDOW_MS },
+          `${total} more connections dropped before associating`,
+        );
+    }, DROP_LOG_WINDOW_MS);
+    timer.unref();
+    this.#dropLog = { since: {}, timer };
   }
 
   /**
@@ -110,6 +226,9 @@ export class DicomServer {
   async close(graceMs: number): Promise<void> {
     this.#listening = false;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    clearTimeout(this.#dropLog?.timer);
+    // Connections without an association have nothing to finish.
+    for (const c of this.#unassociated) c.destroy();
     const drained = (ms: number) =>
       new Promise<boolean>((resolve) => {
         if (this.#connections.size === 0) return resolve(true);

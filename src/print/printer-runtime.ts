@@ -289,6 +289,8 @@ export class PrinterRuntime {
   /** Wait `ms`; false as soon as the printer is (or goes) FAILURE. */
   #waitUnlessFailed(ms: number): Promise<boolean> {
     if (haltsPrinting(this.#status, this.#statusInfo)) return Promise.resolve(false);
+    // msPerFilm x films x copies may pass setTimeout's 2^31-1 ms (Node would fire after 1 ms).
+    const wait = Math.min(ms, 2 ** 31 - 1);
     return new Promise((resolve) => {
       const off = this.onStatus((status, info) => {
         if (!haltsPrinting(status, info)) return;
@@ -299,7 +301,7 @@ export class PrinterRuntime {
       const timer = setTimeout(() => {
         off();
         resolve(true);
-      }, ms);
+      }, wait);
     });
   }
 }

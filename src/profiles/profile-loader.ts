@@ -2,7 +2,7 @@
  * Loads printer profiles from a directory: every *.yaml, *.yml and *.json file is one printer.
  * A bad file stops start-up with the file, the key and why (ProfileError).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
@@ -17,6 +17,11 @@ const ajv = new Ajv({ allErrors: false, strict: false });
 const validate = ajv.compile<PrinterProfile>(PrinterProfileSchema);
 
 const PROFILE_FILE = /\.(ya?ml|json)$/i;
+/**
+ * Largest profile file read, bytes. The shipped ones are under 5 KB; a file of megabytes is not a
+ * printer, and parsing one would hold start-up and memory for nothing.
+ */
+export const MAX_PROFILE_BYTES = 256 * 1024;
 
 function explain(file: string, e: ErrorObject): string {
   const key = e.instancePath || '/';
@@ -29,6 +34,10 @@ function explain(file: string, e: ErrorObject): string {
 
 /** Parse and check one profile's text; `file` names it in errors. */
 export function parseProfile(text: string, file: string): PrinterProfile {
+  if (text.length > MAX_PROFILE_BYTES)
+    throw new ProfileError(
+      `${file}: ${text.length} characters; a profile may have at most ${MAX_PROFILE_BYTES}`,
+    );
   let data: unknown;
   try {
     data = parseYaml(text);
@@ -58,8 +67,13 @@ function readProfileNames(dir: string): string[] {
 
 function readText(path: string): string {
   try {
+    // Checked before reading: a huge file is refused without being read.
+    const size = statSync(path).size;
+    if (size > MAX_PROFILE_BYTES)
+      throw new ProfileError(`${path}: ${size} bytes; a profile may have at most ${MAX_PROFILE_BYTES}`);
     return readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof ProfileError) throw e;
     throw new ProfileError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
 }

@@ -6,6 +6,18 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 
+/**
+ * Every string, list, map and number below has an upper bound: a profile is read at start-up, and a
+ * value no printer has (a 60 MB name, memoryBytes: 1e400, a job PENDING for 300 years) would stop
+ * nothing until it misbehaved. Timers stay within setTimeout's 2^31-1 ms.
+ */
+/** Longest list a profile may give of anything (AE titles, media, display formats...). */
+const MAX_ITEMS = 256;
+/** Longest time a profile may give a print job step, ms (one hour, as the test-lab faults allow). */
+const MAX_STEP_MS = 3_600_000;
+/** A map's keys: at most MAX_ITEMS of them, each at most 64 characters. */
+const mapBounds = { maxProperties: MAX_ITEMS, propertyNames: { maxLength: 64 } };
+
 /** Data set transfer syntaxes a profile may allow, by short name. */
 export const TRANSFER_SYNTAX_NAMES = {
   'explicit-vr-little-endian': '1.2.840.10008.1.2.1',
@@ -22,7 +34,8 @@ const AeTitle = Type.String({
 
 /** A CS value: upper case, digits, space and underscore, at most 16 characters (PS3.5 6.2). */
 const Cs = Type.String({ pattern: '^[A-Z0-9 _]{1,16}$', description: 'A DICOM code string (CS)' });
-const CsList = (description: string) => Type.Array(Cs, { minItems: 1, uniqueItems: true, description });
+const CsList = (description: string) =>
+  Type.Array(Cs, { minItems: 1, maxItems: MAX_ITEMS, uniqueItems: true, description });
 /** Density in hundredths of optical density (250 = 2.50 OD). */
 const Density = Type.Integer({ minimum: 0, maximum: 500, description: 'hundredths of OD' });
 /** Border/Empty Image Density: BLACK, WHITE or hundredths of OD as text (PS3.3 C.13.3). */
@@ -56,6 +69,7 @@ const Identity = Type.Object(
     model: Type.String({ maxLength: 64, description: 'Manufacturer Model Name (0008,1090)' }),
     serialNumber: Type.String({ maxLength: 64, description: 'Device Serial Number (0018,1000)' }),
     softwareVersions: Type.Array(Type.String({ maxLength: 64 }), {
+      maxItems: 32,
       description: 'Software Versions (0018,1020)',
     }),
     calibrationDate: Type.Optional(
@@ -93,14 +107,18 @@ export type FilmPlace = Static<typeof FilmPlace>;
 export const PrinterProfileSchema = Type.Object(
   {
     aeTitle: Type.Intersect([AeTitle], { description: 'Called AE title that selects this printer' }),
-    name: Type.String({ minLength: 1, description: 'Human name shown in logs and the UI' }),
+    name: Type.String({ minLength: 1, maxLength: 128, description: 'Human name shown in logs and the UI' }),
     description: Type.Optional(
-      Type.String({ description: 'What real device this profile emulates, and from what facts' }),
+      Type.String({
+        maxLength: 8192,
+        description: 'What real device this profile emulates, and from what facts',
+      }),
     ),
     callingAeTitles: Type.Optional(
       Type.Array(AeTitle, {
         description:
           'Allow-list of calling AE titles; absent or empty: any. Others get A-ASSOCIATE-RJ reason 3',
+        maxItems: 4096,
         uniqueItems: true,
       }),
     ),
@@ -145,22 +163,33 @@ export const PrinterProfileSchema = Type.Object(
         Type.String({ pattern: '^(STANDARD|HIGH)$' }),
         Type.Number({ minimum: 50, maximum: 1200 }),
         {
+          ...mapBounds,
           description: 'Requested Resolution ID -> printer dots per inch; the first is the default',
         },
       ),
     ),
     filmSizes: Type.Optional(
-      Type.Array(FilmSize, { minItems: 1, description: 'Film sizes; the first is the default' }),
+      Type.Array(FilmSize, {
+        minItems: 1,
+        maxItems: MAX_ITEMS,
+        description: 'Film sizes; the first is the default',
+      }),
     ),
     displayFormats: Type.Optional(
       Type.Array(
         Type.String({
           pattern:
             '^(STANDARD\\\\[1-9][0-9]?,[1-9][0-9]?|STANDARD\\\\\\*|ROW\\\\\\*|COL\\\\\\*|SLIDE|SUPERSLIDE|CUSTOM\\\\[1-9][0-9]*)$',
+          maxLength: 64,
           description:
             'STANDARD\\C,R exactly; STANDARD\\*, ROW\\* or COL\\* for any split up to maxBoxesPerFilm; SLIDE, SUPERSLIDE or CUSTOM\\n',
         }),
-        { minItems: 1, uniqueItems: true, description: 'Image Display Formats accepted (others: 0x0106)' },
+        {
+          minItems: 1,
+          maxItems: MAX_ITEMS,
+          uniqueItems: true,
+          description: 'Image Display Formats accepted (others: 0x0106)',
+        },
       ),
     ),
     maxBoxesPerFilm: Type.Optional(
@@ -169,8 +198,9 @@ export const PrinterProfileSchema = Type.Object(
     customFormats: Type.Optional(
       Type.Record(
         Type.String({ pattern: '^[1-9][0-9]*$' }),
-        Type.String({ pattern: '^(STANDARD|ROW|COL)\\\\[0-9,]+$' }),
+        Type.String({ pattern: '^(STANDARD|ROW|COL)\\\\[0-9,]+$', maxLength: 256 }),
         {
+          ...mapBounds,
           description: 'CUSTOM\\n -> the STANDARD/ROW/COL layout it stands for',
         },
       ),
@@ -194,12 +224,14 @@ export const PrinterProfileSchema = Type.Object(
     borderDensities: Type.Optional(
       Type.Array(DensityTerm, {
         minItems: 1,
+        maxItems: MAX_ITEMS,
         description: 'Border Density values; the first is the default',
       }),
     ),
     emptyImageDensities: Type.Optional(
       Type.Array(DensityTerm, {
         minItems: 1,
+        maxItems: MAX_ITEMS,
         description: 'Empty Image Density values; the first is the default',
       }),
     ),
@@ -233,6 +265,7 @@ export const PrinterProfileSchema = Type.Object(
     ),
     annotationFormats: Type.Optional(
       Type.Record(Type.String({ pattern: '^[A-Z0-9 _]{1,16}$' }), Type.Integer({ minimum: 1, maximum: 20 }), {
+        ...mapBounds,
         description: 'Annotation Display Format ID -> number of annotation boxes; the first is the default',
       }),
     ),
@@ -249,13 +282,15 @@ export const PrinterProfileSchema = Type.Object(
           Type.Literal('lanczos3'),
         ]),
         {
+          ...mapBounds,
           description:
             'Smoothing Type -> the resampling kernel it selects when Magnification Type is CUBIC (default cubic)',
         },
       ),
     ),
     annotationLayout: Type.Optional(
-      Type.Record(Type.String(), Type.Array(FilmPlace, { minItems: 1 }), {
+      Type.Record(Type.String(), Type.Array(FilmPlace, { minItems: 1, maxItems: 64 }), {
+        ...mapBounds,
         description:
           "Where the printer prints each Annotation Position of an Annotation Display Format ID, in position order (the conformance statement's annotation layout). Positions a format does not place go in the bottom strip, left to right.",
       }),
@@ -286,7 +321,10 @@ export const PrinterProfileSchema = Type.Object(
     ),
     maxImageSize: Type.Optional(
       Type.Object(
-        { rows: Type.Integer({ minimum: 1 }), columns: Type.Integer({ minimum: 1 }) },
+        {
+          rows: Type.Integer({ minimum: 1, maximum: 65535 }),
+          columns: Type.Integer({ minimum: 1, maximum: 65535 }),
+        },
         {
           additionalProperties: false,
           description: 'Largest image matrix accepted in one image box (else 0x0106)',
@@ -296,12 +334,15 @@ export const PrinterProfileSchema = Type.Object(
     memoryBytes: Type.Optional(
       Type.Integer({
         minimum: 1,
-        description: 'Image memory of the printer: pixel bytes held by unprinted film boxes (else 0xC605)',
+        maximum: 2 ** 40,
+        description:
+          'Image memory of the printer: pixel bytes held by unprinted film boxes (else 0xC605), at most 1 TiB',
       }),
     ),
     maxCollatedFilms: Type.Optional(
       Type.Integer({
         minimum: 0,
+        maximum: 10_000,
         description: 'Film Session N-ACTION collates up to this many films; 0: unsupported (0xC616 / 0x0211)',
       }),
     ),
@@ -319,10 +360,19 @@ export const PrinterProfileSchema = Type.Object(
     printJob: Type.Optional(
       Type.Object(
         {
-          pendingMs: Type.Integer({ minimum: 0, description: 'Time a job stays PENDING' }),
-          msPerFilm: Type.Integer({ minimum: 0, description: 'PRINTING time per film copy' }),
+          pendingMs: Type.Integer({
+            minimum: 0,
+            maximum: MAX_STEP_MS,
+            description: 'Time a job stays PENDING, ms (at most one hour)',
+          }),
+          msPerFilm: Type.Integer({
+            minimum: 0,
+            maximum: MAX_STEP_MS,
+            description: 'PRINTING time per film copy, ms (at most one hour)',
+          }),
           queueLimit: Type.Integer({
             minimum: 1,
+            maximum: 10_000,
             description: 'Jobs queued at once (beyond: 0xC601/0xC602)',
           }),
         },

@@ -122,6 +122,19 @@ describe('bad scenario files', () => {
     writeFileSync(join(dir, 'a.json'), '{"description":"d","faults":[{"kind":"delay","ms":5}]}');
     expect(() => loadScenarios(dir)).toThrow(/a.yaml: scenario "a" is already defined by .*a.json/);
   });
+
+  it('a file over 256 KiB is refused before it is read; printer lists are bounded', () => {
+    const dir = join(tmp, 'huge');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'huge.yaml'),
+      `description: ${'x'.repeat(1024 * 1024)}\nfaults: [{ kind: delay, ms: 5 }]\n`,
+    );
+    expect(() => loadScenarios(dir)).toThrow(/huge\.yaml: \d+ bytes; a scenario may have at most 262144/);
+    expect(
+      scenarioError(`description: d\nprinter: [${'A,'.repeat(300)}B]\nfaults: [{ kind: delay, ms: 5 }]`),
+    ).toContain('bad.yaml: /printer');
+  });
 });
 
 describe('start-up', () => {

@@ -217,13 +217,18 @@ describe('DIMSE over the wire', () => {
 });
 
 describe('timers and limits', () => {
-  it('ARTIM: a connection that never sends A-ASSOCIATE-RQ is closed', async () => {
+  it('ARTIM, when shorter than --associate-timeout: a connection that never sends A-ASSOCIATE-RQ is closed', async () => {
     await start({ artimTimeoutMs: 300 });
     const p = await peer();
     const t0 = Date.now();
     await p.waitClosed(3000);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
-    await expect.poll(() => lb!.logs.some((l) => l['ending'] === 'artim-expired')).toBe(true);
+    await expect.poll(() => lb!.app.dicom.stats.dropped['associate-timeout']).toBe(1);
+    // Not an association: nothing recorded, no "association ended".
+    await expect
+      .poll(() => lb!.logs.some((l) => l['msg'] === 'connection closed before associating'))
+      .toBe(true);
+    expect(lb!.logs.some((l) => l['msg'] === 'association ended')).toBe(false);
   });
 
   it('idle timeout: a silent association is aborted, then closed', async () => {

@@ -105,3 +105,60 @@ describe('printer profiles', () => {
     expect(parseProfile(yaml, 'printers/README.md').aeTitle).toBe('DRYSTAR5302');
   });
 });
+
+describe('upper bounds: a value no printer has stops start-up, naming the file and the key', () => {
+  const profile = (extra: string) => `aeTitle: BOUNDS\nname: Bounds\n${extra}\n`;
+  const error = (text: string): string => {
+    try {
+      parseProfile(text, 'bounds.yaml');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ProfileError);
+      expect((e as Error).message).not.toContain('\n');
+      return (e as Error).message;
+    }
+    throw new Error('expected a ProfileError');
+  };
+
+  it.each([
+    ['memoryBytes: 1e400', '/memoryBytes: must be <= 1099511627776'],
+    ['memoryBytes: .inf', '/memoryBytes'],
+    ['memoryBytes: .nan', '/memoryBytes'],
+    [
+      'printJob: {pendingMs: 9999999999999, msPerFilm: 500, queueLimit: 4}',
+      '/printJob/pendingMs: must be <= 3600000',
+    ],
+    ['printJob: {pendingMs: 200, msPerFilm: 3600001, queueLimit: 4}', '/printJob/msPerFilm'],
+    ['printJob: {pendingMs: 200, msPerFilm: 500, queueLimit: 1000000}', '/printJob/queueLimit'],
+    ['maxImageSize: {rows: 70000, columns: 512}', '/maxImageSize/rows'],
+    ['maxCollatedFilms: 1e9', '/maxCollatedFilms'],
+    ['filmSizes: [{id: A4, printableMarginMm: .nan}]', '/filmSizes/0/printableMarginMm'],
+    [`description: ${'d'.repeat(9000)}`, '/description: must NOT have more than 8192 characters'],
+    [
+      `identity: {printerName: P, manufacturer: M, model: X, serialNumber: '1', softwareVersions: [${Array(40).fill('v1').join(',')}]}`,
+      '/identity/softwareVersions',
+    ],
+    [`mediumTypes: [${Array.from({ length: 300 }, (_, i) => `M${i}`).join(',')}]`, '/mediumTypes'],
+    [`annotationLayout: {${'K'.repeat(100)}: [top-left]}`, '/annotationLayout'],
+  ])('%s', (extra, why) => {
+    expect(error(profile(extra))).toContain(why.slice(0, 60));
+  });
+
+  it('a 129-character name is refused; 128 is fine', () => {
+    expect(error(`aeTitle: BOUNDS\nname: ${'n'.repeat(129)}\n`)).toContain('/name');
+    expect(parseProfile(`aeTitle: BOUNDS\nname: ${'n'.repeat(128)}\n`, 'ok.yaml').name).toHaveLength(128);
+  });
+
+  it('a file over 256 KiB is refused before it is read or parsed (a 60 MB name took 20 s and 2.5 GB)', () => {
+    const d = dirWith({ 'big.yaml': `aeTitle: BIG\nname: ${'x'.repeat(60 * 1024 * 1024)}\n` });
+    const t0 = performance.now();
+    expect(() => loadProfiles(d)).toThrow(/big\.yaml: \d+ bytes; a profile may have at most 262144/);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(error(`aeTitle: BIG\nname: ${'x'.repeat(300_000)}\n`)).toMatch(
+      /characters; a profile may have at most/,
+    );
+  });
+
+  it('every shipped profile is within the bounds', () => {
+    expect(loadProfiles('printers').length).toBeGreaterThan(1);
+  });
+});

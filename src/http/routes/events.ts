@@ -1,23 +1,64 @@
 /**
  * GET /api/events: Server-Sent Events for everything that changes (associations, DIMSE messages,
  * printer status, jobs, films, lab faults fired). GET /metrics: Prometheus text counters built from
- * the same stream, and gauges read at scrape time (free disk space, films stored and their bytes).
+ * the same stream, and gauges read at scrape time (free disk space, films stored and their bytes,
+ * DICOM connections, event stream clients, event loop delay).
+ *
+ * An event stream client that does not read is not given memory without end: once more than
+ * SSE_MAX_BUFFERED bytes wait for it in Lightbox (beyond what the kernel's socket buffers took),
+ * it is disconnected and its buffer freed.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { EventBus, Stamped } from '../../events.js';
 import type { DiskState } from '../../store/disk-space.js';
 import type { Store } from '../../store/store.js';
 
+/** The DICOM listeners' connections (src/net DicomServer.stats, summed over listeners). */
+export interface ConnectionGauges {
+  unassociated: number;
+  associated: number;
+  closing: number;
+  dropped: Record<string, number>;
+}
+
 /** Where the gauges of /metrics are read at scrape time. */
 export interface GaugeSources {
   store?: Store;
   disk?: () => DiskState | undefined;
+  connections?: () => ConnectionGauges;
 }
 
 /** SSE keep-alive comment, so proxies and browsers do not drop an idle stream. */
 const KEEPALIVE_MS = 15_000;
+/**
+ * Bytes an event stream client may leave unread in Lightbox's buffers before it is disconnected:
+ * some 5,000 events, minutes of a busy printer, on top of what the kernel buffers hold.
+ */
+export const SSE_MAX_BUFFERED = 1024 * 1024;
+
+/** The event loop is sampled this often (ms) for lightbox_event_loop_lag_*. */
+const LOOP_RESOLUTION_MS = 10;
+
+/** One event's SSE frame, serialised once however many clients there are. */
+const frames = new WeakMap<Stamped, string>();
+function frameOf(e: Stamped): string {
+  let f = frames.get(e);
+  if (f === undefined) {
+    f = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+    frames.set(e, f);
+  }
+  return f;
+}
+
+/** Event stream clients now and dropped, for /metrics. */
+interface SseStats {
+  clients: number;
+  dropped: number;
+}
 
 export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSources = {}): void {
+  const sse: SseStats = { clients: 0, dropped: 0 };
   app.get(
     '/api/events',
     {
@@ -40,17 +81,60 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
         'cache-control': 'no-cache',
         connection: 'keep-alive',
       });
-      res.write(': lightbox events\n\n');
-      const unsubscribe = bus.subscribe((e) => {
-        res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-      });
-      const timer = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
-      req.raw.on('close', () => {
+      sse.clients++;
+      let ended = false;
+      // Backpressure: once res.write() says the socket's buffer is full, frames wait here, in one
+      // list of strings, until 'drain' writes them as one chunk. Left to the socket, every frame
+      // would be four buffered writes (chunked encoding) of some 100 bytes of bookkeeping each,
+      // and destroying a socket holding 1 MiB of them costs an Error per write: seconds.
+      let queue: string[] = [];
+      let queued = 0;
+      let waiting = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        sse.clients--;
+        queue = [];
         clearInterval(timer);
         unsubscribe();
+      };
+      const send = (text: string) => {
+        if (ended || res.destroyed) return;
+        if (!waiting) {
+          waiting = !res.write(text);
+          return;
+        }
+        queue.push(text);
+        queued += text.length;
+        // What waits in Lightbox for this client: our queue, and the response's and socket's buffers.
+        const buffered = queued + res.writableLength;
+        if (buffered <= SSE_MAX_BUFFERED) return;
+        sse.dropped++;
+        req.log.warn({ client: req.ip, buffered }, 'event stream client does not read: disconnected');
+        end();
+        res.destroy();
+      };
+      res.on('drain', () => {
+        if (ended) return;
+        waiting = false;
+        if (queue.length === 0) return;
+        const text = queue.join('');
+        queue = [];
+        queued = 0;
+        waiting = !res.write(text);
       });
+      const unsubscribe = bus.subscribe((e) => send(frameOf(e)));
+      const timer = setInterval(() => send(': keep-alive\n\n'), KEEPALIVE_MS);
+      send(': lightbox events\n\n');
+      req.raw.on('close', end);
+      res.on('close', end);
     },
   );
+
+  // Event loop delay since the previous scrape.
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  app.addHook('onClose', async () => loop.disable());
 
   const metrics = new Metrics();
   bus.subscribe((e) => metrics.count(e));
@@ -64,7 +148,11 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
         },
       },
     },
-    async (_req, reply) => reply.type('text/plain; version=0.0.4').send(metrics.render(gauges)),
+    async (_req, reply) => {
+      const text = metrics.render(gauges, sse, loop);
+      loop.reset();
+      return reply.type('text/plain; version=0.0.4').send(text);
+    },
   );
 }
 
@@ -122,7 +210,7 @@ class Metrics {
     }
   }
 
-  render(g: GaugeSources = {}): string {
+  render(g: GaugeSources, sse: SseStats, loop: ReturnType<typeof monitorEventLoopDelay>): string {
     const lines: string[] = [];
     const help: Record<string, string> = {
       lightbox_associations_total: 'Associations ended, by printer and how they ended',
@@ -167,6 +255,47 @@ class Metrics {
     }
     gauge('lightbox_films_stored', 'Films in the store (pinned ones included)', totals?.films);
     gauge('lightbox_films_bytes', 'Bytes on disk of the films in the store', totals?.bytes);
+
+    const c = g.connections?.();
+    if (c) {
+      lines.push(
+        '# HELP lightbox_dicom_connections DICOM connections open, by phase (unassociated: no A-ASSOCIATE-RQ yet; associated: counts toward --max-associations; closing: the association ended, the transport not yet)',
+        '# TYPE lightbox_dicom_connections gauge',
+      );
+      for (const phase of ['unassociated', 'associated', 'closing'] as const)
+        lines.push(`lightbox_dicom_connections{phase="${phase}"} ${c[phase]}`);
+      lines.push(
+        '# HELP lightbox_dicom_connections_dropped_total DICOM connections closed before they associated, by reason (associate-timeout, invalid-pdu, evicted, socket-limit)',
+        '# TYPE lightbox_dicom_connections_dropped_total counter',
+      );
+      for (const [reason, n] of Object.entries(c.dropped))
+        lines.push(`lightbox_dicom_connections_dropped_total{reason="${reason}"} ${n}`);
+    }
+    gauge('lightbox_sse_clients', 'Event stream (/api/events) clients connected', sse.clients);
+    lines.push(
+      `# HELP lightbox_sse_clients_dropped_total Event stream clients disconnected because they did not read (more than ${SSE_MAX_BUFFERED} bytes waiting)`,
+      '# TYPE lightbox_sse_clients_dropped_total counter',
+      `lightbox_sse_clients_dropped_total ${sse.dropped}`,
+    );
+    // The histogram holds the time between two samples, in ns: the lag is what exceeds the
+    // sampling interval. No sample since the last scrape reads as 0.
+    const seconds = (ns: number) =>
+      Number.isFinite(ns) && loop.count > 0 ? Math.max(0, (ns - LOOP_RESOLUTION_MS * 1e6) / 1e9) : 0;
+    gauge(
+      'lightbox_event_loop_lag_p50_seconds',
+      'Event loop delay since the previous scrape, median (perf_hooks monitorEventLoopDelay, beyond its 10 ms sampling interval)',
+      seconds(loop.percentile(50)),
+    );
+    gauge(
+      'lightbox_event_loop_lag_p99_seconds',
+      'Event loop delay since the previous scrape, 99th percentile',
+      seconds(loop.percentile(99)),
+    );
+    gauge(
+      'lightbox_event_loop_lag_max_seconds',
+      'Event loop delay since the previous scrape, maximum',
+      seconds(loop.max),
+    );
     return `${lines.join('\n')}\n`;
   }
 }
