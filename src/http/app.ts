@@ -89,7 +89,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, deps.control, events);
     associationRoutes(api, deps.store);
-    verdictRoutes(api, deps.store, deps.printers);
+    verdictRoutes(api, deps.store, deps.printers, deps.lab);
     eventRoutes(api, events, { store: deps.store, disk: deps.disk });
     if (deps.lab) labRoutes(api, deps.lab, deps.control);
     faultFiringRoutes(api, deps.store);

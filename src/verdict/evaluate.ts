@@ -9,7 +9,7 @@ import { tagLabel } from '../print/values.js';
 import type { Capabilities } from '../profiles/capabilities.js';
 import type { AssociationSummary } from '../store/association-record.js';
 import { buildConversation, type Conversation } from './conversation.js';
-import type { Finding, Hit, Rule, Verdict } from './model.js';
+import type { Finding, Hit, MessageRef, Rule, Verdict } from './model.js';
 import { RULES } from './rules.js';
 import { sopClassName } from './spec.js';
 
@@ -42,6 +42,22 @@ const ENDING_FAULT = /A-ABORT|TCP close|A-ASSOCIATE-RJ/;
 /** Endings a lab fault can cause; an SCU's own A-ABORT or silence is never one. */
 const FAULT_ENDINGS: ReadonlySet<string> = new Set(['rejected', 'aborted-by-us', 'transport-closed']);
 
+/** The drop or refuse fault that ended an association, when one did. */
+export function endedByFault(summary: AssociationSummary): string | undefined {
+  if (!FAULT_ENDINGS.has(summary.ending)) return undefined;
+  return (summary.faults ?? []).find((f) => ENDING_FAULT.test(f));
+}
+
+/** The message at `index` of a record, as a finding names it. */
+export function messageRef(summary: AssociationSummary, index: number): MessageRef | undefined {
+  const m = summary.messages[index];
+  if (!m) return undefined;
+  const ref: MessageRef = { index, type: m.type };
+  if (m.messageId !== undefined) ref.messageId = m.messageId;
+  if (m.sopClass) ref.sopClass = sopClassName(m.sopClass);
+  return ref;
+}
+
 /** The fault whose effect a hit is (its text), when an armed fault provoked it. */
 export function provokedBy(
   rule: Rule,
@@ -49,10 +65,7 @@ export function provokedBy(
   c: Conversation,
   faults: Map<number, string>,
 ): string | undefined {
-  if (rule.provokable === 'ending') {
-    if (!FAULT_ENDINGS.has(c.summary.ending)) return undefined;
-    return (c.summary.faults ?? []).find((f) => ENDING_FAULT.test(f));
-  }
+  if (rule.provokable === 'ending') return endedByFault(c.summary);
   if (rule.provokable === 'response' && hit.at !== undefined) {
     const fault = faults.get(hit.at);
     const rsp = c.exchanges.find((x) => x.index === hit.at)?.rsp;
@@ -74,12 +87,8 @@ function finding(
   if (fault) f.fault = fault;
   // The fault's own effect is not the SCU's doing: on record, never against it.
   if (provoked) f.severity = 'info';
-  const m = hit.at === undefined ? undefined : summary.messages[hit.at];
-  if (m) {
-    f.message = { index: hit.at!, type: m.type };
-    if (m.messageId !== undefined) f.message.messageId = m.messageId;
-    if (m.sopClass) f.message.sopClass = sopClassName(m.sopClass);
-  }
+  const m = hit.at === undefined ? undefined : messageRef(summary, hit.at);
+  if (m) f.message = m;
   if (hit.tag) {
     f.tag = tagLabel(hit.tag);
     const keyword = keywordOf(hit.tag);

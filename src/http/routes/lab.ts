@@ -80,6 +80,11 @@ export function labRoutes(app: FastifyInstance, lab: LabControl, policy: Control
                     properties: { kind: { type: 'string' }, description: { type: 'string' } },
                   },
                 },
+                expectations: {
+                  type: 'array',
+                  description: "What a careful SCU does when the faults hit it, checked by the run's verdict",
+                  items: { type: 'object', additionalProperties: true },
+                },
               },
             },
           },
