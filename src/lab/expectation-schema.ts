@@ -87,6 +87,13 @@ export const EXPECTATION_SCHEMAS = {
       }),
       notSoonerThan: Seconds('A retry comes no sooner than this after the failure it retries, s'),
       atMost: Type.Integer({ minimum: 0, maximum: 1000, description: 'Retries in the whole run, at most' }),
+      atLeast: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          maximum: 1000,
+          description: 'Retries in the run, at least (default 0; 1: the SCU must not give up at once)',
+        }),
+      ),
     },
     {
       additionalProperties: false,
@@ -232,8 +239,9 @@ export function resolveExpectation(data: unknown, id: string, path = '', scenari
         after,
         notSoonerThan: x.notSoonerThan,
         atMost: x.atMost,
+        atLeast: x.atLeast ?? 0,
         description: text(
-          `after ${what}, retry no sooner than ${x.notSoonerThan} s, at most ${x.atMost} time(s) in the run`,
+          `after ${what}, retry no sooner than ${x.notSoonerThan} s, ${x.atLeast ? `at least ${x.atLeast} and ` : ''}at most ${x.atMost} time(s) in the run`,
         ),
       };
     }

@@ -114,7 +114,15 @@ function noPrintAfterFailedSet(
 function retry(x: Extract<Expectation, { kind: 'retry' }>, r: RunInput): Outcome {
   const o: Outcome = { triggered: 0, breaches: [] };
   const minMs = x.notSoonerThan * 1000;
-  const check = (retries: { c: Conversation; at?: number; gap: number; what: string }[]) => {
+  const check = (
+    retries: { c: Conversation; at?: number; gap: number; what: string }[],
+    last?: { c: Conversation; at?: number },
+  ) => {
+    if (last && retries.length < x.atLeast)
+      o.breaches.push({
+        ...last,
+        detail: `gave up after ${retries.length} retr${retries.length === 1 ? 'y' : 'ies'}; expected at least ${x.atLeast}`,
+      });
     for (const [i, t] of retries.entries()) {
       if (t.gap < minMs)
         o.breaches.push({
@@ -134,23 +142,27 @@ function retry(x: Extract<Expectation, { kind: 'retry' }>, r: RunInput): Outcome
     for (const group of byCaller(r.conversations, (c) => c)) {
       const list = [...group].sort((a, b) => started(a) - started(b));
       const retries = [];
+      let last: { c: Conversation } | undefined;
       for (const [i, c] of list.entries()) {
         if (c.summary.ending !== 'rejected') continue;
         o.triggered++;
+        last = { c };
         const next = list[i + 1];
         if (next)
           retries.push({ c: next, gap: started(next) - started(c), what: `${who(next)} (A-ASSOCIATE-RQ)` });
       }
-      check(retries);
+      check(retries, last);
     }
     return o;
   }
   const after = x.after;
   for (const group of byCaller(timeline(r.conversations), (t) => t.c)) {
     const retries = [];
+    let last: { c: Conversation; at: number } | undefined;
     for (const [i, t] of group.entries()) {
       if (!matches(t.ex, after)) continue;
       o.triggered++;
+      last = { c: t.c, at: t.ex.index };
       const same = (u: { ex: Exchange }) =>
         u.ex.operation === t.ex.operation &&
         (after.sopClasses
@@ -167,7 +179,7 @@ function retry(x: Extract<Expectation, { kind: 'retry' }>, r: RunInput): Outcome
         });
       }
     }
-    check(retries);
+    check(retries, last);
   }
   return o;
 }

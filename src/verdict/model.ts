@@ -114,6 +114,8 @@ export type Expectation = ExpectationBase &
         after: 'rejected' | MessagePattern;
         notSoonerThan: number;
         atMost: number;
+        /** Retries the run must have (0: none needed). */
+        atLeast: number;
       }
     | { kind: 'hold-while-failed' }
     | { kind: 'no-duplicate-job' }

@@ -111,6 +111,14 @@ describe('retry', () => {
     expect(r.findings.filter((f) => /more than 2 retries/.test(f.detail))).toHaveLength(1);
     expect(new Set(r.findings.map((f) => f.association)).size).toBe(3);
   });
+  it('atLeast: giving up at once is a breach, on the failure given up on', () => {
+    const r = check({ ...onQueueFull, atLeast: 1 }, [attempt(0)]);
+    expect(r).toMatchObject({ result: 'unmet', triggered: 1 });
+    expect(r.findings[0]).toMatchObject({
+      message: { type: 'N-ACTION-RQ' },
+      detail: 'gave up after 0 retries; expected at least 1',
+    });
+  });
   it('careful: waits, retries once, gives up', () => {
     expect(check(onQueueFull, [attempt(0), attempt(6)])).toMatchObject({ result: 'met', triggered: 2 });
   });
