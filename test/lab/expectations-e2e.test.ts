@@ -304,3 +304,127 @@ describe('abort-mid-session: the repo SCU', () => {
     });
   });
 });
+
+// ---------------------------------------------------------------- DCMTK, as it is
+
+let jobs = 0;
+const dcmtk = (callingAe: string, o: Partial<PrintOptions> = {}) =>
+  dcmPrint(
+    {
+      port: lb.dicomPort,
+      calledAe: 'LIGHTBOX',
+      callingAe,
+      images: [images.ct[3]!],
+      columns: 1,
+      rows: 1,
+      ...o,
+    },
+    join(work, `dcmtk${++jobs}`),
+  );
+
+/**
+ * What DCMTK 3.6's dcmprscu does, per scenario: the expectations it meets, those it does not, the
+ * verdict, and what else is on record. Facts about a real SCU, not a model: it exits 0 whatever
+ * happens, gives a film up after a failure (no N-ACTION) and never retries.
+ */
+const DCMTK_FACTS: [string, string, Record<string, string>, 'pass' | 'fail', string[]][] = [
+  // 0xC605 on its image box N-SET: gives the film up, releases. Meets the scenario.
+  [
+    'memory-exhausted',
+    'DKMEM',
+    { 'no-print-after-failed-set': 'met', 'release-after-failure': 'met', 'answer-events': 'not-applicable' },
+    'pass',
+    ['info status.failure'],
+  ],
+  // 0xC602 on N-ACTION: releases and does not retry: the queue full means the film is lost.
+  [
+    'queue-full',
+    'DKQUEUE',
+    {
+      retry: 'unmet',
+      'release-after-failure': 'met',
+      'no-duplicate-job': 'not-applicable',
+      'answer-events': 'not-applicable',
+    },
+    'fail',
+    ['info status.failure', 'error expectation.retry'],
+  ],
+  // A-ASSOCIATE-RJ transient: gives up at once.
+  [
+    'refuse-associations',
+    'DKREFUSE',
+    { retry: 'unmet' },
+    'fail',
+    ['info association.not-released', 'error expectation.retry'],
+  ],
+  // Released long before the job reaches PRINTING: nothing to hold, no event; the failed job is on its verdict.
+  [
+    'film-jam-mid-job',
+    'DKJAM',
+    { 'hold-while-failed': 'not-applicable', 'answer-events': 'not-applicable' },
+    'pass',
+    [],
+  ],
+  // No Print Job SOP class proposed: no job events to answer; the job's FAILURE is on its verdict.
+  ['jobs-fail', 'DKJOBS', { 'answer-events': 'not-applicable' }, 'pass', []],
+  // The A-ABORT instead of the N-ACTION answer: the job is lost, not sent again.
+  [
+    'abort-mid-session',
+    'DKABORT',
+    { 'no-duplicate-job': 'not-applicable', 'answer-events': 'not-applicable' },
+    'pass',
+    ['info association.not-released'],
+  ],
+  // One film: neither SUPPLY LOW (5) nor SUPPLY EMPTY (10) is reached.
+  [
+    'supply-low',
+    'DKSUPPLY',
+    { 'hold-while-failed': 'not-applicable', 'answer-events': 'not-applicable' },
+    'pass',
+    [],
+  ],
+];
+
+describe('DCMTK print SCU (dcmpsprt + dcmprscu) against the shipped scenarios', () => {
+  it.each(DCMTK_FACTS)(
+    '%s',
+    async (scenario, calling, expected, verdict, findings) => {
+      await arm(scenario);
+      const r = await dcmtk(calling, scenario === 'memory-exhausted' ? { images: [images.cr] } : {});
+      const run = await runVerdict(calling, scenario);
+      // Jobs end after DCMTK released: wait for them, as the CI script does.
+      await expect
+        .poll(
+          async () =>
+            (await runVerdict(calling, scenario)).verdicts
+              .flatMap((v) => v.jobs ?? [])
+              .every((j) => j.status === 'DONE' || j.status === 'FAILURE'),
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+      const final = await runVerdict(calling, scenario);
+      expect(results(final)).toEqual(expected);
+      expect(final.verdict).toBe(verdict);
+      expect(final.verdicts.flatMap((v) => v.findings.map((f) => `${f.severity} ${f.rule}`))).toEqual(
+        findings,
+      );
+      expect(run.associations).toBe(1);
+      const jobs = final.verdicts.flatMap((v) => v.jobs ?? []);
+      if (scenario === 'film-jam-mid-job' || scenario === 'jobs-fail') {
+        expect(r.errors).toEqual([]);
+        expect(jobs).toEqual([
+          expect.objectContaining({
+            status: 'FAILURE',
+            statusInfo: scenario === 'jobs-fail' ? 'PRINTER DOWN' : 'FILM JAM',
+            endedAfterRelease: true,
+          }),
+        ]);
+      }
+      if (scenario === 'queue-full')
+        expect(final.expectations[0]!.findings[0]!.detail).toBe(
+          'gave up after 0 retries; expected at least 1',
+        );
+    },
+    60_000,
+  );
+});
