@@ -74,8 +74,13 @@ export interface Verdict {
   capabilities: 'printer' | 'default';
   counts: { error: number; warning: number; info: number; messages: number; rules: number };
   findings: Finding[];
-  /** Print jobs this association created, with how they ended (run verdicts only). */
+  /** Print jobs this association created, with how they ended. */
   jobs?: JobFacts[];
+  /**
+   * One association's verdict only: the expectations of the scenarios judged, over the run it is
+   * part of (its calling AE's associations since the scenarios were armed).
+   */
+  expectations?: ExpectationResult[];
 }
 
 // ---------------------------------------------------------------- expectations

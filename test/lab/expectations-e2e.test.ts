@@ -202,6 +202,20 @@ describe('queue-full: the repo SCU', () => {
     expect(details.filter((d) => /expected no sooner than 5 s/.test(d))).toHaveLength(4);
     expect(details.filter((d) => /more than 3 retries/.test(d))).toHaveLength(1);
     expect(errors(run).every((r) => r === 'expectation.retry')).toBe(true);
+    // One association's verdict (the console's): the expectations over its run, its own breaches.
+    const last = run.verdicts.at(-1)!.association;
+    const one = (await lb.app.http.inject({ url: `/api/associations/${last}/verdict` })).json() as Verdict;
+    expect(one.expectations!.find((x) => x.kind === 'retry')).toMatchObject({
+      result: 'unmet',
+      triggered: 5,
+    });
+    expect(one.findings.filter((f) => f.rule === 'expectation.retry').map((f) => f.detail)).toEqual([
+      expect.stringMatching(/expected no sooner than 5 s/),
+      expect.stringMatching(/more than 3 retries/),
+    ]);
+    expect(one.verdict).toBe('fail');
+    const bad = await lb.app.http.inject({ url: `/api/associations/${last}/verdict?scenario=nope` });
+    expect([bad.statusCode, bad.json()]).toEqual([400, { error: 'no scenario nope' }]);
   });
 });
 

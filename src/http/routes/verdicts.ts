@@ -123,6 +123,25 @@ const VERDICTS = {
   },
 } as const;
 
+const ASSOCIATION_VERDICT = {
+  ...VERDICT,
+  properties: {
+    ...VERDICT.properties,
+    expectations: {
+      type: 'array',
+      items: EXPECTATION,
+      description:
+        "the expectations of the scenarios judged, over the association's run (its calling AE's associations since the scenarios were armed)",
+    },
+  },
+} as const;
+const SCENARIO = {
+  type: 'array',
+  items: { type: 'string' },
+  description:
+    "judge against these scenarios' expectations (repeatable or comma-separated); default: the scenarios armed now",
+} as const;
+
 const JUNIT = { type: 'string', description: 'JUnit XML' } as const;
 const FORMAT = { type: 'string', enum: ['json', 'junit'] } as const;
 const FAIL_ON = { ...SEVERITY, description: 'JUnit: the least severe finding that fails a test case' };
@@ -133,12 +152,12 @@ const both = (json: object) => ({
 interface Format {
   format?: 'json' | 'junit';
   failOn?: JunitOptions['failOn'];
+  scenario?: string[];
 }
 interface ListQuery extends Format, PageQuery {
   since?: string;
   callingAe?: string;
   printer?: string;
-  scenario?: string[];
 }
 
 /** JUnit when asked by ?format=junit, or by an Accept header that names XML and not JSON. */
@@ -155,13 +174,24 @@ function sendXml(reply: FastifyReply, xml: string) {
   return reply.type('application/xml; charset=utf-8').send(xml);
 }
 
-/** Scenarios named by their armed faults' source ("scenario queue-full", "start-up scenario ..."). */
+/** The scenario an armed fault came from, by its source ("scenario queue-full", "start-up scenario ..."). */
+const scenarioOf = (source: string) => /\bscenario (\S+)$/.exec(source)?.[1];
+
+/** Scenarios with faults armed now. */
 function armedScenarios(lab: LabControl): string[] {
   const names = lab
     .faults()
-    .flatMap((p) => p.faults.map((f) => /\bscenario (\S+)$/.exec(f.source)?.[1]))
+    .flatMap((p) => p.faults.map((f) => scenarioOf(f.source)))
     .filter((n): n is string => n !== undefined);
   return [...new Set(names)];
+}
+
+/** When the earliest armed fault of these scenarios was armed (the start of their run). */
+function armedSince(lab: LabControl, names: readonly string[]): string | undefined {
+  return lab
+    .faults()
+    .flatMap((p) => p.faults.filter((f) => names.includes(scenarioOf(f.source) ?? '')).map((f) => f.armedAt))
+    .sort()[0];
 }
 
 export function verdictRoutes(
@@ -182,14 +212,44 @@ export function verdictRoutes(
       .items.filter((j) => j.associationId !== undefined && ids.has(j.associationId))
       .map((j) => store.jobs.get(j.uid) ?? j);
   };
+  const judged = (names: readonly string[] | undefined): string[] =>
+    !lab ? [] : names && names.length > 0 ? names.flatMap((n) => n.split(',')) : armedScenarios(lab);
   /** The expectations of the scenarios named, or else of those armed now. */
   const expectationsOf = (names: readonly string[] | undefined): Expectation[] | string => {
     if (!lab) return [];
     const all = lab.scenarios();
-    const wanted = names && names.length > 0 ? names.flatMap((n) => n.split(',')) : armedScenarios(lab);
+    const wanted = judged(names);
     const unknown = wanted.filter((n) => !all.some((s) => s.name === n));
     if (unknown.length > 0) return `no scenario ${unknown.join(', ')}`;
     return all.filter((s) => wanted.includes(s.name)).flatMap((s) => s.expectations);
+  };
+  /**
+   * One association's verdict, with the expectations judged over its run: the same calling AE's
+   * associations to the same printer since the scenarios were armed (or since it began), later
+   * ones included (a retry comes after the failure).
+   */
+  const associationVerdict = (
+    a: AssociationSummary,
+    names: readonly string[] | undefined,
+  ): Verdict | string => {
+    const expectations = expectationsOf(names);
+    if (typeof expectations === 'string') return expectations;
+    if (expectations.length === 0 || !lab) {
+      const v = verdictOf(a);
+      const jobs = jobsOf([a]);
+      if (jobs.length > 0) v.jobs = jobs.map((j) => jobFacts(j, a));
+      return v;
+    }
+    const since = [armedSince(lab, judged(names)) ?? a.startedAt, a.startedAt].sort()[0];
+    const run = store.associations.records(
+      { printer: a.printer, callingAe: a.callingAeTitle, since, associated: true },
+      { limit: MAX_PAGE_LIMIT, order: 'asc' },
+    ).items;
+    if (!run.some((x) => x.id === a.id)) run.push(a);
+    const r = evaluateRun(run, { caps: capsOf, expectations, jobs: jobsOf(run) });
+    const v = r.verdicts.find((x) => x.association === a.id)!;
+    v.expectations = r.expectations;
+    return v;
   };
 
   app.get<{ Params: { id: string }; Querystring: Format }>(
@@ -201,17 +261,16 @@ export function verdictRoutes(
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { format: FORMAT, failOn: FAIL_ON },
+          properties: { format: FORMAT, failOn: FAIL_ON, scenario: SCENARIO },
         },
-        response: { 200: both(VERDICT), 404: ERROR },
+        response: { 200: both(ASSOCIATION_VERDICT), 400: ERROR, 404: ERROR },
       },
     },
     async (req, reply) => {
       const a = store.associations.get(req.params.id);
       if (!a) return reply.code(404).send({ error: `no association ${req.params.id}` });
-      const v = verdictOf(a);
-      const jobs = jobsOf([a]);
-      if (jobs.length > 0) v.jobs = jobs.map((j) => jobFacts(j, a));
+      const v = associationVerdict(a, req.query.scenario);
+      if (typeof v === 'string') return reply.code(400).send({ error: v });
       return wantsJunit(req) ? sendXml(reply, renderJunit(v, { failOn: req.query.failOn })) : v;
     },
   );
@@ -227,12 +286,7 @@ export function verdictRoutes(
           additionalProperties: false,
           properties: {
             ...LIST_FILTERS,
-            scenario: {
-              type: 'array',
-              items: { type: 'string' },
-              description:
-                "judge the run against these scenarios' expectations (repeatable or comma-separated); default: the scenarios armed now",
-            },
+            scenario: SCENARIO,
             format: FORMAT,
             failOn: FAIL_ON,
             ...PAGE_QUERY,
