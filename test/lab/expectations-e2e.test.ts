@@ -4,6 +4,9 @@
  * plays a careful and a careless modality for each scenario (careful passes; careless fails with
  * the right finding), and DCMTK's print SCU meets each scenario: what it meets and what it does
  * not is recorded as a fact about a real SCU (dcmprscu exits 0 on failures and never retries).
+ * Not played here: slow-printer (its 30 s pending jobs would hold the queue for the next tests;
+ * its no-duplicate-job is shown on abort-mid-session) and DCMTK on status-flapping (whether its
+ * one print meets a flap is timing).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -318,6 +321,121 @@ describe('abort-mid-session: the repo SCU', () => {
     });
   });
 });
+
+const printerEvents = (f: Film, type: number) =>
+  f.s.events.filter((e) => e.sopClassUid === Uid.Printer && e.eventTypeId === type).length;
+
+describe('jobs-fail: the repo SCU', () => {
+  it('careful: answers the job events, FAILURE included, with success: passes; the failed job is on its verdict', async () => {
+    await arm('jobs-fail');
+    const f = await startFilm('JFGOOD');
+    expect(await setImage(f, 64)).toBe(0);
+    expect(await printIt(f)).toBe(0);
+    await f.s.waitEvents(3);
+    await finish(f);
+    const run = await runVerdict('JFGOOD', 'jobs-fail');
+    expect(results(run)).toEqual({ 'answer-events': 'met' });
+    expect(run.verdict).toBe('pass');
+    expect(run.verdicts[0]!.jobs).toEqual([
+      expect.objectContaining({ status: 'FAILURE', statusInfo: 'PRINTER DOWN' }),
+    ]);
+  });
+  it('careless: answers them with a failure: fails on answer-events', async () => {
+    await arm('jobs-fail');
+    const f = await startFilm('JFBAD');
+    f.s.eventStatus = 0x0110;
+    expect(await setImage(f, 64)).toBe(0);
+    expect(await printIt(f)).toBe(0);
+    await f.s.waitEvents(3);
+    await finish(f);
+    const run = await runVerdict('JFBAD', 'jobs-fail');
+    expect(results(run)).toEqual({ 'answer-events': 'unmet' });
+    expect(breaches(run, 'answer-events').map((b) => b.detail)).toEqual([
+      expect.stringMatching(/^Print Job N-EVENT-REPORT \(event type 1\) answered 0x0110/),
+      expect.stringMatching(/event type 2/),
+      expect.stringMatching(/event type 4/),
+    ]);
+  });
+});
+
+describe('status-flapping: the repo SCU', () => {
+  it('careful: holds the film while FAILURE, prints once NORMAL: passes', async () => {
+    await arm('status-flapping');
+    const f = await startFilm('FLGOOD');
+    expect(await setImage(f, 64)).toBe(0);
+    await expect.poll(() => printerEvents(f, 3), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => printerEvents(f, 1), { timeout: 10_000 }).toBe(1);
+    expect(await printIt(f)).toBe(0);
+    await finish(f);
+    const next = await startFilm('FLGOOD');
+    await finish(next);
+    const run = await runVerdict('FLGOOD', 'status-flapping', 2);
+    expect(run.expectations.find((x) => x.kind === 'hold-while-failed')).toMatchObject({
+      result: 'met',
+      triggered: 1,
+    });
+  }, 30_000);
+  it('careless: starts a new film while the printer is reported FAILURE: fails on hold-while-failed', async () => {
+    await arm('status-flapping');
+    const f = await startFilm('FLBAD');
+    await expect.poll(() => printerEvents(f, 3), { timeout: 10_000 }).toBe(1);
+    const next = await startFilm('FLBAD');
+    await finish(next);
+    await finish(f);
+    const run = await runVerdict('FLBAD', 'status-flapping', 2);
+    expect(results(run)['hold-while-failed']).toBe('unmet');
+  }, 30_000);
+});
+
+describe('supply-low: the repo SCU', () => {
+  /** Ten films on one association: SUPPLY LOW after 5, SUPPLY EMPTY (FAILURE) after 10. */
+  async function tenFilms(calling: string): Promise<Film> {
+    await arm('supply-low');
+    const first = await startFilm(calling);
+    for (let i = 0; i < 10; i++) {
+      const f = i === 0 ? first : await nextFilmBox(first);
+      expect(await setImage(f, 64)).toBe(0);
+      expect(await printIt(f)).toBe(0);
+    }
+    await expect.poll(() => printerEvents(first, 3), { timeout: 20_000 }).toBe(1);
+    return first;
+  }
+  it('careful: stops at SUPPLY EMPTY: passes', async () => {
+    const f = await tenFilms('SUPGOOD');
+    await finish(f);
+    const run = await runVerdict('SUPGOOD', 'supply-low');
+    expect(results(run)).toEqual({ 'hold-while-failed': 'met', 'answer-events': 'met' });
+    expect(run.verdict).toBe('pass');
+  }, 40_000);
+  it('careless: goes on with an eleventh film: fails on hold-while-failed', async () => {
+    const f = await tenFilms('SUPBAD');
+    await nextFilmBox(f);
+    await finish(f);
+    const run = await runVerdict('SUPBAD', 'supply-low');
+    expect(results(run)['hold-while-failed']).toBe('unmet');
+  }, 40_000);
+});
+
+/** Another film box in the same film session. */
+async function nextFilmBox(f: Film): Promise<Film> {
+  const fb = await f.s.nCreate(META, Uid.BasicFilmBox, {
+    '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
+    '20100050': { vr: 'CS', Value: ['8INX10IN'] },
+    '20100500': {
+      vr: 'SQ',
+      Value: [
+        {
+          '00081150': { vr: 'UI', Value: [Uid.BasicFilmSession] },
+          '00081155': { vr: 'UI', Value: [f.session] },
+        },
+      ],
+    },
+  });
+  const boxes = ((fb.dataset?.['20100510']?.Value ?? []) as DcmDataset[]).map((i) =>
+    String(i['00081155']!.Value![0]),
+  );
+  return { ...f, filmBox: fb.command.affectedSopInstanceUid!, boxes };
+}
 
 // ---------------------------------------------------------------- DCMTK, as it is
 
