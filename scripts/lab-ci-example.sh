@@ -5,8 +5,10 @@
 #   2. arm a test-lab scenario (optional: --scenario NAME)
 #   3. note the time, run the system under test (everything after --)
 #   4. wait until its associations ended, its print jobs finished and its films were rendered
-#   5. fetch the conformance verdict (JUnit XML for the CI's test report, and JSON), the print
-#      jobs, the printers' status, the faults that fired, and every film (film.png, render.json)
+#   5. fetch the conformance verdict (JUnit XML for the CI's test report, and JSON), judged
+#      against the scenarios' expectations over the whole run (what the SUT did after the faults:
+#      retries, release, no half-empty or duplicate film...), the print jobs, the printers'
+#      status, the faults that fired, and every film (film.png, render.json)
 #   6. stop Lightbox if this script started it
 #   7. exit non-zero when the verdict has findings at or above --fail-on (default: errors)
 #
@@ -17,7 +19,8 @@
 #   scripts/lab-ci-example.sh --scenario queue-full --calling-ae MY_MODALITY -- ./print-test.sh
 #
 # Options:
-#   --scenario NAME     arm this scenario from scenarios/ before the run (repeatable)
+#   --scenario NAME     arm this scenario from scenarios/ before the run, and judge the run by
+#                       its expectations (repeatable); the fault's own effects are info
 #   --printer AE        arm the scenarios on this printer only (default: as the scenario says)
 #   --calling-ae AE     count only this AE title's associations, jobs and films
 #   --out DIR           where everything is written (default: lightbox-results)
@@ -208,6 +211,9 @@ done
 since=$(node -e 'console.log(new Date().toISOString())')
 filter=(--data-urlencode "since=$since")
 if [ -n "$calling_ae" ]; then filter+=(--data-urlencode "callingAe=$calling_ae"); fi
+# The verdict judges the run against the armed scenarios' expectations (what the SUT did next).
+judge=()
+for name in ${scenarios[@]+"${scenarios[@]}"}; do judge+=(--data-urlencode "scenario=$name"); done
 log "running the system under test: $*"
 set +e
 "$@" 2>&1 | tee "$out/sut.log"
@@ -219,7 +225,7 @@ log "the system under test exited with status $sut_status"
 # Associations ended (a verdict is final only then), jobs DONE or FAILURE, films rendered.
 deadline=$((SECONDS + settle))
 while :; do
-  get_list /api/verdicts >"$out/verdicts.json" || die "GET /api/verdicts failed"
+  get_list /api/verdicts ${judge[@]+"${judge[@]}"} >"$out/verdicts.json" || die "GET /api/verdicts failed"
   get_list /api/jobs >"$out/jobs.json" || die "GET /api/jobs failed"
   get_list /api/films >"$out/films.json" || die "GET /api/films failed"
   busy=$(
@@ -241,7 +247,7 @@ while :; do
 done
 
 # ---- 5. verdict, jobs, printers, films ------------------------------------------------------
-get_list /api/verdicts --data-urlencode format=junit --data-urlencode "failOn=$fail_on" >"$junit" ||
+get_list /api/verdicts ${judge[@]+"${judge[@]}"} --data-urlencode format=junit --data-urlencode "failOn=$fail_on" >"$junit" ||
   die "GET /api/verdicts?format=junit failed"
 api GET /api/printers >"$out/printers.json" || die "GET /api/printers failed"
 api GET /api/lab/faults >"$out/faults.json" || die "GET /api/lab/faults failed"
@@ -261,6 +267,10 @@ node -e '
   for (const a of v.verdicts)
     for (const f of a.findings)
       say(`  ${f.severity} ${a.association} ${f.rule}${f.message ? ` (${f.message.type} #${f.message.index})` : ""}: ${f.detail ?? ""}${f.fault ? ` [lab fault ${f.fault}]` : ""}`);
+  for (const x of v.expectations ?? []) say(`expectation ${x.id} ${x.result}: ${x.description} (${x.detail})`);
+  for (const a of v.verdicts)
+    for (const j of a.jobs ?? [])
+      if (j.endedAfterRelease) say(`  job ${j.uid} of ${a.association} ended ${j.status}${j.statusInfo ? ` (${j.statusInfo})` : ""} after the association was released`);
   for (const j of jobs) say(`job ${j.uid} ${j.status}${j.statusInfo ? ` (${j.statusInfo})` : ""}: ${j.films.length} film(s)`);
   say(`${films.length} film(s) printed`);
   for (const p of printers) if (p.status !== "NORMAL") say(`printer ${p.aeTitle} is ${p.status} (${p.statusInfo})`);

@@ -119,7 +119,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, events);
     associationRoutes(api, deps.store);
-    verdictRoutes(api, deps.store, deps.printers);
+    verdictRoutes(api, deps.store, deps.printers, deps.lab);
     eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);

@@ -250,6 +250,12 @@ export const ScenarioSchema = Type.Object(
       maxItems: 64,
       description: 'Faults to arm (see the fault kinds)',
     }),
+    expectations: Type.Optional(
+      Type.Array(Type.Object({}, { additionalProperties: true }), {
+        maxItems: 32,
+        description: "What a careful SCU does when the faults hit it, checked by the run's verdict",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

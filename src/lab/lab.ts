@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../events.js';
 import type { Printer } from '../print/printer.js';
 import type { JobLabHooks } from '../print/printer-runtime.js';
+import type { Expectation } from '../verdict/model.js';
 import { FaultBook, type FaultView, type Firing } from './fault-book.js';
 import type { Fault } from './fault-schema.js';
 import type { AssociatePlan, FaultHooks, RequestPlan } from './hooks.js';
@@ -25,6 +26,8 @@ export interface ScenarioSummary {
   file: string;
   printers: string[] | null;
   faults: { kind: string; description: string }[];
+  /** What a careful SCU does when the faults hit it, as the run's verdict checks it. */
+  expectations: Expectation[];
 }
 
 /** What the HTTP API needs of the lab. */
@@ -89,6 +92,7 @@ export class Lab implements LabControl {
       file: s.file,
       printers: s.printers ?? null,
       faults: s.faults.map((f) => ({ kind: f.resolved.kind, description: f.resolved.description })),
+      expectations: s.expectations,
     }));
   }
 

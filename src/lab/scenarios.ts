@@ -7,6 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import type { Expectation } from '../verdict/model.js';
+import { resolveExpectation } from './expectation-schema.js';
 import { type ScenarioFile, ScenarioSchema } from './fault-schema.js';
 import { FaultError, type Resolved, resolveFault } from './resolve.js';
 
@@ -21,6 +23,8 @@ export interface Scenario {
   /** Printers its faults go to when they name none; undefined: every printer. */
   printers: string[] | undefined;
   faults: { fault: ScenarioFile['faults'][number]; resolved: Resolved }[];
+  /** What a careful SCU does when they hit it (ids "<name>#1", ...). */
+  expectations: Expectation[];
 }
 
 const SCENARIO_FILE = /\.(ya?ml|json)$/i;
@@ -62,6 +66,14 @@ export function parseScenario(text: string, file: string): Scenario {
       throw err;
     }
   });
+  const expectations = (data.expectations ?? []).map((x, i) => {
+    try {
+      return resolveExpectation(x, `${name}#${i + 1}`, `/expectations/${i}`, name);
+    } catch (err) {
+      if (err instanceof FaultError) throw new ScenarioError(`${file}: ${err.message}`);
+      throw err;
+    }
+  });
   const p = data.printer;
   return {
     name,
@@ -69,6 +81,7 @@ export function parseScenario(text: string, file: string): Scenario {
     file,
     printers: p === undefined ? undefined : Array.isArray(p) ? p : [p],
     faults,
+    expectations,
   };
 }
 

@@ -4,12 +4,13 @@
  * record alone, so ended associations can be judged as well as live ones.
  */
 import { keywordOf } from '../dicom/dimse/dataset.js';
+import { statusHex } from '../dicom/dimse/status.js';
 import { sopClassName } from '../dicom/uids.js';
 import { tagLabel } from '../print/values.js';
 import type { Capabilities } from '../profiles/capabilities.js';
 import type { AssociationSummary } from '../store/association-record.js';
 import { buildConversation, type Conversation } from './conversation.js';
-import type { Finding, Hit, Rule, Verdict } from './model.js';
+import type { Finding, Hit, MessageRef, Rule, Verdict } from './model.js';
 import { RULES } from './rules.js';
 
 /** Findings kept per rule: a systematic fault in a 100-film job should not drown the report. */
@@ -36,16 +37,58 @@ function faultsOf(c: Conversation): Map<number, string> {
   return at;
 }
 
-function finding(rule: Rule, hit: Hit, summary: AssociationSummary, faults: Map<number, string>): Finding {
-  const f: Finding = { rule: rule.id, severity: rule.severity, detail: hit.detail, spec: rule.spec };
-  const fault = faults.get(hit.at ?? -1);
-  if (fault) f.fault = fault;
-  const m = hit.at === undefined ? undefined : summary.messages[hit.at];
-  if (m) {
-    f.message = { index: hit.at!, type: m.type };
-    if (m.messageId !== undefined) f.message.messageId = m.messageId;
-    if (m.sopClass) f.message.sopClass = sopClassName(m.sopClass);
+/** Faults that end an association: a drop (A-ABORT, TCP close) or a refusal (A-ASSOCIATE-RJ). */
+const ENDING_FAULT = /A-ABORT|TCP close|A-ASSOCIATE-RJ/;
+/** Endings a lab fault can cause; an SCU's own A-ABORT or silence is never one. */
+const FAULT_ENDINGS: ReadonlySet<string> = new Set(['rejected', 'aborted-by-us', 'transport-closed']);
+
+/** The drop or refuse fault that ended an association, when one did. */
+export function endedByFault(summary: AssociationSummary): string | undefined {
+  if (!FAULT_ENDINGS.has(summary.ending)) return undefined;
+  return (summary.faults ?? []).find((f) => ENDING_FAULT.test(f));
+}
+
+/** The message at `index` of a record, as a finding names it. */
+export function messageRef(summary: AssociationSummary, index: number): MessageRef | undefined {
+  const m = summary.messages[index];
+  if (!m) return undefined;
+  const ref: MessageRef = { index, type: m.type };
+  if (m.messageId !== undefined) ref.messageId = m.messageId;
+  if (m.sopClass) ref.sopClass = sopClassName(m.sopClass);
+  return ref;
+}
+
+/** The fault whose effect a hit is (its text), when an armed fault provoked it. */
+export function provokedBy(
+  rule: Rule,
+  hit: Hit,
+  c: Conversation,
+  faults: Map<number, string>,
+): string | undefined {
+  if (rule.provokable === 'ending') return endedByFault(c.summary);
+  if (rule.provokable === 'response' && hit.at !== undefined) {
+    const fault = faults.get(hit.at);
+    const rsp = c.exchanges.find((x) => x.index === hit.at)?.rsp;
+    if (fault && rsp?.status !== undefined && fault.includes(`answers ${statusHex(rsp.status)}`))
+      return fault;
   }
+  return undefined;
+}
+
+function finding(
+  rule: Rule,
+  hit: Hit,
+  summary: AssociationSummary,
+  faults: Map<number, string>,
+  provoked?: string,
+): Finding {
+  const f: Finding = { rule: rule.id, severity: rule.severity, detail: hit.detail, spec: rule.spec };
+  const fault = provoked ?? faults.get(hit.at ?? -1);
+  if (fault) f.fault = fault;
+  // The fault's own effect is not the SCU's doing: on record, never against it.
+  if (provoked) f.severity = 'info';
+  const m = hit.at === undefined ? undefined : messageRef(summary, hit.at);
+  if (m) f.message = m;
   if (hit.tag) {
     f.tag = tagLabel(hit.tag);
     const keyword = keywordOf(hit.tag);
@@ -60,10 +103,14 @@ export function evaluateAssociation(summary: AssociationSummary, caps?: Capabili
   const findings: Finding[] = [];
   for (const rule of RULES) {
     const hits = rule.check(c);
-    for (const h of hits.slice(0, MAX_FINDINGS_PER_RULE)) findings.push(finding(rule, h, summary, faults));
+    for (const h of hits.slice(0, MAX_FINDINGS_PER_RULE))
+      findings.push(finding(rule, h, summary, faults, provokedBy(rule, h, c, faults)));
     if (hits.length > MAX_FINDINGS_PER_RULE) {
       const more = hits.length - MAX_FINDINGS_PER_RULE;
-      findings.push(finding(rule, { detail: `and ${more} more like the above` }, summary, new Map()));
+      const rest = hits.slice(MAX_FINDINGS_PER_RULE).map((h) => provokedBy(rule, h, c, faults));
+      const f = finding(rule, { detail: `and ${more} more like the above` }, summary, new Map());
+      if (rest.every(Boolean)) Object.assign(f, { severity: 'info', fault: rest[0] });
+      findings.push(f);
     }
   }
   // In conversation order; association-wide findings (no message) last. The sort is stable.

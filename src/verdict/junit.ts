@@ -3,7 +3,7 @@
  * association, one <testcase> per rule (passing ones included, so the checks are visible), a
  * <failure> for findings at or above the chosen severity and <system-out> for milder ones.
  */
-import type { Finding, Severity, Verdict } from './model.js';
+import type { ExpectationResult, Finding, Severity, Verdict } from './model.js';
 import { RULES } from './rules.js';
 
 export interface JunitOptions {
@@ -121,10 +121,48 @@ export function renderJunit(v: Verdict, o: JunitOptions = {}): string {
   return `${DECLARATION}${suite(v, o).xml}\n`;
 }
 
-/** A JUnit XML document for several associations: <testsuites> holding one <testsuite> each. */
-export function renderJunitAll(verdicts: readonly Verdict[], o: JunitOptions = {}): string {
+/**
+ * The scenarios' expectations over the run as one <testsuite>: a <testcase> each, failed when
+ * breached at or above failOn, skipped when what it is about never happened.
+ */
+function expectationSuite(
+  results: readonly ExpectationResult[],
+  o: JunitOptions,
+): { xml: string; failures: number } {
+  const failOn = RANK[o.failOn ?? 'error'];
+  let failures = 0;
+  let skipped = 0;
+  const cases = results.map((x) => {
+    const open = `    <testcase${attrs({ classname: `lightbox.expectations.${x.scenario ?? 'run'}`, name: `${x.id} ${x.kind}: ${x.description}`, time: 0 })}`;
+    const failing = x.findings.filter((f) => RANK[f.severity] >= failOn);
+    if (failing.length > 0) {
+      failures++;
+      const text = failing.map((f) => `association ${f.association}: ${findingText(f)}`).join('\n');
+      return `${open}>\n      <failure${attrs({ message: failing[0]!.detail, type: failing[0]!.severity })}>${xmlEscape(text)}</failure>\n    </testcase>`;
+    }
+    if (x.result === 'not-applicable') {
+      skipped++;
+      return `${open}>\n      <skipped${attrs({ message: x.detail })}/>\n    </testcase>`;
+    }
+    return `${open}>\n      <system-out>${xmlEscape(`${x.result}: ${x.detail}`)}</system-out>\n    </testcase>`;
+  });
+  const head = `  <testsuite${attrs({ name: 'expectations', tests: results.length, failures, errors: 0, skipped, time: 0, hostname: 'lightbox' })}>`;
+  return { xml: [head, ...cases, '  </testsuite>'].join('\n'), failures };
+}
+
+/**
+ * A JUnit XML document for several associations: <testsuites> holding one <testsuite> each, and
+ * one for the expectations checked over the run, when there are any.
+ */
+export function renderJunitAll(
+  verdicts: readonly Verdict[],
+  o: JunitOptions = {},
+  expectations: readonly ExpectationResult[] = [],
+): string {
   const suites = verdicts.map((v) => suite(v, o));
+  if (expectations.length > 0) suites.push(expectationSuite(expectations, o));
   const failures = suites.reduce((n, s) => n + s.failures, 0);
-  const head = `<testsuites${attrs({ name: 'Lightbox conformance', tests: verdicts.length * RULES.length, failures, errors: 0 })}>`;
+  const tests = verdicts.length * RULES.length + expectations.length;
+  const head = `<testsuites${attrs({ name: 'Lightbox conformance', tests, failures, errors: 0 })}>`;
   return `${DECLARATION}${[head, ...suites.map((s) => s.xml), '</testsuites>'].join('\n')}\n`;
 }

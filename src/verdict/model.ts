@@ -49,6 +49,12 @@ export interface Rule {
   severity: Severity;
   title: string;
   spec: SpecRef;
+  /**
+   * What an armed test-lab fault can provoke, so that the finding is the fault's, not the SCU's
+   * (reported as info): `response`, a status a response fault answered on that very message;
+   * `ending`, an association a drop or refuse fault ended.
+   */
+  provokable?: 'response' | 'ending';
   check(c: Conversation): Hit[];
 }
 
@@ -68,4 +74,87 @@ export interface Verdict {
   capabilities: 'printer' | 'default';
   counts: { error: number; warning: number; info: number; messages: number; rules: number };
   findings: Finding[];
+  /** Print jobs this association created, with how they ended. */
+  jobs?: JobFacts[];
+  /**
+   * One association's verdict only: the expectations of the scenarios judged, over the run it is
+   * part of (its calling AE's associations since the scenarios were armed).
+   */
+  expectations?: ExpectationResult[];
+}
+
+// ---------------------------------------------------------------- expectations
+
+/** Requests an expectation talks about: every key given must match. */
+export interface MessagePattern {
+  /** "N-SET", "N-ACTION", ... */
+  command?: string;
+  /** SOP class UIDs, any of them. */
+  sopClasses?: string[];
+  /** Status codes answered, any of them. */
+  statuses?: number[];
+  /** Status category answered. */
+  category?: 'success' | 'warning' | 'failure';
+}
+
+interface ExpectationBase {
+  /** "e1", or the scenario's name and the place in its list ("queue-full#1"). */
+  id: string;
+  description: string;
+  /** Severity of a breach (default error). */
+  severity: Severity;
+  scenario?: string;
+}
+
+/**
+ * What a careful SCU does when a fault hits it, as the verdict checks it (scenarios' `expectations`).
+ * Times are seconds.
+ */
+export type Expectation = ExpectationBase &
+  (
+    | { kind: 'no-print-after-failed-set'; after: MessagePattern }
+    | {
+        kind: 'retry';
+        /** The failure retried: a refused association, or requests answered so. */
+        after: 'rejected' | MessagePattern;
+        notSoonerThan: number;
+        atMost: number;
+        /** Retries the run must have (0: none needed). */
+        atLeast: number;
+      }
+    | { kind: 'hold-while-failed' }
+    | { kind: 'no-duplicate-job' }
+    | { kind: 'release-after-failure'; after: MessagePattern; within: number }
+    | { kind: 'answer-events'; within: number }
+  );
+export type ExpectationKind = Expectation['kind'];
+
+/** A finding of the run, with the association it is about. */
+export interface RunFinding extends Finding {
+  association: string;
+}
+
+export interface ExpectationResult {
+  id: string;
+  kind: ExpectationKind;
+  description: string;
+  scenario?: string;
+  /** met: triggered and kept; unmet: breached; not-applicable: what it is about never happened. */
+  result: 'met' | 'unmet' | 'not-applicable';
+  /** How often what it is about happened (failures, refusals, events...). */
+  triggered: number;
+  detail: string;
+  findings: RunFinding[];
+}
+
+/** A print job of an association, as it ended (or stands). */
+export interface JobFacts {
+  uid: string;
+  status: string;
+  statusInfo: string;
+  films: string[];
+  /** When it reached its present state. */
+  at?: string;
+  /** It ended (DONE or FAILURE) after the association that printed it had ended. */
+  endedAfterRelease: boolean;
 }

@@ -147,6 +147,7 @@ export const RULES: readonly Rule[] = [
     severity: 'error',
     title: 'Association not ended by a normal release',
     spec: { section: '§9.6', quote: 'Treat a release as normal termination (§2).' },
+    provokable: 'ending',
     check: S.notReleased,
   },
   {
@@ -157,6 +158,7 @@ export const RULES: readonly Rule[] = [
       section: '§5',
       quote: 'Send on every status change, to every association using the printer. Wait for the RSP.',
     },
+    provokable: 'ending',
     check: S.eventUnanswered,
   },
   {
@@ -175,6 +177,7 @@ export const RULES: readonly Rule[] = [
       section: '§6.4',
       quote: 'If both are present, return the failure and do not apply the operation.',
     },
+    provokable: 'response',
     check: S.failureStatus,
   },
   {
@@ -186,6 +189,7 @@ export const RULES: readonly Rule[] = [
       quote:
         'A warning still means success. After a warning status the objects exist or were updated, and the SCU carries on.',
     },
+    provokable: 'response',
     check: S.warningStatus,
   },
 ];

@@ -40,7 +40,7 @@ async function lastAssociation(callingAe: string): Promise<string> {
 }
 
 describe('test lab in the web console', () => {
-  it('scenario loaded from the Lab view: 0xC605 row, fault marker and failing verdict; form; disarm', async () => {
+  it('scenario loaded from the Lab view: its expectations, 0xC605 row, fault marker, the verdict (0xC605 as info, expectations met); form; disarm', async () => {
     await page.goto(url('#/lab'));
     await page.locator('#live[data-state=live]').waitFor();
     await page.locator('[data-nav=lab]:not([hidden])').waitFor();
@@ -49,6 +49,12 @@ describe('test lab in the web console', () => {
     // Load memory-exhausted: two sticky 0xC605 faults (grayscale and color image boxes).
     const scenario = page.locator('[data-scenario="memory-exhausted"]');
     expect(await scenario.locator('.scenario-faults li').count()).toBe(2);
+    // What a careful modality does, as the verdict will check it.
+    expect(await scenario.locator('.scenario-expectations li').allInnerTexts()).toEqual([
+      expect.stringMatching(/^expects no-print-after-failed-set /),
+      expect.stringMatching(/^expects release-after-failure /),
+      expect.stringMatching(/^expects answer-events /),
+    ]);
     await scenario.locator('[data-action=load]').click();
     await expect.poll(() => faultRows().count()).toBe(2);
     const gray = faultRows().first();
@@ -81,13 +87,20 @@ describe('test lab in the web console', () => {
       expect.stringMatching(new RegExp(`^${firedId} .*answers 0xC605 Insufficient memory`)),
     ]);
 
-    // The verdict: fail, one error, status.failure on the N-SET, injected by the fault.
-    const verdict = page.locator('.verdict[data-verdict=fail]');
+    // The verdict: status.failure on the N-SET, injected by the fault: info, not against DCMTK.
+    const verdict = page.locator('.verdict[data-verdict=pass]');
     await verdict.waitFor();
-    expect(await verdict.locator('.verdict-counts').innerText()).toMatch(/^1 error · 0 warnings/);
+    expect(await verdict.locator('.verdict-counts').innerText()).toMatch(/^0 errors · 0 warnings · 1 info/);
     const finding = verdict.locator('tr.finding[data-rule="status.failure"]');
     expect(await finding.count()).toBe(1);
-    expect(await finding.getAttribute('data-severity')).toBe('error');
+    expect(await finding.getAttribute('data-severity')).toBe('info');
+    // The armed scenario's expectations over the run: DCMTK gave the film up and released.
+    const results = verdict.locator('.verdict-expectations li');
+    expect(
+      await results.evaluateAll((lis) =>
+        lis.map((li) => (li as unknown as { dataset: { result: string } }).dataset.result),
+      ),
+    ).toEqual(['met', 'met', 'not-applicable']);
     expect(await finding.innerText()).toMatch(/N-SET-RQ[\s\S]*0xC605 Insufficient memory/);
     expect(await finding.locator('.fault-note').innerText()).toContain(firedId!);
     // The spec quote: on hover (title) and on click (expanded).
@@ -111,9 +124,11 @@ describe('test lab in the web console', () => {
       );
     });
     expect(fetched).toHaveLength(2);
-    expect(JSON.parse(fetched[0]!.body)).toMatchObject({ association: id, verdict: 'fail' });
+    expect(JSON.parse(fetched[0]!.body)).toMatchObject({ association: id, verdict: 'pass' });
     expect(fetched[1]!.type).toMatch(/xml/);
-    expect(fetched[1]!.body).toMatch(/<testsuite[\s\S]*<failure/);
+    // The 0xC605 is the fault's: on record (system-out), not a failure of DCMTK.
+    expect(fetched[1]!.body).toMatch(/<testsuite[\s\S]*<system-out>[\s\S]*0xC605/);
+    expect(fetched[1]!.body).not.toMatch(/<failure/);
     await page.mouse.move(0, 0); // no hover highlight in the picture
     await page.waitForTimeout(1000); // the scroll and the flash
     await screenshot(page, 'lab-conversation');

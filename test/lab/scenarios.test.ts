@@ -72,6 +72,31 @@ describe('shipped scenarios', () => {
     const readme = readFileSync(join(SHIPPED, 'README.md'), 'utf8');
     for (const s of all) expect(readme, s.name).toContain(`\`${s.name}\``);
   });
+
+  it('each says what a careful modality does (expectations), every kind documented in the README', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { EXPECTATION_KINDS } = await import('../../src/lab/expectation-schema.js');
+    const readme = readFileSync(join(SHIPPED, 'README.md'), 'utf8');
+    for (const s of all) {
+      expect(s.expectations.length, s.name).toBeGreaterThan(0);
+      for (const [i, x] of s.expectations.entries())
+        expect(x).toMatchObject({ id: `${s.name}#${i + 1}`, scenario: s.name });
+    }
+    for (const k of EXPECTATION_KINDS) expect(readme, k).toContain(`| \`${k}\``);
+    const kinds = (n: string) => all.find((s) => s.name === n)!.expectations.map((x) => x.kind);
+    expect(kinds('memory-exhausted')).toEqual([
+      'no-print-after-failed-set',
+      'release-after-failure',
+      'answer-events',
+    ]);
+    expect(all.find((s) => s.name === 'queue-full')!.expectations[0]).toMatchObject({
+      kind: 'retry',
+      after: { command: 'N-ACTION', statuses: [0xc602, 0xc601] },
+      notSoonerThan: 5,
+      atLeast: 1,
+      atMost: 3,
+    });
+  });
 });
 
 describe('bad scenario files', () => {

@@ -183,3 +183,59 @@ describe('JUnit XML against expat', () => {
     expect(results).toEqual(docs.map(() => true));
   });
 });
+
+describe('the expectations testsuite', () => {
+  it('one test case per expectation: failed when breached, skipped when not applicable, passed otherwise', () => {
+    const finding = {
+      association: 'a7',
+      rule: 'expectation.retry',
+      severity: 'error' as const,
+      detail:
+        'N-ACTION Basic Film Box (0xC602) 0.2 s after the failure it retries; expected no sooner than 5 s',
+      spec: { section: 'scenario queue-full', quote: 'retry later' },
+    };
+    const xml = renderJunitAll([clean], {}, [
+      {
+        id: 'queue-full#1',
+        kind: 'retry',
+        description: 'retry later',
+        scenario: 'queue-full',
+        result: 'unmet',
+        triggered: 2,
+        detail: '1 breach(es)',
+        findings: [finding],
+      },
+      {
+        id: 'queue-full#2',
+        kind: 'release-after-failure',
+        description: 'release',
+        scenario: 'queue-full',
+        result: 'met',
+        triggered: 1,
+        detail: 'kept',
+        findings: [],
+      },
+      {
+        id: 'queue-full#3',
+        kind: 'answer-events',
+        description: 'answer',
+        scenario: 'queue-full',
+        result: 'not-applicable',
+        triggered: 0,
+        detail: 'never happened',
+        findings: [],
+      },
+    ]);
+    const doc = parseXml(xml);
+    expect(doc.attributes).toMatchObject({ tests: String(RULES.length + 3), failures: '1' });
+    const suite = all(doc, 'testsuite').find((s) => s.attributes['name'] === 'expectations')!;
+    expect(suite.attributes).toMatchObject({ tests: '3', failures: '1', skipped: '1' });
+    const [retry, release, events] = all(suite, 'testcase');
+    expect(retry!.attributes['name']).toBe('queue-full#1 retry: retry later');
+    expect(all(retry!, 'failure')[0]!.text).toMatch(/^association a7: \[error\] association: N-ACTION/);
+    expect(all(release!, 'failure')).toEqual([]);
+    expect(all(events!, 'skipped')).toHaveLength(1);
+    // No expectations judged: no expectations testsuite.
+    expect(parseXml(renderJunitAll([clean], {}, [])).attributes['tests']).toBe(String(RULES.length));
+  });
+});

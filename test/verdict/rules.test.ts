@@ -673,21 +673,72 @@ describe('test-lab faults', () => {
             { instance: BOX_2, data: imageSet(2) },
             { status: 0xc605, errorComment: 'lab fault f1' },
           );
-          r.messages.at(-1)!.fault = 'f1 next N-SET answers 0xC605';
+          r.messages.at(-1)!.fault = 'f1 next N-SET answers 0xC605 InsufficientMemory';
         },
       },
       (r) => {
-        r.faults = ['f1 next N-SET answers 0xC605', 'f2 A-ABORT after 12 requests'];
+        r.faults = ['f1 next N-SET answers 0xC605 InsufficientMemory', 'f2 A-ABORT after 12 requests'];
         r.ending = 'aborted-by-us';
         r.detail = 'lab fault: A-ABORT after 12 requests';
       },
     );
     const v = evaluateAssociation(s);
-    expect(v.findings.find((f) => f.rule === 'status.failure')!.fault).toBe('f1 next N-SET answers 0xC605');
-    expect(v.findings.find((f) => f.rule === 'association.not-released')!.fault).toBe(
-      'f2 A-ABORT after 12 requests',
-    );
+    expect(v.findings.find((f) => f.rule === 'status.failure')).toMatchObject({
+      severity: 'info',
+      fault: 'f1 next N-SET answers 0xC605 InsufficientMemory',
+    });
+    expect(v.findings.find((f) => f.rule === 'association.not-released')).toMatchObject({
+      severity: 'info',
+      fault: 'f2 A-ABORT after 12 requests',
+    });
     expect(v.findings.filter((f) => f.fault === undefined)).toEqual([]);
+    // What the faults did is on record, not against the SCU.
+    expect(v).toMatchObject({ verdict: 'pass', counts: { error: 0, info: 2 } });
+  });
+
+  it('a fault that did not cause the finding leaves it against the SCU', () => {
+    const s = session(
+      {
+        image2: (r) => {
+          // A delay fault fired; the 0x0120 is the SCU's own doing.
+          r.exchange(
+            'N-SET',
+            Uid.BasicGrayscaleImageBox,
+            { instance: BOX_2, data: without(imageSet(2), '20200010') },
+            { status: 0x0120 },
+          );
+          r.messages.at(-1)!.fault = 'f1 every N-SET answered 500 ms late';
+        },
+      },
+      (r) => {
+        r.faults = ['f1 every N-SET answered 500 ms late', 'f2 printer FAILURE FILM JAM when printing'];
+        // The SCU aborted by itself: a printer status fault does not end associations.
+        r.ending = 'aborted-by-peer';
+      },
+    );
+    const v = evaluateAssociation(s);
+    expect(v.findings.find((f) => f.rule === 'status.failure')).toMatchObject({
+      severity: 'error',
+      fault: 'f1 every N-SET answered 500 ms late',
+    });
+    expect(v.findings.find((f) => f.rule === 'association.not-released')!.severity).toBe('error');
+    expect(v.verdict).toBe('fail');
+  });
+
+  it('a refusal by a refuse fault is info; by the printer itself, an error', () => {
+    const rejected = {
+      ...session(),
+      messages: [],
+      contexts: [],
+      ending: 'rejected',
+      detail: 'lab fault f1 refuse next 3 association: A-ASSOCIATE-RJ transient',
+      faults: ['f1 refuse next 3 association: A-ASSOCIATE-RJ transient, source 3, local-limit-exceeded (2)'],
+    };
+    expect(evaluateAssociation(rejected)).toMatchObject({
+      verdict: 'pass',
+      findings: [{ rule: 'association.not-released', severity: 'info', fault: rejected.faults[0] }],
+    });
+    expect(evaluateAssociation({ ...rejected, faults: [] }).verdict).toBe('fail');
   });
 });
 

@@ -77,6 +77,11 @@ export function labRoutes(app: FastifyInstance, lab: LabControl): void {
                     properties: { kind: { type: 'string' }, description: { type: 'string' } },
                   },
                 },
+                expectations: {
+                  type: 'array',
+                  description: "What a careful SCU does when the faults hit it, checked by the run's verdict",
+                  items: { type: 'object', additionalProperties: true },
+                },
               },
             },
           },

@@ -146,6 +146,70 @@ function verdictPanel(a, v, show) {
     v.findings.length === 0
       ? h('p', { class: 'muted' }, 'No findings: the SCU did nothing the rules object to.')
       : findingsTable(v.findings, show),
+    expectationsList(v.expectations ?? []),
+    jobsList(v.jobs ?? []),
+  );
+}
+
+const RESULT_BADGE = { met: 'success', unmet: 'failure', 'not-applicable': 'unknown' };
+
+/** The scenarios' expectations over this association's run: which were met. */
+function expectationsList(results) {
+  if (results.length === 0) return null;
+  return h(
+    'div',
+    { class: 'verdict-expectations' },
+    h('h3', {}, 'Expectations of the scenario, over the run'),
+    h(
+      'ul',
+      {},
+      ...results.map((x) =>
+        h(
+          'li',
+          { dataset: { expectation: x.id, result: x.result } },
+          h('span', { class: `badge ${RESULT_BADGE[x.result] ?? ''}` }, x.result),
+          ' ',
+          h('span', { class: 'mono' }, x.id),
+          ' ',
+          x.description,
+          h('span', { class: 'muted' }, ` — ${x.detail}`),
+          ...x.findings.map((f) =>
+            h('div', { class: 'muted expectation-breach' }, `association ${f.association}: ${f.detail}`),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The association's print jobs as they ended, also after it was released (a jam, a failure). */
+function jobsList(jobs) {
+  if (jobs.length === 0) return null;
+  return h(
+    'div',
+    { class: 'verdict-jobs' },
+    h('h3', {}, 'Print jobs'),
+    h(
+      'ul',
+      {},
+      ...jobs.map((j) =>
+        h(
+          'li',
+          { dataset: { job: j.uid, status: j.status } },
+          h(
+            'span',
+            { class: `badge ${j.status === 'FAILURE' ? 'failure' : j.status === 'DONE' ? 'success' : ''}` },
+            j.status,
+          ),
+          ' ',
+          h('span', { class: 'mono' }, j.uid),
+          j.statusInfo && j.statusInfo !== 'NORMAL' ? ` (${j.statusInfo})` : '',
+          j.endedAfterRelease
+            ? h('span', { class: 'muted' }, ' — ended after the association was released')
+            : null,
+        ),
+      ),
+    ),
   );
 }
 

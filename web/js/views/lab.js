@@ -429,6 +429,24 @@ function scenarioItem(s, printers, onLoaded) {
       { class: 'scenario-faults' },
       ...s.faults.map((f) => h('li', {}, h('span', { class: 'kind' }, f.kind), ' ', f.description)),
     ),
+    (s.expectations ?? []).length === 0
+      ? null
+      : h(
+          'ul',
+          {
+            class: 'scenario-expectations',
+            title: "what a careful modality does: the run's verdict checks it",
+          },
+          ...s.expectations.map((x) =>
+            h(
+              'li',
+              { dataset: { expectation: x.id } },
+              h('span', { class: 'kind' }, `expects ${x.kind}`),
+              ' ',
+              x.description,
+            ),
+          ),
+        ),
     message,
   );
 }
