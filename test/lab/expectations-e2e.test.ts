@@ -46,7 +46,13 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const arm = async (scenario: string) =>
   expect(
-    (await lb.app.http.inject({ method: 'POST', url: `/api/lab/scenarios/${scenario}` })).statusCode,
+    (
+      await lb.app.http.inject({
+        method: 'POST',
+        url: `/api/lab/scenarios/${scenario}`,
+        headers: { 'content-type': 'application/json' },
+      })
+    ).statusCode,
   ).toBe(200);
 
 /** The run verdict of one calling AE's associations, once all have ended, judged by a scenario. */
