@@ -4,20 +4,50 @@
  * the process (synchronous=NORMAL: the WAL reaches the OS before the call returns). Film files are
  * fsynced by the spool and are the truth for films: a film whose index row was lost is indexed
  * again at start-up.
+ *
+ * The rest of src/store/ sees only the small Db interface below (prepare, exec, transaction,
+ * close), not the SQLite binding behind it.
  */
-import Database from 'better-sqlite3';
+import BetterSqlite from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
-export type Db = Database.Database;
+/** What a column holds, and what a parameter may be. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/** Positional parameters, or one object of named ones (`@name` in the SQL, `name` as its key). */
+export type Params = SqlValue[] | [Record<string, SqlValue>];
+
+export interface RunResult {
+  changes: number | bigint;
+  lastInsertRowid: number | bigint;
+}
+
+/** A prepared statement. Rows are objects keyed by column name; integers are numbers. */
+export interface Statement<P extends unknown[] = Params, R = Record<string, SqlValue>> {
+  run(...params: P): RunResult;
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+}
+
+export interface Db {
+  prepare<P extends unknown[] = Params, R = Record<string, SqlValue>>(sql: string): Statement<P, R>;
+  /** Run one or more statements without parameters or results (DDL, PRAGMA settings). */
+  exec(sql: string): void;
+  /**
+   * fn as a function that runs in a transaction: committed when fn returns, rolled back when it
+   * throws. Called within another transaction, it is a savepoint of that one.
+   */
+  transaction<T>(fn: () => T): () => T;
+  readonly open: boolean;
+  close(): void;
+}
 
 export class DatabaseVersionError extends Error {}
 
+/** The index database at path, created if missing, its schema brought up to date. */
 export function openDatabase(path: string): Db {
-  const db = new Database(path);
+  const db = connect(path);
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
     migrate(db);
     return db;
   } catch (e) {
@@ -26,9 +56,28 @@ export function openDatabase(path: string): Db {
   }
 }
 
+/** A connection to the SQLite file at path (created if missing), as is: WAL, synchronous=NORMAL. */
+export function connect(path: string): Db {
+  const db = new BetterSqlite(path) as unknown as Db;
+  try {
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA busy_timeout = 5000');
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/** The database's schema version (PRAGMA user_version). */
+export function schemaVersion(db: Db): number {
+  return db.prepare<[], { user_version: number }>('PRAGMA user_version').get()!.user_version;
+}
+
 /** Bring the schema to SCHEMA_VERSION; returns the versions applied. */
 export function migrate(db: Db, upTo = SCHEMA_VERSION): number[] {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const current = schemaVersion(db);
   if (current > SCHEMA_VERSION)
     throw new DatabaseVersionError(
       `the index database is at schema version ${current}, newer than this Lightbox knows (${SCHEMA_VERSION})`,
@@ -38,7 +87,7 @@ export function migrate(db: Db, upTo = SCHEMA_VERSION): number[] {
     if (m.version <= current || m.version > upTo) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
+      db.exec(`PRAGMA user_version = ${m.version}`);
     })();
     applied.push(m.version);
   }
