@@ -1,16 +1,30 @@
 #!/usr/bin/env node
 /** Lightbox entry point: configuration, start, signals, exit codes. */
 import { ConfigError, parseConfig, usage } from './config/config.js';
-import { Lightbox } from './lightbox.js';
+import type { Lightbox } from './lightbox.js';
 import { createLogger, flushLogs } from './log.js';
 import { ProfileError } from './profiles/profile-loader.js';
+
+/** package.json's engines: Node 24.15 has node:sqlite, the store's database, without a warning. */
+const NODE_NEEDED = [24, 15] as const;
 
 function die(message: string): never {
   process.stderr.write(`lightbox: ${message}\n`);
   process.exit(2);
 }
 
+function nodeTooOld(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major < NODE_NEEDED[0] || (major === NODE_NEEDED[0] && minor < NODE_NEEDED[1]);
+}
+
 async function main(): Promise<void> {
+  // Checked before the server's modules are loaded (they are imported below, not at the top): an
+  // older Node would fail on node:sqlite with a stack trace instead of this line.
+  if (nodeTooOld())
+    die(
+      `needs Node.js >= ${NODE_NEEDED.join('.')}, this is ${process.version} (npm start runs the one npm ci installed in node_modules/.bin)`,
+    );
   let parsed: ReturnType<typeof parseConfig>;
   try {
     parsed = parseConfig(process.argv.slice(2), process.env, process.cwd());
@@ -23,6 +37,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger(parsed.config.logLevel);
+  const { Lightbox } = await import('./lightbox.js');
   let app: Lightbox;
   try {
     app = new Lightbox(parsed.config, log);

@@ -6,9 +6,11 @@
  * again at start-up.
  *
  * The rest of src/store/ sees only the small Db interface below (prepare, exec, transaction,
- * close), not the SQLite binding behind it.
+ * close), not the SQLite binding behind it: Node's own node:sqlite (no native addon to build; a
+ * release candidate, without an ExperimentalWarning, since Node 24.15). Its rows are objects
+ * without a prototype, keyed by column name, integers as numbers.
  */
-import BetterSqlite from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 /** What a column holds, and what a parameter may be. */
@@ -58,7 +60,7 @@ export function openDatabase(path: string): Db {
 
 /** A connection to the SQLite file at path (created if missing), as is: WAL, synchronous=NORMAL. */
 export function connect(path: string): Db {
-  const db = new BetterSqlite(path) as unknown as Db;
+  const db = new NodeSqliteDb(path);
   try {
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
@@ -92,4 +94,62 @@ export function migrate(db: Db, upTo = SCHEMA_VERSION): number[] {
     applied.push(m.version);
   }
   return applied;
+}
+
+/**
+ * Db on node:sqlite. Named parameters bind `@name` from the key `name`; keys the statement does not
+ * use are ignored, so a whole record can be passed.
+ */
+class NodeSqliteDb implements Db {
+  readonly #db: DatabaseSync;
+  #savepoints = 0;
+
+  constructor(path: string) {
+    this.#db = new DatabaseSync(path, { allowUnknownNamedParameters: true });
+  }
+
+  get open(): boolean {
+    return this.#db.isOpen;
+  }
+
+  prepare<P extends unknown[] = Params, R = Record<string, SqlValue>>(sql: string): Statement<P, R> {
+    return this.#db.prepare(sql) as unknown as Statement<P, R>;
+  }
+
+  exec(sql: string): void {
+    this.#db.exec(sql);
+  }
+
+  transaction<T>(fn: () => T): () => T {
+    return () => {
+      if (!this.#db.isTransaction) {
+        this.#db.exec('BEGIN');
+        try {
+          const result = fn();
+          this.#db.exec('COMMIT');
+          return result;
+        } catch (e) {
+          // SQLite may have rolled back already (a full disk, an I/O error).
+          if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+          throw e;
+        }
+      }
+      const name = `lightbox_${++this.#savepoints}`;
+      this.#db.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = fn();
+        this.#db.exec(`RELEASE ${name}`);
+        return result;
+      } catch (e) {
+        if (this.#db.isTransaction) this.#db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+        throw e;
+      } finally {
+        this.#savepoints--;
+      }
+    };
+  }
+
+  close(): void {
+    this.#db.close();
+  }
 }
