@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README; CI runs exactly this through .ci/run):
-#   tools -> dependencies -> runtime -> lint -> typecheck -> tests -> one line "N passed, N failed".
-# Lint, typecheck and tests all run even when an earlier one fails; each failed lint or typecheck
-# counts as one failed test. Exit status is non-zero when anything failed.
+#   tools -> dependencies -> runtime -> audit -> lint -> typecheck -> tests -> one line "N passed, N failed".
+# Audit, lint, typecheck and tests all run even when an earlier one fails; each failed audit, lint
+# or typecheck counts as one failed test. Exit status is non-zero when anything failed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -60,8 +60,37 @@ if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); proce
 fi
 echo "== runtime: node $(node -v)"
 
-# 4-6. Lint, typecheck, tests: run them all, remember what failed.
+# 4-7. Audit, lint, typecheck, tests: run them all, remember what failed.
 step_failures=0
+
+# Known vulnerabilities in what Lightbox ships (the production dependencies, the packaged Node
+# runtime among them): any counts as a failed step. The audit needs the registry's audit endpoint;
+# when that cannot be reached or refuses the request (offline, a mirror without it), this says so
+# on stderr and goes on: the rest of the suite does not depend on it.
+echo "== audit (npm audit --omit=dev)"
+audit_json=$(npm audit --omit=dev --json 2>/dev/null) || true
+audit_result=$(
+  node -e '
+    let r;
+    try {
+      r = JSON.parse(process.argv[1]);
+    } catch {
+      r = { message: "no JSON answer" };
+    }
+    const v = r.metadata && r.metadata.vulnerabilities;
+    if (v) console.log(v.total === 0 ? "clean" : "vulnerable " + JSON.stringify(v));
+    else console.log("unavailable " + String(r.message || (r.error && r.error.summary) || "unknown error").split("\n")[0]);
+  ' "$audit_json"
+)
+case "$audit_result" in
+clean) echo "no known vulnerabilities" ;;
+vulnerable*)
+  npm audit --omit=dev || true
+  echo "test.sh: npm audit --omit=dev: ${audit_result#vulnerable }" >&2
+  step_failures=$((step_failures + 1))
+  ;;
+*) echo "test.sh: npm audit not run, the audit endpoint is unavailable: ${audit_result#unavailable }" >&2 ;;
+esac
 
 echo "== lint (biome check .)"
 if ! npx biome check .; then
@@ -80,7 +109,7 @@ rm -f "$REPORT" # a stale report must not stand in for this run
 vitest_status=0
 npx vitest run || vitest_status=$?
 
-# 7. The summary line, from vitest's JSON report.
+# 8. The summary line, from vitest's JSON report.
 if [ ! -f "$REPORT" ]; then
   echo "test.sh: no vitest report at $REPORT (vitest exit status $vitest_status)" >&2
   echo "0 passed, 1 failed"
