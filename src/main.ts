@@ -2,8 +2,6 @@
 /** Lightbox entry point: configuration, start, signals, exit codes. */
 import { ConfigError, parseConfig, usage } from './config/config.js';
 import type { Lightbox } from './lightbox.js';
-import { createLogger, flushLogs } from './log.js';
-import { ProfileError } from './profiles/profile-loader.js';
 
 /** package.json's engines: Node 24.15 has node:sqlite, the store's database, without a warning. */
 const NODE_NEEDED = [24, 15] as const;
@@ -20,7 +18,8 @@ function nodeTooOld(): boolean {
 
 async function main(): Promise<void> {
   // Checked before the server's modules are loaded (they are imported below, not at the top): an
-  // older Node would fail on node:sqlite with a stack trace instead of this line.
+  // older Node would fail on node:sqlite with a stack trace instead of this line. Importing them
+  // there also keeps --help and configuration errors quick (the profile schema alone takes 0.3 s).
   if (nodeTooOld())
     die(
       `needs Node.js >= ${NODE_NEEDED.join('.')}, this is ${process.version} (npm start runs the one npm ci installed in node_modules/.bin)`,
@@ -36,8 +35,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${usage()}\n`);
     return;
   }
+  const [{ createLogger, flushLogs }, { ProfileError }, { Lightbox }] = await Promise.all([
+    import('./log.js'),
+    import('./profiles/profile-loader.js'),
+    import('./lightbox.js'),
+  ]);
   const log = createLogger(parsed.config.logLevel);
-  const { Lightbox } = await import('./lightbox.js');
   let app: Lightbox;
   try {
     app = new Lightbox(parsed.config, log);
