@@ -1,25 +1,27 @@
 # Lightbox: a virtual DICOM film printer. DICOM on 11112, HTTP API and console on 8080.
 
 # ---- build: compile TypeScript with the dev dependencies ----
-FROM node:20-bookworm-slim AS build
-# better-sqlite3 (the store's index) compiles its native addon when no prebuilt binary can be had.
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# Node 24 LTS, as package.json's engines say (README, "Runtime"). No compiler: nothing is built
+# natively (the store uses Node's own node:sqlite; sharp comes prebuilt).
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
 # printers/ may be absent from a fresh clone (git keeps no empty directories). Then only the
-# production dependencies stay, native addon included, for the runtime stage to copy.
-RUN npm run build && mkdir -p printers && npm prune --omit=dev
+# production dependencies stay for the runtime stage to copy, less the Node binary npm ci installs
+# for machines without Node 24 (node-linux-*): the image has its own.
+RUN npm run build && mkdir -p printers && npm prune --omit=dev \
+  && rm -rf node_modules/node-linux-* node_modules/.bin/node
 
 # ---- runtime: production dependencies, compiled code, printer profiles, scenarios ----
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 # Film annotations are drawn with a system font.
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Built in the build stage (same base image, so the same Node ABI): no compiler in this image.
+# Installed in the build stage (same base image): no compiler in this image either.
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/printers ./printers

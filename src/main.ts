@@ -1,18 +1,27 @@
 #!/usr/bin/env node
 /** Lightbox entry point: configuration, start, signals, exit codes. */
 import { ConfigError, conformanceUsage, parseConfig, parseConformanceArgs, usage } from './config/config.js';
-import { conformanceText } from './conformance/command.js';
-import { Lightbox } from './lightbox.js';
-import { createLogger, flushLogs } from './log.js';
-import { ProfileError } from './profiles/profile-loader.js';
+import type { Lightbox } from './lightbox.js';
+
+/** package.json's engines: Node 24.15 has node:sqlite, the store's database, without a warning. */
+const NODE_NEEDED = [24, 15] as const;
 
 function die(message: string): never {
   process.stderr.write(`lightbox: ${message}\n`);
   process.exit(2);
 }
 
+function nodeTooOld(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major < NODE_NEEDED[0] || (major === NODE_NEEDED[0] && minor < NODE_NEEDED[1]);
+}
+
 /** `lightbox conformance ...`: print the conformance statement(s) and exit. */
-function conformance(argv: string[]): void {
+async function conformance(argv: string[]): Promise<void> {
+  const [{ conformanceText }, { ProfileError }] = await Promise.all([
+    import('./conformance/command.js'),
+    import('./profiles/profile-loader.js'),
+  ]);
   try {
     const args = parseConformanceArgs(argv, process.env, process.cwd());
     process.stdout.write(args.help ? `${conformanceUsage()}\n` : conformanceText(args));
@@ -24,6 +33,13 @@ function conformance(argv: string[]): void {
 }
 
 async function main(): Promise<void> {
+  // Checked before the server's modules are loaded (they are imported below, not at the top): an
+  // older Node would fail on node:sqlite with a stack trace instead of this line. Importing them
+  // there also keeps --help and configuration errors quick (the profile schema alone takes 0.3 s).
+  if (nodeTooOld())
+    die(
+      `needs Node.js >= ${NODE_NEEDED.join('.')}, this is ${process.version} (npm start runs the one npm ci installed in node_modules/.bin)`,
+    );
   if (process.argv[2] === 'conformance') return conformance(process.argv.slice(3));
   let parsed: ReturnType<typeof parseConfig>;
   try {
@@ -36,6 +52,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${usage()}\n`);
     return;
   }
+  const [{ createLogger, flushLogs }, { ProfileError }, { Lightbox }] = await Promise.all([
+    import('./log.js'),
+    import('./profiles/profile-loader.js'),
+    import('./lightbox.js'),
+  ]);
   const log = createLogger(parsed.config.logLevel);
   let app: Lightbox;
   try {

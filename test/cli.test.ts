@@ -15,11 +15,13 @@ import {
 } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../src/config/config.js';
+import { Uid } from '../src/dicom/uids.js';
 import { dcmPrint, generateImages } from './support/dcmprint.js';
+import { Scu } from './support/scu.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(root, 'dist/src/main.js');
@@ -66,11 +68,18 @@ interface Running {
   exited: Promise<number | string>;
 }
 
+/** The built entry point with args, from a temporary directory. */
 function start(args: string[]): Running {
-  const child = spawn(process.execPath, [MAIN, ...args], {
-    cwd: tmp,
+  return launch(process.execPath, [MAIN, ...args], tmp);
+}
+
+/** file argv from cwd; group: in a process group of its own, as a shell runs a command. */
+function launch(file: string, argv: string[], cwd: string, group = false): Running {
+  const child = spawn(file, argv, {
+    cwd,
     env: cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
   children.add(child);
   let out = '';
@@ -93,6 +102,28 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     t = setTimeout(() => rej(new Error(`${what}: no result within ${ms} ms`)), ms);
   });
   return Promise.race([p, timer]).finally(() => clearTimeout(t));
+}
+
+/** The body of the first 200 from /healthz (within 10 s), or a failure saying why there was none. */
+async function healthy(r: Running, httpPort: number): Promise<unknown> {
+  let exitedEarly: number | string | undefined;
+  void r.exited.then((c) => {
+    exitedEarly = c;
+  });
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (exitedEarly !== undefined) throw new Error(`exited early (${exitedEarly}): ${r.stderr()}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      if (res.status === 200) return await res.json();
+    } catch {
+      // not listening yet
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`no 200 from /healthz within 10 s; stderr: ${r.stderr()}`);
 }
 
 /** Run to completion (killed after 15 s). */
@@ -271,29 +302,7 @@ describe('running', () => {
       '--data-dir',
       dataDir,
     ]);
-    let exitedEarly: number | string | undefined;
-    void r.exited.then((c) => {
-      exitedEarly = c;
-    });
-
-    let body: unknown;
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (exitedEarly !== undefined) throw new Error(`exited early (${exitedEarly}): ${r.stderr()}`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`, {
-          signal: AbortSignal.timeout(1000),
-        });
-        if (res.status === 200) {
-          body = await res.json();
-          break;
-        }
-      } catch {
-        // not listening yet
-      }
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    expect(body, `no 200 from /healthz within 10 s; stderr: ${r.stderr()}`).toBeDefined();
+    const body = await healthy(r, httpPort);
     expect(body).toMatchObject({ status: 'ok', dicomPort });
     expect((body as { printers: string[] }).printers).toContain('LIGHTBOX');
     expect(existsSync(dataDir)).toBe(true);
@@ -332,3 +341,103 @@ describe('running', () => {
     expect(r.stderr()).toBe('');
   }, 90_000);
 });
+
+describe('npm start, as users run it', () => {
+  // dist/ is current: beforeAll compiled it.
+  it('answers --help in under 1 s, compiling nothing', async () => {
+    const built = statSync(MAIN).mtimeMs;
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const r = launch('npm', ['start', '--', '--help'], root);
+      const code = await withTimeout(r.exited, 30_000, 'npm start -- --help');
+      times.push(performance.now() - t0);
+      expect(code, r.stderr()).toBe(0);
+      expect(r.stdout()).toContain('--shutdown-grace');
+      expect(r.stderr()).toBe('');
+    }
+    expect(statSync(MAIN).mtimeMs, 'dist/src/main.js rewritten').toBe(built);
+    // The fastest of five: the machine may be busy with other tests meanwhile.
+    expect(Math.min(...times), `times: ${times.map(Math.round).join(', ')} ms`).toBeLessThan(1000);
+  }, 120_000);
+
+  it('stops the server on SIGTERM to npm itself, within --shutdown-grace, ports freed', async () => {
+    const dicomPort = await freePort();
+    const httpPort = await freePort();
+    const graceS = 3;
+    const r = launch(
+      'npm',
+      [
+        'start',
+        '--',
+        '--host',
+        '127.0.0.1',
+        '--dicom-port',
+        String(dicomPort),
+        '--http-port',
+        String(httpPort),
+        '--data-dir',
+        join(tmp, 'data'),
+        '--shutdown-grace',
+        String(graceS),
+        '--no-render',
+      ],
+      root,
+      true,
+    );
+    let scu: Scu | undefined;
+    try {
+      await healthy(r, httpPort);
+      // npm runs the start script in a child; `exec` makes that child node itself, the server.
+      const server = serverPid(r.child.pid!);
+      expect(server, 'the server process under npm').toBeDefined();
+      // An association left open: the server waits the grace for it, then aborts it.
+      scu = await Scu.open(dicomPort, { called: 'LIGHTBOX', abstractSyntaxes: [Uid.Verification] });
+      const t0 = performance.now();
+      r.child.kill('SIGTERM');
+      const code = await withTimeout(r.exited, (graceS + 10) * 1000, 'npm start after SIGTERM');
+      const ms = performance.now() - t0;
+      expect(code, r.stderr()).toBe(0);
+      // The grace, then the abort and ARTIM drain (at most 2 s); not the SIGKILL of anyone.
+      expect(ms).toBeLessThan((graceS + 2) * 1000 + 1000);
+      expect(alive(server!), `server pid ${server} still running`).toBe(false);
+      expect(r.stdout()).toContain('shutting down');
+      for (const port of [dicomPort, httpPort])
+        expect(await canBind(port), `port ${port} still bound`).toBe(true);
+    } finally {
+      scu?.destroy();
+      // Whatever failed above, nothing of this npm start outlives the test.
+      try {
+        process.kill(-r.child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone: the expected case
+      }
+    }
+  }, 60_000);
+});
+
+/** The node process npm start runs (npm's child, the start script's shell replaced by exec). */
+function serverPid(npmPid: number): number | undefined {
+  const children = readFileSync(`/proc/${npmPid}/task/${npmPid}/children`, 'utf8').trim().split(/\s+/);
+  return children.map(Number).find((pid) => {
+    const argv = pid > 0 ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') : [];
+    return basename(argv[0] ?? '') === 'node' && argv.includes('dist/src/main.js');
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function canBind(port: number): Promise<boolean> {
+  const s = createServer();
+  return new Promise((res) => {
+    s.once('error', () => res(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
+  });
+}

@@ -133,7 +133,11 @@ function portOf(v: unknown): { published: number; target: number } {
 const stages = parseDockerfile(read('Dockerfile'));
 const runtime = stages.at(-1)!;
 const dockerEnv = envOf(runtime);
-const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as {
+  bin: Record<string, string>;
+  engines: { node: string };
+  optionalDependencies: Record<string, string>;
+};
 /** The V8 flags of npm start, the one place they are set. */
 const nodeFlags = startNodeFlags(root);
 
@@ -178,9 +182,17 @@ function composeEnv(shell: Record<string, string> = {}): Record<string, string> 
 }
 
 describe('Dockerfile', () => {
-  it('is multi-stage on node:20-bookworm-slim', () => {
+  it('is multi-stage on node:24-bookworm-slim, the Node major of package.json (engines, packaged runtime)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const s of stages) expect(s[0]!.args).toMatch(/^node:20-bookworm-slim\b/);
+    for (const s of stages) expect(s[0]!.args).toMatch(/^node:24-bookworm-slim\b/);
+    expect(pkg.engines.node).toMatch(/^>=24\./);
+    for (const v of Object.values(pkg.optionalDependencies)) expect(v).toMatch(/^\^24\./);
+  });
+
+  it('builds nothing natively and leaves the packaged Node binary out of the image', () => {
+    const runs = stages.flat().filter((i) => i.cmd === 'RUN');
+    for (const r of runs) expect(r.args).not.toMatch(/\b(g\+\+|make|python3|node-gyp)\b/);
+    expect(runs.some((r) => r.args.includes('rm -rf node_modules/node-linux-*'))).toBe(true);
   });
 
   it('EXPOSEs both default ports', () => {

@@ -641,7 +641,7 @@ function readOptions(
 }
 
 /**
- * mkdir -p, one level at a time: Node 20's recursive mkdirSync spins forever on some paths
+ * mkdir -p, one level at a time: Node's recursive mkdirSync (20 and 24 alike) spins forever on some paths
  * (e.g. under /proc), so each missing component is created on its own and fails cleanly.
  */
 function makeDirs(dir: string): void {

@@ -4,20 +4,52 @@
  * the process (synchronous=NORMAL: the WAL reaches the OS before the call returns). Film files are
  * fsynced by the spool and are the truth for films: a film whose index row was lost is indexed
  * again at start-up.
+ *
+ * The rest of src/store/ sees only the small Db interface below (prepare, exec, transaction,
+ * close), not the SQLite binding behind it: Node's own node:sqlite (no native addon to build; a
+ * release candidate, without an ExperimentalWarning, since Node 24.15). Its rows are objects
+ * without a prototype, keyed by column name, integers as numbers.
  */
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
-export type Db = Database.Database;
+/** What a column holds, and what a parameter may be. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/** Positional parameters, or one object of named ones (`@name` in the SQL, `name` as its key). */
+export type Params = SqlValue[] | [Record<string, SqlValue>];
+
+export interface RunResult {
+  changes: number | bigint;
+  lastInsertRowid: number | bigint;
+}
+
+/** A prepared statement. Rows are objects keyed by column name; integers are numbers. */
+export interface Statement<P extends unknown[] = Params, R = Record<string, SqlValue>> {
+  run(...params: P): RunResult;
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+}
+
+export interface Db {
+  prepare<P extends unknown[] = Params, R = Record<string, SqlValue>>(sql: string): Statement<P, R>;
+  /** Run one or more statements without parameters or results (DDL, PRAGMA settings). */
+  exec(sql: string): void;
+  /**
+   * fn as a function that runs in a transaction: committed when fn returns, rolled back when it
+   * throws. Called within another transaction, it is a savepoint of that one.
+   */
+  transaction<T>(fn: () => T): () => T;
+  readonly open: boolean;
+  close(): void;
+}
 
 export class DatabaseVersionError extends Error {}
 
+/** The index database at path, created if missing, its schema brought up to date. */
 export function openDatabase(path: string): Db {
-  const db = new Database(path);
+  const db = connect(path);
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
     migrate(db);
     return db;
   } catch (e) {
@@ -26,9 +58,28 @@ export function openDatabase(path: string): Db {
   }
 }
 
+/** A connection to the SQLite file at path (created if missing), as is: WAL, synchronous=NORMAL. */
+export function connect(path: string): Db {
+  const db = new NodeSqliteDb(path);
+  try {
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA busy_timeout = 5000');
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/** The database's schema version (PRAGMA user_version). */
+export function schemaVersion(db: Db): number {
+  return db.prepare<[], { user_version: number }>('PRAGMA user_version').get()!.user_version;
+}
+
 /** Bring the schema to SCHEMA_VERSION; returns the versions applied. */
 export function migrate(db: Db, upTo = SCHEMA_VERSION): number[] {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const current = schemaVersion(db);
   if (current > SCHEMA_VERSION)
     throw new DatabaseVersionError(
       `the index database is at schema version ${current}, newer than this Lightbox knows (${SCHEMA_VERSION})`,
@@ -38,9 +89,67 @@ export function migrate(db: Db, upTo = SCHEMA_VERSION): number[] {
     if (m.version <= current || m.version > upTo) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
+      db.exec(`PRAGMA user_version = ${m.version}`);
     })();
     applied.push(m.version);
   }
   return applied;
+}
+
+/**
+ * Db on node:sqlite. Named parameters bind `@name` from the key `name`; keys the statement does not
+ * use are ignored, so a whole record can be passed.
+ */
+class NodeSqliteDb implements Db {
+  readonly #db: DatabaseSync;
+  #savepoints = 0;
+
+  constructor(path: string) {
+    this.#db = new DatabaseSync(path, { allowUnknownNamedParameters: true });
+  }
+
+  get open(): boolean {
+    return this.#db.isOpen;
+  }
+
+  prepare<P extends unknown[] = Params, R = Record<string, SqlValue>>(sql: string): Statement<P, R> {
+    return this.#db.prepare(sql) as unknown as Statement<P, R>;
+  }
+
+  exec(sql: string): void {
+    this.#db.exec(sql);
+  }
+
+  transaction<T>(fn: () => T): () => T {
+    return () => {
+      if (!this.#db.isTransaction) {
+        this.#db.exec('BEGIN');
+        try {
+          const result = fn();
+          this.#db.exec('COMMIT');
+          return result;
+        } catch (e) {
+          // SQLite may have rolled back already (a full disk, an I/O error).
+          if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+          throw e;
+        }
+      }
+      const name = `lightbox_${++this.#savepoints}`;
+      this.#db.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = fn();
+        this.#db.exec(`RELEASE ${name}`);
+        return result;
+      } catch (e) {
+        if (this.#db.isTransaction) this.#db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+        throw e;
+      } finally {
+        this.#savepoints--;
+      }
+    };
+  }
+
+  close(): void {
+    this.#db.close();
+  }
 }

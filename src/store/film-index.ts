@@ -143,7 +143,10 @@ export class FilmIndex {
   /** Every indexed film id (start-up reconciliation with the films directory). */
   ids(): Set<string> {
     return new Set(
-      this.#db.prepare<[], { id: string }>('SELECT id FROM films').pluck().all() as unknown as string[],
+      this.#db
+        .prepare<[], { id: string }>('SELECT id FROM films')
+        .all()
+        .map((r) => r.id),
     );
   }
 

@@ -24,10 +24,10 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { CommandField } from '../../src/dicom/dimse/command-fields.js';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
+import { connect } from '../../src/store/database.js';
 import { freePort } from '../support/dcmprint.js';
 import { grayImage, type Response, Scu } from '../support/scu.js';
 
@@ -651,9 +651,9 @@ export async function indexIntegrity(dataDir: string): Promise<string | undefine
     for (const suffix of ['', '-wal', '-journal']) {
       if (existsSync(db + suffix)) copyFileSync(db + suffix, join(copy, INDEX_DB + suffix));
     }
-    const conn = new Database(join(copy, INDEX_DB), { fileMustExist: true });
+    const conn = connect(join(copy, INDEX_DB));
     try {
-      const rows = conn.pragma('integrity_check') as { integrity_check: string }[];
+      const rows = conn.prepare<[], { integrity_check: string }>('PRAGMA integrity_check').all();
       return rows.map((r) => r.integrity_check).join('; ');
     } finally {
       conn.close();
