@@ -69,3 +69,41 @@ it('damaged records answer; unreadable films are broken and deletable; interrupt
     await second.app.stop();
   }
 });
+
+it('a film.json that parses but says nothing ({}) is broken, never a 500, while running and after a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lightbox-empty-film-'));
+  try {
+    const first = await startLightbox({ dataDir: dir, logLevel: 'silent' });
+    let id: string;
+    try {
+      expect((await printFilm(first.dicomPort)).status).toBe(0);
+      await expect.poll(() => films(first)[0]?.render, { timeout: 20_000 }).toBe('rendered');
+      id = films(first)[0]!.id;
+      writeFileSync(join(dir, 'films', id, 'film.json'), '{}');
+      writeFileSync(join(dir, 'films', id, 'render.json'), '{}');
+      for (const url of ['/api/films', `/api/films/${id}`, `/api/films/${id}/thumb.png`])
+        expect((await get(first, url)).statusCode, url).toBe(200);
+    } finally {
+      await first.app.stop();
+    }
+    // Its index row lost: start-up meets the empty record.
+    const { Store } = await import('../../src/store/store.js');
+    const store = new Store(dir);
+    store.films.remove(id);
+    store.close();
+    const second = await startLightbox({ dataDir: dir, logLevel: 'silent' });
+    try {
+      expect((await get(second, '/api/films?status=broken')).json()).toMatchObject([
+        { id, render: 'broken' },
+      ]);
+      expect((await get(second, `/api/films/${id}`)).statusCode).toBe(200);
+      expect((await second.app.http.inject({ method: 'DELETE', url: `/api/films/${id}` })).statusCode).toBe(
+        204,
+      );
+    } finally {
+      await second.app.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
