@@ -8,6 +8,7 @@ import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { Status } from '../dicom/dimse/status.js';
 import { Uid } from '../dicom/uids.js';
+import { schemaErrorText } from '../profiles/schema-error.js';
 import type { Expectation, ExpectationKind, MessagePattern } from '../verdict/model.js';
 import { DIMSE_COMMANDS } from './fault-schema.js';
 import { FaultError, resolveSopClass, resolveStatus } from './resolve.js';
@@ -202,11 +203,7 @@ export function resolveExpectation(data: unknown, id: string, path = '', scenari
   const validate = validators[kind as ExpectationKind];
   if (!validate(data)) {
     const e = validate.errors![0]!;
-    const extra =
-      e.keyword === 'additionalProperties'
-        ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
-        : '';
-    throw new FaultError(`${path}${e.instancePath || ''}: ${e.message ?? 'invalid'}${extra}`);
+    throw new FaultError(`${path}${e.instancePath || ''}: ${schemaErrorText(e)}`);
   }
   const x = data as ExpectationText;
   const base = { id, severity: x.severity ?? 'error', ...(scenario ? { scenario } : {}) } as const;

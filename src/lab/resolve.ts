@@ -8,6 +8,7 @@ import { tagOf } from '../dicom/dimse/dataset.js';
 import { Status, type StatusName, statusByCode, statusHex } from '../dicom/dimse/status.js';
 import { Uid, uidName } from '../dicom/uids.js';
 import { Reject } from '../dicom/ul/pdu.js';
+import { schemaErrorText } from '../profiles/schema-error.js';
 import { FAULT_KINDS, FAULT_SCHEMAS, type Fault, type FaultKind, type FaultOf } from './fault-schema.js';
 
 export class FaultError extends Error {
@@ -49,13 +50,7 @@ const validators = Object.fromEntries(FAULT_KINDS.map((k) => [k, ajv.compile(FAU
 >;
 
 function explain(path: string, e: ErrorObject): string {
-  const extra =
-    e.keyword === 'additionalProperties'
-      ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
-      : e.keyword === 'enum' || e.keyword === 'anyOf'
-        ? ' (see the schema in scenarios/README.md)'
-        : '';
-  return `${`${path}${e.instancePath}` || '/'}: ${e.message ?? 'invalid'}${extra}`;
+  return `${`${path}${e.instancePath}` || '/'}: ${schemaErrorText(e, ' (see the schema in scenarios/README.md)')}`;
 }
 
 /** Check one fault against the schema of its kind (clear errors, never "must match anyOf"). */

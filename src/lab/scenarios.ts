@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { schemaErrorText } from '../profiles/schema-error.js';
 import type { Expectation } from '../verdict/model.js';
 import { resolveExpectation } from './expectation-schema.js';
 import { type ScenarioFile, ScenarioSchema } from './fault-schema.js';
@@ -52,11 +53,7 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   if (!validate(data)) {
     const e = validate.errors![0]!;
-    const extra =
-      e.keyword === 'additionalProperties'
-        ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
-        : '';
-    throw new ScenarioError(`${file}: ${e.instancePath || '/'}: ${e.message ?? 'invalid'}${extra}`);
+    throw new ScenarioError(`${file}: ${e.instancePath || '/'}: ${schemaErrorText(e)}`);
   }
   const faults = data.faults.map((f, i) => {
     try {

@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_PROFILE } from './default-profile.js';
 import { type PrinterProfile, PrinterProfileSchema } from './profile-schema.js';
+import { schemaErrorText } from './schema-error.js';
 
 export class ProfileError extends Error {
   override name = 'ProfileError';
@@ -24,12 +25,7 @@ const PROFILE_FILE = /\.(ya?ml|json)$/i;
 export const MAX_PROFILE_BYTES = 256 * 1024;
 
 function explain(file: string, e: ErrorObject): string {
-  const key = e.instancePath || '/';
-  const extra =
-    e.keyword === 'additionalProperties'
-      ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"`
-      : '';
-  return `${file}: ${key}: ${e.message ?? 'invalid'}${extra}`;
+  return `${file}: ${e.instancePath || '/'}: ${schemaErrorText(e)}`;
 }
 
 /** Parse and check one profile's text; `file` names it in errors. */
