@@ -14,8 +14,7 @@ import { FILM_BOX_RULES, validate } from './attributes.js';
 import type { AnnotationBox, FilmBox, ImageBox } from './model.js';
 import { lutReference } from './presentation-lut.js';
 import type { PrintContext } from './print-context.js';
-import { actionReply, notStored, printFilms, refuseWhileFailed } from './print-job.js';
-import { SpoolError } from './printer-runtime.js';
+import { notPrintAction, printAction } from './print-job.js';
 import { copyOf, fail, fromVerdict, ok, type Warning, warningReply, warningsOf } from './replies.js';
 import { el, items, num, str, tagNumber } from './values.js';
 
@@ -172,20 +171,15 @@ export function deleteFilmBox(ctx: PrintContext, req: DimseRequest): DimseReply 
 export async function actionFilmBox(ctx: PrintContext, req: DimseRequest): Promise<DimseReply> {
   const uid = ctx.lookup(req, 'film-box');
   if (typeof uid !== 'string') return uid;
-  if (req.command.actionTypeId !== 1)
-    return fail('NoSuchActionType', `Action Type ID ${req.command.actionTypeId}; only 1 (print)`);
+  const other = notPrintAction(req);
+  if (other) return other;
   const fb = ctx.session!.filmBoxes.find((f) => f.uid === uid)!;
   const closed = ctx.openFilmBox(fb);
   if (closed) return closed;
-  const refused = refuseWhileFailed(ctx, 'FilmBoxPrintQueueFull');
-  if (refused) return refused;
-  if (ctx.printer.queueFull) return fail('FilmBoxPrintQueueFull', 'print queue full');
   const warnings: Warning[] = [];
   if (fb.imageBoxes.every((b) => !b.image))
     warnings.push({ status: 'FilmBoxEmptyPage', why: 'no image box holds an image' });
-  const job = await printFilms(ctx, ctx.session!, [fb]);
-  if (job instanceof SpoolError) return notStored(job);
-  return warningReply(warnings, actionReply(ctx, job));
+  return printAction(ctx, [fb], 'FilmBoxPrintQueueFull', warnings);
 }
 
 /**

@@ -10,8 +10,7 @@ import { FILM_SESSION_RULES, validate } from './attributes.js';
 import type { FilmSession } from './model.js';
 import { lutReference } from './presentation-lut.js';
 import type { PrintContext } from './print-context.js';
-import { actionReply, notStored, printFilms, refuseWhileFailed } from './print-job.js';
-import { SpoolError } from './printer-runtime.js';
+import { notPrintAction, printAction } from './print-job.js';
 import { copyOf, fail, fromVerdict, ok, type Warning, warningReply, warningsOf } from './replies.js';
 import { el } from './values.js';
 
@@ -71,13 +70,10 @@ export function deleteFilmSession(ctx: PrintContext, req: DimseRequest): DimseRe
 export async function actionFilmSession(ctx: PrintContext, req: DimseRequest): Promise<DimseReply> {
   const uid = ctx.lookup(req, 'film-session');
   if (typeof uid !== 'string') return uid;
-  if (req.command.actionTypeId !== 1)
-    return fail('NoSuchActionType', `Action Type ID ${req.command.actionTypeId}; only 1 (print)`);
+  const other = notPrintAction(req);
+  if (other) return other;
   const s = ctx.session!;
   if (s.filmBoxes.length === 0) return fail('NoFilmBox', 'the film session has no film box');
-  const refused = refuseWhileFailed(ctx, 'FilmSessionPrintQueueFull');
-  if (refused) return refused;
-  if (ctx.printer.queueFull) return fail('FilmSessionPrintQueueFull', 'print queue full');
   const warnings: Warning[] = [];
   if (s.filmBoxes.every((fb) => fb.imageBoxes.every((b) => !b.image))) {
     warnings.push({ status: 'FilmSessionEmptyPage', why: 'no image box holds an image' });
@@ -85,7 +81,5 @@ export async function actionFilmSession(ctx: PrintContext, req: DimseRequest): P
   if (ctx.caps.maxCollatedFilms === 0 || s.filmBoxes.length > ctx.caps.maxCollatedFilms) {
     warnings.push({ status: 'FilmSessionPrintingNotSupported', why: 'films printed without collation' });
   }
-  const job = await printFilms(ctx, s, s.filmBoxes);
-  if (job instanceof SpoolError) return notStored(job);
-  return warningReply(warnings, actionReply(ctx, job));
+  return printAction(ctx, s.filmBoxes, 'FilmSessionPrintQueueFull', warnings);
 }

@@ -4,27 +4,52 @@
  */
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { StatusName } from '../dicom/dimse/status.js';
-import type { DimseReply } from '../dicom/service/service.js';
+import type { DimseReply, DimseRequest } from '../dicom/service/service.js';
 import { Tag } from '../dicom/tags.js';
 import { Uid } from '../dicom/uids.js';
 import type { FilmBox, FilmSession, PrintJob } from './model.js';
 import type { PrintContext } from './print-context.js';
 import { JOB_EVENT, SpoolError } from './printer-runtime.js';
-import { fail } from './replies.js';
+import { fail, type Warning, warningReply } from './replies.js';
 import { spoolFilm } from './spool.js';
 import { el, num, str } from './values.js';
+
+/** 0x0123 unless the N-ACTION asks to print (Action Type ID 1, the only action of both classes). */
+export function notPrintAction(req: DimseRequest): DimseReply | undefined {
+  if (req.command.actionTypeId === 1) return undefined;
+  return fail('NoSuchActionType', `Action Type ID ${req.command.actionTypeId}; only 1 (print)`);
+}
+
+/**
+ * N-ACTION print of a film session's or a film box's films: refused while the printer has failed
+ * (per its profile) or its queue is full (`queueFull`: the status of the class asked), else a job
+ * whose films are stored durably before the answer, which carries `warnings` when there are any.
+ */
+export async function printAction(
+  ctx: PrintContext,
+  filmBoxes: FilmBox[],
+  queueFull: StatusName,
+  warnings: readonly Warning[],
+): Promise<DimseReply> {
+  const refused = refuseWhileFailed(ctx, queueFull);
+  if (refused) return refused;
+  if (ctx.printer.queueFull) return fail(queueFull, 'print queue full');
+  const job = await printFilms(ctx, ctx.session!, filmBoxes);
+  if (job instanceof SpoolError) return notStored(job);
+  return warningReply(warnings, actionReply(ctx, job));
+}
 
 /**
  * The films could not be stored (disk full, I/O error): 0x0213 Resource Limitation, a failure
  * N-ACTION may return (PS3.7 10.1.4.1.10), with the reason. Nothing was kept and no print job
  * exists, so the SCU knows the film is not printed and may retry.
  */
-export function notStored(e: SpoolError): DimseReply {
+function notStored(e: SpoolError): DimseReply {
   return fail('ResourceLimitation', e.reason.slice(0, 64));
 }
 
 /** A printer in FAILURE cannot create a print job, unless its profile accepts and fails it. */
-export function refuseWhileFailed(ctx: PrintContext, queueFull: StatusName): DimseReply | undefined {
+function refuseWhileFailed(ctx: PrintContext, queueFull: StatusName): DimseReply | undefined {
   if (ctx.printer.status !== 'FAILURE') return undefined;
   const why = `printer FAILURE (${ctx.printer.statusInfo})`;
   switch (ctx.caps.whenFailed) {
@@ -37,7 +62,7 @@ export function refuseWhileFailed(ctx: PrintContext, queueFull: StatusName): Dim
   }
 }
 
-export function actionReply(ctx: PrintContext, job: PrintJob): Partial<DimseReply> {
+function actionReply(ctx: PrintContext, job: PrintJob): Partial<DimseReply> {
   // PS3.4 H.4.2.2.4: Referenced Print Job Sequence in the reply when Print Job is supported.
   if (!ctx.negotiated(Uid.PrintJob) || !ctx.caps.sopClasses.printJob) return { actionTypeId: 1 };
   return {
@@ -50,7 +75,7 @@ export function actionReply(ctx: PrintContext, job: PrintJob): Partial<DimseRepl
  * Snapshot the films into a job and store them durably before answering; their image memory is
  * given back once they are on disk. A SpoolError when they could not be stored.
  */
-export async function printFilms(
+async function printFilms(
   ctx: PrintContext,
   s: FilmSession,
   filmBoxes: FilmBox[],
