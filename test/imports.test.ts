@@ -2,17 +2,12 @@
  * Imports run one way between the top-level parts of src/ (a folder, or a file such as
  * events.ts): a cycle between two of them is a layer that no longer knows which side it is on.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { filesUnder } from './support/files.js';
 
 const SRC = resolve('src');
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-}
 
 /** The top-level part of src/ a file belongs to: `print`, `events.ts`, ... */
 function partOf(file: string): string {
@@ -30,7 +25,7 @@ function importsOf(file: string): string[] {
 /** part -> parts it imports, with one file that does it, for the message. */
 function partGraph(): Map<string, Map<string, string>> {
   const graph = new Map<string, Map<string, string>>();
-  for (const file of sourceFiles(SRC)) {
+  for (const file of filesUnder(SRC, /\.ts$/)) {
     const from = partOf(file);
     const edges = graph.get(from) ?? new Map<string, string>();
     graph.set(from, edges);

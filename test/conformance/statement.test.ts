@@ -7,7 +7,6 @@
  */
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/conformance/defaults.js';
@@ -26,6 +25,7 @@ import { resolveCapabilities } from '../../src/profiles/capabilities.js';
 import { DEFAULT_PROFILE } from '../../src/profiles/default-profile.js';
 import { loadProfiles } from '../../src/profiles/profile-loader.js';
 import { ATTRIBUTE_TABLES, contextMembers } from '../../src/verdict/spec.js';
+import { filesUnder } from '../support/files.js';
 import { tempStore } from '../support/store.js';
 
 const store = tempStore();
@@ -165,12 +165,8 @@ describe('the status table and the code', () => {
   /** Every status name the code answers with: string literals that are keys of the status table. */
   function statusesInSource(): Set<string> {
     const skip = ['src/lab/', 'src/conformance/', 'src/verdict/', 'src/dicom/dimse/status.ts'];
-    const files = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-      );
     const found = new Set<string>();
-    for (const f of files('src')) {
+    for (const f of filesUnder('src', /\.ts$/)) {
       if (skip.some((s) => f.startsWith(s))) continue;
       for (const [, name] of readFileSync(f, 'utf8').matchAll(/'([A-Za-z]+)'/g))
         if (Object.hasOwn(Status, name!)) found.add(name!);

@@ -1,21 +1,16 @@
 /** The tag dictionary: PS3.6 keywords, and the only place in src/ where a tag is written out. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
 import { keywordOf, tagOf } from '../../src/dicom/dimse/dataset.js';
 import { namedTag, Tag } from '../../src/dicom/tags.js';
+import { filesUnder } from '../support/files.js';
 
 const dictionary = (
   dcmjs as { data: { DicomMetaDictionary: { dictionary: Record<string, { name: string } | undefined> } } }
 ).data.DicomMetaDictionary.dictionary;
 const TAG_LITERAL = /'[0-9A-Fa-f]{8}'/;
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-}
 
 describe('Tag', () => {
   it.each(Object.entries(Tag))('%s is (%s) in the PS3.6 dictionary', (keyword, tag) => {
@@ -41,7 +36,7 @@ describe('Tag', () => {
 
 describe('src/', () => {
   it('writes no tag as a literal outside src/dicom/tags.ts', () => {
-    const found = sourceFiles('src')
+    const found = filesUnder('src', /\.ts$/)
       .filter((f) => !f.endsWith(join('dicom', 'tags.ts')))
       .flatMap((f) =>
         readFileSync(f, 'utf8')

@@ -2,7 +2,7 @@
  * GET /api/dicom/vocabulary: the server's own DICOM tables, so the web console keeps no copy of
  * them; and web/ indeed holds none (no status table, no SOP class UID or name table).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Status, type StatusName, statusCategory } from '../../src/dicom/dimse/status.js';
@@ -10,6 +10,7 @@ import { SOP_CLASS_NAMES, Uid } from '../../src/dicom/uids.js';
 import { DIMSE_COMMANDS } from '../../src/lab/fault-schema.js';
 import { resolveSopClass, resolveStatus } from '../../src/lab/resolve.js';
 import { bareApp } from '../support/app.js';
+import { filesUnder } from '../support/files.js';
 
 const app = bareApp();
 beforeAll(() => app.ready());
@@ -98,13 +99,7 @@ describe('GET /api/dicom/vocabulary', () => {
 });
 
 describe('web/ keeps no copy of the DICOM tables', () => {
-  const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
-    );
-  const web = files('web')
-    .filter((f) => /\.(js|html|css)$/.test(f))
-    .map((f) => ({ file: f, text: readFileSync(f, 'utf8') }));
+  const web = filesUnder('web', /\.(js|html|css)$/).map((f) => ({ file: f, text: readFileSync(f, 'utf8') }));
 
   it('finds the console files (the check itself)', () => {
     expect(web.map((w) => w.file)).toContain(join('web', 'js', 'views', 'lab.js'));
