@@ -6,6 +6,7 @@
  */
 import { Uid } from '../dicom/uids.js';
 import { type Capabilities, defaultResolution } from '../profiles/capabilities.js';
+import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
 
 export interface AttributeDefault {
   /** The value; absent: the note alone says what is used. */
@@ -47,12 +48,12 @@ export const DEFAULTS: Readonly<Record<string, Readonly<Record<string, Attribute
     MinDensity: returned((c) => String(c.density.defaultMin)),
     MaxDensity: returned((c) => String(c.density.defaultMax)),
     Trim: returned(() => 'NO'),
-    // PS3.4 H.2.2.1.1: 2000 cd/m² for film, 150 for paper, as the session's Medium Type says.
+    // PS3.4 H.2.2.1.1, as the session's Medium Type says: the values the film box N-CREATE writes.
     Illumination: returned(
-      (c) => (c.mediumTypes[0] === 'PAPER' ? '150' : '2000'),
-      'with the default Medium Type; 2000 cd/m² on film, 150 on PAPER',
+      (c) => String(c.mediumTypes[0] === 'PAPER' ? DEFAULT_ILLUMINATION.paper : DEFAULT_ILLUMINATION.film),
+      `with the default Medium Type; ${DEFAULT_ILLUMINATION.film} cd/m² on film, ${DEFAULT_ILLUMINATION.paper} on PAPER`,
     ),
-    ReflectedAmbientLight: returned(() => '10'),
+    ReflectedAmbientLight: returned(() => String(DEFAULT_REFLECTED_AMBIENT)),
     RequestedResolutionID: returned(defaultResolution),
     AnnotationDisplayFormatID: {
       ...returned((c) => Object.keys(c.annotationFormats)[0]!, 'when Basic Annotation Box was negotiated'),
