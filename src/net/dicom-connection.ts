@@ -684,7 +684,10 @@ export class DicomConnection {
         `${type} -> ${statusCategory(status)}`,
       );
     }
-    this.#send(m.contextId, result.command, result.dataset, ms, result.response, record.fault);
+    this.#send(m.contextId, result.command, result.dataset, ms, result.response, {
+      fault: record.fault,
+      cause: result.cause,
+    });
     this.#d.events?.publish({
       type: 'dimse',
       association: this.id,
@@ -707,7 +710,7 @@ export class DicomConnection {
     dataset: Buffer | undefined,
     ms?: number,
     decoded?: DcmDataset,
-    fault?: string,
+    why: { fault?: string; cause?: string } = {},
   ): void {
     if (!this.#assoc.canSend) return;
     const bytes = encodeCommand(command);
@@ -728,7 +731,8 @@ export class DicomConnection {
       datasetBytes: dataset?.length ?? 0,
       ms,
     };
-    if (fault) record.fault = fault;
+    if (why.fault) record.fault = why.fault;
+    if (why.cause) record.cause = why.cause;
     if (decoded && this.messages.length < RECORDED_DATASETS) record.attributes = recordDataset(decoded);
     this.#record(record);
     if (this.#d.dumpMessages) {

@@ -29,6 +29,8 @@ export interface MessageRecord {
   attributes?: RecordedAttribute[];
   /** Test-lab fault(s) that fired on this message ("f3 next N-SET ... answers 0xC605 ..."). */
   fault?: string;
+  /** The printer's own state that decided this response (printer FAILURE, queue full, disk full). */
+  cause?: string;
 }
 
 /** One association as the API shows it: who, what was negotiated, how it went, every message. */

@@ -51,8 +51,9 @@ export interface Rule {
   spec: SpecRef;
   /**
    * What an armed test-lab fault can provoke, so that the finding is the fault's, not the SCU's
-   * (reported as info): `response`, a status a response fault answered on that very message;
-   * `ending`, an association a drop or refuse fault ended.
+   * (reported as info): `response`, a status a response fault answered on that very message, or
+   * that the printer's own state decided (the response's `cause`); `ending`, an association a drop
+   * or refuse fault ended.
    */
   provokable?: 'response' | 'ending';
   check(c: Conversation): Hit[];

@@ -725,6 +725,30 @@ describe('test-lab faults', () => {
     expect(v.verdict).toBe('fail');
   });
 
+  it("a failure the printer's own state decided is info, with that state; the same status without one is an error", () => {
+    const refused = (cause?: string) =>
+      session({
+        print: (r) => {
+          r.exchange(
+            'N-ACTION',
+            Uid.BasicFilmSession,
+            { instance: SESSION, actionTypeId: 1 },
+            { status: 0xc602, errorComment: 'printer FAILURE (FILM JAM): no print job created' },
+          );
+          if (cause) r.messages.at(-1)!.cause = cause;
+        },
+      });
+    const left = evaluateAssociation(refused('printer FAILURE (FILM JAM)'));
+    expect(left.findings.find((f) => f.rule === 'status.failure')).toMatchObject({
+      severity: 'info',
+      fault: 'printer state: printer FAILURE (FILM JAM)',
+    });
+    expect(left.verdict).toBe('pass');
+    expect(evaluateAssociation(refused()).findings.find((f) => f.rule === 'status.failure')!.severity).toBe(
+      'error',
+    );
+  });
+
   it('a refusal by a refuse fault is info; by the printer itself, an error', () => {
     const rejected = {
       ...session(),
