@@ -8,6 +8,7 @@ import { defaultNetworkSettings, type NetworkSettings } from '../conformance/set
 import { EventBus } from '../events.js';
 import type { LabControl } from '../lab/lab.js';
 import type { Printer } from '../print/printer.js';
+import { TilePyramids } from '../render/tile-pyramid.js';
 import type { DiskState } from '../store/disk-space.js';
 import type { Store } from '../store/store.js';
 import { Access, accessHook, type ControlPolicy } from './control.js';
@@ -21,6 +22,7 @@ import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
 import { labRoutes } from './routes/lab.js';
 import { printerRoutes } from './routes/printers.js';
+import { tileRoutes } from './routes/tiles.js';
 import { verdictRoutes } from './routes/verdicts.js';
 import { webRoutes } from './routes/web.js';
 
@@ -118,6 +120,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }));
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, events);
+    tileRoutes(api, deps.store, new TilePyramids());
     associationRoutes(api, deps.store);
     verdictRoutes(api, deps.store, deps.printers, deps.lab);
     eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });

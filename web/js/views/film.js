@@ -9,6 +9,7 @@
 import { del, get, put } from '../api.js';
 import { fact, fill, h, notice, statusBadge, svg, time } from '../dom.js';
 import { on } from '../live.js';
+import { tileLayer } from '../tiles.js';
 import { openTokenDialog } from '../token-dialog.js';
 import { zoomable } from '../zoom.js';
 
@@ -50,8 +51,10 @@ export function mount(container, [id]) {
       { class: 'outlines', viewBox: `0 0 ${r.width} ${r.height}`, preserveAspectRatio: 'none' },
       ...r.boxes.map((b) => outline(b, outcomes.get(b.position))),
     );
+    // The thumbnail stretched to the film's size stands in until the tiles in view arrive.
     const img = h('img', {
-      src: `/api/films/${film.id}/film.png`,
+      class: 'base',
+      src: `/api/films/${film.id}/thumb.png`,
       width: r.width,
       height: r.height,
       alt: `Film ${film.id}, ${r.width} x ${r.height} printer pixels`,
@@ -105,8 +108,39 @@ export function mount(container, [id]) {
       return { el, rect: b.box };
     });
 
+    let tiles;
+    let view;
+    let pending = false;
+    /** The tiles for the latest view, once per frame however often the zoom moves. */
+    const showTiles = () => {
+      if (pending || !tiles || !view) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        const { scale, x, y, devicePixelsPerFilmPixel } = view;
+        const vp = viewport.getBoundingClientRect();
+        tiles.update(devicePixelsPerFilmPixel, {
+          x: -x / scale,
+          y: -y / scale,
+          width: vp.width / scale,
+          height: vp.height / scale,
+        });
+      });
+    };
+    get(`/api/films/${encodeURIComponent(film.id)}/tiles`).then(
+      (geometry) => {
+        tiles = tileLayer(stage, film.id, geometry);
+        showTiles();
+      },
+      // No pyramid to be had: the whole film.png, as it is.
+      () => img.setAttribute('src', `/api/films/${film.id}/film.png`),
+    );
+
     requestAnimationFrame(() => {
-      zoom = zoomable(viewport, stage, r, ({ devicePixelsPerFilmPixel: d }) => {
+      zoom = zoomable(viewport, stage, r, (now) => {
+        view = now;
+        showTiles();
+        const d = now.devicePixelsPerFilmPixel;
         readout.textContent =
           d >= 1
             ? `${d.toFixed(d < 10 ? 1 : 0)} screen px per film px`
