@@ -8,7 +8,10 @@
 import { connect, type Socket } from 'node:net';
 import { encodePdu } from '../src/dicom/ul/pdu-codec.js';
 import { associateRq } from '../test/support/pdus.js';
-import { HOST, sleep } from './support.js';
+
+// Not from ./support.js: tests use this load too, and support.js reads the built layout at load.
+const HOST = '127.0.0.1';
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export const SILENT = 100;
 export const TRICKLING = 64;
