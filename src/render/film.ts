@@ -15,7 +15,7 @@ import sharp, { type Sharp } from 'sharp';
 import { Tag } from '../dicom/tags.js';
 import type { FilmRecord } from '../print/spool.js';
 import { num, str } from '../print/values.js';
-import type { FilmPlace } from '../profiles/profile-schema.js';
+import type { FilmPlace, MagnificationType } from '../profiles/profile-schema.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
 import { densityLut } from './grayscale.js';
 import { transmitted, type Viewing } from './gsdf.js';
@@ -27,8 +27,11 @@ import { writeAtomic } from './write-atomic.js';
 sharp.concurrency(Math.min(4, availableParallelism()));
 
 type Kernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3';
-/** Magnification Type -> resampling kernel (REPLICATE: pixel replication). */
-const KERNELS: Record<string, Kernel> = {
+/**
+ * Magnification Type -> resampling kernel (REPLICATE: pixel replication). Every type a profile
+ * may accept has one (the schema allows no other), so no film prints with a kernel it did not ask for.
+ */
+const KERNELS: Record<MagnificationType, Kernel> = {
   REPLICATE: 'nearest',
   BILINEAR: 'linear',
   CUBIC: 'cubic',
@@ -42,7 +45,8 @@ export function kernelFor(
   smoothing: string | undefined,
   map: Record<string, string> | undefined,
 ): Kernel {
-  const base = KERNELS[magnification] ?? 'cubic';
+  // Only films spooled before a profile was tightened can name another type.
+  const base = KERNELS[magnification as MagnificationType] ?? 'cubic';
   if (base !== 'cubic' || !smoothing) return base;
   const k = map?.[smoothing];
   return k && SMOOTHING_KERNELS.has(k) ? (k as Kernel) : base;

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
+import { MAGNIFICATION_TYPES } from '../../src/profiles/profile-schema.js';
 import { kernelFor, renderFilm } from '../../src/render/film.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 import { grayImage, Scu } from '../support/scu.js';
@@ -190,6 +191,16 @@ describe('film rendering', () => {
     expect(kernelFor('CUBIC', 'OTHER', map)).toBe('cubic');
     expect(kernelFor('REPLICATE', 'SHARP', map)).toBe('nearest');
     expect(kernelFor('BILINEAR', undefined, map)).toBe('linear');
+  });
+
+  it('every Magnification Type a profile may accept has its own kernel, none falls back to CUBIC', () => {
+    const kernels = MAGNIFICATION_TYPES.map((m) => kernelFor(m, undefined, undefined));
+    expect(Object.fromEntries(MAGNIFICATION_TYPES.map((m, i) => [m, kernels[i]]))).toEqual({
+      REPLICATE: 'nearest',
+      BILINEAR: 'linear',
+      CUBIC: 'cubic',
+      NONE: 'nearest',
+    });
   });
 
   it('Requested Image Size gives true size within one printer pixel', async () => {
