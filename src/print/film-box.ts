@@ -9,6 +9,7 @@ import { Tag } from '../dicom/tags.js';
 import { Uid } from '../dicom/uids.js';
 import { acceptedLayout, defaultResolution, filmMatrix } from '../profiles/capabilities.js';
 import { boxRects } from '../profiles/display-format.js';
+import { textLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
 import { FILM_BOX_RULES, validate } from './attributes.js';
 import type { AnnotationBox, FilmBox, ImageBox } from './model.js';
@@ -81,17 +82,28 @@ export function createFilmBox(ctx: PrintContext, req: DimseRequest): DimseReply 
   );
   const isColor = req.context.abstractSyntax === Uid.BasicColorPrintManagementMeta;
   const boxClass = isColor ? Uid.BasicColorImageBox : Uid.BasicGrayscaleImageBox;
-  const imageBoxes: ImageBox[] = boxRects(layout, matrix.width, matrix.height).map((rect) => ({
+  const annotationFormat = annotated ? str(attributes, Tag.AnnotationDisplayFormatID)! : undefined;
+  const annotationCount = annotationFormat ? (c.annotationFormats[annotationFormat] ?? 0) : 0;
+  // The text's bands come off the film before the image boxes share it (profiles/text-layout.ts).
+  const text = textLayout(
+    {
+      area: c.annotationArea,
+      annotationCount,
+      places: annotationFormat ? c.annotationLayout[annotationFormat] : undefined,
+      stamp: c.stamp,
+    },
+    matrix.width,
+    matrix.height,
+  );
+  const area = text.images;
+  const imageBoxes: ImageBox[] = boxRects(layout, area.width, area.height).map((rect) => ({
     uid: newUid(),
     sopClassUid: boxClass,
     position: rect.position,
-    rect,
+    rect: { ...rect, x: rect.x + area.x, y: rect.y + area.y },
     attributes: {},
     statuses: [],
   }));
-  const annotationCount = annotated
-    ? (c.annotationFormats[str(attributes, Tag.AnnotationDisplayFormatID)!] ?? 0)
-    : 0;
   const annotationBoxes: AnnotationBox[] = Array.from({ length: annotationCount }, (_, i) => ({
     uid: newUid(),
     position: i + 1,
@@ -102,6 +114,7 @@ export function createFilmBox(ctx: PrintContext, req: DimseRequest): DimseReply 
     attributes,
     layout,
     matrix,
+    text,
     imageBoxes,
     annotationBoxes,
     requestedDensity,

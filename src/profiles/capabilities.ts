@@ -60,6 +60,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     annotationLayout: pick('annotationLayout'),
     maxAnnotationLength: pick('maxAnnotationLength'),
     smoothingKernels: pick('smoothingKernels'),
+    annotationArea: pick('annotationArea'),
     stamp: pick('stamp'),
     maxCopies: pick('maxCopies'),
     maxImageSize: pick('maxImageSize'),

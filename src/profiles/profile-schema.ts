@@ -308,7 +308,13 @@ export const PrinterProfileSchema = Type.Object(
       Type.Record(Type.String(), Type.Array(FilmPlace, { minItems: 1, maxItems: 64 }), {
         ...mapBounds,
         description:
-          "Where the printer prints each Annotation Position of an Annotation Display Format ID, in position order (the conformance statement's annotation layout). Positions a format does not place go in the bottom strip, left to right.",
+          "Where the printer prints each Annotation Position of an Annotation Display Format ID, in position order (the conformance statement's annotation layout). Positions a format does not place share one more bottom line, left to right. See annotationArea for whether the text has its own band.",
+      }),
+    ),
+    annotationArea: Type.Optional(
+      Type.Union([Type.Literal('band'), Type.Literal('overlay')], {
+        description:
+          "Where annotation boxes and the stamp print. band (default): in bands of their own along the film's top and bottom edges, on the border density with a margin, the image boxes sharing the rest of the film (a real printer's annotation strip). overlay: over the image area, the image boxes keeping the whole film, each letter outlined in the contrasting density so it reads on any image",
       }),
     ),
     stamp: Type.Optional(

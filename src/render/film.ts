@@ -16,9 +16,10 @@ import { Tag } from '../dicom/tags.js';
 import type { FilmRecord } from '../print/spool.js';
 import { num, str } from '../print/values.js';
 import type { FilmPlace, MagnificationType } from '../profiles/profile-schema.js';
+import { type TextLayout, type TextSlot, textLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
 import { densityLut } from './grayscale.js';
-import { transmitted, type Viewing } from './gsdf.js';
+import { jnd, transmitted, type Viewing } from './gsdf.js';
 import { writeAtomic } from './write-atomic.js';
 
 // sharp runs libvips on one thread per operation on glibc Linux (its guard against malloc
@@ -83,6 +84,10 @@ export interface RenderRecord {
   viewing: Viewing;
   boxes: BoxRender[];
   color: boolean;
+  /** Where the text prints: in bands of its own (the image area shrunk for them) or over the images. */
+  textArea: TextLayout['area'];
+  /** The part of the film the image boxes share. */
+  imageArea: Rect;
   /** Where each annotation's text was drawn, in film pixels. */
   annotations: { position: number; text: string; rect: Rect; place?: FilmPlace }[];
   /** The printer's stamp texts, when its profile stamps films. */
@@ -183,16 +188,22 @@ function resizeRgb(
   return placed(src, 3, w, h, p, kernel).raw().toBuffer();
 }
 
-/** Rasterise text with sharp (pango, DejaVu Sans) into rect, anti-aliased, in density `ink`. */
+/**
+ * Rasterise text with sharp (pango, DejaVu Sans) into rect, anti-aliased, in density `ink`. With
+ * `halo`, each letter is first surrounded by an outline in that density (text over an image: it
+ * then reads on any density beneath it).
+ */
 async function drawText(
   canvas: Uint16Array,
   W: number,
   H: number,
   text: string,
-  rect: Rect,
+  slot: TextSlot,
   ink: number,
-  align: 'left' | 'center' | 'right' = 'left',
+  halo?: number,
 ) {
+  const { rect, align } = slot;
+  if (rect.width <= 4 || rect.height <= 4) return;
   const { data, info } = await sharp({
     text: {
       text: text.replace(/[<>&]/g, ' '),
@@ -211,100 +222,99 @@ async function drawText(
         ? rect.x + rect.width - 2 - info.width
         : rect.x + Math.floor((rect.width - info.width) / 2);
   const oy = rect.y + 2;
-  for (let y = 0; y < info.height && oy + y < H; y++) {
-    for (let x = 0; x < info.width && ox + x < W; x++) {
-      const alpha = data[(y * info.width + x) * info.channels]! / 255;
-      if (alpha === 0 || ox + x < 0) continue;
-      const i = (oy + y) * W + ox + x;
-      canvas[i] = Math.round(canvas[i]! * (1 - alpha) + ink * alpha);
-    }
+  const alphaAt = (x: number, y: number) => data[(y * info.width + x) * info.channels]! / 255;
+  const paint = (x: number, y: number, alpha: number, density: number) => {
+    const cx = ox + x;
+    const cy = oy + y;
+    if (alpha === 0 || cx < 0 || cy < 0 || cx >= W || cy >= H) return;
+    const i = cy * W + cx;
+    canvas[i] = Math.round(canvas[i]! * (1 - alpha) + density * alpha);
+  };
+  if (halo !== undefined) {
+    // The outline: the letters' coverage grown by r pixels each way (a square max filter, done
+    // as a row pass then a column pass over a canvas r pixels larger on every side).
+    const r = Math.max(1, Math.round(rect.height / 12));
+    const pw = info.width + 2 * r;
+    const ph = info.height + 2 * r;
+    const rows = new Float32Array(pw * ph);
+    for (let y = 0; y < info.height; y++)
+      for (let x = 0; x < pw; x++) {
+        let a = 0;
+        for (let sx = Math.max(0, x - 2 * r); sx <= Math.min(info.width - 1, x); sx++)
+          a = Math.max(a, alphaAt(sx, y));
+        rows[(y + r) * pw + x] = a;
+      }
+    for (let y = 0; y < ph; y++)
+      for (let x = 0; x < pw; x++) {
+        let a = 0;
+        for (let sy = Math.max(0, y - r); sy <= Math.min(ph - 1, y + r); sy++)
+          a = Math.max(a, rows[sy * pw + x]!);
+        // Doubled: an anti-aliased edge still gets a solid outline.
+        paint(x - r, y - r, Math.min(1, 2 * a), halo);
+      }
   }
-}
-
-/** Text strips are 2% of the film height (at least 12 pixels). */
-const stripHeight = (H: number) => Math.max(12, Math.round(H * 0.02));
-
-/**
- * Places for text along the film's top and bottom edges (profile keys annotationLayout and
- * stamp): a third of the width each, one strip high; a second text at the same place goes one
- * strip further in, so nothing is printed over.
- */
-class TextPlaces {
-  readonly #used = new Map<FilmPlace, number>();
-  constructor(
-    readonly W: number,
-    readonly H: number,
-  ) {}
-
-  take(place: FilmPlace): { rect: Rect; align: 'left' | 'center' | 'right' } {
-    const [edge, side] = place.split('-') as ['top' | 'bottom', 'left' | 'center' | 'right'];
-    const n = this.#used.get(place) ?? 0;
-    this.#used.set(place, n + 1);
-    const h = stripHeight(this.H);
-    const w = Math.floor(this.W / 3);
-    const x = side === 'left' ? 0 : side === 'center' ? w : this.W - w;
-    const y = edge === 'top' ? n * h : this.H - (n + 1) * h;
-    return { rect: { x, y, width: w, height: h }, align: side };
-  }
+  for (let y = 0; y < info.height; y++) for (let x = 0; x < info.width; x++) paint(x, y, alphaAt(x, y), ink);
 }
 
 /**
- * Annotation boxes, each where the profile's layout for the film's Annotation Display Format puts
- * its position; positions the layout does not place share a label strip along the bottom edge,
- * one cell per position. Text in the density opposite the border's (dark on light, light on dark).
+ * The film's text layout: as its Film Box N-CREATE decided it (profiles/text-layout.ts), or, for
+ * a film spooled before that was recorded (its image boxes tile the whole film), over the images
+ * with outlined letters.
  */
-async function drawAnnotations(
-  canvas: Uint16Array,
-  W: number,
-  H: number,
-  annotations: { position: number; text: string }[],
-  places: FilmPlace[] | undefined,
-  at: TextPlaces,
-  ink: number,
-): Promise<RenderRecord['annotations']> {
-  const out: RenderRecord['annotations'] = [];
-  const unplaced = annotations.filter((a) => !places?.[a.position - 1]);
-  const cells = Math.max(1, ...unplaced.map((a) => a.position));
-  const cellW = Math.floor(W / cells);
-  const stripH = stripHeight(H);
-  for (const a of annotations) {
-    const place = places?.[a.position - 1];
-    const { rect, align } = place
-      ? at.take(place)
-      : {
-          rect: { x: (a.position - 1) * cellW, y: H - stripH, width: cellW, height: stripH },
-          align: 'left' as const,
-        };
-    await drawText(canvas, W, H, a.text, rect, ink, align);
-    out.push({ position: a.position, text: a.text, rect, ...(place ? { place } : {}) });
-  }
-  return out;
+function layoutOf(film: FilmRecord, W: number, H: number): TextLayout {
+  if (film.filmBox.text) return film.filmBox.text;
+  return textLayout(
+    {
+      area: 'overlay',
+      annotationCount: Math.max(0, ...film.annotations.map((a) => a.position)),
+      places: film.printer.annotationPlaces,
+      stamp: film.printer.stamp ?? { filmSessionLabel: false, printer: false },
+    },
+    W,
+    H,
+  );
 }
 
-/** The printer's stamp: Film Session Label and printer name with date, where the profile says. */
-async function drawStamp(
+/**
+ * The stamp (Film Session Label, printer name and date) and the annotation boxes' texts, each in
+ * its slot. In a band the text is in the density opposite the border's, which is the band's
+ * background: at least half the printer's density range apart, whatever the border density.
+ * Over the images it gets an outline in the other extreme as well.
+ */
+async function drawTexts(
   canvas: Uint16Array,
   W: number,
   H: number,
   film: FilmRecord,
-  at: TextPlaces,
+  layout: TextLayout,
   ink: number,
-): Promise<string[]> {
-  const stamp = film.printer.stamp;
-  const texts: string[] = [];
+): Promise<{ stamp: string[]; annotations: RenderRecord['annotations'] }> {
+  const range = film.printer.density;
+  const halo = layout.area === 'overlay' ? (ink === range.min ? range.max : range.min) : undefined;
+  const stamp: string[] = [];
   const label = str(film.filmSession.attributes, Tag.FilmSessionLabel);
-  if (stamp?.filmSessionLabel && label) {
-    const { rect, align } = at.take(stamp.labelAt ?? 'top-left');
-    await drawText(canvas, W, H, label, rect, ink, align);
-    texts.push(label);
+  if (layout.label && label) {
+    await drawText(canvas, W, H, label, layout.label, ink, halo);
+    stamp.push(label);
   }
-  if (stamp?.printer) {
+  if (layout.printer) {
     const text = `${film.printer.printerName ?? film.printer.name} ${film.printedAt.slice(0, 10)}`;
-    const { rect, align } = at.take(stamp.printerAt ?? 'top-right');
-    await drawText(canvas, W, H, text, rect, ink, align);
-    texts.push(text);
+    await drawText(canvas, W, H, text, layout.printer, ink, halo);
+    stamp.push(text);
   }
-  return texts;
+  const annotations: RenderRecord['annotations'] = [];
+  for (const a of film.annotations) {
+    const slot = layout.annotations[a.position - 1];
+    if (!slot) continue;
+    await drawText(canvas, W, H, a.text, slot, ink, halo);
+    annotations.push({
+      position: a.position,
+      text: a.text,
+      rect: slot.rect,
+      ...(slot.place ? { place: slot.place } : {}),
+    });
+  }
+  return { stamp, annotations };
 }
 
 /** Image boxes decoded and scaled at once: enough to keep sharp's threads busy, bounded memory. */
@@ -357,8 +367,11 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   const border = densityTerm(str(fa, Tag.BorderDensity), range, range.max);
   const empty = densityTerm(str(fa, Tag.EmptyImageDensity), range, range.max);
   const trim = str(fa, Tag.Trim) === 'YES';
-  // Trim frames and text in the density opposite the border's: dark on light film edges, light on dark.
-  const ink = border > (range.min + range.max) / 2 ? range.min : range.max;
+  // Trim frames and text in the density opposite the border's: dark on light film edges, light on
+  // dark, whichever end of the range is more just-noticeable differences away on the light box
+  // (a 1.50 OD border takes light text: the eye sees far more steps above it than below).
+  const steps = (d: number) => jnd(Math.max(0.05, Math.min(4000, transmitted(d / 100, viewing))));
+  const ink = steps(range.min) - steps(border) >= steps(border) - steps(range.max) ? range.min : range.max;
   const canvas = new Uint16Array(W * H).fill(border);
   let rgb: Buffer | undefined;
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
@@ -455,17 +468,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   boxes.sort((x, y) => x.position - y.position);
   colorBoxes.sort((x, y) => x.dest.y - y.dest.y || x.dest.x - y.dest.x);
 
-  const places = new TextPlaces(W, H);
-  const stamp = await drawStamp(canvas, W, H, film, places, ink);
-  const annotations = await drawAnnotations(
-    canvas,
-    W,
-    H,
-    film.annotations,
-    film.printer.annotationPlaces,
-    places,
-    ink,
-  );
+  const layout = layoutOf(film, W, H);
+  const { stamp, annotations } = await drawTexts(canvas, W, H, film, layout, ink);
 
   // What a viewer sees: luminance through each density, relative to the brightest, sRGB encoded.
   const lMax = transmitted(0, viewing);
@@ -541,6 +545,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     viewing,
     boxes,
     color: colorBoxes.length > 0,
+    textArea: layout.area,
+    imageArea: layout.images,
     annotations,
     stamp,
     ms: Math.round(performance.now() - t0),
