@@ -7,9 +7,8 @@ import { Status } from '../dicom/dimse/status.js';
 import type { DimseReply, DimseRequest } from '../dicom/service/service.js';
 import { Tag } from '../dicom/tags.js';
 import { Uid } from '../dicom/uids.js';
-import { acceptedLayout, defaultResolution, filmMatrix } from '../profiles/capabilities.js';
+import { acceptedLayout, defaultResolution, filmMatrix, filmText } from '../profiles/capabilities.js';
 import { boxRects } from '../profiles/display-format.js';
-import { textLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
 import { FILM_BOX_RULES, validate } from './attributes.js';
 import type { AnnotationBox, FilmBox, ImageBox } from './model.js';
@@ -85,16 +84,7 @@ export function createFilmBox(ctx: PrintContext, req: DimseRequest): DimseReply 
   const annotationFormat = annotated ? str(attributes, Tag.AnnotationDisplayFormatID)! : undefined;
   const annotationCount = annotationFormat ? (c.annotationFormats[annotationFormat] ?? 0) : 0;
   // The text's bands come off the film before the image boxes share it (profiles/text-layout.ts).
-  const text = textLayout(
-    {
-      area: c.annotationArea,
-      annotationCount,
-      places: annotationFormat ? c.annotationLayout[annotationFormat] : undefined,
-      stamp: c.stamp,
-    },
-    matrix.width,
-    matrix.height,
-  );
+  const text = filmText(c, annotationFormat, matrix);
   const area = text.images;
   const imageBoxes: ImageBox[] = boxRects(layout, area.width, area.height).map((rect) => ({
     uid: newUid(),
