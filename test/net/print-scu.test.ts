@@ -403,7 +403,7 @@ describe('Lightbox as Print SCP of dcmjs-dimse (independent SCU)', () => {
     expect(metas).toContain(GRAY_META);
     expect(metas.sort()).toEqual([GRAY_META, COLOR_META].sort());
     // Box sizes leave room for the default annotation format's band, as a film box with annotation
-    // boxes lays them out: 14x17 portrait STANDARD\\1,1 is 4480 x (5440 - a 219-row band).
+    // boxes lays them out: 14x17 portrait STANDARD\1,1 is 4480 x (5440 - a 219-row band).
     const formats = items![0]!.SupportedImageDisplayFormatsSequence as Elements[];
     const one = formats.find(
       (f) =>

@@ -1036,6 +1036,30 @@ describe('rendering properties', () => {
     expect(d.at(100, 185)).toBe(RANGE.min);
   });
 
+  it('a film spooled before text layouts were recorded: its text over the images, outlined, where its printer placed it', async () => {
+    const { dir, record } = await render({
+      boxes: [
+        {
+          image: rampDisc(40, 50),
+          attrs: mag('BILINEAR'),
+          rect: { position: 1, x: 0, y: 0, width: W, height: H },
+        },
+      ],
+      annotations: [{ position: 1, text: 'OLD' }],
+      printer: { annotationPlaces: ['top-right'] },
+    });
+    expect(record.textArea).toBe('overlay');
+    expect(record.imageArea).toEqual({ x: 0, y: 0, width: W, height: H });
+    const a = record.annotations[0]!;
+    expect(a.place).toBe('top-right');
+    expect(a.rect.x + a.rect.width).toBeLessThanOrEqual(W);
+    // Light letters (BLACK border) with dark outline pixels around them, on the image.
+    const d = await densityOf(dir);
+    const px = region(d, a.rect);
+    expect(px.filter((v) => v <= RANGE.min + 75).length).toBeGreaterThan(5);
+    expect(px.filter((v) => v >= RANGE.max - 75).length).toBeGreaterThan(5);
+  });
+
   it('Trim on a WHITE border frames each image at Dmax', async () => {
     const { dir, record } = await render({
       film: { '20100140': cs('YES'), '20100100': cs('WHITE') },
