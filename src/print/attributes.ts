@@ -107,9 +107,11 @@ const densityTerm = (listed: (c: Capabilities) => readonly string[]): Check => {
     const v = str(ds, tag) ?? '';
     const { terms, min, max } = accepted(c);
     if (terms.includes(v)) return undefined;
-    // Any hundredths-of-OD value inside the printer's range is a valid density term.
-    if (/^[0-9]{1,3}$/.test(v) && Number(v) >= min && Number(v) <= max) return undefined;
-    return `"${v}" is not BLACK, WHITE or a density in ${min}..${max}`;
+    // Any hundredths-of-OD value inside the printer's range is a valid density term; one outside
+    // it is a value this printer does not support (U/U: 0x0106, or 0x0116 and the default).
+    if (!/^[0-9]{1,16}$/.test(v)) return `"${v}" is not BLACK, WHITE or hundredths of OD`;
+    if (Number(v) >= min && Number(v) <= max) return undefined;
+    return `${v} hundredths of OD is outside this printer's ${min}..${max}`;
   }, accepted);
 };
 

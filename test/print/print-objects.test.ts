@@ -536,6 +536,16 @@ const ROWS: Row[] = [
   [
     'Film Box',
     'N-CREATE',
+    'Border Density 999, printer uses its default instead (U/U)',
+    () =>
+      withFilmBox({ quirks: { ...DEFAULT_PROFILE.quirks, unsupportedValues: 'default' } }).then((s) =>
+        s.createFilmBox({ [Tag.BorderDensity]: el.cs('999') }),
+      ),
+    'AttributeValueOutOfRange',
+  ],
+  [
+    'Film Box',
+    'N-CREATE',
     'an unprinted film box, printer without collation',
     async () => {
       const s = await withFilmBox({ maxCollatedFilms: 0 });
