@@ -536,6 +536,11 @@ function annexes(w: Wire): Section {
       ]),
       section('annotations', 'Annotation Layout', [
         table(['Annotation Display Format ID', 'Boxes', 'Where positions 1, 2, ... print'], annotationRows),
+        paragraph(
+          c.annotationArea === 'band'
+            ? 'Annotation text and the stamp print in bands of their own along the top and bottom edges of the film, on the border density, half a text line from the edge and from the images; the image boxes share the rest of the film, so a film box with annotation boxes has shorter image boxes than one without.'
+            : 'Annotation text and the stamp print over the image area, each letter outlined in the opposite density; the image boxes keep the whole film.',
+        ),
       ]),
       section('printing', 'Printing', [facts(['Property', 'Value'], printing)]),
     ],

@@ -39,6 +39,8 @@ export interface FilmRecord {
     attributes: DcmDataset;
     layout: FilmBox['layout'];
     matrix: FilmBox['matrix'];
+    /** Where the text prints and the image area it leaves; absent in older films (text over the images). */
+    text?: FilmBox['text'];
     presentationLutUid?: string;
     /** Absent in films written before it was recorded. */
     requestedDensity?: { min?: number; max?: number };
@@ -141,6 +143,7 @@ export async function spoolFilm(
         attributes: o.filmBox.attributes,
         layout: o.filmBox.layout,
         matrix: o.filmBox.matrix,
+        text: o.filmBox.text,
         presentationLutUid: o.filmBox.presentationLutUid,
         requestedDensity: o.filmBox.requestedDensity,
         statuses: o.filmBox.statuses,

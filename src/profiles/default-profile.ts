@@ -64,6 +64,7 @@ export const DEFAULT_PROFILE = {
   annotationFormats: { ANNOTATION: 2, LABEL: 1 },
   annotationLayout: { ANNOTATION: ['bottom-left', 'bottom-right'], LABEL: ['bottom-center'] },
   maxAnnotationLength: 64,
+  annotationArea: 'band',
   smoothingKernels: { SHARP: 'lanczos3', MEDIUM: 'cubic', SMOOTH: 'mitchell', NONE: 'cubic' },
   stamp: { filmSessionLabel: false, printer: false },
   maxCopies: 99,

@@ -25,7 +25,10 @@ const PROFILE_FILE = /\.(ya?ml|json)$/i;
 export const MAX_PROFILE_BYTES = 256 * 1024;
 
 function explain(file: string, e: ErrorObject): string {
-  return `${file}: ${e.instancePath || '/'}: ${schemaErrorText(e)}`;
+  // A choice among values names them: the message alone does not say what would do.
+  const allowed = e.keyword === 'enum' ? (e.params as { allowedValues: unknown[] }).allowedValues : [];
+  const hint = allowed.length > 0 ? ` (${allowed.join(', ')})` : '';
+  return `${file}: ${e.instancePath || '/'}: ${schemaErrorText(e, hint)}`;
 }
 
 /** Parse and check one profile's text; `file` names it in errors. */

@@ -93,6 +93,15 @@ const DecimateCrop = Type.Union(
   },
 );
 
+/**
+ * Magnification Types the renderer implements (src/render/film.ts maps each to its kernel): the
+ * standard's four defined terms (PS3.3 C.13.5). A profile may list no other: a term the film
+ * would silently print with another kernel (a vendor's SHARPEN as CUBIC) stops start-up instead.
+ * Sharpness is Smoothing Type's job, mapped to a kernel by smoothingKernels.
+ */
+export const MAGNIFICATION_TYPES = ['REPLICATE', 'BILINEAR', 'CUBIC', 'NONE'] as const;
+export type MagnificationType = (typeof MAGNIFICATION_TYPES)[number];
+
 /** A place in the text strips along the film's top and bottom edges. */
 export const FilmPlace = Type.Union([
   Type.Literal('top-left'),
@@ -219,7 +228,14 @@ export const PrinterProfileSchema = Type.Object(
     filmDestinations: Type.Optional(
       CsList('Film Destination values accepted (BIN_i allowed when listed); the first is the default'),
     ),
-    magnificationTypes: Type.Optional(CsList('Magnification Type values accepted; the first is the default')),
+    magnificationTypes: Type.Optional(
+      Type.Array(Type.Unsafe<MagnificationType>(Type.String({ enum: [...MAGNIFICATION_TYPES] })), {
+        minItems: 1,
+        maxItems: MAGNIFICATION_TYPES.length,
+        uniqueItems: true,
+        description: `Magnification Type values accepted, of ${MAGNIFICATION_TYPES.join(', ')} (the ones the renderer implements); the first is the default`,
+      }),
+    ),
     smoothingTypes: Type.Optional(CsList('Smoothing Type values accepted; the first is the default')),
     borderDensities: Type.Optional(
       Type.Array(DensityTerm, {
@@ -292,7 +308,13 @@ export const PrinterProfileSchema = Type.Object(
       Type.Record(Type.String(), Type.Array(FilmPlace, { minItems: 1, maxItems: 64 }), {
         ...mapBounds,
         description:
-          "Where the printer prints each Annotation Position of an Annotation Display Format ID, in position order (the conformance statement's annotation layout). Positions a format does not place go in the bottom strip, left to right.",
+          "Where the printer prints each Annotation Position of an Annotation Display Format ID, in position order (the conformance statement's annotation layout). Positions a format does not place share one more bottom line, left to right. See annotationArea for whether the text has its own band.",
+      }),
+    ),
+    annotationArea: Type.Optional(
+      Type.Union([Type.Literal('band'), Type.Literal('overlay')], {
+        description:
+          "Where annotation boxes and the stamp print. band (default): in bands of their own along the film's top and bottom edges, on the border density with a margin, the image boxes sharing the rest of the film (a real printer's annotation strip). overlay: over the image area, the image boxes keeping the whole film, each letter outlined in the contrasting density so it reads on any image",
       }),
     ),
     stamp: Type.Optional(

@@ -143,6 +143,16 @@ describe('upper bounds: a value no printer has stops start-up, naming the file a
     expect(error(profile(extra))).toContain(why.slice(0, 60));
   });
 
+  it('a Magnification Type the renderer does not implement (SHARPEN) stops start-up, naming the ones it does', () => {
+    expect(error(profile('magnificationTypes: [CUBIC, SHARPEN]'))).toBe(
+      'bounds.yaml: /magnificationTypes/1: must be equal to one of the allowed values (REPLICATE, BILINEAR, CUBIC, NONE)',
+    );
+    expect(parseProfile(profile('magnificationTypes: [NONE, CUBIC]'), 'ok.yaml').magnificationTypes).toEqual([
+      'NONE',
+      'CUBIC',
+    ]);
+  });
+
   it('a 129-character name is refused; 128 is fine', () => {
     expect(error(`aeTitle: BOUNDS\nname: ${'n'.repeat(129)}\n`)).toContain('/name');
     expect(parseProfile(`aeTitle: BOUNDS\nname: ${'n'.repeat(128)}\n`, 'ok.yaml').name).toHaveLength(128);
