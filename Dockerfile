@@ -29,6 +29,8 @@ COPY --from=build /src/printers ./printers
 COPY --from=build /src/scenarios ./scenarios
 # The web console: static files, served from web/ next to package.json.
 COPY --from=build /src/web ./web
+# The specification notes the console links findings to (/spec/...).
+COPY --from=build /src/docs ./docs
 # Films and logs. Created here, owned by the runtime user, so a fresh named volume inherits both.
 ENV LIGHTBOX_DATA_DIR=/var/lib/lightbox
 RUN mkdir -p /var/lib/lightbox && chown node:node /var/lib/lightbox

@@ -46,7 +46,8 @@ function findingText(f: Finding): string {
     : 'association';
   const tag = f.tag ? ` ${f.tag}${f.keyword ? ` ${f.keyword}` : ''}` : '';
   const fault = f.fault ? `\n  lab fault: ${f.fault}` : '';
-  return `[${f.severity}] ${where}${tag}: ${f.detail}\n  ${f.spec.section}: "${f.spec.quote}"${fault}`;
+  const note = f.spec.note ? ` (docs/spec/${f.spec.note.replace('#', '.md#')})` : '';
+  return `[${f.severity}] ${where}${tag}: ${f.detail}\n  ${f.spec.section}${note}: "${f.spec.quote}"${fault}`;
 }
 
 function seconds(v: Verdict): string {

@@ -145,10 +145,7 @@ describe('our SCU, one mistake per association', () => {
         tag: '(0000,1001)',
         keyword: 'RequestedSOPInstanceUID',
         detail: expect.stringContaining('while no Film Box exists'),
-        spec: {
-          section: '§4.3',
-          quote: 'N-SET only. The image box must belong to the last created film box.',
-        },
+        spec: specOf('order.box-without-film-box'),
       },
     ]);
     expect(byRule(v, 'status.failure')[0]!.detail).toMatch(/answered 0x0112 No such SOP instance/);
@@ -174,10 +171,7 @@ describe('our SCU, one mistake per association', () => {
         tag: '(2010,0010)',
         keyword: 'ImageDisplayFormat',
         detail: 'Basic Film Box N-CREATE without ImageDisplayFormat',
-        spec: {
-          section: '§11.7',
-          quote: 'PS3.4 H.2.4 says M/M attributes missing on the SCU side must yield 0x0120.',
-        },
+        spec: specOf('attributes.missing-mandatory'),
       },
     ]);
     expect(byRule(v, 'status.failure')).toHaveLength(1);
@@ -198,7 +192,7 @@ describe('our SCU, one mistake per association', () => {
         tag: '(2000,0010)',
         keyword: 'NumberOfCopies',
         detail: 'NumberOfCopies sent as US; the data dictionary says IS',
-        spec: { section: '§0', quote: 'VR and VM are from PS3.6.' },
+        spec: specOf('vr.mismatch'),
       },
     ]);
   });
@@ -219,7 +213,7 @@ describe('our SCU, one mistake per association', () => {
         rule: 'association.not-released',
         severity: 'error',
         detail: expect.stringMatching(/^the SCU aborted the association \(A-ABORT\) instead of releasing it/),
-        spec: { section: '§9.6', quote: 'Treat a release as normal termination (§2).' },
+        spec: specOf('association.not-released'),
       },
     ]);
 

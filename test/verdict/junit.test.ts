@@ -92,7 +92,7 @@ describe('JUnit XML', () => {
     expect(failure.attributes.message).toMatch(/answered 0xC605 Insufficient memory .*printer memory full/);
     expect(failure.text).toContain('message #10 N-SET-RQ (Message ID 6) Basic Grayscale Image Box');
     expect(failure.text).toContain(
-      '§6.4: "If both are present, return the failure and do not apply the operation."',
+      'PS3.4 H.4, PS3.7 10.1 (docs/spec/statuses.md#choosing): "the failure is answered and the operation is not carried out"',
     );
     const warning = testcase(doc, 'status.warning');
     expect(warning.children.map((c) => c.name)).toEqual(['system-out']);

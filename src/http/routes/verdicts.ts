@@ -20,7 +20,14 @@ import { ASSOCIATION_ID } from './associations.js';
 const SEVERITY = { type: 'string', enum: ['error', 'warning', 'info'] } as const;
 const SPEC = {
   type: 'object',
-  properties: { section: { type: 'string' }, quote: { type: 'string' } },
+  properties: {
+    section: { type: 'string', description: 'the section of the standard ("PS3.4 H.4.2")' },
+    note: {
+      type: 'string',
+      description: 'the note in docs/spec that restates it, file#anchor; served at /spec/{file}#{anchor}',
+    },
+    quote: { type: 'string', description: 'a sentence of that note' },
+  },
 } as const;
 
 const FINDING = {

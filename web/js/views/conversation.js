@@ -213,6 +213,16 @@ function jobsList(jobs) {
   );
 }
 
+/** The project's note a rule rests on ("lifecycle#film-box"), as a link to its section. */
+function specLink(note) {
+  const [file, anchor] = note.split('#');
+  return h(
+    'a',
+    { href: `/spec/${file}#${anchor}`, target: '_blank', rel: 'noopener', class: 'spec-link' },
+    `docs/spec/${file}.md#${anchor}`,
+  );
+}
+
 function findingsTable(findings, show) {
   return h(
     'div',
@@ -287,6 +297,7 @@ function findingsTable(findings, show) {
                 { title: f.spec.quote },
                 h('summary', {}, f.spec.section),
                 h('blockquote', {}, f.spec.quote),
+                f.spec.note ? specLink(f.spec.note) : null,
               ),
             ),
           );
