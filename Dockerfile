@@ -31,7 +31,8 @@ COPY --from=build /src/scenarios ./scenarios
 COPY --from=build /src/web ./web
 # The specification notes the console links findings to (/spec/...).
 COPY --from=build /src/docs ./docs
-# Films and logs. Created here, owned by the runtime user, so a fresh named volume inherits both.
+# Films and their index database (logs go to stdout). Created here, owned by the runtime user, so a
+# fresh named volume inherits both.
 ENV LIGHTBOX_DATA_DIR=/var/lib/lightbox
 RUN mkdir -p /var/lib/lightbox && chown node:node /var/lib/lightbox
 # The image's unprivileged "node" user (uid 1000).
