@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderNoteHtml } from '../../src/spec/html.js';
 import { loadNotes, parseNote, plainText, resolveCitation } from '../../src/spec/notes.js';
+import { JOB_RULES } from '../../src/verdict/jobs.js';
 import { RULES } from '../../src/verdict/rules.js';
 import { bareApp } from '../support/app.js';
 import { filesUnder } from '../support/files.js';
@@ -70,7 +71,7 @@ describe('the notes', () => {
 });
 
 describe('every verdict rule', () => {
-  it.each(RULES.map((r) => [r.id, r.spec.note, r.spec.quote]))(
+  it.each([...RULES, ...JOB_RULES].map((r) => [r.id, r.spec.note, r.spec.quote]))(
     '%s cites %s and quotes it verbatim',
     (_id, note, quote) => {
       const section = resolveCitation(notes, note);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
 import { evaluateAssociation } from '../../src/verdict/evaluate.js';
+import { JOB_RULES } from '../../src/verdict/jobs.js';
 import type { Finding, Verdict } from '../../src/verdict/model.js';
 import { RULES } from '../../src/verdict/rules.js';
 import { contextMembers } from '../../src/verdict/spec.js';
@@ -19,6 +20,9 @@ import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 import { Peer } from '../support/peer.js';
 import { grayImage, Scu } from '../support/scu.js';
 import { all, parseXml } from './xml.js';
+
+/** JUnit test cases per association: one per rule. */
+const CASES = RULES.length + JOB_RULES.length;
 
 const META = Uid.BasicGrayscalePrintManagementMeta;
 let lb: TestLightbox;
@@ -282,7 +286,7 @@ describe('over HTTP', () => {
       expect(r.headers['content-type']).toMatch(/^application\/xml/);
       const doc = parseXml(r.body);
       expect(doc.name).toBe('testsuite');
-      expect(all(doc, 'testcase')).toHaveLength(RULES.length);
+      expect(all(doc, 'testcase')).toHaveLength(CASES);
       expect(all(doc, 'failure').length).toBeGreaterThan(0);
     }
     expect((await get(`${url}?format=json`, { accept: 'application/xml' })).json().association).toBe(
@@ -305,7 +309,7 @@ describe('over HTTP', () => {
     const xml = await get('/api/verdicts?callingAe=VWRONGVR&format=junit');
     const doc = parseXml(xml.body);
     expect(doc.name).toBe('testsuites');
-    expect(doc.attributes).toMatchObject({ tests: String(RULES.length), failures: '1' });
+    expect(doc.attributes).toMatchObject({ tests: String(CASES), failures: '1' });
     expect(testcaseFailure(doc, 'vr.mismatch')).toMatch(/NumberOfCopies sent as US/);
     const lenient = parseXml(
       (await get('/api/verdicts?callingAe=VDENSITY&format=junit&failOn=warning')).body,
