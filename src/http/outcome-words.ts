@@ -80,14 +80,16 @@ export function jobOutcomeWords(j: JobView): OutcomeWords | undefined {
   return words(j.outcome, { warnings: j.warnings, jobStatus: j.status, jobStatusInfo: j.statusInfo }, 'job');
 }
 
-/** A listed film or job with `result`: its outcome in words, its warnings named. */
-export function describeFilm<F extends FilmSummary>(f: F) {
+/** A listed film or job with `result`: its outcome in words (the codes it replaces left out). */
+export type Described<T> = Omit<T, 'warnings' | 'outcome'> & { result?: OutcomeWords };
+
+export function describeFilm<F extends FilmSummary>(f: F): Described<F> {
   const { warnings: _w, outcome: _o, ...rest } = f;
   const result = filmOutcomeWords(f);
   return result ? { ...rest, result } : rest;
 }
 
-export function describeJob<J extends JobView>(j: J) {
+export function describeJob<J extends JobView>(j: J): Described<J> {
   const { warnings: _w, outcome: _o, ...rest } = j;
   const result = jobOutcomeWords(j);
   return result ? { ...rest, result } : rest;
