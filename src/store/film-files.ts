@@ -104,6 +104,15 @@ export class FilmFiles {
       index.remove(id);
       r.dropped++;
     }
+    // Films indexed before warnings were kept get them from their film.json, once.
+    for (const id of index.withoutWarnings()) {
+      try {
+        const f = JSON.parse(readFileSync(join(this.root, id, 'film.json'), 'utf8')) as FilmJsonHead;
+        index.setWarnings(id, filmWarnings(f.filmBox, f.imageBoxes));
+      } catch {
+        index.setWarnings(id, []); // unreadable: none known, and not read again
+      }
+    }
     // Renders a crash interrupted may have left *.tmp files; they are about to be rendered again.
     for (const id of index.pendingRender()) {
       const dir = join(this.root, id);

@@ -158,6 +158,18 @@ export class FilmIndex {
     return this.#pin.run(pinned ? 1 : 0, id).changes > 0;
   }
 
+  /** Films indexed before their warnings were recorded (migration 3). */
+  withoutWarnings(): string[] {
+    return this.#db
+      .prepare<[], { id: string }>("SELECT id FROM films WHERE warnings IS NULL AND render <> 'broken'")
+      .all()
+      .map((r) => r.id);
+  }
+
+  setWarnings(id: string, warnings: readonly number[]): void {
+    this.#db.prepare('UPDATE films SET warnings = ? WHERE id = ?').run(JSON.stringify(warnings), id);
+  }
+
   /** Films whose rendering never finished, oldest first. */
   pendingRender(): string[] {
     return this.#db

@@ -3,11 +3,15 @@
  * precedence, the warnings kept per film (migration 3), listings filtered by outcome a page at a
  * time, and the words the API gives them.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeFilm, describeJob } from '../../src/http/outcome-words.js';
 import type { FilmSummary } from '../../src/store/film-index.js';
 import type { JobInput, JobStatus } from '../../src/store/job-log.js';
 import { filmWarnings, parseWarnings } from '../../src/store/outcome.js';
+import { Store } from '../../src/store/store.js';
 import { tempStore } from '../support/store.js';
 
 const store = tempStore();
@@ -161,5 +165,35 @@ describe('outcomes', () => {
     expect(parseWarnings('[46597]|[]|[46602,46597]')).toEqual([46597, 46602]);
     expect(parseWarnings('not json')).toEqual([]);
     expect(parseWarnings(null)).toBeUndefined();
+  });
+});
+
+describe('films indexed before warnings were kept', () => {
+  it('get them from their film.json at start-up, once; an unreadable one gets none', () => {
+    const data = mkdtempSync(join(tmpdir(), 'lightbox-outcome-'));
+    try {
+      const s = new Store(data);
+      const j = job('DONE', 'NORMAL', ['old-warned', 'old-garbled']);
+      s.jobs.add('LIGHTBOX', j);
+      for (const id of ['old-warned', 'old-garbled']) s.films.add(film(id, j.uid, { warnings: undefined }));
+      mkdirSync(join(data, 'films', 'old-warned'));
+      writeFileSync(
+        join(data, 'films', 'old-warned', 'film.json'),
+        JSON.stringify({
+          filmBox: { uid: '1', statuses: [0xb605] },
+          imageBoxes: [{ statuses: [0, 0xb609] }],
+        }),
+      );
+      mkdirSync(join(data, 'films', 'old-garbled'));
+      writeFileSync(join(data, 'films', 'old-garbled', 'film.json'), '{');
+      expect(s.films.get('old-warned')!.outcome).toBe('ok');
+      s.filmFiles.recover(s.films);
+      expect(s.films.get('old-warned')).toMatchObject({ warnings: [0xb605, 0xb609], outcome: 'warned' });
+      expect(s.films.get('old-garbled')!.warnings).toEqual([]);
+      expect(s.films.withoutWarnings()).toEqual([]);
+      s.close();
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 });
