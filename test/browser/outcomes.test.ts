@@ -128,7 +128,7 @@ describe('outcomes in the console', () => {
     await page.locator('select[name=outcome]').selectOption('');
   });
 
-  it('film, print job and association link both ways; the jam after the release is on the verdict', async () => {
+  it('film, print job and association link both ways; the jammed job and its lost film are on the verdict', async () => {
     const [film] = (await api('/api/films?outcome=failed')) as FilmSummary[];
     expect(film).toBeDefined();
     await page.goto(url('#/jobs'));
@@ -145,15 +145,21 @@ describe('outcomes in the console', () => {
     const finding = page.locator('tr.finding[data-rule="job.failed"]');
     await finding.waitFor();
     expect(await finding.getAttribute('data-severity')).toBe('info');
-    expect(await finding.innerText()).toMatch(
-      /ended in FAILURE \(FILM JAM\) after the association was released/,
-    );
     expect(await page.locator('.panel.verdict').getAttribute('data-verdict')).toBe('pass');
     expect(await title()).toBe(`Association ${film!.associationId} · CT_JAM → LIGHTBOX · Lightbox`);
     const job = page.locator(`.verdict-jobs li[data-job="${film!.jobUid}"]`);
-    expect(await job.getAttribute('data-after-release')).toBe('true');
+    // The jam comes once the job prints, normally after DCMTK released; on a loaded machine DCMTK
+    // may still be releasing. Either way the verdict says which, the same in both places.
+    const after = (await job.getAttribute('data-after-release')) === 'true';
+    expect(await finding.innerText()).toMatch(
+      after
+        ? /ended in FAILURE \(FILM JAM\) after the association was released: no event could tell the SCU; 1 film not delivered/
+        : /ended in FAILURE \(FILM JAM\) while the association was open; 1 film not delivered/,
+    );
     expect(await job.innerText()).toMatch(
-      /FAILURE .*\(FILM JAM\) — film not delivered — ended after the association was released/,
+      after
+        ? /FAILURE .*\(FILM JAM\) — film not delivered — ended after the association was released/
+        : /FAILURE .*\(FILM JAM\) — film not delivered$/,
     );
     // The finding's note, where it says so.
     await finding.locator('details summary').click();
@@ -236,6 +242,32 @@ describe('outcomes in the console', () => {
       });
       expect(cut, view).toEqual([]);
     }
+  });
+
+  it('a film whose render failed and a pinned one say so; "pinned only" lists the pinned', async () => {
+    const [warnedFilm] = (await api('/api/films?callingAe=CT_WARN')) as FilmSummary[];
+    const [sized] = (await api('/api/films?callingAe=CT_SIZE')) as FilmSummary[];
+    // The renderer's own failures are tested with it; here the index says so, as it would.
+    lb.app.store.films.setRender(warnedFilm!.id, 'failed', 'sharp: unsupported image format');
+    expect((await control('PUT', `/api/films/${sized!.id}/pin`)).statusCode).toBe(200);
+    // No event says so (the index was written behind the renderer's back): load the view afresh.
+    await page.goto(url('#/jobs'));
+    await page.reload();
+    const failed = page.locator(`[data-film="${warnedFilm!.id}"]`);
+    await failed.locator('.thumb-placeholder.failed').waitFor();
+    expect(await failed.getAttribute('data-outcome')).toBe('render-failed');
+    expect(await failed.locator('details.outcome summary').innerText()).toBe('render failed');
+    expect(await failed.locator('details.outcome summary').getAttribute('title')).toBe(
+      'Printed, but Lightbox could not render it: sharp: unsupported image format. The SCU was warned: 0xB605 Min/Max density out of range.',
+    );
+    expect(await page.locator(`tr[data-job="${warnedFilm!.jobUid}"]`).getAttribute('data-outcome')).toBe(
+      'render-failed',
+    );
+    await page.locator('input[name=pinned]').check();
+    await expect.poll(() => page.locator('[data-film]').count()).toBe(1);
+    expect(await page.locator(`[data-film="${sized!.id}"][data-pinned] .pin-mark`).isVisible()).toBe(true);
+    await page.locator('input[name=pinned]').uncheck();
+    await expect.poll(() => page.locator('[data-film]').count()).toBeGreaterThan(1);
   });
 
   it('the Jobs & films view pages through thousands of films and filters them by outcome', async () => {

@@ -157,12 +157,20 @@ function pager(body, render, what) {
   }
   more.addEventListener('click', () => void fetchMore());
 
+  /** The film or job a reason was opened on, so a live refresh keeps it open. */
+  const keyOf = (el) => {
+    const row = el.closest('[data-film], [data-job]');
+    return row ? (row.dataset.film ?? row.dataset.job) : undefined;
+  };
+
   function show(list, cursor) {
     items = list;
     next = cursor;
     more.hidden = !next;
     count.textContent = `${items.length}${next ? '+' : ''} ${what}`;
+    const open = new Set([...body.querySelectorAll('details.outcome[open]')].map(keyOf));
     fill(body, render(items), items.length > 0 ? foot : null);
+    for (const d of body.querySelectorAll('details.outcome')) if (open.has(keyOf(d))) d.open = true;
     // Still in view after a page (a tall screen): fetch on, as scrolling would.
     watcher.unobserve(more);
     if (next) watcher.observe(more);
