@@ -146,7 +146,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'LIGHTBOX_DATA_DIR',
     kind: 'dir',
     default: './var',
-    help: 'Where films and logs are kept (created if missing)',
+    help: 'Where films and their index (lightbox.db) are kept, created if missing; logs go to stdout',
   },
   {
     key: 'printersDir',

@@ -22,6 +22,7 @@ import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
 import { labRoutes } from './routes/lab.js';
 import { printerRoutes } from './routes/printers.js';
+import { specRoutes } from './routes/spec.js';
 import { tileRoutes } from './routes/tiles.js';
 import { verdictRoutes } from './routes/verdicts.js';
 import { webRoutes } from './routes/web.js';
@@ -127,6 +128,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
     dicomRoutes(api);
+    specRoutes(api);
     webRoutes(api);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -143,7 +143,7 @@ function boxStatus(box: ImageBox, r: DimseReply): DimseReply {
 /**
  * Does the image fit its box? Box pixels come from the film's pixel matrix; Requested Image Size
  * (mm) asks for a true size. Too large: decimate, crop, demagnify or fail, per Requested
- * Decimate/Crop Behavior when the printer honours it, else per its default (spec digest 5.1).
+ * Decimate/Crop Behavior when the printer honours it, else per its default (docs/spec/rendering.md#fitting).
  */
 function fitImage(
   ctx: PrintContext,

@@ -1,5 +1,5 @@
 /**
- * The Print Management object model (PS3.4 H.2, spec digest 3): what one association builds
+ * The Print Management object model (PS3.4 H.4, docs/spec/lifecycle.md#model): what one association builds
  * (film session, film boxes, image and annotation boxes, Presentation LUTs) and what outlives it
  * (print jobs, printed films). Plain data; each print object's module (film-box.ts, ...) owns its rules.
  */

@@ -13,6 +13,7 @@ import type { FilmPlace } from '../profiles/profile-schema.js';
 import { renameSynced, syncDir, writeSynced } from '../store/durable-fs.js';
 import type { FilmFiles } from '../store/film-files.js';
 import type { FilmSummary } from '../store/film-index.js';
+import { filmWarnings } from '../store/outcome.js';
 import type { Staging } from '../store/staging.js';
 import type { FilmBox, FilmSession, PrintJob } from './model.js';
 
@@ -172,6 +173,7 @@ export async function spoolFilm(
       bytes,
       render: 'pending',
       pinned: false,
+      warnings: filmWarnings(record.filmBox, imageBoxes),
     };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);

@@ -111,6 +111,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX films_unpinned ON films (pinned, seq);
     `,
   },
+  {
+    version: 3,
+    why: 'outcomes: the warning statuses the SCU got for each film, so listings show and filter them',
+    // JSON array of status codes; NULL for films indexed before it was recorded.
+    sql: `
+      ALTER TABLE films ADD COLUMN warnings TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

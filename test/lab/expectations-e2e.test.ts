@@ -522,10 +522,11 @@ const DCMTK_FACTS: [string, string, Record<string, string>, 'pass' | 'fail', str
     'DKJAM',
     { 'hold-while-failed': 'not-applicable', 'answer-events': 'not-applicable' },
     'pass',
-    [],
+    // The jam came after the release: the verdict passes, with the lost film as an info finding.
+    ['info job.failed'],
   ],
   // No Print Job SOP class proposed: no job events to answer; the job's FAILURE is on its verdict.
-  ['jobs-fail', 'DKJOBS', { 'answer-events': 'not-applicable' }, 'pass', []],
+  ['jobs-fail', 'DKJOBS', { 'answer-events': 'not-applicable' }, 'pass', ['info job.failed']],
   // The A-ABORT instead of the N-ACTION answer: the job is lost, not sent again.
   [
     'abort-mid-session',

@@ -74,7 +74,12 @@ describe('printer profiles', () => {
       'aeTitle: A\nname: B\ntransferSyntaxes: [deflate]\n',
       /\/transferSyntaxes\/0/,
     ],
-    ['broken YAML', 'aeTitle: [\n', /not valid YAML/],
+    ['broken YAML', 'aeTitle: [\n', /not valid YAML\/JSON: [^\n]*at line 2, column 1$/],
+    [
+      'a duplicate key',
+      'aeTitle: A\naeTitle: B\n',
+      /not valid YAML\/JSON: Map keys must be unique at line 2, column 1$/,
+    ],
   ])('refuses %s, naming the file and the key', (_what, text, why) => {
     const d = dirWith({ 'bad.yaml': text });
     let err: unknown;

@@ -7,7 +7,7 @@
  *   <rect data-box="3" data-fate="cropped density-clamped" data-status="B609" data-category="warning">
  */
 import { del, get, put } from '../api.js';
-import { fact, fill, h, notice, statusBadge, svg, time } from '../dom.js';
+import { fact, fill, h, notice, outcomeBadge, setTitle, statusBadge, svg, time } from '../dom.js';
 import { on } from '../live.js';
 import { tileLayer } from '../tiles.js';
 import { openTokenDialog } from '../token-dialog.js';
@@ -18,6 +18,7 @@ const FILES = ['film.png', 'density.png', 'thumb.png', 'film.json', 'render.json
 export function mount(container, [id]) {
   const root = h('section', { class: 'view film' });
   container.append(root);
+  setTitle(`Film ${id}`);
   let zoom;
 
   async function load() {
@@ -224,6 +225,7 @@ function sidePanel(film) {
     { class: 'side' },
     h('h1', {}, 'Film'),
     h('p', { class: 'muted mono' }, film.id),
+    h('div', { class: 'film-result' }, outcomeBadge(film.result)),
     pinControl(film),
     h(
       'dl',
@@ -242,11 +244,34 @@ function sidePanel(film) {
       ),
       fact(
         'Job',
-        f
+        film.jobUid
+          ? [
+              h(
+                'a',
+                {
+                  class: 'mono',
+                  href: `#/jobs/${film.jobUid}`,
+                  title: film.jobUid,
+                  dataset: { jobLink: film.jobUid },
+                },
+                `…${film.jobUid.slice(-12)}`,
+              ),
+              film.jobStatus
+                ? h('span', { class: `job-status ${film.jobStatus}` }, ` ${film.jobStatus}`)
+                : null,
+              film.jobStatusInfo && film.jobStatusInfo !== 'NORMAL' ? ` ${film.jobStatusInfo}` : '',
+              f ? ` · ${f.job.copies} cop${f.job.copies === 1 ? 'y' : 'ies'}` : '',
+            ]
+          : null,
+      ),
+      fact(
+        'Association',
+        film.associationId
           ? h(
-              'span',
-              { class: 'mono', title: f.job.uid },
-              `…${f.job.uid.slice(-12)} · ${f.job.copies} cop${f.job.copies === 1 ? 'y' : 'ies'}`,
+              'a',
+              { href: `#/associations/${film.associationId}`, dataset: { association: film.associationId } },
+              film.associationId,
+              ' (conversation and verdict)',
             )
           : null,
       ),
@@ -356,7 +381,7 @@ function boxTable(outcomes, renderBoxes, f) {
             onmouseleave: () => highlight(o.position, false),
           },
           h('td', { class: 'num' }, o.position),
-          h('td', {}, ...o.fates.map((fate) => h('span', { class: `fate ${fate}` }, fate))),
+          h('td', { class: 'fates' }, ...o.fates.map((fate) => h('span', { class: `fate ${fate}` }, fate))),
           h(
             'td',
             {},
@@ -366,8 +391,8 @@ function boxTable(outcomes, renderBoxes, f) {
           ),
           h(
             'td',
-            { class: 'mono' },
-            im ? `${im.columns}×${im.rows}${rb?.scale ? ` ×${rb.scale.toFixed(2)}` : ''}` : '—',
+            { class: 'image-phrase', dataset: { image: o.position } },
+            imagePhrase(im, rb, o, requestedMm(f, o.position)),
           ),
           h(
             'td',
@@ -383,6 +408,43 @@ function boxTable(outcomes, renderBoxes, f) {
       }),
     ),
   );
+}
+
+/** Requested Image Size (2020,0030) of an image box, in mm, when the SCU asked for one. */
+function requestedMm(f, position) {
+  const box = (f?.imageBoxes ?? []).find((b) => b.position === position);
+  const v = box?.attributes?.['20200030']?.Value?.[0];
+  const mm = Number(v);
+  return v === undefined || !Number.isFinite(mm) ? undefined : mm;
+}
+
+const times = (k) => `×${k >= 10 ? k.toFixed(0) : k.toFixed(2)}`;
+
+/**
+ * What happened to the image, in one phrase that agrees with its fate: the size received, what
+ * the printer did to it and the size printed (render.json's rectangle), the factor last. An image
+ * "decimated" because a Requested Image Size did not fit is still enlarged from its own pixels:
+ * the phrase says both, so ×2.13 never reads as the opposite of "decimated".
+ */
+export function imagePhrase(im, rb, o, mm) {
+  if (!im) return o.fates.includes('empty') ? 'no image' : '—';
+  const got = `${im.columns}×${im.rows}`;
+  const dest = rb?.image;
+  const printed = dest ? `${dest.width}×${dest.height}` : undefined;
+  const k = rb?.scale;
+  const asked = mm === undefined ? '' : `, ${mm} mm wide asked`;
+  if (o.fates.includes('cropped'))
+    return printed ? `${got}${asked}, cropped to its centre ${printed} at 1:1` : `${got}${asked}, cropped`;
+  for (const fate of ['decimated', 'demagnified']) {
+    if (!o.fates.includes(fate)) continue;
+    if (!printed || k === undefined) return `${got}${asked}: too large for its box, ${fate}`;
+    // The box was too small for what was asked; the image may still be smaller than the box.
+    const size = mm === undefined ? 'too large for its box' : 'more than its box holds';
+    return `${got}${asked}: ${size}, ${fate} to fit, printed ${printed} (${times(k)} of the image)`;
+  }
+  if (!printed || k === undefined) return `${got}${asked}`;
+  if (Math.abs(k - 1) < 0.005) return `${got}${asked}, printed 1:1`;
+  return `${got}${asked}, ${k > 1 ? 'enlarged' : 'reduced'} ${times(k)} to ${printed}`;
 }
 
 function highlight(position, on) {
