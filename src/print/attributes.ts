@@ -199,7 +199,7 @@ export const FILM_SESSION_RULES: readonly AttributeRule[] = [
   { tag: Tag.FilmSessionLabel, usage: 'U' },
   { tag: Tag.MemoryAllocation, usage: 'U' },
   { tag: Tag.OwnerID, usage: 'U' },
-  // Non-standard, DCMTK-compatible: P-LUT and viewing conditions at session level (spec digest 11.6).
+  // Non-standard, DCMTK-compatible: P-LUT and viewing conditions at session level (docs/spec/open-questions.md#session-lut).
   {
     tag: Tag.ReferencedPresentationLUTSequence,
     usage: 'U',

@@ -186,7 +186,7 @@ export async function actionFilmBox(ctx: PrintContext, req: DimseRequest): Promi
 }
 
 /**
- * Clamp Min/Max Density in place to the printer's range (spec digest 5.2): any US value is valid,
+ * Clamp Min/Max Density in place to the printer's range (docs/spec/rendering.md#density-range): any US value is valid,
  * one outside [min, max] takes the nearest end of it. Returns why, when it clamped (-> 0xB605), or
  * a failure when no range is left (Min >= Max once clamped: undefined by the standard -> 0x0106).
  */

@@ -1,5 +1,5 @@
 /**
- * A printed film, rendered as the printer would expose it (spec digest 7): the film's pixel matrix
+ * A printed film, rendered as the printer would expose it (docs/spec/rendering.md): the film's pixel matrix
  * filled with densities (border, empty boxes, each image through its density table and scaled into
  * its box with the magnification kernel), then written as
  *   film.png          what a viewer sees on a light box (8-bit grey, or sRGB with color boxes),
@@ -96,7 +96,7 @@ export interface RenderRecord {
   ms: number;
 }
 
-/** BLACK/WHITE/hundredths -> hundredths of OD, against the printer's range (spec digest 7.4). */
+/** BLACK/WHITE/hundredths -> hundredths of OD, against the printer's range (docs/spec/open-questions.md#border-density). */
 function densityTerm(
   term: string | undefined,
   range: { min: number; max: number },
@@ -310,7 +310,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
           : new Uint16Array(Uint8Array.from(raw.subarray(0, count * 2)).buffer);
       for (let i = 0; i < count; i++) dens[i] = lut[words[i]! & mask]!;
     }
-    // Uncovered parts of a box with an image take the border density (spec digest 7.5).
+    // Uncovered parts of a box with an image take the border density (docs/spec/rendering.md#layout).
     const scaled = await resizeGrey16(dens, im.columns, im.rows, p, kernel);
     // Cubic kernels overshoot at edges: no pixel may leave the box's density range.
     for (let i = 0; i < scaled.length; i++) {

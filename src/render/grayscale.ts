@@ -1,6 +1,6 @@
 /**
- * One grayscale image box, stored values to optical density (spec digest 7.1, 7.3): polarity
- * (MONOCHROME1 XOR REVERSE inverts), then the Presentation LUT (IDENTITY, LIN OD or LUT data) to a
+ * One grayscale image box, stored values to optical density (docs/spec/rendering.md#pipeline and
+ * #lin-od): polarity (MONOCHROME1 XOR REVERSE inverts), then the Presentation LUT (IDENTITY, LIN OD or LUT data) to a
  * P-value, then the GSDF to density between the box's Min and Max Density. Built once per box as
  * a table indexed by stored value. Pure.
  */
@@ -42,7 +42,7 @@ export function densityLut(box: GrayscaleBox): Uint16Array {
     const x = invert ? max - v : v;
     let D: number;
     if (lut?.shape === 'LIN OD') {
-      // Linear in density from Dmax (x = 0, black) to Dmin; printed directly (spec digest 7.3).
+      // Linear in density from Dmax (x = 0, black) to Dmin; printed directly (docs/spec/rendering.md#lin-od).
       D = dmax - (x / max) * (dmax - dmin);
     } else {
       let p = x / max;
