@@ -2,6 +2,8 @@
  * The HTTP side: the API and the web console (web/). buildApp() never listens, so tests use
  * fastify's inject(); main.ts does the listening.
  */
+
+import type { SecureContextOptions } from 'node:tls';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { defaultNetworkSettings, type NetworkSettings } from '../conformance/settings.js';
@@ -21,6 +23,7 @@ import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
 import { labRoutes } from './routes/lab.js';
 import { printerRoutes } from './routes/printers.js';
+import { type TlsControl, tlsRoutes } from './routes/tls.js';
 import { verdictRoutes } from './routes/verdicts.js';
 import { webRoutes } from './routes/web.js';
 
@@ -43,6 +46,10 @@ export interface AppDeps {
   network?: NetworkSettings;
   /** The DICOM listeners' connections by phase and those dropped before associating, for /metrics. */
   connections?: () => ConnectionGauges;
+  /** The TLS certificate, shown and reloaded over /api/tls (absent: no TLS configured). */
+  tls?: TlsControl;
+  /** Serve HTTPS with these options (--https); absent: plain HTTP. */
+  https?: SecureContextOptions;
   logger?: FastifyBaseLogger;
 }
 
@@ -53,7 +60,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     forceCloseConnections: true,
     // Requests are not worth a log line each; errors still are.
     logController: new LogController({ disableRequestLogging: true }),
-  });
+    // An https.Server is an http.Server to everything the routes touch (req.protocol says which).
+    ...(deps.https ? { https: deps.https } : {}),
+  }) as FastifyInstance;
 
   // Host, Origin, and who may change things (or read, under --protect-reads): for every request,
   // before any body is read.
@@ -124,6 +133,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
     dicomRoutes(api);
+    tlsRoutes(api, deps.tls);
     webRoutes(api);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

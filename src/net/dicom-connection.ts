@@ -76,6 +76,8 @@ export interface ConnectionDeps {
   limits: ConnectionLimits;
   findPrinter(calledAeTitle: string): Printer | undefined;
   atCapacity(): boolean;
+  /** The socket is a TLS one (the handshake done): printers that require TLS accept it. */
+  secureTransport?: boolean;
   implementation: { classUid: string; versionName: string };
   dumpMessages: boolean;
   events?: EventBus;
@@ -146,6 +148,7 @@ export class DicomConnection {
         return this.#printer?.accepting;
       },
       atCapacity: deps.atCapacity,
+      secureTransport: deps.secureTransport === true,
       maxPduLength: deps.limits.maxPduLength,
       implementationClassUid: deps.implementation.classUid,
       implementationVersionName: deps.implementation.versionName,

@@ -12,6 +12,7 @@
  * --associate-timeout without a whole A-ASSOCIATE-RQ.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { Implementation } from '../dicom/uids.js';
 import type { EventBus } from '../events.js';
@@ -24,6 +25,7 @@ import {
   DicomConnection,
   type PreAssociationDrop,
 } from './dicom-connection.js';
+import { peerRefusal, type TlsCredentials } from './tls-credentials.js';
 
 export interface DicomServerOptions {
   host: string;
@@ -43,10 +45,15 @@ export interface DicomServerOptions {
   faults?: FaultHooks;
   /** Where associations are recorded and their ids come from (unique across listeners and restarts). */
   recorder: AssociationRecorder;
+  /** A DICOM TLS listener (PS3.15 Annex B) with these credentials; absent: plain TCP. */
+  tls?: TlsCredentials;
 }
 
-/** Why a connection was closed before it associated: the reasons a connection gives, and the socket limit. */
-export type DropReason = PreAssociationDrop | 'socket-limit';
+/**
+ * Why a connection was closed before it associated: the reasons a connection gives, the socket
+ * limit, and a TLS handshake that failed (not TLS, untrusted certificate, no common suite, timeout).
+ */
+export type DropReason = PreAssociationDrop | 'socket-limit' | 'tls-handshake';
 
 /** What /metrics shows of a listener's connections. */
 export interface ConnectionStats {
@@ -77,6 +84,7 @@ export class DicomServer {
     'invalid-pdu': 0,
     evicted: 0,
     'socket-limit': 0,
+    'tls-handshake': 0,
   };
   /** Drops since the last log line, and whether a summary is due. */
   #dropLog: { since: Partial<Record<DropReason, number>>; timer: NodeJS.Timeout } | undefined;
@@ -86,7 +94,7 @@ export class DicomServer {
     this.#o = o;
     this.#printers = new Map(o.printers.map((p) => [p.profile.aeTitle, p]));
     // noDelay: every response is one small write that must not wait for a delayed ACK (Nagle).
-    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    this.#server = o.tls ? this.#tlsServer(o.tls) : createServer({ noDelay: true }, (s) => this.#accept(s));
     this.#server.maxConnections = o.maxAssociations + o.maxUnassociated + SOCKET_MARGIN;
     this.#server.on('drop', (d) => this.#noteDrop('socket-limit', `${d?.remoteAddress}:${d?.remotePort}`));
   }
@@ -117,6 +125,42 @@ export class DicomServer {
     };
   }
 
+  /**
+   * A TLS listener: a connection becomes a DicomConnection once its handshake is done. The
+   * handshake is bounded by --associate-timeout (it comes before the A-ASSOCIATE-RQ); a failed one
+   * is a drop. Certificates reloaded later apply to the connections that follow.
+   */
+  #tlsServer(tls: TlsCredentials): Server {
+    const server = createTlsServer(
+      { ...tls.serverOptions(), noDelay: true, handshakeTimeout: this.#o.limits.associateMs },
+      (socket) => {
+        const refused = peerRefusal(socket, tls);
+        if (refused) {
+          this.#noteDrop('tls-handshake', `${socket.remoteAddress}:${socket.remotePort}`, refused);
+          socket.destroy();
+          return;
+        }
+        this.#accept(socket);
+      },
+    );
+    // OpenSSL's `reason` ("peer did not return a certificate", "wrong version number") is the line
+    // worth logging; the message adds source file paths.
+    server.on('tlsClientError', (err: Error & { reason?: string }, socket) =>
+      this.#noteDrop(
+        'tls-handshake',
+        `${socket.remoteAddress}:${socket.remotePort}`,
+        err.reason ?? err.message,
+      ),
+    );
+    tls.onReload(() => server.setSecureContext(tls.serverOptions()));
+    return server;
+  }
+
+  /** Whether this listener speaks TLS. */
+  get secure(): boolean {
+    return this.#o.tls !== undefined;
+  }
+
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (e: Error) => reject(e);
@@ -125,15 +169,23 @@ export class DicomServer {
         this.#server.off('error', onError);
         this.#listening = true;
         this.#o.logger.info(
-          { host: this.#o.host, port: this.port, printers: [...this.#printers.keys()] },
-          'DICOM listener up',
+          { host: this.#o.host, port: this.port, printers: [...this.#printers.keys()], tls: this.secure },
+          this.secure ? 'DICOM TLS listener up' : 'DICOM listener up',
         );
         resolve();
       });
     });
   }
 
-  #accept(socket: Socket): void {
+  #accept(socket: Socket | TLSSocket): void {
+    const secure = this.#o.tls !== undefined;
+    if (secure) {
+      const t = socket as TLSSocket;
+      this.#o.logger.debug(
+        { peer: `${t.remoteAddress}:${t.remotePort}`, protocol: t.getProtocol(), cipher: t.getCipher().name },
+        'TLS connection',
+      );
+    }
     const conn: DicomConnection = new DicomConnection(socket, {
       label: `c${++connections}`,
       recorder: this.#o.recorder,
@@ -142,6 +194,7 @@ export class DicomServer {
       findPrinter: (ae) => this.#printers.get(ae),
       // Asked while this connection is still unassociated: the others holding an association.
       atCapacity: () => this.#associated.size >= this.#o.maxAssociations,
+      secureTransport: secure,
       implementation: Implementation,
       dumpMessages: this.#o.dumpMessages,
       events: this.#o.events,
@@ -198,13 +251,16 @@ export class DicomServer {
     victim.evict();
   }
 
-  #noteDrop(reason: DropReason, peer: string): void {
+  #noteDrop(reason: DropReason, peer: string, detail?: string): void {
     this.#dropped[reason]++;
     if (this.#dropLog) {
       this.#dropLog.since[reason] = (this.#dropLog.since[reason] ?? 0) + 1;
       return;
     }
-    this.#o.logger.warn({ peer, reason }, `connection dropped before associating: ${reason}`);
+    this.#o.logger.warn(
+      { peer, reason, ...(detail ? { detail } : {}) },
+      `connection dropped before associating: ${reason}`,
+    );
     const timer = setTimeout(() => {
       const since = this.#dropLog?.since ?? {};
       this.#dropLog = undefined;
