@@ -169,6 +169,53 @@ describe('in-process: POST /api/tls/reload', () => {
   });
 });
 
+describe('in-process: HTTPS with the same certificate (--https)', () => {
+  let lb: TestLightbox;
+  beforeAll(async () => {
+    lb = await startLightbox({
+      tlsCert: certs.server.cert,
+      tlsKey: certs.server.key,
+      tlsPort: 0,
+      https: true,
+      logLevel: 'warn',
+    });
+  });
+  afterAll(async () => {
+    await lb?.stop();
+  });
+
+  it('inject() still reaches every route', async () => {
+    const r = await lb.app.http.inject({ url: '/api/tls' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().certificate.subject).toBe('CN=lightbox-test');
+  });
+
+  it('a real HTTPS request verifies the certificate; plain HTTP on the port gets no answer', async () => {
+    const r = await httpsGet(lb.httpPort, '/healthz');
+    expect(r.status).toBe(200);
+    expect(r.cn).toBe('lightbox-test');
+    const plain = await fetch(`http://127.0.0.1:${lb.httpPort}/healthz`, {
+      signal: AbortSignal.timeout(3000),
+    }).then(
+      (x) => x.status,
+      () => 'refused',
+    );
+    expect(plain).not.toBe(200);
+  });
+
+  it("the Origin rule knows its own origin is https: (an http: one is another site's)", async () => {
+    const post = (origin: string) =>
+      httpsGet(lb.httpPort, '/api/tls/reload', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin },
+      });
+    expect((await post(`https://localhost:${lb.httpPort}`)).status).toBe(200);
+    const foreign = await post(`http://localhost:${lb.httpPort}`);
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).rule).toBe('origin');
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // The built entry point: SIGHUP, HTTPS, start-up errors.
 
