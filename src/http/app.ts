@@ -27,6 +27,22 @@ import { type TlsControl, tlsRoutes } from './routes/tls.js';
 import { verdictRoutes } from './routes/verdicts.js';
 import { webRoutes } from './routes/web.js';
 
+/** How a guarded request shows who it is (control.ts): the token as a bearer, or the console's login cookie. */
+const SECURITY_SCHEMES = {
+  bearerAuth: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Authorization: Bearer <the --api-token>',
+  },
+  sessionCookie: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'lightbox_session_8080',
+    description:
+      'The cookie POST /api/session sets for the API token (HttpOnly, SameSite=Strict); its name ends with the port the server is reached on, lightbox_session_8080 on the default port',
+  },
+} as const;
+
 export interface AppDeps {
   /** Is the DICOM listener accepting associations? */
   dicomListening(): boolean;
@@ -84,9 +100,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       info: {
         title: 'Lightbox API',
         version: '0.1.0',
-        description: 'A virtual DICOM film printer: printers, films, associations, events.',
+        description:
+          "A virtual DICOM film printer: printers, films, associations, events. Routes marked with a security requirement need the API token (bearer) or the console session cookie when --api-token is set; without it they are open to clients on the server's own machine (loopback) only. Reads need them only under --protect-reads.",
       },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
+  });
+  // Each guarded route (control.ts: control requests; reads under --protect-reads) says so.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => access.guard(m, route.url))) return;
+    route.schema = { ...route.schema, security: [{ bearerAuth: [] }, { sessionCookie: [] }] };
   });
   void app.register(async (api) => {
     api.get(
