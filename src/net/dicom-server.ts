@@ -25,6 +25,7 @@ import {
   DicomConnection,
   type PreAssociationDrop,
 } from './dicom-connection.js';
+import { PendingHandshakes } from './pending-handshakes.js';
 import { peerRefusal, type TlsCredentials } from './tls-credentials.js';
 
 export interface DicomServerOptions {
@@ -89,6 +90,8 @@ export class DicomServer {
   /** Drops since the last log line, and whether a summary is due. */
   #dropLog: { since: Partial<Record<DropReason, number>>; timer: NodeJS.Timeout } | undefined;
   #listening = false;
+  /** A TLS listener's connections still in their handshake. */
+  #handshakes: PendingHandshakes | undefined;
 
   constructor(o: DicomServerOptions) {
     this.#o = o;
@@ -131,9 +134,14 @@ export class DicomServer {
    * is a drop. Certificates reloaded later apply to the connections that follow.
    */
   #tlsServer(tls: TlsCredentials): Server {
+    const pending = new PendingHandshakes(this.#o.maxUnassociated, this.#o.maxUnassociatedPerPeer, (peer) =>
+      this.#noteDrop('evicted', peer, 'TLS handshake not done'),
+    );
+    this.#handshakes = pending;
     const server = createTlsServer(
       { ...tls.serverOptions(), noDelay: true, handshakeTimeout: this.#o.limits.associateMs },
       (socket) => {
+        pending.settled(socket);
         const refused = peerRefusal(socket, tls);
         if (refused) {
           this.#noteDrop('tls-handshake', `${socket.remoteAddress}:${socket.remotePort}`, refused);
@@ -145,13 +153,18 @@ export class DicomServer {
     );
     // OpenSSL's `reason` ("peer did not return a certificate", "wrong version number") is the line
     // worth logging; the message adds source file paths.
-    server.on('tlsClientError', (err: Error & { reason?: string }, socket) =>
-      this.#noteDrop(
-        'tls-handshake',
-        `${socket.remoteAddress}:${socket.remotePort}`,
-        err.reason ?? err.message,
-      ),
-    );
+    // With a listener here Node leaves the socket open (a handshake timeout included): close it.
+    server.on('tlsClientError', (err: Error & { reason?: string }, socket) => {
+      if (pending.settled(socket))
+        this.#noteDrop(
+          'tls-handshake',
+          `${socket.remoteAddress}:${socket.remotePort}`,
+          err.reason ?? err.message,
+        );
+      socket.destroy();
+    });
+    // The raw TCP socket, before the TLS one wraps it: its handshake is pending until settled.
+    server.on('connection', (raw: Socket) => pending.add(raw));
     tls.onReload(() => server.setSecureContext(tls.serverOptions()));
     return server;
   }
@@ -283,7 +296,8 @@ export class DicomServer {
     this.#listening = false;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     clearTimeout(this.#dropLog?.timer);
-    // Connections without an association have nothing to finish.
+    // Connections without an association (or still in a TLS handshake) have nothing to finish.
+    this.#handshakes?.destroyAll();
     for (const c of this.#unassociated) c.destroy();
     const drained = (ms: number) =>
       new Promise<boolean>((resolve) => {
