@@ -143,6 +143,7 @@ export class Lightbox {
             verifyPeer: config.tlsVerifyPeer === true,
           })
         : undefined;
+    if (this.tls) this.#warnValidity(this.tls.certificate);
     for (const p of this.printers)
       if (p.caps.tls === 'required' && !this.tls)
         throw new Error(
@@ -177,7 +178,14 @@ export class Lightbox {
     this.dicom = config.tlsOnly && this.dicomTls ? this.dicomTls : server(config.dicomPort, this.printers);
     const ports = new Map<number, Printer[]>();
     for (const p of this.printers) {
-      if (config.tlsOnly || p.caps.port === undefined || p.caps.port === config.dicomPort) continue;
+      if (p.caps.port === undefined || p.caps.port === config.dicomPort) continue;
+      if (config.tlsOnly) {
+        logger.warn(
+          { ae: p.caps.aeTitle, port: p.caps.port },
+          'own port not opened: --tls-only (reach it on the TLS port)',
+        );
+        continue;
+      }
       ports.set(p.caps.port, [...(ports.get(p.caps.port) ?? []), p]);
     }
     for (const [port, printers] of ports) this.ownPorts.push(server(port, printers));
@@ -232,13 +240,23 @@ export class Lightbox {
       return undefined;
     }
     const r = this.tls.reload();
-    if (r.ok) this.#log.info({ why, certificate: r.certificate }, 'TLS certificate reloaded');
-    else
+    if (r.ok) {
+      this.#log.info({ why, certificate: r.certificate }, 'TLS certificate reloaded');
+      this.#warnValidity(r.certificate);
+    } else
       this.#log.error(
         { why, error: r.error, kept: r.kept },
         `TLS reload failed, still serving the certificate loaded at ${r.kept.loadedAt}: ${r.error}`,
       );
     return r;
+  }
+
+  /** A certificate outside its validity makes every verifying peer refuse: say so (it still serves). */
+  #warnValidity(c: { validFrom: string; validTo: string; subject: string }): void {
+    const now = new Date().toISOString();
+    if (c.validTo < now)
+      this.#log.warn(c, `TLS certificate expired on ${c.validTo}: peers that verify it will refuse`);
+    else if (c.validFrom > now) this.#log.warn(c, `TLS certificate not valid before ${c.validFrom}`);
   }
 
   /** Every listener's connections, summed. */

@@ -191,3 +191,34 @@ describe('no client certificates (--tls-cert and --tls-key only), --tls-only', (
     expect(printed(r)).toBe(0);
   }, 60_000);
 });
+
+describe('client certificates optional (--tls-ca without --tls-verify-peer)', () => {
+  let lb: TestLightbox;
+  let tlsPort: number;
+  beforeAll(async () => {
+    lb = await startLightbox({
+      printersDir: printers,
+      tlsCert: certs.server.cert,
+      tlsKey: certs.server.key,
+      tlsCa: certs.ca.cert,
+      tlsPort: 0,
+      logLevel: 'warn',
+    });
+    tlsPort = lb.app.dicomTls!.port;
+  });
+  afterAll(async () => {
+    await lb?.stop();
+  });
+
+  it('takes a client without a certificate and one with a trusted certificate', async () => {
+    expect((await tlsEcho(tlsPort, { trust: certs.ca.cert })).code).toBe(0);
+    expect((await tlsEcho(tlsPort, { client: certs.client, trust: certs.ca.cert })).code).toBe(0);
+  });
+
+  it('refuses a certificate that is presented but does not verify', async () => {
+    const r = await tlsEcho(tlsPort, { client: certs.strangerClient, trust: certs.ca.cert });
+    expect(r.code).not.toBe(0);
+    const drop = lb.logs.find((l) => l.reason === 'tls-handshake');
+    expect(String(drop?.detail)).toMatch(/client certificate not trusted/);
+  });
+});

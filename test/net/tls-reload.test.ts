@@ -142,6 +142,16 @@ describe('in-process: POST /api/tls/reload', () => {
     expect((await reload()).json().error).toMatch(/ENOENT/);
   });
 
+  it('an expired certificate loads (a lab may want one) with a warning; verifying peers refuse it', async () => {
+    install(join(tmp, 'live'), certs.expired);
+    const r = await reload();
+    expect(r.statusCode).toBe(200);
+    expect(lb.logs.some((l) => /TLS certificate expired on/.test(String(l.msg)))).toBe(true);
+    expect(await peerName(port)).toMatch(/^error: certificate has expired/);
+    install(join(tmp, 'live'), certs.renewed);
+    expect((await reload()).statusCode).toBe(200);
+  });
+
   it('offers only TLS 1.2+ and BCP 195 suites', async () => {
     expect(await peerName(port, { maxVersion: 'TLSv1.1', minVersion: 'TLSv1' })).toMatch(/^error/);
     // Static RSA key exchange and CBC suites are not offered.

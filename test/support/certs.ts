@@ -22,6 +22,8 @@ export interface TestCerts {
   otherCa: Pair;
   /** A client certificate signed by otherCa. */
   strangerClient: Pair;
+  /** A server certificate of ca that expired yesterday. */
+  expired: Pair;
   /** A directory holding ca.cert under its hash name, as DCMTK's CACertificateDirectory wants. */
   caDir: string;
 }
@@ -57,7 +59,7 @@ function selfSigned(dir: string, name: string, cn: string): Pair {
   return p;
 }
 
-function signed(dir: string, name: string, cn: string, ca: Pair, ext: string): Pair {
+function signed(dir: string, name: string, cn: string, ca: Pair, ext: string, days = 2): Pair {
   const p = { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
   const csr = join(dir, `${name}.csr`);
   const extFile = join(dir, `${name}.ext`);
@@ -77,7 +79,7 @@ function signed(dir: string, name: string, cn: string, ca: Pair, ext: string): P
       '-out',
       p.cert,
       '-days',
-      '2',
+      String(days),
       '-extfile',
       extFile,
     ],
@@ -105,5 +107,6 @@ export function makeCerts(dir: string): TestCerts {
     renewed: signed(dir, 'renewed', 'lightbox-renewed', ca, serverExt),
     client: signed(dir, 'client', 'modality-1', ca, clientExt),
     strangerClient: signed(dir, 'stranger', 'stranger', otherCa, clientExt),
+    expired: signed(dir, 'expired', 'lightbox-expired', ca, serverExt, -1),
   };
 }
