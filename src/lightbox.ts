@@ -192,6 +192,7 @@ export class Lightbox {
     this.http = buildApp({
       dicomListening: () => this.#listeners().every((s) => s.listening),
       dicomPort: () => this.dicom.port,
+      ...(this.dicomTls ? { dicomTlsPort: () => this.dicomTls!.port } : {}),
       printers: () => this.printers,
       store: this.store,
       events: this.events,

@@ -47,6 +47,8 @@ export interface AppDeps {
   /** Is the DICOM listener accepting associations? */
   dicomListening(): boolean;
   dicomPort(): number;
+  /** The DICOM TLS port listened on; absent: no TLS. */
+  dicomTlsPort?(): number;
   printers(): readonly Printer[];
   /** Films, jobs, associations: what the listings read. */
   store: Store;
@@ -123,6 +125,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
               properties: {
                 status: { type: 'string' },
                 dicomPort: { type: 'integer' },
+                dicomTlsPort: { type: 'integer', description: 'present when DICOM over TLS is configured' },
                 printers: { type: 'array', items: { type: 'string' } },
               },
             },
@@ -135,6 +138,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         return {
           status: 'ok',
           dicomPort: deps.dicomPort(),
+          ...(deps.dicomTlsPort ? { dicomTlsPort: deps.dicomTlsPort() } : {}),
           printers: deps.printers().map((p) => p.caps.aeTitle),
         };
       },
@@ -148,6 +152,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     conformanceRoutes(api, deps.printers, () => ({
       ...network,
       dicomPort: deps.dicomPort() || network.dicomPort,
+      ...(network.tls ? { tls: { ...network.tls, port: deps.dicomTlsPort?.() || network.tls.port } } : {}),
     }));
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, events);

@@ -153,6 +153,17 @@ describe('client certificates required (--tls-ca, --tls-verify-peer)', () => {
     expect(plain.accepted).toBe(0);
   }, 60_000);
 
+  it('/healthz names the TLS port; the conformance statement states the profile and the plain-TCP rejection', async () => {
+    const health = (await lb.app.http.inject({ url: '/healthz' })).json();
+    expect(health).toMatchObject({ status: 'ok', dicomPort: lb.dicomPort, dicomTlsPort: tlsPort });
+    const md = (await lb.app.http.inject({ url: '/api/printers/SECURE/conformance' })).body;
+    expect(md).toContain(`on port ${tlsPort}: TLS 1.2 and 1.3`);
+    expect(md).toContain('a client certificate signed by a --tls-ca CA is required');
+    expect(md).toMatch(
+      /the association came over plain TCP \(this printer requires TLS\) \| A-ASSOCIATE-RJ \| 1 /,
+    );
+  });
+
   it('dcmprscu without a client certificate is refused', async () => {
     const r = await tlsPrint(tlsPort, join(tmp, 'p3'), { called: 'SECURE' });
     expect(r.accepted).toBe(0);
