@@ -10,6 +10,9 @@
  * A modality sends its A-ASSOCIATE-RQ at once, so it is never the oldest for long; a peer that holds
  * silent sockets only ever loses its own to its newer ones. Each is also closed after
  * --associate-timeout without a whole A-ASSOCIATE-RQ.
+ *
+ * A TLS listener (--tls-port) is the same after the handshake; sockets still in it are bounded the
+ * same way (pending-handshakes.ts) and by --associate-timeout.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -151,9 +154,9 @@ export class DicomServer {
         this.#accept(socket);
       },
     );
-    // OpenSSL's `reason` ("peer did not return a certificate", "wrong version number") is the line
-    // worth logging; the message adds source file paths.
-    // With a listener here Node leaves the socket open (a handshake timeout included): close it.
+    // A failed handshake: OpenSSL's `reason` ("peer did not return a certificate", "wrong version
+    // number") is the line worth logging. With a listener here Node leaves the socket open (after a
+    // handshake timeout too): close it.
     server.on('tlsClientError', (err: Error & { reason?: string }, socket) => {
       if (pending.settled(socket))
         this.#noteDrop(
