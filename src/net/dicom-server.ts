@@ -29,7 +29,7 @@ import {
   type PreAssociationDrop,
 } from './dicom-connection.js';
 import { PendingHandshakes } from './pending-handshakes.js';
-import { peerRefusal, type TlsCredentials } from './tls-credentials.js';
+import { peerRefusal, type TlsCredentials, tlsSession } from './tls-credentials.js';
 
 export interface DicomServerOptions {
   host: string;
@@ -194,14 +194,12 @@ export class DicomServer {
   }
 
   #accept(socket: Socket | TLSSocket): void {
-    const secure = this.#o.tls !== undefined;
-    if (secure) {
-      const t = socket as TLSSocket;
+    const tls = this.#o.tls ? tlsSession(socket as TLSSocket) : undefined;
+    if (tls)
       this.#o.logger.debug(
-        { peer: `${t.remoteAddress}:${t.remotePort}`, protocol: t.getProtocol(), cipher: t.getCipher().name },
+        { peer: `${socket.remoteAddress}:${socket.remotePort}`, ...tls },
         'TLS connection',
       );
-    }
     const conn: DicomConnection = new DicomConnection(socket, {
       label: `c${++connections}`,
       recorder: this.#o.recorder,
@@ -210,7 +208,7 @@ export class DicomServer {
       findPrinter: (ae) => this.#printers.get(ae),
       // Asked while this connection is still unassociated: the others holding an association.
       atCapacity: () => this.#associated.size >= this.#o.maxAssociations,
-      secureTransport: secure,
+      ...(tls ? { tls } : {}),
       implementation: Implementation,
       dumpMessages: this.#o.dumpMessages,
       events: this.#o.events,

@@ -12,6 +12,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions, type TLSSocket, type TlsOptions } from 'node:tls';
+import type { TlsSession } from '../store/association-record.js';
 
 /**
  * The suites offered, strongest-first within each version: TLS 1.3's (RFC 8446 9.1), then the TLS
@@ -199,4 +200,19 @@ export function peerRefusal(socket: TLSSocket, credentials: TlsCredentials): str
   if (credentials.clientCertificates !== 'optional' || socket.authorized) return undefined;
   const presented = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
   return presented ? `client certificate not trusted: ${socket.authorizationError}` : undefined;
+}
+
+/** What a connection negotiated, for its association record. */
+export function tlsSession(socket: TLSSocket): TlsSession {
+  const peer = socket.getPeerCertificate();
+  const subject = peer?.subject
+    ? Object.entries(peer.subject)
+        .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+        .join(', ')
+    : '';
+  return {
+    protocol: socket.getProtocol() ?? 'unknown',
+    cipher: socket.getCipher().name,
+    ...(subject ? { clientCertificate: subject } : {}),
+  };
 }

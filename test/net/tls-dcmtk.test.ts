@@ -104,6 +104,25 @@ describe('client certificates required (--tls-ca, --tls-verify-peer)', () => {
     );
   });
 
+  it('the association record says what TLS negotiated and whose certificate it was', async () => {
+    const r = await dcmtk('echoscu', [
+      ...['+tls', certs.client.key, certs.client.cert, '+cf', certs.ca.cert],
+      ...['-aet', 'TLSRECORD', '-aec', 'OPEN', '127.0.0.1', String(tlsPort)],
+    ]);
+    expect(r.code).toBe(0);
+    const list = (await lb.app.http.inject({ url: '/api/associations?callingAe=TLSRECORD' })).json();
+    const one = (await lb.app.http.inject({ url: `/api/associations/${list[0].id}` })).json();
+    expect(one.tls).toMatchObject({
+      protocol: expect.stringMatching(/^TLSv1\.[23]$/),
+      clientCertificate: 'CN=modality-1',
+    });
+    expect(one.tls.cipher).toMatch(/GCM|CHACHA20/);
+    // A plain association has none.
+    await dcmtk('echoscu', ['-aet', 'PLAINRECORD', '-aec', 'OPEN', '127.0.0.1', String(lb.dicomPort)]);
+    const plain = (await lb.app.http.inject({ url: '/api/associations?callingAe=PLAINRECORD' })).json();
+    expect(plain[0].tls).toBeUndefined();
+  });
+
   it('anonymous TLS (no client certificate) is refused', async () => {
     const r = await tlsEcho(tlsPort, { trust: certs.ca.cert });
     expect(r.code).not.toBe(0);
