@@ -39,6 +39,10 @@ apt_install() {
 if ! command -v echoscu >/dev/null || ! command -v storescp >/dev/null || ! command -v storescu >/dev/null; then
   apt_install dcmtk || setup_failed "could not install DCMTK (apt-get install dcmtk)"
 fi
+# openssl: the DICOM TLS tests make their certificates with it (dcmtk depends on libssl only).
+if ! command -v openssl >/dev/null; then
+  apt_install openssl || setup_failed "could not install openssl (apt-get install openssl)"
+fi
 # Fonts: film annotations are rasterised by sharp/pango, which needs a system font (DejaVu).
 if [ ! -d /usr/share/fonts/truetype/dejavu ]; then
   apt_install fonts-dejavu-core || setup_failed "could not install fonts-dejavu-core"

@@ -30,6 +30,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     callingAeTitles: p.callingAeTitles ?? [],
     ...(p.port === undefined ? {} : { port: p.port }),
     transferSyntaxes: pick('transferSyntaxes'),
+    tls: pick('tls'),
     identity: pick('identity'),
     sopClasses: pick('sopClasses'),
     presentationLutLevel: pick('presentationLutLevel'),

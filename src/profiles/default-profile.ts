@@ -11,6 +11,7 @@ export const DEFAULT_PROFILE = {
   name: 'Lightbox generic film printer',
   description: 'Generic grayscale and color film printer; the embedded default.',
   transferSyntaxes: ['explicit-vr-little-endian', 'implicit-vr-little-endian'],
+  tls: 'allowed',
   identity: {
     printerName: 'LIGHTBOX',
     manufacturer: 'Lightbox',

@@ -147,6 +147,12 @@ export const PrinterProfileSchema = Type.Object(
           'Also serve this printer alone on its own TCP port (it stays reachable on --dicom-port by AE title)',
       }),
     ),
+    tls: Type.Optional(
+      Type.Union([Type.Literal('allowed'), Type.Literal('required')], {
+        description:
+          'DICOM over TLS (--tls-cert): allowed (default: plain TCP and the TLS port alike) or required (a plain association gets A-ASSOCIATE-RJ permanent, service user, reason 1 no-reason-given)',
+      }),
+    ),
     identity: Type.Optional(Identity),
     sopClasses: Type.Optional(
       Type.Object(

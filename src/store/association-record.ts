@@ -52,6 +52,15 @@ export interface AssociationSummary {
   messages: MessageRecord[];
   /** Every test-lab fault that fired on this association, association-level ones included. */
   faults: string[];
+  /** Over DICOM TLS: the session's protocol and suite, and the client certificate's subject if any. */
+  tls?: TlsSession;
+}
+
+/** What a TLS connection negotiated, as the association record shows it. */
+export interface TlsSession {
+  protocol: string;
+  cipher: string;
+  clientCertificate?: string;
 }
 
 /** How the socket edge reports associations; the store implements it. */
