@@ -36,6 +36,10 @@ apt_install() {
 if ! command -v echoscu >/dev/null || ! command -v storescp >/dev/null || ! command -v storescu >/dev/null; then
   apt_install dcmtk || setup_failed "could not install DCMTK (apt-get install dcmtk)"
 fi
+# dicom3tools: dciodvfy checks the QA test patterns against the Secondary Capture IOD.
+if ! command -v dciodvfy >/dev/null; then
+  apt_install dicom3tools || setup_failed "could not install dicom3tools (apt-get install dicom3tools)"
+fi
 # Fonts: film annotations are rasterised by sharp/pango, which needs a system font (DejaVu).
 if [ ! -d /usr/share/fonts/truetype/dejavu ]; then
   apt_install fonts-dejavu-core || setup_failed "could not install fonts-dejavu-core"

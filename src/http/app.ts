@@ -21,6 +21,7 @@ import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
 import { labRoutes } from './routes/lab.js';
 import { printerRoutes } from './routes/printers.js';
+import { qaPatternRoutes } from './routes/qa.js';
 import { verdictRoutes } from './routes/verdicts.js';
 import { webRoutes } from './routes/web.js';
 
@@ -123,6 +124,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
+    qaPatternRoutes(api);
     dicomRoutes(api);
     webRoutes(api);
   });

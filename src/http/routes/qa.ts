@@ -1,0 +1,110 @@
+/**
+ * /api/qa/patterns: the QA test patterns (src/qa/patterns.ts) as DICOM files ready to print, at a
+ * bounded size and 8 or 12 bits. Generated per request (a 4096 x 4096 12-bit pattern is 32 MiB):
+ * one at a time, so a burst of requests cannot hold many at once.
+ */
+import type { FastifyInstance } from 'fastify';
+import { patternFile } from '../../qa/pattern-dicom.js';
+import {
+  drawPattern,
+  MAX_SIDE,
+  MIN_SIDE,
+  PATTERN_NAMES,
+  PATTERNS,
+  type PatternBits,
+  type PatternName,
+} from '../../qa/patterns.js';
+import { ERROR } from '../schemas.js';
+
+interface PatternQuery {
+  bits?: PatternBits;
+  rows?: number;
+  cols?: number;
+}
+
+const SIDE = { type: 'integer', minimum: MIN_SIDE, maximum: MAX_SIDE } as const;
+
+export function qaPatternRoutes(app: FastifyInstance): void {
+  app.get(
+    '/api/qa/patterns',
+    {
+      schema: {
+        description: 'The QA test patterns Lightbox generates, each downloadable as DICOM',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              patterns: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    name: { type: 'string' },
+                    title: { type: 'string' },
+                    description: { type: 'string' },
+                    kind: { type: 'string', enum: ['steps', 'uniformity'] },
+                    rows: { type: 'integer' },
+                    columns: { type: 'integer' },
+                    href: { type: 'string' },
+                  },
+                },
+              },
+              bits: { type: 'array', items: { type: 'integer' } },
+              minSide: { type: 'integer' },
+              maxSide: { type: 'integer' },
+            },
+          },
+        },
+      },
+    },
+    async () => ({
+      patterns: PATTERN_NAMES.map((n) => ({ ...PATTERNS[n], href: `/api/qa/patterns/${n}.dcm` })),
+      bits: [8, 12],
+      minSide: MIN_SIDE,
+      maxSide: MAX_SIDE,
+    }),
+  );
+
+  let busy: Promise<unknown> = Promise.resolve();
+  app.get<{ Params: { file: string }; Querystring: PatternQuery }>(
+    '/api/qa/patterns/:file',
+    {
+      schema: {
+        description:
+          'A test pattern as a Secondary Capture DICOM file (MONOCHROME2, Explicit VR Little Endian), ready to print',
+        params: {
+          type: 'object',
+          required: ['file'],
+          properties: { file: { type: 'string', enum: PATTERN_NAMES.map((n) => `${n}.dcm`) } },
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            bits: { type: 'integer', enum: [8, 12], description: 'bits stored (default 12)' },
+            rows: { ...SIDE, description: "rows (default: the pattern's own)" },
+            cols: { ...SIDE, description: "columns (default: the pattern's own)" },
+          },
+        },
+        response: {
+          200: {
+            description: 'the DICOM file',
+            content: { 'application/dicom': { schema: { type: 'string', format: 'binary' } } },
+          },
+          '4xx': ERROR,
+        },
+      },
+    },
+    async (req, reply) => {
+      const name = req.params.file.replace(/\.dcm$/, '') as PatternName;
+      const { bits = 12, rows, cols } = req.query;
+      const run = busy.then(() => patternFile(drawPattern(name, { bits, rows, columns: cols })));
+      busy = run.catch(() => undefined);
+      const bytes = await run;
+      return reply
+        .type('application/dicom')
+        .header('content-disposition', `attachment; filename="${name}-${bits}bit.dcm"`)
+        .send(bytes);
+    },
+  );
+}
