@@ -17,6 +17,7 @@ import { conformanceRoutes } from './routes/conformance.js';
 import { dicomRoutes } from './routes/dicom.js';
 import { type ConnectionGauges, eventRoutes } from './routes/events.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
+import { filmQaRoutes } from './routes/film-qa.js';
 import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
 import { labRoutes } from './routes/lab.js';
@@ -125,6 +126,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
     qaPatternRoutes(api);
+    filmQaRoutes(api, deps.store);
     dicomRoutes(api);
     webRoutes(api);
   });
