@@ -237,6 +237,7 @@ function sidePanel(film) {
         ),
     h('h2', {}, 'Image boxes'),
     boxTable(outcomes, renderBoxes, f),
+    film.renderStatus === 'rendered' ? [h('h2', {}, 'Density QA'), qaSection(film.id)] : null,
     h('h2', {}, 'Annotations'),
     (f?.annotations ?? []).length === 0
       ? h('p', { class: 'muted' }, 'None.')
@@ -257,6 +258,77 @@ function sidePanel(film) {
       ),
     ),
   );
+}
+
+/**
+ * The density report (GET /api/films/:id/qa) when the film carries a QA test pattern: the verdict,
+ * each box's pattern and worst residual, and the plot (qa.svg). Loaded after the rest of the page.
+ * Hooks for tools and tests: [data-qa] with data-state (loading, none, pass, fail, error).
+ */
+function qaSection(id) {
+  const el = h(
+    'div',
+    { class: 'qa', dataset: { qa: '', state: 'loading' } },
+    h('p', { class: 'muted' }, 'Measuring…'),
+  );
+  const base = `/api/films/${encodeURIComponent(id)}/qa`;
+  get(base).then(
+    (r) => {
+      el.dataset.state = r.pass ? 'pass' : 'fail';
+      fill(
+        el,
+        h(
+          'p',
+          {},
+          h(
+            'span',
+            {
+              class: `badge ${r.pass ? 'success' : 'failure'}`,
+              dataset: { verdict: r.pass ? 'pass' : 'fail' },
+            },
+            r.pass ? 'PASS' : 'FAIL',
+          ),
+          ' ',
+          h('span', { class: 'muted', title: r.protocol.source }, r.protocol.title),
+        ),
+        h(
+          'ul',
+          { class: 'qa-boxes' },
+          ...r.boxes.map((b) =>
+            h(
+              'li',
+              { dataset: { box: b.position, pattern: b.pattern, pass: String(b.pass) } },
+              `Box ${b.position}: ${b.title} (${b.how}), ${b.polarity}, ${b.presentationLut}: worst ${b.maxAbsResidual.toFixed(3)} OD, ${b.maxAbsJndError.toFixed(1)} JND`,
+              b.uniformity ? ` · spread ${b.uniformity.spread.toFixed(3)} OD` : '',
+            ),
+          ),
+        ),
+        h('img', {
+          class: 'qa-plot',
+          src: `${base}.svg`,
+          alt: 'Measured density against the PS3.14 target, and residuals',
+        }),
+        h(
+          'p',
+          { class: 'downloads' },
+          h('a', { href: base, class: 'button ghost', download: `${id}-qa.json` }, 'qa.json'),
+          h('a', { href: `${base}.svg`, class: 'button ghost', download: `${id}-qa.svg` }, 'qa.svg'),
+        ),
+      );
+    },
+    (e) => {
+      el.dataset.state = e.status === 422 ? 'none' : 'error';
+      fill(
+        el,
+        h(
+          'p',
+          { class: 'muted' },
+          e.status === 422 ? 'No QA test pattern on this film (see /api/qa/patterns).' : e.message,
+        ),
+      );
+    },
+  );
+  return el;
 }
 
 /**
