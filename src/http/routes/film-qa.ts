@@ -5,6 +5,8 @@
  * waiting, and any further request is told to come back (503).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { DiffThresholds, DiffUnit } from '../../qa/diff.js';
+import { diffPng, FilmDiffError, filmDiff } from '../../qa/film-diff.js';
 import { FilmQaError, filmQa } from '../../qa/film-qa.js';
 import { PATTERN_NAMES, type PatternName } from '../../qa/patterns.js';
 import { reportSvg } from '../../qa/plot.js';
@@ -57,6 +59,17 @@ const PARAMS = {
 
 /** Reports computed at once, and requests allowed to wait for their turn. */
 const WAITING_MAX = 4;
+
+interface DiffBody {
+  against?: string;
+  densityPng?: string;
+  filmPng?: string;
+  compare?: 'density' | 'film';
+  thresholds?: Partial<DiffThresholds>;
+}
+/** An uploaded golden PNG, base64 in JSON: a 14x17 in density.png is a few MB. */
+const MAX_UPLOAD_BASE64 = 48 * 1024 * 1024;
+const LIMIT = { type: 'number', minimum: 0, maximum: 65535 } as const;
 
 export function filmQaRoutes(app: FastifyInstance, store: Store): void {
   let chain: Promise<unknown> = Promise.resolve();
@@ -139,6 +152,110 @@ export function filmQaRoutes(app: FastifyInstance, store: Store): void {
       const r = await report(req.params.id, req.query, reply);
       if (!r) return reply;
       return reply.type('image/svg+xml').send(reportSvg(r));
+    },
+  );
+
+  app.post<{ Params: { id: string }; Querystring: { format?: 'json' | 'png' }; Body: DiffBody }>(
+    '/api/films/:id/diff',
+    {
+      bodyLimit: MAX_UPLOAD_BASE64 + 64 * 1024,
+      schema: {
+        description:
+          'Compare the film with a golden: another film (against) or an uploaded density.png / film.png (base64): mean, p95 and max difference over the film, each box and its image, against thresholds; ?format=png: the difference image (red denser, blue lighter)',
+        params: PARAMS,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { format: { type: 'string', enum: ['json', 'png'] } },
+        },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            against: { type: 'string', pattern: FILM_ID_PATTERN, description: 'the golden film id' },
+            densityPng: {
+              type: 'string',
+              maxLength: MAX_UPLOAD_BASE64,
+              description: 'a golden density.png, base64',
+            },
+            filmPng: {
+              type: 'string',
+              maxLength: MAX_UPLOAD_BASE64,
+              description: 'a golden film.png, base64 (compared in grey levels)',
+            },
+            compare: {
+              type: 'string',
+              enum: ['density', 'film'],
+              description: 'with against: which file (default density)',
+            },
+            thresholds: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { mean: LIMIT, p95: LIMIT, max: LIMIT },
+              description:
+                'in OD for density, grey levels for film.png (defaults: 0.02/0.05/0.30 OD, 2/5/40 levels)',
+            },
+          },
+        },
+        response: {
+          200: {
+            description: 'the diff report, or the difference image',
+            content: {
+              'application/json': { schema: { type: 'object', additionalProperties: true } },
+              'image/png': { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+          '4xx': ERROR,
+          '5xx': ERROR,
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body ?? {};
+      const given = [b.against, b.densityPng, b.filmPng].filter((x) => x !== undefined).length;
+      if (given !== 1)
+        return reply
+          .code(400)
+          .send({ error: 'give exactly one golden: against (a film id), densityPng or filmPng' });
+      const f = store.films.get(req.params.id);
+      if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
+      const unit: DiffUnit =
+        b.filmPng !== undefined || (b.against !== undefined && b.compare === 'film') ? 'level' : 'od';
+      let golden: { film: string; dir: string } | { upload: Buffer };
+      if (b.against !== undefined) {
+        if (!store.films.get(b.against))
+          return reply.code(404).send({ error: `no golden film ${b.against}` });
+        golden = { film: b.against, dir: store.filmFiles.dir(b.against) };
+      } else golden = { upload: Buffer.from((b.densityPng ?? b.filmPng)!, 'base64') };
+      if (waiting >= WAITING_MAX)
+        return reply
+          .code(503)
+          .header('retry-after', '2')
+          .send({ error: 'film diffs busy; try again shortly' });
+      waiting++;
+      const run = chain.then(async () => {
+        const d = await filmDiff({
+          id: f.id,
+          dir: store.filmFiles.dir(f.id),
+          unit,
+          golden,
+          thresholds: b.thresholds,
+        });
+        return req.query.format === 'png' ? { png: await diffPng(d.maps, unit) } : { report: d.report };
+      });
+      chain = run.catch(() => undefined);
+      try {
+        const r = await run;
+        if ('png' in r) return reply.type('image/png').send(r.png);
+        return r.report;
+      } catch (e) {
+        if (e instanceof FilmDiffError) return reply.code(e.status).send({ error: e.message });
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+          return reply.code(404).send({ error: 'a film has no files to compare' });
+        throw e;
+      } finally {
+        waiting--;
+      }
     },
   );
 }
