@@ -64,4 +64,35 @@ describe('film page, density QA', () => {
     await page.locator('[data-qa][data-state=none]').waitFor();
     expect(await page.locator('[data-qa]').textContent()).toMatch(/No QA test pattern/);
   }, 60_000);
+
+  it('compares with a golden: the same job is the same, other images differ, side by side', async () => {
+    const golden = await print([images.ct[1]!]);
+    const same = await print([images.ct[1]!]);
+    const other = await print([images.ct[5]!]);
+    for (const [id, verdict] of [
+      [same, 'pass'],
+      [other, 'fail'],
+    ] as const) {
+      await page.goto(url(`#/films/${id}`));
+      const diff = page.locator('[data-diff]');
+      await diff.locator('input[name=against]').fill(golden);
+      await diff.locator('[data-action=diff]').click();
+      await page.locator(`[data-diff][data-state=${verdict}]`).waitFor();
+      expect(await diff.locator('tr[data-region="box 1 image"]').getAttribute('data-pass')).toBe(
+        String(verdict === 'pass'),
+      );
+      // Golden, this film and the difference, each loaded.
+      const sizes = () =>
+        diff
+          .locator('.diff-images img')
+          .evaluateAll((imgs) =>
+            imgs.map((i) => (i as unknown as { complete: boolean; naturalWidth: number }).naturalWidth),
+          );
+      await expect.poll(async () => (await sizes()).filter((w) => w > 0).length).toBe(3);
+      if (verdict === 'fail') {
+        await diff.scrollIntoViewIfNeeded();
+        await screenshot(page, 'film-diff');
+      }
+    }
+  }, 90_000);
 });
