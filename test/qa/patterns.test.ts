@@ -160,3 +160,23 @@ describe('GET /api/qa/patterns', () => {
     }
   });
 });
+
+describe('GET /api/qa/patterns/{name}.dcm under a burst', () => {
+  const app = bareApp();
+  afterAll(() => app.close());
+
+  it('makes one at a time, four waiting; the rest are told to come back (503), none lost', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => app.inject({ url: '/api/qa/patterns/smpte.dcm?rows=2048&cols=2048' })),
+    );
+    const codes = answers.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 200).length).toBeGreaterThanOrEqual(4);
+    expect(codes.filter((c) => c === 503).length).toBeGreaterThan(0);
+    expect(codes.every((c) => c === 200 || c === 503)).toBe(true);
+    for (const r of answers.filter((x) => x.statusCode === 503)) expect(r.headers['retry-after']).toBe('1');
+    for (const r of answers.filter((x) => x.statusCode === 200))
+      expect(r.rawPayload.length).toBeGreaterThan(2048 * 2048 * 2);
+    // Once the burst is over, the next one is served.
+    expect((await app.inject({ url: '/api/qa/patterns/gray18.dcm?rows=64&cols=64' })).statusCode).toBe(200);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * /api/qa/patterns: the QA test patterns (src/qa/patterns.ts) as DICOM files ready to print, at a
  * bounded size and 8 or 12 bits. Generated per request (a 4096 x 4096 12-bit pattern is 32 MiB):
- * one at a time, so a burst of requests cannot hold many at once.
+ * one at a time, a few more waiting, so a burst of requests cannot hold many at once.
  */
 import type { FastifyInstance } from 'fastify';
 import { analyseCurve, CurveError, parseReadings } from '../../qa/curve.js';
@@ -37,6 +37,8 @@ interface PatternQuery {
 }
 
 const SIDE = { type: 'integer', minimum: MIN_SIDE, maximum: MAX_SIDE } as const;
+/** Patterns being made or waiting their turn; more are told to come back (503). */
+const WAITING_MAX = 4;
 
 export function qaPatternRoutes(app: FastifyInstance): void {
   app.get(
@@ -80,6 +82,7 @@ export function qaPatternRoutes(app: FastifyInstance): void {
   );
 
   let busy: Promise<unknown> = Promise.resolve();
+  let waiting = 0;
   app.get<{ Params: { file: string }; Querystring: PatternQuery }>(
     '/api/qa/patterns/:file',
     {
@@ -106,15 +109,24 @@ export function qaPatternRoutes(app: FastifyInstance): void {
             content: { 'application/dicom': { schema: { type: 'string', format: 'binary' } } },
           },
           '4xx': ERROR,
+          '5xx': ERROR,
         },
       },
     },
     async (req, reply) => {
       const name = req.params.file.replace(/\.dcm$/, '') as PatternName;
       const { bits = 12, rows, cols } = req.query;
+      if (waiting >= WAITING_MAX)
+        return reply.code(503).header('retry-after', '1').send({ error: 'patterns busy; try again shortly' });
+      waiting++;
       const run = busy.then(() => patternFile(drawPattern(name, { bits, rows, columns: cols })));
       busy = run.catch(() => undefined);
-      const bytes = await run;
+      let bytes: Buffer;
+      try {
+        bytes = await run;
+      } finally {
+        waiting--;
+      }
       return reply
         .type('application/dicom')
         .header('content-disposition', `attachment; filename="${name}-${bits}bit.dcm"`)
