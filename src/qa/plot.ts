@@ -3,7 +3,33 @@
  * target curve (line) against the P-value, and below it the residuals with each step's tolerance.
  * Uniformity fields plot their regions' residuals only. Pure: returns the SVG text.
  */
+import type { CurveReport } from './curve.js';
 import type { QaBoxReport, QaReport } from './report.js';
+import { gsdfDensity } from './targets.js';
+
+/** What one panel draws: a box of a density report, or a measured curve. */
+interface Panel {
+  heading: string;
+  kind: 'steps' | 'uniformity';
+  maxDensity: number;
+  pass: boolean;
+  curve: { pValue: number; target: number }[];
+  steps: {
+    label: string;
+    pValue: number;
+    target: number;
+    measured: number;
+    residual: number;
+    tolerance: number;
+    jndError: number;
+    pass: boolean;
+  }[];
+}
+
+const boxPanel = (b: QaBoxReport): Panel => ({
+  ...b,
+  heading: `Box ${b.position}: ${b.title} - ${b.polarity}, ${b.presentationLut}, D ${b.minDensity.toFixed(2)}..${b.maxDensity.toFixed(2)} - ${b.pass ? 'PASS' : 'FAIL'}`,
+});
 
 const W = 640;
 const CURVE_H = 260;
@@ -17,13 +43,12 @@ const MAX_PANELS = 12;
 const esc = (s: string) => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const f1 = (v: number) => v.toFixed(1);
 
-function panel(b: QaBoxReport, top: number): string {
+function panel(b: Panel, top: number): string {
   const x0 = PAD.left;
   const x1 = W - PAD.right;
   const px = (p: number) => x0 + p * (x1 - x0);
   const out: string[] = [];
-  const title = `Box ${b.position}: ${b.title} - ${b.polarity}, ${b.presentationLut}, D ${b.minDensity.toFixed(2)}..${b.maxDensity.toFixed(2)} - ${b.pass ? 'PASS' : 'FAIL'}`;
-  out.push(`<text x="${x0}" y="${top + 20}" class="title${b.pass ? '' : ' fail'}">${esc(title)}</text>`);
+  out.push(`<text x="${x0}" y="${top + 20}" class="title${b.pass ? '' : ' fail'}">${esc(b.heading)}</text>`);
   // Density chart.
   const cTop = top + PAD.top;
   const dMax = Math.max(b.maxDensity, ...b.steps.map((s) => s.measured)) * 1.05;
@@ -72,16 +97,42 @@ function panel(b: QaBoxReport, top: number): string {
   return out.join('\n');
 }
 
-export function reportSvg(r: QaReport): string {
-  const boxes = r.boxes.slice(0, MAX_PANELS);
-  const H = Math.max(1, boxes.length) * PANEL_H + 24;
-  const head = `${r.pass ? 'PASS' : 'FAIL'} by ${r.protocol.name} - film ${r.film}`;
+function document(head: string, pass: boolean, panels: Panel[]): string {
+  const shown = panels.slice(0, MAX_PANELS);
+  const H = Math.max(1, shown.length) * PANEL_H + 24;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, sans-serif">`,
     '<style>.title{font-size:13px;font-weight:bold;fill:#222}.fail{fill:#b00020}.axis{font-size:10px;fill:#555}.frame{fill:#fff;stroke:#999}.grid{stroke:#e4e4e4}.zero{stroke:#999}.target{fill:none;stroke:#1565c0;stroke-width:1.5}.measured{fill:#2e7d32}.measured.fail{fill:#b00020}.tolerance{stroke:#bbb;stroke-width:3}</style>',
     `<rect width="${W}" height="${H}" fill="#fafafa"/>`,
-    `<text x="${PAD.left}" y="16" class="title${r.pass ? '' : ' fail'}">${esc(head)}</text>`,
-    ...boxes.map((b, i) => panel(b, 24 + i * PANEL_H)),
+    `<text x="${PAD.left}" y="16" class="title${pass ? '' : ' fail'}">${esc(head)}</text>`,
+    ...shown.map((b, i) => panel(b, 24 + i * PANEL_H)),
     '</svg>',
   ].join('\n');
+}
+
+export function reportSvg(r: QaReport): string {
+  return document(
+    `${r.pass ? 'PASS' : 'FAIL'} by ${r.protocol.name} - film ${r.film}`,
+    r.pass,
+    r.boxes.map(boxPanel),
+  );
+}
+
+/** A measured printer curve: the readings over the GSDF target for the printer's own range. */
+export function curveSvg(c: CurveReport): string {
+  const curve = Array.from({ length: 65 }, (_, i) => ({
+    pValue: i / 64,
+    target: gsdfDensity(i / 64, c.dmin, c.dmax, c.viewing),
+  }));
+  const panel: Panel = {
+    heading: `Measured curve, D ${c.dmin.toFixed(2)}..${c.dmax.toFixed(2)}, gamma ${c.gamma.toFixed(2)} - ${c.pass ? 'PASS' : 'FAIL'}`,
+    kind: 'steps',
+    maxDensity: c.dmax,
+    pass: c.pass,
+    curve,
+    steps: c.steps.map((s) => ({ ...s, label: `step ${s.step} (DDL ${s.ddl})`, measured: s.od })),
+  };
+  return document(`${c.pass ? 'PASS' : 'FAIL'} by ${c.protocol.name} - densitometer readings`, c.pass, [
+    panel,
+  ]);
 }

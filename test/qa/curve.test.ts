@@ -76,6 +76,19 @@ describe('POST /api/qa/curves', () => {
     expect(body.characteristicCurve.points[0]).toEqual({ p: 0, od: 3 });
   });
 
+  it('plots the readings over the GSDF target (?format=svg)', async () => {
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/qa/curves?format=svg',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ csv: readingsCsv(1.3) }),
+    });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(r.body.match(/<circle /g)).toHaveLength(64);
+    expect(r.body).toMatch(/gamma 1\.3\d - FAIL/);
+  });
+
   it('judges by mammo-qc or your own tolerance', async () => {
     const loose = (await post({ csv: readingsCsv(1.05), toleranceOd: 0.2 })).json();
     expect(loose.pass).toBe(true);

@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmPrint, type PrintOptions } from '../support/dcmprint.js';
 import { type Conditions, oracleDensity, oracleJ, oracleStep } from '../support/gsdf-oracle.js';
@@ -268,6 +269,12 @@ describe('the report route', () => {
     expect(svg.match(/<circle /g)).toHaveLength(64);
     expect(svg).toContain('class="target"');
     expect(svg).toContain('PASS');
+    // The same plot as PNG.
+    const png = await fetch(`${base()}/api/films/${gray32}/qa.png`);
+    expect(png.status).toBe(200);
+    expect(png.headers.get('content-type')).toBe('image/png');
+    const meta = await sharp(Buffer.from(await png.arrayBuffer())).metadata();
+    expect(meta.width).toBe(640);
   });
 
   it('answers 404 for no film, 422 for a film with no test pattern', async () => {

@@ -5,6 +5,7 @@
  * waiting, and any further request is told to come back (503).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import sharp from 'sharp';
 import type { DiffThresholds, DiffUnit } from '../../qa/diff.js';
 import { diffPng, FilmDiffError, filmDiff } from '../../qa/film-diff.js';
 import { FilmQaError, filmQa } from '../../qa/film-qa.js';
@@ -133,27 +134,32 @@ export function filmQaRoutes(app: FastifyInstance, store: Store): void {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: QaQuery }>(
-    '/api/films/:id/qa.svg',
-    {
-      schema: {
-        description:
-          'The density report as an SVG plot: measured vs target density over P, and the residuals',
-        params: PARAMS,
-        querystring: QUERY,
-        response: {
-          200: { description: 'the plot', content: { 'image/svg+xml': { schema: { type: 'string' } } } },
-          '4xx': ERROR,
-          '5xx': ERROR,
+  for (const ext of ['svg', 'png'] as const)
+    app.get<{ Params: { id: string }; Querystring: QaQuery }>(
+      `/api/films/:id/qa.${ext}`,
+      {
+        schema: {
+          description: `The density report as a plot (${ext.toUpperCase()}): measured vs target density over P, and the residuals`,
+          params: PARAMS,
+          querystring: QUERY,
+          response: {
+            200: {
+              description: 'the plot',
+              content: { [ext === 'svg' ? 'image/svg+xml' : 'image/png']: { schema: { type: 'string' } } },
+            },
+            '4xx': ERROR,
+            '5xx': ERROR,
+          },
         },
       },
-    },
-    async (req, reply) => {
-      const r = await report(req.params.id, req.query, reply);
-      if (!r) return reply;
-      return reply.type('image/svg+xml').send(reportSvg(r));
-    },
-  );
+      async (req, reply) => {
+        const r = await report(req.params.id, req.query, reply);
+        if (!r) return reply;
+        const svg = reportSvg(r);
+        if (ext === 'svg') return reply.type('image/svg+xml').send(svg);
+        return reply.type('image/png').send(await sharp(Buffer.from(svg)).png().toBuffer());
+      },
+    );
 
   app.post<{ Params: { id: string }; Querystring: { format?: 'json' | 'png' }; Body: DiffBody }>(
     '/api/films/:id/diff',

@@ -15,6 +15,7 @@ import {
   type PatternBits,
   type PatternName,
 } from '../../qa/patterns.js';
+import { curveSvg } from '../../qa/plot.js';
 import { PROTOCOL_NAMES, PROTOCOLS, type ProtocolName, withOwnLimits } from '../../qa/protocols.js';
 import { ERROR } from '../schemas.js';
 
@@ -134,7 +135,7 @@ export function qaPatternRoutes(app: FastifyInstance): void {
     },
   );
 
-  app.post<{ Body: CurveBody }>(
+  app.post<{ Body: CurveBody; Querystring: { format?: 'json' | 'svg' } }>(
     '/api/qa/curves',
     {
       bodyLimit: MAX_CSV * 2,
@@ -168,7 +169,21 @@ export function qaPatternRoutes(app: FastifyInstance): void {
             toleranceOd: { type: 'number', minimum: 0.001, maximum: 5 },
           },
         },
-        response: { 200: { type: 'object', additionalProperties: true }, '4xx': ERROR },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { format: { type: 'string', enum: ['json', 'svg'], description: 'svg: the plot' } },
+        },
+        response: {
+          200: {
+            description: 'the analysis, or its plot',
+            content: {
+              'application/json': { schema: { type: 'object', additionalProperties: true } },
+              'image/svg+xml': { schema: { type: 'string' } },
+            },
+          },
+          '4xx': ERROR,
+        },
       },
     },
     async (req, reply) => {
@@ -176,11 +191,13 @@ export function qaPatternRoutes(app: FastifyInstance): void {
       const bits = b.bits ?? 8;
       try {
         const readings = parseReadings(b.csv, bits);
-        return analyseCurve(readings, {
+        const c = analyseCurve(readings, {
           bits,
           viewing: { illumination: b.illumination ?? 2000, reflectedAmbient: b.ambient ?? 10 },
           protocol: withOwnLimits(PROTOCOLS[b.protocol ?? 'ps3.14-d2'], { toleranceOd: b.toleranceOd }),
         });
+        if (req.query.format === 'svg') return reply.type('image/svg+xml').send(curveSvg(c));
+        return c;
       } catch (e) {
         if (e instanceof CurveError) return reply.code(400).send({ error: e.message });
         throw e;
