@@ -210,6 +210,19 @@ describe('density reports of patterns printed by DCMTK', () => {
     expect(Math.max(...perValue) / Math.min(...perValue)).toBeLessThan(1.1);
   }, 60_000);
 
+  it('a pattern sent as MONOCHROME1 (dcmprscu --monochrome1) is recognised and measured the same', async () => {
+    const c = { dmin: 0.2, dmax: 3.0, L0: 2000, La: 10 };
+    const id = await printPattern('gray18', 12, { monochrome1: true, minDensity: 20, maxDensity: 300 });
+    const r = await qa(id);
+    const box = r.boxes[0]! as BoxReport & { photometricInterpretation: string };
+    expect(box.photometricInterpretation).toBe('MONOCHROME1');
+    expect(box.pattern).toBe('gray18');
+    for (const s of box.steps) {
+      const expected = oracleStep(s.nominalValue, 12, { polarity: 'NORMAL', lut: 'IDENTITY' }, c);
+      expect(Math.abs(s.measured - expected), s.label).toBeLessThanOrEqual(0.01);
+    }
+  }, 60_000);
+
   it('reports each frame position of a multi-box film, and the spread across positions', async () => {
     const c = { dmin: 0.2, dmax: 3.2, L0: 2000, La: 10 };
     const id = await printPattern('gray32', 12, { patternRows: 256, patternCols: 192, columns: 2, rows: 2 });
@@ -276,6 +289,26 @@ describe('the report route', () => {
     const meta = await sharp(Buffer.from(await png.arrayBuffer())).metadata();
     expect(meta.width).toBe(640);
   });
+
+  it('answers 409 while a film is not rendered, for reports and diffs', async () => {
+    const other = await startLightbox({ logLevel: 'warn', noRender: true });
+    try {
+      expect((await printFilm(other.dicomPort, { called: 'LIGHTBOX' })).status).toBe(0);
+      const [film] = other.app.store.films.list({}, { limit: 10, order: 'asc' }).items;
+      const url = `http://127.0.0.1:${other.httpPort}/api/films/${film!.id}`;
+      const res = await fetch(`${url}/qa`);
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { error: string }).error).toMatch(/pending, not rendered/);
+      const diff = await fetch(`${url}/diff`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ against: film!.id }),
+      });
+      expect(diff.status).toBe(409);
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
 
   it('answers 404 for no film, 422 for a film with no test pattern', async () => {
     expect((await fetch(`${base()}/api/films/nope/qa`)).status).toBe(404);
