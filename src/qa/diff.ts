@@ -68,7 +68,7 @@ export function regionStats(
   scale: number,
 ): DiffStats {
   // Differences are integers: a histogram gives the p95 without sorting millions of values.
-  const hist = new Map<number, number>();
+  const hist = new Uint32Array(65536);
   let sum = 0;
   let sumAbs = 0;
   let max = 0;
@@ -83,14 +83,14 @@ export function regionStats(
       sumAbs += ad;
       if (ad > max) max = ad;
       if (ad > 0) changed++;
-      hist.set(ad, (hist.get(ad) ?? 0) + 1);
+      hist[ad]!++;
       n++;
     }
   let p95 = 0;
   const need = Math.ceil(n * 0.95);
   let seen = 0;
-  for (const k of [...hist.keys()].sort((x, y) => x - y)) {
-    seen += hist.get(k)!;
+  for (let k = 0; k <= max; k++) {
+    seen += hist[k]!;
     if (seen >= need) {
       p95 = k;
       break;
