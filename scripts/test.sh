@@ -43,6 +43,10 @@ fi
 if ! command -v openssl >/dev/null; then
   apt_install openssl || setup_failed "could not install openssl (apt-get install openssl)"
 fi
+# dicom3tools: dciodvfy checks the QA test patterns against the Secondary Capture IOD.
+if ! command -v dciodvfy >/dev/null; then
+  apt_install dicom3tools || setup_failed "could not install dicom3tools (apt-get install dicom3tools)"
+fi
 # Fonts: film annotations are rasterised by sharp/pango, which needs a system font (DejaVu).
 if [ ! -d /usr/share/fonts/truetype/dejavu ]; then
   apt_install fonts-dejavu-core || setup_failed "could not install fonts-dejavu-core"

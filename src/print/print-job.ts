@@ -114,6 +114,9 @@ async function printFilms(
                 printerName: printer.caps.identity.printerName,
                 stamp: printer.caps.stamp,
                 smoothingKernels: printer.caps.smoothingKernels,
+                ...(printer.caps.characteristicCurve
+                  ? { characteristicCurve: printer.caps.characteristicCurve }
+                  : {}),
                 annotationPlaces:
                   printer.caps.annotationLayout[str(fb.attributes, Tag.AnnotationDisplayFormatID) ?? ''],
               },

@@ -29,6 +29,12 @@ export interface FilmRecord {
     /** Where this film's Annotation Display Format puts each position (absent: the bottom strip). */
     annotationPlaces?: FilmPlace[];
     smoothingKernels?: Record<string, string>;
+    /** The profile's measured characteristic curve, when it has one. */
+    characteristicCurve?: {
+      illumination?: number;
+      reflectedAmbient?: number;
+      points: { p: number; od: number }[];
+    };
   };
   job: { uid: string; copies: number; priority: string; originator: string; createdAt: string };
   callingAeTitle: string;

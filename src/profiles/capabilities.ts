@@ -11,8 +11,10 @@ import { type TextLayout, textLayout } from './text-layout.js';
 
 type Defaults = typeof DEFAULT_PROFILE;
 /** Every optional key made present, typed as the schema types it. */
-export type Capabilities = Required<Omit<PrinterProfile, 'port'>> & {
+export type Capabilities = Required<Omit<PrinterProfile, 'port' | 'characteristicCurve'>> & {
   port?: number;
+  /** Absent: the printer prints the GSDF exactly. */
+  characteristicCurve?: PrinterProfile['characteristicCurve'];
   identity: Required<PrinterProfile>['identity'];
   quirks: Required<NonNullable<PrinterProfile['quirks']>>;
   density: Required<NonNullable<PrinterProfile['density']>>;
@@ -29,6 +31,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     description: p.description ?? '',
     callingAeTitles: p.callingAeTitles ?? [],
     ...(p.port === undefined ? {} : { port: p.port }),
+    ...(p.characteristicCurve === undefined ? {} : { characteristicCurve: p.characteristicCurve }),
     transferSyntaxes: pick('transferSyntaxes'),
     tls: pick('tls'),
     identity: pick('identity'),

@@ -271,6 +271,45 @@ export const PrinterProfileSchema = Type.Object(
         },
       ),
     ),
+    characteristicCurve: Type.Optional(
+      Type.Object(
+        {
+          illumination: Type.Optional(
+            Type.Number({
+              minimum: 1,
+              maximum: 10000,
+              description: 'light box luminance the readings were taken for, cd/m2 (default 2000)',
+            }),
+          ),
+          reflectedAmbient: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 1000,
+              description: 'reflected ambient light of the readings, cd/m2 (default 10)',
+            }),
+          ),
+          points: Type.Array(
+            Type.Object(
+              {
+                p: Type.Number({
+                  minimum: 0,
+                  maximum: 1,
+                  description: 'input, as a fraction of the P-value range',
+                }),
+                od: Type.Number({ minimum: 0, maximum: 5, description: 'optical density measured' }),
+              },
+              { additionalProperties: false },
+            ),
+            { minItems: 2, maxItems: 4096 },
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "The printer's measured characteristic curve (POST /api/qa/curves makes it from densitometer readings): Lightbox then prints as that printer does, its deviation from the GSDF carried to every film's densities and light box",
+        },
+      ),
+    ),
     supportsMinDensity: Type.Optional(
       Type.Boolean({ description: 'Min Density is U/U: false answers 0x0105 when sent' }),
     ),

@@ -297,6 +297,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
       maxDensity: maxD,
       lut: film.presentationLut,
       viewing,
+      ...(film.printer.characteristicCurve ? { curve: film.printer.characteristicCurve } : {}),
     });
     const count = im.rows * im.columns;
     const dens = new Uint16Array(count);

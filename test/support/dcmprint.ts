@@ -237,8 +237,8 @@ export interface PrintOptions {
   monochrome1?: boolean;
   /** Annotation text (sent only when the SCP accepts the Annotation Box SOP class). */
   annotation?: string;
-  /** Presentation LUT in the Stored Print: IDENTITY shape (default) or none. */
-  plut?: 'identity' | 'none';
+  /** Presentation LUT in the Stored Print: IDENTITY shape (default), LIN OD shape, or none. */
+  plut?: 'identity' | 'lin-od' | 'none';
   illumination?: number;
   reflection?: number;
   /** DCMTK network timeout in seconds (default 30). */
@@ -315,7 +315,8 @@ function dcmpsprtArgs(cfg: string, o: PrintOptions): string[] {
   opt('--img-request-size', o.requestedImageSizeMm);
   opt('--illumination', o.illumination);
   opt('--reflection', o.reflection);
-  a.push((o.plut ?? 'identity') === 'identity' ? '--identity' : '--default-plut');
+  const plut = o.plut ?? 'identity';
+  a.push(plut === 'identity' ? '--identity' : plut === 'lin-od' ? '--lin-od' : '--default-plut');
   // -pd -pn -pl: the annotation is just the text, without date, printer name and lighting.
   if (o.annotation !== undefined) a.push('--annotation', o.annotation, '-pd', '-pn', '-pl');
   return a;

@@ -6,7 +6,7 @@
  * Outlines carry stable data attributes for tools and tests:
  *   <rect data-box="3" data-fate="cropped density-clamped" data-status="B609" data-category="warning">
  */
-import { del, get, put } from '../api.js';
+import { ApiError, del, get, post, put } from '../api.js';
 import { fact, fill, h, notice, outcomeBadge, setTitle, statusBadge, svg, time } from '../dom.js';
 import { on } from '../live.js';
 import { tileLayer } from '../tiles.js';
@@ -296,6 +296,8 @@ function sidePanel(film) {
         ),
     h('h2', {}, 'Image boxes'),
     boxTable(outcomes, renderBoxes, f),
+    film.renderStatus === 'rendered' ? [h('h2', {}, 'Density QA'), qaSection(film.id)] : null,
+    film.renderStatus === 'rendered' ? [h('h2', {}, 'Compare with a golden'), diffSection(film)] : null,
     h('h2', {}, 'Annotations'),
     (f?.annotations ?? []).length === 0
       ? h('p', { class: 'muted' }, 'None.')
@@ -316,6 +318,233 @@ function sidePanel(film) {
       ),
     ),
   );
+}
+
+/**
+ * The density report (GET /api/films/:id/qa) when the film carries a QA test pattern: the verdict,
+ * each box's pattern and worst residual, and the plot (qa.svg). Loaded after the rest of the page.
+ * Hooks for tools and tests: [data-qa] with data-state (loading, none, pass, fail, error).
+ */
+function qaSection(id) {
+  const el = h(
+    'div',
+    { class: 'qa', dataset: { qa: '', state: 'loading' } },
+    h('p', { class: 'muted' }, 'Measuring…'),
+  );
+  const base = `/api/films/${encodeURIComponent(id)}/qa`;
+  get(base).then(
+    (r) => {
+      el.dataset.state = r.pass ? 'pass' : 'fail';
+      fill(
+        el,
+        h(
+          'p',
+          {},
+          h(
+            'span',
+            {
+              class: `badge ${r.pass ? 'success' : 'failure'}`,
+              dataset: { verdict: r.pass ? 'pass' : 'fail' },
+            },
+            r.pass ? 'PASS' : 'FAIL',
+          ),
+          ' ',
+          h('span', { class: 'muted', title: r.protocol.source }, r.protocol.title),
+        ),
+        h(
+          'ul',
+          { class: 'qa-boxes' },
+          ...r.boxes.map((b) =>
+            h(
+              'li',
+              { dataset: { box: b.position, pattern: b.pattern, pass: String(b.pass) } },
+              `Box ${b.position}: ${b.title} (${b.how}), ${b.polarity}, ${b.presentationLut}: worst ${b.maxAbsResidual.toFixed(3)} OD, ${b.maxAbsJndError.toFixed(1)} JND`,
+              b.uniformity ? ` · spread ${b.uniformity.spread.toFixed(3)} OD` : '',
+            ),
+          ),
+        ),
+        h('img', {
+          class: 'qa-plot',
+          src: `${base}.svg`,
+          alt: 'Measured density against the PS3.14 target, and residuals',
+        }),
+        h(
+          'p',
+          { class: 'downloads' },
+          h('a', { href: base, class: 'button ghost', download: `${id}-qa.json` }, 'qa.json'),
+          h('a', { href: `${base}.svg`, class: 'button ghost', download: `${id}-qa.svg` }, 'qa.svg'),
+        ),
+      );
+    },
+    (e) => {
+      el.dataset.state = e.status === 422 ? 'none' : 'error';
+      fill(
+        el,
+        h(
+          'p',
+          { class: 'muted' },
+          e.status === 422 ? 'No QA test pattern on this film (see /api/qa/patterns).' : e.message,
+        ),
+      );
+    },
+  );
+  return el;
+}
+
+/**
+ * Film diff against another film (POST /api/films/:id/diff, a control request): the verdict, each
+ * region's mean / p95 / max difference, and the golden, this film and the difference image side by
+ * side. Hooks: [data-diff] with data-state (idle, running, pass, fail, error), tr[data-region].
+ */
+function diffSection(film) {
+  const listId = `golden-films-${film.id}`;
+  const input = h('input', {
+    name: 'against',
+    placeholder: 'golden film id',
+    list: listId,
+    class: 'mono diff-against',
+  });
+  const list = h('datalist', { id: listId });
+  const button = h('button', { type: 'submit', dataset: { control: '', action: 'diff' } }, 'Compare');
+  const result = h('div', { class: 'diff-result' });
+  const el = h(
+    'div',
+    { class: 'diff', dataset: { diff: '', state: 'idle' } },
+    h(
+      'form',
+      {
+        class: 'diff-form',
+        onsubmit: (e) => {
+          e.preventDefault();
+          void run(input.value.trim());
+        },
+      },
+      input,
+      list,
+      button,
+    ),
+    result,
+  );
+  // Other films of the same printer, newest first, as suggestions.
+  get(`/api/films?order=desc&limit=50&printer=${encodeURIComponent(film.printer)}`).then(
+    (films) => {
+      for (const f of films) if (f.id !== film.id) list.append(h('option', { value: f.id }));
+    },
+    () => undefined,
+  );
+  async function run(against) {
+    if (!against) return;
+    el.dataset.state = 'running';
+    button.disabled = true;
+    const path = `/api/films/${encodeURIComponent(film.id)}/diff`;
+    try {
+      const d = await post(path, { against });
+      const png = await fetch(`${path}?format=png`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ against }),
+      });
+      if (!png.ok) throw new ApiError(png.status, `difference image: ${png.status}`);
+      const diffUrl = URL.createObjectURL(await png.blob());
+      el.dataset.state = d.pass ? 'pass' : 'fail';
+      const unit = d.unit === 'od' ? 'OD' : 'levels';
+      const regions = d.comparable ? [d.whole, ...d.boxes] : [];
+      fill(
+        result,
+        h(
+          'p',
+          {},
+          h(
+            'span',
+            {
+              class: `badge ${d.pass ? 'success' : 'failure'}`,
+              dataset: { verdict: d.pass ? 'pass' : 'fail' },
+            },
+            d.pass ? 'SAME' : 'DIFFERS',
+          ),
+          ' ',
+          d.comparable
+            ? h(
+                'span',
+                { class: 'muted' },
+                `thresholds mean ${d.thresholds.mean}, p95 ${d.thresholds.p95}, max ${d.thresholds.max} ${unit}`,
+              )
+            : d.reason,
+        ),
+        regions.length
+          ? h(
+              'table',
+              { class: 'table diff-regions' },
+              h(
+                'thead',
+                {},
+                h('tr', {}, ...['Region', 'mean ±', 'mean', 'p95', 'max'].map((t) => h('th', {}, t))),
+              ),
+              h(
+                'tbody',
+                {},
+                ...regions.map((r) =>
+                  h(
+                    'tr',
+                    { class: r.pass ? '' : 'fail', dataset: { region: r.name, pass: String(r.pass) } },
+                    h('td', {}, r.name),
+                    ...[r.meanSigned, r.mean, r.p95, r.max].map((v) =>
+                      h('td', { class: 'num mono' }, v.toFixed(3)),
+                    ),
+                  ),
+                ),
+              ),
+            )
+          : null,
+        h(
+          'div',
+          { class: 'diff-images' },
+          h(
+            'figure',
+            {},
+            h('img', {
+              src: `/api/films/${encodeURIComponent(against)}/thumb.png`,
+              alt: 'golden',
+              class: 'diff-thumb',
+            }),
+            h('figcaption', {}, 'golden'),
+          ),
+          h(
+            'figure',
+            {},
+            h('img', {
+              src: `/api/films/${encodeURIComponent(film.id)}/thumb.png`,
+              alt: 'this film',
+              class: 'diff-thumb',
+            }),
+            h('figcaption', {}, 'this film'),
+          ),
+          d.comparable
+            ? h(
+                'figure',
+                {},
+                h('img', { class: 'diff-image diff-thumb', src: diffUrl, alt: 'difference' }),
+                h('figcaption', {}, 'difference: red denser, blue lighter'),
+              )
+            : null,
+        ),
+      );
+    } catch (err) {
+      el.dataset.state = 'error';
+      fill(
+        result,
+        h(
+          'p',
+          { class: 'form-message error' },
+          err.needsToken ? `${err.message}: log in with the API token.` : err.message,
+        ),
+      );
+      if (err.needsToken) openTokenDialog();
+    } finally {
+      button.disabled = false;
+    }
+  }
+  return el;
 }
 
 /**
