@@ -83,6 +83,8 @@ export interface RenderRecord {
   annotations: { position: number; text: string; rect: Rect; place?: FilmPlace }[];
   /** The printer's stamp texts, when its profile stamps films. */
   stamp: string[];
+  /** Where each stamp text was drawn, in film pixels (absent in renders before it was recorded). */
+  stampRects?: { text: string; rect: Rect }[];
   ms: number;
 }
 
@@ -285,20 +287,20 @@ async function drawStamp(
   film: FilmRecord,
   at: TextPlaces,
   ink: number,
-): Promise<string[]> {
+): Promise<{ text: string; rect: Rect }[]> {
   const stamp = film.printer.stamp;
-  const texts: string[] = [];
+  const texts: { text: string; rect: Rect }[] = [];
   const label = str(film.filmSession.attributes, Tag.FilmSessionLabel);
   if (stamp?.filmSessionLabel && label) {
     const { rect, align } = at.take(stamp.labelAt ?? 'top-left');
     await drawText(canvas, W, H, label, rect, ink, align);
-    texts.push(label);
+    texts.push({ text: label, rect });
   }
   if (stamp?.printer) {
     const text = `${film.printer.printerName ?? film.printer.name} ${film.printedAt.slice(0, 10)}`;
     const { rect, align } = at.take(stamp.printerAt ?? 'top-right');
     await drawText(canvas, W, H, text, rect, ink, align);
-    texts.push(text);
+    texts.push({ text, rect });
   }
   return texts;
 }
@@ -538,7 +540,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     boxes,
     color: colorBoxes.length > 0,
     annotations,
-    stamp,
+    stamp: stamp.map((s) => s.text),
+    stampRects: stamp,
     ms: Math.round(performance.now() - t0),
   };
   await writeAtomic(join(dir, 'render.json'), JSON.stringify(record, null, 1));

@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../../events.js';
+import { FilmOutputError, pdfOf } from '../../output/film-outputs.js';
+import { SHEETS_MM, type Sheet } from '../../output/film-pdf.js';
 import type { FilmRecord } from '../../print/spool.js';
 import { FILM_ID_PATTERN } from '../../store/film-files.js';
 import type { FilmSummary, RenderState } from '../../store/film-index.js';
@@ -98,6 +100,44 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
         render: renderStatus === 'pending' ? null : await readJson(join(dir, 'render.json')),
         outcome,
       };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { fit?: Sheet } }>(
+    '/api/films/:id/film.pdf',
+    {
+      schema: {
+        description:
+          'the film as a PDF page at true physical size (the film size, the image at the printer resolution), or fitted on a sheet with ?fit= and the scale printed; made when asked for',
+        params: ID_PARAMS,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { fit: { type: 'string', enum: Object.keys(SHEETS_MM) } },
+        },
+        response: {
+          200: {
+            description: 'the PDF',
+            content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+          },
+          '4xx': ERROR,
+        },
+      },
+    },
+    async (req, reply) => {
+      const f = store.films.get(req.params.id);
+      if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
+      try {
+        const pdf = await pdfOf(store.filmFiles.dir(f.id), f.id, req.query.fit);
+        const name = `${f.id}${req.query.fit ? `-${req.query.fit}` : ''}.pdf`;
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `inline; filename="${name}"`)
+          .send(Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength));
+      } catch (e) {
+        if (e instanceof FilmOutputError) return reply.code(409).send({ error: e.message });
+        throw e;
+      }
     },
   );
 

@@ -13,6 +13,13 @@ import { openTokenDialog } from '../token-dialog.js';
 import { zoomable } from '../zoom.js';
 
 const FILES = ['film.png', 'density.png', 'thumb.png', 'film.json', 'render.json'];
+/** The film out of Lightbox, made on request from the rendered film: [path under the film, label, file name]. */
+const OUTPUTS = [
+  ['film.pdf', 'PDF (true size)', 'film.pdf'],
+  ['film.pdf?fit=A4', 'PDF on A4', 'A4.pdf'],
+  ['film.pdf?fit=Letter', 'PDF on Letter', 'Letter.pdf'],
+  ['film.pdf?fit=A3', 'PDF on A3', 'A3.pdf'],
+];
 
 export function mount(container, [id]) {
   const root = h('section', { class: 'view film' });
@@ -254,6 +261,18 @@ function sidePanel(film) {
       { class: 'downloads' },
       ...FILES.filter((n) => n.endsWith('.json') || film.renderStatus === 'rendered').map((n) =>
         h('a', { href: `/api/films/${film.id}/${n}`, download: `${film.id}-${n}`, class: 'button ghost' }, n),
+      ),
+      ...(film.renderStatus === 'rendered' ? OUTPUTS : []).map(([path, label, name]) =>
+        h(
+          'a',
+          {
+            href: `/api/films/${film.id}/${path}`,
+            download: `${film.id}-${name}`,
+            class: 'button ghost',
+            dataset: { output: path },
+          },
+          label,
+        ),
       ),
     ),
   );
