@@ -6,11 +6,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { datasetParts, fileMeta } from '../dicom/part10.js';
 import { Tag } from '../dicom/tags.js';
 import type { FilmRecord } from '../print/spool.js';
 import { str } from '../print/values.js';
 import type { RenderRecord } from '../render/film.js';
+import { viewTable } from '../render/gsdf.js';
+import { type FilmDepth, filmDataset, sopClassFor } from './film-dicom.js';
 import { filmPdf, type Sheet } from './film-pdf.js';
+import { pngPixels, readPng } from './png-file.js';
+import { Slots } from './slots.js';
 
 export class FilmOutputError extends Error {
   override name = 'FilmOutputError';
@@ -41,7 +46,17 @@ function drawnTexts(r: RenderRecord): { text: string; rect: RenderRecord['annota
   return [...(r.stampRects ?? []), ...r.annotations.map((a) => ({ text: a.text, rect: a.rect }))];
 }
 
+/**
+ * Outputs made at once: each holds a film's pixels (some 50 MB for a 14x17 in film at 320 dpi while
+ * a DICOM object is made), so a burst of requests queues instead of multiplying that.
+ */
+const slots = new Slots(2, 64);
+
 export async function pdfOf(dir: string, id: string, fit?: Sheet): Promise<Uint8Array> {
+  return slots.run(() => makePdf(dir, id, fit));
+}
+
+async function makePdf(dir: string, id: string, fit?: Sheet): Promise<Uint8Array> {
   const { film, render } = await readRendered(dir, id);
   const png = await readFile(join(dir, 'film.png'));
   const m = film.filmBox.matrix;
@@ -57,4 +72,55 @@ export async function pdfOf(dir: string, id: string, fit?: Sheet): Promise<Uint8
     fit,
   });
   return pdf.bytes;
+}
+
+export interface FilmObject {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  /** The data set (Explicit VR Little Endian) as parts: attributes, Pixel Data header, pixels. */
+  dataset: Buffer[];
+  /** A DICOM file: the File Meta Information, then the data set's parts. */
+  file: Buffer[];
+  bytes: number;
+}
+
+/** The film as a DICOM Secondary Capture object (film-dicom.ts). */
+export async function dicomOf(
+  dir: string,
+  id: string,
+  depth: FilmDepth,
+  software: string,
+): Promise<FilmObject> {
+  return slots.run(() => makeDicom(dir, id, depth, software));
+}
+
+async function makeDicom(dir: string, id: string, depth: FilmDepth, software: string): Promise<FilmObject> {
+  const { film, render } = await readRendered(dir, id);
+  const color = render.color;
+  const d: FilmDepth = color ? 8 : depth;
+  const png = readPng(await readFile(join(dir, d === 16 ? 'density.png' : 'film.png')));
+  if (png.width !== render.width || png.height !== render.height)
+    throw new FilmOutputError(
+      `film ${id}: its image is ${png.width}x${png.height}, render.json says ${render.width}x${render.height}`,
+    );
+  let pixels = await pngPixels(png);
+  if (png.bitDepth === 16) pixels = presentation16(pixels, render);
+  const ds = filmDataset({ id, film, render, depth: d, color, software });
+  const sopClassUid = sopClassFor(d, color);
+  const sopInstanceUid = String(ds[Tag.SOPInstanceUID]!.Value![0]);
+  const dataset = datasetParts(ds, { vr: d === 16 ? 'OW' : 'OB', data: pixels });
+  const file = [fileMeta({ sopClassUid, sopInstanceUid }), ...dataset];
+  return { sopClassUid, sopInstanceUid, dataset, file, bytes: file.reduce((n, b) => n + b.length, 0) };
+}
+
+/** Densities (PNG's big-endian 16-bit samples) to 16-bit presentation values, little-endian. */
+function presentation16(densities: Buffer, render: RenderRecord): Buffer {
+  const view = viewTable(render.viewing, 65535);
+  const out = Buffer.allocUnsafe(densities.length);
+  for (let i = 0; i < densities.length; i += 2) {
+    const v = view[(densities[i]! << 8) | densities[i + 1]!]!;
+    out[i] = v & 0xff;
+    out[i + 1] = v >> 8;
+  }
+  return out;
 }

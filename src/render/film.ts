@@ -18,7 +18,7 @@ import { num, str } from '../print/values.js';
 import type { FilmPlace } from '../profiles/profile-schema.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
 import { densityLut } from './grayscale.js';
-import { transmitted, type Viewing } from './gsdf.js';
+import { type Viewing, viewTable } from './gsdf.js';
 import { writeAtomic } from './write-atomic.js';
 
 // sharp runs libvips on one thread per operation on glibc Linux (its guard against malloc
@@ -465,16 +465,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     ink,
   );
 
-  // What a viewer sees: luminance through each density, relative to the brightest, sRGB encoded.
-  const lMax = transmitted(0, viewing);
-  // Indexed by any 16-bit density (beyond 10.00 OD: black), so the per-pixel loop has no branch.
-  const view = new Uint8Array(65536);
-  for (let dd = 0; dd <= 1000; dd++) {
-    const rel = transmitted(dd / 100, viewing) / lMax;
-    const srgb = rel <= 0.0031308 ? 12.92 * rel : 1.055 * rel ** (1 / 2.4) - 0.055;
-    view[dd] = Math.round(Math.min(1, Math.max(0, srgb)) * 255);
-  }
-  view.fill(view[1000]!, 1001);
+  // What a viewer sees: indexed by any 16-bit density, so the per-pixel loop has no branch.
+  const view = viewTable(viewing, 255);
   const grey = Buffer.allocUnsafe(W * H);
   for (let i = 0; i < canvas.length; i++) grey[i] = view[canvas[i]!]!;
   if (colorBoxes.length > 0) {

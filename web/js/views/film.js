@@ -19,6 +19,8 @@ const OUTPUTS = [
   ['film.pdf?fit=A4', 'PDF on A4', 'A4.pdf'],
   ['film.pdf?fit=Letter', 'PDF on Letter', 'Letter.pdf'],
   ['film.pdf?fit=A3', 'PDF on A3', 'A3.pdf'],
+  ['film.dcm', 'DICOM', 'film.dcm'],
+  ['film.dcm?depth=16', 'DICOM 16-bit', '16bit.dcm'],
 ];
 
 export function mount(container, [id]) {
