@@ -111,6 +111,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX films_unpinned ON films (pinned, seq);
     `,
   },
+  {
+    version: 3,
+    why: 'Lightbox as SCU: replays and forwarded prints with their answers, and the durable forward (tee) queue',
+    sql: `
+      CREATE TABLE outbound (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        film_id TEXT,
+        association_id TEXT,
+        started_at TEXT NOT NULL,
+        ended_at TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        summary TEXT NOT NULL,
+        report TEXT NOT NULL
+      );
+      CREATE INDEX outbound_film ON outbound (film_id, seq);
+      CREATE INDEX outbound_association ON outbound (association_id, seq);
+
+      CREATE TABLE forward_queue (
+        seq INTEGER PRIMARY KEY,
+        film_id TEXT NOT NULL UNIQUE,
+        printer TEXT NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_at INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_error TEXT,
+        last_outbound TEXT
+      );
+      CREATE INDEX forward_queue_due ON forward_queue (state, next_at);
+      CREATE INDEX films_association ON films (association_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
