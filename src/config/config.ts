@@ -61,6 +61,9 @@ export interface Config {
   retentionMaxBytes?: number;
   /** Retention: the oldest films go while there are more; absent: no limit. */
   retentionMaxFilms?: number;
+  /** Export retries: first delay and cap, ms (src/export/export-queue.ts; absent: 5 s doubling up to 10 min). */
+  exportRetryBaseMs?: number;
+  exportRetryMaxMs?: number;
 }
 
 /** A minimum of free space: bytes, or a percentage of the volume's size. */

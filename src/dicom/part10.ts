@@ -35,12 +35,16 @@ export function fileMeta(m: FileMeta): Buffer {
   return Buffer.concat([head, length, group]);
 }
 
-/** The header of a Pixel Data element of `bytes` bytes (even) in Explicit VR Little Endian. */
-export function pixelDataHeader(vr: 'OB' | 'OW', bytes: number): Buffer {
-  const h = Buffer.alloc(12);
+/** The header of a Pixel Data element of `bytes` bytes (even), Explicit or Implicit VR Little Endian. */
+export function pixelDataHeader(vr: 'OB' | 'OW', bytes: number, explicit = true): Buffer {
+  const h = Buffer.alloc(explicit ? 12 : 8);
   const tag = Number.parseInt(Tag.PixelData, 16);
   h.writeUInt16LE(tag >>> 16, 0);
   h.writeUInt16LE(tag & 0xffff, 2);
+  if (!explicit) {
+    h.writeUInt32LE(bytes, 4);
+    return h;
+  }
   h.write(vr, 4, 'latin1');
   h.writeUInt32LE(bytes, 8);
   return h;
@@ -59,13 +63,17 @@ export function part10(
   return [fileMeta(m), ...body];
 }
 
-/** The data set (Explicit VR Little Endian) as parts: attributes, Pixel Data header, pixels. */
-export function datasetParts(dataset: DcmDataset, pixels: { vr: 'OB' | 'OW'; data: Buffer }): Buffer[] {
+/** The data set as parts (Explicit VR Little Endian unless told): attributes, Pixel Data header, pixels. */
+export function datasetParts(
+  dataset: DcmDataset,
+  pixels: { vr: 'OB' | 'OW'; data: Buffer },
+  explicit = true,
+): Buffer[] {
   const { [Tag.PixelData]: _, ...rest } = dataset;
   const odd = pixels.data.length % 2 === 1;
   return [
-    writeDataset(rest, true),
-    pixelDataHeader(pixels.vr, pixels.data.length + (odd ? 1 : 0)),
+    writeDataset(rest, explicit),
+    pixelDataHeader(pixels.vr, pixels.data.length + (odd ? 1 : 0), explicit),
     pixels.data,
     ...(odd ? [Buffer.alloc(1)] : []),
   ];

@@ -16,6 +16,7 @@ import { associationRoutes } from './routes/associations.js';
 import { conformanceRoutes } from './routes/conformance.js';
 import { dicomRoutes } from './routes/dicom.js';
 import { type ConnectionGauges, eventRoutes } from './routes/events.js';
+import { type ExportControl, exportRoutes } from './routes/exports.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
 import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   network?: NetworkSettings;
   /** The DICOM listeners' connections by phase and those dropped before associating, for /metrics. */
   connections?: () => ConnectionGauges;
+  /** The export queue, to send an export again (absent: exports are listed, not re-sent). */
+  exports?: ExportControl;
   logger?: FastifyBaseLogger;
 }
 
@@ -118,6 +121,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }));
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, events);
+    exportRoutes(api, deps.store, deps.exports);
     associationRoutes(api, deps.store);
     verdictRoutes(api, deps.store, deps.printers, deps.lab);
     eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });

@@ -24,6 +24,9 @@ import type { RenderRecord } from '../render/film.js';
 
 export type FilmDepth = 8 | 16;
 
+/** Who made the films' DICOM objects (Manufacturer, Secondary Capture Device Manufacturer). */
+export const SOFTWARE = 'Lightbox';
+
 export interface FilmDicomInput {
   id: string;
   film: FilmRecord;

@@ -79,6 +79,8 @@ export interface FilmObject {
   sopInstanceUid: string;
   /** The data set (Explicit VR Little Endian) as parts: attributes, Pixel Data header, pixels. */
   dataset: Buffer[];
+  /** The same data set in Implicit VR Little Endian (written when asked for). */
+  implicitDataset(): Buffer[];
   /** A DICOM file: the File Meta Information, then the data set's parts. */
   file: Buffer[];
   bytes: number;
@@ -108,9 +110,17 @@ async function makeDicom(dir: string, id: string, depth: FilmDepth, software: st
   const ds = filmDataset({ id, film, render, depth: d, color, software });
   const sopClassUid = sopClassFor(d, color);
   const sopInstanceUid = String(ds[Tag.SOPInstanceUID]!.Value![0]);
-  const dataset = datasetParts(ds, { vr: d === 16 ? 'OW' : 'OB', data: pixels });
+  const px = { vr: d === 16 ? ('OW' as const) : ('OB' as const), data: pixels };
+  const dataset = datasetParts(ds, px);
   const file = [fileMeta({ sopClassUid, sopInstanceUid }), ...dataset];
-  return { sopClassUid, sopInstanceUid, dataset, file, bytes: file.reduce((n, b) => n + b.length, 0) };
+  return {
+    sopClassUid,
+    sopInstanceUid,
+    dataset,
+    implicitDataset: () => datasetParts(ds, px, false),
+    file,
+    bytes: file.reduce((n, b) => n + b.length, 0),
+  };
 }
 
 /** Densities (PNG's big-endian 16-bit samples) to 16-bit presentation values, little-endian. */

@@ -61,6 +61,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     maxAnnotationLength: pick('maxAnnotationLength'),
     smoothingKernels: pick('smoothingKernels'),
     stamp: pick('stamp'),
+    export: p.export ?? [],
     maxCopies: pick('maxCopies'),
     maxImageSize: pick('maxImageSize'),
     memoryBytes: pick('memoryBytes'),

@@ -41,7 +41,9 @@ beforeAll(async () => {
     join(work, 'w1'),
   );
   expect(r.errors).toEqual([]);
-  await until(() => lb.app.store.associations.list({ active: false }, { limit: 5, order: 'desc' }).items.length === 1);
+  await until(
+    () => lb.app.store.associations.list({ active: false }, { limit: 5, order: 'desc' }).items.length === 1,
+  );
   const id = lb.app.store.associations.list({}, { limit: 5, order: 'desc' }).items[0]!.id;
   w1 = lb.app.store.associations.get(id)!;
 }, 120_000);
@@ -115,7 +117,9 @@ describe('replay of a DCMTK W1 session', () => {
 
     // The second Lightbox's own record says what it answered.
     await expect
-      .poll(() => other.app.store.associations.list({ active: false }, { limit: 5, order: 'desc' }).items.length)
+      .poll(
+        () => other.app.store.associations.list({ active: false }, { limit: 5, order: 'desc' }).items.length,
+      )
       .toBe(1);
     const rec = other.app.store.associations.get(
       other.app.store.associations.list({}, { limit: 5, order: 'desc' }).items[0]!.id,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../../events.js';
+import { SOFTWARE } from '../../output/film-dicom.js';
 import { dicomOf, FilmOutputError, pdfOf } from '../../output/film-outputs.js';
 import { SHEETS_MM, type Sheet } from '../../output/film-pdf.js';
 import { SlotsFull } from '../../output/slots.js';
@@ -21,6 +22,7 @@ import { filmOutcome } from '../film-outcome.js';
 import { listPage, PAGE_QUERY, type PageQuery, pageOf } from '../paging.js';
 import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS, type ListFilters } from '../schemas.js';
 import { ThumbCache } from '../thumb-cache.js';
+import { exportView } from './exports.js';
 
 const FILES: Record<string, string> = {
   'film.png': 'image/png',
@@ -101,6 +103,7 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
         film: record,
         render: renderStatus === 'pending' ? null : await readJson(join(dir, 'render.json')),
         outcome,
+        exports: store.exports.forFilm(f.id).map(exportView),
       };
     },
   );
@@ -269,9 +272,6 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
     },
   );
 }
-
-/** Who made the films' DICOM objects (Manufacturer). */
-export const SOFTWARE = 'Lightbox';
 
 /** A film that is not rendered is a 409; outputs already queued to the limit, a 503. */
 function outputFailed(e: unknown, reply: import('fastify').FastifyReply) {
