@@ -35,8 +35,7 @@ export class DirectorySender implements ExportSender {
       if (this.target.formats.includes('dicom'))
         await writeWhole(dir, `${film.id}.dcm`, (await film.dicom()).file);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new ExportError(`${dir}: ${err.code ? `${err.code} ` : ''}${err.message}`);
+      throw new ExportError(`${dir}: ${(e as Error).message}`);
     }
   }
 }

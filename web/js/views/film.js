@@ -6,7 +6,7 @@
  * Outlines carry stable data attributes for tools and tests:
  *   <rect data-box="3" data-fate="cropped density-clamped" data-status="B609" data-category="warning">
  */
-import { del, get, put } from '../api.js';
+import { del, get, post, put } from '../api.js';
 import { fact, fill, h, notice, statusBadge, svg, time } from '../dom.js';
 import { on } from '../live.js';
 import { openTokenDialog } from '../token-dialog.js';
@@ -134,8 +134,10 @@ export function mount(container, [id]) {
   }
 
   void load();
-  const off = on(['film.rendered', 'film.removed'], (e) => {
-    if (e.type === 'film.removed' && e.film === id) {
+  const off = on(['film.rendered', 'film.removed', 'export'], (e) => {
+    if (e.type === 'export') {
+      if (e.film === id) void refreshExports(root, id);
+    } else if (e.type === 'film.removed' && e.film === id) {
       zoom?.dispose();
       zoom = undefined;
       const why = e.reason === 'api' ? 'deleted' : `removed by retention (${e.reason})`;
@@ -257,6 +259,7 @@ function sidePanel(film) {
           ),
         ),
     r?.stamp?.length ? [h('h2', {}, 'Stamp'), h('p', {}, r.stamp.join(' · '))] : null,
+    exportsSection(film),
     h('h2', {}, 'Downloads'),
     h(
       'p',
@@ -278,6 +281,72 @@ function sidePanel(film) {
       ),
     ),
   );
+}
+
+/**
+ * The film's exports (profile key export): each target with its state, attempts, the peer's last
+ * answer and the next attempt; "Send again" is a control request (data-control).
+ */
+function exportsSection(film) {
+  const list = film.exports ?? [];
+  if (list.length === 0) return null;
+  return h(
+    'section',
+    { dataset: { exports: '' } },
+    h('h2', {}, 'Exports'),
+    h('ul', { class: 'exports' }, ...list.map(exportRow)),
+  );
+}
+
+function exportRow(x) {
+  const message = h('span', { class: 'form-message' });
+  const button = h(
+    'button',
+    { type: 'button', class: 'ghost', dataset: { control: '', action: 'resend' } },
+    x.state === 'sent' ? 'Send again' : 'Retry now',
+  );
+  button.disabled = x.state === 'sending';
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await post(`/api/exports/${x.id}/resend`);
+    } catch (err) {
+      message.className = 'form-message error';
+      message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
+      if (err.needsToken) openTokenDialog();
+      button.disabled = false;
+    }
+  });
+  const when =
+    x.state === 'sent' ? ` ${x.sentAt ?? ''}` : x.nextAttemptAt ? `, next attempt ${x.nextAttemptAt}` : '';
+  return h(
+    'li',
+    { dataset: { export: x.target, exportState: x.state } },
+    h('strong', {}, x.target),
+    ` (${x.kind}) `,
+    h(
+      'span',
+      { class: `badge ${x.state === 'sent' ? 'success' : x.state === 'failed' ? 'failure' : 'unknown'}` },
+      x.state,
+    ),
+    ` ${x.attempts} attempt${x.attempts === 1 ? '' : 's'}${when} `,
+    x.error ? h('p', { class: 'export-error', dataset: { exportError: '' } }, x.error) : null,
+    button,
+    message,
+  );
+}
+
+/** Exports changed: the section is drawn again from the film's detail, the rest of the view stays. */
+async function refreshExports(root, id) {
+  let film;
+  try {
+    film = await get(`/api/films/${encodeURIComponent(id)}`);
+  } catch {
+    return;
+  }
+  const old = root.querySelector('[data-exports]');
+  const fresh = exportsSection(film);
+  if (old && fresh) old.replaceWith(fresh);
 }
 
 /**
