@@ -139,15 +139,14 @@ export class Lightbox {
     });
     for (const p of this.printers) {
       p.runtime.events = this.events;
+      // Export jobs are written with the films' rows: a failure there fails the print, never the export alone.
+      p.runtime.withFilms = (films) => {
+        for (const f of films) this.exports.add(f.id, p.caps.aeTitle);
+      };
       p.runtime.onFilmsSpooled = (films) => {
-        for (const f of films) {
+        for (const f of films)
           this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
-          try {
-            this.exports.add(f.id, p.caps.aeTitle);
-          } catch (e) {
-            logger.error({ film: f.id, err: (e as Error).message }, 'export jobs not recorded');
-          }
-        }
+        this.exports.kick();
         if (!config.noRender) this.rendering.add(films.map((f) => f.id));
         void this.disk.check();
       };

@@ -1,6 +1,6 @@
 /**
  * The export queue: every film a printer with export targets prints gets one job per target in
- * the store (ExportLog) as soon as the film is stored; jobs run one at a time once their film is
+ * the store (ExportLog), written in the transaction that stores the film; jobs run one at a time once their film is
  * rendered. A failed attempt is kept with the peer's answer and tried again after a delay that
  * doubles each time (base, 2 x base, ... up to the cap), for as long as it takes: an export is
  * only ever done when its target has taken the film, or when someone deletes the film.
@@ -68,7 +68,10 @@ export class ExportQueue {
     this.#backoff = o.backoff ?? DEFAULT_BACKOFF;
   }
 
-  /** A film was stored: one job per target of its printer (none: nothing to do). */
+  /**
+   * A film is being stored: one job per target of its printer (none: nothing to do). Called inside
+   * the transaction that indexes the film; kick() once it is committed.
+   */
   add(filmId: string, printer: string): void {
     const targets = this.#o.targets(printer);
     if (targets.length === 0) return;
@@ -77,7 +80,6 @@ export class ExportQueue {
       printer,
       targets.map((t) => ({ name: t.name, kind: t.type })),
     );
-    this.kick();
   }
 
   /** A film finished rendering: its jobs go now. */

@@ -134,6 +134,7 @@ describe('ExportQueue', () => {
       });
       q.start();
       q.add('f1', 'P');
+      q.kick();
       await expect.poll(() => store.exports.forFilm('f1')[0]?.state, { timeout: 5000 }).toBe('sent');
       expect(seen).toEqual(['failed:1:busy 1', 'failed:2:busy 2', 'sent:3']);
       await q.stop();

@@ -144,6 +144,8 @@ const orthancInstances = async () => (await orthanc.get('/instances')) as string
 describe('exports', () => {
   it('a film printed on WEB lands in the hot folder (PDF + DICOM) and in Orthanc over STOW-RS at its pixel size', async () => {
     const id = await print('WEB');
+    // Stored with the film, before the N-ACTION was answered.
+    expect(lb.store.exports.forFilm(id).map((e) => e.target)).toEqual(['folder', 'orthanc-web']);
     const before = await orthancInstances();
     await until(id, 'folder', (e) => e.state === 'sent');
     const web = await until(id, 'orthanc-web', (e) => e.state === 'sent');
