@@ -36,6 +36,8 @@ export const Tag = {
   StudyDescription: '00081030',
   SeriesDescription: '0008103E',
   OperatorsName: '00081070',
+  /** In a STOW-RS answer: the instances the origin server did not store (PS3.18 10.5.3). */
+  FailedSOPSequence: '00081198',
   DerivationDescription: '00082111',
   // Patient
   PatientName: '00100010',

@@ -5,6 +5,7 @@
  * carrying the HTTP status and the start of the body, the peer's own words.
  */
 import { randomBytes } from 'node:crypto';
+import { Tag } from '../dicom/tags.js';
 import type { ExportTarget } from '../profiles/export-schema.js';
 import { ExportError, type ExportSender, type FilmSource } from './sender.js';
 
@@ -13,8 +14,6 @@ type StowTarget = Extract<ExportTarget, { type: 'stow-rs' }>;
 const DEFAULT_TIMEOUT_S = 60;
 /** What is kept of an answer's body in the error. */
 const ANSWER_CHARS = 300;
-/** Failed SOP Sequence (0008,1198) in the DICOM JSON answer. */
-const FAILED_SOP_SEQUENCE = '00081198';
 
 export class StowSender implements ExportSender {
   constructor(readonly target: StowTarget) {}
@@ -57,9 +56,9 @@ export class StowSender implements ExportSender {
       throw new ExportError(
         `${url}: HTTP ${res.status} ${res.statusText}${text ? `: ${text.slice(0, ANSWER_CHARS)}` : ''}`,
       );
-    if (text.includes(FAILED_SOP_SEQUENCE)) {
+    if (text.includes(Tag.FailedSOPSequence)) {
       try {
-        const failed = (JSON.parse(text) as Record<string, { Value?: unknown[] }>)[FAILED_SOP_SEQUENCE]
+        const failed = (JSON.parse(text) as Record<string, { Value?: unknown[] }>)[Tag.FailedSOPSequence]
           ?.Value;
         if (failed?.length)
           throw new ExportError(
