@@ -15,11 +15,13 @@ import {
 } from './config/config.js';
 import { networkSettings } from './conformance/settings.js';
 import { EventBus } from './events.js';
+import { DEFAULT_BACKOFF, ExportQueue } from './export/export-queue.js';
 import { buildApp } from './http/app.js';
 import { Lab } from './lab/lab.js';
 import { loadScenarios } from './lab/scenarios.js';
 import { type ConnectionStats, DicomServer, type DropReason } from './net/dicom-server.js';
 import { type ReloadResult, TlsCredentials } from './net/tls-credentials.js';
+import { SOFTWARE } from './output/film-dicom.js';
 import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
@@ -61,6 +63,8 @@ export class Lightbox {
   readonly disk: DiskSpaceWatcher;
   /** Removes the oldest unpinned films beyond the --retention-* limits. */
   readonly retention: Retention;
+  /** Sends rendered films to the printers' export targets (profile key `export`), durably. */
+  readonly exports: ExportQueue;
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -105,6 +109,26 @@ export class Lightbox {
         .map((n) => n.trim())
         .filter(Boolean),
     );
+    for (const p of this.printers) {
+      const names = p.caps.export.map((t) => t.name);
+      const twice = names.find((n, i) => names.indexOf(n) !== i);
+      if (twice) throw new Error(`printer ${p.caps.aeTitle}: two export targets named ${twice}`);
+    }
+    this.exports = new ExportQueue({
+      store: this.store,
+      targets: (ae) => this.printers.find((p) => p.caps.aeTitle === ae)?.caps.export ?? [],
+      events: this.events,
+      log: logger,
+      software: SOFTWARE,
+      backoff: {
+        baseMs: config.exportRetryBaseMs ?? DEFAULT_BACKOFF.baseMs,
+        maxMs: config.exportRetryMaxMs ?? DEFAULT_BACKOFF.maxMs,
+      },
+    });
+    this.events.subscribe((e) => {
+      if (e.type === 'film.rendered') this.exports.rendered(e.film);
+      else if (e.type === 'film.removed') this.store.exports.removeFilm(e.film);
+    });
     this.disk = new DiskSpaceWatcher({
       dir: config.dataDir,
       threshold: config.minFreeSpace,
@@ -125,9 +149,14 @@ export class Lightbox {
     });
     for (const p of this.printers) {
       p.runtime.events = this.events;
+      // Export jobs are written with the films' rows: a failure there fails the print, never the export alone.
+      p.runtime.withFilms = (films) => {
+        for (const f of films) this.exports.add(f.id, p.caps.aeTitle);
+      };
       p.runtime.onFilmsSpooled = (films) => {
         for (const f of films)
           this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
+        this.exports.kick();
         if (!config.noRender) this.rendering.add(films.map((f) => f.id));
         void this.disk.check();
       };
@@ -217,6 +246,7 @@ export class Lightbox {
         : {}),
       // HTTPS presents the same certificate; browsers are not asked for client certificates.
       ...(config.https && this.tls ? { https: this.tls.serverOptions(false) } : {}),
+      exports: this.exports,
       logger,
     });
     if (config.https && this.tls) {
@@ -292,6 +322,8 @@ export class Lightbox {
         if (j.status === 'PENDING' || j.status === 'PRINTING') for (const f of j.films) busy.add(f);
     const rendering = this.rendering.current;
     if (rendering) busy.add(rendering);
+    // A film whose export is not sent yet stays until it is (or someone deletes it).
+    for (const f of this.store.exports.unsentFilms()) busy.add(f);
     return busy;
   }
 
@@ -325,6 +357,7 @@ export class Lightbox {
     await this.http.listen({ port: this.#config.httpPort, host: this.#config.host });
     // Films a crash left unrendered, in the background behind anything printed from now on.
     if (!this.#config.noRender) this.rendering.recover();
+    this.exports.start();
   }
 
   get httpPort(): number {
@@ -340,6 +373,7 @@ export class Lightbox {
     await this.disk.stop();
     this.rendering.stop();
     await this.renderer.stop();
+    await this.exports.stop();
     this.store.close();
   }
 }

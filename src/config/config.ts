@@ -75,6 +75,9 @@ export interface Config {
   tlsOnly?: boolean;
   /** The HTTP server speaks HTTPS with tlsCert and tlsKey. */
   https?: boolean;
+  /** Export retries: first delay and cap, ms (src/export/export-queue.ts; absent: 5 s doubling up to 10 min). */
+  exportRetryBaseMs?: number;
+  exportRetryMaxMs?: number;
 }
 
 /** A minimum of free space: bytes, or a percentage of the volume's size. */

@@ -636,6 +636,8 @@ export class DicomConnection {
       eventTypeId: cmd.eventTypeId,
       datasetBytes: m.datasetLength,
     };
+    // An N-GET's list is what a replay must send again (its data set has none).
+    if (cmd.attributeIdentifierList) record.attributeIdentifierList = cmd.attributeIdentifierList;
     this.#record(record);
     if (this.#d.dumpMessages) this.#dump('in', m.commandBytes, cmd, m.dataset, ctx.transferSyntax);
     if (isResponse(cmd.commandField)) {

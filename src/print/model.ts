@@ -23,6 +23,8 @@ export interface PrintImage {
   pixelRepresentation: number;
   planarConfiguration?: number;
   pixelAspectRatio?: [number, number];
+  /** Patient and study attributes the SCU sent in the image item, if any (pixel-module.ts). */
+  identity?: DcmDataset;
   /** As received: one buffer or the socket chunks it came in, never copied (see ChunkedBytes). */
   pixels: Bytes;
 }

@@ -124,7 +124,46 @@ export function readImage(item: DcmDataset, color: boolean, c: Capabilities): Pr
   const ratio = par ? item[par]?.Value : undefined;
   if (Array.isArray(ratio) && ratio.length === 2)
     image.pixelAspectRatio = [Number(ratio[0]), Number(ratio[1])];
+  const identity = identityOf(item);
+  if (identity) image.identity = identity;
   return image;
+}
+
+/**
+ * Patient and study attributes some SCUs send in the image item (not part of the module, but
+ * harmless): kept, bounded, for the film's DICOM object (src/output/film-dicom.ts). Text values only.
+ */
+export const IDENTITY_TAGS: readonly string[] = [
+  Tag.PatientName,
+  Tag.PatientID,
+  Tag.PatientBirthDate,
+  Tag.PatientSex,
+  Tag.StudyInstanceUID,
+  Tag.StudyID,
+  Tag.StudyDate,
+  Tag.StudyTime,
+  Tag.AccessionNumber,
+  Tag.ReferringPhysicianName,
+  Tag.StudyDescription,
+];
+/** Longer values are not identity (PN and LO hold at most 64 characters): left out. */
+const IDENTITY_MAX_CHARS = 64;
+
+function identityOf(item: DcmDataset): DcmDataset | undefined {
+  const out: DcmDataset = {};
+  for (const t of IDENTITY_TAGS) {
+    const el = item[t];
+    const v = el?.Value?.[0];
+    const text =
+      typeof v === 'string'
+        ? v
+        : v && typeof v === 'object' && 'Alphabetic' in v
+          ? String(v.Alphabetic)
+          : undefined;
+    if (!el || text === undefined || text.length > IDENTITY_MAX_CHARS) continue;
+    out[t] = { vr: el.vr, Value: [text] };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export function isProblem(x: PrintImage | PixelProblem): x is PixelProblem {

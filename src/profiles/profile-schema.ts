@@ -5,6 +5,7 @@
  * here, so the print service reads data instead of branching on printer models.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { ExportListSchema } from './export-schema.js';
 
 /**
  * Every string, list, map and number below has an upper bound: a profile is read at start-up, and a
@@ -452,6 +453,7 @@ export const PrinterProfileSchema = Type.Object(
           "A print (N-ACTION) while the printer status is FAILURE: refuse it as a full queue (0xC601/0xC602), answer 0x0110, or accept it and end the job in FAILURE with the printer's status info. Jobs already queued or printing fail when the printer goes to FAILURE.",
       }),
     ),
+    export: Type.Optional(ExportListSchema),
     quirks: Type.Optional(
       Type.Object(
         {

@@ -145,6 +145,14 @@ export class FilmIndex {
     return pageOf(this.#db.prepare<unknown[], Row>(sql).all(...c.params), page, summary);
   }
 
+  /** The films an association printed, oldest first. */
+  byAssociation(associationId: string): FilmSummary[] {
+    return this.#db
+      .prepare<[string], Row>('SELECT * FROM films WHERE association_id = ? ORDER BY seq')
+      .all(associationId)
+      .map(summary);
+  }
+
   /** Record how rendering ended (and the film's bytes on disk with its images). */
   setRender(id: string, state: RenderState, error?: string, bytes?: number): void {
     this.#setRender.run(state, error ?? null, bytes ?? null, id);

@@ -119,6 +119,66 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE films ADD COLUMN warnings TEXT;
     `,
   },
+  {
+    version: 4,
+    why: 'Lightbox as SCU: replays and forwarded prints with their answers, and the durable forward (tee) queue',
+    sql: `
+      CREATE TABLE outbound (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        film_id TEXT,
+        association_id TEXT,
+        started_at TEXT NOT NULL,
+        ended_at TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        summary TEXT NOT NULL,
+        report TEXT NOT NULL
+      );
+      CREATE INDEX outbound_film ON outbound (film_id, seq);
+      CREATE INDEX outbound_association ON outbound (association_id, seq);
+
+      CREATE TABLE forward_queue (
+        seq INTEGER PRIMARY KEY,
+        film_id TEXT NOT NULL UNIQUE,
+        printer TEXT NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_at INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_error TEXT,
+        last_outbound TEXT
+      );
+      CREATE INDEX forward_queue_due ON forward_queue (state, next_at);
+      CREATE INDEX films_association ON films (association_id);
+    `,
+  },
+  {
+    version: 5,
+    why: 'film out: one durable export job per rendered film and target (directory, STOW-RS, C-STORE), retried with backoff',
+    sql: `
+      CREATE TABLE exports (
+        seq INTEGER PRIMARY KEY,
+        film_id TEXT NOT NULL,
+        printer TEXT NOT NULL,
+        target TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_at INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        last_error TEXT,
+        UNIQUE (film_id, target)
+      );
+      CREATE INDEX exports_due ON exports (state, next_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -64,7 +64,7 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
     {
       schema: {
         description:
-          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, film.removed, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
+          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, film.removed, export, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
         response: {
           200: {
             description: 'an endless text/event-stream',
@@ -205,6 +205,9 @@ class Metrics {
       case 'film.removed':
         this.#inc('lightbox_films_removed_total', { reason: e.reason });
         break;
+      case 'export':
+        this.#inc('lightbox_export_attempts_total', { target: e.target, kind: e.kind, result: e.state });
+        break;
       default:
         break;
     }
@@ -222,6 +225,7 @@ class Metrics {
       lightbox_faults_fired_total: 'Test-lab faults fired, by kind and printer',
       lightbox_films_removed_total:
         'Films removed, by reason (api: DELETE /api/films; max-age, max-films, max-bytes: retention)',
+      lightbox_export_attempts_total: 'Film export attempts, by target, kind and result (sent, failed)',
     };
     for (const [name, text] of Object.entries(help)) {
       lines.push(`# HELP ${name} ${text}`, `# TYPE ${name} counter`);
@@ -255,6 +259,18 @@ class Metrics {
     }
     gauge('lightbox_films_stored', 'Films in the store (pinned ones included)', totals?.films);
     gauge('lightbox_films_bytes', 'Bytes on disk of the films in the store', totals?.bytes);
+    let exports: { target: string; state: string; n: number }[] = [];
+    try {
+      exports = g.store?.exports.counts() ?? [];
+    } catch {
+      // as above
+    }
+    lines.push(
+      '# HELP lightbox_exports Film export jobs, by target and state (queued, sending, sent, failed)',
+      '# TYPE lightbox_exports gauge',
+    );
+    for (const x of exports)
+      lines.push(`lightbox_exports{target="${x.target.replace(/["\\\n]/g, '_')}",state="${x.state}"} ${x.n}`);
 
     const c = g.connections?.();
     if (c) {
