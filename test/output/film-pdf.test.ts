@@ -70,6 +70,9 @@ describe('GET /api/films/{id}/film.pdf', () => {
     await rerender(dir, (f) => {
       f.annotations = [{ position: 1, text: 'LEFT KNEE 42' }];
       f.printer.stamp = { filmSessionLabel: false, printer: true };
+      // The film box had no annotation boxes, so its N-CREATE made no band: without the recorded
+      // layout the texts go over the images (outlined), as for films spooled before it was kept.
+      delete (f.filmBox as { text?: unknown }).text;
     });
     const path = await getPdf(id);
     const [w, h] = await pageMm(path);
