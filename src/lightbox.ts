@@ -3,6 +3,7 @@
  * together. main.ts adds the process concerns (argv, signals, exit codes); tests use this directly.
  */
 
+import { totalmem } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import {
@@ -10,6 +11,7 @@ import {
   DEFAULT_ASSOCIATE_TIMEOUT_MS,
   DEFAULT_MAX_UNASSOCIATED,
   DEFAULT_MAX_UNASSOCIATED_PER_PEER,
+  defaultMaxInflight,
 } from './config/config.js';
 import { networkSettings } from './conformance/settings.js';
 import { EventBus } from './events.js';
@@ -17,6 +19,7 @@ import { buildApp } from './http/app.js';
 import { Lab } from './lab/lab.js';
 import { loadScenarios } from './lab/scenarios.js';
 import { type ConnectionStats, DicomServer, type DropReason } from './net/dicom-server.js';
+import { InflightBudget } from './net/inflight-budget.js';
 import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
@@ -51,6 +54,8 @@ export class Lightbox {
   readonly disk: DiskSpaceWatcher;
   /** Removes the oldest unpinned films beyond the --retention-* limits. */
   readonly retention: Retention;
+  /** Memory for data sets in flight, shared by every listener's associations (--max-inflight). */
+  readonly inflight: InflightBudget;
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -123,6 +128,7 @@ export class Lightbox {
       };
     }
     this.#resumeJobs();
+    this.inflight = new InflightBudget(config.maxInflightBytes ?? defaultMaxInflight(totalmem()));
     const server = (port: number, printers: readonly Printer[]) =>
       new DicomServer({
         host: config.host,
@@ -144,6 +150,7 @@ export class Lightbox {
           associateMs: config.associateTimeoutMs ?? DEFAULT_ASSOCIATE_TIMEOUT_MS,
           idleMs: config.idleTimeoutMs,
           maxQueuedRequests: MAX_QUEUED_REQUESTS,
+          inflight: this.inflight,
         },
       });
     this.dicom = server(config.dicomPort, this.printers);
@@ -169,6 +176,12 @@ export class Lightbox {
       disk: () => this.disk.state,
       network: networkSettings(config),
       connections: () => this.#connectionStats(),
+      inflight: () => ({
+        used: this.inflight.used,
+        limit: this.inflight.limit,
+        peak: this.inflight.peak,
+        refused: this.inflight.refused,
+      }),
       logger,
     });
   }

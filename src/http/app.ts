@@ -15,7 +15,7 @@ import { accessRoutes } from './routes/access.js';
 import { associationRoutes } from './routes/associations.js';
 import { conformanceRoutes } from './routes/conformance.js';
 import { dicomRoutes } from './routes/dicom.js';
-import { type ConnectionGauges, eventRoutes } from './routes/events.js';
+import { type ConnectionGauges, eventRoutes, type InflightGauges } from './routes/events.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
 import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -43,6 +43,8 @@ export interface AppDeps {
   network?: NetworkSettings;
   /** The DICOM listeners' connections by phase and those dropped before associating, for /metrics. */
   connections?: () => ConnectionGauges;
+  /** The in-flight budget's use, for /metrics. */
+  inflight?: () => InflightGauges;
   logger?: FastifyBaseLogger;
 }
 
@@ -120,7 +122,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     filmRoutes(api, deps.store, events);
     associationRoutes(api, deps.store);
     verdictRoutes(api, deps.store, deps.printers, deps.lab);
-    eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });
+    eventRoutes(api, events, {
+      store: deps.store,
+      disk: deps.disk,
+      connections: deps.connections,
+      inflight: deps.inflight,
+    });
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
     dicomRoutes(api);

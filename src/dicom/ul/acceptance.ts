@@ -30,6 +30,8 @@ export interface AcceptanceSettings {
   findPrinter(calledAeTitle: string): AcceptingPrinter | undefined;
   /** True when one more association would exceed the configured limit. */
   atCapacity(): boolean;
+  /** True when memory for data sets in flight is nearly used up: a new association must wait. */
+  congested?(): boolean;
   maxPduLength: number;
   implementationClassUid: string;
   implementationVersionName: string;
@@ -57,6 +59,12 @@ export function decideAssociation(rq: AssociateRq, s: AcceptanceSettings): Assoc
   }
   if (s.atCapacity()) {
     return { reject: Reject['local-limit-exceeded'], why: 'concurrent association limit reached' };
+  }
+  if (s.congested?.()) {
+    return {
+      reject: Reject['temporary-congestion'],
+      why: 'in-flight memory budget exhausted (--max-inflight)',
+    };
   }
   return { accept: buildAccept(rq, printer, s) };
 }
