@@ -179,6 +179,37 @@ export class Scu {
     return { command: m!.command, dataset: m!.dataset ? decodeDataset(m!.dataset, ctx.ts) : undefined };
   }
 
+  /**
+   * Send a request whose data set stops short of its last fragment: the SCP holds a message not yet
+   * complete. `finish()` sends the rest and waits for the response.
+   */
+  hold(
+    abstractSyntax: string,
+    command: Partial<CommandSet> & { commandField: number },
+    dataset: DcmDataset,
+  ): { finish(): Promise<Response> } {
+    const ctx = this.#contexts.get(abstractSyntax);
+    if (!ctx) throw new Error(`${abstractSyntax} was not accepted`);
+    const messageId = this.#messageId++;
+    const cmd = { ...command, messageId, commandDataSetType: 0 } as CommandSet;
+    const pdus = fragmentMessage(ctx.id, encodeCommand(cmd), encodeDataset(dataset, ctx.ts), 65536);
+    const last = pdus.pop()!;
+    for (const p of pdus) this.#socket.write(encodePdu(p));
+    return {
+      finish: async () => {
+        this.#socket.write(encodePdu(last));
+        await this.#until(
+          () => this.#responses.some((r) => r.command.messageIdBeingRespondedTo === messageId),
+          30_000,
+          `response to ${messageId}`,
+        );
+        const i = this.#responses.findIndex((r) => r.command.messageIdBeingRespondedTo === messageId);
+        const [m] = this.#responses.splice(i, 1);
+        return { command: m!.command, dataset: m!.dataset ? decodeDataset(m!.dataset, ctx.ts) : undefined };
+      },
+    };
+  }
+
   nCreate(meta: string, sopClass: string, dataset?: DcmDataset, uid?: string): Promise<Response> {
     return this.request(
       meta,
