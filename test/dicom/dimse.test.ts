@@ -276,8 +276,12 @@ describe('message assembler: memory budget and streamed data sets', () => {
       s,
       sink: {
         write: (p: Buffer) => void s.parts.push(Buffer.from(p)),
-        end: () => void (s.ended = true),
-        abort: () => void (s.aborted = true),
+        end: () => {
+          s.ended = true;
+        },
+        abort: () => {
+          s.aborted = true;
+        },
       },
     };
   };
