@@ -117,7 +117,7 @@ export const DEFAULT_ASSOCIATE_TIMEOUT_MS = 5000;
 /**
  * --max-inflight auto: 1/32 of the machine's memory, at least 256 MiB (one --max-dataset data set at
  * its default fits) and at most 1 GiB: 768 MiB on the 24 GiB machines Lightbox is built for, which
- * keeps a process under 1.5 GiB whatever the peers send. Pixel data of image boxes is streamed to
+ * keeps a process under 1.5 GiB whatever the peers send (768 MiB nominal; 753 MiB where the kernel reports 23.5 GiB). Pixel data of image boxes is streamed to
  * disk and does not count; this bounds everything else held whole.
  */
 export function defaultMaxInflight(totalMemoryBytes: number): number {

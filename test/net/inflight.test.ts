@@ -13,7 +13,7 @@ import { Tag } from '../../src/dicom/tags.js';
 import { Uid } from '../../src/dicom/uids.js';
 import { filesUnder } from '../support/files.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
-import { grayImage, Scu } from '../support/scu.js';
+import { grayImage, openFilmBox, Scu } from '../support/scu.js';
 
 const META = Uid.BasicGrayscalePrintManagementMeta;
 const MIB = 1024 * 1024;
@@ -34,26 +34,9 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 
 /** A film session and a 1-up film box: the image box's UID. */
 async function filmBox(s: Scu): Promise<{ filmBox: string; imageBox: string }> {
-  const session = await s.nCreate(META, Uid.BasicFilmSession, {});
-  const fb = await s.nCreate(META, Uid.BasicFilmBox, {
-    [Tag.ImageDisplayFormat]: { vr: 'ST', Value: ['STANDARD\\1,1'] },
-    [Tag.FilmSizeID]: { vr: 'CS', Value: ['14INX17IN'] },
-    [Tag.ReferencedFilmSessionSequence]: {
-      vr: 'SQ',
-      Value: [
-        {
-          [Tag.ReferencedSOPClassUID]: { vr: 'UI', Value: [Uid.BasicFilmSession] },
-          [Tag.ReferencedSOPInstanceUID]: { vr: 'UI', Value: [session.command.affectedSopInstanceUid!] },
-        },
-      ],
-    },
-  });
-  expect(fb.command.status, fb.command.errorComment).toBeLessThan(0xc000);
-  const ref = (fb.dataset![Tag.ReferencedImageBoxSequence]!.Value as DcmDataset[])[0]!;
-  return {
-    filmBox: fb.command.affectedSopInstanceUid!,
-    imageBox: String(ref[Tag.ReferencedSOPInstanceUID]!.Value![0]),
-  };
+  const fb = await openFilmBox(s);
+  expect(fb.status).toBeLessThan(0xc000);
+  return fb;
 }
 
 const setImage = (imageBox: string) => ({
