@@ -15,7 +15,8 @@
 import { CommandField } from '../src/dicom/dimse/command-fields.js';
 import { Uid } from '../src/dicom/uids.js';
 import { imageBoxSetPieces, openFilmBox, Scu } from '../test/support/scu.js';
-import { procMemoryMiB, resetPeakRss, sleep } from './support.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const META = Uid.BasicGrayscalePrintManagementMeta;
 /** The pixel pattern: 1 MiB, not all one value. */
@@ -23,8 +24,15 @@ const PATTERN = Buffer.from(new Uint16Array(512 * 1024).map((_, i) => (i * 7) & 
 
 export interface MemoryTarget {
   dicomPort: number;
-  /** The Lightbox process whose memory is measured (absent: none is). */
-  pid?: number;
+  /**
+   * The Lightbox process's memory (bench/support.ts reads /proc); absent: not measured. Passed in
+   * so that this module runs in a test without the bench's process tools.
+   */
+  memory?: {
+    resetPeak(): boolean;
+    /** VmHWM or VmRSS in MiB. */
+    read(field: 'VmHWM' | 'VmRSS'): number | undefined;
+  };
 }
 
 export type Outcome =
@@ -43,6 +51,13 @@ export interface MemoryRun {
   ms: number;
 }
 
+/**
+ * Each print comes from one of this many loopback addresses (127.0.0.2...), as modalities do from
+ * their own hosts: 64 connections from one address at the same instant would meet the per-peer
+ * bound on unassociated connections (--max-unassociated-per-peer, 32), which closes the oldest.
+ */
+const MODALITY_ADDRESSES = 41;
+
 const failed = (status: number) => status >= 0xa000 && (status & 0xf000) !== 0xb000;
 
 /** One print over its own association, the N-SET sent in pieces and held before its last fragment. */
@@ -55,6 +70,7 @@ class Print {
     readonly port: number,
     readonly columns: number,
     readonly rows: number,
+    readonly index: number,
   ) {}
 
   #refuse(step: string, status: number, comment?: string): void {
@@ -67,6 +83,7 @@ class Print {
       this.#s = await Scu.open(this.port, {
         abstractSyntaxes: [META],
         transferSyntaxes: [Uid.ExplicitVrLittleEndian],
+        localAddress: `127.0.0.${2 + (this.index % MODALITY_ADDRESSES)}`,
       });
       const fb = await openFilmBox(this.#s);
       if (failed(fb.status)) {
@@ -122,18 +139,21 @@ export async function heldLargeDatasets(
   o: { associations: number; columns: number; rows: number },
   onHeld?: () => Promise<void>,
 ): Promise<MemoryRun> {
-  const peakReset = resetPeakRss(t.pid);
+  const peakReset = t.memory?.resetPeak() ?? false;
   const t0 = performance.now();
-  const prints = Array.from({ length: o.associations }, () => new Print(t.dicomPort, o.columns, o.rows));
+  const prints = Array.from(
+    { length: o.associations },
+    (_, i) => new Print(t.dicomPort, o.columns, o.rows, i),
+  );
   const held = await Promise.all(prints.map((p) => p.start()));
   // The sockets drained into the server; give it a moment to write what it read.
   await sleep(1000);
-  const rssMiB = procMemoryMiB(t.pid, 'VmRSS');
+  const rssMiB = t.memory?.read('VmRSS');
   await onHeld?.();
   await Promise.all(held.map((h) => h?.finish()));
   return {
     outcomes: prints.map((p) => p.outcome ?? { fate: 'lost', why: 'never finished' }),
-    peakMiB: procMemoryMiB(t.pid, 'VmHWM'),
+    peakMiB: t.memory?.read('VmHWM'),
     peakReset,
     rssMiB,
     ms: performance.now() - t0,
@@ -145,14 +165,14 @@ export async function concurrentPrints(
   t: MemoryTarget,
   o: { prints: number; columns: number; rows: number },
 ): Promise<MemoryRun> {
-  const peakReset = resetPeakRss(t.pid);
+  const peakReset = t.memory?.resetPeak() ?? false;
   let rssMiB = 0;
   const sampler = setInterval(() => {
-    rssMiB = Math.max(rssMiB, procMemoryMiB(t.pid, 'VmRSS') ?? 0);
+    rssMiB = Math.max(rssMiB, t.memory?.read('VmRSS') ?? 0);
   }, 100);
   const t0 = performance.now();
   try {
-    const prints = Array.from({ length: o.prints }, () => new Print(t.dicomPort, o.columns, o.rows));
+    const prints = Array.from({ length: o.prints }, (_, i) => new Print(t.dicomPort, o.columns, o.rows, i));
     await Promise.all(
       prints.map(async (p) => {
         const h = await p.start();
@@ -161,7 +181,7 @@ export async function concurrentPrints(
     );
     return {
       outcomes: prints.map((p) => p.outcome ?? { fate: 'lost', why: 'never finished' }),
-      peakMiB: procMemoryMiB(t.pid, 'VmHWM'),
+      peakMiB: t.memory?.read('VmHWM'),
       peakReset,
       rssMiB: rssMiB || undefined,
       ms: performance.now() - t0,

@@ -467,7 +467,13 @@ async function memoryScenarios(workDir: string, servers: Server[], quick: boolea
   servers.push(lb);
   const pid = lb.child.pid;
   const settled = await settledRss(pid, 3000, 20_000);
-  const target = { dicomPort: lb.dicomPort, pid };
+  const target = {
+    dicomPort: lb.dicomPort,
+    memory: {
+      resetPeak: () => resetPeakRss(pid),
+      read: (field: 'VmHWM' | 'VmRSS') => procMemoryMiB(pid, field),
+    },
+  };
   const held = quick
     ? { associations: 3, columns: 1024, rows: 1024 }
     : { associations: 12, columns: 10240, rows: 10240 };

@@ -64,10 +64,17 @@ export class Scu {
 
   static async open(
     port: number,
-    o: { called?: string; calling?: string; abstractSyntaxes: string[]; transferSyntaxes?: string[] },
+    o: {
+      called?: string;
+      calling?: string;
+      abstractSyntaxes: string[];
+      transferSyntaxes?: string[];
+      /** Our side's address (127.0.0.x): modalities of their own, not one host's burst. */
+      localAddress?: string;
+    },
   ): Promise<Scu> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ port, host: '127.0.0.1' }, () => resolve(s));
+      const s = connect({ port, host: '127.0.0.1', localAddress: o.localAddress }, () => resolve(s));
       s.once('error', reject);
     });
     const scu = new Scu(socket);
