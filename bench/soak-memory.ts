@@ -85,6 +85,8 @@ class Print {
         transferSyntaxes: [Uid.ExplicitVrLittleEndian],
         localAddress: `127.0.0.${2 + (this.index % MODALITY_ADDRESSES)}`,
       });
+      // Dozens of 40 MiB films made durable at once take the disk a while: wait as a modality would.
+      this.#s.responseTimeoutMs = 180_000;
       const fb = await openFilmBox(this.#s);
       if (failed(fb.status)) {
         this.#refuse('film box N-CREATE', fb.status);

@@ -16,6 +16,7 @@ import {
   decodeDataset,
   encodeDataset,
   naturalize,
+  placeSpilled,
   recordDataset,
 } from '../dicom/dimse/dataset.js';
 import type { DatasetStream } from '../dicom/dimse/dataset-stream.js';
@@ -691,7 +692,7 @@ export class DicomConnection {
       datasetBytes: m.datasetLength,
     };
     this.#record(record);
-    if (this.#d.dumpMessages) this.#dump('in', m.commandBytes, cmd, m.dataset, ctx.transferSyntax);
+    if (this.#d.dumpMessages) this.#dump('in', m.commandBytes, cmd, m.dataset, ctx.transferSyntax, m.spilled);
     if (isResponse(cmd.commandField)) {
       this.#onResponse(cmd, type);
       return;
@@ -818,11 +819,15 @@ export class DicomConnection {
     command: object,
     dataset: Bytes | undefined,
     ts: string | undefined,
+    spilled?: AssembledMessage['spilled'],
   ): void {
     let data: unknown;
     if (dataset && ts) {
       try {
-        const natural = naturalize(decodeDataset(dataset, ts));
+        const ds = decodeDataset(dataset, ts);
+        // A streamed value is shown with its size, as if it were here.
+        if (spilled) placeSpilled(ds, spilled.path, spilled.value);
+        const natural = naturalize(ds);
         // Pixel data would drown the log: show its size, not its bytes.
         data = JSON.parse(
           JSON.stringify(natural, (_k, v) => {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkedBytes, joined } from '../../src/dicom/chunked-bytes.js';
+import { binaryLength, ChunkedBytes, joined } from '../../src/dicom/chunked-bytes.js';
 import {
   DatasetError,
   type DcmDataset,
   datasetStream,
   decodeDataset,
   encodeDataset,
+  naturalize,
   placeSpilled,
+  recordDataset,
 } from '../../src/dicom/dimse/dataset.js';
 import type { DatasetStream } from '../../src/dicom/dimse/dataset-stream.js';
 import { SpilledValue, type ValueSink } from '../../src/dicom/spilled-value.js';
@@ -178,6 +180,14 @@ describe('data set stream (pixel data to a sink while it arrives)', () => {
       expect(held.readUInt32LE(26)).toBe(32);
       expect(held.readUInt32LE(48)).toBe(0);
     }
+  });
+
+  it('a data set holding a spilled value is recorded and naturalized with its size (records, --dump-messages)', () => {
+    const { ds } = run(encodeDataset(imageBoxSet(), E), E, [10]);
+    const item = recordDataset(ds).find((a) => a.tag === Tag.BasicGrayscaleImageSequence)!.items![0]!;
+    expect(item.find((a) => a.tag === Tag.PixelData)!.value).toEqual([{ bytes: pixels.length }]);
+    const natural = naturalize(ds) as { BasicGrayscaleImageSequence: { PixelData: unknown }[] };
+    expect(binaryLength(natural.BasicGrayscaleImageSequence[0]!.PixelData)).toBe(pixels.length);
   });
 
   it('takes ChunkedBytes pushes as the assembler delivers them', () => {

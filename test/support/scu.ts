@@ -42,6 +42,8 @@ export class Scu {
   #contexts = new Map<string, { id: number; ts: string }>();
   /** The status the SCU answers N-EVENT-REPORTs with. */
   eventStatus = 0;
+  /** How long a request waits for its response (a modality printing 64 films at once waits longer). */
+  responseTimeoutMs = 10_000;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
@@ -178,7 +180,7 @@ export class Scu {
     this.#write(ctx.id, cmd as CommandSet, bytes);
     await this.#until(
       () => this.#responses.some((r) => r.command.messageIdBeingRespondedTo === messageId),
-      10_000,
+      this.responseTimeoutMs,
       `response to ${messageId}`,
     );
     const i = this.#responses.findIndex((r) => r.command.messageIdBeingRespondedTo === messageId);
@@ -264,7 +266,7 @@ export class Scu {
         this.#socket.write(pdv(last, true));
         await this.#until(
           () => this.#responses.some((r) => r.command.messageIdBeingRespondedTo === messageId),
-          120_000,
+          Math.max(this.responseTimeoutMs, 120_000),
           `response to ${messageId}`,
         );
         const i = this.#responses.findIndex((r) => r.command.messageIdBeingRespondedTo === messageId);
