@@ -13,6 +13,7 @@
  *    abort, a timeout) is counted as lost.
  */
 import { CommandField } from '../src/dicom/dimse/command-fields.js';
+import { statusCategory } from '../src/dicom/dimse/status.js';
 import { Uid } from '../src/dicom/uids.js';
 import { imageBoxSetPieces, openFilmBox, Scu } from '../test/support/scu.js';
 
@@ -58,7 +59,7 @@ export interface MemoryRun {
  */
 const MODALITY_ADDRESSES = 41;
 
-const failed = (status: number) => status >= 0xa000 && (status & 0xf000) !== 0xb000;
+const failed = (status: number) => statusCategory(status) === 'failure';
 
 /** One print over its own association, the N-SET sent in pieces and held before its last fragment. */
 class Print {
@@ -162,6 +163,71 @@ export async function heldLargeDatasets(
   };
 }
 
+/**
+ * C': the issue's own case, data sets that are not images (nothing to stream): `associations`
+ * film session N-CREATEs each carrying a private OB attribute of `bytes`, held open together. The
+ * in-flight budget takes the first ones whole and drops the rest as they arrive (0x0213).
+ */
+export async function heldOpaqueDatasets(
+  t: MemoryTarget,
+  o: { associations: number; bytes: number },
+): Promise<MemoryRun> {
+  const peakReset = t.memory?.resetPeak() ?? false;
+  const t0 = performance.now();
+  const header = Buffer.from([0x09, 0x00, 0x10, 0x10, 0x4f, 0x42, 0, 0, 0, 0, 0, 0]);
+  header.writeUInt32LE(o.bytes, 8);
+  function* pieces() {
+    yield header;
+    for (let left = o.bytes; left > 0; left -= PATTERN.length)
+      yield PATTERN.subarray(0, Math.min(PATTERN.length, left));
+  }
+  const outcomes: Outcome[] = [];
+  const scus: Scu[] = [];
+  const held = await Promise.all(
+    Array.from({ length: o.associations }, async (_, i) => {
+      try {
+        const s = await Scu.open(t.dicomPort, {
+          abstractSyntaxes: [META],
+          transferSyntaxes: [Uid.ExplicitVrLittleEndian],
+          localAddress: `127.0.0.${2 + (i % MODALITY_ADDRESSES)}`,
+        });
+        scus.push(s);
+        return await s.stream(
+          META,
+          { commandField: CommandField.N_CREATE_RQ, affectedSopClassUid: Uid.BasicFilmSession },
+          pieces(),
+        );
+      } catch (e) {
+        outcomes.push({ fate: 'lost', why: (e as Error).message });
+        return undefined;
+      }
+    }),
+  );
+  await sleep(1000);
+  const rssMiB = t.memory?.read('VmRSS');
+  await Promise.all(
+    held.map(async (h) => {
+      if (!h) return;
+      try {
+        const r = await h.finish();
+        const status = r.command.status ?? -1;
+        outcomes.push(
+          failed(status)
+            ? { fate: 'refused', status, step: 'film session N-CREATE', comment: r.command.errorComment }
+            : { fate: 'stored', status },
+        );
+      } catch (e) {
+        outcomes.push({ fate: 'lost', why: (e as Error).message });
+      }
+    }),
+  );
+  for (const s of scus) {
+    await s.release().catch(() => undefined);
+    s.destroy();
+  }
+  return { outcomes, peakMiB: t.memory?.read('VmHWM'), peakReset, rssMiB, ms: performance.now() - t0 };
+}
+
 /** D: `prints` whole prints at once, each image streamed and sent straight through. */
 export async function concurrentPrints(
   t: MemoryTarget,
@@ -205,7 +271,12 @@ export function outcomeLine(outcomes: readonly Outcome[]): string {
   const lost = outcomes.find((x) => x.fate === 'lost');
   return (
     `${n('stored')} stored, ${n('refused')} refused with a status, ${n('lost')} lost` +
-    (refusals.size ? ` (${[...refusals].map(([k, v]) => `${v}x ${k}`).join(', ')})` : '') +
+    (refusals.size
+      ? ` (${[...refusals]
+          .sort()
+          .map(([k, v]) => `${v}x ${k}`)
+          .join(', ')})`
+      : '') +
     (lost && lost.fate === 'lost' ? `; first lost: ${lost.why}` : '')
   );
 }

@@ -30,7 +30,9 @@
  *    the repo's SCU). Goal: peak RSS under 1 GiB; every print stored or refused with a status.
  *    C and D run on a Lightbox whose printer has its limits raised (16384 px images, 16 GiB of image
  *    memory, 1000 queued jobs, jobs done at once): what is measured is Lightbox, not a printer's
- *    refusal. `--quick` runs C and D small (3 x 2 MiB, 8 x 640 KiB), as test/bench runs them.
+ *    refusal. E: as C, but the 200 MiB data sets are film session N-CREATEs carrying a private OB
+ *    attribute (the issue's own case: nothing to stream); the --max-inflight budget holds the first
+ *    ones whole and answers the rest 0x0213; goal as C. `--quick` runs C, D and E small (3 x 2 MiB, 8 x 640 KiB), as test/bench runs them.
  *
  * This is a measurement, not a test: the exit code is 0 whether or not the goals are met, and
  * non-zero only when something failed to run (Lightbox did not start, a C-ECHO or a print failed).
@@ -45,7 +47,13 @@ import { encodePdu } from '../src/dicom/ul/pdu-codec.js';
 import { generateImages, parseDcmprscuLog, writePrintScuConfig } from '../test/support/dcmprint.js';
 import { associateRq } from '../test/support/pdus.js';
 import { Peer } from '../test/support/peer.js';
-import { concurrentPrints, heldLargeDatasets, type MemoryRun, outcomeLine } from './soak-memory.js';
+import {
+  concurrentPrints,
+  heldLargeDatasets,
+  heldOpaqueDatasets,
+  type MemoryRun,
+  outcomeLine,
+} from './soak-memory.js';
 import {
   DCMTK_ENV,
   fmtMiB,
@@ -487,7 +495,7 @@ async function memoryScenarios(workDir: string, servers: Server[], quick: boolea
       `   ${name}`,
       `     outcomes: ${outcomeLine(r.outcomes)}`,
       `     peak RSS (VmHWM${r.peakReset ? ', reset before' : ', since start: reset refused'}): ${fmtMiB(r.peakMiB)}   goal < ${goal} MiB, none lost  ${ok ? 'PASS' : 'FAIL'}`,
-      `     RSS ${name.startsWith('C') ? 'while all were held' : 'highest sample'}: ${fmtMiB(r.rssMiB)}; took ${(r.ms / 1000).toFixed(1)} s`,
+      `     RSS ${name.startsWith('D') ? 'highest sample' : 'while all were held'}: ${fmtMiB(r.rssMiB)}; took ${(r.ms / 1000).toFixed(1)} s`,
     );
   };
   if (parts.includes('c')) {
@@ -502,6 +510,20 @@ async function memoryScenarios(workDir: string, servers: Server[], quick: boolea
       MEMORY_GOALS.held,
     );
     out.push(`     in-flight bytes while held (pixels stream to disk): ${inflightHeld}`);
+  }
+  if (parts.includes('e')) {
+    const opaque = quick
+      ? { associations: 3, bytes: 2 * 1024 ** 2 }
+      : { associations: 12, bytes: 200 * 1024 ** 2 };
+    progress(
+      `E. ${opaque.associations} associations each holding a ${opaque.bytes / 1024 ** 2} MiB non-image data set`,
+    );
+    const r = await heldOpaqueDatasets(target, opaque);
+    report(
+      `E. ${opaque.associations} x ${opaque.bytes / 1024 ** 2} MiB film session N-CREATEs (a private OB, nothing to stream) held open`,
+      r,
+      MEMORY_GOALS.held,
+    );
   }
   if (parts.includes('d')) {
     progress(`D. ${w2.prints} concurrent prints of a ${mib(w2)} MiB image`);
@@ -528,7 +550,7 @@ function intArg(argv: readonly string[], name: string, dflt: number): number {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const runs = parseRuns(argv, process.env);
-  // --part a, b, c or d runs one of them (c,d: both memory parts); --clients and --echoes scale B.
+  // --part a, b, c, d or e runs one of them (c,d,e: the memory parts); --clients and --echoes scale B.
   const part = argv.includes('--part') ? argv[argv.indexOf('--part') + 1] : undefined;
   const runs_ = (p: string) => part === undefined || part.split(',').includes(p);
   const quick = argv.includes('--quick');
@@ -537,7 +559,7 @@ async function main(): Promise<void> {
   await withWorkDir('lightbox-soak-', 20, async (workDir, servers) => {
     const a = runs_('a') ? await modalitiesUnderLoad(workDir, servers, runs) : [];
     const b = runs_('b') ? await stalledEventClients(workDir, servers, clients, echoes) : [];
-    const memory = ['c', 'd'].filter(runs_);
+    const memory = ['c', 'd', 'e'].filter(runs_);
     const cd = memory.length > 0 ? await memoryScenarios(workDir, servers, quick, memory) : [];
     process.stdout.write(`${[...a, ...b, ...cd].join('\n')}\n`);
   });

@@ -7,7 +7,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concurrentPrints, heldLargeDatasets, outcomeLine } from '../../bench/soak-memory.js';
+import {
+  concurrentPrints,
+  heldLargeDatasets,
+  heldOpaqueDatasets,
+  outcomeLine,
+} from '../../bench/soak-memory.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 
 let lb: TestLightbox;
@@ -47,9 +52,23 @@ describe('bench:soak memory scenarios, quick', () => {
     expect(lb.app.inflight.used).toBe(0);
   });
 
-  it('D: concurrent prints are each stored, or refused with a status when the printer is full', async () => {
+  it('D: concurrent prints are each stored, their pixels never held', async () => {
     const r = await concurrentPrints({ dicomPort: lb.dicomPort }, { prints: 8, columns: 512, rows: 640 });
     expect(outcomeLine(r.outcomes)).toBe('8 stored, 0 refused with a status, 0 lost');
     expect(lb.app.inflight.peak).toBeLessThan(64 * 1024);
+  });
+
+  it('E: non-image data sets held open fill the budget: the one beyond is refused 0x0213, nothing is lost', async () => {
+    const refusedBefore = lb.app.inflight.refused;
+    const r = await heldOpaqueDatasets(
+      { dicomPort: lb.dicomPort },
+      { associations: 3, bytes: 2 * 1024 ** 2 },
+    );
+    // Two fit the 4 MiB budget (and are refused by the film session for their private attribute).
+    expect(outcomeLine(r.outcomes)).toBe(
+      '0 stored, 3 refused with a status, 0 lost (2x film session N-CREATE 0x0105, 1x film session N-CREATE 0x0213)',
+    );
+    expect(lb.app.inflight.refused - refusedBefore).toBe(1);
+    expect(lb.app.inflight.used).toBe(0);
   });
 });
