@@ -113,6 +113,67 @@ describe('image pixels streamed to the staging file while they arrive', () => {
   });
 });
 
+it('an odd-length color image (sent padded to even length) is streamed, printed and rendered', async () => {
+  lb = await startLightbox();
+  const meta = Uid.BasicColorPrintManagementMeta;
+  const s = await Scu.open(lb.dicomPort, { abstractSyntaxes: [meta] });
+  try {
+    const session = await s.nCreate(meta, Uid.BasicFilmSession, {});
+    const fb = await s.nCreate(meta, Uid.BasicFilmBox, {
+      [Tag.ImageDisplayFormat]: { vr: 'ST', Value: ['STANDARD\\1,1'] },
+      [Tag.ReferencedFilmSessionSequence]: {
+        vr: 'SQ',
+        Value: [
+          {
+            [Tag.ReferencedSOPClassUID]: { vr: 'UI', Value: [Uid.BasicFilmSession] },
+            [Tag.ReferencedSOPInstanceUID]: { vr: 'UI', Value: [session.command.affectedSopInstanceUid!] },
+          },
+        ],
+      },
+    });
+    const box = (fb.dataset![Tag.ReferencedImageBoxSequence]!.Value as DcmDataset[])[0]!;
+    // 3x3 RGB: 27 bytes, sent as 28 (PS3.5 7.1.1).
+    const rgb = Buffer.alloc(28, 0x80);
+    const r = await s.nSet(
+      meta,
+      Uid.BasicColorImageBox,
+      String(box[Tag.ReferencedSOPInstanceUID]!.Value![0]),
+      {
+        [Tag.ImageBoxPosition]: { vr: 'US', Value: [1] },
+        [Tag.BasicColorImageSequence]: {
+          vr: 'SQ',
+          Value: [
+            {
+              [Tag.SamplesPerPixel]: { vr: 'US', Value: [3] },
+              [Tag.PhotometricInterpretation]: { vr: 'CS', Value: ['RGB'] },
+              [Tag.PlanarConfiguration]: { vr: 'US', Value: [0] },
+              [Tag.Rows]: { vr: 'US', Value: [3] },
+              [Tag.Columns]: { vr: 'US', Value: [3] },
+              [Tag.BitsAllocated]: { vr: 'US', Value: [8] },
+              [Tag.BitsStored]: { vr: 'US', Value: [8] },
+              [Tag.HighBit]: { vr: 'US', Value: [7] },
+              [Tag.PixelRepresentation]: { vr: 'US', Value: [0] },
+              [Tag.PixelData]: { vr: 'OB', Value: [rgb.buffer.slice(rgb.byteOffset, rgb.byteOffset + 28)] },
+            },
+          ],
+        },
+      },
+    );
+    expect(r.command.status, r.command.errorComment).toBe(0);
+    const p = await s.nAction(meta, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
+    expect(p.command.status, p.command.errorComment).toBe(0);
+    const films = async () =>
+      (await fetch(`http://127.0.0.1:${lb!.httpPort}/api/films`).then((x) => x.json())) as {
+        render: string;
+      }[];
+    for (let i = 0; i < 300 && (await films()).some((f) => f.render === 'pending'); i++)
+      await new Promise((w) => setTimeout(w, 100));
+    expect((await films()).map((f) => f.render)).toEqual(['rendered']);
+  } finally {
+    s.destroy();
+  }
+});
+
 describe('--max-inflight: the budget across associations', () => {
   /** A private OB attribute of n bytes: held in memory like any attribute but Pixel Data. */
   const ballast = (n: number): DcmDataset => ({
