@@ -238,6 +238,10 @@ export class Lightbox {
   async start(): Promise<void> {
     for (const p of this.printers)
       this.#log.info({ ae: p.profile.aeTitle, source: p.source }, `printer ${p.profile.name}`);
+    this.#log.info(
+      { maxInflight: this.inflight.limit, auto: this.#config.maxInflightBytes === undefined },
+      `in-flight budget ${Math.round(this.inflight.limit / 1024 ** 2)} MiB (--max-inflight)`,
+    );
     // Printers are FAILURE before anyone connects when the disk is already short of space.
     await this.disk.start();
     this.retention.start();
