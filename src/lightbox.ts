@@ -3,6 +3,7 @@
  * together. main.ts adds the process concerns (argv, signals, exit codes); tests use this directly.
  */
 
+import { totalmem } from 'node:os';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import {
   DEFAULT_MAX_UNASSOCIATED,
   DEFAULT_MAX_UNASSOCIATED_PER_PEER,
   DEFAULT_TLS_PORT,
+  defaultMaxInflight,
 } from './config/config.js';
 import { networkSettings } from './conformance/settings.js';
 import { EventBus } from './events.js';
@@ -20,6 +22,7 @@ import { buildApp } from './http/app.js';
 import { Lab } from './lab/lab.js';
 import { loadScenarios } from './lab/scenarios.js';
 import { type ConnectionStats, DicomServer, type DropReason } from './net/dicom-server.js';
+import { InflightBudget } from './net/inflight-budget.js';
 import { type ReloadResult, TlsCredentials } from './net/tls-credentials.js';
 import { SOFTWARE } from './output/film-dicom.js';
 import { createPrinter, type Printer } from './print/printer.js';
@@ -65,6 +68,8 @@ export class Lightbox {
   readonly retention: Retention;
   /** Sends rendered films to the printers' export targets (profile key `export`), durably. */
   readonly exports: ExportQueue;
+  /** Memory for data sets in flight, shared by every listener's associations (--max-inflight). */
+  readonly inflight: InflightBudget;
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -178,6 +183,7 @@ export class Lightbox {
         throw new Error(
           `printer ${p.caps.aeTitle} requires TLS (profile key tls: required) but --tls-cert is not set`,
         );
+    this.inflight = new InflightBudget(config.maxInflightBytes ?? defaultMaxInflight(totalmem()));
     const server = (port: number, printers: readonly Printer[], tls?: TlsCredentials) =>
       new DicomServer({
         ...(tls ? { tls } : {}),
@@ -200,6 +206,7 @@ export class Lightbox {
           associateMs: config.associateTimeoutMs ?? DEFAULT_ASSOCIATE_TIMEOUT_MS,
           idleMs: config.idleTimeoutMs,
           maxQueuedRequests: MAX_QUEUED_REQUESTS,
+          inflight: this.inflight,
         },
       });
     const tlsPort = config.tlsPort ?? DEFAULT_TLS_PORT;
@@ -247,6 +254,12 @@ export class Lightbox {
       // HTTPS presents the same certificate; browsers are not asked for client certificates.
       ...(config.https && this.tls ? { https: this.tls.serverOptions(false) } : {}),
       exports: this.exports,
+      inflight: () => ({
+        used: this.inflight.used,
+        limit: this.inflight.limit,
+        peak: this.inflight.peak,
+        refused: this.inflight.refused,
+      }),
       logger,
     });
     if (config.https && this.tls) {
@@ -350,6 +363,10 @@ export class Lightbox {
   async start(): Promise<void> {
     for (const p of this.printers)
       this.#log.info({ ae: p.profile.aeTitle, source: p.source }, `printer ${p.profile.name}`);
+    this.#log.info(
+      { maxInflight: this.inflight.limit, auto: this.#config.maxInflightBytes === undefined },
+      `in-flight budget ${Math.round(this.inflight.limit / 1024 ** 2)} MiB (--max-inflight)`,
+    );
     // Printers are FAILURE before anyone connects when the disk is already short of space.
     await this.disk.start();
     this.retention.start();

@@ -308,6 +308,11 @@ function associationPolicies(w: Wire): Section[] {
             Reject['local-limit-exceeded'],
             'local-limit-exceeded',
           ),
+          rejection(
+            'less than a sixteenth of the in-flight budget (--max-inflight) is free: data sets being received fill it',
+            Reject['temporary-congestion'],
+            'temporary-congestion',
+          ),
           ['otherwise', 'A-ASSOCIATE-AC', '', '', ''],
         ],
         'A-ASSOCIATE-RJ',

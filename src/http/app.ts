@@ -18,7 +18,7 @@ import { accessRoutes } from './routes/access.js';
 import { associationRoutes } from './routes/associations.js';
 import { conformanceRoutes } from './routes/conformance.js';
 import { dicomRoutes } from './routes/dicom.js';
-import { type ConnectionGauges, eventRoutes } from './routes/events.js';
+import { type ConnectionGauges, eventRoutes, type InflightGauges } from './routes/events.js';
 import { type ExportControl, exportRoutes } from './routes/exports.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
 import { filmQaRoutes } from './routes/film-qa.js';
@@ -76,6 +76,8 @@ export interface AppDeps {
   https?: SecureContextOptions;
   /** The export queue, to send an export again (absent: exports are listed, not re-sent). */
   exports?: ExportControl;
+  /** The in-flight budget's use, for /metrics. */
+  inflight?: () => InflightGauges;
   logger?: FastifyBaseLogger;
 }
 
@@ -168,7 +170,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     exportRoutes(api, deps.store, deps.exports);
     associationRoutes(api, deps.store);
     verdictRoutes(api, deps.store, deps.printers, deps.lab);
-    eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });
+    eventRoutes(api, events, {
+      store: deps.store,
+      disk: deps.disk,
+      connections: deps.connections,
+      inflight: deps.inflight,
+    });
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
     qaPatternRoutes(api);

@@ -6,6 +6,7 @@
 import { viewOf } from '../dicom/chunked-bytes.js';
 import { type DcmDataset, keywordOf } from '../dicom/dimse/dataset.js';
 import type { StatusName } from '../dicom/dimse/status.js';
+import { SpilledValue } from '../dicom/spilled-value.js';
 import { Tag } from '../dicom/tags.js';
 import type { Capabilities } from '../profiles/capabilities.js';
 import type { PrintImage } from './model.js';
@@ -98,7 +99,10 @@ export function readImage(item: DcmDataset, color: boolean, c: Capabilities): Pr
       `${columns}x${rows} exceeds this printer's largest image ${c.maxImageSize.columns}x${c.maxImageSize.rows}`,
     );
   }
-  const pixels = bytes(item, find(item, Tag.PixelData)!) ?? Buffer.alloc(0);
+  const raw = item[Tag.PixelData]?.Value?.[0];
+  // Streamed to its staging file while it arrived: only its length is here.
+  const pixels =
+    raw instanceof SpilledValue ? raw : (bytes(item, find(item, Tag.PixelData)!) ?? Buffer.alloc(0));
   const expected = rows * columns * (color ? 3 : ba / 8);
   // An odd byte count is padded to even length on the wire (PS3.5 7.1.1).
   if (pixels.length !== expected && !(expected % 2 === 1 && pixels.length === expected + 1)) {
@@ -117,7 +121,9 @@ export function readImage(item: DcmDataset, color: boolean, c: Capabilities): Pr
     bitsStored: bs,
     highBit: hb,
     pixelRepresentation: pr,
-    pixels: pixels.length === expected ? pixels : viewOf(pixels, 0, expected),
+    // A streamed value keeps its pad byte on disk; the renderer reads rows x columns of it.
+    pixels:
+      pixels.length === expected || pixels instanceof SpilledValue ? pixels : viewOf(pixels, 0, expected),
   };
   if (color) image.planarConfiguration = n(Tag.PlanarConfiguration);
   const par = find(item, Tag.PixelAspectRatio);

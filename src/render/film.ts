@@ -274,7 +274,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     const kernel = kernelFor(magnification, smoothing, film.printer.smoothingKernels);
     if (im.samplesPerPixel === 3) {
       // Color: planar (R plane, G plane, B plane) becomes interleaved; REVERSE is a negative.
-      let px = Buffer.from(raw);
+      // A streamed image's file keeps the pad byte of an odd length (PS3.5 7.1.1): not a pixel.
+      let px = Buffer.from(raw.subarray(0, im.rows * im.columns * 3));
       if (im.planarConfiguration === 1) {
         const plane = im.rows * im.columns;
         px = Buffer.alloc(plane * 3);

@@ -22,11 +22,20 @@ export interface ConnectionGauges {
   dropped: Record<string, number>;
 }
 
+/** The in-flight budget (--max-inflight, src/net/inflight-budget.ts) as /metrics shows it. */
+export interface InflightGauges {
+  used: number;
+  limit: number;
+  peak: number;
+  refused: number;
+}
+
 /** Where the gauges of /metrics are read at scrape time. */
 export interface GaugeSources {
   store?: Store;
   disk?: () => DiskState | undefined;
   connections?: () => ConnectionGauges;
+  inflight?: () => InflightGauges;
 }
 
 /** SSE keep-alive comment, so proxies and browsers do not drop an idle stream. */
@@ -286,6 +295,21 @@ class Metrics {
       );
       for (const [reason, n] of Object.entries(c.dropped))
         lines.push(`lightbox_dicom_connections_dropped_total{reason="${reason}"} ${n}`);
+    }
+    const f = g.inflight?.();
+    if (f) {
+      gauge(
+        'lightbox_inflight_bytes',
+        'Bytes of DIMSE data sets held in memory now (pixel data streamed to disk excluded)',
+        f.used,
+      );
+      gauge('lightbox_inflight_limit_bytes', 'The in-flight budget (--max-inflight)', f.limit);
+      gauge('lightbox_inflight_peak_bytes', 'The most bytes of data sets held at once since start', f.peak);
+      lines.push(
+        '# HELP lightbox_inflight_refused_total Data sets dropped for want of in-flight budget (answered 0xC605 or 0x0213)',
+        '# TYPE lightbox_inflight_refused_total counter',
+        `lightbox_inflight_refused_total ${f.refused}`,
+      );
     }
     gauge('lightbox_sse_clients', 'Event stream (/api/events) clients connected', sse.clients);
     lines.push(
