@@ -373,7 +373,10 @@ export class Lightbox {
     for (const s of this.#listeners()) await s.listen();
     await this.http.listen({ port: this.#config.httpPort, host: this.#config.host });
     // Films a crash left unrendered, in the background behind anything printed from now on.
-    if (!this.#config.noRender) this.rendering.recover();
+    if (!this.#config.noRender) {
+      this.renderer.start();
+      this.rendering.recover();
+    }
     this.exports.start();
   }
 

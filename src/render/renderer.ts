@@ -70,6 +70,14 @@ export class Renderer {
     return c;
   }
 
+  /**
+   * Start the render process now rather than at the first film: forking a process costs the
+   * event loop some 10 ms, which belongs to start-up, not to a modality's print.
+   */
+  start(): void {
+    if (!this.#inline) this.#start();
+  }
+
   async #failed(p: Pending, error: string): Promise<void> {
     this.log.error({ film: p.dir, err: error.split('\n')[0] }, 'film rendering failed');
     // Best effort (the disk may be full): the index records the failure whatever happens here.
