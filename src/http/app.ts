@@ -20,6 +20,7 @@ import { faultFiringRoutes } from './routes/fault-firings.js';
 import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
 import { labRoutes } from './routes/lab.js';
+import { outboundRoutes } from './routes/outbound.js';
 import { printerRoutes } from './routes/printers.js';
 import { verdictRoutes } from './routes/verdicts.js';
 import { webRoutes } from './routes/web.js';
@@ -119,6 +120,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, events);
     associationRoutes(api, deps.store);
+    outboundRoutes(api, deps.store);
     verdictRoutes(api, deps.store, deps.printers, deps.lab);
     eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });
     if (deps.lab) labRoutes(api, deps.lab);

@@ -1,0 +1,180 @@
+/**
+ * Lightbox as SCU over HTTP: POST /api/associations/{id}/replay sends a recorded association
+ * again to another printer and answers with the diff; /api/outbound lists what was sent (replays
+ * and forwarded films) with the peer's answers, one run in full, a replay as JUnit XML.
+ */
+import type { FastifyInstance } from 'fastify';
+import { replayStored } from '../../scu/replay.js';
+import type { ReplayReport } from '../../scu/replay-diff.js';
+import { replayJunit } from '../../scu/replay-junit.js';
+import { ScuError } from '../../scu/scu-error.js';
+import { parseTarget } from '../../scu/target.js';
+import type { OutboundKind } from '../../store/outbound-log.js';
+import type { Store } from '../../store/store.js';
+import { ERROR } from '../schemas.js';
+import { ASSOCIATION_ID } from './associations.js';
+
+const OUTBOUND_ID = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^o[0-9]{1,15}$' } },
+} as const;
+
+const OUTBOUND_SUMMARY = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: ['replay', 'forward'] },
+    source: { type: 'string' },
+    target: { type: 'string', description: 'HOST:PORT:AE' },
+    filmId: { type: 'string' },
+    associationId: { type: 'string' },
+    startedAt: { type: 'string' },
+    endedAt: { type: 'string' },
+    ok: { type: 'boolean', description: 'replay: every answer as the original; forward: the film printed' },
+    outcome: { type: 'string' },
+  },
+} as const;
+
+interface ReplayBody {
+  to: string;
+  callingAeTitle?: string;
+  timeoutMs?: number;
+}
+
+/** Replays running at once: each holds an association and the films' pixels. */
+const MAX_CONCURRENT_REPLAYS = 4;
+
+export function outboundRoutes(app: FastifyInstance, store: Store): void {
+  let running = 0;
+
+  app.post<{ Params: { id: string }; Body: ReplayBody }>(
+    '/api/associations/:id/replay',
+    {
+      schema: {
+        params: ASSOCIATION_ID,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['to'],
+          properties: {
+            to: { type: 'string', maxLength: 300, description: 'HOST:PORT:AE of the printer to replay to' },
+            callingAeTitle: { type: 'string', minLength: 1, maxLength: 16 },
+            timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000 },
+          },
+        },
+        response: {
+          201: {
+            description: 'the replay report: per message the original and the new answer and what differs',
+            type: 'object',
+            additionalProperties: true,
+            properties: { id: { type: 'string' }, same: { type: 'boolean' } },
+          },
+          '4xx': ERROR,
+          '5xx': ERROR,
+        },
+      },
+    },
+    async (req, reply) => {
+      const a = store.associations.get(req.params.id);
+      if (!a) return reply.code(404).send({ error: `no association ${req.params.id}` });
+      if (!a.endedAt) return reply.code(409).send({ error: `association ${a.id} has not ended yet` });
+      if (running >= MAX_CONCURRENT_REPLAYS)
+        return reply.code(429).send({ error: `${running} replays are running; try again when one ends` });
+      let target: ReturnType<typeof parseTarget>;
+      try {
+        target = parseTarget(req.body.to);
+      } catch (e) {
+        return reply.code(400).send({ error: (e as Error).message });
+      }
+      running++;
+      try {
+        const { id, report } = await replayStored(store, a, target, {
+          ...(req.body.callingAeTitle ? { callingAeTitle: req.body.callingAeTitle } : {}),
+          ...(req.body.timeoutMs ? { timeouts: { responseMs: req.body.timeoutMs } } : {}),
+        });
+        return reply.code(201).send({ id, ...report });
+      } catch (e) {
+        if (e instanceof ScuError && e.kind === 'usage') return reply.code(400).send({ error: e.message });
+        throw e;
+      } finally {
+        running--;
+      }
+    },
+  );
+
+  app.get<{ Querystring: { kind?: OutboundKind; association?: string; film?: string } }>(
+    '/api/outbound',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            kind: { type: 'string', enum: ['replay', 'forward'] },
+            association: { type: 'string', maxLength: 20 },
+            film: { type: 'string', maxLength: 200 },
+          },
+        },
+        response: {
+          200: { type: 'object', properties: { runs: { type: 'array', items: OUTBOUND_SUMMARY } } },
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      return {
+        runs: store.outbound.list({
+          ...(q.kind ? { kind: q.kind } : {}),
+          ...(q.association ? { associationId: q.association } : {}),
+          ...(q.film ? { filmId: q.film } : {}),
+        }),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/outbound/:id',
+    {
+      schema: {
+        params: OUTBOUND_ID,
+        response: {
+          200: {
+            description: 'one run with its whole report (replay: the diff; forward: the answers)',
+            type: 'object',
+            additionalProperties: true,
+            properties: { ...OUTBOUND_SUMMARY.properties, report: { type: 'object', additionalProperties: true } },
+          },
+          '4xx': ERROR,
+        },
+      },
+    },
+    async (req, reply) => {
+      const o = store.outbound.get(req.params.id);
+      if (!o) return reply.code(404).send({ error: `no outbound run ${req.params.id}` });
+      return { ...o.summary, report: o.report };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/outbound/:id/junit.xml',
+    {
+      schema: {
+        params: OUTBOUND_ID,
+        response: {
+          200: {
+            description: 'a replay as JUnit XML: one test case per message, a failure per differing answer',
+            content: { 'application/xml': { schema: { type: 'string' } } },
+          },
+          '4xx': ERROR,
+        },
+      },
+    },
+    async (req, reply) => {
+      const o = store.outbound.get(req.params.id);
+      if (o?.summary.kind !== 'replay')
+        return reply.code(404).send({ error: `no replay ${req.params.id}` });
+      return reply.type('application/xml').send(replayJunit(o.report as ReplayReport));
+    },
+  );
+}
