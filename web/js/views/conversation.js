@@ -9,6 +9,7 @@
 import { get } from '../api.js';
 import { bytes, debounce, fill, h, notice, statusBadge, time } from '../dom.js';
 import { on } from '../live.js';
+import { replayPanel } from './replay.js';
 
 export function mount(container, [id]) {
   const root = h('section', { class: 'view conversation' });
@@ -26,6 +27,7 @@ export function mount(container, [id]) {
         header(a),
         faultBanner(a),
         verdictPanel(a, v, (i) => highlight(root, a, i)),
+        a.endedAt === undefined ? null : replayPanel(a),
         rows,
       );
     } catch (e) {
