@@ -21,6 +21,7 @@ import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
+import { type ForwardConfig, Forwarder } from './scu/forwarder.js';
 import { DiskSpaceWatcher } from './store/disk-space.js';
 import { Retention } from './store/retention.js';
 import { Store } from './store/store.js';
@@ -51,6 +52,8 @@ export class Lightbox {
   readonly disk: DiskSpaceWatcher;
   /** Removes the oldest unpinned films beyond the --retention-* limits. */
   readonly retention: Retention;
+  /** Prints films on to the real printers of profiles with `forward:` (tee), from a durable queue. */
+  readonly forwarder: Forwarder;
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -113,9 +116,19 @@ export class Lightbox {
       busy: () => this.#busyFilms(),
       onRemoved: () => void this.disk.check(),
     });
+    const forwards = new Map<string, ForwardConfig>();
+    for (const p of this.printers) if (p.caps.forward) forwards.set(p.caps.aeTitle, p.caps.forward);
+    this.forwarder = new Forwarder({
+      store: this.store,
+      configs: forwards,
+      log: logger,
+      events: this.events,
+    });
     for (const p of this.printers) {
       p.runtime.events = this.events;
       p.runtime.onFilmsSpooled = (films) => {
+        // Queued durably before the modality's N-ACTION is answered.
+        this.forwarder.enqueue(p.caps.aeTitle, films);
         for (const f of films)
           this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
         if (!config.noRender) this.rendering.add(films.map((f) => f.id));
@@ -166,6 +179,7 @@ export class Lightbox {
         bindHost: config.host,
       },
       lab: this.lab,
+      forward: this.forwarder,
       disk: () => this.disk.state,
       network: networkSettings(config),
       connections: () => this.#connectionStats(),
@@ -199,6 +213,7 @@ export class Lightbox {
         if (j.status === 'PENDING' || j.status === 'PRINTING') for (const f of j.films) busy.add(f);
     const rendering = this.rendering.current;
     if (rendering) busy.add(rendering);
+    for (const f of this.forwarder.busy()) busy.add(f);
     return busy;
   }
 
@@ -231,6 +246,8 @@ export class Lightbox {
     await this.dicom.listen();
     for (const s of this.ownPorts) await s.listen();
     await this.http.listen({ port: this.#config.httpPort, host: this.#config.host });
+    // Films queued by an earlier run (or a printer down then) go out again.
+    this.forwarder.start();
     // Films a crash left unrendered, in the background behind anything printed from now on.
     if (!this.#config.noRender) this.rendering.recover();
   }
@@ -242,6 +259,7 @@ export class Lightbox {
 
   async stop(): Promise<void> {
     this.lab.stop();
+    await this.forwarder.stop(this.#config.shutdownGraceMs);
     await Promise.all([this.dicom, ...this.ownPorts].map((s) => s.close(this.#config.shutdownGraceMs)));
     await this.http.close();
     await this.retention.stop();

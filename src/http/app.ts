@@ -38,6 +38,8 @@ export interface AppDeps {
   events?: EventBus;
   /** Test-lab faults and scenarios (optional: without it, no /api/lab routes). */
   lab?: LabControl;
+  /** Tee mode's queue: re-send a film (optional: without it, retries are refused). */
+  forward?: { retry(filmId: string): boolean };
   /** The last free-space measurement of the data directory's volume, for /metrics. */
   disk?: () => DiskState | undefined;
   /** The network limits and timers the DICOM listener runs with, for conformance statements (absent: the defaults). */
@@ -120,7 +122,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, events);
     associationRoutes(api, deps.store);
-    outboundRoutes(api, deps.store);
+    outboundRoutes(api, deps.store, deps.forward);
     verdictRoutes(api, deps.store, deps.printers, deps.lab);
     eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });
     if (deps.lab) labRoutes(api, deps.lab);

@@ -10,8 +10,10 @@ import type { PrinterProfile } from './profile-schema.js';
 
 type Defaults = typeof DEFAULT_PROFILE;
 /** Every optional key made present, typed as the schema types it. */
-export type Capabilities = Required<Omit<PrinterProfile, 'port'>> & {
+export type Capabilities = Required<Omit<PrinterProfile, 'port' | 'forward'>> & {
   port?: number;
+  /** Where films are printed on to (tee), if anywhere. */
+  forward?: PrinterProfile['forward'];
   identity: Required<PrinterProfile>['identity'];
   quirks: Required<NonNullable<PrinterProfile['quirks']>>;
   density: Required<NonNullable<PrinterProfile['density']>>;
@@ -28,6 +30,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     description: p.description ?? '',
     callingAeTitles: p.callingAeTitles ?? [],
     ...(p.port === undefined ? {} : { port: p.port }),
+    ...(p.forward === undefined ? {} : { forward: p.forward }),
     transferSyntaxes: pick('transferSyntaxes'),
     identity: pick('identity'),
     sopClasses: pick('sopClasses'),

@@ -9,6 +9,7 @@ import { type Db, openDatabase } from './database.js';
 import { FaultLog } from './fault-log.js';
 import { FilmFiles } from './film-files.js';
 import { FilmIndex } from './film-index.js';
+import { ForwardQueue } from './forward-queue.js';
 import { JobLog } from './job-log.js';
 import { OutboundLog } from './outbound-log.js';
 import { Staging } from './staging.js';
@@ -30,6 +31,8 @@ export class Store {
   readonly faults: FaultLog;
   /** Replays and forwarded prints (Lightbox as SCU) with their answers. */
   readonly outbound: OutboundLog;
+  /** Films waiting to be printed on to a real printer (tee). */
+  readonly forwardQueue: ForwardQueue;
   /** Received images on disk before they are printed. */
   readonly staging: Staging;
 
@@ -45,6 +48,7 @@ export class Store {
     this.associations = new AssociationLog(this.db, (e, id) => onError(e, `association ${id}`));
     this.faults = new FaultLog(this.db);
     this.outbound = new OutboundLog(this.db);
+    this.forwardQueue = new ForwardQueue(this.db);
   }
 
   close(): void {

@@ -18,7 +18,10 @@ let page: Page;
 let work: string;
 
 beforeAll(async () => {
-  ({ lb, images, browser, page, work } = await openConsole('lightbox-browser-replay-', { logLevel: 'warn', noRender: true }));
+  ({ lb, images, browser, page, work } = await openConsole('lightbox-browser-replay-', {
+    logLevel: 'warn',
+    noRender: true,
+  }));
   other = await startLightbox({ logLevel: 'warn', noRender: true, printersDir: 'printers' });
 }, 60_000);
 afterAll(async () => {
@@ -28,12 +31,21 @@ afterAll(async () => {
 
 it('replays a conversation from its page and shows what the other printer answered differently', async () => {
   const r = await dcmPrint(
-    { port: lb.dicomPort, calledAe: 'LIGHTBOX', images: images.ct, columns: 4, rows: 5, filmSize: '14INX17IN' },
+    {
+      port: lb.dicomPort,
+      calledAe: 'LIGHTBOX',
+      images: images.ct,
+      columns: 4,
+      rows: 5,
+      filmSize: '14INX17IN',
+    },
     join(work, 'w1'),
   );
   expect(r.errors).toEqual([]);
   // The association list is an array, oldest first.
-  const list = (await (await fetch(`http://127.0.0.1:${lb.httpPort}/api/associations`)).json()) as { id: string }[];
+  const list = (await (await fetch(`http://127.0.0.1:${lb.httpPort}/api/associations`)).json()) as {
+    id: string;
+  }[];
   const id = list[0]!.id;
   await page.goto(`http://127.0.0.1:${lb.httpPort}/#/associations/${id}`);
   const panel = page.locator(`section.replay[data-replay="${id}"]`);

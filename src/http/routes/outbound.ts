@@ -9,6 +9,8 @@ import type { ReplayReport } from '../../scu/replay-diff.js';
 import { replayJunit } from '../../scu/replay-junit.js';
 import { ScuError } from '../../scu/scu-error.js';
 import { parseTarget } from '../../scu/target.js';
+import { FILM_ID_PATTERN } from '../../store/film-files.js';
+import type { ForwardState } from '../../store/forward-queue.js';
 import type { OutboundKind } from '../../store/outbound-log.js';
 import type { Store } from '../../store/store.js';
 import { ERROR } from '../schemas.js';
@@ -36,6 +38,25 @@ const OUTBOUND_SUMMARY = {
   },
 } as const;
 
+const FORWARD_ITEM = {
+  type: 'object',
+  properties: {
+    filmId: { type: 'string' },
+    printer: { type: 'string' },
+    target: { type: 'string', description: 'HOST:PORT:AE of the real printer' },
+    state: { type: 'string', enum: ['queued', 'done', 'failed'] },
+    attempts: { type: 'integer' },
+    nextAt: { type: 'integer', description: 'when a queued film is next sent (ms since the epoch)' },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+    lastError: { type: 'string' },
+    lastOutbound: {
+      type: 'string',
+      description: 'the outbound run (its answers) of the last attempt that reached the printer',
+    },
+  },
+} as const;
+
 interface ReplayBody {
   to: string;
   callingAeTitle?: string;
@@ -45,7 +66,11 @@ interface ReplayBody {
 /** Replays running at once: each holds an association and the films' pixels. */
 const MAX_CONCURRENT_REPLAYS = 4;
 
-export function outboundRoutes(app: FastifyInstance, store: Store): void {
+export function outboundRoutes(
+  app: FastifyInstance,
+  store: Store,
+  forward?: { retry(filmId: string): boolean },
+): void {
   let running = 0;
 
   app.post<{ Params: { id: string }; Body: ReplayBody }>(
@@ -143,7 +168,10 @@ export function outboundRoutes(app: FastifyInstance, store: Store): void {
             description: 'one run with its whole report (replay: the diff; forward: the answers)',
             type: 'object',
             additionalProperties: true,
-            properties: { ...OUTBOUND_SUMMARY.properties, report: { type: 'object', additionalProperties: true } },
+            properties: {
+              ...OUTBOUND_SUMMARY.properties,
+              report: { type: 'object', additionalProperties: true },
+            },
           },
           '4xx': ERROR,
         },
@@ -172,9 +200,67 @@ export function outboundRoutes(app: FastifyInstance, store: Store): void {
     },
     async (req, reply) => {
       const o = store.outbound.get(req.params.id);
-      if (o?.summary.kind !== 'replay')
-        return reply.code(404).send({ error: `no replay ${req.params.id}` });
+      if (o?.summary.kind !== 'replay') return reply.code(404).send({ error: `no replay ${req.params.id}` });
       return reply.type('application/xml').send(replayJunit(o.report as ReplayReport));
+    },
+  );
+
+  app.get<{ Querystring: { state?: ForwardState; printer?: string } }>(
+    '/api/forwards',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            state: { type: 'string', enum: ['queued', 'done', 'failed'] },
+            printer: { type: 'string', maxLength: 16 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              counts: {
+                type: 'object',
+                properties: {
+                  queued: { type: 'integer' },
+                  done: { type: 'integer' },
+                  failed: { type: 'integer' },
+                },
+              },
+              films: { type: 'array', items: FORWARD_ITEM },
+            },
+          },
+        },
+      },
+    },
+    async (req) => ({
+      counts: store.forwardQueue.counts(),
+      films: store.forwardQueue.list({
+        ...(req.query.state ? { state: req.query.state } : {}),
+        ...(req.query.printer ? { printer: req.query.printer } : {}),
+      }),
+    }),
+  );
+
+  app.post<{ Params: { film: string } }>(
+    '/api/forwards/:film/retry',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          required: ['film'],
+          properties: { film: { type: 'string', pattern: FILM_ID_PATTERN } },
+        },
+        response: { 202: FORWARD_ITEM, '4xx': ERROR },
+      },
+    },
+    async (req, reply) => {
+      if (!forward || !store.forwardQueue.get(req.params.film))
+        return reply.code(404).send({ error: `film ${req.params.film} is not in the forward queue` });
+      forward.retry(req.params.film);
+      return reply.code(202).send(store.forwardQueue.get(req.params.film));
     },
   );
 }
