@@ -140,11 +140,12 @@ export class ForwardQueue {
   }
 
   /** Newest first. */
-  list(filter: { state?: ForwardState; printer?: string } = {}): ForwardItem[] {
+  list(filter: { state?: ForwardState; printer?: string; filmId?: string } = {}): ForwardItem[] {
     const where: string[] = [];
     const params: string[] = [];
     if (filter.state) where.push('state = ?') && params.push(filter.state);
     if (filter.printer) where.push('printer = ?') && params.push(filter.printer);
+    if (filter.filmId) where.push('film_id = ?') && params.push(filter.filmId);
     const sql = `SELECT * FROM forward_queue ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${LIST_LIMIT}`;
     return this.#db
       .prepare<string[], Row>(sql)

@@ -205,7 +205,7 @@ export function outboundRoutes(
     },
   );
 
-  app.get<{ Querystring: { state?: ForwardState; printer?: string } }>(
+  app.get<{ Querystring: { state?: ForwardState; printer?: string; film?: string } }>(
     '/api/forwards',
     {
       schema: {
@@ -215,6 +215,7 @@ export function outboundRoutes(
           properties: {
             state: { type: 'string', enum: ['queued', 'done', 'failed'] },
             printer: { type: 'string', maxLength: 16 },
+            film: { type: 'string', maxLength: 200 },
           },
         },
         response: {
@@ -240,6 +241,7 @@ export function outboundRoutes(
       films: store.forwardQueue.list({
         ...(req.query.state ? { state: req.query.state } : {}),
         ...(req.query.printer ? { printer: req.query.printer } : {}),
+        ...(req.query.film ? { filmId: req.query.film } : {}),
       }),
     }),
   );

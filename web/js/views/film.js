@@ -11,6 +11,7 @@ import { fact, fill, h, notice, statusBadge, svg, time } from '../dom.js';
 import { on } from '../live.js';
 import { openTokenDialog } from '../token-dialog.js';
 import { zoomable } from '../zoom.js';
+import { forwardPanel } from './forward.js';
 
 const FILES = ['film.png', 'density.png', 'thumb.png', 'film.json', 'render.json'];
 
@@ -191,6 +192,7 @@ function sidePanel(film) {
     h('h1', {}, 'Film'),
     h('p', { class: 'muted mono' }, film.id),
     pinControl(film),
+    forwardPanel(film.id),
     h(
       'dl',
       { class: 'facts' },
