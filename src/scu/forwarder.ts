@@ -29,6 +29,10 @@ import { parseTarget, targetText } from './target.js';
 
 export type ForwardConfig = NonNullable<PrinterProfile['forward']>;
 
+/** Longest a film waits for its association to end before it is sent anyway. */
+const HOLD_MS = 60_000;
+const HOLD_POLL_MS = 100;
+
 const DEFAULTS = { retryMs: 5000, maxRetryMs: 60_000, maxAttempts: 1000, timeoutMs: 60_000 };
 
 /** What one attempt came to. */
@@ -111,7 +115,16 @@ export class Forwarder {
   #tick(): void {
     this.#timer = undefined;
     if (this.#stopped || this.#running) return;
-    const [next] = this.#store.forwardQueue.due(Date.now(), 1);
+    // A film waits for the association that printed it to end (at most HOLD_MS): the modality's
+    // N-DELETE and release are not slowed down by the copy going out meanwhile.
+    const now = Date.now();
+    const held = (q: ForwardItem) => {
+      const a = this.#store.films.get(q.filmId)?.associationId;
+      return a !== undefined && this.#store.associations.isLive(a) && now - Date.parse(q.createdAt) < HOLD_MS;
+    };
+    const due = this.#store.forwardQueue.due(now, 16);
+    const next = due.find((q) => !held(q));
+    if (!next && due.length > 0) return this.#wake(HOLD_POLL_MS);
     if (!next) {
       const due = this.#store.forwardQueue.nextDue();
       if (due !== undefined) this.#wake(Math.min(due - Date.now(), 60_000));
