@@ -124,7 +124,10 @@ export class Forwarder {
     };
     const due = this.#store.forwardQueue.due(now, 16);
     const next = due.find((q) => !held(q));
-    if (!next && due.length > 0) return this.#wake(HOLD_POLL_MS);
+    if (!next && due.length > 0) {
+      this.#wake(HOLD_POLL_MS);
+      return;
+    }
     if (!next) {
       const due = this.#store.forwardQueue.nextDue();
       if (due !== undefined) this.#wake(Math.min(due - Date.now(), 60_000));

@@ -76,7 +76,11 @@ describe('recorded data sets', () => {
     const ds = recordedToDataset(
       [
         { tag: '20200010', vr: 'US', value: [1] },
-        { tag: '20200110', vr: 'SQ', items: [[{ tag: '7FE00010', keyword: 'PixelData', vr: 'OW', value: [{ bytes: 8 }] }]] },
+        {
+          tag: '20200110',
+          vr: 'SQ',
+          items: [[{ tag: '7FE00010', keyword: 'PixelData', vr: 'OW', value: [{ bytes: 8 }] }]],
+        },
         { tag: '00283006', keyword: 'LUTData', vr: 'US', value: [1, 2], more: 3 },
       ],
       { binary: () => undefined },
