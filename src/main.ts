@@ -47,6 +47,21 @@ async function replay(argv: string[]): Promise<void> {
   }
 }
 
+/** `lightbox print-film ...`: print a stored film on another printer, exit. */
+async function printFilm(argv: string[]): Promise<void> {
+  const [{ printFilmCommand }, { ReplayUsageError, ScuError }] = await Promise.all([
+    import('./scu/print-film-command.js'),
+    import('./scu/replay-command.js'),
+  ]);
+  try {
+    process.exitCode = await printFilmCommand(argv, process.env, process.cwd(), process.stdout);
+  } catch (e) {
+    if (e instanceof ReplayUsageError || e instanceof ScuError)
+      die(`${e.message} (see lightbox print-film --help)`);
+    throw e;
+  }
+}
+
 async function main(): Promise<void> {
   // Checked before the server's modules are loaded (they are imported below, not at the top): an
   // older Node would fail on node:sqlite with a stack trace instead of this line. Importing them
@@ -57,6 +72,7 @@ async function main(): Promise<void> {
     );
   if (process.argv[2] === 'conformance') return conformance(process.argv.slice(3));
   if (process.argv[2] === 'replay') return replay(process.argv.slice(3));
+  if (process.argv[2] === 'print-film') return printFilm(process.argv.slice(3));
   let parsed: ReturnType<typeof parseConfig>;
   try {
     parsed = parseConfig(process.argv.slice(2), process.env, process.cwd());

@@ -20,11 +20,8 @@ import type { PrinterProfile } from '../profiles/profile-schema.js';
 import type { FilmSummary } from '../store/film-index.js';
 import type { ForwardItem } from '../store/forward-queue.js';
 import type { Store } from '../store/store.js';
-import { planFromFilm } from './film-plan.js';
-import { filmPixels, readFilm } from './film-source.js';
-import { recordedToDataset } from './recorded-dataset.js';
-import { requestedAttributes } from './replay-plan.js';
-import { type RunResult, runPlan } from './runner.js';
+import { printStoredFilm } from './print-film.js';
+import type { RunResult } from './runner.js';
 import { parseTarget, targetText } from './target.js';
 
 export type ForwardConfig = NonNullable<PrinterProfile['forward']>;
@@ -184,32 +181,23 @@ export class Forwarder {
   }
 
   async #attempt(item: ForwardItem, c: ForwardConfig | undefined): Promise<Attempt> {
-    const files = this.#store.filmFiles;
-    const film = readFilm(files, item.filmId);
-    const record = film.associationId ? this.#store.associations.get(film.associationId) : undefined;
-    const asked = record ? requestedAttributes(record, film.filmBox.uid) : {};
-    const notes: string[] = [];
-    const plan = planFromFilm({
-      id: item.filmId,
-      film,
-      pixels: filmPixels(files, item.filmId, film),
-      requested: {
-        ...(asked.filmSession ? { filmSession: recordedToDataset(asked.filmSession, {}, notes) } : {}),
-        ...(asked.filmBox ? { filmBox: recordedToDataset(asked.filmBox, {}, notes) } : {}),
+    const { run, source, associationId } = await printStoredFilm(
+      this.#store,
+      item.filmId,
+      parseTarget(item.target),
+      {
+        callingAeTitle: c?.callingAeTitle ?? item.printer,
+        timeouts: { responseMs: c?.timeoutMs ?? DEFAULTS.timeoutMs },
       },
-      callingAeTitle: c?.callingAeTitle ?? item.printer,
-    });
-    const run = await runPlan(plan, parseTarget(item.target), {
-      timeouts: { responseMs: c?.timeoutMs ?? DEFAULTS.timeoutMs },
-    });
+    );
     const a = judge(run);
     if (run.ending !== 'not-associated') {
       a.outbound = this.#store.outbound.add({
         kind: 'forward',
-        source: plan.source,
+        source,
         target: run.target,
         filmId: item.filmId,
-        ...(film.associationId ? { associationId: film.associationId } : {}),
+        ...(associationId ? { associationId } : {}),
         startedAt: run.startedAt,
         endedAt: run.endedAt,
         ok: a.result === 'done',

@@ -218,3 +218,37 @@ describe('replay over HTTP and from the command line', () => {
     expect(() => parseReplayArgs([file], {}, work)).toThrow(/--to/);
   }, 60_000);
 });
+
+describe('print a stored film on another printer', () => {
+  it('POST /api/films/{id}/print: the film at dcmprscp, its answers kept; lightbox print-film to a one-box printer exits 1', async () => {
+    const film = lb.app.store.films.byAssociation(w1.id)[0]!;
+    const since = scp.log().length;
+    const r = await fetch(`http://127.0.0.1:${lb.httpPort}/api/films/${film.id}/print`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: `127.0.0.1:${scp.port}:PRINTSCP` }),
+    });
+    expect(r.status).toBe(201);
+    const body = (await r.json()) as { id: string; ok: boolean; outcome: string };
+    expect(body).toMatchObject({ ok: true, outcome: 'printed: N-ACTION 0x0000' });
+    const log = scp.log().slice(since);
+    expect((log.match(/\(7fe0,0010\) OW .*# 524288,/g) ?? []).length).toBe(20);
+    expect(lb.app.store.outbound.get(body.id)?.summary).toMatchObject({
+      kind: 'print',
+      filmId: film.id,
+      ok: true,
+    });
+
+    const { printFilmCommand } = await import('../../src/scu/print-film-command.js');
+    const out: string[] = [];
+    const sink = { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream;
+    const code = await printFilmCommand(
+      [film.id, '--to', `127.0.0.1:${other.dicomPort}:IHERESTRICTED`, '--data-dir', lb.app.store.dataDir],
+      {},
+      work,
+      sink,
+    );
+    expect(code).toBe(1);
+    expect(out.join('')).toMatch(/N-CREATE Basic Film Box: 0x0106/);
+  }, 60_000);
+});

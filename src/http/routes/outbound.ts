@@ -4,6 +4,9 @@
  * and forwarded films) with the peer's answers, one run in full, a replay as JUnit XML.
  */
 import type { FastifyInstance } from 'fastify';
+import { FilmReadError } from '../../scu/film-source.js';
+import { judge } from '../../scu/forwarder.js';
+import { printStoredFilm } from '../../scu/print-film.js';
 import { replayStored } from '../../scu/replay.js';
 import type { ReplayReport } from '../../scu/replay-diff.js';
 import { replayJunit } from '../../scu/replay-junit.js';
@@ -26,7 +29,7 @@ const OUTBOUND_SUMMARY = {
   type: 'object',
   properties: {
     id: { type: 'string' },
-    kind: { type: 'string', enum: ['replay', 'forward'] },
+    kind: { type: 'string', enum: ['replay', 'forward', 'print'] },
     source: { type: 'string' },
     target: { type: 'string', description: 'HOST:PORT:AE' },
     filmId: { type: 'string' },
@@ -128,6 +131,77 @@ export function outboundRoutes(
     },
   );
 
+  app.post<{ Params: { id: string }; Body: ReplayBody }>(
+    '/api/films/:id/print',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: { type: 'string', pattern: FILM_ID_PATTERN } },
+        },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['to'],
+          properties: {
+            to: { type: 'string', maxLength: 300, description: 'HOST:PORT:AE of the printer to print on' },
+            callingAeTitle: { type: 'string', minLength: 1, maxLength: 16 },
+            timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000 },
+          },
+        },
+        response: {
+          201: {
+            description: 'the answers of the printer to the film session that printed the film there',
+            type: 'object',
+            additionalProperties: true,
+            properties: { id: { type: 'string' }, ok: { type: 'boolean' }, outcome: { type: 'string' } },
+          },
+          '4xx': ERROR,
+          '5xx': ERROR,
+        },
+      },
+    },
+    async (req, reply) => {
+      if (!store.films.get(req.params.id)) return reply.code(404).send({ error: `no film ${req.params.id}` });
+      if (running >= MAX_CONCURRENT_REPLAYS)
+        return reply.code(429).send({ error: `${running} sends are running; try again when one ends` });
+      let target: ReturnType<typeof parseTarget>;
+      try {
+        target = parseTarget(req.body.to);
+      } catch (e) {
+        return reply.code(400).send({ error: (e as Error).message });
+      }
+      running++;
+      try {
+        const { run, source, associationId } = await printStoredFilm(store, req.params.id, target, {
+          ...(req.body.callingAeTitle ? { callingAeTitle: req.body.callingAeTitle } : {}),
+          ...(req.body.timeoutMs ? { timeouts: { responseMs: req.body.timeoutMs } } : {}),
+        });
+        const verdict = judge(run);
+        const ok = verdict.result === 'done';
+        const id = store.outbound.add({
+          kind: 'print',
+          source,
+          target: run.target,
+          filmId: req.params.id,
+          ...(associationId ? { associationId } : {}),
+          startedAt: run.startedAt,
+          endedAt: run.endedAt,
+          ok,
+          outcome: verdict.detail,
+          report: run,
+        });
+        return reply.code(201).send({ id, ok, outcome: verdict.detail, ...run });
+      } catch (e) {
+        if (e instanceof FilmReadError) return reply.code(409).send({ error: e.message });
+        throw e;
+      } finally {
+        running--;
+      }
+    },
+  );
+
   app.get<{ Querystring: { kind?: OutboundKind; association?: string; film?: string } }>(
     '/api/outbound',
     {
@@ -136,7 +210,7 @@ export function outboundRoutes(
           type: 'object',
           additionalProperties: false,
           properties: {
-            kind: { type: 'string', enum: ['replay', 'forward'] },
+            kind: { type: 'string', enum: ['replay', 'forward', 'print'] },
             association: { type: 'string', maxLength: 20 },
             film: { type: 'string', maxLength: 200 },
           },
