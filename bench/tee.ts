@@ -64,8 +64,11 @@ async function main(): Promise<void> {
   const images = await generateImages(join(tmpdir(), 'lightbox-test-images'));
   const times: Record<'PLAIN' | 'TEE', number[]> = { PLAIN: [], TEE: [] };
   let n = 0;
+  // The queue drained, then a pause for dcmprscp to finish writing what it received: the next
+  // send, to either printer, starts on a quiet machine.
   const drained = async () => {
     while (app.store.forwardQueue.counts().queued > 0) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
   };
   const send = async (ae: 'PLAIN' | 'TEE', record: boolean) => {
     await drained();

@@ -127,8 +127,16 @@ export class Lightbox {
     for (const p of this.printers) {
       p.runtime.events = this.events;
       p.runtime.onFilmsSpooled = (films) => {
-        // Queued durably before the modality's N-ACTION is answered.
-        this.forwarder.enqueue(p.caps.aeTitle, films);
+        // Queued durably before the modality's N-ACTION is answered. A database that cannot take
+        // the row (disk full) must not fail a film that is stored: it is logged, not forwarded.
+        try {
+          this.forwarder.enqueue(p.caps.aeTitle, films);
+        } catch (e) {
+          logger.error(
+            { err: (e as Error).message, films: films.map((f) => f.id) },
+            'films not queued for forwarding (re-send them with POST /api/films/{id}/print)',
+          );
+        }
         for (const f of films)
           this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
         if (!config.noRender) this.rendering.add(films.map((f) => f.id));
