@@ -29,7 +29,10 @@ COPY --from=build /src/printers ./printers
 COPY --from=build /src/scenarios ./scenarios
 # The web console: static files, served from web/ next to package.json.
 COPY --from=build /src/web ./web
-# Films and logs. Created here, owned by the runtime user, so a fresh named volume inherits both.
+# The specification notes the console links findings to (/spec/...).
+COPY --from=build /src/docs ./docs
+# Films and their index database (logs go to stdout). Created here, owned by the runtime user, so a
+# fresh named volume inherits both.
 ENV LIGHTBOX_DATA_DIR=/var/lib/lightbox
 RUN mkdir -p /var/lib/lightbox && chown node:node /var/lib/lightbox
 # The image's unprivileged "node" user (uid 1000).

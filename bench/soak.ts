@@ -31,12 +31,18 @@ import { readdirSync, renameSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodePdu } from '../src/dicom/ul/pdu-codec.js';
 import { generateImages, parseDcmprscuLog, writePrintScuConfig } from '../test/support/dcmprint.js';
-import { associateRq } from '../test/support/pdus.js';
 import { Peer } from '../test/support/peer.js';
+import { runTool } from './dcmtk-tool.js';
 import {
-  DCMTK_ENV,
+  HOSTILE_ADDRESSES,
+  HostileLoad,
+  REOPEN_AFTER_MS,
+  SILENT,
+  TRICKLE_EVERY_MS,
+  TRICKLING,
+} from './hostile-load.js';
+import {
   fmtMiB,
   fmtMs,
   HOST,
@@ -49,19 +55,11 @@ import {
   type Server,
   settledRss,
   sleep,
-  spawnTracked,
   startLightbox,
   withWorkDir,
 } from './support.js';
 
 const AE = 'LIGHTBOX';
-const SILENT = 100;
-const TRICKLING = 64;
-const TRICKLE_EVERY_MS = 5000;
-/** Hostile sockets come from 127.0.0.2 onwards, this many addresses (4 sockets each at most). */
-const HOSTILE_ADDRESSES = 41;
-const REOPEN_AFTER_MS = 20;
-const WAVES = 5;
 const RATIO_GOAL = 2;
 const DEFAULT_ECHO_RUNS = 11;
 const DEFAULT_PRINT_RUNS = 5;
@@ -79,36 +77,6 @@ const ECHOSCU_TIMEOUTS = ['-to', '10', '-ta', '10', '-td', '10'];
 type Lightbox = Server & { httpPort: number };
 
 // ---------------------------------------------------------------- tools
-
-interface ToolRun {
-  code: number | null;
-  output: string;
-  ms: number;
-}
-
-/** Run a DCMTK tool, timed from spawn to exit; killed after timeoutMs. */
-function runTool(cmd: string, args: string[], timeoutMs: number): Promise<ToolRun> {
-  return new Promise((res, rej) => {
-    const t0 = performance.now();
-    let ms = 0;
-    const child = spawnTracked(cmd, args, { env: DCMTK_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    child.stderr?.on('data', (c: Buffer) => out.push(c));
-    child.stdout?.on('data', (c: Buffer) => out.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => {
-      ms = performance.now() - t0;
-    });
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      rej(new Error(`${cmd}: ${e.message}`));
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      res({ code, output: Buffer.concat(out).toString('latin1'), ms });
-    });
-  });
-}
 
 async function echoscu(lb: Lightbox): Promise<number> {
   const r = await runTool('echoscu', ['-aec', AE, ...ECHOSCU_TIMEOUTS, HOST, String(lb.dicomPort)], 30_000);
@@ -176,85 +144,6 @@ async function metrics(lb: Lightbox): Promise<Map<string, number>> {
     m.set(line.slice(0, i), Number(line.slice(i + 1)));
   }
   return m;
-}
-
-// ---------------------------------------------------------------- the hostile load
-
-/** Silent and trickling sockets, each reopened shortly after Lightbox closes it. */
-class HostileLoad {
-  readonly #port: number;
-  readonly #rq = encodePdu(associateRq({ calling: 'TRICKLE' }));
-  readonly #sockets = new Set<Socket>();
-  readonly #connected = new Set<Socket>();
-  readonly #timers = new Set<NodeJS.Timeout>();
-  #stopped = false;
-  /** Sockets Lightbox closed (and were reopened). */
-  closedByServer = 0;
-
-  constructor(port: number) {
-    this.#port = port;
-  }
-
-  get held(): number {
-    return this.#connected.size;
-  }
-
-  /**
-   * Open them in waves a second apart over one --associate-timeout (5 s), so that Lightbox closes
-   * (and the attacker reopens) some every second rather than all at once.
-   */
-  async start(): Promise<void> {
-    await Promise.all(
-      Array.from({ length: SILENT + TRICKLING }, async (_, i) => {
-        await sleep((i % WAVES) * 1000);
-        await this.#open(i, i >= SILENT);
-      }),
-    );
-  }
-
-  #open(i: number, trickle: boolean): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.#stopped) return resolve();
-      const localAddress = `127.0.0.${2 + (i % HOSTILE_ADDRESSES)}`;
-      const s = connect({ host: HOST, port: this.#port, localAddress });
-      this.#sockets.add(s);
-      let timer: NodeJS.Timeout | undefined;
-      s.on('error', () => {});
-      s.on('data', () => {});
-      s.once('connect', () => {
-        this.#connected.add(s);
-        resolve();
-        if (!trickle) return;
-        let sent = 0;
-        timer = setInterval(() => {
-          if (sent < this.#rq.length) s.write(this.#rq.subarray(sent, ++sent));
-        }, TRICKLE_EVERY_MS);
-        this.#timers.add(timer);
-      });
-      s.once('close', () => {
-        this.#sockets.delete(s);
-        this.#connected.delete(s);
-        if (timer) {
-          clearInterval(timer);
-          this.#timers.delete(timer);
-        }
-        resolve();
-        if (this.#stopped) return;
-        this.closedByServer++;
-        const t = setTimeout(() => {
-          this.#timers.delete(t);
-          void this.#open(i, trickle);
-        }, REOPEN_AFTER_MS);
-        this.#timers.add(t);
-      });
-    });
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    for (const t of this.#timers) clearTimeout(t);
-    for (const s of this.#sockets) s.destroy();
-  }
 }
 
 // ---------------------------------------------------------------- A: modalities under load

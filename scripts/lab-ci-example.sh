@@ -28,6 +28,12 @@
 #   --fail-on LEVEL     error (default), warning or info: the least severe finding that fails
 #   --settle SECONDS    how long to wait for jobs and renders after the command (default: 60)
 #   --ignore-sut-exit   do not fail when the command itself exits non-zero
+#   --golden DIR        compare each film's density map with a golden one: DIR's *.png (density.png
+#                       files of earlier, approved runs), in name order, against the films in print
+#                       order (POST /api/films/{id}/diff); a difference above the thresholds, or
+#                       another number of films than goldens, fails the build. Each film's
+#                       density.png is saved under OUT/films/<id>/ to approve as the next goldens
+#   --golden-thresholds MEAN/P95/MAX   in OD (default 0.02/0.05/0.3)
 #
 # Environment:
 #   LIGHTBOX_URL        use this running Lightbox (e.g. http://lightbox:8080) instead of starting one
@@ -63,6 +69,8 @@ junit=""
 fail_on="error"
 settle=60
 ignore_sut_exit=0
+golden=""
+golden_thresholds="0.02/0.05/0.3"
 need() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -74,6 +82,8 @@ while [ $# -gt 0 ]; do
   --fail-on) need "$@" && fail_on=$2 && shift 2 ;;
   --settle) need "$@" && settle=$2 && shift 2 ;;
   --ignore-sut-exit) ignore_sut_exit=1 && shift ;;
+  --golden) need "$@" && golden=$2 && shift 2 ;;
+  --golden-thresholds) need "$@" && golden_thresholds=$2 && shift 2 ;;
   -h | --help) usage && exit 0 ;;
   --) shift && break ;;
   *) die "unknown option $1 (the system under test goes after --; see --help)" ;;
@@ -82,6 +92,11 @@ done
 [ $# -gt 0 ] || die "no command to run: put the system under test after -- (see --help)"
 case "$fail_on" in error | warning | info) ;; *) die "--fail-on must be error, warning or info" ;; esac
 [[ "$settle" =~ ^[0-9]+$ ]] || die "--settle must be a whole number of seconds"
+if [ -n "$golden" ]; then
+  [ -d "$golden" ] || die "--golden $golden: no such directory"
+  golden=$(cd "$golden" && pwd)
+  [[ "$golden_thresholds" =~ ^[0-9.]+/[0-9.]+/[0-9.]+$ ]] || die "--golden-thresholds must be MEAN/P95/MAX in OD, e.g. 0.02/0.05/0.3"
+fi
 junit=${junit:-$out/lightbox-junit.xml}
 mkdir -p "$out/films" "$(dirname "$junit")"
 
@@ -280,6 +295,40 @@ node -e '
 ' "$out/verdicts.json" "$out/jobs.json" "$out/films.json" "$out/printers.json"
 log "reports: $junit, $out/verdicts.json; films in $out/films/"
 
+# ---- 5b. against the goldens ----------------------------------------------------------------
+golden_failures=0
+if [ -n "$golden" ]; then
+  goldens=()
+  while IFS= read -r g; do goldens+=("$g"); done < <(find "$golden" -maxdepth 1 -name '*.png' -type f | LC_ALL=C sort)
+  # shellcheck disable=SC2207 # film ids have no spaces
+  film_ids=($(js "$out/films.json" 'd.filter((f) => f.render === "rendered").map((f) => f.id).join(" ")'))
+  if [ "${#goldens[@]}" != "${#film_ids[@]}" ]; then
+    log "FAIL: ${#film_ids[@]} rendered film(s), ${#goldens[@]} golden(s) in $golden"
+    golden_failures=$((golden_failures + 1))
+  fi
+  IFS=/ read -r g_mean g_p95 g_max <<<"$golden_thresholds"
+  for i in "${!film_ids[@]}"; do
+    id=${film_ids[$i]}
+    api GET "/api/films/$id/density.png" -o "$out/films/$id/density.png" >/dev/null || die "GET density.png of $id failed"
+    [ "$i" -lt "${#goldens[@]}" ] || continue
+    g=${goldens[$i]}
+    node -e '
+      const [file, mean, p95, max] = process.argv.slice(1);
+      process.stdout.write(JSON.stringify({ densityPng: require("fs").readFileSync(file).toString("base64"),
+        thresholds: { mean: Number(mean), p95: Number(p95), max: Number(max) } }));
+    ' "$g" "$g_mean" "$g_p95" "$g_max" >"$out/films/$id/diff-request.json"
+    api POST "/api/films/$id/diff" --data-binary "@$out/films/$id/diff-request.json" >"$out/films/$id/diff.json" ||
+      die "POST /api/films/$id/diff failed"
+    rm -f "$out/films/$id/diff-request.json"
+    summary=$(js "$out/films/$id/diff.json" '
+      d.comparable ? `${d.pass ? "same" : "DIFFERS"}: mean ${d.whole.mean} p95 ${d.whole.p95} max ${d.whole.max} OD` +
+        d.boxes.filter((b) => !b.pass).map((b) => `; ${b.name} mean ${b.mean} p95 ${b.p95} max ${b.max}`).join("")
+      : `DIFFERS: ${d.reason}`')
+    log "film $id against $(basename "$g"): $summary"
+    if [ "$(js "$out/films/$id/diff.json" 'd.pass')" != true ]; then golden_failures=$((golden_failures + 1)); fi
+  done
+fi
+
 # ---- 6. and 7. the build's verdict (the EXIT trap stops Lightbox) ---------------------------
 if [ "$(js "$out/verdicts.json" 'd.associations')" = 0 ]; then
   log "FAIL: no association from the system under test since $since"
@@ -290,6 +339,10 @@ failing=$(js "$out/verdicts.json" "
      info: d.counts.error + d.counts.warning + d.counts.info })['$fail_on']")
 if [ "$failing" != 0 ]; then
   log "FAIL: $failing finding(s) at or above $fail_on"
+  exit 1
+fi
+if [ "$golden_failures" != 0 ]; then
+  log "FAIL: $golden_failures film(s) differ from the goldens in $golden"
   exit 1
 fi
 if [ "$sut_status" != 0 ] && [ "$ignore_sut_exit" = 0 ]; then

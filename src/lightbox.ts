@@ -3,6 +3,7 @@
  * together. main.ts adds the process concerns (argv, signals, exit codes); tests use this directly.
  */
 
+import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import {
@@ -10,6 +11,7 @@ import {
   DEFAULT_ASSOCIATE_TIMEOUT_MS,
   DEFAULT_MAX_UNASSOCIATED,
   DEFAULT_MAX_UNASSOCIATED_PER_PEER,
+  DEFAULT_TLS_PORT,
 } from './config/config.js';
 import { networkSettings } from './conformance/settings.js';
 import { EventBus } from './events.js';
@@ -17,6 +19,7 @@ import { buildApp } from './http/app.js';
 import { Lab } from './lab/lab.js';
 import { loadScenarios } from './lab/scenarios.js';
 import { type ConnectionStats, DicomServer, type DropReason } from './net/dicom-server.js';
+import { type ReloadResult, TlsCredentials } from './net/tls-credentials.js';
 import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
@@ -33,10 +36,17 @@ const MAX_ASSOCIATE_PDU = 64 * 1024;
 
 export class Lightbox {
   readonly printers: readonly Printer[];
-  /** The listener on --dicom-port, serving every printer by called AE title. */
+  /**
+   * The listener on --dicom-port, serving every printer by called AE title; with --tls-only, the
+   * TLS listener (there is no plain one).
+   */
   readonly dicom: DicomServer;
+  /** The DICOM TLS listener on --tls-port (the same object as `dicom` with --tls-only); absent: no TLS. */
+  readonly dicomTls: DicomServer | undefined;
   /** Listeners on the printers' own ports (profile key `port`), each serving just those printers. */
   readonly ownPorts: DicomServer[] = [];
+  /** Certificate and key of the TLS listeners (--tls-cert), reloadable; absent: no TLS. */
+  readonly tls: TlsCredentials | undefined;
   readonly http: FastifyInstance;
   /** Renders every printed film (worker thread). */
   readonly renderer: Renderer;
@@ -144,8 +154,25 @@ export class Lightbox {
       };
     }
     this.#resumeJobs();
-    const server = (port: number, printers: readonly Printer[]) =>
+    // Read and checked now: a certificate that cannot serve stops start-up with one line.
+    this.tls =
+      config.tlsCert && config.tlsKey
+        ? new TlsCredentials({
+            cert: config.tlsCert,
+            key: config.tlsKey,
+            ...(config.tlsCa ? { ca: config.tlsCa } : {}),
+            verifyPeer: config.tlsVerifyPeer === true,
+          })
+        : undefined;
+    if (this.tls) this.#warnValidity(this.tls.certificate);
+    for (const p of this.printers)
+      if (p.caps.tls === 'required' && !this.tls)
+        throw new Error(
+          `printer ${p.caps.aeTitle} requires TLS (profile key tls: required) but --tls-cert is not set`,
+        );
+    const server = (port: number, printers: readonly Printer[], tls?: TlsCredentials) =>
       new DicomServer({
+        ...(tls ? { tls } : {}),
         host: config.host,
         port,
         printers,
@@ -167,16 +194,26 @@ export class Lightbox {
           maxQueuedRequests: MAX_QUEUED_REQUESTS,
         },
       });
-    this.dicom = server(config.dicomPort, this.printers);
+    const tlsPort = config.tlsPort ?? DEFAULT_TLS_PORT;
+    this.dicomTls = this.tls ? server(tlsPort, this.printers, this.tls) : undefined;
+    this.dicom = config.tlsOnly && this.dicomTls ? this.dicomTls : server(config.dicomPort, this.printers);
     const ports = new Map<number, Printer[]>();
     for (const p of this.printers) {
       if (p.caps.port === undefined || p.caps.port === config.dicomPort) continue;
+      if (config.tlsOnly) {
+        logger.warn(
+          { ae: p.caps.aeTitle, port: p.caps.port },
+          'own port not opened: --tls-only (reach it on the TLS port)',
+        );
+        continue;
+      }
       ports.set(p.caps.port, [...(ports.get(p.caps.port) ?? []), p]);
     }
     for (const [port, printers] of ports) this.ownPorts.push(server(port, printers));
     this.http = buildApp({
-      dicomListening: () => this.dicom.listening && this.ownPorts.every((s) => s.listening),
+      dicomListening: () => this.#listeners().every((s) => s.listening),
       dicomPort: () => this.dicom.port,
+      ...(this.dicomTls ? { dicomTlsPort: () => this.dicomTls!.port } : {}),
       printers: () => this.printers,
       store: this.store,
       events: this.events,
@@ -191,8 +228,58 @@ export class Lightbox {
       disk: () => this.disk.state,
       network: networkSettings(config),
       connections: () => this.#connectionStats(),
+      ...(this.tls
+        ? {
+            tls: {
+              certificate: () => this.tls!.certificate,
+              clientCertificates: () => this.tls!.clientCertificates,
+              reload: () => this.reloadTls('POST /api/tls/reload')!,
+            },
+          }
+        : {}),
+      // HTTPS presents the same certificate; browsers are not asked for client certificates.
+      ...(config.https && this.tls ? { https: this.tls.serverOptions(false) } : {}),
       logger,
     });
+    if (config.https && this.tls) {
+      const https = this.http.server as unknown as TlsServer;
+      const tls = this.tls;
+      tls.onReload(() => https.setSecureContext(tls.serverOptions(false)));
+    }
+  }
+
+  /** Every DICOM listener, each once. */
+  #listeners(): DicomServer[] {
+    return [...new Set([this.dicom, ...(this.dicomTls ? [this.dicomTls] : []), ...this.ownPorts])];
+  }
+
+  /**
+   * Read the TLS certificate, key and CA files again (SIGHUP, POST /api/tls/reload): new connections
+   * get them; on any failure the loaded ones stay, and the log says so. Undefined without TLS.
+   */
+  reloadTls(why: string): ReloadResult | undefined {
+    if (!this.tls) {
+      this.#log.warn({ why }, 'TLS reload asked, but no --tls-cert is configured');
+      return undefined;
+    }
+    const r = this.tls.reload();
+    if (r.ok) {
+      this.#log.info({ why, certificate: r.certificate }, 'TLS certificate reloaded');
+      this.#warnValidity(r.certificate);
+    } else
+      this.#log.error(
+        { why, error: r.error, kept: r.kept },
+        `TLS reload failed, still serving the certificate loaded at ${r.kept.loadedAt}: ${r.error}`,
+      );
+    return r;
+  }
+
+  /** A certificate outside its validity makes every verifying peer refuse: say so (it still serves). */
+  #warnValidity(c: { validFrom: string; validTo: string; subject: string }): void {
+    const now = new Date().toISOString();
+    if (c.validTo < now)
+      this.#log.warn(c, `TLS certificate expired on ${c.validTo}: peers that verify it will refuse`);
+    else if (c.validFrom > now) this.#log.warn(c, `TLS certificate not valid before ${c.validFrom}`);
   }
 
   /** Every listener's connections, summed. */
@@ -201,9 +288,15 @@ export class Lightbox {
       unassociated: 0,
       associated: 0,
       closing: 0,
-      dropped: { 'associate-timeout': 0, 'invalid-pdu': 0, evicted: 0, 'socket-limit': 0 },
+      dropped: {
+        'associate-timeout': 0,
+        'invalid-pdu': 0,
+        evicted: 0,
+        'socket-limit': 0,
+        'tls-handshake': 0,
+      },
     };
-    for (const s of [this.dicom, ...this.ownPorts]) {
+    for (const s of this.#listeners()) {
       const c = s.stats;
       sum.unassociated += c.unassociated;
       sum.associated += c.associated;
@@ -251,8 +344,7 @@ export class Lightbox {
     // Printers are FAILURE before anyone connects when the disk is already short of space.
     await this.disk.start();
     this.retention.start();
-    await this.dicom.listen();
-    for (const s of this.ownPorts) await s.listen();
+    for (const s of this.#listeners()) await s.listen();
     await this.http.listen({ port: this.#config.httpPort, host: this.#config.host });
     // Films queued by an earlier run (or a printer down then) go out again.
     this.forwarder.start();
@@ -268,7 +360,7 @@ export class Lightbox {
   async stop(): Promise<void> {
     this.lab.stop();
     await this.forwarder.stop(this.#config.shutdownGraceMs);
-    await Promise.all([this.dicom, ...this.ownPorts].map((s) => s.close(this.#config.shutdownGraceMs)));
+    await Promise.all(this.#listeners().map((s) => s.close(this.#config.shutdownGraceMs)));
     await this.http.close();
     await this.retention.stop();
     await this.disk.stop();

@@ -113,6 +113,8 @@ async function main(): Promise<void> {
     await flushLogs(log);
     process.exit(0);
   };
+  // SIGHUP: read the TLS certificate and key again (the outcome is logged; a bad file keeps the old).
+  process.on('SIGHUP', () => void app.reloadTls('SIGHUP'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }

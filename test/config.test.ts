@@ -90,9 +90,10 @@ describe('defaults', () => {
   it('every option default parses', () => {
     // Defaults go through the same parser as user values; a bad default would throw here.
     expect(() => config()).not.toThrow();
-    // Only optional settings (the API token) and lists (allowed hosts) may default to nothing.
+    // Only optional settings (the API token, TLS files) and lists (allowed hosts) may default to nothing.
     for (const o of OPTIONS)
-      if (o.kind !== 'optional' && o.kind !== 'hosts') expect(o.default, o.flag).not.toBe('');
+      if (o.kind !== 'optional' && o.kind !== 'hosts' && o.kind !== 'file')
+        expect(o.default, o.flag).not.toBe('');
     expect(config().apiToken).toBeUndefined();
     expect(config(['--api-token', 's3cret']).apiToken).toBe('s3cret');
     expect(config([], { LIGHTBOX_API_TOKEN: 'env-token' }).apiToken).toBe('env-token');
@@ -421,6 +422,82 @@ describe('upper bounds: what a timer, a buffer or a loop cannot honour stops sta
       retentionMaxAgeMs: 36_500 * 86_400_000,
       retentionMaxFilms: 100_000_000,
     });
+  });
+});
+
+describe('DICOM TLS and HTTPS', () => {
+  /** Two readable files standing in for a certificate and key (their content is checked at start). */
+  function pemFiles(): { cert: string; key: string; ca: string } {
+    const f = { cert: join(tmp, 'c.pem'), key: join(tmp, 'k.pem'), ca: join(tmp, 'ca.pem') };
+    for (const p of Object.values(f)) writeFileSync(p, 'pem');
+    return f;
+  }
+
+  it('off by default; --tls-port defaults to 2762', () => {
+    const c = config();
+    expect(c.tlsCert).toBeUndefined();
+    expect(c.tlsKey).toBeUndefined();
+    expect(c.tlsPort).toBe(2762);
+    expect(c.tlsVerifyPeer).toBe(false);
+    expect(c.tlsOnly).toBe(false);
+    expect(c.https).toBe(false);
+  });
+
+  it('takes flags and environment; relative paths resolve against the working directory', () => {
+    const f = pemFiles();
+    const c = config(['--tls-cert', 'c.pem', '--tls-ca', f.ca, '--tls-verify-peer', '--tls-port', '11113'], {
+      LIGHTBOX_TLS_KEY: 'k.pem',
+      LIGHTBOX_HTTPS: 'true',
+    });
+    expect(c).toMatchObject({
+      tlsCert: f.cert,
+      tlsKey: f.key,
+      tlsCa: f.ca,
+      tlsVerifyPeer: true,
+      tlsPort: 11113,
+      https: true,
+    });
+  });
+
+  it.each([
+    [['--tls-cert', 'c.pem'], '--tls-cert needs --tls-key'],
+    [['--tls-key', 'k.pem'], '--tls-key needs --tls-cert'],
+    [['--tls-ca', 'ca.pem'], '--tls-ca needs --tls-cert'],
+    [['--tls-verify-peer'], '--tls-verify-peer needs --tls-cert'],
+    [['--tls-only'], '--tls-only needs --tls-cert'],
+    [['--https'], '--https needs --tls-cert'],
+    [['--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-verify-peer'], '--tls-verify-peer needs --tls-ca'],
+    [['--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-port', '11112'], 'is also --dicom-port'],
+    [
+      ['--tls-cert', 'missing.pem', '--tls-key', 'k.pem'],
+      `--tls-cert: cannot read ${join('/', 'missing.pem')}`,
+    ],
+    [['--tls-cert', 'c.pem', '--tls-key', '.'], 'is not a file'],
+  ])('%j: "%s"', (argv, why) => {
+    pemFiles();
+    const e = configError(argv);
+    expect(e.message).toContain(why.replace(join('/', 'missing.pem'), join(tmp, 'missing.pem')));
+  });
+
+  it('an unreadable key file is a one-line error naming it', () => {
+    const f = pemFiles();
+    chmodSync(f.key, 0);
+    if (process.getuid?.() === 0) return; // root reads anything
+    expect(configError(['--tls-cert', f.cert, '--tls-key', f.key]).message).toMatch(
+      /--tls-key: cannot read .*EACCES/,
+    );
+  });
+
+  it('--tls-only may share the DICOM port number: there is no plain listener', () => {
+    pemFiles();
+    expect(
+      config(['--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-only', '--tls-port', '11112']).tlsOnly,
+    ).toBe(true);
+  });
+
+  it('--help needs none of the files', () => {
+    expect(parseConfig(['--help', '--tls-cert', 'nowhere.pem'], {}, tmp).help).toBe(true);
+    expect(usage()).toMatch(/--tls-cert <file>.*LIGHTBOX_TLS_CERT/);
   });
 });
 

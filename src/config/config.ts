@@ -61,6 +61,20 @@ export interface Config {
   retentionMaxBytes?: number;
   /** Retention: the oldest films go while there are more; absent: no limit. */
   retentionMaxFilms?: number;
+  /** TCP port of the DICOM TLS listener; used only with tlsCert. Absent: DEFAULT_TLS_PORT. */
+  tlsPort?: number;
+  /** PEM certificate (chain) of the TLS listeners; absent: no TLS. Goes with tlsKey. */
+  tlsCert?: string;
+  /** PEM private key of tlsCert. */
+  tlsKey?: string;
+  /** PEM CA certificates client certificates are checked against; absent: none asked for. */
+  tlsCa?: string;
+  /** Clients of the DICOM TLS port must present a certificate signed by tlsCa. */
+  tlsVerifyPeer?: boolean;
+  /** No plain DICOM listener (neither --dicom-port nor printers' own ports): TLS only. */
+  tlsOnly?: boolean;
+  /** The HTTP server speaks HTTPS with tlsCert and tlsKey. */
+  https?: boolean;
 }
 
 /** A minimum of free space: bytes, or a percentage of the volume's size. */
@@ -85,7 +99,9 @@ type Kind =
   /** A whole number; 0 or off disables. */
   | 'limit'
   /** Host names, comma-separated (lightbox.lab, 10.0.0.7); * for any; empty: none. */
-  | 'hosts';
+  | 'hosts'
+  /** A file to read (resolved against the working directory); empty: none. */
+  | 'file';
 
 interface OptionDef {
   key: keyof Config;
@@ -106,6 +122,8 @@ interface OptionDef {
 export const DEFAULT_MAX_UNASSOCIATED = 256;
 export const DEFAULT_MAX_UNASSOCIATED_PER_PEER = 32;
 export const DEFAULT_ASSOCIATE_TIMEOUT_MS = 5000;
+/** The DICOM TLS port (IANA "dicom-tls", PS3.15 B.1). */
+export const DEFAULT_TLS_PORT = 2762;
 
 /** setTimeout() holds at most this many milliseconds; beyond it Node fires after 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -146,7 +164,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'LIGHTBOX_DATA_DIR',
     kind: 'dir',
     default: './var',
-    help: 'Where films and logs are kept (created if missing)',
+    help: 'Where films and their index (lightbox.db) are kept, created if missing; logs go to stdout',
   },
   {
     key: 'printersDir',
@@ -337,6 +355,62 @@ export const OPTIONS: readonly OptionDef[] = [
     help: 'Remove the oldest films while there are more than this',
     max: 100_000_000,
   },
+  {
+    key: 'tlsCert',
+    flag: 'tls-cert',
+    env: 'LIGHTBOX_TLS_CERT',
+    kind: 'file',
+    default: '',
+    help: 'PEM certificate (chain) for DICOM TLS (and --https); with --tls-key, opens the TLS port. Reloaded on SIGHUP or POST /api/tls/reload',
+  },
+  {
+    key: 'tlsKey',
+    flag: 'tls-key',
+    env: 'LIGHTBOX_TLS_KEY',
+    kind: 'file',
+    default: '',
+    help: 'PEM private key of --tls-cert (unencrypted)',
+  },
+  {
+    key: 'tlsCa',
+    flag: 'tls-ca',
+    env: 'LIGHTBOX_TLS_CA',
+    kind: 'file',
+    default: '',
+    help: 'PEM CA certificate(s) for DICOM client certificates: one a client presents must verify against them',
+  },
+  {
+    key: 'tlsVerifyPeer',
+    flag: 'tls-verify-peer',
+    env: 'LIGHTBOX_TLS_VERIFY_PEER',
+    kind: 'bool',
+    default: 'false',
+    help: 'DICOM TLS clients must present a certificate signed by a --tls-ca (else the handshake fails)',
+  },
+  {
+    key: 'tlsPort',
+    flag: 'tls-port',
+    env: 'LIGHTBOX_TLS_PORT',
+    kind: 'port',
+    default: String(DEFAULT_TLS_PORT),
+    help: 'TCP port of the DICOM TLS listener (only with --tls-cert), every printer by called AE title',
+  },
+  {
+    key: 'tlsOnly',
+    flag: 'tls-only',
+    env: 'LIGHTBOX_TLS_ONLY',
+    kind: 'bool',
+    default: 'false',
+    help: "No plain DICOM listener (neither --dicom-port nor printers' own ports): DICOM over TLS only",
+  },
+  {
+    key: 'https',
+    flag: 'https',
+    env: 'LIGHTBOX_HTTPS',
+    kind: 'bool',
+    default: 'false',
+    help: 'Serve the web console and API over HTTPS with --tls-cert and --tls-key (on --http-port)',
+  },
 ];
 
 /** A DNS name (labels of letters, digits, hyphens, underscores), without port or scheme. */
@@ -461,8 +535,8 @@ function parseValue(
       return names;
     }
     default: {
-      // Strings: host, directories, the API token, scenario names.
-      if (o.kind !== 'optional' && raw.length === 0) throw bad('must not be empty');
+      // Strings: host, directories, files, the API token, scenario names.
+      if (o.kind !== 'optional' && o.kind !== 'file' && raw.length === 0) throw bad('must not be empty');
       const longest = o.max ?? MAX_STRING;
       if (raw.length > longest) throw bad(`must be at most ${longest} characters`);
       return raw;
@@ -524,7 +598,9 @@ export function defaultConfig(): Config {
   const out: Record<string, unknown> = {};
   for (const o of OPTIONS) {
     out[o.key] =
-      o.kind === 'optional' && o.default === '' ? undefined : parseValue(o, o.default, `--${o.flag}`);
+      (o.kind === 'optional' || o.kind === 'file') && o.default === ''
+        ? undefined
+        : parseValue(o, o.default, `--${o.flag}`);
   }
   return out as unknown as Config;
 }
@@ -542,8 +618,48 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cwd
     config.printersDir = checkPrintersDir(config.printersDir!, explicit.has('printersDir'));
     config.scenariosDir = checkPrintersDir(config.scenariosDir!, explicit.has('scenariosDir'), 'scenarios');
     config.dataDir = checkDataDir(config.dataDir);
+    checkTls(config);
   }
   return { help, config };
+}
+
+/** The TLS options go together; each file named must be a readable file (its content: TlsCredentials). */
+function checkTls(c: Config): void {
+  const without = (flag: string, needs: string) =>
+    new ConfigError(`--${flag} needs --${needs} (and the other TLS options it goes with)`);
+  if (c.tlsCert !== undefined && c.tlsKey === undefined) throw without('tls-cert', 'tls-key');
+  if (c.tlsKey !== undefined && c.tlsCert === undefined) throw without('tls-key', 'tls-cert');
+  if (c.tlsCert === undefined) {
+    if (c.tlsCa !== undefined) throw without('tls-ca', 'tls-cert');
+    if (c.tlsVerifyPeer) throw without('tls-verify-peer', 'tls-cert');
+    if (c.tlsOnly) throw without('tls-only', 'tls-cert');
+    if (c.https) throw without('https', 'tls-cert');
+    return;
+  }
+  if (c.tlsVerifyPeer && c.tlsCa === undefined) throw without('tls-verify-peer', 'tls-ca');
+  if (!c.tlsOnly && c.tlsPort !== 0 && c.tlsPort === c.dicomPort)
+    throw new ConfigError(
+      `--tls-port ${c.tlsPort} is also --dicom-port: give TLS its own port, or --tls-only`,
+    );
+  const files: [string, string | undefined][] = [
+    ['tls-cert', c.tlsCert],
+    ['tls-key', c.tlsKey],
+    ['tls-ca', c.tlsCa],
+  ];
+  for (const [flag, file] of files) if (file !== undefined) checkFile(file, flag);
+}
+
+/** A file option: it must exist, be a regular file and be readable now. */
+function checkFile(file: string, flag: string): void {
+  try {
+    if (!statSync(file).isFile()) throw new ConfigError(`--${flag}: ${file} is not a file`);
+    accessSync(file, constants.R_OK);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(
+      `--${flag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
 }
 
 /** The conformance statement formats: Markdown or HTML. */
@@ -634,8 +750,8 @@ function readOptions(
       from = `default --${o.flag}`;
     }
     out[o.key] = parseValue(o, raw, from);
-    if (o.kind === 'optional' && raw === '') out[o.key] = undefined;
-    if (o.kind === 'dir') out[o.key] = resolve(cwd, raw);
+    if ((o.kind === 'optional' || o.kind === 'file') && raw === '') out[o.key] = undefined;
+    if (o.kind === 'dir' || (o.kind === 'file' && raw !== '')) out[o.key] = resolve(cwd, raw);
   }
   return { values, config: out as unknown as Config, explicit };
 }

@@ -4,8 +4,16 @@ import {
   DEFAULT_ASSOCIATE_TIMEOUT_MS,
   DEFAULT_MAX_UNASSOCIATED,
   DEFAULT_MAX_UNASSOCIATED_PER_PEER,
+  DEFAULT_TLS_PORT,
   defaultConfig,
 } from '../config/config.js';
+
+/** DICOM over TLS as configured (--tls-*): its port, whether plain TCP is served too, client certificates. */
+export interface TlsSettings {
+  port: number;
+  only: boolean;
+  clientCertificates: 'none' | 'optional' | 'required';
+}
 
 export type NetworkSettings = Required<
   Pick<Config, 'maxUnassociated' | 'maxUnassociatedPerPeer' | 'associateTimeoutMs'>
@@ -21,12 +29,25 @@ export type NetworkSettings = Required<
     | 'idleTimeoutMs'
     | 'shutdownGraceMs'
     | 'minFreeSpace'
-  >;
+  > & {
+    /** Absent: no TLS configured. */
+    tls?: TlsSettings;
+  };
 
 export function networkSettings(
-  c: Omit<NetworkSettings, 'maxUnassociated' | 'maxUnassociatedPerPeer' | 'associateTimeoutMs'> &
-    Partial<NetworkSettings>,
+  c: Omit<NetworkSettings, 'maxUnassociated' | 'maxUnassociatedPerPeer' | 'associateTimeoutMs' | 'tls'> &
+    Partial<NetworkSettings> &
+    Partial<Pick<Config, 'tlsCert' | 'tlsCa' | 'tlsVerifyPeer' | 'tlsPort' | 'tlsOnly'>>,
 ): NetworkSettings {
+  const tls: TlsSettings | undefined =
+    c.tls ??
+    (c.tlsCert === undefined
+      ? undefined
+      : {
+          port: c.tlsPort ?? DEFAULT_TLS_PORT,
+          only: c.tlsOnly === true,
+          clientCertificates: c.tlsCa === undefined ? 'none' : c.tlsVerifyPeer ? 'required' : 'optional',
+        });
   return {
     maxUnassociated: c.maxUnassociated ?? DEFAULT_MAX_UNASSOCIATED,
     maxUnassociatedPerPeer: c.maxUnassociatedPerPeer ?? DEFAULT_MAX_UNASSOCIATED_PER_PEER,
@@ -40,6 +61,7 @@ export function networkSettings(
     idleTimeoutMs: c.idleTimeoutMs,
     shutdownGraceMs: c.shutdownGraceMs,
     ...(c.minFreeSpace === undefined ? {} : { minFreeSpace: c.minFreeSpace }),
+    ...(tls ? { tls } : {}),
   };
 }
 

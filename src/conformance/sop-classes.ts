@@ -78,7 +78,18 @@ function acceptedText(r: AttributeRule, c: Capabilities): Text {
     case 'terms':
       return joined(a.values.map(code));
     case 'integers':
-      return [code(a.min), ' to ', code(a.max)];
+      return a.clampedTo
+        ? [
+            code(a.min),
+            ' to ',
+            code(a.max),
+            '; outside ',
+            code(a.clampedTo.min),
+            ' to ',
+            code(a.clampedTo.max),
+            ' clamped to it (0xB605)',
+          ]
+        : [code(a.min), ' to ', code(a.max)];
     case 'density':
       return [...joined(a.terms.map(code)), ', or hundredths of OD from ', code(a.min), ' to ', code(a.max)];
     case 'display-formats':
@@ -88,7 +99,7 @@ function acceptedText(r: AttributeRule, c: Capabilities): Text {
         ? ["one item: this association's film session (", code(a.sopClassUid), ')']
         : [`one item: a ${name(a.sopClassUid)} created on this association (`, code(a.sopClassUid), ')'];
     case 'size-mm':
-      return `a decimal number of mm, above ${a.above} and below ${a.below}`;
+      return `a decimal number of mm above ${a.above}; larger than the box: as an image too large for it`;
   }
 }
 

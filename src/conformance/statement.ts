@@ -10,6 +10,7 @@
 
 import { Implementation, Uid } from '../dicom/uids.js';
 import { PcResult, Reject } from '../dicom/ul/pdu.js';
+import { BCP195_CIPHER_SUITES, ECDH_CURVES } from '../net/tls-credentials.js';
 import type { Capabilities } from '../profiles/capabilities.js';
 import { filmMatrix } from '../profiles/capabilities.js';
 import { FILM_SIZES_MM } from '../profiles/film-sizes.js';
@@ -120,10 +121,47 @@ function introduction(w: Wire, source: string | undefined): Section {
 }
 
 function ports(w: Wire): Inline[] {
-  const p = [code(w.settings.dicomPort), ' (--dicom-port, every printer by called AE title)'];
-  return w.caps.port !== undefined && w.caps.port !== w.settings.dicomPort
-    ? [...p, ' and ', code(w.caps.port), ' (its own port)']
-    : p;
+  const tls = w.settings.tls;
+  const refused = w.caps.tls === 'required' ? ', plain associations refused' : '';
+  const plain: Inline[] = tls?.only
+    ? []
+    : [code(w.settings.dicomPort), ` (--dicom-port, every printer by called AE title${refused})`];
+  if (!tls?.only && w.caps.port !== undefined && w.caps.port !== w.settings.dicomPort)
+    plain.push(' and ', code(w.caps.port), ` (its own port${refused})`);
+  if (!tls) return plain;
+  const secure = [code(tls.port), ' (--tls-port, DICOM over TLS, every printer by called AE title)'];
+  return plain.length > 0 ? [...plain, ' and ', ...secure] : secure;
+}
+
+/** PS3.15 B.12 as configured, or why there is none. */
+function tlsText(w: Wire): Inline[] {
+  const tls = w.settings.tls;
+  if (!tls)
+    return [
+      'not configured: DICOM over plain TCP only (--tls-cert and --tls-key open a TLS port, PS3.15 B.12)',
+    ];
+  const clients = {
+    none: 'client certificates are not asked for',
+    optional: 'a client certificate is optional; one presented must verify against --tls-ca',
+    required: 'a client certificate signed by a --tls-ca CA is required',
+  }[tls.clientCertificates];
+  const suites = (v: 'TLSv1.3' | 'TLSv1.2'): Inline[] =>
+    BCP195_CIPHER_SUITES.filter((c) => c.version === v).flatMap((c, i) => [
+      ...(i ? [', '] : []),
+      code(c.iana),
+    ]);
+  return [
+    `BCP 195 RFC 8996, 9325 TLS Secure Transport Connection Profile (PS3.15 B.12) on port ${tls.port}: TLS 1.2 and 1.3 (1.3 preferred); cipher suites `,
+    ...suites('TLSv1.3'),
+    ' (TLS 1.3), ',
+    ...suites('TLSv1.2'),
+    ` (TLS 1.2); ECDHE over ${ECDH_CURVES.join(', ')}; ${clients}. `,
+    w.caps.tls === 'required'
+      ? 'This printer accepts associations over TLS only.'
+      : tls.only
+        ? 'No plain TCP port (--tls-only).'
+        : 'Plain TCP is served too.',
+  ];
 }
 
 function implementationModel(w: Wire, ae: string): Section {
@@ -222,6 +260,15 @@ function associationPolicies(w: Wire): Section[] {
             Reject['called-ae-title-not-recognized'],
             'called-ae-title-not-recognized',
           ),
+          ...(c.tls === 'required'
+            ? [
+                rejection(
+                  'the association came over plain TCP (this printer requires TLS)',
+                  Reject['no-reason-given'],
+                  'no-reason-given',
+                ),
+              ]
+            : []),
           ...(c.callingAeTitles.length > 0
             ? [
                 rejection(
@@ -412,7 +459,7 @@ function networkInterfaces(w: Wire): Section {
         ['Physical network', 'TCP/IP over any interface of the host'],
         ['Listening address', [code(w.settings.host), ' (--host)']],
         ['TCP port', ports(w)],
-        ['TLS', 'not supported: DICOM runs over plain TCP; Lightbox has no TLS setting'],
+        ['TLS', tlsText(w)],
       ],
     ),
   ]);
@@ -536,6 +583,11 @@ function annexes(w: Wire): Section {
       ]),
       section('annotations', 'Annotation Layout', [
         table(['Annotation Display Format ID', 'Boxes', 'Where positions 1, 2, ... print'], annotationRows),
+        paragraph(
+          c.annotationArea === 'band'
+            ? 'Annotation text and the stamp print in bands of their own along the top and bottom edges of the film, on the border density, half a text line from the edge and from the images; the image boxes share the rest of the film, so a film box with annotation boxes has shorter image boxes than one without.'
+            : 'Annotation text and the stamp print over the image area, each letter outlined in the opposite density; the image boxes keep the whole film.',
+        ),
       ]),
       section('printing', 'Printing', [facts(['Property', 'Value'], printing)]),
     ],
@@ -573,7 +625,9 @@ export function conformanceStatement(input: StatementInput): Statement {
       ]),
       section('security', 'Security', [
         list([
-          'No security profiles; no TLS.',
+          w.settings.tls
+            ? 'Security profile: BCP 195 RFC 8996, 9325 TLS Secure Transport Connection Profile (PS3.15 B.12), see Network Interfaces.'
+            : 'No security profiles; no TLS (not configured).',
           'User identity negotiation is not checked.',
           caps.callingAeTitles.length > 0
             ? `Only the calling AE titles ${caps.callingAeTitles.join(', ')} may associate.`

@@ -240,7 +240,7 @@ export const PRINT_CASES: readonly StatusCase[] = [
     status: 'MinMaxDensityOutOfRange',
     on: on([FB], 'N-CREATE', 'N-SET'),
     when: (c) =>
-      `Min Density below ${c.density.min} or Max Density above ${c.density.max}: clamped to the printer's range, the films print with the clamped values`,
+      `Min Density or Max Density outside ${c.density.min} to ${c.density.max} (any value 0 to 65535 is valid): clamped to the printer's range, the films print with the clamped values`,
   },
   ...[on([FB], 'N-CREATE', 'N-SET'), on([GIB], 'N-SET')].map(
     (where): StatusCase => ({
@@ -351,7 +351,7 @@ export const PRINT_CASES: readonly StatusCase[] = [
     status: 'MinMaxDensityOutOfRange',
     on: on([GIB], 'N-SET'),
     when: (c) =>
-      `the box's own Min Density is below ${c.density.min} or its Max Density above ${c.density.max}: clamped, the image prints with the clamped values`,
+      `the box's own Min Density or Max Density is outside ${c.density.min} to ${c.density.max}: clamped, the image prints with the clamped values`,
   },
 
   // Annotation Box

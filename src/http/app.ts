@@ -2,12 +2,15 @@
  * The HTTP side: the API and the web console (web/). buildApp() never listens, so tests use
  * fastify's inject(); main.ts does the listening.
  */
+
+import type { SecureContextOptions } from 'node:tls';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { defaultNetworkSettings, type NetworkSettings } from '../conformance/settings.js';
 import { EventBus } from '../events.js';
 import type { LabControl } from '../lab/lab.js';
 import type { Printer } from '../print/printer.js';
+import { TilePyramids } from '../render/tile-pyramid.js';
 import type { DiskState } from '../store/disk-space.js';
 import type { Store } from '../store/store.js';
 import { Access, accessHook, type ControlPolicy } from './control.js';
@@ -17,18 +20,41 @@ import { conformanceRoutes } from './routes/conformance.js';
 import { dicomRoutes } from './routes/dicom.js';
 import { type ConnectionGauges, eventRoutes } from './routes/events.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
+import { filmQaRoutes } from './routes/film-qa.js';
 import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
 import { labRoutes } from './routes/lab.js';
 import { outboundRoutes } from './routes/outbound.js';
 import { printerRoutes } from './routes/printers.js';
+import { qaPatternRoutes } from './routes/qa.js';
+import { specRoutes } from './routes/spec.js';
+import { tileRoutes } from './routes/tiles.js';
+import { type TlsControl, tlsRoutes } from './routes/tls.js';
 import { verdictRoutes } from './routes/verdicts.js';
 import { webRoutes } from './routes/web.js';
+
+/** How a guarded request shows who it is (control.ts): the token as a bearer, or the console's login cookie. */
+const SECURITY_SCHEMES = {
+  bearerAuth: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Authorization: Bearer <the --api-token>',
+  },
+  sessionCookie: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'lightbox_session_8080',
+    description:
+      'The cookie POST /api/session sets for the API token (HttpOnly, SameSite=Strict); its name ends with the port the server is reached on, lightbox_session_8080 on the default port',
+  },
+} as const;
 
 export interface AppDeps {
   /** Is the DICOM listener accepting associations? */
   dicomListening(): boolean;
   dicomPort(): number;
+  /** The DICOM TLS port listened on; absent: no TLS. */
+  dicomTlsPort?(): number;
   printers(): readonly Printer[];
   /** Films, jobs, associations: what the listings read. */
   store: Store;
@@ -46,6 +72,10 @@ export interface AppDeps {
   network?: NetworkSettings;
   /** The DICOM listeners' connections by phase and those dropped before associating, for /metrics. */
   connections?: () => ConnectionGauges;
+  /** The TLS certificate, shown and reloaded over /api/tls (absent: no TLS configured). */
+  tls?: TlsControl;
+  /** Serve HTTPS with these options (--https); absent: plain HTTP. */
+  https?: SecureContextOptions;
   logger?: FastifyBaseLogger;
 }
 
@@ -56,7 +86,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     forceCloseConnections: true,
     // Requests are not worth a log line each; errors still are.
     logController: new LogController({ disableRequestLogging: true }),
-  });
+    // An https.Server is an http.Server to everything the routes touch (req.protocol says which).
+    ...(deps.https ? { https: deps.https } : {}),
+  }) as FastifyInstance;
 
   // Host, Origin, and who may change things (or read, under --protect-reads): for every request,
   // before any body is read.
@@ -78,9 +110,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       info: {
         title: 'Lightbox API',
         version: '0.1.0',
-        description: 'A virtual DICOM film printer: printers, films, associations, events.',
+        description:
+          "A virtual DICOM film printer: printers, films, associations, events. Routes marked with a security requirement need the API token (bearer) or the console session cookie when --api-token is set; without it they are open to clients on the server's own machine (loopback) only. Reads need them only under --protect-reads.",
       },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
+  });
+  // Each guarded route (control.ts: control requests; reads under --protect-reads) says so.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => access.guard(m, route.url))) return;
+    route.schema = { ...route.schema, security: [{ bearerAuth: [] }, { sessionCookie: [] }] };
   });
   void app.register(async (api) => {
     api.get(
@@ -93,6 +133,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
               properties: {
                 status: { type: 'string' },
                 dicomPort: { type: 'integer' },
+                dicomTlsPort: { type: 'integer', description: 'present when DICOM over TLS is configured' },
                 printers: { type: 'array', items: { type: 'string' } },
               },
             },
@@ -105,6 +146,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         return {
           status: 'ok',
           dicomPort: deps.dicomPort(),
+          ...(deps.dicomTlsPort ? { dicomTlsPort: deps.dicomTlsPort() } : {}),
           printers: deps.printers().map((p) => p.caps.aeTitle),
         };
       },
@@ -118,16 +160,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     conformanceRoutes(api, deps.printers, () => ({
       ...network,
       dicomPort: deps.dicomPort() || network.dicomPort,
+      ...(network.tls ? { tls: { ...network.tls, port: deps.dicomTlsPort?.() || network.tls.port } } : {}),
     }));
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, events);
+    tileRoutes(api, deps.store, new TilePyramids());
     associationRoutes(api, deps.store);
     outboundRoutes(api, deps.store, deps.forward);
     verdictRoutes(api, deps.store, deps.printers, deps.lab);
     eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
+    qaPatternRoutes(api);
+    filmQaRoutes(api, deps.store);
     dicomRoutes(api);
+    specRoutes(api);
+    tlsRoutes(api, deps.tls);
     webRoutes(api);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

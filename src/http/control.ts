@@ -281,13 +281,23 @@ export class Access {
     };
   }
 
+  /**
+   * Which who-rule a route falls under: control (token or loopback), read (the same, under
+   * --protect-reads), or none. Also what /openapi.json marks as needing credentials.
+   */
+  guard(method: string, route: string | undefined): 'control' | 'read' | undefined {
+    if (!route?.startsWith('/api/') || UNGUARDED.has(route)) return undefined;
+    if (!SAFE_METHODS.has(method)) return 'control';
+    return this.protectReads ? 'read' : undefined;
+  }
+
   /** Every rule that applies to this request, in order; the first refusal, or undefined. */
   check(req: FastifyRequest): Verdict | undefined {
     const refused = this.checkHost(req) ?? this.checkOrigin(req);
     if (refused) return refused;
-    const route = req.routeOptions.url;
-    if (!route?.startsWith('/api/') || UNGUARDED.has(route)) return undefined;
-    const v = SAFE_METHODS.has(req.method) ? this.read(req) : this.control(req);
+    const guard = this.guard(req.method, req.routeOptions.url);
+    if (!guard) return undefined;
+    const v = guard === 'read' ? this.read(req) : this.control(req);
     return v.allowed ? undefined : v;
   }
 

@@ -5,6 +5,8 @@
  * objects: listed properties are documented, everything else passes through unchanged.
  */
 
+import { OUTCOMES } from '../store/outcome.js';
+
 /** A free-form JSON object (documented elsewhere: the README and the writer's types). */
 const OPEN_OBJECT = { type: 'object', additionalProperties: true } as const;
 
@@ -97,6 +99,23 @@ export const PRINTER_DETAIL = {
   },
 } as const;
 
+/** What became of a listed film or job (src/store/outcome.ts), in words. */
+const RESULT = {
+  type: 'object',
+  description: 'what became of it: outcome, a short label, the reason in a sentence, the warnings named',
+  properties: {
+    outcome: {
+      type: 'string',
+      enum: [...OUTCOMES],
+      description:
+        'failed: its print job ended in FAILURE (not delivered); render-failed; warned: delivered with warning statuses; pending: queued, printing or rendering; ok',
+    },
+    label: { type: 'string', description: 'e.g. "not delivered: FILM JAM", "warned: 0xB605"' },
+    reason: { type: 'string' },
+    warnings: { type: 'array', items: STATUS, description: 'the warning statuses the SCU got for it' },
+  },
+} as const;
+
 export const FILM_SUMMARY = {
   type: 'object',
   properties: {
@@ -116,6 +135,9 @@ export const FILM_SUMMARY = {
     },
     error: { type: 'string', description: 'why rendering failed, or why the film is broken' },
     pinned: { type: 'boolean', description: 'kept by retention whatever its age' },
+    jobStatus: { type: 'string', description: 'the status of its print job' },
+    jobStatusInfo: { type: 'string', description: 'why (FILM JAM...)' },
+    result: RESULT,
   },
 } as const;
 
@@ -191,6 +213,7 @@ export const JOB = {
     associationId: { type: 'string', description: 'the association that printed it' },
     copies: { type: 'integer' },
     films: { type: 'array', items: { type: 'string' }, description: 'film ids (see /api/films)' },
+    result: RESULT,
     history: {
       type: 'array',
       description: 'every state the job went through, oldest first (job detail only)',
@@ -267,6 +290,13 @@ export const LIST_FILTERS = {
   printer: { type: 'string' },
   callingAe: { type: 'string' },
   since: SINCE,
+} as const;
+
+/** Films and jobs filtered by what became of them. */
+export const OUTCOME_FILTER = {
+  type: 'string',
+  enum: [...OUTCOMES],
+  description: 'only those with this outcome (result.outcome)',
 } as const;
 
 /** LIST_FILTERS as the query type of a route. */

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { schemaErrorText } from '../profiles/schema-error.js';
+import { schemaErrorText, syntaxErrorText } from '../profiles/schema-error.js';
 import type { Expectation } from '../verdict/model.js';
 import { resolveExpectation } from './expectation-schema.js';
 import { type ScenarioFile, ScenarioSchema } from './fault-schema.js';
@@ -49,7 +49,7 @@ export function parseScenario(text: string, file: string): Scenario {
   try {
     data = parseYaml(text);
   } catch (e) {
-    throw new ScenarioError(`${file}: not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+    throw new ScenarioError(`${file}: not valid YAML/JSON: ${syntaxErrorText(e)}`);
   }
   if (!validate(data)) {
     const e = validate.errors![0]!;

@@ -29,7 +29,12 @@ import { describePdu } from '../dicom/ul/pdu-codec.js';
 import type { EventBus } from '../events.js';
 import type { DropSpec, FaultHooks, Fired, RequestPlan } from '../lab/hooks.js';
 import type { Printer } from '../print/printer.js';
-import type { AssociationRecorder, AssociationSummary, MessageRecord } from '../store/association-record.js';
+import type {
+  AssociationRecorder,
+  AssociationSummary,
+  MessageRecord,
+  TlsSession,
+} from '../store/association-record.js';
 
 export interface ConnectionLimits {
   /** Our Maximum Length for received P-DATA-TF PDUs (advertised in the A-ASSOCIATE-AC). */
@@ -76,6 +81,8 @@ export interface ConnectionDeps {
   limits: ConnectionLimits;
   findPrinter(calledAeTitle: string): Printer | undefined;
   atCapacity(): boolean;
+  /** The socket is a TLS one, with what it negotiated: printers that require TLS accept it. */
+  tls?: TlsSession;
   implementation: { classUid: string; versionName: string };
   dumpMessages: boolean;
   events?: EventBus;
@@ -146,6 +153,7 @@ export class DicomConnection {
         return this.#printer?.accepting;
       },
       atCapacity: deps.atCapacity,
+      secureTransport: deps.tls !== undefined,
       maxPduLength: deps.limits.maxPduLength,
       implementationClassUid: deps.implementation.classUid,
       implementationVersionName: deps.implementation.versionName,
@@ -267,6 +275,7 @@ export class DicomConnection {
       acceptedContexts: [...this.#contexts.values()],
       messages: this.messages,
       faults: this.#faults,
+      ...(this.#d.tls ? { tls: this.#d.tls } : {}),
     };
   }
 
@@ -686,7 +695,10 @@ export class DicomConnection {
         `${type} -> ${statusCategory(status)}`,
       );
     }
-    this.#send(m.contextId, result.command, result.dataset, ms, result.response, record.fault);
+    this.#send(m.contextId, result.command, result.dataset, ms, result.response, {
+      fault: record.fault,
+      cause: result.cause,
+    });
     this.#d.events?.publish({
       type: 'dimse',
       association: this.id,
@@ -709,7 +721,7 @@ export class DicomConnection {
     dataset: Buffer | undefined,
     ms?: number,
     decoded?: DcmDataset,
-    fault?: string,
+    why: { fault?: string; cause?: string } = {},
   ): void {
     if (!this.#assoc.canSend) return;
     const bytes = encodeCommand(command);
@@ -730,7 +742,8 @@ export class DicomConnection {
       datasetBytes: dataset?.length ?? 0,
       ms,
     };
-    if (fault) record.fault = fault;
+    if (why.fault) record.fault = why.fault;
+    if (why.cause) record.cause = why.cause;
     if (decoded && this.messages.length < RECORDED_DATASETS) record.attributes = recordDataset(decoded);
     this.#record(record);
     if (this.#d.dumpMessages) {

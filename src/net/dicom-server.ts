@@ -10,8 +10,12 @@
  * A modality sends its A-ASSOCIATE-RQ at once, so it is never the oldest for long; a peer that holds
  * silent sockets only ever loses its own to its newer ones. Each is also closed after
  * --associate-timeout without a whole A-ASSOCIATE-RQ.
+ *
+ * A TLS listener (--tls-port) is the same after the handshake; sockets still in it are bounded the
+ * same way (pending-handshakes.ts) and by --associate-timeout.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { Implementation } from '../dicom/uids.js';
 import type { EventBus } from '../events.js';
@@ -24,6 +28,8 @@ import {
   DicomConnection,
   type PreAssociationDrop,
 } from './dicom-connection.js';
+import { PendingHandshakes } from './pending-handshakes.js';
+import { peerRefusal, type TlsCredentials, tlsSession } from './tls-credentials.js';
 
 export interface DicomServerOptions {
   host: string;
@@ -43,10 +49,15 @@ export interface DicomServerOptions {
   faults?: FaultHooks;
   /** Where associations are recorded and their ids come from (unique across listeners and restarts). */
   recorder: AssociationRecorder;
+  /** A DICOM TLS listener (PS3.15 Annex B) with these credentials; absent: plain TCP. */
+  tls?: TlsCredentials;
 }
 
-/** Why a connection was closed before it associated: the reasons a connection gives, and the socket limit. */
-export type DropReason = PreAssociationDrop | 'socket-limit';
+/**
+ * Why a connection was closed before it associated: the reasons a connection gives, the socket
+ * limit, and a TLS handshake that failed (not TLS, untrusted certificate, no common suite, timeout).
+ */
+export type DropReason = PreAssociationDrop | 'socket-limit' | 'tls-handshake';
 
 /** What /metrics shows of a listener's connections. */
 export interface ConnectionStats {
@@ -77,16 +88,19 @@ export class DicomServer {
     'invalid-pdu': 0,
     evicted: 0,
     'socket-limit': 0,
+    'tls-handshake': 0,
   };
   /** Drops since the last log line, and whether a summary is due. */
   #dropLog: { since: Partial<Record<DropReason, number>>; timer: NodeJS.Timeout } | undefined;
   #listening = false;
+  /** A TLS listener's connections still in their handshake. */
+  #handshakes: PendingHandshakes | undefined;
 
   constructor(o: DicomServerOptions) {
     this.#o = o;
     this.#printers = new Map(o.printers.map((p) => [p.profile.aeTitle, p]));
     // noDelay: every response is one small write that must not wait for a delayed ACK (Nagle).
-    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    this.#server = o.tls ? this.#tlsServer(o.tls) : createServer({ noDelay: true }, (s) => this.#accept(s));
     this.#server.maxConnections = o.maxAssociations + o.maxUnassociated + SOCKET_MARGIN;
     this.#server.on('drop', (d) => this.#noteDrop('socket-limit', `${d?.remoteAddress}:${d?.remotePort}`));
   }
@@ -117,6 +131,52 @@ export class DicomServer {
     };
   }
 
+  /**
+   * A TLS listener: a connection becomes a DicomConnection once its handshake is done. The
+   * handshake is bounded by --associate-timeout (it comes before the A-ASSOCIATE-RQ); a failed one
+   * is a drop. Certificates reloaded later apply to the connections that follow.
+   */
+  #tlsServer(tls: TlsCredentials): Server {
+    const pending = new PendingHandshakes(this.#o.maxUnassociated, this.#o.maxUnassociatedPerPeer, (peer) =>
+      this.#noteDrop('evicted', peer, 'TLS handshake not done'),
+    );
+    this.#handshakes = pending;
+    const server = createTlsServer(
+      { ...tls.serverOptions(), noDelay: true, handshakeTimeout: this.#o.limits.associateMs },
+      (socket) => {
+        pending.settled(socket);
+        const refused = peerRefusal(socket, tls);
+        if (refused) {
+          this.#noteDrop('tls-handshake', `${socket.remoteAddress}:${socket.remotePort}`, refused);
+          socket.destroy();
+          return;
+        }
+        this.#accept(socket);
+      },
+    );
+    // A failed handshake: OpenSSL's `reason` ("peer did not return a certificate", "wrong version
+    // number") is the line worth logging. With a listener here Node leaves the socket open (after a
+    // handshake timeout too): close it.
+    server.on('tlsClientError', (err: Error & { reason?: string }, socket) => {
+      if (pending.settled(socket))
+        this.#noteDrop(
+          'tls-handshake',
+          `${socket.remoteAddress}:${socket.remotePort}`,
+          err.reason ?? err.message,
+        );
+      socket.destroy();
+    });
+    // The raw TCP socket, before the TLS one wraps it: its handshake is pending until settled.
+    server.on('connection', (raw: Socket) => pending.add(raw));
+    tls.onReload(() => server.setSecureContext(tls.serverOptions()));
+    return server;
+  }
+
+  /** Whether this listener speaks TLS. */
+  get secure(): boolean {
+    return this.#o.tls !== undefined;
+  }
+
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (e: Error) => reject(e);
@@ -125,15 +185,21 @@ export class DicomServer {
         this.#server.off('error', onError);
         this.#listening = true;
         this.#o.logger.info(
-          { host: this.#o.host, port: this.port, printers: [...this.#printers.keys()] },
-          'DICOM listener up',
+          { host: this.#o.host, port: this.port, printers: [...this.#printers.keys()], tls: this.secure },
+          this.secure ? 'DICOM TLS listener up' : 'DICOM listener up',
         );
         resolve();
       });
     });
   }
 
-  #accept(socket: Socket): void {
+  #accept(socket: Socket | TLSSocket): void {
+    const tls = this.#o.tls ? tlsSession(socket as TLSSocket) : undefined;
+    if (tls)
+      this.#o.logger.debug(
+        { peer: `${socket.remoteAddress}:${socket.remotePort}`, ...tls },
+        'TLS connection',
+      );
     const conn: DicomConnection = new DicomConnection(socket, {
       label: `c${++connections}`,
       recorder: this.#o.recorder,
@@ -142,6 +208,7 @@ export class DicomServer {
       findPrinter: (ae) => this.#printers.get(ae),
       // Asked while this connection is still unassociated: the others holding an association.
       atCapacity: () => this.#associated.size >= this.#o.maxAssociations,
+      ...(tls ? { tls } : {}),
       implementation: Implementation,
       dumpMessages: this.#o.dumpMessages,
       events: this.#o.events,
@@ -198,13 +265,16 @@ export class DicomServer {
     victim.evict();
   }
 
-  #noteDrop(reason: DropReason, peer: string): void {
+  #noteDrop(reason: DropReason, peer: string, detail?: string): void {
     this.#dropped[reason]++;
     if (this.#dropLog) {
       this.#dropLog.since[reason] = (this.#dropLog.since[reason] ?? 0) + 1;
       return;
     }
-    this.#o.logger.warn({ peer, reason }, `connection dropped before associating: ${reason}`);
+    this.#o.logger.warn(
+      { peer, reason, ...(detail ? { detail } : {}) },
+      `connection dropped before associating: ${reason}`,
+    );
     const timer = setTimeout(() => {
       const since = this.#dropLog?.since ?? {};
       this.#dropLog = undefined;
@@ -227,7 +297,8 @@ export class DicomServer {
     this.#listening = false;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     clearTimeout(this.#dropLog?.timer);
-    // Connections without an association have nothing to finish.
+    // Connections without an association (or still in a TLS handshake) have nothing to finish.
+    this.#handshakes?.destroyAll();
     for (const c of this.#unassociated) c.destroy();
     const drained = (ms: number) =>
       new Promise<boolean>((resolve) => {

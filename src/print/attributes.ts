@@ -20,8 +20,11 @@ export type Usage = 'M' | 'U';
 export type Accepted =
   /** One of these terms (CS). */
   | { kind: 'terms'; values: readonly string[] }
-  /** An integer in min..max. */
-  | { kind: 'integers'; min: number; max: number }
+  /**
+   * An integer in min..max; with clampedTo, values outside that range are valid but the printer
+   * uses the nearest end of it and warns (Min/Max Density: 0xB605).
+   */
+  | { kind: 'integers'; min: number; max: number; clampedTo?: { min: number; max: number } }
   /** One of these terms, or a density in hundredths of OD in min..max. */
   | { kind: 'density'; terms: readonly string[]; min: number; max: number }
   /** An Image Display Format the printer lists (wildcards included), of at most maxBoxes boxes. */
@@ -35,8 +38,8 @@ export type Accepted =
     }
   /** A sequence of exactly one item referencing an instance of this SOP class. */
   | { kind: 'reference'; sopClassUid: string }
-  /** A decimal number of millimetres, above `above` and below `below`. */
-  | { kind: 'size-mm'; above: number; below: number };
+  /** A decimal number of millimetres above `above` (larger than the box: see the fit rules). */
+  | { kind: 'size-mm'; above: number };
 
 /** A value check: undefined when fine, else why it is invalid (-> 0x0106). */
 type Check = ((ds: DcmDataset, tag: string, c: Capabilities) => string | undefined) & {
@@ -80,13 +83,14 @@ const oneOf = (values: readonly string[] | ((c: Capabilities) => readonly string
 const intRange = (
   lo: number | ((c: Capabilities) => number),
   hi: number | ((c: Capabilities) => number),
+  clampedTo?: (c: Capabilities) => { min: number; max: number },
 ): Check => {
-  const accepted = (c: Capabilities) =>
-    ({
-      kind: 'integers',
-      min: typeof lo === 'function' ? lo(c) : lo,
-      max: typeof hi === 'function' ? hi(c) : hi,
-    }) as const;
+  const accepted = (c: Capabilities): Accepted & { kind: 'integers' } => ({
+    kind: 'integers',
+    min: typeof lo === 'function' ? lo(c) : lo,
+    max: typeof hi === 'function' ? hi(c) : hi,
+    ...(clampedTo ? { clampedTo: clampedTo(c) } : {}),
+  });
   return described((ds, tag, c) => {
     const v = num(ds, tag);
     const { min: a, max: b } = accepted(c);
@@ -103,9 +107,11 @@ const densityTerm = (listed: (c: Capabilities) => readonly string[]): Check => {
     const v = str(ds, tag) ?? '';
     const { terms, min, max } = accepted(c);
     if (terms.includes(v)) return undefined;
-    // Any hundredths-of-OD value inside the printer's range is a valid density term.
-    if (/^[0-9]{1,3}$/.test(v) && Number(v) >= min && Number(v) <= max) return undefined;
-    return `"${v}" is not BLACK, WHITE or a density in ${min}..${max}`;
+    // Any hundredths-of-OD value inside the printer's range is a valid density term; one outside
+    // it is a value this printer does not support (U/U: 0x0106, or 0x0116 and the default).
+    if (!/^[0-9]{1,16}$/.test(v)) return `"${v}" is not BLACK, WHITE or hundredths of OD`;
+    if (Number(v) >= min && Number(v) <= max) return undefined;
+    return `${v} hundredths of OD is outside this printer's ${min}..${max}`;
   }, accepted);
 };
 
@@ -154,12 +160,22 @@ const referenceCheck =
 const reference = (sopClassUid: string): Check =>
   described(referenceCheck(sopClassUid), () => ({ kind: 'reference', sopClassUid }));
 
-const SIZE_MM = { kind: 'size-mm', above: 0, below: 2000 } as const;
+/**
+ * Min/Max Density are US: every value is valid (0x0106 would be wrong); one outside the printer's
+ * range is clamped to it with 0xB605 (PS3.4 H.4.2, H.4.3; clampDensities() in film-box.ts).
+ */
+const density = intRange(0, 65535, (c) => ({ min: c.density.min, max: c.density.max }));
 
+const SIZE_MM = { kind: 'size-mm', above: 0 } as const;
+
+/**
+ * Requested Image Size: any positive width in mm. One larger than the box is not invalid: the
+ * image is then too big for its box and decimated, cropped or refused as the fit rules say.
+ */
 const positiveDecimal: Check = described(
   (ds, tag) => {
     const v = num(ds, tag);
-    return v !== undefined && v > SIZE_MM.above && v < SIZE_MM.below
+    return v !== undefined && Number.isFinite(v) && v > SIZE_MM.above
       ? undefined
       : `${str(ds, tag)} is not a size in mm`;
   },
@@ -183,7 +199,7 @@ export const FILM_SESSION_RULES: readonly AttributeRule[] = [
   { tag: Tag.FilmSessionLabel, usage: 'U' },
   { tag: Tag.MemoryAllocation, usage: 'U' },
   { tag: Tag.OwnerID, usage: 'U' },
-  // Non-standard, DCMTK-compatible: P-LUT and viewing conditions at session level (spec digest 11.6).
+  // Non-standard, DCMTK-compatible: P-LUT and viewing conditions at session level (docs/spec/open-questions.md#session-lut).
   {
     tag: Tag.ReferencedPresentationLUTSequence,
     usage: 'U',
@@ -233,7 +249,7 @@ export const FILM_BOX_RULES: readonly AttributeRule[] = [
     usage: 'U',
     check: oneOf((c) => c.magnificationTypes),
   },
-  { tag: Tag.MaxDensity, usage: 'U', check: intRange(0, 999) },
+  { tag: Tag.MaxDensity, usage: 'U', check: density },
   { tag: Tag.ConfigurationInformation, usage: 'U' },
   {
     tag: Tag.ReferencedPresentationLUTSequence,
@@ -261,7 +277,7 @@ export const FILM_BOX_RULES: readonly AttributeRule[] = [
   {
     tag: Tag.MinDensity,
     usage: 'U',
-    check: intRange(0, 999),
+    check: density,
     supported: (c) => c.supportsMinDensity,
   },
   { tag: Tag.Trim, usage: 'U', check: oneOf(YES_NO), supported: (c) => c.supportsTrim },
@@ -285,7 +301,8 @@ export const FILM_BOX_RULES: readonly AttributeRule[] = [
 
 const IMAGE_BOX_COMMON: readonly AttributeRule[] = [
   CHARSET,
-  { tag: Tag.ImageBoxPosition, usage: 'M', check: intRange(1, 400) },
+  // A position past the film's last box can never match one (the box's own position is checked after).
+  { tag: Tag.ImageBoxPosition, usage: 'M', check: intRange(1, (c) => c.maxBoxesPerFilm) },
   { tag: Tag.Polarity, usage: 'U', check: oneOf(['NORMAL', 'REVERSE']) },
   {
     tag: Tag.MagnificationType,
@@ -312,10 +329,10 @@ export const GRAYSCALE_IMAGE_BOX_RULES: readonly AttributeRule[] = [
   {
     tag: Tag.MinDensity,
     usage: 'U',
-    check: intRange(0, 999),
+    check: density,
     supported: (c) => c.supportsMinDensity,
   },
-  { tag: Tag.MaxDensity, usage: 'U', check: intRange(0, 999) },
+  { tag: Tag.MaxDensity, usage: 'U', check: density },
   { tag: Tag.ConfigurationInformation, usage: 'U' },
   {
     tag: Tag.ReferencedPresentationLUTSequence,

@@ -7,7 +7,7 @@ import { Status } from '../dicom/dimse/status.js';
 import type { DimseReply, DimseRequest } from '../dicom/service/service.js';
 import { Tag } from '../dicom/tags.js';
 import { Uid } from '../dicom/uids.js';
-import { acceptedLayout, defaultResolution, filmMatrix } from '../profiles/capabilities.js';
+import { acceptedLayout, defaultResolution, filmMatrix, filmText } from '../profiles/capabilities.js';
 import { boxRects } from '../profiles/display-format.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
 import { FILM_BOX_RULES, validate } from './attributes.js';
@@ -81,17 +81,19 @@ export function createFilmBox(ctx: PrintContext, req: DimseRequest): DimseReply 
   );
   const isColor = req.context.abstractSyntax === Uid.BasicColorPrintManagementMeta;
   const boxClass = isColor ? Uid.BasicColorImageBox : Uid.BasicGrayscaleImageBox;
-  const imageBoxes: ImageBox[] = boxRects(layout, matrix.width, matrix.height).map((rect) => ({
+  const annotationFormat = annotated ? str(attributes, Tag.AnnotationDisplayFormatID)! : undefined;
+  const annotationCount = annotationFormat ? (c.annotationFormats[annotationFormat] ?? 0) : 0;
+  // The text's bands come off the film before the image boxes share it (profiles/text-layout.ts).
+  const text = filmText(c, annotationFormat, matrix);
+  const area = text.images;
+  const imageBoxes: ImageBox[] = boxRects(layout, area.width, area.height).map((rect) => ({
     uid: newUid(),
     sopClassUid: boxClass,
     position: rect.position,
-    rect,
+    rect: { ...rect, x: rect.x + area.x, y: rect.y + area.y },
     attributes: {},
     statuses: [],
   }));
-  const annotationCount = annotated
-    ? (c.annotationFormats[str(attributes, Tag.AnnotationDisplayFormatID)!] ?? 0)
-    : 0;
   const annotationBoxes: AnnotationBox[] = Array.from({ length: annotationCount }, (_, i) => ({
     uid: newUid(),
     position: i + 1,
@@ -102,6 +104,7 @@ export function createFilmBox(ctx: PrintContext, req: DimseRequest): DimseReply 
     attributes,
     layout,
     matrix,
+    text,
     imageBoxes,
     annotationBoxes,
     requestedDensity,
@@ -183,26 +186,29 @@ export async function actionFilmBox(ctx: PrintContext, req: DimseRequest): Promi
 }
 
 /**
- * Clamp Min/Max Density in place to the printer's range (spec digest 5.2). Returns why, when it
- * clamped (-> 0xB605), or a failure when the result is empty (Min >= Max -> 0x0106).
+ * Clamp Min/Max Density in place to the printer's range (docs/spec/rendering.md#density-range): any US value is valid,
+ * one outside [min, max] takes the nearest end of it. Returns why, when it clamped (-> 0xB605), or
+ * a failure when no range is left (Min >= Max once clamped: undefined by the standard -> 0x0106).
  */
 export function clampDensities(ctx: PrintContext, attrs: DcmDataset): string | undefined | DimseReply {
-  const { min, max } = ctx.caps.density;
+  const range = ctx.caps.density;
   const why: string[] = [];
-  const lo = num(attrs, Tag.MinDensity);
-  const hi = num(attrs, Tag.MaxDensity);
-  if (lo !== undefined && lo < min) {
-    attrs[Tag.MinDensity] = el.us(min);
-    why.push(`Min Density ${lo} raised to ${min}`);
-  }
-  if (hi !== undefined && hi > max) {
-    attrs[Tag.MaxDensity] = el.us(max);
-    why.push(`Max Density ${hi} lowered to ${max}`);
+  for (const [tag, label] of [
+    [Tag.MinDensity, 'Min Density'],
+    [Tag.MaxDensity, 'Max Density'],
+  ] as const) {
+    const v = num(attrs, tag);
+    if (v === undefined) continue;
+    const clamped = Math.min(range.max, Math.max(range.min, v));
+    if (clamped === v) continue;
+    attrs[tag] = el.us(clamped);
+    why.push(`${label} ${v} ${clamped > v ? 'raised' : 'lowered'} to ${clamped}`);
   }
   const l = num(attrs, Tag.MinDensity);
   const h = num(attrs, Tag.MaxDensity);
   if (l !== undefined && h !== undefined && l >= h) {
-    return fail('InvalidAttributeValue', `Min Density ${l} is not below Max Density ${h}`, {
+    const clamped = why.length > 0 ? ` (${why.join(', ')})` : '';
+    return fail('InvalidAttributeValue', `Min Density ${l} is not below Max Density ${h}${clamped}`, {
       offendingElement: [tagNumber(Tag.MinDensity)],
     });
   }

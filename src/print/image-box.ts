@@ -29,7 +29,7 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
   const box = fb.imageBoxes.find((b) => b.uid === uid)!;
   // The data directory's volume is below --min-free-space: no image would be kept.
   const shortage = ctx.printer.spaceShortage?.();
-  if (shortage) return boxStatus(box, fail('InsufficientMemory', shortage));
+  if (shortage) return boxStatus(box, fail('InsufficientMemory', shortage, { cause: shortage }));
   // Another image of this film could not be stored: the disk is failing, this one would not keep either.
   const lost = fb.imageBoxes.find((b) => b !== box && b.staged?.error);
   if (lost)
@@ -38,6 +38,7 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
       fail(
         'ResourceLimitation',
         `image ${lost.position} not stored: ${lost.staged!.error!.code ?? lost.staged!.error!.message}`,
+        { cause: 'disk: an image of this film could not be stored' },
       ),
     );
   const color = box.sopClassUid === Uid.BasicColorImageBox;
@@ -142,7 +143,7 @@ function boxStatus(box: ImageBox, r: DimseReply): DimseReply {
 /**
  * Does the image fit its box? Box pixels come from the film's pixel matrix; Requested Image Size
  * (mm) asks for a true size. Too large: decimate, crop, demagnify or fail, per Requested
- * Decimate/Crop Behavior when the printer honours it, else per its default (spec digest 5.1).
+ * Decimate/Crop Behavior when the printer honours it, else per its default (docs/spec/rendering.md#fitting).
  */
 function fitImage(
   ctx: PrintContext,

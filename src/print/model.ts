@@ -1,5 +1,5 @@
 /**
- * The Print Management object model (PS3.4 H.2, spec digest 3): what one association builds
+ * The Print Management object model (PS3.4 H.4, docs/spec/lifecycle.md#model): what one association builds
  * (film session, film boxes, image and annotation boxes, Presentation LUTs) and what outlives it
  * (print jobs, printed films). Plain data; each print object's module (film-box.ts, ...) owns its rules.
  */
@@ -7,6 +7,7 @@ import type { Bytes } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import type { FilmMatrix } from '../profiles/capabilities.js';
 import type { BoxRect, Layout } from '../profiles/display-format.js';
+import type { TextLayout } from '../profiles/text-layout.js';
 import type { JobInput, JobStatus } from '../store/job-log.js';
 import type { StagedImage } from '../store/staging.js';
 
@@ -61,6 +62,8 @@ export interface FilmBox {
   attributes: DcmDataset;
   layout: Layout;
   matrix: FilmMatrix;
+  /** Where its annotations and stamp print, and the image area they leave. */
+  text: TextLayout;
   imageBoxes: ImageBox[];
   annotationBoxes: AnnotationBox[];
   presentationLutUid?: string;

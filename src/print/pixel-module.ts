@@ -17,7 +17,7 @@ export interface PixelProblem {
   tag: string;
 }
 
-/** The image item's mandatory attributes (spec digest 4.3/4.4, all M/M): grayscale, then color. */
+/** The image item's mandatory attributes (docs/spec/attributes.md#grayscale-image-box, all M/M): grayscale, then color. */
 export const REQUIRED_GRAY: readonly string[] = [
   Tag.SamplesPerPixel,
   Tag.PhotometricInterpretation,

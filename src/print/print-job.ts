@@ -33,7 +33,7 @@ export async function printAction(
 ): Promise<DimseReply> {
   const refused = refuseWhileFailed(ctx, queueFull);
   if (refused) return refused;
-  if (ctx.printer.queueFull) return fail(queueFull, 'print queue full');
+  if (ctx.printer.queueFull) return fail(queueFull, 'print queue full', { cause: 'print queue full' });
   const job = await printFilms(ctx, ctx.session!, filmBoxes);
   if (job instanceof SpoolError) return notStored(job);
   return warningReply(warnings, actionReply(ctx, job));
@@ -45,7 +45,7 @@ export async function printAction(
  * exists, so the SCU knows the film is not printed and may retry.
  */
 function notStored(e: SpoolError): DimseReply {
-  return fail('ResourceLimitation', e.reason.slice(0, 64));
+  return fail('ResourceLimitation', e.reason.slice(0, 64), { cause: `films not stored: ${e.reason}` });
 }
 
 /** A printer in FAILURE cannot create a print job, unless its profile accepts and fails it. */
@@ -54,9 +54,9 @@ function refuseWhileFailed(ctx: PrintContext, queueFull: StatusName): DimseReply
   const why = `printer FAILURE (${ctx.printer.statusInfo})`;
   switch (ctx.caps.whenFailed) {
     case 'refuse':
-      return fail(queueFull, `${why}: no print job created`);
+      return fail(queueFull, `${why}: no print job created`, { cause: why });
     case 'processing-failure':
-      return fail('ProcessingFailure', why);
+      return fail('ProcessingFailure', why, { cause: why });
     case 'fail-job':
       return undefined;
   }
@@ -114,6 +114,9 @@ async function printFilms(
                 printerName: printer.caps.identity.printerName,
                 stamp: printer.caps.stamp,
                 smoothingKernels: printer.caps.smoothingKernels,
+                ...(printer.caps.characteristicCurve
+                  ? { characteristicCurve: printer.caps.characteristicCurve }
+                  : {}),
                 annotationPlaces:
                   printer.caps.annotationLayout[str(fb.attributes, Tag.AnnotationDisplayFormatID) ?? ''],
               },

@@ -45,9 +45,10 @@ function answerGet(all: DcmDataset, req: DimseRequest): DimseReply {
 }
 
 /**
- * The abstract syntaxes a printer accepts, each with the SOP classes usable on it (spec digest
- * 1.2, 2): a meta class carries Film Session, Film Box, Printer and its own Image Box; every other
- * class travels on a context of its own UID. The conformance verdict reads the same table.
+ * The abstract syntaxes a printer accepts, each with the SOP classes usable on it
+ * (docs/spec/sop-classes.md#meta, docs/spec/association.md#contexts): a meta class carries Film
+ * Session, Film Box, Printer and its own Image Box; every other class travels on a context of its
+ * own UID. The conformance verdict reads the same table.
  */
 export function printAbstractSyntaxes(caps: Capabilities): Record<string, string[]> {
   const abstractSyntaxes: Record<string, string[]> = {};

@@ -2,7 +2,7 @@
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import { Tag } from '../dicom/tags.js';
 import { Uid } from '../dicom/uids.js';
-import { acceptedLayout, defaultResolution, filmMatrix } from '../profiles/capabilities.js';
+import { acceptedLayout, defaultResolution, filmMatrix, filmText } from '../profiles/capabilities.js';
 import { boxRects } from '../profiles/display-format.js';
 import type { PrintJob } from './model.js';
 import type { PrinterRuntime } from './printer-runtime.js';
@@ -68,6 +68,7 @@ export function printerConfiguration(p: PrinterRuntime): DcmDataset {
   const decimateTerm = c.decimateCrop.default === 'DEMAGNIFY' ? 'DECIMATE' : c.decimateCrop.default;
   const media = c.mediumTypes.flatMap((m) => c.filmSizes.map((f) => ({ m, f: f.id })));
   const formats: DcmDataset[] = [];
+  const annotationFormat = c.sopClasses.annotationBox ? Object.keys(c.annotationFormats)[0] : undefined;
   for (const f of c.filmSizes) {
     for (const o of c.orientations) {
       for (const format of listedFormats(c.displayFormats)) {
@@ -78,7 +79,10 @@ export function printerConfiguration(p: PrinterRuntime): DcmDataset {
           continue;
         }
         const m = filmMatrix(c, f.id, o, resolution);
-        const rects = boxRects(layout, m.width, m.height);
+        // Box sizes with the default annotation format's band (and the stamp's): images made for
+        // them fit whether or not the SCU then uses annotation boxes.
+        const area = filmText(c, annotationFormat, m).images;
+        const rects = boxRects(layout, area.width, area.height);
         const same = rects.every((r) => r.width === rects[0]!.width && r.height === rects[0]!.height);
         const item: DcmDataset = {
           [Tag.ImageDisplayFormat]: el.st(format),

@@ -51,6 +51,7 @@ export function createPrinter(
       callingAeTitles: caps.callingAeTitles,
       abstractSyntaxes: registry.abstractSyntaxes,
       transferSyntaxes: transferSyntaxUids(caps),
+      requiresSecureTransport: caps.tls === 'required',
     },
   };
 }

@@ -30,7 +30,7 @@ export function warningsOf(v: { warnings: readonly Verdict[] }): Warning[] {
   return v.warnings.map((w) => ({ status: w.status, why: w.errorComment }));
 }
 
-/** The most specific warning wins; the others are named in Error Comment (spec digest 6.4). */
+/** The most specific warning wins; the others are named in Error Comment (docs/spec/statuses.md#choosing). */
 export function warningReply(warnings: readonly Warning[], extra: Partial<DimseReply> = {}): DimseReply {
   if (warnings.length === 0) return ok(extra);
   const [first, ...rest] = warnings;

@@ -13,6 +13,7 @@ import type { FilmPlace } from '../profiles/profile-schema.js';
 import { renameSynced, syncDir, writeSynced } from '../store/durable-fs.js';
 import type { FilmFiles } from '../store/film-files.js';
 import type { FilmSummary } from '../store/film-index.js';
+import { filmWarnings } from '../store/outcome.js';
 import type { Staging } from '../store/staging.js';
 import type { FilmBox, FilmSession, PrintJob } from './model.js';
 
@@ -28,6 +29,12 @@ export interface FilmRecord {
     /** Where this film's Annotation Display Format puts each position (absent: the bottom strip). */
     annotationPlaces?: FilmPlace[];
     smoothingKernels?: Record<string, string>;
+    /** The profile's measured characteristic curve, when it has one. */
+    characteristicCurve?: {
+      illumination?: number;
+      reflectedAmbient?: number;
+      points: { p: number; od: number }[];
+    };
   };
   job: { uid: string; copies: number; priority: string; originator: string; createdAt: string };
   callingAeTitle: string;
@@ -39,6 +46,8 @@ export interface FilmRecord {
     attributes: DcmDataset;
     layout: FilmBox['layout'];
     matrix: FilmBox['matrix'];
+    /** Where the text prints and the image area it leaves; absent in older films (text over the images). */
+    text?: FilmBox['text'];
     presentationLutUid?: string;
     /** Absent in films written before it was recorded. */
     requestedDensity?: { min?: number; max?: number };
@@ -141,6 +150,7 @@ export async function spoolFilm(
         attributes: o.filmBox.attributes,
         layout: o.filmBox.layout,
         matrix: o.filmBox.matrix,
+        text: o.filmBox.text,
         presentationLutUid: o.filmBox.presentationLutUid,
         requestedDensity: o.filmBox.requestedDensity,
         statuses: o.filmBox.statuses,
@@ -169,6 +179,7 @@ export async function spoolFilm(
       bytes,
       render: 'pending',
       pinned: false,
+      warnings: filmWarnings(record.filmBox, imageBoxes),
     };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);

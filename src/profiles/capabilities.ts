@@ -7,11 +7,14 @@ import { DEFAULT_PROFILE } from './default-profile.js';
 import { boxCount, DisplayFormatError, type Layout, parseDisplayFormat } from './display-format.js';
 import { FILM_SIZES_MM } from './film-sizes.js';
 import type { PrinterProfile } from './profile-schema.js';
+import { type TextLayout, textLayout } from './text-layout.js';
 
 type Defaults = typeof DEFAULT_PROFILE;
 /** Every optional key made present, typed as the schema types it. */
-export type Capabilities = Required<Omit<PrinterProfile, 'port' | 'forward'>> & {
+export type Capabilities = Required<Omit<PrinterProfile, 'port' | 'characteristicCurve' | 'forward'>> & {
   port?: number;
+  /** Absent: the printer prints the GSDF exactly. */
+  characteristicCurve?: PrinterProfile['characteristicCurve'];
   /** Where films are printed on to (tee), if anywhere. */
   forward?: PrinterProfile['forward'];
   identity: Required<PrinterProfile>['identity'];
@@ -31,7 +34,9 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     callingAeTitles: p.callingAeTitles ?? [],
     ...(p.port === undefined ? {} : { port: p.port }),
     ...(p.forward === undefined ? {} : { forward: p.forward }),
+    ...(p.characteristicCurve === undefined ? {} : { characteristicCurve: p.characteristicCurve }),
     transferSyntaxes: pick('transferSyntaxes'),
+    tls: pick('tls'),
     identity: pick('identity'),
     sopClasses: pick('sopClasses'),
     presentationLutLevel: pick('presentationLutLevel'),
@@ -63,6 +68,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     annotationLayout: pick('annotationLayout'),
     maxAnnotationLength: pick('maxAnnotationLength'),
     smoothingKernels: pick('smoothingKernels'),
+    annotationArea: pick('annotationArea'),
     stamp: pick('stamp'),
     maxCopies: pick('maxCopies'),
     maxImageSize: pick('maxImageSize'),
@@ -119,6 +125,23 @@ export function filmMatrix(
   const [w, h] = orientation === 'LANDSCAPE' ? [mm[1], mm[0]] : [mm[0], mm[1]];
   const px = (v: number) => Math.round(((v - 2 * margin) / 25.4) * dpi);
   return { width: px(w), height: px(h), dpi, widthMm: w, heightMm: h };
+}
+
+/**
+ * Where a film box's text prints and the image area it leaves (text-layout.ts): its annotation
+ * boxes, of Annotation Display Format `annotationFormat` (undefined: none), and the printer's stamp.
+ */
+export function filmText(c: Capabilities, annotationFormat: string | undefined, m: FilmMatrix): TextLayout {
+  return textLayout(
+    {
+      area: c.annotationArea,
+      annotationCount: annotationFormat ? (c.annotationFormats[annotationFormat] ?? 0) : 0,
+      places: annotationFormat ? c.annotationLayout[annotationFormat] : undefined,
+      stamp: c.stamp,
+    },
+    m.width,
+    m.height,
+  );
 }
 
 export function defaultResolution(c: Capabilities): string {

@@ -11,6 +11,7 @@ export const DEFAULT_PROFILE = {
   name: 'Lightbox generic film printer',
   description: 'Generic grayscale and color film printer; the embedded default.',
   transferSyntaxes: ['explicit-vr-little-endian', 'implicit-vr-little-endian'],
+  tls: 'allowed',
   identity: {
     printerName: 'LIGHTBOX',
     manufacturer: 'Lightbox',
@@ -64,6 +65,7 @@ export const DEFAULT_PROFILE = {
   annotationFormats: { ANNOTATION: 2, LABEL: 1 },
   annotationLayout: { ANNOTATION: ['bottom-left', 'bottom-right'], LABEL: ['bottom-center'] },
   maxAnnotationLength: 64,
+  annotationArea: 'band',
   smoothingKernels: { SHARP: 'lanczos3', MEDIUM: 'cubic', SMOOTH: 'mitchell', NONE: 'cubic' },
   stamp: { filmSessionLabel: false, printer: false },
   maxCopies: 99,

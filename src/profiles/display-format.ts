@@ -1,5 +1,5 @@
 /**
- * Image Display Format (2010,0010) grammar and layout (PS3.3 C.13.3, spec digest 4.2.1):
+ * Image Display Format (2010,0010) grammar and layout (PS3.3 C.13.3, docs/spec/attributes.md#display-format):
  * STANDARD\C,R (C columns first), ROW\R1,R2.. (boxes per row), COL\C1,C2.. (boxes per column,
  * numbered column by column), SLIDE, SUPERSLIDE, CUSTOM\n. Pure.
  */

@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_PROFILE } from './default-profile.js';
 import { type PrinterProfile, PrinterProfileSchema } from './profile-schema.js';
-import { schemaErrorText } from './schema-error.js';
+import { schemaErrorText, syntaxErrorText } from './schema-error.js';
 
 export class ProfileError extends Error {
   override name = 'ProfileError';
@@ -25,7 +25,10 @@ const PROFILE_FILE = /\.(ya?ml|json)$/i;
 export const MAX_PROFILE_BYTES = 256 * 1024;
 
 function explain(file: string, e: ErrorObject): string {
-  return `${file}: ${e.instancePath || '/'}: ${schemaErrorText(e)}`;
+  // A choice among values names them: the message alone does not say what would do.
+  const allowed = e.keyword === 'enum' ? (e.params as { allowedValues: unknown[] }).allowedValues : [];
+  const hint = allowed.length > 0 ? ` (${allowed.join(', ')})` : '';
+  return `${file}: ${e.instancePath || '/'}: ${schemaErrorText(e, hint)}`;
 }
 
 /** Parse and check one profile's text; `file` names it in errors. */
@@ -38,7 +41,7 @@ export function parseProfile(text: string, file: string): PrinterProfile {
   try {
     data = parseYaml(text);
   } catch (e) {
-    throw new ProfileError(`${file}: not valid YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+    throw new ProfileError(`${file}: not valid YAML/JSON: ${syntaxErrorText(e)}`);
   }
   if (!validate(data)) throw new ProfileError(explain(file, validate.errors![0]!));
   return data;

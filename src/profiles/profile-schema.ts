@@ -93,6 +93,15 @@ const DecimateCrop = Type.Union(
   },
 );
 
+/**
+ * Magnification Types the renderer implements (src/render/film.ts maps each to its kernel): the
+ * standard's four defined terms (PS3.3 C.13.5). A profile may list no other: a term the film
+ * would silently print with another kernel (a vendor's SHARPEN as CUBIC) stops start-up instead.
+ * Sharpness is Smoothing Type's job, mapped to a kernel by smoothingKernels.
+ */
+export const MAGNIFICATION_TYPES = ['REPLICATE', 'BILINEAR', 'CUBIC', 'NONE'] as const;
+export type MagnificationType = (typeof MAGNIFICATION_TYPES)[number];
+
 /** A place in the text strips along the film's top and bottom edges. */
 export const FilmPlace = Type.Union([
   Type.Literal('top-left'),
@@ -136,6 +145,12 @@ export const PrinterProfileSchema = Type.Object(
         maximum: 65535,
         description:
           'Also serve this printer alone on its own TCP port (it stays reachable on --dicom-port by AE title)',
+      }),
+    ),
+    tls: Type.Optional(
+      Type.Union([Type.Literal('allowed'), Type.Literal('required')], {
+        description:
+          'DICOM over TLS (--tls-cert): allowed (default: plain TCP and the TLS port alike) or required (a plain association gets A-ASSOCIATE-RJ permanent, service user, reason 1 no-reason-given)',
       }),
     ),
     identity: Type.Optional(Identity),
@@ -219,7 +234,14 @@ export const PrinterProfileSchema = Type.Object(
     filmDestinations: Type.Optional(
       CsList('Film Destination values accepted (BIN_i allowed when listed); the first is the default'),
     ),
-    magnificationTypes: Type.Optional(CsList('Magnification Type values accepted; the first is the default')),
+    magnificationTypes: Type.Optional(
+      Type.Array(Type.Unsafe<MagnificationType>(Type.String({ enum: [...MAGNIFICATION_TYPES] })), {
+        minItems: 1,
+        maxItems: MAGNIFICATION_TYPES.length,
+        uniqueItems: true,
+        description: `Magnification Type values accepted, of ${MAGNIFICATION_TYPES.join(', ')} (the ones the renderer implements); the first is the default`,
+      }),
+    ),
     smoothingTypes: Type.Optional(CsList('Smoothing Type values accepted; the first is the default')),
     borderDensities: Type.Optional(
       Type.Array(DensityTerm, {
@@ -246,6 +268,45 @@ export const PrinterProfileSchema = Type.Object(
         {
           additionalProperties: false,
           description: "The printer's density range; requests outside it are clamped with 0xB605",
+        },
+      ),
+    ),
+    characteristicCurve: Type.Optional(
+      Type.Object(
+        {
+          illumination: Type.Optional(
+            Type.Number({
+              minimum: 1,
+              maximum: 10000,
+              description: 'light box luminance the readings were taken for, cd/m2 (default 2000)',
+            }),
+          ),
+          reflectedAmbient: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 1000,
+              description: 'reflected ambient light of the readings, cd/m2 (default 10)',
+            }),
+          ),
+          points: Type.Array(
+            Type.Object(
+              {
+                p: Type.Number({
+                  minimum: 0,
+                  maximum: 1,
+                  description: 'input, as a fraction of the P-value range',
+                }),
+                od: Type.Number({ minimum: 0, maximum: 5, description: 'optical density measured' }),
+              },
+              { additionalProperties: false },
+            ),
+            { minItems: 2, maxItems: 4096 },
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "The printer's measured characteristic curve (POST /api/qa/curves makes it from densitometer readings): Lightbox then prints as that printer does, its deviation from the GSDF carried to every film's densities and light box",
         },
       ),
     ),
@@ -292,7 +353,13 @@ export const PrinterProfileSchema = Type.Object(
       Type.Record(Type.String(), Type.Array(FilmPlace, { minItems: 1, maxItems: 64 }), {
         ...mapBounds,
         description:
-          "Where the printer prints each Annotation Position of an Annotation Display Format ID, in position order (the conformance statement's annotation layout). Positions a format does not place go in the bottom strip, left to right.",
+          "Where the printer prints each Annotation Position of an Annotation Display Format ID, in position order (the conformance statement's annotation layout). Positions a format does not place share one more bottom line, left to right. See annotationArea for whether the text has its own band.",
+      }),
+    ),
+    annotationArea: Type.Optional(
+      Type.Union([Type.Literal('band'), Type.Literal('overlay')], {
+        description:
+          "Where annotation boxes and the stamp print. band (default): in bands of their own along the film's top and bottom edges, on the border density with a margin, the image boxes sharing the rest of the film (a real printer's annotation strip). overlay: over the image area, the image boxes keeping the whole film, each letter outlined in the contrasting density so it reads on any image",
       }),
     ),
     stamp: Type.Optional(

@@ -14,3 +14,12 @@ export function schemaErrorText(e: ErrorObject, hint = ''): string {
         : '';
   return `${e.message ?? 'invalid'}${extra}`;
 }
+
+/**
+ * A YAML or JSON syntax error as one line. The yaml library's message is a line that ends in a colon
+ * followed by an excerpt of the file; only the line is kept, without its colon.
+ */
+export function syntaxErrorText(e: unknown): string {
+  const first = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+  return first.replace(/\s*:$/, '') || 'unreadable';
+}

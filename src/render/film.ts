@@ -1,5 +1,5 @@
 /**
- * A printed film, rendered as the printer would expose it (spec digest 7): the film's pixel matrix
+ * A printed film, rendered as the printer would expose it (docs/spec/rendering.md): the film's pixel matrix
  * filled with densities (border, empty boxes, each image through its density table and scaled into
  * its box with the magnification kernel), then written as
  *   film.png          what a viewer sees on a light box (8-bit grey, or sRGB with color boxes),
@@ -15,8 +15,10 @@ import sharp, { type Sharp } from 'sharp';
 import { Tag } from '../dicom/tags.js';
 import type { FilmRecord } from '../print/spool.js';
 import { num, str } from '../print/values.js';
-import type { FilmPlace } from '../profiles/profile-schema.js';
+import type { FilmPlace, MagnificationType } from '../profiles/profile-schema.js';
+import type { TextLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
+import { drawTexts, inkFor } from './film-text.js';
 import { densityLut } from './grayscale.js';
 import { transmitted, type Viewing } from './gsdf.js';
 import { writeAtomic } from './write-atomic.js';
@@ -27,8 +29,11 @@ import { writeAtomic } from './write-atomic.js';
 sharp.concurrency(Math.min(4, availableParallelism()));
 
 type Kernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3';
-/** Magnification Type -> resampling kernel (REPLICATE: pixel replication). */
-const KERNELS: Record<string, Kernel> = {
+/**
+ * Magnification Type -> resampling kernel (REPLICATE: pixel replication). Every type a profile
+ * may accept has one (the schema allows no other), so no film prints with a kernel it did not ask for.
+ */
+const KERNELS: Record<MagnificationType, Kernel> = {
   REPLICATE: 'nearest',
   BILINEAR: 'linear',
   CUBIC: 'cubic',
@@ -42,7 +47,8 @@ export function kernelFor(
   smoothing: string | undefined,
   map: Record<string, string> | undefined,
 ): Kernel {
-  const base = KERNELS[magnification] ?? 'cubic';
+  // Only films spooled before a profile was tightened can name another type.
+  const base = KERNELS[magnification as MagnificationType] ?? 'cubic';
   if (base !== 'cubic' || !smoothing) return base;
   const k = map?.[smoothing];
   return k && SMOOTHING_KERNELS.has(k) ? (k as Kernel) : base;
@@ -79,6 +85,10 @@ export interface RenderRecord {
   viewing: Viewing;
   boxes: BoxRender[];
   color: boolean;
+  /** Where the text prints: in bands of its own (the image area shrunk for them) or over the images. */
+  textArea: TextLayout['area'];
+  /** The part of the film the image boxes share. */
+  imageArea: Rect;
   /** Where each annotation's text was drawn, in film pixels. */
   annotations: { position: number; text: string; rect: Rect; place?: FilmPlace }[];
   /** The printer's stamp texts, when its profile stamps films. */
@@ -86,7 +96,7 @@ export interface RenderRecord {
   ms: number;
 }
 
-/** BLACK/WHITE/hundredths -> hundredths of OD, against the printer's range (spec digest 7.4). */
+/** BLACK/WHITE/hundredths -> hundredths of OD, against the printer's range (docs/spec/open-questions.md#border-density). */
 function densityTerm(
   term: string | undefined,
   range: { min: number; max: number },
@@ -179,130 +189,6 @@ function resizeRgb(
   return placed(src, 3, w, h, p, kernel).raw().toBuffer();
 }
 
-/** Rasterise text with sharp (pango, DejaVu Sans) into rect, anti-aliased, in density `ink`. */
-async function drawText(
-  canvas: Uint16Array,
-  W: number,
-  H: number,
-  text: string,
-  rect: Rect,
-  ink: number,
-  align: 'left' | 'center' | 'right' = 'left',
-) {
-  const { data, info } = await sharp({
-    text: {
-      text: text.replace(/[<>&]/g, ' '),
-      font: 'DejaVu Sans',
-      width: rect.width - 4,
-      height: rect.height - 4,
-    },
-  })
-    .greyscale()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const ox =
-    align === 'left'
-      ? rect.x + 2
-      : align === 'right'
-        ? rect.x + rect.width - 2 - info.width
-        : rect.x + Math.floor((rect.width - info.width) / 2);
-  const oy = rect.y + 2;
-  for (let y = 0; y < info.height && oy + y < H; y++) {
-    for (let x = 0; x < info.width && ox + x < W; x++) {
-      const alpha = data[(y * info.width + x) * info.channels]! / 255;
-      if (alpha === 0 || ox + x < 0) continue;
-      const i = (oy + y) * W + ox + x;
-      canvas[i] = Math.round(canvas[i]! * (1 - alpha) + ink * alpha);
-    }
-  }
-}
-
-/** Text strips are 2% of the film height (at least 12 pixels). */
-const stripHeight = (H: number) => Math.max(12, Math.round(H * 0.02));
-
-/**
- * Places for text along the film's top and bottom edges (profile keys annotationLayout and
- * stamp): a third of the width each, one strip high; a second text at the same place goes one
- * strip further in, so nothing is printed over.
- */
-class TextPlaces {
-  readonly #used = new Map<FilmPlace, number>();
-  constructor(
-    readonly W: number,
-    readonly H: number,
-  ) {}
-
-  take(place: FilmPlace): { rect: Rect; align: 'left' | 'center' | 'right' } {
-    const [edge, side] = place.split('-') as ['top' | 'bottom', 'left' | 'center' | 'right'];
-    const n = this.#used.get(place) ?? 0;
-    this.#used.set(place, n + 1);
-    const h = stripHeight(this.H);
-    const w = Math.floor(this.W / 3);
-    const x = side === 'left' ? 0 : side === 'center' ? w : this.W - w;
-    const y = edge === 'top' ? n * h : this.H - (n + 1) * h;
-    return { rect: { x, y, width: w, height: h }, align: side };
-  }
-}
-
-/**
- * Annotation boxes, each where the profile's layout for the film's Annotation Display Format puts
- * its position; positions the layout does not place share a label strip along the bottom edge,
- * one cell per position. Text in the density opposite the border's (dark on light, light on dark).
- */
-async function drawAnnotations(
-  canvas: Uint16Array,
-  W: number,
-  H: number,
-  annotations: { position: number; text: string }[],
-  places: FilmPlace[] | undefined,
-  at: TextPlaces,
-  ink: number,
-): Promise<RenderRecord['annotations']> {
-  const out: RenderRecord['annotations'] = [];
-  const unplaced = annotations.filter((a) => !places?.[a.position - 1]);
-  const cells = Math.max(1, ...unplaced.map((a) => a.position));
-  const cellW = Math.floor(W / cells);
-  const stripH = stripHeight(H);
-  for (const a of annotations) {
-    const place = places?.[a.position - 1];
-    const { rect, align } = place
-      ? at.take(place)
-      : {
-          rect: { x: (a.position - 1) * cellW, y: H - stripH, width: cellW, height: stripH },
-          align: 'left' as const,
-        };
-    await drawText(canvas, W, H, a.text, rect, ink, align);
-    out.push({ position: a.position, text: a.text, rect, ...(place ? { place } : {}) });
-  }
-  return out;
-}
-
-/** The printer's stamp: Film Session Label and printer name with date, where the profile says. */
-async function drawStamp(
-  canvas: Uint16Array,
-  W: number,
-  H: number,
-  film: FilmRecord,
-  at: TextPlaces,
-  ink: number,
-): Promise<string[]> {
-  const stamp = film.printer.stamp;
-  const texts: string[] = [];
-  const label = str(film.filmSession.attributes, Tag.FilmSessionLabel);
-  if (stamp?.filmSessionLabel && label) {
-    const { rect, align } = at.take(stamp.labelAt ?? 'top-left');
-    await drawText(canvas, W, H, label, rect, ink, align);
-    texts.push(label);
-  }
-  if (stamp?.printer) {
-    const text = `${film.printer.printerName ?? film.printer.name} ${film.printedAt.slice(0, 10)}`;
-    const { rect, align } = at.take(stamp.printerAt ?? 'top-right');
-    await drawText(canvas, W, H, text, rect, ink, align);
-    texts.push(text);
-  }
-  return texts;
-}
-
 /** Image boxes decoded and scaled at once: enough to keep sharp's threads busy, bounded memory. */
 const BOXES_IN_FLIGHT = 4;
 
@@ -353,8 +239,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   const border = densityTerm(str(fa, Tag.BorderDensity), range, range.max);
   const empty = densityTerm(str(fa, Tag.EmptyImageDensity), range, range.max);
   const trim = str(fa, Tag.Trim) === 'YES';
-  // Trim frames and text in the density opposite the border's: dark on light film edges, light on dark.
-  const ink = border > (range.min + range.max) / 2 ? range.min : range.max;
+  // Trim frames and text in the density opposite the border's (dark on light, light on dark).
+  const ink = inkFor(border, range, viewing);
   const canvas = new Uint16Array(W * H).fill(border);
   let rgb: Buffer | undefined;
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
@@ -411,6 +297,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
       maxDensity: maxD,
       lut: film.presentationLut,
       viewing,
+      ...(film.printer.characteristicCurve ? { curve: film.printer.characteristicCurve } : {}),
     });
     const count = im.rows * im.columns;
     const dens = new Uint16Array(count);
@@ -424,7 +311,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
           : new Uint16Array(Uint8Array.from(raw.subarray(0, count * 2)).buffer);
       for (let i = 0; i < count; i++) dens[i] = lut[words[i]! & mask]!;
     }
-    // Uncovered parts of a box with an image take the border density (spec digest 7.5).
+    // Uncovered parts of a box with an image take the border density (docs/spec/rendering.md#layout).
     const scaled = await resizeGrey16(dens, im.columns, im.rows, p, kernel);
     // Cubic kernels overshoot at edges: no pixel may leave the box's density range.
     for (let i = 0; i < scaled.length; i++) {
@@ -451,17 +338,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   boxes.sort((x, y) => x.position - y.position);
   colorBoxes.sort((x, y) => x.dest.y - y.dest.y || x.dest.x - y.dest.x);
 
-  const places = new TextPlaces(W, H);
-  const stamp = await drawStamp(canvas, W, H, film, places, ink);
-  const annotations = await drawAnnotations(
-    canvas,
-    W,
-    H,
-    film.annotations,
-    film.printer.annotationPlaces,
-    places,
-    ink,
-  );
+  const { layout, stamp, annotations } = await drawTexts(canvas, W, H, film, ink);
 
   // What a viewer sees: luminance through each density, relative to the brightest, sRGB encoded.
   const lMax = transmitted(0, viewing);
@@ -537,6 +414,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     viewing,
     boxes,
     color: colorBoxes.length > 0,
+    textArea: layout.area,
+    imageArea: layout.images,
     annotations,
     stamp,
     ms: Math.round(performance.now() - t0),

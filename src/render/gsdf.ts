@@ -1,6 +1,6 @@
 /**
  * The Grayscale Standard Display Function (PS3.14): luminance from JND index and back, and the
- * P-value -> optical density mapping of a film seen on a light box (spec digest 7.2). Pure.
+ * P-value -> optical density mapping of a film seen on a light box (docs/spec/rendering.md#gsdf). Pure.
  */
 
 const [a, b, c, d, e, f, g, h, k, m] = [
@@ -52,7 +52,7 @@ export function densityTable(levels: number, dmin: number, dmax: number, v: View
     const D = L > 0 ? -Math.log10(L / L0) : dmax;
     out[p] = Math.min(dmax, Math.max(dmin, D));
   }
-  // P = 0 is Max Density and P = max is Min Density, exactly (spec digest 7.1).
+  // P = 0 is Max Density and P = max is Min Density, exactly (docs/spec/rendering.md#pipeline).
   out[0] = dmax;
   out[levels - 1] = dmin;
   // Where clamping flattened the curve, keep it monotonic (density never rises with P).

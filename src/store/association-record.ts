@@ -29,6 +29,8 @@ export interface MessageRecord {
   attributes?: RecordedAttribute[];
   /** Test-lab fault(s) that fired on this message ("f3 next N-SET ... answers 0xC605 ..."). */
   fault?: string;
+  /** The printer's own state that decided this response (printer FAILURE, queue full, disk full). */
+  cause?: string;
 }
 
 /** One association as the API shows it: who, what was negotiated, how it went, every message. */
@@ -50,6 +52,15 @@ export interface AssociationSummary {
   messages: MessageRecord[];
   /** Every test-lab fault that fired on this association, association-level ones included. */
   faults: string[];
+  /** Over DICOM TLS: the session's protocol and suite, and the client certificate's subject if any. */
+  tls?: TlsSession;
+}
+
+/** What a TLS connection negotiated, as the association record shows it. */
+export interface TlsSession {
+  protocol: string;
+  cipher: string;
+  clientCertificate?: string;
 }
 
 /** How the socket edge reports associations; the store implements it. */

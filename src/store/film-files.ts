@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FilmIndex, FilmSummary, RenderState } from './film-index.js';
+import { filmWarnings } from './outcome.js';
 
 const TMP_PREFIX = '.tmp-';
 /** Images received but not yet printed (src/store/staging.ts cleans it itself). */
@@ -22,8 +23,8 @@ interface FilmJsonHead {
   callingAeTitle: string;
   associationId?: string;
   job: { uid: string };
-  filmBox: { uid: string };
-  imageBoxes: { image?: unknown }[];
+  filmBox: { uid: string; statuses?: number[] };
+  imageBoxes: { image?: unknown; statuses?: number[] }[];
   printedAt: string;
 }
 
@@ -103,6 +104,15 @@ export class FilmFiles {
       index.remove(id);
       r.dropped++;
     }
+    // Films indexed before warnings were kept get them from their film.json, once.
+    for (const id of index.withoutWarnings()) {
+      try {
+        const f = JSON.parse(readFileSync(join(this.root, id, 'film.json'), 'utf8')) as FilmJsonHead;
+        index.setWarnings(id, filmWarnings(f.filmBox, f.imageBoxes));
+      } catch {
+        index.setWarnings(id, []); // unreadable: none known, and not read again
+      }
+    }
     // Renders a crash interrupted may have left *.tmp files; they are about to be rendered again.
     for (const id of index.pendingRender()) {
       const dir = join(this.root, id);
@@ -154,6 +164,7 @@ export class FilmFiles {
         render,
         error,
         pinned: false,
+        warnings: filmWarnings(f.filmBox, f.imageBoxes),
       };
     } catch (e) {
       r.broken.push(id);

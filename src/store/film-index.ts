@@ -3,6 +3,7 @@
  * its render state, so no request reads or parses film.json to list or find a film.
  */
 import type { Db } from './database.js';
+import { FILM_COLUMNS, FILM_OUTCOME_SQL, type Outcome, parseWarnings } from './outcome.js';
 import { Conditions, type Page, type PageRequest, pageOf, sinceInstant } from './page.js';
 
 /** 'broken': the film's directory is there but its film.json cannot be read (error says why). */
@@ -25,6 +26,16 @@ export interface FilmSummary {
   error?: string;
   /** Kept by retention whatever its age. */
   pinned: boolean;
+  /**
+   * Warning statuses the SCU was answered with for this film (film box and image boxes), distinct,
+   * ascending; absent for films indexed before they were recorded.
+   */
+  warnings?: number[];
+  /** Read from the index, never written: what became of the film (see outcome.ts). */
+  outcome?: Outcome;
+  /** Read from the index: the status of its print job, and why. */
+  jobStatus?: string;
+  jobStatusInfo?: string;
 }
 
 export interface FilmFilter {
@@ -33,6 +44,8 @@ export interface FilmFilter {
   since?: string;
   status?: RenderState;
   job?: string;
+  outcome?: Outcome;
+  pinned?: boolean;
 }
 
 interface Row {
@@ -49,6 +62,10 @@ interface Row {
   render: RenderState;
   render_error: string | null;
   pinned: number;
+  warnings: string | null;
+  outcome: Outcome;
+  job_status: string | null;
+  job_status_info: string | null;
 }
 
 function summary(r: Row): FilmSummary {
@@ -62,7 +79,12 @@ function summary(r: Row): FilmSummary {
     bytes: r.bytes,
     render: r.render,
     pinned: r.pinned === 1,
+    outcome: r.outcome,
   };
+  const warnings = parseWarnings(r.warnings);
+  if (warnings) f.warnings = warnings;
+  if (r.job_status) f.jobStatus = r.job_status;
+  if (r.job_status_info) f.jobStatusInfo = r.job_status_info;
   if (r.film_box_uid) f.filmBoxUid = r.film_box_uid;
   if (r.association_id) f.associationId = r.association_id;
   if (r.render_error) f.error = r.render_error;
@@ -81,11 +103,11 @@ export class FilmIndex {
     this.#db = db;
     this.#insert = db.prepare(
       `INSERT OR REPLACE INTO films (id, printer, calling_ae, job_uid, film_box_uid, association_id,
-         printed_at, image_boxes, bytes, render, render_error, pinned)
+         printed_at, image_boxes, bytes, render, render_error, pinned, warnings)
        VALUES (@id, @printer, @callingAeTitle, @jobUid, @filmBoxUid, @associationId,
-         @printedAt, @imageBoxes, @bytes, @render, @error, @pinned)`,
+         @printedAt, @imageBoxes, @bytes, @render, @error, @pinned, @warnings)`,
     );
-    this.#byId = db.prepare<[string], Row>('SELECT * FROM films WHERE id = ?');
+    this.#byId = db.prepare<[string], Row>(`SELECT ${FILM_COLUMNS} FROM films WHERE id = ?`);
     this.#setRender = db.prepare(
       'UPDATE films SET render = ?, render_error = ?, bytes = coalesce(?, bytes) WHERE id = ?',
     );
@@ -94,8 +116,10 @@ export class FilmIndex {
   }
 
   add(f: FilmSummary): void {
+    const { outcome: _o, jobStatus: _s, jobStatusInfo: _i, ...row } = f;
     this.#insert.run({
-      ...f,
+      ...row,
+      warnings: f.warnings ? JSON.stringify(f.warnings) : null,
       filmBoxUid: f.filmBoxUid ?? null,
       associationId: f.associationId ?? null,
       error: f.error ?? null,
@@ -114,8 +138,10 @@ export class FilmIndex {
       .add('calling_ae = ?', filter.callingAe)
       .add('printed_at >= ?', sinceInstant(filter.since))
       .add('render = ?', filter.status)
-      .add('job_uid = ?', filter.job);
-    const sql = `SELECT * FROM films ${c.page(page)}`;
+      .add('job_uid = ?', filter.job)
+      .add(`(${FILM_OUTCOME_SQL}) = ?`, filter.outcome)
+      .add('pinned = ?', filter.pinned === undefined ? undefined : Number(filter.pinned));
+    const sql = `SELECT ${FILM_COLUMNS} FROM films ${c.page(page)}`;
     return pageOf(this.#db.prepare<unknown[], Row>(sql).all(...c.params), page, summary);
   }
 
@@ -138,6 +164,18 @@ export class FilmIndex {
 
   setPinned(id: string, pinned: boolean): boolean {
     return this.#pin.run(pinned ? 1 : 0, id).changes > 0;
+  }
+
+  /** Films indexed before their warnings were recorded (migration 3). */
+  withoutWarnings(): string[] {
+    return this.#db
+      .prepare<[], { id: string }>("SELECT id FROM films WHERE warnings IS NULL AND render <> 'broken'")
+      .all()
+      .map((r) => r.id);
+  }
+
+  setWarnings(id: string, warnings: readonly number[]): void {
+    this.#db.prepare('UPDATE films SET warnings = ? WHERE id = ?').run(JSON.stringify(warnings), id);
   }
 
   /** Films whose rendering never finished, oldest first. */

@@ -3,6 +3,7 @@
  * The printer runtime holds the jobs still queued or printing; this is their record.
  */
 import type { Db } from './database.js';
+import { JOB_COLUMNS, JOB_OUTCOME_SQL, type Outcome, parseWarnings } from './outcome.js';
 import { Conditions, type Page, type PageRequest, pageOf, sinceInstant } from './page.js';
 
 /** PS3.4 H.4.6 Execution Status. */
@@ -39,6 +40,10 @@ export interface JobView {
   films: string[];
   /** Every state the job went through, oldest first. */
   history?: { at: string; status: JobStatus; info: string }[];
+  /** Read from the index (listing and detail): what became of the job and its films (outcome.ts). */
+  outcome?: Outcome;
+  /** Read from the index: the warning statuses its films got, distinct, ascending. */
+  warnings?: number[];
 }
 
 export interface JobFilter {
@@ -46,6 +51,7 @@ export interface JobFilter {
   callingAe?: string;
   since?: string;
   status?: JobStatus;
+  outcome?: Outcome;
 }
 
 interface Row {
@@ -62,6 +68,9 @@ interface Row {
   label: string | null;
   copies: number;
   films: string;
+  /** With JOB_COLUMNS only. */
+  outcome?: Outcome;
+  film_warnings?: string | null;
 }
 
 function view(r: Row): JobView {
@@ -79,6 +88,9 @@ function view(r: Row): JobView {
   if (r.association_id) j.associationId = r.association_id;
   if (r.printer_name) j.printerName = r.printer_name;
   if (r.label) j.filmSessionLabel = r.label;
+  if (r.outcome) j.outcome = r.outcome;
+  const warnings = r.film_warnings === undefined ? undefined : parseWarnings(r.film_warnings);
+  if (warnings) j.warnings = warnings;
   return j;
 }
 
@@ -102,7 +114,7 @@ export class JobLog {
       'UPDATE jobs SET status = ?, status_info = ?, films = ?, updated_at = ? WHERE uid = ?',
     );
     this.#state = db.prepare('INSERT INTO job_states (job_uid, at, status, info) VALUES (?, ?, ?, ?)');
-    this.#byUid = db.prepare<[string], Row>('SELECT * FROM jobs WHERE uid = ?');
+    this.#byUid = db.prepare<[string], Row>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE uid = ?`);
     this.#history = db.prepare<[string], { at: string; status: JobStatus; info: string }>(
       'SELECT at, status, info FROM job_states WHERE job_uid = ? ORDER BY rowid',
     );
@@ -150,8 +162,9 @@ export class JobLog {
       .add('printer = ?', filter.printer)
       .add('originator = ?', filter.callingAe)
       .add('created_at >= ?', sinceInstant(filter.since))
-      .add('status = ?', filter.status);
-    const sql = `SELECT * FROM jobs ${c.page(page)}`;
+      .add('status = ?', filter.status)
+      .add(`(${JOB_OUTCOME_SQL}) = ?`, filter.outcome);
+    const sql = `SELECT ${JOB_COLUMNS} FROM jobs ${c.page(page)}`;
     return pageOf(this.#db.prepare<unknown[], Row>(sql).all(...c.params), page, view);
   }
 

@@ -113,6 +113,14 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    why: 'outcomes: the warning statuses the SCU got for each film, so listings show and filter them',
+    // JSON array of status codes; NULL for films indexed before it was recorded.
+    sql: `
+      ALTER TABLE films ADD COLUMN warnings TEXT;
+    `,
+  },
+  {
+    version: 4,
     why: 'Lightbox as SCU: replays and forwarded prints with their answers, and the durable forward (tee) queue',
     sql: `
       CREATE TABLE outbound (

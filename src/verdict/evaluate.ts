@@ -71,6 +71,8 @@ export function provokedBy(
     const rsp = c.exchanges.find((x) => x.index === hit.at)?.rsp;
     if (fault && rsp?.status !== undefined && fault.includes(`answers ${statusHex(rsp.status)}`))
       return fault;
+    // The printer's own state answered (left FAILURE by an earlier fault, queue or disk full).
+    if (rsp?.cause) return `printer state: ${rsp.cause}`;
   }
   return undefined;
 }

@@ -240,15 +240,28 @@ function noDuplicateJob(_x: Expectation, r: RunInput): Outcome {
   const failedJobs = new Set(
     (r.jobs ?? []).filter((j) => j.status === 'FAILURE').map((j) => j.associationId ?? ''),
   );
+  /**
+   * Associations whose print request made a job although its answer never reached the SCU (it
+   * gave up waiting, or the association broke): the printer prints that film all the same.
+   */
+  const jobsOf = new Map<string, string[]>();
+  for (const j of r.jobs ?? [])
+    jobsOf.set(j.associationId ?? '', [...(jobsOf.get(j.associationId ?? '') ?? []), j.uid]);
+  const jobOf = (c: Conversation) => jobsOf.get(c.summary.id)?.at(-1);
+  const unanswered = (c: Conversation, ex: Exchange) =>
+    !ex.rsp &&
+    ex === c.exchanges.findLast((x) => x.operation === 'N-ACTION') &&
+    (jobsOf.get(c.summary.id)?.length ?? 0) >
+      c.exchanges.filter((x) => x.operation === 'N-ACTION' && succeeded(x)).length;
   /** Print requests up to each successful print: what a film is made of, by caller. */
-  const printedBy = new Map<string, { c: Conversation; fingerprint: string }[]>();
+  const printedBy = new Map<string, { c: Conversation; fingerprint: string; unanswered: boolean }[]>();
   for (const c of [...r.conversations].sort((a, b) => started(a) - started(b))) {
     const printed = new Set<string>();
     const parts: unknown[] = [];
     for (const ex of c.exchanges) {
       if (['N-CREATE', 'N-SET'].includes(ex.operation) && ex.rq.sopClass !== Uid.PresentationLut)
         parts.push([ex.operation, ex.rq.sopClass, shape(ex.rq.attributes)]);
-      if (ex.operation !== 'N-ACTION' || !succeeded(ex)) continue;
+      if (ex.operation !== 'N-ACTION' || !(succeeded(ex) || unanswered(c, ex))) continue;
       o.triggered++;
       const fb = ex.before.target?.found ? ex.before.target.filmBox : undefined;
       const boxes = ex.rq.sopClass === Uid.BasicFilmSession ? [...printed] : [];
@@ -269,9 +282,11 @@ function noDuplicateJob(_x: Expectation, r: RunInput): Outcome {
         o.breaches.push({
           c,
           at: ex.index,
-          detail: `${describe(ex)} printed the same film as ${who(earlier.c)}, which had printed it with success (same session, film box and image attributes)`,
+          detail: earlier.unanswered
+            ? `${describe(ex)} printed the same film as ${who(earlier.c)}, whose print request made job ${jobOf(earlier.c)} although its answer was not waited for (same session, film box and image attributes)`
+            : `${describe(ex)} printed the same film as ${who(earlier.c)}, which had printed it with success (same session, film box and image attributes)`,
         });
-      printedBy.set(key, [...(printedBy.get(key) ?? []), { c, fingerprint }]);
+      printedBy.set(key, [...(printedBy.get(key) ?? []), { c, fingerprint, unanswered: !ex.rsp }]);
     }
   }
   return o;

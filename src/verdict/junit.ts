@@ -3,8 +3,13 @@
  * association, one <testcase> per rule (passing ones included, so the checks are visible), a
  * <failure> for findings at or above the chosen severity and <system-out> for milder ones.
  */
+
+import { JOB_RULES } from './jobs.js';
 import type { ExpectationResult, Finding, Severity, Verdict } from './model.js';
 import { RULES } from './rules.js';
+
+/** A test case per rule: the conversation's, then the print jobs'. */
+const CASES = [...RULES, ...JOB_RULES];
 
 export interface JunitOptions {
   /** The least severe finding that fails its test case (default 'error'). */
@@ -46,7 +51,8 @@ function findingText(f: Finding): string {
     : 'association';
   const tag = f.tag ? ` ${f.tag}${f.keyword ? ` ${f.keyword}` : ''}` : '';
   const fault = f.fault ? `\n  lab fault: ${f.fault}` : '';
-  return `[${f.severity}] ${where}${tag}: ${f.detail}\n  ${f.spec.section}: "${f.spec.quote}"${fault}`;
+  const note = f.spec.note ? ` (docs/spec/${f.spec.note.replace('#', '.md#')})` : '';
+  return `[${f.severity}] ${where}${tag}: ${f.detail}\n  ${f.spec.section}${note}: "${f.spec.quote}"${fault}`;
 }
 
 function seconds(v: Verdict): string {
@@ -59,7 +65,7 @@ function suite(v: Verdict, o: JunitOptions): { xml: string; failures: number } {
   const failOn = RANK[o.failOn ?? 'error'];
   const classname = `lightbox.${v.printer ?? v.calledAeTitle ?? 'unknown'}.${v.callingAeTitle ?? 'unknown'}`;
   let failures = 0;
-  const cases = RULES.map((rule) => {
+  const cases = CASES.map((rule) => {
     const found = v.findings.filter((f) => f.rule === rule.id);
     const failing = found.filter((f) => RANK[f.severity] >= failOn);
     const milder = found.filter((f) => RANK[f.severity] < failOn);
@@ -98,7 +104,7 @@ function suite(v: Verdict, o: JunitOptions): { xml: string; failures: number } {
   const xml = [
     `  <testsuite${attrs({
       name,
-      tests: RULES.length,
+      tests: CASES.length,
       failures,
       errors: 0,
       skipped: 0,
@@ -162,7 +168,7 @@ export function renderJunitAll(
   const suites = verdicts.map((v) => suite(v, o));
   if (expectations.length > 0) suites.push(expectationSuite(expectations, o));
   const failures = suites.reduce((n, s) => n + s.failures, 0);
-  const tests = verdicts.length * RULES.length + expectations.length;
+  const tests = verdicts.length * CASES.length + expectations.length;
   const head = `<testsuites${attrs({ name: 'Lightbox conformance', tests, failures, errors: 0 })}>`;
   return `${DECLARATION}${[head, ...suites.map((s) => s.xml), '</testsuites>'].join('\n')}\n`;
 }

@@ -6,9 +6,12 @@ import type { Conversation } from './conversation.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** Where a rule comes from: a section of the spec digest and a short quote of it. */
+/** Where a rule comes from: the section of the standard, the project's note on it, a sentence of the note. */
 export interface SpecRef {
+  /** The standard's section: "PS3.4 H.4.2" (or, for an expectation, the scenario). */
   section: string;
+  /** The note in docs/spec that restates it, as `file#anchor` ("lifecycle#film-box"). */
+  note?: string;
   quote: string;
 }
 
@@ -48,11 +51,12 @@ export interface Rule {
   id: string;
   severity: Severity;
   title: string;
-  spec: SpecRef;
+  spec: SpecRef & { note: string };
   /**
    * What an armed test-lab fault can provoke, so that the finding is the fault's, not the SCU's
-   * (reported as info): `response`, a status a response fault answered on that very message;
-   * `ending`, an association a drop or refuse fault ended.
+   * (reported as info): `response`, a status a response fault answered on that very message, or
+   * that the printer's own state decided (the response's `cause`); `ending`, an association a drop
+   * or refuse fault ended.
    */
   provokable?: 'response' | 'ending';
   check(c: Conversation): Hit[];

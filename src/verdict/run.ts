@@ -10,6 +10,7 @@ import type { JobView } from '../store/job-log.js';
 import { buildConversation } from './conversation.js';
 import { evaluateAssociation } from './evaluate.js';
 import { evaluateExpectations } from './expectations.js';
+import { jobFindings } from './jobs.js';
 import type { Expectation, ExpectationResult, JobFacts, Severity, Verdict } from './model.js';
 
 export interface RunVerdict {
@@ -44,6 +45,14 @@ export function jobFacts(j: JobView, summary: AssociationSummary): JobFacts {
   return f;
 }
 
+/** An association's print jobs into its verdict: listed, and a finding for each that failed. */
+export function addJobs(v: Verdict, jobs: readonly JobView[], summary: AssociationSummary): Verdict {
+  if (jobs.length === 0) return v;
+  v.jobs = jobs.map((j) => jobFacts(j, summary));
+  v.findings.push(...jobFindings(v.jobs));
+  return recount(v);
+}
+
 function recount(v: Verdict): Verdict {
   const count = (s: Severity) => v.findings.filter((f) => f.severity === s).length;
   v.counts = { ...v.counts, error: count('error'), warning: count('warning'), info: count('info') };
@@ -67,8 +76,11 @@ export function evaluateRun(summaries: readonly AssociationSummary[], o: RunOpti
     }
   }
   for (const [i, v] of verdicts.entries()) {
-    const jobs = (o.jobs ?? []).filter((j) => j.associationId === v.association);
-    if (jobs.length > 0) v.jobs = jobs.map((j) => jobFacts(j, summaries[i]!));
+    addJobs(
+      v,
+      (o.jobs ?? []).filter((j) => j.associationId === v.association),
+      summaries[i]!,
+    );
     recount(v);
   }
   const sum = (k: Severity) => verdicts.reduce((n, v) => n + v.counts[k], 0);

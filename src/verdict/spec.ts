@@ -43,7 +43,7 @@ const table = (
   rules: readonly AttributeRule[],
 ): AttributeTable => ({ sopClass, operation, rules, name: `${sopClassName(sopClass)} ${operation}` });
 
-/** Which attribute table a request's data set is checked against (spec digest §4). */
+/** Which attribute table a request's data set is checked against (docs/spec/attributes.md). */
 export const ATTRIBUTE_TABLES: readonly AttributeTable[] = [
   table(Uid.BasicFilmSession, 'N-CREATE', FILM_SESSION_RULES),
   table(Uid.BasicFilmSession, 'N-SET', FILM_SESSION_RULES),

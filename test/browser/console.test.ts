@@ -79,21 +79,32 @@ describe('web console', () => {
     await expect.poll(() => page.locator('.side').innerText()).toMatch(/Max Density 400 lowered to 320/);
     expect(await page.locator('.annotations').innerText()).toContain('W1 LIGHTBOX');
 
-    // The film at its real size (4480 x 5440 at 320 dpi) and aspect ratio, on screen.
-    const img = page.locator('.stage img');
-    const natural = () =>
-      img.evaluate((i) => {
-        const e = i as unknown as { complete: boolean; naturalWidth: number; naturalHeight: number };
-        return e.complete ? [e.naturalWidth, e.naturalHeight] : [];
-      });
-    await expect.poll(natural).toEqual([4480, 5440]);
-    const shown = await img.boundingBox();
+    // The film at its real size (4480 x 5440 at 320 dpi) and aspect ratio, on screen, from tiles:
+    // the fit view loads a coarse level, 1:1 the top level's tiles in view, never film.png.
+    const asked: string[] = [];
+    const onRequest = (rq: { url(): string }) => asked.push(new URL(rq.url()).pathname);
+    page.on('request', onRequest);
+    const stage = page.locator('.stage');
+    await expect.poll(() => stage.getAttribute('data-tiles-ready'), { timeout: 10_000 }).not.toBeNull();
+    const fitLevel = Number(await stage.getAttribute('data-tiles-ready'));
+    expect(fitLevel).toBeLessThan(13);
+    const shown = await page.locator('.stage img.base').boundingBox();
     expect(shown!.width / shown!.height).toBeCloseTo(4480 / 5440, 2);
     await screenshot(page, 'film-fit');
 
-    // 1:1 printer pixels, then wheel zoom beyond.
+    // 1:1 printer pixels (level 13 of a 4480 x 5440 film), then wheel zoom beyond.
+    const t0 = Date.now();
     await page.locator('[data-zoom="1:1"]').click();
     expect(Number(await page.locator('.zoom-readout').getAttribute('data-scale'))).toBeCloseTo(1, 3);
+    await expect.poll(() => stage.getAttribute('data-tiles-ready'), { timeout: 10_000 }).toBe('13');
+    const firstPaint = Date.now() - t0;
+    const top = asked.filter((u) => u.includes('/tiles/13/'));
+    // A 1280 x 800 viewport shows a few 512-pixel tiles (with the ones at its edges), of 99.
+    expect(top.length).toBeGreaterThan(0);
+    expect(top.length).toBeLessThanOrEqual(20);
+    expect(asked.filter((u) => u.endsWith('/film.png'))).toEqual([]);
+    console.info(`1:1 first paint ${firstPaint} ms from ${top.length} tiles`);
+    page.off('request', onRequest);
     await screenshot(page, 'film-1to1');
     const vp = await page.locator('.viewport').boundingBox();
     await page.mouse.move(vp!.x + vp!.width / 2, vp!.y + vp!.height / 2);

@@ -18,7 +18,16 @@
  * may load a file the other is rewriting.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -490,3 +499,44 @@ async function modality(port: number, calling: string, careful: boolean): Promis
   await s.nDelete(META, Uid.BasicFilmSession, session);
   await s.release();
 }
+
+describe('scripts/lab-ci-example.sh --golden DIR', () => {
+  it('(d) approve a film as golden, the same job again passes, other images fail the build', async () => {
+    const goldens = join(work, 'goldens');
+    mkdirSync(goldens);
+    const job = async (name: string, first: number) => {
+      const p = await ports();
+      const sut = printJob(name, {
+        port: p.dicom,
+        calledAe: 'LIGHTBOX',
+        callingAe: 'GOLDENSCU',
+        images: images.ct.slice(first, first + 2),
+        columns: 2,
+        rows: 1,
+      });
+      return runScript(name, ['--calling-ae', 'GOLDENSCU', '--golden', goldens], sut, {
+        ...p.env,
+        ...started,
+      });
+    };
+    // No golden yet: the build fails, and the film's density map is there to approve.
+    const first = await job('golden-first', 0);
+    expect(first.code, first.output).toBe(1);
+    expect(first.output).toMatch(/1 rendered film\(s\), 0 golden\(s\)/);
+    const [film] = first.json<{ id: string }[]>('films.json');
+    const approved = readFileSync(join(first.out, 'films', film!.id, 'density.png'));
+    writeFileSync(join(goldens, '01-ct-pair.png'), approved);
+    // The same job again: the same film, to the pixel.
+    const again = await job('golden-again', 0);
+    expect(again.code, again.output).toBe(0);
+    expect(again.output).toMatch(/against 01-ct-pair\.png: same: mean 0 p95 0 max 0 OD/);
+    expect(again.output).toMatch(/lab-ci: PASS$/m);
+    // Other CT slices: the films differ beyond the thresholds, the build fails, the boxes are named.
+    const changed = await job('golden-changed', 10);
+    expect(changed.code, changed.output).toBe(1);
+    expect(changed.output).toMatch(/against 01-ct-pair\.png: DIFFERS: .*box 1 image mean/);
+    expect(changed.output).toMatch(/FAIL: 1 film\(s\) differ from the goldens/);
+    const [cf] = changed.json<{ id: string }[]>('films.json');
+    expect(changed.json<{ pass: boolean }>(`films/${cf!.id}/diff.json`).pass).toBe(false);
+  }, 150_000);
+});

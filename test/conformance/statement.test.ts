@@ -145,10 +145,10 @@ describe.each(documents.map((d) => [d.p.caps.aeTitle, d] as const))('%s', (_ae, 
     expectValue(doc, c.mediumTypes[0]!, 'default medium');
   });
 
-  it('states its association limits and that it has no TLS', () => {
+  it('states its association limits and that it has no TLS (not configured by default)', () => {
     expectValue(doc, settings.maxPduLength, 'max PDU');
     expect(doc.md).toContain(`at most ${settings.maxAssociations} (--max-associations)`);
-    expect(doc.md).toMatch(/\| TLS \| not supported/);
+    expect(doc.md).toMatch(/\| TLS \| not configured: DICOM over plain TCP only/);
     if (c.callingAeTitles.length > 0) for (const ae of c.callingAeTitles) expectValue(doc, ae, 'calling AE');
     else expect(doc.md).toContain('Any calling AE title is accepted.');
   });
@@ -158,6 +158,47 @@ describe.each(documents.map((d) => [d.p.caps.aeTitle, d] as const))('%s', (_ae, 
     expectTablesRegular(doc.md);
     expect(doc.html).toMatch(/^<!doctype html>\n<html lang="en">/);
     expect(doc.html).toContain(`<title>DICOM Conformance Statement: ${escapeHtml(c.name)}</title>`);
+  });
+});
+
+describe('with DICOM TLS configured', () => {
+  const tlsSettings = {
+    ...settings,
+    tls: { port: 2762, only: false, clientCertificates: 'required' as const },
+  };
+  const statementOf = (caps: Printer['caps'], s = tlsSettings) =>
+    renderMarkdown(conformanceStatement({ caps, source: 'test', settings: s }));
+
+  it('states the BCP 195 profile, its port, versions, suites and the client certificate rule', () => {
+    const md = statementOf(resolveCapabilities(DEFAULT_PROFILE));
+    expect(md).toMatch(
+      /\| TLS \| BCP 195 RFC 8996, 9325 TLS Secure Transport Connection Profile \(PS3\.15 B\.12\) on port 2762/,
+    );
+    expect(md).toContain('TLS 1.2 and 1.3');
+    expect(md).toContain('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
+    expect(md).toContain('TLS_AES_256_GCM_SHA384');
+    expect(md).toContain('a client certificate signed by a --tls-ca CA is required');
+    expect(md).toContain('`2762` (--tls-port, DICOM over TLS');
+    expect(md).toContain('`11112` (--dicom-port');
+    expect(md).toContain('Plain TCP is served too.');
+    expect(md).not.toContain('plain TCP (this printer requires TLS)');
+  });
+
+  it('a printer that requires TLS states the rejection of plain associations', () => {
+    const md = statementOf(resolveCapabilities({ ...DEFAULT_PROFILE, tls: 'required' }));
+    expect(md).toMatch(
+      /\| the association came over plain TCP \(this printer requires TLS\) \| A-ASSOCIATE-RJ \| 1 \(rejected-permanent\) \| 1 \(service-user\) \| 1 \(no-reason-given\) \|/,
+    );
+    expect(md).toContain('This printer accepts associations over TLS only.');
+  });
+
+  it('--tls-only: no plain port listed', () => {
+    const md = statementOf(resolveCapabilities(DEFAULT_PROFILE), {
+      ...tlsSettings,
+      tls: { ...tlsSettings.tls, only: true },
+    });
+    expect(md).not.toContain('(--dicom-port');
+    expect(md).toContain('No plain TCP port (--tls-only).');
   });
 });
 
@@ -225,6 +266,10 @@ describe('accepted values and the checks agree', () => {
             for (const v of [a.min, a.max])
               expect(ok(String(v)), `${keywordOf(r.tag)!} ${v}`).toBeUndefined();
             expect(ok(String(a.max + 1)), `${keywordOf(r.tag)!} ${a.max + 1}`).toBeDefined();
+            // A clamped range: every value of the wider range is valid, the printer's ends included.
+            if (a.kind === 'integers' && a.clampedTo)
+              for (const v of [a.clampedTo.min - 1, a.clampedTo.max + 1].filter((x) => x >= a.min))
+                expect(ok(String(v)), `${keywordOf(r.tag)!} ${v}`).toBeUndefined();
             if (a.kind === 'density')
               for (const v of a.terms) expect(ok(v), `${keywordOf(r.tag)!} ${v}`).toBeUndefined();
             break;
@@ -235,8 +280,9 @@ describe('accepted values and the checks agree', () => {
             break;
           case 'size-mm':
             expect(ok(String(a.above))).toBeDefined();
-            expect(ok(String(a.below))).toBeDefined();
-            expect(ok(String((a.above + a.below) / 2))).toBeUndefined();
+            expect(ok('-5')).toBeDefined();
+            for (const v of ['0.5', '100', '5000'])
+              expect(ok(v), `${keywordOf(r.tag)!} ${v}`).toBeUndefined();
             break;
           case 'reference':
             break;

@@ -45,6 +45,19 @@ describe('association acceptance policy', () => {
     expect('accept' in decideAssociation(associateRq({ calling: 'CT01' }), s)).toBe(true);
   });
 
+  it('a TLS-only printer rejects a plain association: permanent, service user, no reason given (1)', () => {
+    const tlsOnly = { ...printer, callingAeTitles: ['CT01'], requiresSecureTransport: true };
+    // Refused before the calling AE allow-list is consulted: a plain peer learns nothing of it.
+    expect(decideAssociation(associateRq({ calling: 'MR02' }), settings({}, tlsOnly))).toMatchObject({
+      reject: { result: 1, source: 1, reason: 1 },
+      why: expect.stringContaining('TLS only'),
+    });
+    const secure = settings({ secureTransport: true }, tlsOnly);
+    expect('accept' in decideAssociation(associateRq({ calling: 'CT01' }), secure)).toBe(true);
+    // A printer without the requirement takes both.
+    expect('accept' in decideAssociation(associateRq(), settings({ secureTransport: true }))).toBe(true);
+  });
+
   it('at capacity: transient, service provider (presentation), local-limit-exceeded', () => {
     const d = decideAssociation(associateRq(), settings({ atCapacity: () => true }));
     expect(d).toMatchObject({ reject: { result: 2, source: 3, reason: 2 } });

@@ -30,6 +30,15 @@ const testService: Service = {
     },
     {
       sopClasses: [TEST_CLASS],
+      command: CommandField.N_ACTION_RQ,
+      handler: () => ({
+        status: 'ProcessingFailure',
+        errorComment: 'printer FAILURE',
+        cause: 'printer FAILURE',
+      }),
+    },
+    {
+      sopClasses: [TEST_CLASS],
       command: CommandField.N_DELETE_RQ,
       handler: () => {
         throw new Error('kaboom');
@@ -214,6 +223,22 @@ describe('dispatcher', () => {
       errorComment: 'internal error: kaboom',
       affectedSopInstanceUid: '1.5',
     });
+  });
+
+  it("a handler's cause (the printer's own state) is on the result for the record, not on the wire", async () => {
+    const r = await run(
+      msg({
+        commandField: CommandField.N_ACTION_RQ,
+        messageId: 5,
+        requestedSopClassUid: TEST_CLASS,
+        requestedSopInstanceUid: '1.5',
+        actionTypeId: 1,
+        commandDataSetType: NO_DATA_SET,
+      }),
+    );
+    expect(r.cause).toBe('printer FAILURE');
+    expect(r.command).toMatchObject({ status: 0x0110, errorComment: 'printer FAILURE' });
+    expect(Object.keys(r.command)).not.toContain('cause');
   });
 
   it('a request without Message ID -> 0x0212 mistyped argument', async () => {

@@ -29,8 +29,8 @@ describe('Tag', () => {
     expect(namedTag(Tag.MaxDensity)).toBe('MaxDensity');
     expect(keywordOf(Tag.ReferencedPrintJobSequence)).toBe('ReferencedPrintJobSequence');
     expect(tagOf('ReferencedPrintJobSequence')).toBe('21000500');
-    expect(keywordOf('00100010')).toBe('PatientName');
-    expect(namedTag('00100010')).toBeUndefined();
+    expect(keywordOf('00100021')).toBe('IssuerOfPatientID');
+    expect(namedTag('00100021')).toBeUndefined();
   });
 });
 

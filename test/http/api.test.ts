@@ -198,6 +198,29 @@ describe('films', () => {
     }
   });
 
+  it('serves the film as a tile pyramid: geometry at once, tiles made on first request, bad ones 404', async () => {
+    const g = await http().inject({ url: `/api/films/${filmId}/tiles` });
+    expect(g.statusCode).toBe(200);
+    const { width, height, tileSize, levels, version } = g.json();
+    expect([width, height, tileSize]).toEqual([2560, 3200, 512]); // 8INX10IN at 320 dpi
+    expect(levels).toBe(13);
+    const tile = await http().inject({ url: `/api/films/${filmId}/tiles/12/4_6.png?v=${version}` });
+    expect(tile.statusCode).toBe(200);
+    expect(tile.headers['content-type']).toBe('image/png');
+    expect(tile.rawPayload.subarray(1, 4).toString()).toBe('PNG');
+    for (const url of [
+      `/api/films/${filmId}/tiles/12/5_0.png`, // column 5 of 5 (0..4)
+      `/api/films/${filmId}/tiles/13/0_0.png`,
+      `/api/films/${filmId}/tiles/12/0_0.jpg`,
+      `/api/films/${filmId}/tiles/12/..%2F..%2Ffilm.json`,
+      '/api/films/20991231-000000-000/tiles',
+    ]) {
+      const r = await http().inject({ url });
+      expect([400, 404], url).toContain(r.statusCode);
+      expect(r.headers['content-type'], url).toMatch(/json/);
+    }
+  });
+
   it('deletes a film (loopback), then 404', async () => {
     const del = await http().inject({ method: 'DELETE', url: `/api/films/${filmId}` });
     expect(del.statusCode).toBe(204);

@@ -4,9 +4,8 @@
  * plays a careful and a careless modality for each scenario (careful passes; careless fails with
  * the right finding), and DCMTK's print SCU meets each scenario: what it meets and what it does
  * not is recorded as a fact about a real SCU (dcmprscu exits 0 on failures and never retries).
- * Not played here: slow-printer (its 30 s pending jobs would hold the queue for the next tests;
- * its no-duplicate-job is shown on abort-mid-session) and DCMTK on status-flapping (whether its
- * one print meets a flap is timing).
+ * slow-printer is played in slow-printer-e2e.test.ts, on a Lightbox of its own (its 30 s pending
+ * jobs would hold the queue for the tests here).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -256,20 +255,22 @@ describe('refuse-associations: the repo SCU', () => {
   });
 });
 
+/** Print one film under film-jam-mid-job and wait for the jam's Printer FAILURE event. */
+async function jam(calling: string): Promise<Film> {
+  await arm('film-jam-mid-job');
+  const f = await startFilm(calling);
+  expect(await setImage(f, 64)).toBe(0);
+  expect(await printIt(f)).toBe(0);
+  // Job PENDING, PRINTING; the jam: Printer FAILURE to every association, the job FAILURE.
+  await expect
+    .poll(() => f.s.events.some((e) => e.sopClassUid === Uid.Printer && e.eventTypeId === 3), {
+      timeout: 10_000,
+    })
+    .toBe(true);
+  return f;
+}
+
 describe('film-jam-mid-job: the repo SCU', () => {
-  async function jam(calling: string): Promise<Film> {
-    await arm('film-jam-mid-job');
-    const f = await startFilm(calling);
-    expect(await setImage(f, 64)).toBe(0);
-    expect(await printIt(f)).toBe(0);
-    // Job PENDING, PRINTING; the jam: Printer FAILURE to every association, the job FAILURE.
-    await expect
-      .poll(() => f.s.events.some((e) => e.sopClassUid === Uid.Printer && e.eventTypeId === 3), {
-        timeout: 10_000,
-      })
-      .toBe(true);
-    return f;
-  }
   it('careful: hears the jam, sends no new film box, releases: passes; the failed job is on its verdict', async () => {
     const f = await jam('JAMGOOD');
     await finish(f);
@@ -297,6 +298,26 @@ describe('film-jam-mid-job: the repo SCU', () => {
       association: run.verdicts[1]!.association,
       message: { type: 'N-CREATE-RQ', sopClass: 'Basic Film Box' },
     });
+  });
+});
+
+describe('a printer left in FAILURE by an earlier fault', () => {
+  it("the next modality's refused print is on record as the printer's doing, not held against it", async () => {
+    const f = await jam('JAMFIRST');
+    await finish(f);
+    // The fault is gone; the jam it caused stays, as on a real printer, until someone clears it.
+    await lb.app.http.inject({ method: 'DELETE', url: '/api/lab/faults' });
+    expect(lb.app.printers[0]!.runtime.status).toBe('FAILURE');
+    const next = await startFilm('AFTERJAM');
+    expect(await setImage(next, 64)).toBe(0);
+    const status = await printIt(next);
+    expect(status >> 8).toBeGreaterThanOrEqual(0xa0); // a failure: no print job while jammed
+    await finish(next);
+    const run = await runVerdict('AFTERJAM', 'film-jam-mid-job');
+    const refused = run.verdicts[0]!.findings.find((x) => x.rule === 'status.failure');
+    expect(refused).toMatchObject({ severity: 'info', fault: 'printer state: printer FAILURE (FILM JAM)' });
+    expect(errors(run)).toEqual([]);
+    expect(run.verdict).toBe('pass');
   });
 });
 
@@ -501,10 +522,11 @@ const DCMTK_FACTS: [string, string, Record<string, string>, 'pass' | 'fail', str
     'DKJAM',
     { 'hold-while-failed': 'not-applicable', 'answer-events': 'not-applicable' },
     'pass',
-    [],
+    // The jam came after the release: the verdict passes, with the lost film as an info finding.
+    ['info job.failed'],
   ],
   // No Print Job SOP class proposed: no job events to answer; the job's FAILURE is on its verdict.
-  ['jobs-fail', 'DKJOBS', { 'answer-events': 'not-applicable' }, 'pass', []],
+  ['jobs-fail', 'DKJOBS', { 'answer-events': 'not-applicable' }, 'pass', ['info job.failed']],
   // The A-ABORT instead of the N-ACTION answer: the job is lost, not sent again.
   [
     'abort-mid-session',
@@ -565,4 +587,39 @@ describe('DCMTK print SCU (dcmpsprt + dcmprscu) against the shipped scenarios', 
     },
     60_000,
   );
+
+  it('status-flapping: inside a FAILURE phase, DCMTK reads Printer Status FAILURE and goes on with its film', async () => {
+    await arm('status-flapping');
+    const runtime = lb.app.printers[0]!.runtime;
+    // Start right after a flap to FAILURE: 3 s before the next one, time enough for one print.
+    await expect.poll(() => runtime.status, { timeout: 10_000, interval: 20 }).toBe('NORMAL');
+    await expect.poll(() => runtime.status, { timeout: 10_000, interval: 20 }).toBe('FAILURE');
+    const r = await dcmtk('DKFLAP');
+    const run = await runVerdict('DKFLAP', 'status-flapping');
+    expect(results(run)).toEqual(FLAP_FACTS.expectations);
+    expect(
+      run.verdicts.flatMap((v) => v.findings.map((f) => `${f.severity} ${f.rule} ${f.fault ?? ''}`)),
+    ).toEqual(FLAP_FACTS.findings);
+    expect(run.verdict).toBe('fail');
+    // The refusal is all its log says; it still exits 0.
+    expect(r.errors).toEqual(['spooler: printer communication failed, unable to print']);
+  }, 40_000);
 });
+
+/**
+ * DCMTK on a flapping printer: dcmprscu reads the Printer's status (N-GET) before its film, gets
+ * FAILURE (PRINTER OFFLINE) and creates its film box all the same (hold-while-failed unmet). Its
+ * print request is then refused while the printer is FAILURE: the printer's state, not DCMTK's
+ * doing (info). Its log says "printer communication failed"; it exits 0.
+ */
+const FLAP_FACTS = {
+  expectations: {
+    'hold-while-failed': 'unmet',
+    'no-duplicate-job': 'not-applicable',
+    'answer-events': 'not-applicable',
+  },
+  findings: [
+    'info status.failure printer state: printer FAILURE (PRINTER OFFLINE)',
+    'error expectation.hold-while-failed ',
+  ],
+};

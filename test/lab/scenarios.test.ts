@@ -30,6 +30,7 @@ function scenarioError(text: string, file = 'bad.yaml'): string {
   } catch (e) {
     expect(e).toBeInstanceOf(ScenarioError);
     expect((e as Error).message).not.toContain('\n');
+    expect((e as Error).message).not.toMatch(/[:\s]$/);
     return (e as Error).message;
   }
   throw new Error(`expected a ScenarioError for ${text}`);
@@ -125,6 +126,10 @@ describe('bad scenario files', () => {
       'bad.yaml: /: must NOT have additional properties "extra"',
     ],
     ['description: d\n  faults: [', 'bad.yaml: not valid YAML/JSON'],
+    [
+      'description: d\ndescription: e',
+      'bad.yaml: not valid YAML/JSON: Map keys must be unique at line 2, column 1',
+    ],
   ])('%j -> %s', (text, message) => {
     expect(scenarioError(text)).toContain(message);
   });

@@ -112,9 +112,20 @@ interface Render {
   width: number;
   height: number;
   failed?: boolean;
-  boxes: { position: number; box: { x: number; y: number; width: number; height: number } }[];
-  annotations: { position: number; text: string; place?: string; rect: { y: number; height: number } }[];
+  boxes: { position: number; box: Rect }[];
+  textArea: 'band' | 'overlay';
+  imageArea: Rect;
+  borderDensity: number;
+  annotations: { position: number; text: string; place?: string; rect: Rect }[];
 }
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+const overlaps = (a: Rect, b: Rect) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /** The render.json of the one film spooled after `before`, once the renderer has written it. */
 async function renderOf(before: string[]): Promise<{ dir: string; render: Render }> {
@@ -184,13 +195,21 @@ describe('DCMTK dcmprscu -> Lightbox', () => {
     expect(film!.imageBoxes).toHaveLength(20);
     expect(film!.imageBoxes[0]!.image).toMatchObject({ rows: 512, columns: 512, bitsStored: 12 });
     // Rendered at the printer's matrix, boxes in STANDARD\4,5 order: columns first, from top left.
+    // DCMTK proposes the Annotation Box SOP class, so the film box has LIGHTBOX's two annotation
+    // boxes and their bottom band (a 109-pixel line and two 55-pixel margins): the five rows of
+    // boxes share the other 5221 rows.
     const { dir, render } = await renderOf(before);
     expect(render.failed).toBeUndefined();
     expect(await sharp(join(dir, 'film.png')).metadata()).toMatchObject({ width: 4480, height: 5440 });
-    expect(render.boxes.map((b) => [b.position, b.box.x, b.box.y])).toEqual(
-      Array.from({ length: 20 }, (_, i) => [i + 1, (i % 4) * 1120, Math.floor(i / 4) * 1088]),
+    expect(render.imageArea).toEqual({ x: 0, y: 0, width: 4480, height: 5440 - 219 });
+    const edges = [0, 1044, 2088, 3133, 4177, 5221];
+    expect(render.boxes.map((b) => [b.position, b.box.x, b.box.y, b.box.height])).toEqual(
+      Array.from({ length: 20 }, (_, i) => {
+        const row = Math.floor(i / 4);
+        return [i + 1, (i % 4) * 1120, edges[row], edges[row + 1]! - edges[row]!];
+      }),
     );
-    expect(render.boxes.every((b) => b.box.width === 1120 && b.box.height === 1088)).toBe(true);
+    expect(render.boxes.every((b) => b.box.width === 1120)).toBe(true);
   }, 60_000);
 
   it('W2: one 4096x5120 12-bit mammogram on 14INX17IN STANDARD\\1,1: 40 MB image box, fits', async () => {
@@ -212,13 +231,13 @@ describe('DCMTK dcmprscu -> Lightbox', () => {
     expect(film!.imageBoxes).toHaveLength(1);
     const box = film!.imageBoxes[0]!;
     expect(box.image).toMatchObject({ columns: 4096, rows: 5120, bitsStored: 12 });
-    // 4096x5120 inside the 4480x5440 box: no decimation, no crop.
-    expect(box.rect).toMatchObject({ width: 4480, height: 5440 });
+    // 4096x5120 inside the 4480x5221 box (the film less the annotation band): no decimation, no crop.
+    expect(box.rect).toMatchObject({ width: 4480, height: 5440 - 219 });
     expect(box.fit).toBe('fits');
     expect(val(film!.filmSession.attributes, '20000030')).toBe('MAMMO CLEAR FILM');
     const { dir, render } = await renderOf(before);
     expect(render.failed).toBeUndefined();
-    expect(render.boxes.map((b) => b.box)).toEqual([{ position: 1, x: 0, y: 0, width: 4480, height: 5440 }]);
+    expect(render.boxes.map((b) => b.box)).toEqual([{ position: 1, x: 0, y: 0, width: 4480, height: 5221 }]);
     expect(await sharp(join(dir, 'density.png')).metadata()).toMatchObject({
       width: 4480,
       height: 5440,
@@ -427,8 +446,48 @@ describe('DCMTK dcmprscu -> Lightbox', () => {
     expect(render.annotations).toEqual([
       expect.objectContaining({ position: 1, text: 'HELLO', place: 'bottom-left' }),
     ]);
-    expect(render.annotations[0]!.rect.y + render.annotations[0]!.rect.height).toBe(render.height);
+    // In the bottom band, half a line (55 pixels) off the film edge.
+    expect(render.annotations[0]!.rect.y + render.annotations[0]!.rect.height).toBe(render.height - 55);
   });
+
+  it('W1 with an annotation on REVERSE images: the text in its band, off every image box, readable on film.png', async () => {
+    const before = filmsDir();
+    const r = await print({
+      columns: 4,
+      rows: 5,
+      filmSize: '14INX17IN',
+      label: 'W1',
+      annotation: 'hello',
+      polarity: 'REVERSE',
+    });
+    expect(exchangeSummary(r), r.log).toEqual(success(20, { annotation: true }));
+    const [film] = await newFilms(before, 1);
+    expect(film!.annotations).toEqual([{ position: 1, text: 'hello' }]);
+    expect(val(film!.imageBoxes[0]!.attributes, '20200020')).toBe('REVERSE');
+    const { dir, render } = await renderOf(before);
+    expect(render.textArea).toBe('band');
+    const a = render.annotations[0]!;
+    expect(a).toMatchObject({ position: 1, text: 'hello', place: 'bottom-left' });
+    // Inside the film, off its edges, outside every image box.
+    expect(a.rect.x > 0 && a.rect.y > 0).toBe(true);
+    expect(a.rect.x + a.rect.width < render.width && a.rect.y + a.rect.height < render.height).toBe(true);
+    for (const b of render.boxes) expect(overlaps(a.rect, b.box), `box ${b.position}`).toBe(false);
+    expect(overlaps(a.rect, render.imageArea)).toBe(false);
+    // What a viewer sees: the band's background is the border's grey, the letters far from it.
+    const grey = (left: number, top: number, width: number, height: number) =>
+      sharp(join(dir, 'film.png'))
+        .extract({ left, top, width, height })
+        .toColourspace('b-w')
+        .raw()
+        .toBuffer();
+    const data = await grey(a.rect.x, a.rect.y, a.rect.width, a.rect.height);
+    expect(data.length).toBe(a.rect.width * a.rect.height);
+    const border = (await grey(2, render.height - 3, 1, 1))[0]!;
+    const background = data.filter((v) => v === border).length;
+    const letters = data.filter((v) => Math.abs(v - border) >= 128).length;
+    expect(background).toBeGreaterThan(data.length / 2);
+    expect(letters, `letters 128+ grey levels from the border's ${border}`).toBeGreaterThan(500);
+  }, 60_000);
 
   it('Presentation LUT: IDENTITY is created and referenced by the film box', async () => {
     const before = filmsDir();

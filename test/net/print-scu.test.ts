@@ -402,6 +402,18 @@ describe('Lightbox as Print SCP of dcmjs-dimse (independent SCU)', () => {
     });
     expect(metas).toContain(GRAY_META);
     expect(metas.sort()).toEqual([GRAY_META, COLOR_META].sort());
+    // Box sizes leave room for the default annotation format's band, as a film box with annotation
+    // boxes lays them out: 14x17 portrait STANDARD\1,1 is 4480 x (5440 - a 219-row band).
+    const formats = items![0]!.SupportedImageDisplayFormatsSequence as Elements[];
+    const one = formats.find(
+      (f) =>
+        // dcmjs splits an ST value at its backslash, as if it were a multi-valued string.
+        [f.ImageDisplayFormat].flat().join('\\') === 'STANDARD\\1,1' &&
+        f.FilmSizeID === '14INX17IN' &&
+        f.FilmOrientation === 'PORTRAIT',
+    );
+    expect(one, 'STANDARD\\1,1 on 14INX17IN portrait').toBeDefined();
+    expect([one!.Columns, one!.Rows]).toEqual([4480, 5440 - 219]);
 
     const wrong = await scu.send(
       new NGetRequest(SopClass.PrinterConfigurationRetrieval, PRINTER_INSTANCE, []),

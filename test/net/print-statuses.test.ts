@@ -129,6 +129,18 @@ describe('success and warnings', () => {
     expect(fb.r.command.errorComment).toMatch(/Max Density 400 lowered to 320/);
   });
 
+  it('0xB605: Max Density 65535 and Min Density 0 are valid US values -> clamped to 20..320 on the wire', async () => {
+    const s = await scu();
+    const fb = await filmBox(s, await session(s), 'STANDARD\\1,1', {
+      '20100130': us(65535),
+      '20100120': us(0),
+    });
+    expect(status(fb.r)).toBe(0xb605);
+    expect(fb.r.dataset!['20100130']!.Value).toEqual([320]);
+    expect(fb.r.dataset!['20100120']!.Value).toEqual([20]);
+    expect(fb.r.command.errorComment).toMatch(/Min Density 0 raised to 20, Max Density 65535 lowered/);
+  });
+
   it('0xB603: printing a film box with no image; 0xB602 for the session', async () => {
     const s = await scu();
     const sid = await session(s);

@@ -458,6 +458,91 @@ const ROWS: Row[] = [
       ),
     'InvalidAttributeValue',
   ],
+  // Min/Max Density are US: any value is valid, outside the printer's 20..320 it is clamped (0xB605).
+  [
+    'Film Box',
+    'N-CREATE',
+    'Max Density 1000 (US, above the printer range)',
+    () => withFilmBox().then((s) => s.createFilmBox({ [Tag.MaxDensity]: el.us(1000) })),
+    'MinMaxDensityOutOfRange',
+  ],
+  [
+    'Film Box',
+    'N-CREATE',
+    'Max Density 65535, the largest US',
+    () => withFilmBox().then((s) => s.createFilmBox({ [Tag.MaxDensity]: el.us(65535) })),
+    'MinMaxDensityOutOfRange',
+  ],
+  [
+    'Film Box',
+    'N-CREATE',
+    "Min Density 0, below the printer's",
+    () => withFilmBox().then((s) => s.createFilmBox({ [Tag.MinDensity]: el.us(0) })),
+    'MinMaxDensityOutOfRange',
+  ],
+  [
+    'Film Box',
+    'N-CREATE',
+    'Min Density 5000 with Max Density 65535: both clamped, no range left',
+    () =>
+      withFilmBox().then((s) =>
+        s.createFilmBox({ [Tag.MinDensity]: el.us(5000), [Tag.MaxDensity]: el.us(65535) }),
+      ),
+    'InvalidAttributeValue',
+  ],
+  [
+    'Film Box',
+    'N-CREATE',
+    'Min and Max Density inside the printer range',
+    () =>
+      withFilmBox().then((s) =>
+        s.createFilmBox({ [Tag.MinDensity]: el.us(20), [Tag.MaxDensity]: el.us(320) }),
+      ),
+    'Success',
+  ],
+  [
+    'Film Box',
+    'N-SET',
+    'Max Density 2000',
+    async () => {
+      const s = await withFilmBox();
+      return s.send(setFilmBox, Uid.BasicFilmBox, N.N_SET_RQ, {
+        instance: s.filmBox,
+        dataset: { [Tag.MaxDensity]: el.us(2000) },
+      });
+    },
+    'MinMaxDensityOutOfRange',
+  ],
+  [
+    'Film Box',
+    'N-SET',
+    'Min Density 0',
+    async () => {
+      const s = await withFilmBox();
+      return s.send(setFilmBox, Uid.BasicFilmBox, N.N_SET_RQ, {
+        instance: s.filmBox,
+        dataset: { [Tag.MinDensity]: el.us(0) },
+      });
+    },
+    'MinMaxDensityOutOfRange',
+  ],
+  [
+    'Film Box',
+    'N-CREATE',
+    'Border Density 999, outside the printer range (U/U: unsupported value)',
+    () => withFilmBox().then((s) => s.createFilmBox({ [Tag.BorderDensity]: el.cs('999') })),
+    'InvalidAttributeValue',
+  ],
+  [
+    'Film Box',
+    'N-CREATE',
+    'Border Density 999, printer uses its default instead (U/U)',
+    () =>
+      withFilmBox({ quirks: { ...DEFAULT_PROFILE.quirks, unsupportedValues: 'default' } }).then((s) =>
+        s.createFilmBox({ [Tag.BorderDensity]: el.cs('999') }),
+      ),
+    'AttributeValueOutOfRange',
+  ],
   [
     'Film Box',
     'N-CREATE',
@@ -655,6 +740,50 @@ const ROWS: Row[] = [
     "Max Density above the printer's",
     async () => (await withFilmBox()).setImage(1, image(), { [Tag.MaxDensity]: el.us(900) }),
     'MinMaxDensityOutOfRange',
+  ],
+  [
+    'Image Box',
+    'N-SET',
+    'Max Density 65535 (US, above the printer range)',
+    async () => (await withFilmBox()).setImage(1, image(), { [Tag.MaxDensity]: el.us(65535) }),
+    'MinMaxDensityOutOfRange',
+  ],
+  [
+    'Image Box',
+    'N-SET',
+    "Min Density 0, below the printer's",
+    async () => (await withFilmBox()).setImage(1, image(), { [Tag.MinDensity]: el.us(0) }),
+    'MinMaxDensityOutOfRange',
+  ],
+  [
+    'Image Box',
+    'N-SET',
+    'Min Density 4000: clamped to 320, not below Max Density 320',
+    async () => (await withFilmBox()).setImage(1, image(), { [Tag.MinDensity]: el.us(4000) }),
+    'InvalidAttributeValue',
+  ],
+  [
+    'Image Box',
+    'N-SET',
+    'Requested Image Size 5000 mm, larger than the box: decimated as too large',
+    async () =>
+      (await withFilmBox()).setImage(1, image(), { [Tag.RequestedImageSize]: { vr: 'DS', Value: ['5000'] } }),
+    'ImageDecimated',
+  ],
+  [
+    'Image Box',
+    'N-SET',
+    'Requested Image Size 0 mm',
+    async () =>
+      (await withFilmBox()).setImage(1, image(), { [Tag.RequestedImageSize]: { vr: 'DS', Value: ['0'] } }),
+    'InvalidAttributeValue',
+  ],
+  [
+    'Image Box',
+    'N-SET',
+    'Image Box Position 65535, past the last box of any film',
+    async () => (await withFilmBox()).setImage(65535, image(), {}, 1),
+    'InvalidAttributeValue',
   ],
   [
     'Image Box',

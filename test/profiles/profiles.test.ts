@@ -74,7 +74,12 @@ describe('printer profiles', () => {
       'aeTitle: A\nname: B\ntransferSyntaxes: [deflate]\n',
       /\/transferSyntaxes\/0/,
     ],
-    ['broken YAML', 'aeTitle: [\n', /not valid YAML/],
+    ['broken YAML', 'aeTitle: [\n', /not valid YAML\/JSON: [^\n]*at line 2, column 1$/],
+    [
+      'a duplicate key',
+      'aeTitle: A\naeTitle: B\n',
+      /not valid YAML\/JSON: Map keys must be unique at line 2, column 1$/,
+    ],
   ])('refuses %s, naming the file and the key', (_what, text, why) => {
     const d = dirWith({ 'bad.yaml': text });
     let err: unknown;
@@ -141,6 +146,16 @@ describe('upper bounds: a value no printer has stops start-up, naming the file a
     [`annotationLayout: {${'K'.repeat(100)}: [top-left]}`, '/annotationLayout'],
   ])('%s', (extra, why) => {
     expect(error(profile(extra))).toContain(why.slice(0, 60));
+  });
+
+  it('a Magnification Type the renderer does not implement (SHARPEN) stops start-up, naming the ones it does', () => {
+    expect(error(profile('magnificationTypes: [CUBIC, SHARPEN]'))).toBe(
+      'bounds.yaml: /magnificationTypes/1: must be equal to one of the allowed values (REPLICATE, BILINEAR, CUBIC, NONE)',
+    );
+    expect(parseProfile(profile('magnificationTypes: [NONE, CUBIC]'), 'ok.yaml').magnificationTypes).toEqual([
+      'NONE',
+      'CUBIC',
+    ]);
   });
 
   it('a 129-character name is refused; 128 is fine', () => {

@@ -1,21 +1,36 @@
 /** Printed films rendered as the printer would expose them: geometry, densities, color, true size. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
-import { kernelFor, renderFilm } from '../../src/render/film.js';
+import { MAGNIFICATION_TYPES } from '../../src/profiles/profile-schema.js';
+import { kernelFor } from '../../src/render/film.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 import { grayImage, Scu } from '../support/scu.js';
 
 const META = Uid.BasicGrayscalePrintManagementMeta;
 let lb: TestLightbox;
+let printersDir = '';
 beforeAll(async () => {
-  lb = await startLightbox({ logLevel: 'warn' });
+  // STAMPER: stamps every film and prints text over the images (annotationArea: overlay).
+  printersDir = mkdtempSync(join(tmpdir(), 'lightbox-film-printers-'));
+  writeFileSync(
+    join(printersDir, 'stamper.yaml'),
+    [
+      'aeTitle: STAMPER',
+      'name: Stamps over the images',
+      'annotationArea: overlay',
+      'stamp: { filmSessionLabel: true, printer: true, labelAt: bottom-left, printerAt: bottom-right }',
+    ].join('\n'),
+  );
+  lb = await startLightbox({ logLevel: 'warn', printersDir });
 });
 afterAll(async () => {
   await lb?.stop();
+  if (printersDir) rmSync(printersDir, { recursive: true, force: true });
 });
 
 const cs = (v: string) => ({ vr: 'CS', Value: [v] });
@@ -36,8 +51,12 @@ async function sendFilm(
   filmBox: DcmDataset,
   images: (DcmDataset | undefined)[],
   session: DcmDataset = {},
+  o: { called?: string; annotations?: string[] } = {},
 ) {
-  const s = await Scu.open(port, { abstractSyntaxes: [meta] });
+  const s = await Scu.open(port, {
+    abstractSyntaxes: [meta, ...(o.annotations ? [Uid.BasicAnnotationBox] : [])],
+    ...(o.called ? { called: o.called } : {}),
+  });
   const sid = (await s.nCreate(meta, Uid.BasicFilmSession, session)).command.affectedSopInstanceUid!;
   const fb = await s.nCreate(meta, Uid.BasicFilmBox, {
     '20100500': { vr: 'SQ', Value: [ref(Uid.BasicFilmSession, sid)] },
@@ -56,6 +75,17 @@ async function sendFilm(
     });
     expect(r.command.status, r.command.errorComment).toBeLessThan(0xc000);
   }
+  const notes = ((fb.dataset!['20100520']?.Value ?? []) as DcmDataset[]).map((i) =>
+    String(i['00081155']!.Value![0]),
+  );
+  for (const [i, text] of (o.annotations ?? []).entries()) {
+    if (!text) continue;
+    const r = await s.nSet(Uid.BasicAnnotationBox, Uid.BasicAnnotationBox, notes[i]!, {
+      '20300010': us(i + 1),
+      '20300020': { vr: 'LO', Value: [text] },
+    });
+    expect(r.command.status, r.command.errorComment).toBe(0);
+  }
   await s.nAction(meta, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!);
   await s.release();
 }
@@ -66,9 +96,10 @@ async function print(
   filmBox: DcmDataset,
   images: (DcmDataset | undefined)[],
   session: DcmDataset = {},
+  o: { called?: string; annotations?: string[] } = {},
 ) {
   const before = new Set(existsSync(filmsDir()) ? readdirSync(filmsDir()) : []);
-  await sendFilm(lb.dicomPort, meta, filmBox, images, session);
+  await sendFilm(lb.dicomPort, meta, filmBox, images, session, o);
   let dir = '';
   await expect
     .poll(
@@ -136,8 +167,8 @@ describe('film rendering', () => {
     expect(thumb.width).toBe(480);
   });
 
-  it('annotation text is drawn in its cell of the label strip, ink opposite the border', async () => {
-    const { dir } = await print(
+  it('annotations print in their own band on the border: the image boxes shrink for it, ink opposite the border', async () => {
+    const { dir, render } = await print(
       META,
       {
         '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
@@ -145,13 +176,19 @@ describe('film rendering', () => {
         '20100100': cs('BLACK'),
       },
       [ramp(32, 32)],
+      {},
+      { annotations: ['', 'HELLO'] },
     );
-    const record = JSON.parse(readFileSync(join(dir, 'film.json'), 'utf8'));
-    record.annotations = [{ position: 2, text: 'HELLO' }];
-    writeFileSync(join(dir, 'film.json'), JSON.stringify(record));
-    const render = await renderFilm(dir);
+    // LIGHTBOX's ANNOTATION format: position 2 at the bottom right, in a band of its own.
+    expect(render.textArea).toBe('band');
     const a = render.annotations[0]!;
-    expect(a.rect).toEqual({ x: 1280, y: 3200 - 64, width: 1280, height: 64 });
+    expect(a).toMatchObject({ position: 2, text: 'HELLO', place: 'bottom-right' });
+    const line = Math.round(3200 * 0.02);
+    const margin = line / 2;
+    expect(render.imageArea).toEqual({ x: 0, y: 0, width: 2560, height: 3200 - line - 2 * margin });
+    expect(render.boxes[0].box).toMatchObject({ x: 0, y: 0, width: 2560, height: 3200 - line - 2 * margin });
+    expect(a.rect.y).toBe(3200 - margin - line);
+    expect(a.rect.x + a.rect.width).toBeLessThanOrEqual(2560 - margin);
     const { data, info } = await sharp(join(dir, 'density.png'))
       .toColourspace('grey16')
       .raw({ depth: 'ushort' })
@@ -163,24 +200,44 @@ describe('film rendering', () => {
     }
     expect(ink).toBeGreaterThan(200); // white-ish letters on the black border
     let other = 0;
-    for (let y = a.rect.y; y < a.rect.y + a.rect.height; y++)
-      for (let x = 0; x < 1280; x++) if (px[y * info.width + x]! < 100) other++;
-    expect(other).toBe(0); // cell 1 has no text
+    for (let y = render.imageArea.height; y < 3200; y++)
+      for (let x = 0; x < a.rect.x; x++) if (px[y * info.width + x]! !== 320) other++;
+    expect(other).toBe(0); // position 1 has no text: the rest of the band is border
   });
 
-  it('the printer stamp (Film Session Label, printer name and date) where the profile asks for it', async () => {
+  it('a profile that prints text over the images: the stamp, outlined, and the boxes keep the film', async () => {
     const { dir, render } = await print(
       META,
       { '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] }, '20100050': cs('8INX10IN') },
-      [ramp(32, 32)],
+      [ramp(32, 40)],
       { '20000050': { vr: 'LO', Value: ['STUDY 42'] } },
+      { called: 'STAMPER' },
     );
-    expect(render.stamp).toEqual([]); // the embedded printer does not stamp
     const record = JSON.parse(readFileSync(join(dir, 'film.json'), 'utf8'));
-    record.printer.stamp = { filmSessionLabel: true, printer: true };
-    writeFileSync(join(dir, 'film.json'), JSON.stringify(record));
-    const again = await renderFilm(dir);
-    expect(again.stamp).toEqual(['STUDY 42', `LIGHTBOX ${record.printedAt.slice(0, 10)}`]);
+    expect(render.stamp).toEqual([
+      'STUDY 42',
+      `${record.printer.printerName} ${record.printedAt.slice(0, 10)}`,
+    ]);
+    expect(record.printer.aeTitle).toBe('STAMPER');
+    expect(render.textArea).toBe('overlay');
+    expect(render.boxes[0].box).toMatchObject({ x: 0, y: 0, width: 2560, height: 3200 });
+    // 32 x 40 fills the film: the stamp lies on the image, light letters with a dark outline.
+    const slot = record.filmBox.text.label.rect;
+    const { data, info } = await sharp(join(dir, 'density.png'))
+      .toColourspace('grey16')
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
+    const px = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+    let light = 0;
+    let dark = 0;
+    for (let y = slot.y; y < slot.y + slot.height; y++)
+      for (let x = slot.x; x < slot.x + slot.width; x++) {
+        const v = px[y * info.width + x]!;
+        if (v <= 40) light++;
+        if (v >= 300) dark++;
+      }
+    expect(light).toBeGreaterThan(100);
+    expect(dark).toBeGreaterThan(100);
   });
 
   it('Smoothing Type selects the kernel as the profile maps it, for CUBIC only', () => {
@@ -190,6 +247,16 @@ describe('film rendering', () => {
     expect(kernelFor('CUBIC', 'OTHER', map)).toBe('cubic');
     expect(kernelFor('REPLICATE', 'SHARP', map)).toBe('nearest');
     expect(kernelFor('BILINEAR', undefined, map)).toBe('linear');
+  });
+
+  it('every Magnification Type a profile may accept has its own kernel, none falls back to CUBIC', () => {
+    const kernels = MAGNIFICATION_TYPES.map((m) => kernelFor(m, undefined, undefined));
+    expect(Object.fromEntries(MAGNIFICATION_TYPES.map((m, i) => [m, kernels[i]]))).toEqual({
+      REPLICATE: 'nearest',
+      BILINEAR: 'linear',
+      CUBIC: 'cubic',
+      NONE: 'nearest',
+    });
   });
 
   it('Requested Image Size gives true size within one printer pixel', async () => {

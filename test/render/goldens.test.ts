@@ -23,8 +23,10 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import type { FilmRecord } from '../../src/print/spool.js';
+import { type TextInput, type TextLayout, textLayout } from '../../src/profiles/text-layout.js';
 import { type RenderRecord, renderFilm } from '../../src/render/film.js';
 import { densityLut } from '../../src/render/grayscale.js';
+import { jnd, transmitted } from '../../src/render/gsdf.js';
 
 const GOLDENS = fileURLToPath(new URL('./goldens/', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDENS === '1';
@@ -156,6 +158,8 @@ interface FilmSpec {
   annotations?: FilmRecord['annotations'];
   printer?: Partial<FilmRecord['printer']>;
   sessionLabel?: string;
+  /** The text layout Film Box N-CREATE would record; default box rectangles then fill its image area. */
+  text?: TextInput;
 }
 
 const tmpDirs: string[] = [];
@@ -170,7 +174,12 @@ async function render(spec: FilmSpec): Promise<{ dir: string; record: RenderReco
   const dir = await mkdtemp(join(tmpdir(), 'lightbox-golden-'));
   tmpDirs.push(dir);
   const dpi = spec.dpi ?? DPI;
-  const defaults = spec.boxes.length === 1 ? [FULL] : [TOP, BOTTOM];
+  const text = spec.text ? textLayout(spec.text, W, H) : undefined;
+  const defaults = text
+    ? boxesIn(text.images, spec.boxes.length)
+    : spec.boxes.length === 1
+      ? [FULL]
+      : [TOP, BOTTOM];
   const imageBoxes: FilmRecord['imageBoxes'] = [];
   for (const [i, b] of spec.boxes.entries()) {
     const rect = b.rect ?? defaults[i]!;
@@ -236,6 +245,7 @@ async function render(spec: FilmSpec): Promise<{ dir: string; record: RenderReco
       },
       layout: { kind: 'rows', counts: spec.boxes.length === 1 ? [1] : [1, 1] },
       matrix: { width: W, height: H, dpi, widthMm: (W / dpi) * 25.4, heightMm: (H / dpi) * 25.4 },
+      ...(text ? { text } : {}),
       statuses: [0],
     },
     imageBoxes,
@@ -247,6 +257,19 @@ async function render(spec: FilmSpec): Promise<{ dir: string; record: RenderReco
   return { dir, record: await renderFilm(dir) };
 }
 const isColor = (b: BoxSpec) => b.image?.kind === 'rgb';
+
+/** Boxes as a film box lays them in the area its text leaves: a 10-pixel frame, 10 pixels apart. */
+function boxesIn(area: TextLayout['images'], count: number): Rect[] {
+  const width = area.width - 20;
+  const height = Math.floor((area.height - 10 - 10 * count) / count);
+  return Array.from({ length: count }, (_, i) => ({
+    position: i + 1,
+    x: area.x + 10,
+    y: area.y + 10 + i * (height + 10),
+    width,
+    height,
+  }));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Reading renders back
@@ -630,43 +653,161 @@ const goldens: Golden[] = [
       }
     },
   },
-  // Annotation boxes and the printer stamp, each where the profile places it; text in the ink
-  // opposite the border (light on BLACK), nowhere else.
-  {
-    name: 'annotation',
-    spec: {
-      boxes: [{ image: rampDisc(48, 32), attrs: mag('BILINEAR') }, {}],
+  // Annotation boxes and the printer stamp, each where the profile places it (ONE top left, TWO
+  // bottom right, the label bottom left), in bands of their own (the images shrink to make room) or
+  // over the images with outlined letters; NORMAL and REVERSE images, BLACK, WHITE and 1.50 OD
+  // borders. The text always reads: ink at least half the density range from what is under it.
+  ...(
+    [
+      ['annotation', 'band', 'BLACK', 'NORMAL'],
+      ['annotation-reverse', 'band', 'BLACK', 'REVERSE'],
+      ['annotation-white', 'band', 'WHITE', 'REVERSE'],
+      ['annotation-density-150', 'band', '150', 'NORMAL'],
+      ['annotation-overlay', 'overlay', 'BLACK', 'NORMAL'],
+      ['annotation-overlay-reverse', 'overlay', 'BLACK', 'REVERSE'],
+    ] as const
+  ).map(([name, area, border, polarity]): Golden => {
+    const text: TextInput = {
+      area,
+      annotationCount: 2,
+      places: ['top-left', 'bottom-right'],
+      stamp: { filmSessionLabel: true, printer: false, labelAt: 'bottom-left' },
+    };
+    const layout = textLayout(text, W, H);
+    // Over the images, the image fills the film so every letter lies on it.
+    const whole = { position: 1, x: 0, y: 0, width: W, height: H };
+    const spec: FilmSpec = {
+      film: { '20100100': cs(border) },
+      text,
+      boxes: [
+        {
+          // 40 x 50 fills the whole 200 x 250 film at x5.
+          image: area === 'overlay' ? rampDisc(40, 50) : rampDisc(48, 32),
+          attrs: { ...mag('BILINEAR'), '20200020': cs(polarity) },
+          ...(area === 'overlay' ? { rect: whole } : {}),
+        },
+        ...(area === 'overlay' ? [] : [{}]),
+      ],
       annotations: [
         { position: 1, text: 'ONE' },
         { position: 2, text: 'TWO' },
       ],
       sessionLabel: 'LABEL',
-      printer: {
-        annotationPlaces: ['top-left', 'bottom-right'],
-        stamp: { filmSessionLabel: true, printer: false, labelAt: 'bottom-left' },
+    };
+    return {
+      name,
+      spec,
+      check: async (d, rec) => {
+        // The same film without its texts: what differs is letters and outline.
+        const bare = await densityOf((await render({ ...spec, annotations: [], sessionLabel: '' })).dir);
+        expect(rec.textArea).toBe(area);
+        expect(rec.annotations.map((a) => [a.text, a.place])).toEqual([
+          ['ONE', 'top-left'],
+          ['TWO', 'bottom-right'],
+        ]);
+        expect(rec.stamp).toEqual(['LABEL']);
+        const border = rec.borderDensity;
+        // The ink: the end of the range more just-noticeable differences from the border, at
+        // least half of all the steps the film shows (1.50 OD: light text).
+        const steps = (dd: number) => jnd(transmitted(dd / 100, VIEWING));
+        const away = (dd: number) => Math.abs(steps(dd) - steps(border));
+        const ink = away(RANGE.min) >= away(RANGE.max) ? RANGE.min : RANGE.max;
+        expect(away(ink)).toBeGreaterThanOrEqual((steps(RANGE.min) - steps(RANGE.max)) / 2);
+        if (border === 150) expect(ink).toBe(RANGE.min);
+        const slots = [...rec.annotations.map((a) => a.rect), layout.label!.rect];
+        const count = (r: (typeof slots)[number], f: (v: number) => boolean) => region(d, r).filter(f).length;
+        for (const r of slots) {
+          expect(r.x >= 0 && r.y >= 0 && r.x + r.width <= W && r.y + r.height <= H).toBe(true);
+          // Letters: pixels at least half way from what surrounds them (border or outline) to the ink.
+          const ground = area === 'band' ? border : ink === RANGE.min ? RANGE.max : RANGE.min;
+          const half = Math.abs(ink - ground) / 2;
+          expect(
+            count(r, (v) => Math.abs(v - ground) >= half),
+            'letters in the ink',
+          ).toBeGreaterThan(5);
+          if (area === 'band') {
+            // On the border, off every image box: only the border, the ink and their blend.
+            for (const b of rec.boxes)
+              expect(
+                r.x < b.box.x + b.box.width &&
+                  b.box.x < r.x + r.width &&
+                  r.y < b.box.y + b.box.height &&
+                  b.box.y < r.y + r.height,
+              ).toBe(false);
+            const [lo, hi] = [Math.min(ink, border), Math.max(ink, border)];
+            expect(count(r, (v) => v < lo || v > hi)).toBe(0);
+            expect(count(r, (v) => v === border)).toBeGreaterThan((r.width * r.height) / 2);
+          } else {
+            // Over the image: every pixel the text changed is outline (the other extreme, within a
+            // quarter of the range: letters 8 pixels high are anti-aliased) or has outline within
+            // 2 pixels, whatever the image beneath.
+            const halo = ink === RANGE.min ? RANGE.max : RANGE.min;
+            const near = (RANGE.max - RANGE.min) / 4;
+            const unoutlined: string[] = [];
+            for (let y = r.y; y < r.y + r.height; y++)
+              for (let x = r.x; x < r.x + r.width; x++) {
+                const v = d.at(x, y);
+                if (Math.abs(v - bare.at(x, y)) <= 2 || Math.abs(v - halo) <= near) continue;
+                let ok = false;
+                for (let dy = -2; dy <= 2 && !ok; dy++)
+                  for (let dx = -2; dx <= 2 && !ok; dx++) {
+                    const [nx, ny] = [x + dx, y + dy];
+                    ok = nx >= 0 && ny >= 0 && nx < W && ny < H && Math.abs(d.at(nx, ny) - halo) <= near;
+                  }
+                if (!ok) unoutlined.push(`(${x},${y})`);
+              }
+            expect(unoutlined.slice(0, 5), 'letters without an outline').toEqual([]);
+          }
+        }
+        if (area === 'band') {
+          expect(rec.imageArea).toEqual(layout.images);
+          expect(layout.images.height).toBeLessThan(H);
+          // Above and below the image area: nothing but border and text.
+          const outside = [
+            { x: 0, y: 0, width: W, height: layout.images.y },
+            {
+              x: 0,
+              y: layout.images.y + layout.images.height,
+              width: W,
+              height: H - layout.images.y - layout.images.height,
+            },
+          ];
+          for (const r of outside)
+            expect(
+              region(d, r).filter((v) => v < Math.min(ink, border) || v > Math.max(ink, border)),
+            ).toEqual([]);
+        } else expect(rec.imageArea).toEqual({ x: 0, y: 0, width: W, height: H });
       },
+    };
+  }),
+  // Positions the layout does not place: one more bottom line, a cell each, left to right.
+  {
+    name: 'annotation-unplaced',
+    spec: {
+      text: { area: 'band', annotationCount: 3, stamp: { filmSessionLabel: false, printer: false } },
+      boxes: [{ image: rampDisc(48, 32), attrs: mag('BILINEAR') }],
+      annotations: [
+        { position: 1, text: 'A' },
+        { position: 3, text: 'C' },
+      ],
     },
     check: (d, rec) => {
-      expect(rec.annotations.map((a) => [a.text, a.place])).toEqual([
-        ['ONE', 'top-left'],
-        ['TWO', 'bottom-right'],
-      ]);
-      expect(rec.stamp).toEqual(['LABEL']);
-      const strip = rec.annotations[0]!.rect.height;
-      const third = Math.floor(W / 3);
-      const inked = (r: { x: number; y: number; width: number; height: number }) => {
-        let n = 0;
-        for (let y = r.y; y < r.y + r.height; y++)
-          for (let x = r.x; x < r.x + r.width; x++) if (d.at(x, y) < RANGE.max) n++;
-        return n;
-      };
-      expect(rec.annotations[0]!.rect).toEqual({ x: 0, y: 0, width: third, height: strip });
-      expect(rec.annotations[1]!.rect).toEqual({ x: W - third, y: H - strip, width: third, height: strip });
-      expect(inked(rec.annotations[0]!.rect)).toBeGreaterThan(10);
-      expect(inked(rec.annotations[1]!.rect)).toBeGreaterThan(10);
-      expect(inked({ x: 0, y: H - strip, width: third, height: strip })).toBeGreaterThan(10); // the label
-      // Top centre and right hold no text (above the first image box, which starts at y = 10).
-      expect(inked({ x: third, y: 0, width: W - third, height: 10 })).toBe(0);
+      const [a, c] = rec.annotations;
+      expect([a!.place, c!.place]).toEqual([undefined, undefined]);
+      expect(a!.rect.y).toBe(c!.rect.y);
+      expect(c!.rect.x).toBeGreaterThan(a!.rect.x + a!.rect.width); // cell 2 between them, empty
+      const inked = (r: { x: number; y: number; width: number; height: number }) =>
+        region(d, r).filter((v) => v < RANGE.max).length;
+      expect(inked(a!.rect)).toBeGreaterThan(5);
+      expect(inked(c!.rect)).toBeGreaterThan(5);
+      expect(
+        inked({
+          x: a!.rect.x + a!.rect.width,
+          y: a!.rect.y,
+          width: c!.rect.x - a!.rect.x - a!.rect.width,
+          height: a!.rect.height,
+        }),
+      ).toBe(0);
     },
   },
 ];
@@ -893,6 +1034,30 @@ describe('rendering properties', () => {
     const d = await densityOf(dir);
     expect(d.at(2, 2)).toBe(RANGE.max);
     expect(d.at(100, 185)).toBe(RANGE.min);
+  });
+
+  it('a film spooled before text layouts were recorded: its text over the images, outlined, where its printer placed it', async () => {
+    const { dir, record } = await render({
+      boxes: [
+        {
+          image: rampDisc(40, 50),
+          attrs: mag('BILINEAR'),
+          rect: { position: 1, x: 0, y: 0, width: W, height: H },
+        },
+      ],
+      annotations: [{ position: 1, text: 'OLD' }],
+      printer: { annotationPlaces: ['top-right'] },
+    });
+    expect(record.textArea).toBe('overlay');
+    expect(record.imageArea).toEqual({ x: 0, y: 0, width: W, height: H });
+    const a = record.annotations[0]!;
+    expect(a.place).toBe('top-right');
+    expect(a.rect.x + a.rect.width).toBeLessThanOrEqual(W);
+    // Light letters (BLACK border) with dark outline pixels around them, on the image.
+    const d = await densityOf(dir);
+    const px = region(d, a.rect);
+    expect(px.filter((v) => v <= RANGE.min + 75).length).toBeGreaterThan(5);
+    expect(px.filter((v) => v >= RANGE.max - 75).length).toBeGreaterThan(5);
   });
 
   it('Trim on a WHITE border frames each image at Dmax', async () => {

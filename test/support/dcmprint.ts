@@ -13,7 +13,7 @@
  * outside the repository): each call writes its own dcmpstat.cfg with absolute paths.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import dcmjs from 'dcmjs';
@@ -82,7 +82,7 @@ const ALL_MAGNIFICATIONS = ['REPLICATE', 'BILINEAR', 'CUBIC', 'NONE'];
 const ALL_MEDIA = ['PAPER', 'CLEAR FILM', 'BLUE FILM', 'MAMMO CLEAR FILM', 'MAMMO BLUE FILM'];
 
 /** [[GENERAL]] part: absolute directories below `dir` (created here). */
-function generalSection(dir: string, callingAe: string): string {
+function generalSection(dir: string, callingAe: string, tls?: PrintTls): string {
   for (const d of ['db', 'spool', 'log', 'lut']) mkdirSync(join(dir, d), { recursive: true });
   return `[[GENERAL]]
 [APPLICATION]
@@ -104,7 +104,24 @@ Directory = ${join(dir, 'db')}
 Directory = ${join(dir, 'lut')}
 [NETWORK]
 Aetitle = ${callingAe}
-`;
+${tls ? `[TLS]\nTLSDirectory = ${join(dir, 'tls')}\nCACertificateDirectory = ${tls.caDirectory}\nUsePEMFormat = true\n` : ''}`;
+}
+
+/**
+ * The TARGET's TLS keys. dcmprscu reads Certificate and PrivateKey below [TLS] TLSDirectory, so
+ * they are copied there.
+ */
+function tlsLines(dir: string, tls: PrintTls | undefined): string[] {
+  if (!tls) return [];
+  const tlsDir = join(dir, 'tls');
+  mkdirSync(tlsDir, { recursive: true });
+  const lines = ['UseTLS = true', `PeerAuthentication = ${tls.peerAuthentication ?? 'REQUIRE'}`];
+  if (tls.certificate && tls.privateKey) {
+    copyFileSync(tls.certificate, join(tlsDir, 'client.pem'));
+    copyFileSync(tls.privateKey, join(tlsDir, 'client.key'));
+    lines.push('Certificate = client.pem', 'PrivateKey = client.key');
+  }
+  return lines;
 }
 
 const yn = (b: boolean): string => (b ? 'true' : 'false');
@@ -113,7 +130,7 @@ const yn = (b: boolean): string => (b ? 'true' : 'false');
 export function writePrintScuConfig(dir: string, o: PrintOptions): string {
   const timeoutS = o.timeoutS ?? 30;
   const lines = [
-    generalSection(dir, o.callingAe ?? 'LIGHTBOXSCU'),
+    generalSection(dir, o.callingAe ?? 'LIGHTBOXSCU', o.tls),
     '[[COMMUNICATION]]',
     '[TARGET]',
     'Type = PRINTER',
@@ -148,6 +165,7 @@ export function writePrintScuConfig(dir: string, o: PrintOptions): string {
     'FilmDestination = MAGAZINE\\PROCESSOR',
     // Annotation = <boxes>\<display format ID>: makes dcmprscu propose Basic Annotation Box.
     ...((o.annotationSop ?? true) ? ['Annotation = 1\\ANNOTATION'] : []),
+    ...tlsLines(dir, o.tls),
   ];
   const file = join(dir, 'dcmpstat.cfg');
   writeFileSync(file, `${lines.join('\n')}\n`);
@@ -156,6 +174,17 @@ export function writePrintScuConfig(dir: string, o: PrintOptions): string {
 
 // ---------------------------------------------------------------------------------------------
 // The print SCU
+
+/** DICOM over TLS for the print SCU (dcmprscu's UseTLS and [TLS] settings). */
+export interface PrintTls {
+  /** Directory of trusted CA certificates under their hash names (openssl x509 -hash). */
+  caDirectory: string;
+  /** The client's certificate and key (PEM); absent: anonymous TLS client. */
+  certificate?: string;
+  privateKey?: string;
+  /** How the server's certificate is checked (default REQUIRE). */
+  peerAuthentication?: 'REQUIRE' | 'VERIFY' | 'IGNORE';
+}
 
 export interface PrintOptions {
   host?: string;
@@ -208,12 +237,14 @@ export interface PrintOptions {
   monochrome1?: boolean;
   /** Annotation text (sent only when the SCP accepts the Annotation Box SOP class). */
   annotation?: string;
-  /** Presentation LUT in the Stored Print: IDENTITY shape (default) or none. */
-  plut?: 'identity' | 'none';
+  /** Presentation LUT in the Stored Print: IDENTITY shape (default), LIN OD shape, or none. */
+  plut?: 'identity' | 'lin-od' | 'none';
   illumination?: number;
   reflection?: number;
   /** DCMTK network timeout in seconds (default 30). */
   timeoutS?: number;
+  /** Print over TLS; absent: plain TCP. */
+  tls?: PrintTls;
   /**
    * Hard limit for the whole dcmprscu run (default 20 s + 5 s per film); it is then killed and the
    * result says timedOut. Needed: DCMTK's Timeout does not bound association negotiation.
@@ -284,7 +315,8 @@ function dcmpsprtArgs(cfg: string, o: PrintOptions): string[] {
   opt('--img-request-size', o.requestedImageSizeMm);
   opt('--illumination', o.illumination);
   opt('--reflection', o.reflection);
-  a.push((o.plut ?? 'identity') === 'identity' ? '--identity' : '--default-plut');
+  const plut = o.plut ?? 'identity';
+  a.push(plut === 'identity' ? '--identity' : plut === 'lin-od' ? '--lin-od' : '--default-plut');
   // -pd -pn -pl: the annotation is just the text, without date, printer name and lighting.
   if (o.annotation !== undefined) a.push('--annotation', o.annotation, '-pd', '-pn', '-pl');
   return a;

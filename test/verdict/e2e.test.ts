@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
 import { evaluateAssociation } from '../../src/verdict/evaluate.js';
+import { JOB_RULES } from '../../src/verdict/jobs.js';
 import type { Finding, Verdict } from '../../src/verdict/model.js';
 import { RULES } from '../../src/verdict/rules.js';
 import { contextMembers } from '../../src/verdict/spec.js';
@@ -19,6 +20,9 @@ import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 import { Peer } from '../support/peer.js';
 import { grayImage, Scu } from '../support/scu.js';
 import { all, parseXml } from './xml.js';
+
+/** JUnit test cases per association: one per rule. */
+const CASES = RULES.length + JOB_RULES.length;
 
 const META = Uid.BasicGrayscalePrintManagementMeta;
 let lb: TestLightbox;
@@ -145,10 +149,7 @@ describe('our SCU, one mistake per association', () => {
         tag: '(0000,1001)',
         keyword: 'RequestedSOPInstanceUID',
         detail: expect.stringContaining('while no Film Box exists'),
-        spec: {
-          section: '§4.3',
-          quote: 'N-SET only. The image box must belong to the last created film box.',
-        },
+        spec: specOf('order.box-without-film-box'),
       },
     ]);
     expect(byRule(v, 'status.failure')[0]!.detail).toMatch(/answered 0x0112 No such SOP instance/);
@@ -174,10 +175,7 @@ describe('our SCU, one mistake per association', () => {
         tag: '(2010,0010)',
         keyword: 'ImageDisplayFormat',
         detail: 'Basic Film Box N-CREATE without ImageDisplayFormat',
-        spec: {
-          section: '§11.7',
-          quote: 'PS3.4 H.2.4 says M/M attributes missing on the SCU side must yield 0x0120.',
-        },
+        spec: specOf('attributes.missing-mandatory'),
       },
     ]);
     expect(byRule(v, 'status.failure')).toHaveLength(1);
@@ -198,7 +196,7 @@ describe('our SCU, one mistake per association', () => {
         tag: '(2000,0010)',
         keyword: 'NumberOfCopies',
         detail: 'NumberOfCopies sent as US; the data dictionary says IS',
-        spec: { section: '§0', quote: 'VR and VM are from PS3.6.' },
+        spec: specOf('vr.mismatch'),
       },
     ]);
   });
@@ -219,7 +217,7 @@ describe('our SCU, one mistake per association', () => {
         rule: 'association.not-released',
         severity: 'error',
         detail: expect.stringMatching(/^the SCU aborted the association \(A-ABORT\) instead of releasing it/),
-        spec: { section: '§9.6', quote: 'Treat a release as normal termination (§2).' },
+        spec: specOf('association.not-released'),
       },
     ]);
 
@@ -288,7 +286,7 @@ describe('over HTTP', () => {
       expect(r.headers['content-type']).toMatch(/^application\/xml/);
       const doc = parseXml(r.body);
       expect(doc.name).toBe('testsuite');
-      expect(all(doc, 'testcase')).toHaveLength(RULES.length);
+      expect(all(doc, 'testcase')).toHaveLength(CASES);
       expect(all(doc, 'failure').length).toBeGreaterThan(0);
     }
     expect((await get(`${url}?format=json`, { accept: 'application/xml' })).json().association).toBe(
@@ -311,7 +309,7 @@ describe('over HTTP', () => {
     const xml = await get('/api/verdicts?callingAe=VWRONGVR&format=junit');
     const doc = parseXml(xml.body);
     expect(doc.name).toBe('testsuites');
-    expect(doc.attributes).toMatchObject({ tests: String(RULES.length), failures: '1' });
+    expect(doc.attributes).toMatchObject({ tests: String(CASES), failures: '1' });
     expect(testcaseFailure(doc, 'vr.mismatch')).toMatch(/NumberOfCopies sent as US/);
     const lenient = parseXml(
       (await get('/api/verdicts?callingAe=VDENSITY&format=junit&failOn=warning')).body,

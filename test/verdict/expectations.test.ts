@@ -259,6 +259,16 @@ describe('the run verdict', () => {
     expect(a).toMatchObject({
       verdict: 'pass',
       jobs: [{ uid: JOB_UID, status: 'FAILURE', statusInfo: 'FILM JAM', endedAfterRelease: true }],
+      // The jam after the release leaves a trace: an info finding, the verdict still a pass.
+      counts: { error: 0, info: 1 },
+      findings: [
+        {
+          rule: 'job.failed',
+          severity: 'info',
+          detail: `print job ${JOB_UID} ended in FAILURE (FILM JAM) after the association was released: no event could tell the SCU; 1 film not delivered`,
+          spec: { section: 'PS3.4 H.4.5', note: 'lifecycle#print-job' },
+        },
+      ],
     });
     expect(b!.findings.map((f) => `${f.rule} ${f.severity}`)).toEqual([
       'status.failure error',

@@ -7,9 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Uid } from '../../src/dicom/uids.js';
 import { evaluateAssociation } from '../../src/verdict/evaluate.js';
+import { JOB_RULES } from '../../src/verdict/jobs.js';
 import { renderJunit, renderJunitAll, xmlEscape } from '../../src/verdict/junit.js';
 import type { Verdict } from '../../src/verdict/model.js';
 import { RULES } from '../../src/verdict/rules.js';
+
+/** JUnit test cases per association: one per rule. */
+const CASES = RULES.length + JOB_RULES.length;
+
 import { BOX_2, filmBoxData, imageSet, session, us } from './records.js';
 import { all, parseXml } from './xml.js';
 
@@ -62,14 +67,16 @@ describe('JUnit XML', () => {
     expect(doc.name).toBe('testsuite');
     expect(doc.attributes).toMatchObject({
       name: 'a1 MODALITY -> LIGHTBOX',
-      tests: String(RULES.length),
+      tests: String(CASES),
       failures: '0',
       errors: '0',
       timestamp: '2026-05-01T10:00:00',
       time: '2.500',
     });
     const cases = all(doc, 'testcase');
-    expect(cases.map((c) => c.attributes.name)).toEqual(RULES.map((r) => `${r.id}: ${r.title}`));
+    expect(cases.map((c) => c.attributes.name)).toEqual(
+      [...RULES, ...JOB_RULES].map((r) => `${r.id}: ${r.title}`),
+    );
     expect(cases.every((c) => c.children.length === 0)).toBe(true);
     expect(cases[0]!.attributes.classname).toBe('lightbox.LIGHTBOX.MODALITY');
     const props = Object.fromEntries(
@@ -92,7 +99,7 @@ describe('JUnit XML', () => {
     expect(failure.attributes.message).toMatch(/answered 0xC605 Insufficient memory .*printer memory full/);
     expect(failure.text).toContain('message #10 N-SET-RQ (Message ID 6) Basic Grayscale Image Box');
     expect(failure.text).toContain(
-      '§6.4: "If both are present, return the failure and do not apply the operation."',
+      'PS3.4 H.4, PS3.7 10.1 (docs/spec/statuses.md#choosing): "the failure is answered and the operation is not carried out"',
     );
     const warning = testcase(doc, 'status.warning');
     expect(warning.children.map((c) => c.name)).toEqual(['system-out']);
@@ -126,7 +133,7 @@ describe('JUnit XML', () => {
   it('several associations: <testsuites> with one <testsuite> each and the totals', () => {
     const doc = parseXml(renderJunitAll([clean, failing, { ...failing, association: 'a2' }]));
     expect(doc.name).toBe('testsuites');
-    expect(doc.attributes).toMatchObject({ tests: String(3 * RULES.length), failures: '2', errors: '0' });
+    expect(doc.attributes).toMatchObject({ tests: String(3 * CASES), failures: '2', errors: '0' });
     expect(doc.children.map((c) => c.attributes.name)).toEqual([
       'a1 MODALITY -> LIGHTBOX',
       'a1 MODALITY -> LIGHTBOX',
@@ -227,7 +234,7 @@ describe('the expectations testsuite', () => {
       },
     ]);
     const doc = parseXml(xml);
-    expect(doc.attributes).toMatchObject({ tests: String(RULES.length + 3), failures: '1' });
+    expect(doc.attributes).toMatchObject({ tests: String(CASES + 3), failures: '1' });
     const suite = all(doc, 'testsuite').find((s) => s.attributes['name'] === 'expectations')!;
     expect(suite.attributes).toMatchObject({ tests: '3', failures: '1', skipped: '1' });
     const [retry, release, events] = all(suite, 'testcase');
@@ -236,6 +243,6 @@ describe('the expectations testsuite', () => {
     expect(all(release!, 'failure')).toEqual([]);
     expect(all(events!, 'skipped')).toHaveLength(1);
     // No expectations judged: no expectations testsuite.
-    expect(parseXml(renderJunitAll([clean], {}, [])).attributes['tests']).toBe(String(RULES.length));
+    expect(parseXml(renderJunitAll([clean], {}, [])).attributes['tests']).toBe(String(CASES));
   });
 });

@@ -39,6 +39,22 @@ async function request(method, path, body) {
 }
 
 export const get = (path) => request('GET', path);
+
+/**
+ * One page of a listing: its items and the cursor of the next page (X-Next-Cursor), or null on
+ * the last page. Listings are paginated by the API (limit + cursor).
+ */
+export async function getPage(path) {
+  const res = await fetch(path, { headers: { accept: 'application/json' } });
+  const data = await res.json().catch(() => null);
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      data?.message ?? data?.error ?? `${res.status} ${res.statusText}`,
+      data?.rule,
+    );
+  return { items: data ?? [], next: res.headers.get('x-next-cursor') };
+}
 export const post = (path, body) => request('POST', path, body);
 export const put = (path, body) => request('PUT', path, body);
 export const del = (path) => request('DELETE', path);

@@ -7,7 +7,7 @@
  * live events, stop timers); the router calls it before mounting the next view.
  */
 import { initControl } from './control.js';
-import { notice } from './dom.js';
+import { notice, setTitle } from './dom.js';
 import { connect } from './live.js';
 import { initTokenDialog, openTokenDialog } from './token-dialog.js';
 import * as associations from './views/associations.js';
@@ -21,11 +21,14 @@ import * as printers from './views/printers.js';
 const ROUTES = [
   [/^#\/printers$/, printers, 'printers'],
   [/^#\/jobs$/, jobs, 'jobs'],
+  [/^#\/jobs\/([0-9][0-9.]{0,63})$/, jobs, 'jobs'],
   [/^#\/films\/([A-Za-z0-9._-]+)$/, film, 'jobs'],
   [/^#\/associations$/, associations, 'associations'],
   [/^#\/associations\/(a\d+)$/, conversation, 'associations'],
   [/^#\/lab$/, lab, 'lab'],
 ];
+
+const TITLES = { printers: 'Printers', jobs: 'Jobs & films', associations: 'Associations', lab: 'Lab' };
 
 const container = document.getElementById('view');
 let cleanup = () => {};
@@ -39,10 +42,12 @@ function route() {
   for (const a of document.querySelectorAll('[data-nav]'))
     a.classList.toggle('current', a.dataset.nav === match?.nav);
   if (!match) {
+    setTitle('Not found');
     container.append(notice(`Nothing at ${hash}.`, 'error'));
     return;
   }
-  document.title = `Lightbox · ${match.nav}`;
+  // The view's own name; a view that shows one thing (a film, an association) names it instead.
+  setTitle(TITLES[match.nav]);
   cleanup = match.view.mount(container, match.m.slice(1).map(decodeURIComponent)) ?? (() => {});
 }
 

@@ -98,3 +98,22 @@ export function debounce(fn, ms = 150) {
     t = setTimeout(() => fn(...args), ms);
   };
 }
+
+/** The browser's title: what the view shows first, then the product ("Film x · Lightbox"). */
+export function setTitle(...parts) {
+  document.title = [...parts.filter(Boolean), 'Lightbox'].join(' · ');
+}
+
+/**
+ * What became of a film or a print job (the API's `result`): a badge with the short label, the
+ * reason on hover (title) and on click (it opens below). Nothing when the API gave no result.
+ */
+export function outcomeBadge(result) {
+  if (!result) return null;
+  return h(
+    'details',
+    { class: `outcome ${result.outcome}`, dataset: { outcome: result.outcome } },
+    h('summary', { title: result.reason }, result.label),
+    h('p', { class: 'outcome-reason' }, result.reason),
+  );
+}

@@ -25,6 +25,8 @@ export interface DispatchResult {
   request?: DcmDataset;
   /** The response's data set before encoding, for the association record. */
   response?: DcmDataset;
+  /** The printer state that decided the answer, when one did (DimseReply.cause). */
+  cause?: string;
 }
 
 /** Requests whose SOP class is in Affected SOP Class UID; the rest use Requested SOP Class UID. */
@@ -116,13 +118,15 @@ export async function dispatch(msg: AssembledMessage, o: DispatchOptions): Promi
       final = fail('ProcessingFailure', `response data set could not be encoded: ${(e as Error).message}`);
     }
   }
-  return {
+  const result: DispatchResult = {
     command: responseCommand(cmd, final, sopClassUid, dataset !== undefined),
     dataset,
     sopClassUid,
     request: decoded.ds,
     response: dataset ? reply.dataset : undefined,
   };
+  if (final.cause) result.cause = final.cause;
+  return result;
 }
 
 async function decide(

@@ -64,6 +64,11 @@ export interface DimseReply {
   dataset?: DcmDataset;
   /** Leave Affected SOP Class UID out of the response (a printer quirk some SCUs must cope with). */
   omitAffectedSopClassUid?: boolean;
+  /**
+   * The printer's own state decided this answer, not the request (printer FAILURE, queue full, disk
+   * full): kept on the record so that a verdict does not hold it against the SCU.
+   */
+  cause?: string;
 }
 
 export type DimseHandler = (req: DimseRequest) => DimseReply | Promise<DimseReply>;

@@ -24,12 +24,16 @@ export interface AcceptingPrinter {
   abstractSyntaxes: ReadonlySet<string>;
   /** Transfer syntaxes for data sets, in our order of preference. */
   transferSyntaxes: readonly string[];
+  /** Associations must come over TLS: a plain one is rejected (see decideAssociation). */
+  requiresSecureTransport?: boolean;
 }
 
 export interface AcceptanceSettings {
   findPrinter(calledAeTitle: string): AcceptingPrinter | undefined;
   /** True when one more association would exceed the configured limit. */
   atCapacity(): boolean;
+  /** The association arrives over TLS (PS3.15 Annex B); absent: plain TCP. */
+  secureTransport?: boolean;
   maxPduLength: number;
   implementationClassUid: string;
   implementationVersionName: string;
@@ -47,6 +51,15 @@ export function decideAssociation(rq: AssociateRq, s: AcceptanceSettings): Assoc
     return {
       reject: Reject['called-ae-title-not-recognized'],
       why: `called AE title "${rq.calledAeTitle}" is not a printer here`,
+    };
+  }
+  // PS3.8 has no reason for "use TLS": permanent (retrying plain cannot help), service-user,
+  // no-reason-given, as a printer that refuses for a reason of its own. Checked before the calling
+  // AE allow-list, which a plain connection is not told about.
+  if (printer.requiresSecureTransport && !s.secureTransport) {
+    return {
+      reject: Reject['no-reason-given'],
+      why: `${printer.aeTitle} accepts associations over TLS only`,
     };
   }
   if (printer.callingAeTitles?.length && !printer.callingAeTitles.includes(rq.callingAeTitle)) {

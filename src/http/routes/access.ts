@@ -2,10 +2,12 @@
  * GET /api/control: may this client change things (and read, under --protect-reads), and why; the
  * console asks before showing its controls. POST /api/session: the console's login, the API token
  * exchanged for an HttpOnly, SameSite=Strict cookie that EventSource, <img> and download links
- * carry (they cannot send an Authorization header); DELETE /api/session forgets it.
+ * carry (they cannot send an Authorization header); DELETE /api/session forgets it. Logins are
+ * rate-limited per client (login-limit.ts): 429 with Retry-After beyond the burst.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Access, SESSION_SECONDS, sessionCookieName, sessionValue } from '../control.js';
+import { LoginLimiter } from '../login-limit.js';
 import { ERROR } from '../schemas.js';
 
 const CONTROL = {
@@ -41,7 +43,7 @@ function setCookie(req: FastifyRequest, reply: FastifyReply, value: string, maxA
   );
 }
 
-export function accessRoutes(app: FastifyInstance, access: Access): void {
+export function accessRoutes(app: FastifyInstance, access: Access, logins = new LoginLimiter()): void {
   app.get(
     '/api/control',
     {
@@ -76,6 +78,17 @@ export function accessRoutes(app: FastifyInstance, access: Access): void {
       },
     },
     async (req, reply) => {
+      // Counted before the token is looked at: a right guess past the limit is refused like a wrong one.
+      const admission = logins.attempt(req.socket.remoteAddress);
+      if (!admission.allowed) {
+        req.log.debug({ client: req.socket.remoteAddress }, 'console login rate-limited');
+        return reply
+          .code(429)
+          .header('retry-after', String(admission.retryAfterS))
+          .send({
+            error: `too many login attempts from this address: try again in ${admission.retryAfterS} s`,
+          });
+      }
       if (!access.tokenSet)
         return reply.code(409).send({
           error:

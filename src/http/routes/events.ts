@@ -284,7 +284,7 @@ class Metrics {
       for (const phase of ['unassociated', 'associated', 'closing'] as const)
         lines.push(`lightbox_dicom_connections{phase="${phase}"} ${c[phase]}`);
       lines.push(
-        '# HELP lightbox_dicom_connections_dropped_total DICOM connections closed before they associated, by reason (associate-timeout, invalid-pdu, evicted, socket-limit)',
+        '# HELP lightbox_dicom_connections_dropped_total DICOM connections closed before they associated, by reason (associate-timeout, invalid-pdu, evicted, socket-limit, tls-handshake)',
         '# TYPE lightbox_dicom_connections_dropped_total counter',
       );
       for (const [reason, n] of Object.entries(c.dropped))

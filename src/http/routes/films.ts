@@ -11,11 +11,20 @@ import type { EventBus } from '../../events.js';
 import type { FilmRecord } from '../../print/spool.js';
 import { FILM_ID_PATTERN } from '../../store/film-files.js';
 import type { FilmSummary, RenderState } from '../../store/film-index.js';
+import type { Outcome } from '../../store/outcome.js';
 import { removeFilm } from '../../store/remove-film.js';
 import type { Store } from '../../store/store.js';
 import { filmOutcome } from '../film-outcome.js';
+import { describeFilm } from '../outcome-words.js';
 import { listPage, PAGE_QUERY, type PageQuery, pageOf } from '../paging.js';
-import { ERROR, FILM_DETAIL, FILM_SUMMARY, LIST_FILTERS, type ListFilters } from '../schemas.js';
+import {
+  ERROR,
+  FILM_DETAIL,
+  FILM_SUMMARY,
+  LIST_FILTERS,
+  type ListFilters,
+  OUTCOME_FILTER,
+} from '../schemas.js';
 import { ThumbCache } from '../thumb-cache.js';
 
 const FILES: Record<string, string> = {
@@ -33,6 +42,8 @@ const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: ID } } a
 interface FilmQuery extends PageQuery, ListFilters {
   status?: RenderState;
   job?: string;
+  outcome?: Outcome;
+  pinned?: boolean;
 }
 
 /** A JSON file of a film, or null when it is missing or unreadable (a film is never a 500). */
@@ -62,6 +73,11 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
             ...LIST_FILTERS,
             status: { type: 'string', enum: ['rendered', 'failed', 'pending', 'broken'] },
             job: { type: 'string', description: 'films of one print job (its SOP Instance UID)' },
+            outcome: OUTCOME_FILTER,
+            pinned: {
+              type: 'boolean',
+              description: 'only pinned films (true) or only unpinned ones (false)',
+            },
             ...PAGE_QUERY,
           },
         },
@@ -72,7 +88,7 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
       },
     },
     async (req, reply) => {
-      return listPage(req, reply, (filter, page) => store.films.list(filter, page));
+      return listPage(req, reply, (filter, page) => store.films.list(filter, page)).map(describeFilm);
     },
   );
 
@@ -84,7 +100,7 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
       if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
       const dir = store.filmFiles.dir(f.id);
       const record = (await readJson(join(dir, 'film.json'))) as FilmRecord | null;
-      const { render: renderStatus, ...summary } = f;
+      const { render: renderStatus, ...summary } = describeFilm(f);
       let outcome: ReturnType<typeof filmOutcome> | undefined;
       try {
         if (record) outcome = filmOutcome(record, conversationOf(f, store));
@@ -151,7 +167,7 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
     (pinned: boolean) => async (req: { params: { id: string } }, reply: import('fastify').FastifyReply) => {
       if (!store.films.setPinned(req.params.id, pinned))
         return reply.code(404).send({ error: `no film ${req.params.id}` });
-      return store.films.get(req.params.id);
+      return describeFilm(store.films.get(req.params.id)!);
     };
   const pinSchema = { params: ID_PARAMS, response: { 200: FILM_SUMMARY, '4xx': ERROR } };
   app.put<{ Params: { id: string } }>(

@@ -4,12 +4,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { JobStatus } from '../../store/job-log.js';
+import type { Outcome } from '../../store/outcome.js';
 import type { Store } from '../../store/store.js';
+import { describeJob } from '../outcome-words.js';
 import { listPage, PAGE_QUERY, type PageQuery, pageOf } from '../paging.js';
-import { ERROR, JOB, LIST_FILTERS, type ListFilters } from '../schemas.js';
+import { ERROR, JOB, LIST_FILTERS, type ListFilters, OUTCOME_FILTER } from '../schemas.js';
 
 interface JobQuery extends PageQuery, ListFilters {
   status?: JobStatus;
+  outcome?: Outcome;
 }
 
 export function jobRoutes(app: FastifyInstance, store: Store): void {
@@ -23,6 +26,7 @@ export function jobRoutes(app: FastifyInstance, store: Store): void {
           properties: {
             ...LIST_FILTERS,
             status: { type: 'string', enum: ['PENDING', 'PRINTING', 'DONE', 'FAILURE'] },
+            outcome: OUTCOME_FILTER,
             ...PAGE_QUERY,
           },
         },
@@ -33,7 +37,7 @@ export function jobRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (req, reply) => {
-      return listPage(req, reply, (filter, page) => store.jobs.list(filter, page));
+      return listPage(req, reply, (filter, page) => store.jobs.list(filter, page)).map(describeJob);
     },
   );
 
@@ -52,7 +56,7 @@ export function jobRoutes(app: FastifyInstance, store: Store): void {
     async (req, reply) => {
       const j = store.jobs.get(req.params.id);
       if (!j) return reply.code(404).send({ error: `no print job ${req.params.id}` });
-      return j;
+      return describeJob(j);
     },
   );
 }

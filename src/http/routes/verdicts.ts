@@ -12,7 +12,7 @@ import type { Store } from '../../store/store.js';
 import { evaluateAssociation } from '../../verdict/evaluate.js';
 import { type JunitOptions, renderJunit, renderJunitAll } from '../../verdict/junit.js';
 import type { Expectation, Verdict } from '../../verdict/model.js';
-import { evaluateRun, jobFacts } from '../../verdict/run.js';
+import { addJobs, evaluateRun } from '../../verdict/run.js';
 import { PAGE_HEADERS, PAGE_QUERY, type PageQuery, pageRequest, sendPage } from '../paging.js';
 import { ERROR, LIST_FILTERS, type ListFilters } from '../schemas.js';
 import { ASSOCIATION_ID } from './associations.js';
@@ -20,7 +20,14 @@ import { ASSOCIATION_ID } from './associations.js';
 const SEVERITY = { type: 'string', enum: ['error', 'warning', 'info'] } as const;
 const SPEC = {
   type: 'object',
-  properties: { section: { type: 'string' }, quote: { type: 'string' } },
+  properties: {
+    section: { type: 'string', description: 'the section of the standard ("PS3.4 H.4.2")' },
+    note: {
+      type: 'string',
+      description: 'the note in docs/spec that restates it, file#anchor; served at /spec/{file}#{anchor}',
+    },
+    quote: { type: 'string', description: 'a sentence of that note' },
+  },
 } as const;
 
 const FINDING = {
@@ -231,10 +238,7 @@ export function verdictRoutes(
     const expectations = expectationsOf(names);
     if (typeof expectations === 'string') return expectations;
     if (expectations.length === 0 || !lab) {
-      const v = verdictOf(a);
-      const jobs = jobsOf([a]);
-      if (jobs.length > 0) v.jobs = jobs.map((j) => jobFacts(j, a));
-      return v;
+      return addJobs(verdictOf(a), jobsOf([a]), a);
     }
     const since = [armedSince(lab, judged(names)) ?? a.startedAt, a.startedAt].sort()[0];
     const run = store.associations.records(

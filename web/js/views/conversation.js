@@ -7,13 +7,16 @@
  * association is open, new messages arrive live.
  */
 import { get } from '../api.js';
-import { bytes, debounce, fill, h, notice, statusBadge, time } from '../dom.js';
+import { bytes, debounce, fill, h, notice, setTitle, statusBadge, time } from '../dom.js';
 import { on } from '../live.js';
 import { replayPanel } from './replay.js';
 
 export function mount(container, [id]) {
   const root = h('section', { class: 'view conversation' });
   container.append(root);
+  setTitle(`Association ${id}`);
+  /** Print jobs of this association: their later events (a jam after the release) refresh the verdict. */
+  let jobUids = new Set();
 
   async function load() {
     try {
@@ -22,6 +25,8 @@ export function mount(container, [id]) {
         get(`/api/associations/${id}/verdict`).catch((e) => ({ error: e })),
       ]);
       const rows = messages(a);
+      setTitle(`Association ${id}`, `${a.callingAeTitle ?? '?'} → ${a.calledAeTitle ?? '?'}`);
+      jobUids = new Set((v.jobs ?? []).map((j) => j.uid));
       fill(
         root,
         header(a),
@@ -43,8 +48,13 @@ export function mount(container, [id]) {
   const refresh = debounce(load, 150);
   void load();
   return on(
-    ['dimse', 'association.closed', 'fault.fired'],
-    (e) => (e.type === 'resync' || e.association === id || e.id === id) && refresh(),
+    ['dimse', 'association.closed', 'fault.fired', 'job'],
+    (e) =>
+      (e.type === 'resync' ||
+        e.association === id ||
+        e.id === id ||
+        (e.type === 'job' && jobUids.has(e.job))) &&
+      refresh(),
   );
 }
 
@@ -197,21 +207,49 @@ function jobsList(jobs) {
       ...jobs.map((j) =>
         h(
           'li',
-          { dataset: { job: j.uid, status: j.status } },
+          { dataset: { job: j.uid, status: j.status, afterRelease: j.endedAfterRelease ? 'true' : null } },
           h(
             'span',
             { class: `badge ${j.status === 'FAILURE' ? 'failure' : j.status === 'DONE' ? 'success' : ''}` },
             j.status,
           ),
           ' ',
-          h('span', { class: 'mono' }, j.uid),
+          h('a', { class: 'mono', href: `#/jobs/${j.uid}`, title: 'the print job and its films' }, j.uid),
           j.statusInfo && j.statusInfo !== 'NORMAL' ? ` (${j.statusInfo})` : '',
+          j.status === 'FAILURE'
+            ? h('strong', {}, ` — ${j.films.length === 1 ? 'film' : 'films'} not delivered`)
+            : null,
           j.endedAfterRelease
-            ? h('span', { class: 'muted' }, ' — ended after the association was released')
+            ? h(
+                'span',
+                { class: 'muted' },
+                ' — ended after the association was released, so the SCU was never told',
+              )
+            : null,
+          j.films.length > 0
+            ? h(
+                'span',
+                { class: 'job-films' },
+                ' · ',
+                ...j.films.map((f, i) => [
+                  i ? ' ' : '',
+                  h('a', { href: `#/films/${f}`, dataset: { filmLink: f } }, `film ${i + 1}`),
+                ]),
+              )
             : null,
         ),
       ),
     ),
+  );
+}
+
+/** The project's note a rule rests on ("lifecycle#film-box"), as a link to its section. */
+function specLink(note) {
+  const [file, anchor] = note.split('#');
+  return h(
+    'a',
+    { href: `/spec/${file}#${anchor}`, target: '_blank', rel: 'noopener', class: 'spec-link' },
+    `docs/spec/${file}.md#${anchor}`,
   );
 }
 
@@ -289,6 +327,7 @@ function findingsTable(findings, show) {
                 { title: f.spec.quote },
                 h('summary', {}, f.spec.section),
                 h('blockquote', {}, f.spec.quote),
+                f.spec.note ? specLink(f.spec.note) : null,
               ),
             ),
           );

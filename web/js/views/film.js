@@ -6,9 +6,10 @@
  * Outlines carry stable data attributes for tools and tests:
  *   <rect data-box="3" data-fate="cropped density-clamped" data-status="B609" data-category="warning">
  */
-import { del, get, put } from '../api.js';
-import { fact, fill, h, notice, statusBadge, svg, time } from '../dom.js';
+import { ApiError, del, get, post, put } from '../api.js';
+import { fact, fill, h, notice, outcomeBadge, setTitle, statusBadge, svg, time } from '../dom.js';
 import { on } from '../live.js';
+import { tileLayer } from '../tiles.js';
 import { openTokenDialog } from '../token-dialog.js';
 import { zoomable } from '../zoom.js';
 import { forwardPanel } from './forward.js';
@@ -18,6 +19,7 @@ const FILES = ['film.png', 'density.png', 'thumb.png', 'film.json', 'render.json
 export function mount(container, [id]) {
   const root = h('section', { class: 'view film' });
   container.append(root);
+  setTitle(`Film ${id}`);
   let zoom;
 
   async function load() {
@@ -51,8 +53,10 @@ export function mount(container, [id]) {
       { class: 'outlines', viewBox: `0 0 ${r.width} ${r.height}`, preserveAspectRatio: 'none' },
       ...r.boxes.map((b) => outline(b, outcomes.get(b.position))),
     );
+    // The thumbnail stretched to the film's size stands in until the tiles in view arrive.
     const img = h('img', {
-      src: `/api/films/${film.id}/film.png`,
+      class: 'base',
+      src: `/api/films/${film.id}/thumb.png`,
       width: r.width,
       height: r.height,
       alt: `Film ${film.id}, ${r.width} x ${r.height} printer pixels`,
@@ -106,8 +110,39 @@ export function mount(container, [id]) {
       return { el, rect: b.box };
     });
 
+    let tiles;
+    let view;
+    let pending = false;
+    /** The tiles for the latest view, once per frame however often the zoom moves. */
+    const showTiles = () => {
+      if (pending || !tiles || !view) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        const { scale, x, y, devicePixelsPerFilmPixel } = view;
+        const vp = viewport.getBoundingClientRect();
+        tiles.update(devicePixelsPerFilmPixel, {
+          x: -x / scale,
+          y: -y / scale,
+          width: vp.width / scale,
+          height: vp.height / scale,
+        });
+      });
+    };
+    get(`/api/films/${encodeURIComponent(film.id)}/tiles`).then(
+      (geometry) => {
+        tiles = tileLayer(stage, film.id, geometry);
+        showTiles();
+      },
+      // No pyramid to be had: the whole film.png, as it is.
+      () => img.setAttribute('src', `/api/films/${film.id}/film.png`),
+    );
+
     requestAnimationFrame(() => {
-      zoom = zoomable(viewport, stage, r, ({ devicePixelsPerFilmPixel: d }) => {
+      zoom = zoomable(viewport, stage, r, (now) => {
+        view = now;
+        showTiles();
+        const d = now.devicePixelsPerFilmPixel;
         readout.textContent =
           d >= 1
             ? `${d.toFixed(d < 10 ? 1 : 0)} screen px per film px`
@@ -191,6 +226,7 @@ function sidePanel(film) {
     { class: 'side' },
     h('h1', {}, 'Film'),
     h('p', { class: 'muted mono' }, film.id),
+    h('div', { class: 'film-result' }, outcomeBadge(film.result)),
     pinControl(film),
     forwardPanel(film.id),
     h(
@@ -210,11 +246,34 @@ function sidePanel(film) {
       ),
       fact(
         'Job',
-        f
+        film.jobUid
+          ? [
+              h(
+                'a',
+                {
+                  class: 'mono',
+                  href: `#/jobs/${film.jobUid}`,
+                  title: film.jobUid,
+                  dataset: { jobLink: film.jobUid },
+                },
+                `…${film.jobUid.slice(-12)}`,
+              ),
+              film.jobStatus
+                ? h('span', { class: `job-status ${film.jobStatus}` }, ` ${film.jobStatus}`)
+                : null,
+              film.jobStatusInfo && film.jobStatusInfo !== 'NORMAL' ? ` ${film.jobStatusInfo}` : '',
+              f ? ` · ${f.job.copies} cop${f.job.copies === 1 ? 'y' : 'ies'}` : '',
+            ]
+          : null,
+      ),
+      fact(
+        'Association',
+        film.associationId
           ? h(
-              'span',
-              { class: 'mono', title: f.job.uid },
-              `…${f.job.uid.slice(-12)} · ${f.job.copies} cop${f.job.copies === 1 ? 'y' : 'ies'}`,
+              'a',
+              { href: `#/associations/${film.associationId}`, dataset: { association: film.associationId } },
+              film.associationId,
+              ' (conversation and verdict)',
             )
           : null,
       ),
@@ -239,6 +298,8 @@ function sidePanel(film) {
         ),
     h('h2', {}, 'Image boxes'),
     boxTable(outcomes, renderBoxes, f),
+    film.renderStatus === 'rendered' ? [h('h2', {}, 'Density QA'), qaSection(film.id)] : null,
+    film.renderStatus === 'rendered' ? [h('h2', {}, 'Compare with a golden'), diffSection(film)] : null,
     h('h2', {}, 'Annotations'),
     (f?.annotations ?? []).length === 0
       ? h('p', { class: 'muted' }, 'None.')
@@ -259,6 +320,233 @@ function sidePanel(film) {
       ),
     ),
   );
+}
+
+/**
+ * The density report (GET /api/films/:id/qa) when the film carries a QA test pattern: the verdict,
+ * each box's pattern and worst residual, and the plot (qa.svg). Loaded after the rest of the page.
+ * Hooks for tools and tests: [data-qa] with data-state (loading, none, pass, fail, error).
+ */
+function qaSection(id) {
+  const el = h(
+    'div',
+    { class: 'qa', dataset: { qa: '', state: 'loading' } },
+    h('p', { class: 'muted' }, 'Measuring…'),
+  );
+  const base = `/api/films/${encodeURIComponent(id)}/qa`;
+  get(base).then(
+    (r) => {
+      el.dataset.state = r.pass ? 'pass' : 'fail';
+      fill(
+        el,
+        h(
+          'p',
+          {},
+          h(
+            'span',
+            {
+              class: `badge ${r.pass ? 'success' : 'failure'}`,
+              dataset: { verdict: r.pass ? 'pass' : 'fail' },
+            },
+            r.pass ? 'PASS' : 'FAIL',
+          ),
+          ' ',
+          h('span', { class: 'muted', title: r.protocol.source }, r.protocol.title),
+        ),
+        h(
+          'ul',
+          { class: 'qa-boxes' },
+          ...r.boxes.map((b) =>
+            h(
+              'li',
+              { dataset: { box: b.position, pattern: b.pattern, pass: String(b.pass) } },
+              `Box ${b.position}: ${b.title} (${b.how}), ${b.polarity}, ${b.presentationLut}: worst ${b.maxAbsResidual.toFixed(3)} OD, ${b.maxAbsJndError.toFixed(1)} JND`,
+              b.uniformity ? ` · spread ${b.uniformity.spread.toFixed(3)} OD` : '',
+            ),
+          ),
+        ),
+        h('img', {
+          class: 'qa-plot',
+          src: `${base}.svg`,
+          alt: 'Measured density against the PS3.14 target, and residuals',
+        }),
+        h(
+          'p',
+          { class: 'downloads' },
+          h('a', { href: base, class: 'button ghost', download: `${id}-qa.json` }, 'qa.json'),
+          h('a', { href: `${base}.svg`, class: 'button ghost', download: `${id}-qa.svg` }, 'qa.svg'),
+        ),
+      );
+    },
+    (e) => {
+      el.dataset.state = e.status === 422 ? 'none' : 'error';
+      fill(
+        el,
+        h(
+          'p',
+          { class: 'muted' },
+          e.status === 422 ? 'No QA test pattern on this film (see /api/qa/patterns).' : e.message,
+        ),
+      );
+    },
+  );
+  return el;
+}
+
+/**
+ * Film diff against another film (POST /api/films/:id/diff, a control request): the verdict, each
+ * region's mean / p95 / max difference, and the golden, this film and the difference image side by
+ * side. Hooks: [data-diff] with data-state (idle, running, pass, fail, error), tr[data-region].
+ */
+function diffSection(film) {
+  const listId = `golden-films-${film.id}`;
+  const input = h('input', {
+    name: 'against',
+    placeholder: 'golden film id',
+    list: listId,
+    class: 'mono diff-against',
+  });
+  const list = h('datalist', { id: listId });
+  const button = h('button', { type: 'submit', dataset: { control: '', action: 'diff' } }, 'Compare');
+  const result = h('div', { class: 'diff-result' });
+  const el = h(
+    'div',
+    { class: 'diff', dataset: { diff: '', state: 'idle' } },
+    h(
+      'form',
+      {
+        class: 'diff-form',
+        onsubmit: (e) => {
+          e.preventDefault();
+          void run(input.value.trim());
+        },
+      },
+      input,
+      list,
+      button,
+    ),
+    result,
+  );
+  // Other films of the same printer, newest first, as suggestions.
+  get(`/api/films?order=desc&limit=50&printer=${encodeURIComponent(film.printer)}`).then(
+    (films) => {
+      for (const f of films) if (f.id !== film.id) list.append(h('option', { value: f.id }));
+    },
+    () => undefined,
+  );
+  async function run(against) {
+    if (!against) return;
+    el.dataset.state = 'running';
+    button.disabled = true;
+    const path = `/api/films/${encodeURIComponent(film.id)}/diff`;
+    try {
+      const d = await post(path, { against });
+      const png = await fetch(`${path}?format=png`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ against }),
+      });
+      if (!png.ok) throw new ApiError(png.status, `difference image: ${png.status}`);
+      const diffUrl = URL.createObjectURL(await png.blob());
+      el.dataset.state = d.pass ? 'pass' : 'fail';
+      const unit = d.unit === 'od' ? 'OD' : 'levels';
+      const regions = d.comparable ? [d.whole, ...d.boxes] : [];
+      fill(
+        result,
+        h(
+          'p',
+          {},
+          h(
+            'span',
+            {
+              class: `badge ${d.pass ? 'success' : 'failure'}`,
+              dataset: { verdict: d.pass ? 'pass' : 'fail' },
+            },
+            d.pass ? 'SAME' : 'DIFFERS',
+          ),
+          ' ',
+          d.comparable
+            ? h(
+                'span',
+                { class: 'muted' },
+                `thresholds mean ${d.thresholds.mean}, p95 ${d.thresholds.p95}, max ${d.thresholds.max} ${unit}`,
+              )
+            : d.reason,
+        ),
+        regions.length
+          ? h(
+              'table',
+              { class: 'table diff-regions' },
+              h(
+                'thead',
+                {},
+                h('tr', {}, ...['Region', 'mean ±', 'mean', 'p95', 'max'].map((t) => h('th', {}, t))),
+              ),
+              h(
+                'tbody',
+                {},
+                ...regions.map((r) =>
+                  h(
+                    'tr',
+                    { class: r.pass ? '' : 'fail', dataset: { region: r.name, pass: String(r.pass) } },
+                    h('td', {}, r.name),
+                    ...[r.meanSigned, r.mean, r.p95, r.max].map((v) =>
+                      h('td', { class: 'num mono' }, v.toFixed(3)),
+                    ),
+                  ),
+                ),
+              ),
+            )
+          : null,
+        h(
+          'div',
+          { class: 'diff-images' },
+          h(
+            'figure',
+            {},
+            h('img', {
+              src: `/api/films/${encodeURIComponent(against)}/thumb.png`,
+              alt: 'golden',
+              class: 'diff-thumb',
+            }),
+            h('figcaption', {}, 'golden'),
+          ),
+          h(
+            'figure',
+            {},
+            h('img', {
+              src: `/api/films/${encodeURIComponent(film.id)}/thumb.png`,
+              alt: 'this film',
+              class: 'diff-thumb',
+            }),
+            h('figcaption', {}, 'this film'),
+          ),
+          d.comparable
+            ? h(
+                'figure',
+                {},
+                h('img', { class: 'diff-image diff-thumb', src: diffUrl, alt: 'difference' }),
+                h('figcaption', {}, 'difference: red denser, blue lighter'),
+              )
+            : null,
+        ),
+      );
+    } catch (err) {
+      el.dataset.state = 'error';
+      fill(
+        result,
+        h(
+          'p',
+          { class: 'form-message error' },
+          err.needsToken ? `${err.message}: log in with the API token.` : err.message,
+        ),
+      );
+      if (err.needsToken) openTokenDialog();
+    } finally {
+      button.disabled = false;
+    }
+  }
+  return el;
 }
 
 /**
@@ -324,7 +612,7 @@ function boxTable(outcomes, renderBoxes, f) {
             onmouseleave: () => highlight(o.position, false),
           },
           h('td', { class: 'num' }, o.position),
-          h('td', {}, ...o.fates.map((fate) => h('span', { class: `fate ${fate}` }, fate))),
+          h('td', { class: 'fates' }, ...o.fates.map((fate) => h('span', { class: `fate ${fate}` }, fate))),
           h(
             'td',
             {},
@@ -334,8 +622,8 @@ function boxTable(outcomes, renderBoxes, f) {
           ),
           h(
             'td',
-            { class: 'mono' },
-            im ? `${im.columns}×${im.rows}${rb?.scale ? ` ×${rb.scale.toFixed(2)}` : ''}` : '—',
+            { class: 'image-phrase', dataset: { image: o.position } },
+            imagePhrase(im, rb, o, requestedMm(f, o.position)),
           ),
           h(
             'td',
@@ -351,6 +639,43 @@ function boxTable(outcomes, renderBoxes, f) {
       }),
     ),
   );
+}
+
+/** Requested Image Size (2020,0030) of an image box, in mm, when the SCU asked for one. */
+function requestedMm(f, position) {
+  const box = (f?.imageBoxes ?? []).find((b) => b.position === position);
+  const v = box?.attributes?.['20200030']?.Value?.[0];
+  const mm = Number(v);
+  return v === undefined || !Number.isFinite(mm) ? undefined : mm;
+}
+
+const times = (k) => `×${k >= 10 ? k.toFixed(0) : k.toFixed(2)}`;
+
+/**
+ * What happened to the image, in one phrase that agrees with its fate: the size received, what
+ * the printer did to it and the size printed (render.json's rectangle), the factor last. An image
+ * "decimated" because a Requested Image Size did not fit is still enlarged from its own pixels:
+ * the phrase says both, so ×2.13 never reads as the opposite of "decimated".
+ */
+export function imagePhrase(im, rb, o, mm) {
+  if (!im) return o.fates.includes('empty') ? 'no image' : '—';
+  const got = `${im.columns}×${im.rows}`;
+  const dest = rb?.image;
+  const printed = dest ? `${dest.width}×${dest.height}` : undefined;
+  const k = rb?.scale;
+  const asked = mm === undefined ? '' : `, ${mm} mm wide asked`;
+  if (o.fates.includes('cropped'))
+    return printed ? `${got}${asked}, cropped to its centre ${printed} at 1:1` : `${got}${asked}, cropped`;
+  for (const fate of ['decimated', 'demagnified']) {
+    if (!o.fates.includes(fate)) continue;
+    if (!printed || k === undefined) return `${got}${asked}: too large for its box, ${fate}`;
+    // The box was too small for what was asked; the image may still be smaller than the box.
+    const size = mm === undefined ? 'too large for its box' : 'more than its box holds';
+    return `${got}${asked}: ${size}, ${fate} to fit, printed ${printed} (${times(k)} of the image)`;
+  }
+  if (!printed || k === undefined) return `${got}${asked}`;
+  if (Math.abs(k - 1) < 0.005) return `${got}${asked}, printed 1:1`;
+  return `${got}${asked}, ${k > 1 ? 'enlarged' : 'reduced'} ${times(k)} to ${printed}`;
 }
 
 function highlight(position, on) {

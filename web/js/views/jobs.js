@@ -1,17 +1,37 @@
 /**
- * Print jobs and films, updated live: every job, film.printed, film.rendered and film.removed
- * event refetches the lists (debounced), so a modality's print shows up without a reload and a
- * film retention removed goes away. Pinned films (kept by retention) carry a "pinned" mark.
+ * Print jobs and films, a page at a time, updated live. Each job row and film tile says what
+ * became of it (delivered, warned and with which warnings, not delivered because its job failed,
+ * render failed, pinned), the reason on hover and on click, and links the other way: a film to its
+ * job and association, a job to its association and films. The lists page through the API's
+ * cursors ("More", or scrolling to the end) and filter by printer, calling AE, render state and
+ * outcome. `#/jobs/<uid>` shows one job and its films.
+ *
+ * Live events refetch what is shown (the same number of rows, from the top), debounced, so a
+ * modality's print shows up without a reload and a film retention removed goes away.
  */
-import { get, query } from '../api.js';
-import { debounce, fill, h, notice, time } from '../dom.js';
+import { get, getPage, query } from '../api.js';
+import { debounce, fill, h, notice, outcomeBadge, setTitle, time } from '../dom.js';
 import { on } from '../live.js';
 
-export function mount(container) {
-  const filters = { printer: '', callingAe: '', status: '' };
+const PAGE = 60;
+/** The API's largest page: a refetch of what is shown asks for at most this many rows. */
+const MAX_PAGE = 1000;
+const OUTCOME_CHOICES = [
+  ['', 'any outcome'],
+  ['failed', 'not delivered (job failed)'],
+  ['render-failed', 'render failed'],
+  ['warned', 'warned'],
+  ['pending', 'queued, printing, rendering'],
+  ['ok', 'delivered'],
+];
+
+export function mount(container, [jobUid]) {
+  const filters = { printer: '', callingAe: '', status: '', outcome: '', pinned: '' };
   const jobsBody = h('div', { class: 'jobs-body' });
   const filmsBody = h('div', { class: 'films-body' });
   const printerSelect = h('select', { name: 'printer' }, h('option', { value: '' }, 'all printers'));
+  const select = (name, options) =>
+    h('select', { name }, ...options.map(([value, text]) => h('option', { value }, text)));
   const form = h(
     'form',
     { class: 'filters', onsubmit: (e) => e.preventDefault() },
@@ -22,29 +42,38 @@ export function mount(container) {
       'Calling AE ',
       h('input', { name: 'callingAe', size: 16, maxlength: 16, placeholder: 'any' }),
     ),
+    h('label', {}, 'Outcome ', select('outcome', OUTCOME_CHOICES)),
     h(
       'label',
       {},
       'Film ',
-      h(
-        'select',
-        { name: 'status' },
-        h('option', { value: '' }, 'any state'),
-        ...['rendered', 'pending', 'failed'].map((s) => h('option', { value: s }, s)),
-      ),
+      select('status', [['', 'any state'], ...['rendered', 'pending', 'failed'].map((s) => [s, s])]),
     ),
+    h('label', {}, h('input', { type: 'checkbox', name: 'pinned', value: 'true' }), ' pinned only'),
   );
   form.addEventListener('input', () => {
-    for (const k of Object.keys(filters)) filters[k] = form.elements[k].value.trim();
-    refresh();
+    for (const k of Object.keys(filters)) {
+      const el = form.elements[k];
+      filters[k] = el.type === 'checkbox' ? (el.checked ? 'true' : '') : el.value.trim();
+    }
+    reset();
   });
+
+  const jobs = pager(jobsBody, jobsTable, 'jobs');
+  const films = pager(filmsBody, filmGrid, 'films');
+  const heading = jobUid
+    ? [
+        h('h1', {}, 'Print job ', h('span', { class: 'mono' }, jobUid)),
+        h('p', {}, h('a', { href: '#/jobs' }, '← all jobs and films')),
+      ]
+    : [h('h1', {}, 'Jobs & films'), form];
+  setTitle(jobUid ? `Print job …${jobUid.slice(-12)}` : 'Jobs & films');
 
   container.append(
     h(
       'section',
       { class: 'view jobs' },
-      h('h1', {}, 'Jobs & films'),
-      form,
+      ...heading,
       h(
         'div',
         { class: 'split' },
@@ -54,32 +83,116 @@ export function mount(container) {
     ),
   );
 
-  async function load() {
+  const jobQuery = () => {
+    const { printer, callingAe, outcome } = filters;
+    return { printer, callingAe, outcome, order: 'desc' };
+  };
+  const filmQuery = () => {
+    const { printer, callingAe, status, outcome, pinned } = filters;
+    return { printer, callingAe, status, outcome, pinned, job: jobUid, order: 'desc' };
+  };
+
+  /** The first pages again, as many rows as were shown (filters changed: one page). */
+  async function load(keep = true) {
+    const jobsPath = (limit) =>
+      jobUid ? null : `/api/jobs${query({ ...jobQuery(), limit: String(limit) })}`;
     try {
-      const { printer, callingAe, status } = filters;
-      const [jobs, films] = await Promise.all([
-        get(`/api/jobs${query({ printer, callingAe, order: 'desc', limit: '100' })}`),
-        get(`/api/films${query({ printer, callingAe, status, order: 'desc', limit: '100' })}`),
+      await Promise.all([
+        jobUid
+          ? get(`/api/jobs/${encodeURIComponent(jobUid)}`).then((j) => jobs.show([j], null))
+          : jobs.reload((limit) => jobsPath(limit), keep),
+        films.reload((limit) => `/api/films${query({ ...filmQuery(), limit: String(limit) })}`, keep),
       ]);
-      fill(jobsBody, jobsTable(jobs));
-      fill(filmsBody, filmGrid(films));
     } catch (e) {
       fill(jobsBody, notice(`Could not load: ${e.message}`, 'error'));
     }
   }
-  const refresh = debounce(load, 120);
+  const refresh = debounce(() => load(true), 120);
+  const reset = debounce(() => load(false), 120);
 
   get('/api/printers')
     .then((ps) => {
       for (const p of ps) printerSelect.append(h('option', { value: p.aeTitle }, p.aeTitle));
     })
     .catch(() => {}); // the lists below say what went wrong
-  void load();
-  return on(['job', 'film.printed', 'film.rendered', 'film.removed'], refresh);
+  void load(false);
+  const off = on(['job', 'film.printed', 'film.rendered', 'film.removed'], refresh);
+  return () => {
+    off();
+    jobs.dispose();
+    films.dispose();
+  };
+}
+
+/**
+ * A list shown a page at a time: `render(items)` draws it, "More" (or scrolling near it) fetches
+ * the next page after the last cursor.
+ */
+function pager(body, render, what) {
+  let items = [];
+  let next = null;
+  let path = null;
+  let loading = false;
+  const more = h('button', { type: 'button', class: 'ghost more', dataset: { more: what } }, 'More');
+  const count = h('span', { class: 'muted list-count', dataset: { count: what } });
+  const foot = h('p', { class: 'list-foot' }, count, ' ', more);
+  const watcher = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) void fetchMore();
+  });
+  watcher.observe(more);
+
+  async function fetchMore() {
+    if (loading || !next || !path) return;
+    loading = true;
+    more.disabled = true;
+    try {
+      const url = new URL(path(PAGE), location.origin);
+      url.searchParams.set('cursor', next);
+      const page = await getPage(url.pathname + url.search);
+      show([...items, ...page.items], page.next);
+    } finally {
+      loading = false;
+      more.disabled = false;
+    }
+  }
+  more.addEventListener('click', () => void fetchMore());
+
+  /** The film or job a reason was opened on, so a live refresh keeps it open. */
+  const keyOf = (el) => {
+    const row = el.closest('[data-film], [data-job]');
+    return row ? (row.dataset.film ?? row.dataset.job) : undefined;
+  };
+
+  function show(list, cursor) {
+    items = list;
+    next = cursor;
+    more.hidden = !next;
+    count.textContent = `${items.length}${next ? '+' : ''} ${what}`;
+    const open = new Set([...body.querySelectorAll('details.outcome[open]')].map(keyOf));
+    fill(body, render(items), items.length > 0 ? foot : null);
+    for (const d of body.querySelectorAll('details.outcome')) if (open.has(keyOf(d))) d.open = true;
+    // Still in view after a page (a tall screen): fetch on, as scrolling would.
+    watcher.unobserve(more);
+    if (next) watcher.observe(more);
+  }
+
+  return {
+    show,
+    /** Fetch from the top: as many rows as shown (keep) or one page. */
+    async reload(pathFor, keep) {
+      path = pathFor;
+      const limit = keep ? Math.min(MAX_PAGE, Math.max(PAGE, items.length)) : PAGE;
+      const page = await getPage(pathFor(limit));
+      show(page.items, page.next);
+    },
+    dispose() {
+      watcher.disconnect();
+    },
+  };
 }
 
 function jobsTable(jobs) {
-  if (jobs.length === 0) return notice('No print jobs yet: print to one of the printers.');
+  if (jobs.length === 0) return notice('No print jobs here: print to one of the printers.');
   return h(
     'table',
     { class: 'table jobs-table' },
@@ -89,7 +202,7 @@ function jobsTable(jobs) {
       h(
         'tr',
         {},
-        ...['Created', 'Printer', 'From', 'Status', 'Priority', 'Copies', 'Films'].map((t) => h('th', {}, t)),
+        ...['Created', 'Printer', 'From', 'Status', 'Outcome', 'Copies', 'Films'].map((t) => h('th', {}, t)),
       ),
     ),
     h(
@@ -98,22 +211,39 @@ function jobsTable(jobs) {
       ...jobs.map((j) =>
         h(
           'tr',
-          { dataset: { job: j.uid, jobStatus: j.status } },
-          h('td', { title: j.uid }, time(j.createdAt)),
+          { dataset: { job: j.uid, jobStatus: j.status, outcome: j.result?.outcome ?? null } },
+          h('td', { title: j.uid }, h('a', { href: `#/jobs/${j.uid}` }, time(j.createdAt))),
           h('td', {}, j.printer),
-          h('td', {}, h('code', {}, j.originator)),
+          h(
+            'td',
+            {},
+            j.associationId
+              ? h(
+                  'a',
+                  {
+                    href: `#/associations/${j.associationId}`,
+                    title: `association ${j.associationId}`,
+                    dataset: { association: j.associationId },
+                  },
+                  h('code', {}, j.originator),
+                )
+              : h('code', {}, j.originator),
+          ),
           h(
             'td',
             {},
             h('span', { class: `job-status ${j.status}` }, j.status),
-            j.status === 'DONE' ? null : ` ${j.statusInfo}`,
+            j.status === 'DONE' || j.statusInfo === 'NORMAL' ? null : ` ${j.statusInfo}`,
           ),
-          h('td', {}, j.priority),
+          h('td', {}, outcomeBadge(j.result)),
           h('td', { class: 'num' }, j.copies),
           h(
             'td',
             {},
-            ...j.films.map((f, i) => [i ? ' ' : '', h('a', { href: `#/films/${f}` }, `#${i + 1}`)]),
+            ...j.films.map((f, i) => [
+              i ? ' ' : '',
+              h('a', { href: `#/films/${f}`, dataset: { filmLink: f } }, `#${i + 1}`),
+            ]),
           ),
         ),
       ),
@@ -122,17 +252,25 @@ function jobsTable(jobs) {
 }
 
 function filmGrid(films) {
-  if (films.length === 0) return notice('No films.');
+  if (films.length === 0) return notice('No films here.');
   return h(
     'ul',
     { class: 'film-grid' },
     ...films.map((f) =>
       h(
         'li',
-        { dataset: { film: f.id, render: f.render, pinned: f.pinned ? 'true' : null } },
+        {
+          class: `film-tile ${f.result?.outcome ?? ''}`,
+          dataset: {
+            film: f.id,
+            render: f.render,
+            pinned: f.pinned ? 'true' : null,
+            outcome: f.result?.outcome ?? null,
+          },
+        },
         h(
           'a',
-          { href: `#/films/${f.id}`, class: 'film-card' },
+          { href: `#/films/${f.id}`, class: 'film-card', title: f.result?.reason ?? null },
           f.render === 'rendered'
             ? h('img', { src: `/api/films/${f.id}/thumb.png`, alt: `film ${f.id}`, loading: 'lazy' })
             : h(
@@ -150,6 +288,40 @@ function filmGrid(films) {
               : null,
             h('br'),
             `${time(f.printedAt)} · ${f.imageBoxes} image${f.imageBoxes === 1 ? '' : 's'}`,
+          ),
+        ),
+        h(
+          'div',
+          { class: 'film-tile-foot' },
+          outcomeBadge(f.result),
+          h(
+            'span',
+            { class: 'film-links' },
+            f.jobUid
+              ? h(
+                  'a',
+                  {
+                    href: `#/jobs/${f.jobUid}`,
+                    title: `print job ${f.jobUid}`,
+                    dataset: { jobLink: f.jobUid },
+                  },
+                  'job',
+                )
+              : null,
+            f.associationId
+              ? [
+                  ' · ',
+                  h(
+                    'a',
+                    {
+                      href: `#/associations/${f.associationId}`,
+                      title: `association ${f.associationId}`,
+                      dataset: { association: f.associationId },
+                    },
+                    f.associationId,
+                  ),
+                ]
+              : null,
           ),
         ),
       ),

@@ -92,6 +92,40 @@ export function mount(container) {
 }
 
 /** One printer's card; returns the element and updaters for live changes. */
+/** About two lines of a card: a description longer than this is cut at a word, the rest on click. */
+const SUMMARY_CHARS = 150;
+
+/** The text up to `max` characters, ending at a whole word (or sentence), never inside one. */
+export function cutAtWord(text, max) {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max + 1);
+  const sentence = head.lastIndexOf('. ');
+  if (sentence > max * 0.6) return head.slice(0, sentence + 1);
+  const space = head.lastIndexOf(' ');
+  return `${head.slice(0, space > 0 ? space : max).replace(/[\s,;:(-]+$/, '')}…`;
+}
+
+/**
+ * A profile's description: the first words (cut at a word, never mid-word as a CSS line clamp
+ * does) and a button that shows the whole text.
+ */
+function description(text) {
+  const short = cutAtWord(text, SUMMARY_CHARS);
+  const body = h('span', { class: 'desc-text' }, short);
+  const p = h('p', { class: 'muted desc', dataset: { description: '' } }, body);
+  if (short === text) return p;
+  let open = false;
+  const toggle = h('button', { type: 'button', class: 'link desc-toggle', 'aria-expanded': 'false' }, 'more');
+  toggle.addEventListener('click', () => {
+    open = !open;
+    body.textContent = open ? text : short;
+    toggle.textContent = open ? 'less' : 'more';
+    toggle.setAttribute('aria-expanded', String(open));
+  });
+  p.append(' ', toggle);
+  return p;
+}
+
 function printerCard(p) {
   const c = p.capabilities;
   const id = c.identity ?? {};
@@ -105,20 +139,7 @@ function printerCard(p) {
     h(
       'header',
       { class: 'card-head' },
-      h(
-        'div',
-        {},
-        h('h2', {}, p.name),
-        h(
-          'p',
-          {
-            class: 'muted desc',
-            title: 'click for the whole description',
-            onclick: (e) => e.currentTarget.classList.toggle('expanded'),
-          },
-          p.description || '',
-        ),
-      ),
+      h('div', {}, h('h2', {}, p.name), description(p.description || '')),
       badge,
     ),
     h(

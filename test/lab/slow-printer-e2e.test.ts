@@ -1,0 +1,139 @@
+/**
+ * The slow-printer scenario end to end, on a Lightbox of its own (its 30 s pending jobs would hold
+ * the queue of the other scenario tests). The printer answers late (film box 2 s, image box 0.5 s,
+ * print request 5 s): a careful modality waits for the answer; a careless one gives up after 3 s
+ * and prints the film again on a new association, and the printer, which had made the job all the
+ * same, now prints it twice: no-duplicate-job names the job whose answer was not waited for. DCMTK's
+ * dcmprscu has no DIMSE timeout: it waits, as a fact about a real SCU.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
+import { Uid } from '../../src/dicom/uids.js';
+import type { RunVerdict } from '../../src/verdict/run.js';
+import { dcmPrint, generateImages, type TestImages } from '../support/dcmprint.js';
+import { startLightbox, type TestLightbox } from '../support/lightbox.js';
+import { grayImage, Scu } from '../support/scu.js';
+
+const META = Uid.BasicGrayscalePrintManagementMeta;
+let lb: TestLightbox;
+let images: TestImages;
+let work: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'lightbox-slow-printer-'));
+  [images, lb] = await Promise.all([
+    generateImages(join(tmpdir(), 'lightbox-test-images-v1')),
+    startLightbox({ logLevel: 'warn', noRender: true, scenariosDir: resolve('scenarios') }),
+  ]);
+  const armed = await lb.app.http.inject({
+    method: 'POST',
+    url: '/api/lab/scenarios/slow-printer',
+    headers: { 'content-type': 'application/json' },
+  });
+  expect(armed.statusCode).toBe(200);
+}, 60_000);
+afterAll(async () => {
+  await lb?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise<'late'>((r) => setTimeout(() => r('late'), ms));
+
+async function runVerdict(callingAe: string, n: number): Promise<RunVerdict> {
+  let run!: RunVerdict;
+  const url = `/api/verdicts?callingAe=${callingAe}&scenario=slow-printer`;
+  await expect
+    .poll(
+      async () => {
+        run = (await lb.app.http.inject({ url })).json();
+        return run.associations === n && run.verdicts.every((v) => v.complete);
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true);
+  return run;
+}
+const results = (run: RunVerdict) => Object.fromEntries(run.expectations.map((x) => [x.kind, x.result]));
+
+/** One association up to the print request: the same session, film box and image every time. */
+async function upToPrint(calling: string): Promise<{ s: Scu; print: Promise<number> }> {
+  const s = await Scu.open(lb.dicomPort, { calling, abstractSyntaxes: [META, Uid.PrintJob] });
+  const session = (await s.nCreate(META, Uid.BasicFilmSession, {})).command.affectedSopInstanceUid!;
+  const fb = await s.nCreate(META, Uid.BasicFilmBox, {
+    '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
+    '20100050': { vr: 'CS', Value: ['8INX10IN'] },
+    '20100500': {
+      vr: 'SQ',
+      Value: [
+        {
+          '00081150': { vr: 'UI', Value: [Uid.BasicFilmSession] },
+          '00081155': { vr: 'UI', Value: [session] },
+        },
+      ],
+    },
+  });
+  const box = String(((fb.dataset?.['20100510']?.Value ?? []) as DcmDataset[])[0]!['00081155']!.Value![0]);
+  const set = await s.nSet(META, Uid.BasicGrayscaleImageBox, box, {
+    '20200010': { vr: 'US', Value: [1] },
+    '20200110': { vr: 'SQ', Value: [grayImage(64, 64)] },
+  });
+  expect(set.command.status).toBe(0);
+  const print = s
+    .nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!)
+    .then((r) => r.command.status!);
+  return { s, print };
+}
+
+describe('slow-printer', () => {
+  it('careful: waits 5 s for the print answer, releases: one job, passes', async () => {
+    const { s, print } = await upToPrint('SLOWGOOD');
+    expect(await print).toBe(0);
+    await s.release();
+    const run = await runVerdict('SLOWGOOD', 1);
+    expect(results(run)).toMatchObject({ 'no-duplicate-job': 'met' });
+    expect(run.verdict).toBe('pass');
+    expect(run.verdicts.flatMap((v) => v.jobs ?? [])).toHaveLength(1);
+  }, 30_000);
+
+  it('careless: gives up after 3 s and prints the film again: two jobs, fails on no-duplicate-job', async () => {
+    const first = await upToPrint('SLOWBAD');
+    expect(await Promise.race([first.print, sleep(3000)])).toBe('late');
+    first.s.destroy();
+    first.print.catch(() => undefined);
+    const again = await upToPrint('SLOWBAD');
+    expect(await again.print).toBe(0);
+    await again.s.release();
+    const run = await runVerdict('SLOWBAD', 2);
+    // The printer made the first job although its answer never arrived: the film prints twice.
+    expect(run.verdicts.flatMap((v) => v.jobs ?? [])).toHaveLength(2);
+    expect(results(run)['no-duplicate-job']).toBe('unmet');
+    const breach = run.expectations.find((x) => x.kind === 'no-duplicate-job')!.findings[0]!;
+    expect(breach).toMatchObject({
+      association: run.verdicts[1]!.association,
+      message: { type: 'N-ACTION-RQ', sopClass: 'Basic Film Box' },
+    });
+    expect(breach.detail).toMatch(/made job .+ although its answer was not waited for/);
+    expect(run.verdict).toBe('fail');
+  }, 40_000);
+
+  it('DCMTK (no DIMSE timeout in dcmprscu) waits for every late answer: one job, passes', async () => {
+    const r = await dcmPrint(
+      {
+        port: lb.dicomPort,
+        calledAe: 'LIGHTBOX',
+        callingAe: 'DKSLOW',
+        images: [images.ct[3]!],
+        columns: 1,
+        rows: 1,
+      },
+      join(work, 'dcmtk'),
+    );
+    expect(r.errors).toEqual([]);
+    const run = await runVerdict('DKSLOW', 1);
+    expect(results(run)).toEqual({ 'no-duplicate-job': 'met', 'answer-events': 'not-applicable' });
+    expect(run.verdict).toBe('pass');
+  }, 40_000);
+});
