@@ -17,6 +17,8 @@ export function mount(container, [id]) {
   setTitle(`Association ${id}`);
   /** Print jobs of this association: their later events (a jam after the release) refresh the verdict. */
   let jobUids = new Set();
+  /** One replay panel per view: reloads (a job event after the release) keep its input and result. */
+  let replay;
 
   async function load() {
     try {
@@ -32,7 +34,7 @@ export function mount(container, [id]) {
         header(a),
         faultBanner(a),
         verdictPanel(a, v, (i) => highlight(root, a, i)),
-        a.endedAt === undefined ? null : replayPanel(a),
+        a.endedAt === undefined ? null : (replay ??= replayPanel(a)),
         rows,
       );
     } catch (e) {
