@@ -29,12 +29,13 @@ export function mount(container, [id]) {
       const rows = messages(a);
       setTitle(`Association ${id}`, `${a.callingAeTitle ?? '?'} → ${a.calledAeTitle ?? '?'}`);
       jobUids = new Set((v.jobs ?? []).map((j) => j.uid));
+      if (a.endedAt !== undefined) replay ??= replayPanel(a);
       fill(
         root,
         header(a),
         faultBanner(a),
         verdictPanel(a, v, (i) => highlight(root, a, i)),
-        a.endedAt === undefined ? null : (replay ??= replayPanel(a)),
+        replay ?? null,
         rows,
       );
     } catch (e) {
