@@ -22,12 +22,24 @@
  *    30 s. Before the bound, 100 such clients and 20,000 C-ECHOs took RSS from 297 MB to 2.41 GB,
  *    still held after they disconnected.
  *
+ * C. Large data sets held open (bench/soak-memory.ts): 12 associations each send an image box
+ *    N-SET of one 10240x10240 12-bit image (200 MiB), all but its last fragment, and hold it there
+ *    together; then each completes it and prints. Goal: peak RSS (VmHWM) under 1.5 GiB. Before the
+ *    pixels were streamed to disk, 10 such took RSS from 0.85 to 2.98 GB.
+ * D. 64 concurrent W2 prints (one 4096x5120 12-bit image, 40 MiB, each on its own association,
+ *    the repo's SCU). Goal: peak RSS under 1 GiB; every print stored or refused with a status.
+ *    C and D run on a Lightbox whose printer has its limits raised (16384 px images, 16 GiB of image
+ *    memory, 1000 queued jobs, jobs done at once): what is measured is Lightbox, not a printer's
+ *    refusal. E: as C, but the 200 MiB data sets are film session N-CREATEs carrying a private OB
+ *    attribute (the issue's own case: nothing to stream); the --max-inflight budget holds the first
+ *    ones whole and answers the rest 0x0213; goal as C. `--quick` runs C, D and E small (3 x 2 MiB, 8 x 640 KiB), as test/bench runs them.
+ *
  * This is a measurement, not a test: the exit code is 0 whether or not the goals are met, and
  * non-zero only when something failed to run (Lightbox did not start, a C-ECHO or a print failed).
  * Runs per phase: --runs N or BENCH_RUNS (default 11 for the echoes, 5 for the print). Needs DCMTK.
- * Takes about a minute and a half.
+ * A and B take about a minute and a half; C and D about as long, and write some 5 GB to disk.
  */
-import { readdirSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +54,13 @@ import {
   TRICKLE_EVERY_MS,
   TRICKLING,
 } from './hostile-load.js';
+import {
+  concurrentPrints,
+  heldLargeDatasets,
+  heldOpaqueDatasets,
+  type MemoryRun,
+  outcomeLine,
+} from './soak-memory.js';
 import {
   fmtMiB,
   fmtMs,
@@ -326,6 +345,88 @@ async function stalledEventClients(
   ];
 }
 
+// ---------------------------------------------------------------- C and D: memory
+
+const MEMORY_GOALS = { held: 1536, prints: 1024 };
+/** The printer of C and D: limits raised so that Lightbox itself is what is measured. */
+const RAISED_LIMITS = `aeTitle: LIGHTBOX
+name: bench:soak printer with raised limits
+maxImageSize: { rows: 16384, columns: 16384 }
+memoryBytes: ${16 * 1024 ** 3}
+printJob: { pendingMs: 0, msPerFilm: 0, queueLimit: 1000 }
+`;
+
+async function memoryScenarios(workDir: string, servers: Server[], quick: boolean, parts: string[]) {
+  const dir = join(workDir, 'cd');
+  mkdirSync(join(dir, 'printers'), { recursive: true });
+  writeFileSync(join(dir, 'printers', 'lightbox.yaml'), RAISED_LIMITS);
+  const lb = await startLightbox(dir, { render: false });
+  servers.push(lb);
+  const pid = lb.child.pid;
+  const settled = await settledRss(pid, 3000, 20_000);
+  const target = {
+    dicomPort: lb.dicomPort,
+    memory: {
+      resetPeak: () => resetPeakRss(pid),
+      read: (field: 'VmHWM' | 'VmRSS') => procMemoryMiB(pid, field),
+    },
+  };
+  const held = quick
+    ? { associations: 3, columns: 1024, rows: 1024 }
+    : { associations: 12, columns: 10240, rows: 10240 };
+  const w2 = quick ? { prints: 8, columns: 512, rows: 640 } : { prints: 64, columns: 4096, rows: 5120 };
+  const mib = (o: { columns: number; rows: number }) => (o.columns * o.rows * 2) / 1024 ** 2;
+  const out: string[] = ['', `C/D. memory (Lightbox RSS settled after start-up: ${fmtMiB(settled)})`];
+  const report = (name: string, r: MemoryRun, goal: number) => {
+    const ok = (r.peakMiB ?? Infinity) < goal && r.outcomes.every((x) => x.fate !== 'lost');
+    out.push(
+      '',
+      `   ${name}`,
+      `     outcomes: ${outcomeLine(r.outcomes)}`,
+      `     peak RSS (VmHWM${r.peakReset ? ', reset before' : ', since start: reset refused'}): ${fmtMiB(r.peakMiB)}   goal < ${goal} MiB, none lost  ${ok ? 'PASS' : 'FAIL'}`,
+      `     RSS ${name.startsWith('D') ? 'highest sample' : 'while all were held'}: ${fmtMiB(r.rssMiB)}; took ${(r.ms / 1000).toFixed(1)} s`,
+    );
+  };
+  if (parts.includes('c')) {
+    progress(`C. ${held.associations} associations each holding a ${mib(held)} MiB image box N-SET`);
+    let inflightHeld = 0;
+    const r = await heldLargeDatasets(target, held, async () => {
+      inflightHeld = (await metrics(lb)).get('lightbox_inflight_bytes') ?? -1;
+    });
+    report(
+      `C. ${held.associations} x ${mib(held)} MiB image box N-SETs held open, then printed`,
+      r,
+      MEMORY_GOALS.held,
+    );
+    out.push(`     in-flight bytes while held (pixels stream to disk): ${inflightHeld}`);
+  }
+  if (parts.includes('e')) {
+    const opaque = quick
+      ? { associations: 3, bytes: 2 * 1024 ** 2 }
+      : { associations: 12, bytes: 200 * 1024 ** 2 };
+    progress(
+      `E. ${opaque.associations} associations each holding a ${opaque.bytes / 1024 ** 2} MiB non-image data set`,
+    );
+    const r = await heldOpaqueDatasets(target, opaque);
+    report(
+      `E. ${opaque.associations} x ${opaque.bytes / 1024 ** 2} MiB film session N-CREATEs (a private OB, nothing to stream) held open`,
+      r,
+      MEMORY_GOALS.held,
+    );
+  }
+  if (parts.includes('d')) {
+    progress(`D. ${w2.prints} concurrent prints of a ${mib(w2)} MiB image`);
+    const r = await concurrentPrints(target, w2);
+    report(`D. ${w2.prints} concurrent W2-sized prints (${mib(w2)} MiB each)`, r, MEMORY_GOALS.prints);
+  }
+  const m = await metrics(lb);
+  out.push(
+    `   in-flight budget: peak ${m.get('lightbox_inflight_peak_bytes')} of ${m.get('lightbox_inflight_limit_bytes')} bytes, ${m.get('lightbox_inflight_refused_total')} data sets refused;` +
+      ` films stored ${m.get('lightbox_films_stored')}`,
+  );
+  return out;
+}
+
 /** `--name N` from argv, a positive integer, or the default. */
 function intArg(argv: readonly string[], name: string, dflt: number): number {
   const i = argv.indexOf(`--${name}`);
@@ -338,14 +439,18 @@ function intArg(argv: readonly string[], name: string, dflt: number): number {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const runs = parseRuns(argv, process.env);
-  // --part a or --part b runs one of the two; --clients and --echoes scale B.
+  // --part a, b, c, d or e runs one of them (c,d,e: the memory parts); --clients and --echoes scale B.
   const part = argv.includes('--part') ? argv[argv.indexOf('--part') + 1] : undefined;
+  const runs_ = (p: string) => part === undefined || part.split(',').includes(p);
+  const quick = argv.includes('--quick');
   const clients = intArg(argv, 'clients', DEFAULT_SSE_CLIENTS);
   const echoes = intArg(argv, 'echoes', DEFAULT_ECHOES);
   await withWorkDir('lightbox-soak-', 20, async (workDir, servers) => {
-    const a = part === 'b' ? [] : await modalitiesUnderLoad(workDir, servers, runs);
-    const b = part === 'a' ? [] : await stalledEventClients(workDir, servers, clients, echoes);
-    process.stdout.write(`${[...a, ...b].join('\n')}\n`);
+    const a = runs_('a') ? await modalitiesUnderLoad(workDir, servers, runs) : [];
+    const b = runs_('b') ? await stalledEventClients(workDir, servers, clients, echoes) : [];
+    const memory = ['c', 'd', 'e'].filter(runs_);
+    const cd = memory.length > 0 ? await memoryScenarios(workDir, servers, quick, memory) : [];
+    process.stdout.write(`${[...a, ...b, ...cd].join('\n')}\n`);
   });
 }
 

@@ -56,6 +56,18 @@ if ! command -v chromium >/dev/null; then
   apt_install chromium || setup_failed "could not install chromium (apt-get install chromium)"
 fi
 
+# Film out: poppler checks the PDFs (pdfinfo, pdftoppm), dicom3tools validates the DICOM objects
+# (dciodvfy), Orthanc with its DICOMweb plugin is the PACS exports go to (a private instance per test).
+if ! command -v pdfinfo >/dev/null || ! command -v pdftoppm >/dev/null; then
+  apt_install poppler-utils || setup_failed "could not install poppler-utils"
+fi
+if ! command -v dciodvfy >/dev/null; then
+  apt_install dicom3tools || setup_failed "could not install dicom3tools"
+fi
+if ! command -v Orthanc >/dev/null || [ ! -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]; then
+  apt_install orthanc orthanc-dicomweb || setup_failed "could not install orthanc orthanc-dicomweb"
+fi
+
 # 2. Node dependencies, when missing or older than the lock file. No native addon is built (the
 # store uses Node's own node:sqlite), so no compiler is needed.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

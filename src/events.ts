@@ -12,6 +12,16 @@ export type LightboxEvent =
   | { type: 'job'; printer: string; job: string; status: string; info: string }
   | { type: 'film.printed'; printer: string; film: string }
   | { type: 'film.rendered'; film: string; ms?: number; failed: boolean }
+  /** An export attempt of a film to a target ended: sent, or failed (retried later unless said otherwise). */
+  | {
+      type: 'export';
+      film: string;
+      target: string;
+      kind: string;
+      state: 'sent' | 'failed';
+      attempts: number;
+      error?: string;
+    }
   /** A film left the store: deleted over the API, or by retention (reason says which rule). */
   | { type: 'film.removed'; film: string; printer: string; reason: string }
   /** A film was sent on to a real printer (tee): printed there, failed there, or to be retried. */

@@ -3,6 +3,7 @@
  * together. main.ts adds the process concerns (argv, signals, exit codes); tests use this directly.
  */
 
+import { totalmem } from 'node:os';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -12,14 +13,18 @@ import {
   DEFAULT_MAX_UNASSOCIATED,
   DEFAULT_MAX_UNASSOCIATED_PER_PEER,
   DEFAULT_TLS_PORT,
+  defaultMaxInflight,
 } from './config/config.js';
 import { networkSettings } from './conformance/settings.js';
 import { EventBus } from './events.js';
+import { DEFAULT_BACKOFF, ExportQueue } from './export/export-queue.js';
 import { buildApp } from './http/app.js';
 import { Lab } from './lab/lab.js';
 import { loadScenarios } from './lab/scenarios.js';
 import { type ConnectionStats, DicomServer, type DropReason } from './net/dicom-server.js';
+import { InflightBudget } from './net/inflight-budget.js';
 import { type ReloadResult, TlsCredentials } from './net/tls-credentials.js';
+import { SOFTWARE } from './output/film-dicom.js';
 import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
@@ -64,6 +69,10 @@ export class Lightbox {
   readonly retention: Retention;
   /** Prints films on to the real printers of profiles with `forward:` (tee), from a durable queue. */
   readonly forwarder: Forwarder;
+  /** Sends rendered films to the printers' export targets (profile key `export`), durably. */
+  readonly exports: ExportQueue;
+  /** Memory for data sets in flight, shared by every listener's associations (--max-inflight). */
+  readonly inflight: InflightBudget;
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -108,6 +117,26 @@ export class Lightbox {
         .map((n) => n.trim())
         .filter(Boolean),
     );
+    for (const p of this.printers) {
+      const names = p.caps.export.map((t) => t.name);
+      const twice = names.find((n, i) => names.indexOf(n) !== i);
+      if (twice) throw new Error(`printer ${p.caps.aeTitle}: two export targets named ${twice}`);
+    }
+    this.exports = new ExportQueue({
+      store: this.store,
+      targets: (ae) => this.printers.find((p) => p.caps.aeTitle === ae)?.caps.export ?? [],
+      events: this.events,
+      log: logger,
+      software: SOFTWARE,
+      backoff: {
+        baseMs: config.exportRetryBaseMs ?? DEFAULT_BACKOFF.baseMs,
+        maxMs: config.exportRetryMaxMs ?? DEFAULT_BACKOFF.maxMs,
+      },
+    });
+    this.events.subscribe((e) => {
+      if (e.type === 'film.rendered') this.exports.rendered(e.film);
+      else if (e.type === 'film.removed') this.store.exports.removeFilm(e.film);
+    });
     this.disk = new DiskSpaceWatcher({
       dir: config.dataDir,
       threshold: config.minFreeSpace,
@@ -136,6 +165,10 @@ export class Lightbox {
     });
     for (const p of this.printers) {
       p.runtime.events = this.events;
+      // Export jobs are written with the films' rows: a failure there fails the print, never the export alone.
+      p.runtime.withFilms = (films) => {
+        for (const f of films) this.exports.add(f.id, p.caps.aeTitle);
+      };
       p.runtime.onFilmsSpooled = (films) => {
         // Queued durably before the modality's N-ACTION is answered. A database that cannot take
         // the row (disk full) must not fail a film that is stored: it is logged, not forwarded.
@@ -149,6 +182,7 @@ export class Lightbox {
         }
         for (const f of films)
           this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
+        this.exports.kick();
         if (!config.noRender) this.rendering.add(films.map((f) => f.id));
         void this.disk.check();
       };
@@ -170,6 +204,7 @@ export class Lightbox {
         throw new Error(
           `printer ${p.caps.aeTitle} requires TLS (profile key tls: required) but --tls-cert is not set`,
         );
+    this.inflight = new InflightBudget(config.maxInflightBytes ?? defaultMaxInflight(totalmem()));
     const server = (port: number, printers: readonly Printer[], tls?: TlsCredentials) =>
       new DicomServer({
         ...(tls ? { tls } : {}),
@@ -192,6 +227,7 @@ export class Lightbox {
           associateMs: config.associateTimeoutMs ?? DEFAULT_ASSOCIATE_TIMEOUT_MS,
           idleMs: config.idleTimeoutMs,
           maxQueuedRequests: MAX_QUEUED_REQUESTS,
+          inflight: this.inflight,
         },
       });
     const tlsPort = config.tlsPort ?? DEFAULT_TLS_PORT;
@@ -239,6 +275,13 @@ export class Lightbox {
         : {}),
       // HTTPS presents the same certificate; browsers are not asked for client certificates.
       ...(config.https && this.tls ? { https: this.tls.serverOptions(false) } : {}),
+      exports: this.exports,
+      inflight: () => ({
+        used: this.inflight.used,
+        limit: this.inflight.limit,
+        peak: this.inflight.peak,
+        refused: this.inflight.refused,
+      }),
       logger,
     });
     if (config.https && this.tls) {
@@ -315,6 +358,8 @@ export class Lightbox {
     const rendering = this.rendering.current;
     if (rendering) busy.add(rendering);
     for (const f of this.forwarder.busy()) busy.add(f);
+    // A film whose export is not sent yet stays until it is (or someone deletes it).
+    for (const f of this.store.exports.unsentFilms()) busy.add(f);
     return busy;
   }
 
@@ -341,6 +386,10 @@ export class Lightbox {
   async start(): Promise<void> {
     for (const p of this.printers)
       this.#log.info({ ae: p.profile.aeTitle, source: p.source }, `printer ${p.profile.name}`);
+    this.#log.info(
+      { maxInflight: this.inflight.limit, auto: this.#config.maxInflightBytes === undefined },
+      `in-flight budget ${Math.round(this.inflight.limit / 1024 ** 2)} MiB (--max-inflight)`,
+    );
     // Printers are FAILURE before anyone connects when the disk is already short of space.
     await this.disk.start();
     this.retention.start();
@@ -350,6 +399,7 @@ export class Lightbox {
     this.forwarder.start();
     // Films a crash left unrendered, in the background behind anything printed from now on.
     if (!this.#config.noRender) this.rendering.recover();
+    this.exports.start();
   }
 
   get httpPort(): number {
@@ -366,6 +416,7 @@ export class Lightbox {
     await this.disk.stop();
     this.rendering.stop();
     await this.renderer.stop();
+    await this.exports.stop();
     this.store.close();
   }
 }

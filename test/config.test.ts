@@ -7,6 +7,7 @@ import {
   type Config,
   ConfigError,
   defaultConfig,
+  defaultMaxInflight,
   MAX_TIMER_MS,
   OPTIONS,
   parseConfig,
@@ -242,6 +243,40 @@ describe('byte sizes', () => {
 
   it.each(['1K', '4G', '12X', 'lots', ''])('rejects %j', (raw) => {
     expect(configError(['--max-pdu', raw]).message).toContain('--max-pdu');
+  });
+});
+
+describe('--max-inflight', () => {
+  it('auto by default: 1/32 of memory within 256M..1G (768M on a 24 GiB machine)', () => {
+    expect(config().maxInflightBytes).toBeUndefined();
+    expect(config(['--max-inflight', 'auto']).maxInflightBytes).toBeUndefined();
+    const GiB = 1024 ** 3;
+    expect(defaultMaxInflight(24 * GiB)).toBe(768 * 1024 ** 2);
+    expect(defaultMaxInflight(2 * GiB)).toBe(256 * 1024 ** 2);
+    expect(defaultMaxInflight(256 * GiB)).toBe(GiB);
+  });
+
+  it.each([
+    ['1M', 1024 ** 2],
+    ['512M', 512 * 1024 ** 2],
+    ['2G', 2 * 1024 ** 3],
+    ['64G', 64 * 1024 ** 3],
+  ])('%s is %i bytes', (raw, bytes) => {
+    expect(config(['--max-inflight', raw]).maxInflightBytes).toBe(bytes);
+    expect(config([], { LIGHTBOX_MAX_INFLIGHT: raw }).maxInflightBytes).toBe(bytes);
+  });
+
+  it.each([
+    ['512K', 'at least 1M'],
+    ['0', 'at least 1M'],
+    ['65G', 'at most 64G'],
+    ['1e400', 'a byte size'],
+    ['lots', 'a byte size'],
+    ['', 'a byte size'],
+  ])('rejects %j: %s', (raw, why) => {
+    const e = configError(['--max-inflight', raw]);
+    expect(e.message).toContain('--max-inflight');
+    expect(e.message).toContain(why);
   });
 });
 

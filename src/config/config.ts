@@ -31,6 +31,11 @@ export interface Config {
   /** A connection must send its whole A-ASSOCIATE-RQ within this; absent: DEFAULT_ASSOCIATE_TIMEOUT_MS. */
   associateTimeoutMs?: number;
   maxDatasetBytes: number;
+  /**
+   * Bytes of data sets held in memory across all associations (--max-inflight); absent: sized to
+   * the machine, defaultMaxInflight(total memory).
+   */
+  maxInflightBytes?: number;
   artimTimeoutMs: number;
   idleTimeoutMs: number;
   shutdownGraceMs: number;
@@ -75,6 +80,9 @@ export interface Config {
   tlsOnly?: boolean;
   /** The HTTP server speaks HTTPS with tlsCert and tlsKey. */
   https?: boolean;
+  /** Export retries: first delay and cap, ms (src/export/export-queue.ts; absent: 5 s doubling up to 10 min). */
+  exportRetryBaseMs?: number;
+  exportRetryMaxMs?: number;
 }
 
 /** A minimum of free space: bytes, or a percentage of the volume's size. */
@@ -101,7 +109,9 @@ type Kind =
   /** Host names, comma-separated (lightbox.lab, 10.0.0.7); * for any; empty: none. */
   | 'hosts'
   /** A file to read (resolved against the working directory); empty: none. */
-  | 'file';
+  | 'file'
+  /** A byte size (512M, 2G) within MIN_INFLIGHT..max, or auto (sized to the machine's memory). */
+  | 'budget';
 
 interface OptionDef {
   key: keyof Config;
@@ -124,6 +134,20 @@ export const DEFAULT_MAX_UNASSOCIATED_PER_PEER = 32;
 export const DEFAULT_ASSOCIATE_TIMEOUT_MS = 5000;
 /** The DICOM TLS port (IANA "dicom-tls", PS3.15 B.1). */
 export const DEFAULT_TLS_PORT = 2762;
+
+/**
+ * --max-inflight auto: 1/32 of the machine's memory, at least 256 MiB (one --max-dataset data set at
+ * its default fits) and at most 1 GiB: 768 MiB on the 24 GiB machines Lightbox is built for, which
+ * keeps a process under 1.5 GiB whatever the peers send (768 MiB nominal; 753 MiB where the kernel reports 23.5 GiB). Pixel data of image boxes is streamed to
+ * disk and does not count; this bounds everything else held whole.
+ */
+export function defaultMaxInflight(totalMemoryBytes: number): number {
+  const MiB = 1024 ** 2;
+  const share = Math.floor(totalMemoryBytes / 32 / MiB) * MiB;
+  return Math.min(1024 * MiB, Math.max(256 * MiB, share));
+}
+/** The smallest in-flight budget accepted: room for a few messages of attributes. */
+const MIN_INFLIGHT = 1024 ** 2;
 
 /** setTimeout() holds at most this many milliseconds; beyond it Node fires after 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -225,6 +249,15 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'bytes',
     default: '256M',
     help: 'Largest data set accepted in one DIMSE message',
+  },
+  {
+    key: 'maxInflightBytes',
+    flag: 'max-inflight',
+    env: 'LIGHTBOX_MAX_INFLIGHT',
+    kind: 'budget',
+    default: 'auto',
+    help: 'Bytes of data sets held in memory across all associations (image pixels stream to disk and do not count); beyond: 0xC605 (image box) or 0x0213, and A-ASSOCIATE-RJ transient for new associations; auto: 1/32 of RAM within 256M-1G',
+    max: 64 * 1024 ** 3,
   },
   {
     key: 'artimTimeoutMs',
@@ -475,6 +508,13 @@ function parseValue(
         throw bad('must be a byte size such as 512M or 2G, a percentage such as 5%, or 0 (off)');
       atMost(bytes, showSize(max));
       return bytes === 0 ? undefined : { bytes };
+    }
+    case 'budget': {
+      if (/^auto$/i.test(raw.trim())) return undefined;
+      const bytes = parseSize(raw);
+      if (bytes === undefined) throw bad('must be a byte size such as 512M or 2G, or auto');
+      if (bytes < MIN_INFLIGHT) throw bad(`must be at least ${showSize(MIN_INFLIGHT)}`);
+      return atMost(bytes, showSize(max));
     }
     case 'size': {
       if (OFF.test(raw.trim())) return undefined;

@@ -44,11 +44,36 @@ export interface StatementInput {
 
 // ---------------------------------------------------------------- the statement
 
+/** The Storage SOP classes a printer with C-STORE export targets sends its films as (src/output/film-dicom.ts). */
+const FILM_STORAGE_CLASSES = [
+  Uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
+  Uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage,
+  Uid.MultiFrameTrueColorSecondaryCaptureImageStorage,
+];
+
+/** The printer's C-STORE export targets (profile key export), if any. */
+function storeTargets(c: Capabilities) {
+  return c.export.filter((t) => t.type === 'c-store');
+}
+
 function sopClassTable(w: Wire): Block {
+  const storage = storeTargets(w.caps).length > 0 ? FILM_STORAGE_CLASSES : [];
   return table(
     ['SOP Class', 'UID', 'User of Service (SCU)', 'Provider of Service (SCP)'],
-    w.sopClasses.map((sop) => [name(sop), code(sop), 'No', 'Yes']),
+    [
+      ...w.sopClasses.map((sop) => [name(sop), code(sop), 'No', 'Yes']),
+      ...storage.map((sop) => [name(sop), code(sop), 'Yes', 'No']),
+    ],
   );
+}
+
+/** What the AE initiates: nothing, or one association per film and C-STORE target. */
+function initiates(c: Capabilities): string {
+  const targets = storeTargets(c);
+  if (targets.length === 0)
+    return "It never initiates an association; its N-EVENT-REPORTs travel on the SCU's association.";
+  const where = targets.map((t) => `${t.aeTitle} at ${t.host}:${t.port}`).join(', ');
+  return `Its N-EVENT-REPORTs travel on the SCU's association. It initiates associations only to export films: once a film is rendered, one association per film to each C-STORE export target (${where}), proposing the film's Secondary Capture SOP class in one transfer syntax, and retries until the target takes it.`;
 }
 
 function overview(w: Wire, ae: string): Section {
@@ -198,7 +223,7 @@ function implementationModel(w: Wire, ae: string): Section {
           code(ae),
           ' waits for associations on TCP port ',
           ...ports(w),
-          ", accepts them as below and answers every request on them. It never initiates an association; its N-EVENT-REPORTs travel on the SCU's association.",
+          `, accepts them as below and answers every request on them. ${initiates(w.caps)}`,
         ),
       ]),
       section('sequencing', 'Sequencing of Real-World Activities', [
@@ -282,6 +307,11 @@ function associationPolicies(w: Wire): Section[] {
             `${s.maxAssociations} associations are open already`,
             Reject['local-limit-exceeded'],
             'local-limit-exceeded',
+          ),
+          rejection(
+            'less than a sixteenth of the in-flight budget (--max-inflight) is free: data sets being received fill it',
+            Reject['temporary-congestion'],
+            'temporary-congestion',
           ),
           ['otherwise', 'A-ASSOCIATE-AC', '', '', ''],
         ],

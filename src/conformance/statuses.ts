@@ -85,7 +85,7 @@ export const GENERAL_CASES: readonly StatusCase[] = [
   {
     status: 'ResourceLimitation',
     when: (_c, s) =>
-      `the request's data set is larger than ${bytesText(s.maxDatasetBytes)} (--max-dataset); it is not read`,
+      `the request's data set is larger than ${bytesText(s.maxDatasetBytes)} (--max-dataset); it is not read. Or the data sets being received from all associations fill the in-flight budget (--max-inflight; image pixels stream to disk and do not count): it is dropped as it arrives (an image box N-SET gets 0xC605 instead)`,
   },
   {
     status: 'ProcessingFailure',
@@ -278,12 +278,14 @@ export const PRINT_CASES: readonly StatusCase[] = [
     status: 'InsufficientMemory',
     on: on([GIB, CIB], 'N-SET'),
     when: (c) =>
-      `the image does not fit in the printer's image memory of ${bytesText(c.memoryBytes)} (the images of unprinted film boxes hold it); or the data volume is below --min-free-space (printer status FAILURE, ${PRINT_BUFF_FULL}; the free bytes in Error Comment)`,
+      `the image does not fit in the printer's image memory of ${bytesText(c.memoryBytes)} (the images of unprinted film boxes hold it); or the data volume is below --min-free-space (printer status FAILURE, ${PRINT_BUFF_FULL}; the free bytes in Error Comment); or the attributes around the image do not fit in the in-flight budget (--max-inflight) now`,
   },
   {
     status: 'ResourceLimitation',
     on: on([GIB, CIB], 'N-SET'),
-    when: say('another image of this film box could not be stored (a disk error, in Error Comment)'),
+    when: say(
+      'this image, or another image of this film box, could not be stored (a disk error while it was written, in Error Comment)',
+    ),
   },
   {
     status: 'InvalidAttributeValue',

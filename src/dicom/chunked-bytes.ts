@@ -8,6 +8,8 @@
  * Reads of a few bytes that straddle two parts are assembled on the fly; subarray() copies only
  * when its range straddles parts; slice() never copies.
  */
+import { SpilledValue } from './spilled-value.js';
+
 export class ChunkedBytes {
   readonly parts: readonly Buffer[];
   readonly length: number;
@@ -157,10 +159,10 @@ export function joined(b: Bytes): Buffer {
 
 /**
  * The byte count of a binary value as a data set holds it (ChunkedBytes, Buffer or another view,
- * ArrayBuffer); undefined for anything else. For records and logs that show pixels as a size.
+ * ArrayBuffer, or a SpilledValue that went to disk); undefined for anything else. For records and logs that show pixels as a size.
  */
 export function binaryLength(v: unknown): number | undefined {
-  if (v instanceof ChunkedBytes) return v.length;
+  if (v instanceof ChunkedBytes || v instanceof SpilledValue) return v.length;
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v.byteLength;
   return undefined;
 }

@@ -24,6 +24,11 @@ export const Uid = {
   PrinterConfigurationRetrieval: '1.2.840.10008.5.1.1.16.376',
   PrinterConfigurationRetrievalInstance: '1.2.840.10008.5.1.1.17.376',
   PresentationLut: '1.2.840.10008.5.1.1.23',
+
+  // Storage (PS3.4 B.5): the films Lightbox writes and exports
+  MultiFrameGrayscaleByteSecondaryCaptureImageStorage: '1.2.840.10008.5.1.4.1.1.7.2',
+  MultiFrameGrayscaleWordSecondaryCaptureImageStorage: '1.2.840.10008.5.1.4.1.1.7.3',
+  MultiFrameTrueColorSecondaryCaptureImageStorage: '1.2.840.10008.5.1.4.1.1.7.4',
 } as const;
 
 /** Lightbox's own implementation identity, advertised in every A-ASSOCIATE-AC (PS3.7 D.3.3.2). */
@@ -47,6 +52,12 @@ export const SOP_CLASS_NAMES: Readonly<Record<string, string>> = {
   [Uid.PrintJob]: 'Print Job',
   [Uid.Printer]: 'Printer',
   [Uid.PrinterConfigurationRetrieval]: 'Printer Configuration Retrieval',
+  [Uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage]:
+    'Multi-frame Grayscale Byte Secondary Capture Image Storage',
+  [Uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage]:
+    'Multi-frame Grayscale Word Secondary Capture Image Storage',
+  [Uid.MultiFrameTrueColorSecondaryCaptureImageStorage]:
+    'Multi-frame True Color Secondary Capture Image Storage',
 };
 
 /** "Basic Film Box"; a SOP class we have no name for is shown by its UID. */

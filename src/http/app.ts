@@ -18,7 +18,8 @@ import { accessRoutes } from './routes/access.js';
 import { associationRoutes } from './routes/associations.js';
 import { conformanceRoutes } from './routes/conformance.js';
 import { dicomRoutes } from './routes/dicom.js';
-import { type ConnectionGauges, eventRoutes } from './routes/events.js';
+import { type ConnectionGauges, eventRoutes, type InflightGauges } from './routes/events.js';
+import { type ExportControl, exportRoutes } from './routes/exports.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
 import { filmQaRoutes } from './routes/film-qa.js';
 import { filmRoutes } from './routes/films.js';
@@ -76,6 +77,10 @@ export interface AppDeps {
   tls?: TlsControl;
   /** Serve HTTPS with these options (--https); absent: plain HTTP. */
   https?: SecureContextOptions;
+  /** The export queue, to send an export again (absent: exports are listed, not re-sent). */
+  exports?: ExportControl;
+  /** The in-flight budget's use, for /metrics. */
+  inflight?: () => InflightGauges;
   logger?: FastifyBaseLogger;
 }
 
@@ -165,10 +170,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     jobRoutes(api, deps.store);
     filmRoutes(api, deps.store, events);
     tileRoutes(api, deps.store, new TilePyramids());
+    exportRoutes(api, deps.store, deps.exports);
     associationRoutes(api, deps.store);
     outboundRoutes(api, deps.store, deps.forward);
     verdictRoutes(api, deps.store, deps.printers, deps.lab);
-    eventRoutes(api, events, { store: deps.store, disk: deps.disk, connections: deps.connections });
+    eventRoutes(api, events, {
+      store: deps.store,
+      disk: deps.disk,
+      connections: deps.connections,
+      inflight: deps.inflight,
+    });
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
     qaPatternRoutes(api);

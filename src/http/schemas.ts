@@ -156,6 +156,31 @@ const OUTCOME_STATUS = {
   },
 } as const;
 
+export const EXPORT_STATES = ['queued', 'sending', 'sent', 'failed'];
+
+/** An export job of a film (src/export, /api/exports). */
+export const EXPORT_JOB = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    filmId: { type: 'string' },
+    printer: { type: 'string' },
+    target: { type: 'string', description: "the target's name in the printer profile" },
+    kind: { type: 'string', enum: ['directory', 'stow-rs', 'c-store'] },
+    state: { type: 'string', enum: EXPORT_STATES },
+    attempts: { type: 'integer' },
+    nextAttemptAt: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when it is tried again (failed) or first (queued)',
+    },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+    sentAt: { type: 'string' },
+    error: { type: 'string', description: "the last attempt's failure: what the peer answered" },
+  },
+} as const;
+
 export const FILM_DETAIL = {
   type: 'object',
   properties: {
@@ -163,6 +188,11 @@ export const FILM_DETAIL = {
     film: { ...OPEN_OBJECT, type: ['object', 'null'], description: 'film.json' },
     render: { ...OPEN_OBJECT, type: ['object', 'null'], description: 'render.json (null until rendered)' },
     renderStatus: FILM_SUMMARY.properties.render,
+    exports: {
+      type: 'array',
+      items: EXPORT_JOB,
+      description: 'its export jobs, one per target (src/export)',
+    },
     outcome: {
       type: 'object',
       description: 'what happened to the film box and each image box, and the statuses the SCU got',

@@ -7,20 +7,24 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { type Bytes, binaryLength } from '../dicom/chunked-bytes.js';
 import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
+import type { DecodedCommand } from '../dicom/dimse/command-codec.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
 import { CommandField, type CommandSet, commandName, isResponse } from '../dicom/dimse/command-fields.js';
 import {
   type DcmDataset,
+  datasetStream,
   decodeDataset,
   encodeDataset,
   naturalize,
+  placeSpilled,
   recordDataset,
 } from '../dicom/dimse/dataset.js';
+import type { DatasetStream } from '../dicom/dimse/dataset-stream.js';
 import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
 import { describeStatus, Status, statusCategory } from '../dicom/dimse/status.js';
 import { dispatch } from '../dicom/service/dispatcher.js';
 import type { AssociationInfo, ContextInfo, EventNotification } from '../dicom/service/service.js';
-import { uidName } from '../dicom/uids.js';
+import { Uid, uidName } from '../dicom/uids.js';
 import { type AcceptanceSettings, decideAssociation } from '../dicom/ul/acceptance.js';
 import { type AssociateDecision, Association, type Output } from '../dicom/ul/association.js';
 import { abortReasonName } from '../dicom/ul/errors.js';
@@ -35,6 +39,7 @@ import type {
   MessageRecord,
   TlsSession,
 } from '../store/association-record.js';
+import type { InflightBudget } from './inflight-budget.js';
 
 export interface ConnectionLimits {
   /** Our Maximum Length for received P-DATA-TF PDUs (advertised in the A-ASSOCIATE-AC). */
@@ -50,7 +55,15 @@ export interface ConnectionLimits {
   idleMs: number;
   /** Requests queued beyond the one being processed before we abort (the SCU ignores the 1/1 window). */
   maxQueuedRequests: number;
+  /**
+   * Memory for data sets in flight, shared by every connection (--max-inflight); absent: only
+   * maxDatasetBytes bounds each message.
+   */
+  inflight?: InflightBudget;
 }
+
+/** Image box N-SETs whose Pixel Data is streamed to a staging file while it arrives. */
+const STREAMED_CLASSES: ReadonlySet<string> = new Set([Uid.BasicGrayscaleImageBox, Uid.BasicColorImageBox]);
 
 /**
  * Where a connection stands, for the listener's bounds: `unassociated` until a whole A-ASSOCIATE-RQ
@@ -146,7 +159,10 @@ export class DicomConnection {
     this.#socket = socket;
     this.#d = deps;
     this.#log = deps.logger.child({ conn: deps.label });
-    this.#assembler = new MessageAssembler(deps.limits.maxDatasetBytes);
+    this.#assembler = new MessageAssembler(deps.limits.maxDatasetBytes, {
+      budget: deps.limits.inflight,
+      streamFor: (cmd, contextId) => this.#streamFor(cmd, contextId),
+    });
     const settings: AcceptanceSettings = {
       findPrinter: (ae) => {
         this.#printer = deps.findPrinter(ae);
@@ -154,6 +170,7 @@ export class DicomConnection {
       },
       atCapacity: deps.atCapacity,
       secureTransport: deps.tls !== undefined,
+      congested: () => deps.limits.inflight?.congested ?? false,
       maxPduLength: deps.limits.maxPduLength,
       implementationClassUid: deps.implementation.classUid,
       implementationVersionName: deps.implementation.versionName,
@@ -346,7 +363,7 @@ export class DicomConnection {
 
   /** A lab fault drops the association: an A-ABORT, or a bare TCP close (FIN, no PDU). */
   #drop(d: DropSpec, when: string): void {
-    this.#queue.length = 0;
+    this.#clearQueue();
     this.#log.info({ how: d.how, source: d.source, reason: d.reason }, `lab fault: dropping ${when}`);
     if (d.how === 'a-abort') {
       this.#run(() => this.#assoc.abort(d.source, d.reason, `lab fault: A-ABORT ${when}`));
@@ -499,8 +516,51 @@ export class DicomConnection {
 
   // ---------------------------------------------------------------- DIMSE
 
+  /**
+   * An image box N-SET's data set is read as it arrives, its Pixel Data written to a staging file
+   * of the printer: memory does not grow with the image. The socket pauses while the disk is behind.
+   */
+  #streamFor(cmd: DecodedCommand, contextId: number): DatasetStream | undefined {
+    const c = cmd.command;
+    const ctx = this.#contexts.get(contextId);
+    if (c.commandField !== CommandField.N_SET_RQ || !ctx || !this.#printer) return undefined;
+    if (!STREAMED_CLASSES.has(c.requestedSopClassUid ?? '')) return undefined;
+    const staging = this.#printer.runtime.store.staging;
+    return datasetStream(ctx.transferSyntax, {
+      minLength: 1,
+      open: (length) => {
+        const file = staging.open(length);
+        file.onPressure = (paused) => {
+          if (paused) this.#socket.pause();
+          else if (!this.#closed) this.#socket.resume();
+        };
+        return file;
+      },
+    });
+  }
+
+  /** A message is done with (handled or dropped): its memory goes back, an unclaimed stream's file too. */
+  #settle(m: AssembledMessage): void {
+    if (m.held > 0) this.#d.limits.inflight?.give(m.held);
+    m.held = 0;
+    if (m.spilled && !m.spilled.value.claimed) m.spilled.value.sink.abort();
+  }
+
+  /** Drop every queued message (the association is going away). */
+  #clearQueue(): void {
+    for (const { m } of this.#queue.splice(0)) this.#settle(m);
+  }
+
   #enqueue(m: AssembledMessage): void {
+    if (m.datasetOverBudget) {
+      const b = this.#d.limits.inflight;
+      this.#log.warn(
+        { datasetBytes: m.datasetLength, inflightBytes: b?.used, maxInflight: b?.limit },
+        'in-flight memory budget exhausted: data set dropped, request refused (--max-inflight)',
+      );
+    }
     if (this.#queue.length >= this.#d.limits.maxQueuedRequests) {
+      this.#settle(m);
       this.#log.warn(
         { queued: this.#queue.length },
         'aborting: peer ignores the asynchronous operations window',
@@ -522,7 +582,11 @@ export class DicomConnection {
     try {
       while (this.#queue.length > 0 && !this.#closed) {
         const { m, duplicate } = this.#queue.shift()!;
-        await this.#handle(m, duplicate);
+        try {
+          await this.#handle(m, duplicate);
+        } finally {
+          this.#settle(m);
+        }
       }
     } catch (e) {
       this.#log.error({ err: (e as Error).stack }, 'DIMSE handling failed; aborting association');
@@ -639,7 +703,7 @@ export class DicomConnection {
     // An N-GET's list is what a replay must send again (its data set has none).
     if (cmd.attributeIdentifierList) record.attributeIdentifierList = cmd.attributeIdentifierList;
     this.#record(record);
-    if (this.#d.dumpMessages) this.#dump('in', m.commandBytes, cmd, m.dataset, ctx.transferSyntax);
+    if (this.#d.dumpMessages) this.#dump('in', m.commandBytes, cmd, m.dataset, ctx.transferSyntax, m.spilled);
     if (isResponse(cmd.commandField)) {
       this.#onResponse(cmd, type);
       return;
@@ -770,11 +834,15 @@ export class DicomConnection {
     command: object,
     dataset: Bytes | undefined,
     ts: string | undefined,
+    spilled?: AssembledMessage['spilled'],
   ): void {
     let data: unknown;
     if (dataset && ts) {
       try {
-        const natural = naturalize(decodeDataset(dataset, ts));
+        const ds = decodeDataset(dataset, ts);
+        // A streamed value is shown with its size, as if it were here.
+        if (spilled) placeSpilled(ds, spilled.path, spilled.value);
+        const natural = naturalize(ds);
         // Pixel data would drown the log: show its size, not its bytes.
         data = JSON.parse(
           JSON.stringify(natural, (_k, v) => {
@@ -817,6 +885,8 @@ export class DicomConnection {
     this.#endedAt = Date.now();
     this.#run(() => this.#assoc.transportClosed());
     this.#closed = true;
+    this.#assembler.discard();
+    this.#clearQueue();
     clearTimeout(this.#artim);
     clearTimeout(this.#idle);
     clearTimeout(this.#associateTimer);

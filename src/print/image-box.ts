@@ -7,11 +7,14 @@ import { partsOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import { Status } from '../dicom/dimse/status.js';
 import type { DimseReply, DimseRequest } from '../dicom/service/service.js';
+import { SpilledValue } from '../dicom/spilled-value.js';
 import { Tag } from '../dicom/tags.js';
 import { Uid } from '../dicom/uids.js';
+import type { StagedImage } from '../store/staging.js';
+import { StagingFile } from '../store/staging-file.js';
 import { COLOR_IMAGE_BOX_RULES, GRAYSCALE_IMAGE_BOX_RULES, validate } from './attributes.js';
 import { clampDensities } from './film-box.js';
-import type { FilmBox, FitDecision, ImageBox } from './model.js';
+import type { FilmBox, FitDecision, ImageBox, PrintImage } from './model.js';
 import { isProblem, readImage } from './pixel-module.js';
 import { lutReference } from './presentation-lut.js';
 import type { PrintContext } from './print-context.js';
@@ -115,10 +118,14 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
       ),
     );
   }
+  const staged = stagedOf(ctx, image.pixels);
+  if ('status' in staged) {
+    ctx.printer.reserve(previous, image.pixels.length); // undo: the box keeps what it had
+    return boxStatus(box, staged);
+  }
   box.image = image;
-  // To disk now, in the background, while the modality sends the next box: printing then only links it.
   if (box.staged) ctx.printer.store.staging.discard(box.staged);
-  box.staged = ctx.printer.store.staging.stage(partsOf(image.pixels), image.pixels.length);
+  box.staged = staged;
   box.attributes = attributes;
   box.fit = fit.decision;
   box.minDensity = minD;
@@ -133,6 +140,22 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
   if (fit.warning) warnings.unshift(fit.warning);
   if (clamped) warnings.push({ status: 'MinMaxDensityOutOfRange', why: clamped });
   return boxStatus(box, warningReply(warnings));
+}
+
+/**
+ * The image's pixels on their way to disk. Streamed ones are already being written (their staging
+ * file is claimed from the connection, which would otherwise drop it); others are written now, in
+ * the background, while the modality sends the next box: printing then only links them.
+ */
+function stagedOf(ctx: PrintContext, pixels: PrintImage['pixels']): StagedImage | DimseReply {
+  if (!(pixels instanceof SpilledValue))
+    return ctx.printer.store.staging.stage(partsOf(pixels), pixels.length);
+  const sink = pixels.claim();
+  if (!(sink instanceof StagingFile)) return fail('ProcessingFailure', 'streamed image has no staging file');
+  const s = sink.staged;
+  // The disk already failed while the image arrived (ENOSPC...): it is not kept, say so now.
+  if (s.error) return fail('ResourceLimitation', `image not stored: ${s.error.code ?? s.error.message}`);
+  return s;
 }
 
 function boxStatus(box: ImageBox, r: DimseReply): DimseReply {

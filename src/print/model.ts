@@ -5,6 +5,7 @@
  */
 import type { Bytes } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
+import type { SpilledValue } from '../dicom/spilled-value.js';
 import type { FilmMatrix } from '../profiles/capabilities.js';
 import type { BoxRect, Layout } from '../profiles/display-format.js';
 import type { TextLayout } from '../profiles/text-layout.js';
@@ -23,8 +24,13 @@ export interface PrintImage {
   pixelRepresentation: number;
   planarConfiguration?: number;
   pixelAspectRatio?: [number, number];
-  /** As received: one buffer or the socket chunks it came in, never copied (see ChunkedBytes). */
-  pixels: Bytes;
+  /** Patient and study attributes the SCU sent in the image item, if any (pixel-module.ts). */
+  identity?: DcmDataset;
+  /**
+   * As received: one buffer or the socket chunks it came in, never copied (see ChunkedBytes); or,
+   * streamed to a staging file while it arrived, a SpilledValue (its length; no bytes in memory).
+   */
+  pixels: Bytes | SpilledValue;
 }
 
 /** What happens to an image that does not fit its box, and the status that said so. */

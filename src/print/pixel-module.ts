@@ -6,6 +6,7 @@
 import { viewOf } from '../dicom/chunked-bytes.js';
 import { type DcmDataset, keywordOf } from '../dicom/dimse/dataset.js';
 import type { StatusName } from '../dicom/dimse/status.js';
+import { SpilledValue } from '../dicom/spilled-value.js';
 import { Tag } from '../dicom/tags.js';
 import type { Capabilities } from '../profiles/capabilities.js';
 import type { PrintImage } from './model.js';
@@ -98,7 +99,10 @@ export function readImage(item: DcmDataset, color: boolean, c: Capabilities): Pr
       `${columns}x${rows} exceeds this printer's largest image ${c.maxImageSize.columns}x${c.maxImageSize.rows}`,
     );
   }
-  const pixels = bytes(item, find(item, Tag.PixelData)!) ?? Buffer.alloc(0);
+  const raw = item[Tag.PixelData]?.Value?.[0];
+  // Streamed to its staging file while it arrived: only its length is here.
+  const pixels =
+    raw instanceof SpilledValue ? raw : (bytes(item, find(item, Tag.PixelData)!) ?? Buffer.alloc(0));
   const expected = rows * columns * (color ? 3 : ba / 8);
   // An odd byte count is padded to even length on the wire (PS3.5 7.1.1).
   if (pixels.length !== expected && !(expected % 2 === 1 && pixels.length === expected + 1)) {
@@ -117,14 +121,55 @@ export function readImage(item: DcmDataset, color: boolean, c: Capabilities): Pr
     bitsStored: bs,
     highBit: hb,
     pixelRepresentation: pr,
-    pixels: pixels.length === expected ? pixels : viewOf(pixels, 0, expected),
+    // A streamed value keeps its pad byte on disk; the renderer reads rows x columns of it.
+    pixels:
+      pixels.length === expected || pixels instanceof SpilledValue ? pixels : viewOf(pixels, 0, expected),
   };
   if (color) image.planarConfiguration = n(Tag.PlanarConfiguration);
   const par = find(item, Tag.PixelAspectRatio);
   const ratio = par ? item[par]?.Value : undefined;
   if (Array.isArray(ratio) && ratio.length === 2)
     image.pixelAspectRatio = [Number(ratio[0]), Number(ratio[1])];
+  const identity = identityOf(item);
+  if (identity) image.identity = identity;
   return image;
+}
+
+/**
+ * Patient and study attributes some SCUs send in the image item (not part of the module, but
+ * harmless): kept, bounded, for the film's DICOM object (src/output/film-dicom.ts). Text values only.
+ */
+export const IDENTITY_TAGS: readonly string[] = [
+  Tag.PatientName,
+  Tag.PatientID,
+  Tag.PatientBirthDate,
+  Tag.PatientSex,
+  Tag.StudyInstanceUID,
+  Tag.StudyID,
+  Tag.StudyDate,
+  Tag.StudyTime,
+  Tag.AccessionNumber,
+  Tag.ReferringPhysicianName,
+  Tag.StudyDescription,
+];
+/** Longer values are not identity (PN and LO hold at most 64 characters): left out. */
+const IDENTITY_MAX_CHARS = 64;
+
+function identityOf(item: DcmDataset): DcmDataset | undefined {
+  const out: DcmDataset = {};
+  for (const t of IDENTITY_TAGS) {
+    const el = item[t];
+    const v = el?.Value?.[0];
+    const text =
+      typeof v === 'string'
+        ? v
+        : v && typeof v === 'object' && 'Alphabetic' in v
+          ? String(v.Alphabetic)
+          : undefined;
+    if (!el || text === undefined || text.length > IDENTITY_MAX_CHARS) continue;
+    out[t] = { vr: el.vr, Value: [text] };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export function isProblem(x: PrintImage | PixelProblem): x is PixelProblem {

@@ -66,6 +66,11 @@ export class PrinterRuntime {
   events: EventBus | undefined;
   /** Told of every film written to the store (the renderer listens here). */
   onFilmsSpooled: ((films: FilmSummary[]) => void) | undefined;
+  /**
+   * Writes that belong with the films' index rows, in the same transaction (the export jobs):
+   * committed with the films, so what the N-ACTION promises includes them.
+   */
+  withFilms: ((films: FilmSummary[]) => void) | undefined;
   /** Test-lab scripts for jobs (see JobLabHooks). */
   lab: JobLabHooks | undefined;
   /**
@@ -184,6 +189,7 @@ export class PrinterRuntime {
       db.transaction(() => {
         for (const f of films) this.store.films.add(f);
         this.store.jobs.add(this.caps.aeTitle, job, o.associationId);
+        this.withFilms?.(films);
       })();
     } catch (e) {
       const err = e as Error & { code?: string };

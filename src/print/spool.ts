@@ -9,6 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { partsOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
+import { SpilledValue } from '../dicom/spilled-value.js';
 import type { FilmPlace } from '../profiles/profile-schema.js';
 import { renameSynced, syncDir, writeSynced } from '../store/durable-fs.js';
 import type { FilmFiles } from '../store/film-files.js';
@@ -107,8 +108,11 @@ export async function spoolFilm(
       o.filmBox.imageBoxes.map(async (b) => {
         if (!b.image) return;
         const path = join(tmp, boxFile(b.position));
+        const pixels = b.image.pixels;
         if (b.staged) await staging.linkInto(b.staged, path);
-        else await writeSynced(path, partsOf(b.image.pixels), b.image.pixels.length);
+        else if (pixels instanceof SpilledValue)
+          throw new Error(`image ${b.position} was streamed but not staged`);
+        else await writeSynced(path, partsOf(pixels), pixels.length);
         bytes += b.image.pixels.length;
       }),
     );

@@ -70,6 +70,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     smoothingKernels: pick('smoothingKernels'),
     annotationArea: pick('annotationArea'),
     stamp: pick('stamp'),
+    export: p.export ?? [],
     maxCopies: pick('maxCopies'),
     maxImageSize: pick('maxImageSize'),
     memoryBytes: pick('memoryBytes'),

@@ -5,6 +5,7 @@
  * here, so the print service reads data instead of branching on printer models.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { ExportListSchema } from './export-schema.js';
 
 /**
  * Every string, list, map and number below has an upper bound: a profile is read at start-up, and a
@@ -508,6 +509,7 @@ export const PrinterProfileSchema = Type.Object(
         },
       ),
     ),
+    export: Type.Optional(ExportListSchema),
     quirks: Type.Optional(
       Type.Object(
         {

@@ -23,8 +23,8 @@ export function inkFor(border: number, range: { min: number; max: number }, view
 
 export interface DrawnText {
   layout: TextLayout;
-  /** The stamp texts drawn. */
-  stamp: string[];
+  /** The stamp texts drawn, and where, in film pixels. */
+  stamp: { text: string; rect: TextRect }[];
   /** Where each annotation's text was drawn, in film pixels. */
   annotations: { position: number; text: string; rect: TextRect; place?: FilmPlace }[];
 }
@@ -132,16 +132,16 @@ export async function drawTexts(
   const layout = layoutOf(film, W, H);
   const range = film.printer.density;
   const halo = layout.area === 'overlay' ? (ink === range.min ? range.max : range.min) : undefined;
-  const stamp: string[] = [];
+  const stamp: DrawnText['stamp'] = [];
   const label = str(film.filmSession.attributes, Tag.FilmSessionLabel);
   if (layout.label && label) {
     await drawText(canvas, W, H, label, layout.label, ink, halo);
-    stamp.push(label);
+    stamp.push({ text: label, rect: layout.label.rect });
   }
   if (layout.printer) {
     const text = `${film.printer.printerName ?? film.printer.name} ${film.printedAt.slice(0, 10)}`;
     await drawText(canvas, W, H, text, layout.printer, ink, halo);
-    stamp.push(text);
+    stamp.push({ text, rect: layout.printer.rect });
   }
   const annotations: DrawnText['annotations'] = [];
   for (const a of film.annotations) {

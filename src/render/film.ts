@@ -20,7 +20,7 @@ import type { TextLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
 import { drawTexts, inkFor } from './film-text.js';
 import { densityLut } from './grayscale.js';
-import { transmitted, type Viewing } from './gsdf.js';
+import { type Viewing, viewTable } from './gsdf.js';
 import { writeAtomic } from './write-atomic.js';
 
 // sharp runs libvips on one thread per operation on glibc Linux (its guard against malloc
@@ -93,6 +93,8 @@ export interface RenderRecord {
   annotations: { position: number; text: string; rect: Rect; place?: FilmPlace }[];
   /** The printer's stamp texts, when its profile stamps films. */
   stamp: string[];
+  /** Where each stamp text was drawn, in film pixels (absent in renders before it was recorded). */
+  stampRects?: { text: string; rect: Rect }[];
   ms: number;
 }
 
@@ -272,7 +274,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     const kernel = kernelFor(magnification, smoothing, film.printer.smoothingKernels);
     if (im.samplesPerPixel === 3) {
       // Color: planar (R plane, G plane, B plane) becomes interleaved; REVERSE is a negative.
-      let px = Buffer.from(raw);
+      // A streamed image's file keeps the pad byte of an odd length (PS3.5 7.1.1): not a pixel.
+      let px = Buffer.from(raw.subarray(0, im.rows * im.columns * 3));
       if (im.planarConfiguration === 1) {
         const plane = im.rows * im.columns;
         px = Buffer.alloc(plane * 3);
@@ -340,16 +343,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
 
   const { layout, stamp, annotations } = await drawTexts(canvas, W, H, film, ink);
 
-  // What a viewer sees: luminance through each density, relative to the brightest, sRGB encoded.
-  const lMax = transmitted(0, viewing);
-  // Indexed by any 16-bit density (beyond 10.00 OD: black), so the per-pixel loop has no branch.
-  const view = new Uint8Array(65536);
-  for (let dd = 0; dd <= 1000; dd++) {
-    const rel = transmitted(dd / 100, viewing) / lMax;
-    const srgb = rel <= 0.0031308 ? 12.92 * rel : 1.055 * rel ** (1 / 2.4) - 0.055;
-    view[dd] = Math.round(Math.min(1, Math.max(0, srgb)) * 255);
-  }
-  view.fill(view[1000]!, 1001);
+  // What a viewer sees: indexed by any 16-bit density, so the per-pixel loop has no branch.
+  const view = viewTable(viewing, 255);
   const grey = Buffer.allocUnsafe(W * H);
   for (let i = 0; i < canvas.length; i++) grey[i] = view[canvas[i]!]!;
   if (colorBoxes.length > 0) {
@@ -417,7 +412,8 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     textArea: layout.area,
     imageArea: layout.images,
     annotations,
-    stamp,
+    stamp: stamp.map((s) => s.text),
+    stampRects: stamp,
     ms: Math.round(performance.now() - t0),
   };
   await writeAtomic(join(dir, 'render.json'), JSON.stringify(record, null, 1));

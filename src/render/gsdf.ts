@@ -64,3 +64,20 @@ export function densityTable(levels: number, dmin: number, dmax: number, v: View
 export function transmitted(D: number, v: Viewing): number {
   return v.reflectedAmbient + v.illumination * 10 ** -D;
 }
+
+/**
+ * What a viewer sees through each density, indexed by any 16-bit density in hundredths of OD
+ * (beyond 10.00 OD: black): luminance relative to the brightest (clear film), sRGB encoded, 0..top.
+ * film.png uses it at 8 bits; a film's 16-bit DICOM object at 16.
+ */
+export function viewTable(v: Viewing, top: number): Uint16Array {
+  const lMax = transmitted(0, v);
+  const view = new Uint16Array(65536);
+  for (let dd = 0; dd <= 1000; dd++) {
+    const rel = transmitted(dd / 100, v) / lMax;
+    const srgb = rel <= 0.0031308 ? 12.92 * rel : 1.055 * rel ** (1 / 2.4) - 0.055;
+    view[dd] = Math.round(Math.min(1, Math.max(0, srgb)) * top);
+  }
+  view.fill(view[1000]!, 1001);
+  return view;
+}

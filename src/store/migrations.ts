@@ -157,6 +157,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX films_association ON films (association_id);
     `,
   },
+  {
+    version: 5,
+    why: 'film out: one durable export job per rendered film and target (directory, STOW-RS, C-STORE), retried with backoff',
+    sql: `
+      CREATE TABLE exports (
+        seq INTEGER PRIMARY KEY,
+        film_id TEXT NOT NULL,
+        printer TEXT NOT NULL,
+        target TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_at INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        last_error TEXT,
+        UNIQUE (film_id, target)
+      );
+      CREATE INDEX exports_due ON exports (state, next_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

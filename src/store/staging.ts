@@ -5,12 +5,15 @@
  * directory, so the promise "this film is durable" costs a few links and fsyncs, not a copy of its
  * pixels. Staged names are removed when their image is replaced or the association ends (the
  * film's links keep the data); whatever a crash leaves is removed at start-up (.tmp- prefix).
+ * Images streamed from the socket are written while they arrive (staging-file.ts); the others
+ * (small ones, held whole) are written here once their N-SET accepts them.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { link, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeSynced } from './durable-fs.js';
 import { STAGING_DIR } from './film-files.js';
+import { StagingFile } from './staging-file.js';
 
 export interface StagedImage {
   path: string;
@@ -42,6 +45,14 @@ export class Staging {
       void unlink(path).catch(() => undefined);
     });
     return staged;
+  }
+
+  /**
+   * A staged image written while it arrives (an image box's Pixel Data streamed from the socket):
+   * `bytes` is the value's length; the file is the sink the data set stream writes to.
+   */
+  open(bytes: number): StagingFile {
+    return new StagingFile(join(this.dir, `${++this.#seq}.raw`), bytes);
   }
 
   /** The staging directory may have been removed under us (an operator clearing films): made again. */

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AssociationLog } from './association-log.js';
 import { type Db, openDatabase } from './database.js';
+import { ExportLog } from './export-log.js';
 import { FaultLog } from './fault-log.js';
 import { FilmFiles } from './film-files.js';
 import { FilmIndex } from './film-index.js';
@@ -29,6 +30,8 @@ export class Store {
   readonly jobs: JobLog;
   readonly associations: AssociationLog;
   readonly faults: FaultLog;
+  /** Export jobs of rendered films (src/export/). */
+  readonly exports: ExportLog;
   /** Replays and forwarded prints (Lightbox as SCU) with their answers. */
   readonly outbound: OutboundLog;
   /** Films waiting to be printed on to a real printer (tee). */
@@ -47,6 +50,7 @@ export class Store {
     this.jobs = new JobLog(this.db);
     this.associations = new AssociationLog(this.db, (e, id) => onError(e, `association ${id}`));
     this.faults = new FaultLog(this.db);
+    this.exports = new ExportLog(this.db);
     this.outbound = new OutboundLog(this.db);
     this.forwardQueue = new ForwardQueue(this.db);
   }

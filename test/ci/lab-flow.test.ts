@@ -330,7 +330,7 @@ describe('scripts/lab-ci-example.sh with DCMTK as the system under test', () => 
     }
   }, 90_000);
 
-  it('(c) film-jam-mid-job on a running Lightbox: DCMTK hears the jam, the job fails, the next print is refused', async () => {
+  it("(c) film-jam-mid-job on a running Lightbox: DCMTK hears the jam, the job fails, the next print is refused by the printer's state", async () => {
     const dicom = await freePort();
     const http = await freePort();
     const token = 'ci-token-0123456789';
@@ -443,18 +443,22 @@ describe('scripts/lab-ci-example.sh with DCMTK as the system under test', () => 
       expect(left.map((f) => f['id'])).toEqual([(hold['armed'] as Json[])[0]!['id']]);
       await api('/api/lab/faults', { method: 'DELETE' });
 
-      // 2. DCMTK prints again to the jammed printer: N-ACTION refused, and this run fails the build.
+      // 2. DCMTK prints again to the jammed printer: N-ACTION refused. The jam is the printer's state,
+      //    left by the lab, not DCMTK's doing: on record as info, and the build passes (a scenario's
+      //    expectations, e.g. hold-while-failed, are what judge how a modality copes with it).
       const second = await runScript(
         'jam-again',
         ['--calling-ae', 'JAMSCU'],
         printJob('jam-again', o),
         shared,
       );
-      expect(second.code, second.output).toBe(1);
+      expect(second.code, second.output).toBe(0);
       expect(dcmtkSaw(second)).toContain('N-ACTION BasicFilmBox 0xc602');
-      const { failures } = junitOf(second);
-      expect(failures.map((f) => `${f.attributes['message']} ${f.text}`).join('\n')).toMatch(/0xC602/i);
-      expect(second.json('verdicts.json')).toMatchObject({ verdict: 'fail', associations: 1 });
+      expect(junitOf(second).failures).toEqual([]);
+      expect(second.output).toMatch(
+        /info \S+ status\.failure .*0xC602.*\[lab fault printer state: printer FAILURE \(FILM JAM\)\]/,
+      );
+      expect(second.json('verdicts.json')).toMatchObject({ verdict: 'pass', associations: 1 });
       expect(second.json('jobs.json')).toEqual([]);
       expect(lb.exitCode).toBeNull();
     } finally {

@@ -353,6 +353,23 @@ describe('rendering', () => {
     );
   });
 
+  it('a printer exporting over C-STORE: the Secondary Capture classes as SCU, and the associations it initiates', () => {
+    const plain = renderMarkdown(
+      conformanceStatement({ caps: resolveCapabilities(DEFAULT_PROFILE), settings }),
+    );
+    expect(plain).toContain('It never initiates an association');
+    expect(plain).not.toContain('1.2.840.10008.5.1.4.1.1.7.2');
+    const caps = resolveCapabilities({
+      ...DEFAULT_PROFILE,
+      export: [{ name: 'pacs', type: 'c-store', aeTitle: 'PACS', host: 'pacs.lab', port: 104 }],
+    });
+    const md = renderMarkdown(conformanceStatement({ caps, settings }));
+    expect(md).toMatch(
+      /\| Multi-frame Grayscale Byte Secondary Capture Image Storage \| `1\.2\.840\.10008\.5\.1\.4\.1\.1\.7\.2` \| Yes \| No \|/,
+    );
+    expect(md).toContain('one association per film to each C-STORE export target (PACS at pacs.lab:104)');
+  });
+
   it('puts several statements on one HTML page with ids of their own', () => {
     const html = renderHtml(documents.map((d) => conformanceStatement({ caps: d.p.caps, settings })));
     expectWellFormed(html);

@@ -63,6 +63,17 @@ describe('association acceptance policy', () => {
     expect(d).toMatchObject({ reject: { result: 2, source: 3, reason: 2 } });
   });
 
+  it('in-flight memory nearly used up: transient, service provider (presentation), temporary-congestion', () => {
+    const d = decideAssociation(associateRq(), settings({ congested: () => true }));
+    expect(d).toMatchObject({ reject: { result: 2, source: 3, reason: 1 } });
+    // The association limit is named first when both hold.
+    const both = decideAssociation(
+      associateRq(),
+      settings({ atCapacity: () => true, congested: () => true }),
+    );
+    expect(both).toMatchObject({ reject: { reason: 2 } });
+  });
+
   it('rejects a foreign application context: permanent, service user, reason 2', () => {
     const d = decideAssociation(associateRq({ applicationContext: '1.2.3' }), settings());
     expect(d).toMatchObject({ reject: { result: 1, source: 1, reason: 2 } });

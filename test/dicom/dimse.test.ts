@@ -8,9 +8,10 @@ import {
   commandName,
   NO_DATA_SET,
 } from '../../src/dicom/dimse/command-fields.js';
-import { DatasetError, decodeDataset, encodeDataset } from '../../src/dicom/dimse/dataset.js';
+import { DatasetError, datasetStream, decodeDataset, encodeDataset } from '../../src/dicom/dimse/dataset.js';
 import { fragmentMessage, maxFragment } from '../../src/dicom/dimse/fragmenter.js';
 import { describeStatus, Status, statusCategory } from '../../src/dicom/dimse/status.js';
+import { Tag } from '../../src/dicom/tags.js';
 import { Uid } from '../../src/dicom/uids.js';
 import type { Pdv } from '../../src/dicom/ul/pdu.js';
 import { encodePdu } from '../../src/dicom/ul/pdu-codec.js';
@@ -231,5 +232,134 @@ describe('data sets (dcmjs)', () => {
   });
   it('refuses explicit VR big endian', () => {
     expect(() => decodeDataset(Buffer.alloc(8), Uid.ExplicitVrBigEndian)).toThrow(/not supported/);
+  });
+});
+
+describe('message assembler: memory budget and streamed data sets', () => {
+  const command = encodeCommand({
+    commandField: CommandField.N_SET_RQ,
+    messageId: 4,
+    commandDataSetType: 0,
+    requestedSopClassUid: Uid.BasicGrayscaleImageBox,
+  });
+  const pixels = Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * 13) & 0xff));
+  const dataset = encodeDataset(
+    {
+      [Tag.ImageBoxPosition]: { vr: 'US', Value: [1] },
+      [Tag.BasicGrayscaleImageSequence]: {
+        vr: 'SQ',
+        Value: [{ [Tag.Rows]: { vr: 'US', Value: [100] }, [Tag.PixelData]: { vr: 'OB', Value: [pixels] } }],
+      },
+    },
+    Uid.ExplicitVrLittleEndian,
+  );
+
+  /** A budget that records what it lends. */
+  class Budget {
+    used = 0;
+    peak = 0;
+    constructor(readonly limit: number) {}
+    take(n: number): boolean {
+      if (this.used + n > this.limit) return false;
+      this.used += n;
+      this.peak = Math.max(this.peak, this.used);
+      return true;
+    }
+    give(n: number): void {
+      this.used -= n;
+    }
+  }
+
+  const sink = () => {
+    const s = { parts: [] as Buffer[], ended: false, aborted: false };
+    return {
+      s,
+      sink: {
+        write: (p: Buffer) => void s.parts.push(Buffer.from(p)),
+        end: () => {
+          s.ended = true;
+        },
+        abort: () => {
+          s.aborted = true;
+        },
+      },
+    };
+  };
+
+  it('holds a data set within the budget, counts every byte, and leaves giving back to the caller', () => {
+    const budget = new Budget(1 << 20);
+    const [m] = new MessageAssembler(1 << 20, { budget }).push(pdvsOf(1, command, dataset, 1000));
+    expect(joined(m!.dataset!).equals(dataset)).toBe(true);
+    expect(m!.held).toBe(dataset.length);
+    expect(budget.used).toBe(dataset.length);
+  });
+
+  it('beyond the budget: drops the data set, gives back what it took, delivers the message flagged', () => {
+    const budget = new Budget(10_000);
+    const [m] = new MessageAssembler(1 << 20, { budget }).push(pdvsOf(1, command, dataset, 1000));
+    expect(m!.datasetOverBudget).toBe(true);
+    expect(m!.datasetOverLimit).toBe(false);
+    expect(m!.dataset).toBeUndefined();
+    expect(m!.held).toBe(0);
+    expect(budget.used).toBe(0);
+    expect(m!.datasetLength).toBe(dataset.length);
+  });
+
+  it('streams the pixel data to a sink: only the rest is held and counted, at every fragment size', () => {
+    for (const size of [7, 64, 1000, 30_000]) {
+      const budget = new Budget(1000);
+      const { s, sink: k } = sink();
+      const a = new MessageAssembler(1 << 20, {
+        budget,
+        streamFor: () => datasetStream(Uid.ExplicitVrLittleEndian, { minLength: 1, open: () => k }),
+      });
+      const [m] = a.push(pdvsOf(1, command, dataset, size));
+      expect(m!.datasetOverBudget).toBe(false);
+      expect(Buffer.concat(s.parts).equals(pixels)).toBe(true);
+      expect(s.ended && !s.aborted).toBe(true);
+      expect(m!.held).toBe(dataset.length - pixels.length);
+      expect(budget.peak).toBeLessThan(100);
+      expect(m!.spilled!.value.length).toBe(pixels.length);
+      expect(m!.spilled!.path).toEqual([Tag.BasicGrayscaleImageSequence, 0, Tag.PixelData]);
+    }
+  });
+
+  it('a streamed data set over the size limit, or one that does not parse: the sink is aborted', () => {
+    const { s, sink: k } = sink();
+    const over = new MessageAssembler(10_000, {
+      streamFor: () => datasetStream(Uid.ExplicitVrLittleEndian, { minLength: 1, open: () => k }),
+    });
+    const [m] = over.push(pdvsOf(1, command, dataset, 1000));
+    expect(m!.datasetOverLimit).toBe(true);
+    expect(s.aborted).toBe(true);
+
+    const bad = sink();
+    const budget = new Budget(1 << 20);
+    const broken = Buffer.concat([dataset, hex('1000 1000 5a5a 0200 4142')]);
+    const [b] = new MessageAssembler(1 << 20, {
+      budget,
+      streamFor: () => datasetStream(Uid.ExplicitVrLittleEndian, { minLength: 1, open: () => bad.sink }),
+    }).push(pdvsOf(1, command, broken, 1000));
+    expect(b!.datasetError?.message).toMatch(/VR "ZZ"/);
+    expect(b!.dataset).toBeUndefined();
+    expect(bad.s.aborted).toBe(true);
+    expect(budget.used).toBe(0);
+    expect(b!.held).toBe(0);
+  });
+
+  it('discard(): a half-received message gives its budget back and aborts its sink', () => {
+    const budget = new Budget(1 << 20);
+    const { s, sink: k } = sink();
+    const a = new MessageAssembler(1 << 20, {
+      budget,
+      streamFor: () => datasetStream(Uid.ExplicitVrLittleEndian, { minLength: 1, open: () => k }),
+    });
+    const pdvs = pdvsOf(1, command, dataset, 1000);
+    expect(a.push(pdvs.slice(0, -3))).toEqual([]);
+    expect(budget.used).toBeGreaterThan(0);
+    a.discard();
+    expect(budget.used).toBe(0);
+    expect(s.aborted).toBe(true);
+    expect(a.inProgress).toBe(false);
   });
 });

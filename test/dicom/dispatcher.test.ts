@@ -66,6 +66,8 @@ function msg(command: CommandSet, dataset?: Buffer, over = false): AssembledMess
     commandBytes: encodeCommand(command),
     datasetLength: dataset?.length ?? 0,
     datasetOverLimit: over,
+    datasetOverBudget: false,
+    held: 0,
   };
   if (dataset) m.dataset = dataset;
   return m;

@@ -19,6 +19,10 @@ export interface PrintSession {
   filmSize?: string;
   /** Extra Film Box attributes (e.g. Max Density). */
   filmBox?: DcmDataset;
+  /** Extra Film Session attributes (e.g. Film Session Label). */
+  session?: DcmDataset;
+  /** Extra attributes in every image item (e.g. Patient Name, as some SCUs send). */
+  item?: DcmDataset;
 }
 
 export interface Printed {
@@ -36,7 +40,7 @@ export async function printFilm(port: number, o: PrintSession = {}): Promise<Pri
     abstractSyntaxes: [META, Uid.PrintJob],
   });
   try {
-    const session = await s.nCreate(META, Uid.BasicFilmSession, {});
+    const session = await s.nCreate(META, Uid.BasicFilmSession, o.session ?? {});
     const sid = session.command.affectedSopInstanceUid!;
     const fb = await s.nCreate(META, Uid.BasicFilmBox, {
       '20100010': { vr: 'ST', Value: [o.format ?? 'STANDARD\\1,1'] },
@@ -56,7 +60,7 @@ export async function printFilm(port: number, o: PrintSession = {}): Promise<Pri
     for (const [i, [columns, rows]] of (o.images ?? [[64, 64]]).entries()) {
       const r = await s.nSet(META, Uid.BasicGrayscaleImageBox, boxes[i]!, {
         '20200010': { vr: 'US', Value: [i + 1] },
-        '20200110': { vr: 'SQ', Value: [grayImage(columns, rows)] },
+        '20200110': { vr: 'SQ', Value: [{ ...grayImage(columns, rows), ...o.item }] },
       });
       expect(r.command.status, r.command.errorComment).toBeLessThan(0xc000);
     }

@@ -42,6 +42,8 @@ export class Scu {
   #contexts = new Map<string, { id: number; ts: string }>();
   /** The status the SCU answers N-EVENT-REPORTs with. */
   eventStatus = 0;
+  /** How long a request waits for its response (a modality printing 64 films at once waits longer). */
+  responseTimeoutMs = 10_000;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
@@ -64,10 +66,17 @@ export class Scu {
 
   static async open(
     port: number,
-    o: { called?: string; calling?: string; abstractSyntaxes: string[]; transferSyntaxes?: string[] },
+    o: {
+      called?: string;
+      calling?: string;
+      abstractSyntaxes: string[];
+      transferSyntaxes?: string[];
+      /** Our side's address (127.0.0.x): modalities of their own, not one host's burst. */
+      localAddress?: string;
+    },
   ): Promise<Scu> {
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ port, host: '127.0.0.1' }, () => resolve(s));
+      const s = connect({ port, host: '127.0.0.1', localAddress: o.localAddress }, () => resolve(s));
       s.once('error', reject);
     });
     const scu = new Scu(socket);
@@ -171,12 +180,100 @@ export class Scu {
     this.#write(ctx.id, cmd as CommandSet, bytes);
     await this.#until(
       () => this.#responses.some((r) => r.command.messageIdBeingRespondedTo === messageId),
-      10_000,
+      this.responseTimeoutMs,
       `response to ${messageId}`,
     );
     const i = this.#responses.findIndex((r) => r.command.messageIdBeingRespondedTo === messageId);
     const [m] = this.#responses.splice(i, 1);
     return { command: m!.command, dataset: m!.dataset ? decodeDataset(m!.dataset, ctx.ts) : undefined };
+  }
+
+  /**
+   * Send a request whose data set stops short of its last fragment: the SCP holds a message not yet
+   * complete. `finish()` sends the rest and waits for the response.
+   */
+  hold(
+    abstractSyntax: string,
+    command: Partial<CommandSet> & { commandField: number },
+    dataset: DcmDataset,
+  ): { finish(): Promise<Response> } {
+    const ctx = this.#contexts.get(abstractSyntax);
+    if (!ctx) throw new Error(`${abstractSyntax} was not accepted`);
+    const messageId = this.#messageId++;
+    const cmd = { ...command, messageId, commandDataSetType: 0 } as CommandSet;
+    const pdus = fragmentMessage(ctx.id, encodeCommand(cmd), encodeDataset(dataset, ctx.ts), 65536);
+    const last = pdus.pop()!;
+    for (const p of pdus) this.#socket.write(encodePdu(p));
+    return {
+      finish: async () => {
+        this.#socket.write(encodePdu(last));
+        await this.#until(
+          () => this.#responses.some((r) => r.command.messageIdBeingRespondedTo === messageId),
+          30_000,
+          `response to ${messageId}`,
+        );
+        const i = this.#responses.findIndex((r) => r.command.messageIdBeingRespondedTo === messageId);
+        const [m] = this.#responses.splice(i, 1);
+        return { command: m!.command, dataset: m!.dataset ? decodeDataset(m!.dataset, ctx.ts) : undefined };
+      },
+    };
+  }
+
+  /**
+   * Send a request whose data set comes as pieces (a large image never built whole), fragment by
+   * fragment, waiting for the socket to drain as a modality does; the last fragment is held back
+   * until `finish()`, which sends it and waits for the response.
+   */
+  async stream(
+    abstractSyntax: string,
+    command: Partial<CommandSet> & { commandField: number },
+    pieces: Iterable<Buffer>,
+  ): Promise<{ finish(): Promise<Response> }> {
+    const ctx = this.#contexts.get(abstractSyntax);
+    if (!ctx) throw new Error(`${abstractSyntax} was not accepted`);
+    const messageId = this.#messageId++;
+    const cmd = { ...command, messageId, commandDataSetType: 0 } as CommandSet;
+    for (const p of fragmentMessage(ctx.id, encodeCommand(cmd), undefined, 65536))
+      this.#socket.write(encodePdu(p));
+    const size = 65536 - 6;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let held: Buffer | undefined;
+    const pdv = (data: Buffer, isLast: boolean) =>
+      encodePdu({ type: 'P-DATA-TF', pdvs: [{ contextId: ctx.id, isCommand: false, isLast, data }] });
+    const flush = async () => {
+      // One fragment is always kept back: it may be the last.
+      if (held && !this.#socket.write(pdv(held, false)))
+        await new Promise<void>((r) => this.#socket.once('drain', () => r()));
+      held = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+    };
+    for (let piece of pieces) {
+      while (piece.length > 0) {
+        const n = Math.min(size - pendingBytes, piece.length);
+        pending.push(piece.subarray(0, n));
+        pendingBytes += n;
+        piece = piece.subarray(n);
+        if (pendingBytes === size) await flush();
+        if (this.#closed) throw new Error('connection closed while sending a data set');
+      }
+    }
+    if (pendingBytes > 0) await flush();
+    const last = held ?? Buffer.alloc(0);
+    return {
+      finish: async () => {
+        this.#socket.write(pdv(last, true));
+        await this.#until(
+          () => this.#responses.some((r) => r.command.messageIdBeingRespondedTo === messageId),
+          Math.max(this.responseTimeoutMs, 120_000),
+          `response to ${messageId}`,
+        );
+        const i = this.#responses.findIndex((r) => r.command.messageIdBeingRespondedTo === messageId);
+        const [m] = this.#responses.splice(i, 1);
+        return { command: m!.command, dataset: m!.dataset ? decodeDataset(m!.dataset, ctx.ts) : undefined };
+      },
+    };
   }
 
   nCreate(meta: string, sopClass: string, dataset?: DcmDataset, uid?: string): Promise<Response> {
@@ -231,6 +328,75 @@ export class Scu {
   destroy(): void {
     this.#socket.destroy();
   }
+}
+
+/**
+ * An image box N-SET data set (Explicit VR Little Endian) of a columns x rows 12-bit image whose
+ * pixels are `pattern` repeated, as pieces: the attributes, then the pixels a pattern at a time,
+ * then the delimiters. A 200 MB image is sent without ever being built.
+ */
+export function imageBoxSetPieces(
+  position: number,
+  columns: number,
+  rows: number,
+  pattern: Buffer,
+): { pieces: () => Iterable<Buffer>; pixelBytes: number } {
+  const pixelBytes = columns * rows * 2;
+  const item = grayImage(1, 1);
+  const encoded = encodeDataset(
+    {
+      '20200010': { vr: 'US', Value: [position] },
+      '20200110': {
+        vr: 'SQ',
+        Value: [
+          { ...item, '00280010': { vr: 'US', Value: [rows] }, '00280011': { vr: 'US', Value: [columns] } },
+        ],
+      },
+    },
+    Uid.ExplicitVrLittleEndian,
+  );
+  // The Pixel Data header (7FE0,0010) OW, its 2-byte value, then the item and sequence delimiters.
+  const at = encoded.indexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x57]));
+  if (at < 0 || encoded.readUInt32LE(at + 8) !== 2) throw new Error('pixel data header not found');
+  const prefix = Buffer.from(encoded.subarray(0, at + 12));
+  prefix.writeUInt32LE(pixelBytes, at + 8);
+  const suffix = encoded.subarray(at + 14);
+  return {
+    pixelBytes,
+    *pieces() {
+      yield prefix;
+      for (let left = pixelBytes; left > 0; left -= pattern.length)
+        yield pattern.subarray(0, Math.min(pattern.length, left));
+      yield suffix;
+    },
+  };
+}
+
+/** A film session and a 1-up film box on the grayscale meta SOP class: their UIDs and the image box's. */
+export async function openFilmBox(
+  s: Scu,
+  filmSize = '14INX17IN',
+): Promise<{ session: string; filmBox: string; imageBox: string; status: number }> {
+  const meta = Uid.BasicGrayscalePrintManagementMeta;
+  const session = await s.nCreate(meta, Uid.BasicFilmSession, {});
+  const sid = session.command.affectedSopInstanceUid!;
+  const fb = await s.nCreate(meta, Uid.BasicFilmBox, {
+    '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
+    '20100050': { vr: 'CS', Value: [filmSize] },
+    '20100500': {
+      vr: 'SQ',
+      Value: [
+        { '00081150': { vr: 'UI', Value: [Uid.BasicFilmSession] }, '00081155': { vr: 'UI', Value: [sid] } },
+      ],
+    },
+  });
+  const ref = (fb.dataset?.['20100510']?.Value as DcmDataset[] | undefined)?.[0];
+  return {
+    session: sid,
+    filmBox: fb.command.affectedSopInstanceUid ?? '',
+    imageBox: ref ? String(ref['00081155']!.Value![0]) : '',
+    status: fb.command.status ?? -1,
+  };
 }
 
 /** A grayscale image item for Basic Grayscale Image Sequence. */

@@ -14,6 +14,7 @@ const TYPES = [
   'film.printed',
   'film.rendered',
   'film.removed',
+  'export',
   'fault.fired',
   'fault.armed',
   'fault.disarmed',

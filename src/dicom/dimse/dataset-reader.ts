@@ -13,8 +13,22 @@ export class DatasetReadError extends Error {
 }
 
 /** VRs whose explicit encoding has a 2-byte reserved field and a 4-byte length (PS3.5 Table 7.1-1). */
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
-const KNOWN_VRS = new Set([
+export const LONG_VRS: ReadonlySet<string> = new Set([
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'SQ',
+  'UC',
+  'UN',
+  'UR',
+  'UT',
+  'SV',
+  'UV',
+]);
+export const KNOWN_VRS: ReadonlySet<string> = new Set([
   ...LONG_VRS,
   ...[
     'AE',
@@ -42,12 +56,14 @@ const KNOWN_VRS = new Set([
 ]);
 /** Text VRs whose backslash is content, not a value separator. */
 const SINGLE_TEXT = new Set(['LT', 'ST', 'UT', 'UR']);
-const BINARY = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
-const UNDEFINED = 0xffffffff;
-const ITEM = 0xfffee000;
-const ITEM_END = 0xfffee00d;
-const SEQ_END = 0xfffee0dd;
-const MAX_DEPTH = 16;
+export const BINARY_VRS: ReadonlySet<string> = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
+export const UNDEFINED_LENGTH = 0xffffffff;
+export const ITEM = 0xfffee000;
+export const ITEM_END = 0xfffee00d;
+export const SEQ_END = 0xfffee0dd;
+/** Items nested deeper than this are refused (a hostile data set must not exhaust the stack). */
+export const MAX_DEPTH = 16;
+const UNDEFINED = UNDEFINED_LENGTH;
 
 export type VrLookup = (tag: string) => string | undefined;
 
@@ -69,7 +85,18 @@ function tagOf(c: Cursor): number {
   return ((c.buf.readUInt16LE(c.at) << 16) | c.buf.readUInt16LE(c.at + 2)) >>> 0;
 }
 
-const hex = (t: number) => t.toString(16).toUpperCase().padStart(8, '0');
+export const hex = (t: number) => t.toString(16).toUpperCase().padStart(8, '0');
+
+/**
+ * The VR of an Implicit VR element, from the dictionary: group lengths are UL, the ambiguous pixel
+ * and LUT data VRs read as OW, US-or-SS as US, unknown tags as UN (a sequence when of undefined
+ * length, PS3.5 6.2.2).
+ */
+export function implicitVr(tag: number, key: string, length: number, vrOf: VrLookup): string {
+  const dict = (tag & 0xffff) === 0 ? 'UL' : vrOf(key);
+  const vr = dict === undefined ? 'UN' : dict === 'ox' || dict === 'lt' ? 'OW' : dict === 'xs' ? 'US' : dict;
+  return length === UNDEFINED_LENGTH && vr === 'UN' ? 'SQ' : vr;
+}
 
 function text(b: Buffer): string {
   return b.toString('latin1').replace(/[\0 ]+$/, '');
@@ -182,10 +209,7 @@ function readElements(
     } else {
       len = c.buf.readUInt32LE(c.at + 4);
       c.at += 8;
-      const dict = (tag & 0xffff) === 0 ? 'UL' : vrOf(key);
-      // Ambiguous dictionary VRs: pixel data and LUT data as OW, US-or-SS as US.
-      vr = dict === undefined ? 'UN' : dict === 'ox' || dict === 'lt' ? 'OW' : dict === 'xs' ? 'US' : dict;
-      if (len === UNDEFINED && vr === 'UN') vr = 'SQ'; // PS3.5 6.2.2: UN of undefined length is a sequence
+      vr = implicitVr(tag, key, len, vrOf);
     }
     if (vr === 'SQ') {
       ds[key] = { vr, Value: readItems(c, len, stop, explicit, vrOf, depth) };
@@ -197,7 +221,7 @@ function readElements(
     c.at += len;
     let el: DcmElement;
     try {
-      el = BINARY.has(vr)
+      el = BINARY_VRS.has(vr)
         ? { vr, Value: [viewOf(c.buf, from, c.at)] }
         : { vr, Value: value(vr, c.buf.subarray(from, c.at)) };
     } catch (e) {

@@ -6,9 +6,11 @@
  */
 import dcmjs from 'dcmjs';
 import { type Bytes, binaryLength } from '../chunked-bytes.js';
+import type { SpilledValue, ValueSink } from '../spilled-value.js';
 import { namedTag, Tag } from '../tags.js';
 import { Uid } from '../uids.js';
 import { DatasetReadError, readDataset } from './dataset-reader.js';
+import { DatasetStream, type ValuePath } from './dataset-stream.js';
 import { writeDataset } from './dataset-writer.js';
 
 /** One attribute as dcmjs holds it: VR plus values (sequences hold nested data sets). */
@@ -73,9 +75,49 @@ export function decodeDataset(bytes: Bytes, transferSyntax: string): DcmDataset 
   try {
     return readDataset(bytes, transferSyntax === Uid.ExplicitVrLittleEndian, dictionaryVr);
   } catch (e) {
-    if (e instanceof DatasetReadError) throw new DatasetError(`data set does not parse: ${e.message}`);
-    throw e;
+    throw asDatasetError(e);
   }
+}
+
+/** A reader's error as the DatasetError handlers and the dispatcher know (other errors as they are). */
+export function asDatasetError(e: unknown): unknown {
+  return e instanceof DatasetReadError ? new DatasetError(`data set does not parse: ${e.message}`) : e;
+}
+
+/**
+ * A reader of a data set as it arrives whose Pixel Data value (when at least minLength bytes) goes
+ * to the sink `open` returns instead of memory; undefined for a transfer syntax we cannot read
+ * (the message is then held whole, and refused as before).
+ */
+export function datasetStream(
+  transferSyntax: string,
+  o: { minLength: number; open(length: number): ValueSink },
+): DatasetStream | undefined {
+  if (!isReadableTransferSyntax(transferSyntax)) return undefined;
+  return new DatasetStream({
+    explicit: transferSyntax === Uid.ExplicitVrLittleEndian,
+    vrOf: dictionaryVr,
+    tag: Number.parseInt(Tag.PixelData, 16),
+    minLength: o.minLength,
+    open: o.open,
+  });
+}
+
+/**
+ * Put a spilled value back where the stream took it from (its element was read with no value).
+ * False when the path does not lead to that element (the handler must then not see a data set
+ * that lies about its pixels).
+ */
+export function placeSpilled(ds: DcmDataset, path: ValuePath, value: SpilledValue): boolean {
+  let at: DcmDataset | undefined = ds;
+  for (let i = 0; i < path.length - 1; i += 2) {
+    const items: unknown[] | undefined = at?.[path[i] as string]?.Value;
+    at = items?.[path[i + 1] as number] as DcmDataset | undefined;
+  }
+  const el = at?.[path.at(-1) as string];
+  if (!el || path.length % 2 !== 1) return false;
+  el.Value = [value];
+  return true;
 }
 
 export function encodeDataset(dict: DcmDataset, transferSyntax: string): Buffer {

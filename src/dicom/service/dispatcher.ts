@@ -11,8 +11,16 @@ import {
   NO_DATA_SET,
   RESPONSE_BIT,
 } from '../dimse/command-fields.js';
-import { DatasetError, type DcmDataset, decodeDataset, encodeDataset } from '../dimse/dataset.js';
+import {
+  asDatasetError,
+  DatasetError,
+  type DcmDataset,
+  decodeDataset,
+  encodeDataset,
+  placeSpilled,
+} from '../dimse/dataset.js';
 import { Status, type StatusName, statusCategory } from '../dimse/status.js';
+import { Uid } from '../uids.js';
 import type { ServiceRegistry } from './registry.js';
 import type { AssociationInfo, ContextInfo, DimseReply, DimseRequest } from './service.js';
 
@@ -49,6 +57,9 @@ const C_SERVICES: ReadonlySet<number> = new Set([
 ]);
 
 const ERROR_COMMENT_MAX = 64;
+
+/** The SOP classes whose N-SET answers 0xC605 when there is no memory for the image. */
+const IMAGE_BOX_CLASSES: ReadonlySet<string> = new Set([Uid.BasicGrayscaleImageBox, Uid.BasicColorImageBox]);
 
 function requestSopClass(cmd: CommandSet): string | undefined {
   return AFFECTED_CLASS_REQUESTS.has(cmd.commandField) ? cmd.affectedSopClassUid : cmd.requestedSopClassUid;
@@ -165,6 +176,19 @@ async function decide(
   if (msg.datasetOverLimit) {
     return fail('ResourceLimitation', `data set of ${msg.datasetLength} bytes exceeds the configured limit`);
   }
+  if (msg.datasetOverBudget) {
+    // PS3.4 H.4.3.1.2: an image box has its own status for "no memory for this image" (0xC605).
+    const imageBox = cmd.commandField === CommandField.N_SET_RQ && IMAGE_BOX_CLASSES.has(sopClassUid);
+    return fail(
+      imageBox ? 'InsufficientMemory' : 'ResourceLimitation',
+      `no memory for a data set of ${msg.datasetLength} bytes now (--max-inflight)`,
+    );
+  }
+  if (msg.datasetError) {
+    const e = asDatasetError(msg.datasetError);
+    if (e instanceof DatasetError) return fail('ProcessingFailure', e.message);
+    throw e;
+  }
   if (msg.dataset) {
     let ds: DcmDataset;
     try {
@@ -173,6 +197,8 @@ async function decide(
       if (e instanceof DatasetError) return fail('ProcessingFailure', e.message);
       throw e;
     }
+    if (msg.spilled && !placeSpilled(ds, msg.spilled.path, msg.spilled.value))
+      return fail('ProcessingFailure', 'data set does not parse: streamed value out of place');
     req.dataset = ds;
     decoded.ds = ds;
   }

@@ -34,6 +34,8 @@ export interface AcceptanceSettings {
   atCapacity(): boolean;
   /** The association arrives over TLS (PS3.15 Annex B); absent: plain TCP. */
   secureTransport?: boolean;
+  /** True when memory for data sets in flight is nearly used up: a new association must wait. */
+  congested?(): boolean;
   maxPduLength: number;
   implementationClassUid: string;
   implementationVersionName: string;
@@ -70,6 +72,12 @@ export function decideAssociation(rq: AssociateRq, s: AcceptanceSettings): Assoc
   }
   if (s.atCapacity()) {
     return { reject: Reject['local-limit-exceeded'], why: 'concurrent association limit reached' };
+  }
+  if (s.congested?.()) {
+    return {
+      reject: Reject['temporary-congestion'],
+      why: 'in-flight memory budget exhausted (--max-inflight)',
+    };
   }
   return { accept: buildAccept(rq, printer, s) };
 }

@@ -22,11 +22,20 @@ export interface ConnectionGauges {
   dropped: Record<string, number>;
 }
 
+/** The in-flight budget (--max-inflight, src/net/inflight-budget.ts) as /metrics shows it. */
+export interface InflightGauges {
+  used: number;
+  limit: number;
+  peak: number;
+  refused: number;
+}
+
 /** Where the gauges of /metrics are read at scrape time. */
 export interface GaugeSources {
   store?: Store;
   disk?: () => DiskState | undefined;
   connections?: () => ConnectionGauges;
+  inflight?: () => InflightGauges;
 }
 
 /** SSE keep-alive comment, so proxies and browsers do not drop an idle stream. */
@@ -64,7 +73,7 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
     {
       schema: {
         description:
-          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, film.removed, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
+          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, film.removed, export, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
         response: {
           200: {
             description: 'an endless text/event-stream',
@@ -208,6 +217,9 @@ class Metrics {
       case 'forward':
         this.#inc('lightbox_forward_attempts_total', { printer: e.printer, result: e.result });
         break;
+      case 'export':
+        this.#inc('lightbox_export_attempts_total', { target: e.target, kind: e.kind, result: e.state });
+        break;
       default:
         break;
     }
@@ -227,6 +239,7 @@ class Metrics {
         'Films removed, by reason (api: DELETE /api/films; max-age, max-films, max-bytes: retention)',
       lightbox_forward_attempts_total:
         'Films sent on to a real printer (tee), by printer and result (done, failed: it answered a failure or stayed unreachable; retry: unreachable, queued again)',
+      lightbox_export_attempts_total: 'Film export attempts, by target, kind and result (sent, failed)',
     };
     for (const [name, text] of Object.entries(help)) {
       lines.push(`# HELP ${name} ${text}`, `# TYPE ${name} counter`);
@@ -274,6 +287,18 @@ class Metrics {
       for (const [state, n] of Object.entries(forward))
         lines.push(`lightbox_forward_queue{state="${state}"} ${n}`);
     }
+    let exports: { target: string; state: string; n: number }[] = [];
+    try {
+      exports = g.store?.exports.counts() ?? [];
+    } catch {
+      // as above
+    }
+    lines.push(
+      '# HELP lightbox_exports Film export jobs, by target and state (queued, sending, sent, failed)',
+      '# TYPE lightbox_exports gauge',
+    );
+    for (const x of exports)
+      lines.push(`lightbox_exports{target="${x.target.replace(/["\\\n]/g, '_')}",state="${x.state}"} ${x.n}`);
 
     const c = g.connections?.();
     if (c) {
@@ -289,6 +314,21 @@ class Metrics {
       );
       for (const [reason, n] of Object.entries(c.dropped))
         lines.push(`lightbox_dicom_connections_dropped_total{reason="${reason}"} ${n}`);
+    }
+    const f = g.inflight?.();
+    if (f) {
+      gauge(
+        'lightbox_inflight_bytes',
+        'Bytes of DIMSE data sets held in memory now (pixel data streamed to disk excluded)',
+        f.used,
+      );
+      gauge('lightbox_inflight_limit_bytes', 'The in-flight budget (--max-inflight)', f.limit);
+      gauge('lightbox_inflight_peak_bytes', 'The most bytes of data sets held at once since start', f.peak);
+      lines.push(
+        '# HELP lightbox_inflight_refused_total Data sets dropped for want of in-flight budget (answered 0xC605 or 0x0213)',
+        '# TYPE lightbox_inflight_refused_total counter',
+        `lightbox_inflight_refused_total ${f.refused}`,
+      );
     }
     gauge('lightbox_sse_clients', 'Event stream (/api/events) clients connected', sse.clients);
     lines.push(

@@ -6,8 +6,13 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../../events.js';
+import { SOFTWARE } from '../../output/film-dicom.js';
+import { dicomOf, FilmOutputError, pdfOf } from '../../output/film-outputs.js';
+import { SHEETS_MM, type Sheet } from '../../output/film-pdf.js';
+import { SlotsFull } from '../../output/slots.js';
 import type { FilmRecord } from '../../print/spool.js';
 import { FILM_ID_PATTERN } from '../../store/film-files.js';
 import type { FilmSummary, RenderState } from '../../store/film-index.js';
@@ -26,6 +31,7 @@ import {
   OUTCOME_FILTER,
 } from '../schemas.js';
 import { ThumbCache } from '../thumb-cache.js';
+import { exportView } from './exports.js';
 
 const FILES: Record<string, string> = {
   'film.png': 'image/png',
@@ -113,7 +119,84 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
         film: record,
         render: renderStatus === 'pending' ? null : await readJson(join(dir, 'render.json')),
         outcome,
+        exports: store.exports.forFilm(f.id).map(exportView),
       };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { fit?: Sheet } }>(
+    '/api/films/:id/film.pdf',
+    {
+      schema: {
+        description:
+          'the film as a PDF page at true physical size (the film size, the image at the printer resolution), or fitted on a sheet with ?fit= and the scale printed; made when asked for',
+        params: ID_PARAMS,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { fit: { type: 'string', enum: Object.keys(SHEETS_MM) } },
+        },
+        response: {
+          200: {
+            description: 'the PDF',
+            content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+          },
+          '4xx': ERROR,
+          503: ERROR,
+        },
+      },
+    },
+    async (req, reply) => {
+      const f = store.films.get(req.params.id);
+      if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
+      try {
+        const pdf = await pdfOf(store.filmFiles.dir(f.id), f.id, req.query.fit);
+        const name = `${f.id}${req.query.fit ? `-${req.query.fit}` : ''}.pdf`;
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `inline; filename="${name}"`)
+          .send(Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength));
+      } catch (e) {
+        return outputFailed(e, reply);
+      }
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { depth?: 8 | 16 } }>(
+    '/api/films/:id/film.dcm',
+    {
+      schema: {
+        description:
+          'the film as a DICOM Secondary Capture object (Part 10 file, Explicit VR Little Endian) at its pixel matrix: 8-bit presentation values as viewed (default), ?depth=16 for optical densities (grey films); color films in RGB; made when asked for',
+        params: ID_PARAMS,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { depth: { type: 'integer', enum: [8, 16] } },
+        },
+        response: {
+          200: {
+            description: 'the DICOM file',
+            content: { 'application/dicom': { schema: { type: 'string', format: 'binary' } } },
+          },
+          '4xx': ERROR,
+          503: ERROR,
+        },
+      },
+    },
+    async (req, reply) => {
+      const f = store.films.get(req.params.id);
+      if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
+      try {
+        const o = await dicomOf(store.filmFiles.dir(f.id), f.id, req.query.depth ?? 8, SOFTWARE);
+        return reply
+          .type('application/dicom')
+          .header('content-length', o.bytes)
+          .header('content-disposition', `attachment; filename="${f.id}.dcm"`)
+          .send(Readable.from(o.file));
+      } catch (e) {
+        return outputFailed(e, reply);
+      }
     },
   );
 
@@ -204,6 +287,13 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
       return reply.code(204).send();
     },
   );
+}
+
+/** A film that is not rendered is a 409; outputs already queued to the limit, a 503. */
+function outputFailed(e: unknown, reply: import('fastify').FastifyReply) {
+  if (e instanceof FilmOutputError) return reply.code(409).send({ error: e.message });
+  if (e instanceof SlotsFull) return reply.code(503).header('retry-after', '2').send({ error: e.message });
+  throw e;
 }
 
 /** The conversation that printed the film; films from before the store name none, and their outcome is taken from film.json. */

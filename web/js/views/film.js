@@ -15,6 +15,15 @@ import { zoomable } from '../zoom.js';
 import { forwardPanel } from './forward.js';
 
 const FILES = ['film.png', 'density.png', 'thumb.png', 'film.json', 'render.json'];
+/** The film out of Lightbox, made on request from the rendered film: [path under the film, label, file name]. */
+const OUTPUTS = [
+  ['film.pdf', 'PDF (true size)', 'film.pdf'],
+  ['film.pdf?fit=A4', 'PDF on A4', 'A4.pdf'],
+  ['film.pdf?fit=Letter', 'PDF on Letter', 'Letter.pdf'],
+  ['film.pdf?fit=A3', 'PDF on A3', 'A3.pdf'],
+  ['film.dcm', 'DICOM', 'film.dcm'],
+  ['film.dcm?depth=16', 'DICOM 16-bit', '16bit.dcm'],
+];
 
 export function mount(container, [id]) {
   const root = h('section', { class: 'view film' });
@@ -161,8 +170,10 @@ export function mount(container, [id]) {
   }
 
   void load();
-  const off = on(['film.rendered', 'film.removed'], (e) => {
-    if (e.type === 'film.removed' && e.film === id) {
+  const off = on(['film.rendered', 'film.removed', 'export'], (e) => {
+    if (e.type === 'export') {
+      if (e.film === id) void refreshExports(root, id);
+    } else if (e.type === 'film.removed' && e.film === id) {
       zoom?.dispose();
       zoom = undefined;
       const why = e.reason === 'api' ? 'deleted' : `removed by retention (${e.reason})`;
@@ -311,12 +322,25 @@ function sidePanel(film) {
           ),
         ),
     r?.stamp?.length ? [h('h2', {}, 'Stamp'), h('p', {}, r.stamp.join(' · '))] : null,
+    exportsSection(film),
     h('h2', {}, 'Downloads'),
     h(
       'p',
       { class: 'downloads' },
       ...FILES.filter((n) => n.endsWith('.json') || film.renderStatus === 'rendered').map((n) =>
         h('a', { href: `/api/films/${film.id}/${n}`, download: `${film.id}-${n}`, class: 'button ghost' }, n),
+      ),
+      ...(film.renderStatus === 'rendered' ? OUTPUTS : []).map(([path, label, name]) =>
+        h(
+          'a',
+          {
+            href: `/api/films/${film.id}/${path}`,
+            download: `${film.id}-${name}`,
+            class: 'button ghost',
+            dataset: { output: path },
+          },
+          label,
+        ),
       ),
     ),
   );
@@ -547,6 +571,72 @@ function diffSection(film) {
     }
   }
   return el;
+}
+
+/**
+ * The film's exports (profile key export): each target with its state, attempts, the peer's last
+ * answer and the next attempt; "Send again" is a control request (data-control).
+ */
+function exportsSection(film) {
+  const list = film.exports ?? [];
+  if (list.length === 0) return null;
+  return h(
+    'section',
+    { dataset: { exports: '' } },
+    h('h2', {}, 'Exports'),
+    h('ul', { class: 'exports' }, ...list.map(exportRow)),
+  );
+}
+
+function exportRow(x) {
+  const message = h('span', { class: 'form-message' });
+  const button = h(
+    'button',
+    { type: 'button', class: 'ghost', dataset: { control: '', action: 'resend' } },
+    x.state === 'sent' ? 'Send again' : 'Retry now',
+  );
+  button.disabled = x.state === 'sending';
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await post(`/api/exports/${x.id}/resend`);
+    } catch (err) {
+      message.className = 'form-message error';
+      message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
+      if (err.needsToken) openTokenDialog();
+      button.disabled = false;
+    }
+  });
+  const when =
+    x.state === 'sent' ? ` ${x.sentAt ?? ''}` : x.nextAttemptAt ? `, next attempt ${x.nextAttemptAt}` : '';
+  return h(
+    'li',
+    { dataset: { export: x.target, exportState: x.state } },
+    h('strong', {}, x.target),
+    ` (${x.kind}) `,
+    h(
+      'span',
+      { class: `badge ${x.state === 'sent' ? 'success' : x.state === 'failed' ? 'failure' : 'unknown'}` },
+      x.state,
+    ),
+    ` ${x.attempts} attempt${x.attempts === 1 ? '' : 's'}${when} `,
+    x.error ? h('p', { class: 'export-error', dataset: { exportError: '' } }, x.error) : null,
+    button,
+    message,
+  );
+}
+
+/** Exports changed: the section is drawn again from the film's detail, the rest of the view stays. */
+async function refreshExports(root, id) {
+  let film;
+  try {
+    film = await get(`/api/films/${encodeURIComponent(id)}`);
+  } catch {
+    return;
+  }
+  const old = root.querySelector('[data-exports]');
+  const fresh = exportsSection(film);
+  if (old && fresh) old.replaceWith(fresh);
 }
 
 /**

@@ -1,0 +1,70 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HIGH_WATER, StagingFile } from '../../src/store/staging-file.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lightbox-staging-file-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const MIB = 1024 * 1024;
+
+describe('staging file (a streamed image written while it arrives)', () => {
+  it('writes the parts in order and resolves once they are all on disk', async () => {
+    const parts = Array.from({ length: 100 }, (_, i) => Buffer.alloc(1000 + i, i));
+    const bytes = parts.reduce((n, p) => n + p.length, 0);
+    const f = new StagingFile(join(dir, 'a.raw'), bytes);
+    for (const p of parts) f.write(p);
+    f.end();
+    await f.staged.written;
+    expect(readFileSync(f.staged.path).equals(Buffer.concat(parts))).toBe(true);
+    expect(f.pending).toBe(0);
+  });
+
+  it('asks the sender to pause beyond the high-water mark and to go on once written', async () => {
+    const events: boolean[] = [];
+    const total = 3 * HIGH_WATER;
+    const f = new StagingFile(join(dir, 'b.raw'), total);
+    f.onPressure = (paused) => events.push(paused);
+    for (let at = 0; at < total; at += MIB) f.write(Buffer.alloc(MIB, 7));
+    expect(events).toEqual([true]);
+    f.end();
+    await f.staged.written;
+    expect(events).toEqual([true, false]);
+  });
+
+  it('abort(): the file goes, written rejects, the sender is released', async () => {
+    const events: boolean[] = [];
+    const f = new StagingFile(join(dir, 'c.raw'), 2 * HIGH_WATER);
+    f.onPressure = (paused) => events.push(paused);
+    for (let i = 0; i < 10; i++) f.write(Buffer.alloc(MIB, 1));
+    f.abort();
+    await expect(f.staged.written).rejects.toThrow(/dropped/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(f.staged.path)).toBe(false);
+    expect(events.at(-1)).toBe(false);
+    f.write(Buffer.alloc(10)); // ignored
+    f.end();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(f.staged.path)).toBe(false);
+  });
+
+  it('a value shorter than announced, or a disk that refuses, fails the image (error set, no file)', async () => {
+    const short = new StagingFile(join(dir, 'd.raw'), 100);
+    short.write(Buffer.alloc(60));
+    short.end();
+    await expect(short.staged.written).rejects.toThrow(/staged 60 of 100 bytes/);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(short.staged.path)).toBe(false);
+
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    const refused = new StagingFile(join(dir, 'not-a-dir', 'e.raw'), 10);
+    refused.write(Buffer.alloc(10));
+    refused.end();
+    await expect(refused.staged.written).rejects.toThrow(/ENOTDIR/);
+    expect(refused.staged.error?.code).toBe('ENOTDIR');
+  });
+});
