@@ -24,6 +24,8 @@ export type LightboxEvent =
     }
   /** A film left the store: deleted over the API, or by retention (reason says which rule). */
   | { type: 'film.removed'; film: string; printer: string; reason: string }
+  /** A film was sent on to a real printer (tee): printed there, failed there, or to be retried. */
+  | { type: 'forward'; printer: string; film: string; result: 'done' | 'failed' | 'retry'; detail: string }
   /** A test-lab fault fired (src/lab); `association` when it fired on one. */
   | {
       type: 'fault.fired';

@@ -29,6 +29,7 @@ import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
+import { type ForwardConfig, Forwarder } from './scu/forwarder.js';
 import { DiskSpaceWatcher } from './store/disk-space.js';
 import { Retention } from './store/retention.js';
 import { Store } from './store/store.js';
@@ -66,6 +67,8 @@ export class Lightbox {
   readonly disk: DiskSpaceWatcher;
   /** Removes the oldest unpinned films beyond the --retention-* limits. */
   readonly retention: Retention;
+  /** Prints films on to the real printers of profiles with `forward:` (tee), from a durable queue. */
+  readonly forwarder: Forwarder;
   /** Sends rendered films to the printers' export targets (profile key `export`), durably. */
   readonly exports: ExportQueue;
   /** Memory for data sets in flight, shared by every listener's associations (--max-inflight). */
@@ -152,6 +155,14 @@ export class Lightbox {
       busy: () => this.#busyFilms(),
       onRemoved: () => void this.disk.check(),
     });
+    const forwards = new Map<string, ForwardConfig>();
+    for (const p of this.printers) if (p.caps.forward) forwards.set(p.caps.aeTitle, p.caps.forward);
+    this.forwarder = new Forwarder({
+      store: this.store,
+      configs: forwards,
+      log: logger,
+      events: this.events,
+    });
     for (const p of this.printers) {
       p.runtime.events = this.events;
       // Export jobs are written with the films' rows: a failure there fails the print, never the export alone.
@@ -159,6 +170,16 @@ export class Lightbox {
         for (const f of films) this.exports.add(f.id, p.caps.aeTitle);
       };
       p.runtime.onFilmsSpooled = (films) => {
+        // Queued durably before the modality's N-ACTION is answered. A database that cannot take
+        // the row (disk full) must not fail a film that is stored: it is logged, not forwarded.
+        try {
+          this.forwarder.enqueue(p.caps.aeTitle, films);
+        } catch (e) {
+          logger.error(
+            { err: (e as Error).message, films: films.map((f) => f.id) },
+            'films not queued for forwarding (re-send them with POST /api/films/{id}/print)',
+          );
+        }
         for (const f of films)
           this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
         this.exports.kick();
@@ -239,6 +260,7 @@ export class Lightbox {
         bindHost: config.host,
       },
       lab: this.lab,
+      forward: this.forwarder,
       disk: () => this.disk.state,
       network: networkSettings(config),
       connections: () => this.#connectionStats(),
@@ -335,6 +357,7 @@ export class Lightbox {
         if (j.status === 'PENDING' || j.status === 'PRINTING') for (const f of j.films) busy.add(f);
     const rendering = this.rendering.current;
     if (rendering) busy.add(rendering);
+    for (const f of this.forwarder.busy()) busy.add(f);
     // A film whose export is not sent yet stays until it is (or someone deletes it).
     for (const f of this.store.exports.unsentFilms()) busy.add(f);
     return busy;
@@ -372,6 +395,8 @@ export class Lightbox {
     this.retention.start();
     for (const s of this.#listeners()) await s.listen();
     await this.http.listen({ port: this.#config.httpPort, host: this.#config.host });
+    // Films queued by an earlier run (or a printer down then) go out again.
+    this.forwarder.start();
     // Films a crash left unrendered, in the background behind anything printed from now on.
     if (!this.#config.noRender) {
       this.renderer.start();
@@ -387,6 +412,7 @@ export class Lightbox {
 
   async stop(): Promise<void> {
     this.lab.stop();
+    await this.forwarder.stop(this.#config.shutdownGraceMs);
     await Promise.all(this.#listeners().map((s) => s.close(this.#config.shutdownGraceMs)));
     await this.http.close();
     await this.retention.stop();

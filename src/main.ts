@@ -32,6 +32,36 @@ async function conformance(argv: string[]): Promise<void> {
   }
 }
 
+/** `lightbox replay ...`: send a recorded session to a printer, show the differences, exit. */
+async function replay(argv: string[]): Promise<void> {
+  const { parseReplayArgs, replayCommand, ReplayUsageError, ScuError } = await import(
+    './scu/replay-command.js'
+  );
+  try {
+    const code = await replayCommand(parseReplayArgs(argv, process.env, process.cwd()), process.stdout);
+    process.exitCode = code;
+  } catch (e) {
+    if (e instanceof ReplayUsageError || e instanceof ScuError)
+      die(`${e.message} (see lightbox replay --help)`);
+    throw e;
+  }
+}
+
+/** `lightbox print-film ...`: print a stored film on another printer, exit. */
+async function printFilm(argv: string[]): Promise<void> {
+  const [{ printFilmCommand }, { ReplayUsageError, ScuError }] = await Promise.all([
+    import('./scu/print-film-command.js'),
+    import('./scu/replay-command.js'),
+  ]);
+  try {
+    process.exitCode = await printFilmCommand(argv, process.env, process.cwd(), process.stdout);
+  } catch (e) {
+    if (e instanceof ReplayUsageError || e instanceof ScuError)
+      die(`${e.message} (see lightbox print-film --help)`);
+    throw e;
+  }
+}
+
 async function main(): Promise<void> {
   // Checked before the server's modules are loaded (they are imported below, not at the top): an
   // older Node would fail on node:sqlite with a stack trace instead of this line. Importing them
@@ -41,6 +71,8 @@ async function main(): Promise<void> {
       `needs Node.js >= ${NODE_NEEDED.join('.')}, this is ${process.version} (npm start runs the one npm ci installed in node_modules/.bin)`,
     );
   if (process.argv[2] === 'conformance') return conformance(process.argv.slice(3));
+  if (process.argv[2] === 'replay') return replay(process.argv.slice(3));
+  if (process.argv[2] === 'print-film') return printFilm(process.argv.slice(3));
   let parsed: ReturnType<typeof parseConfig>;
   try {
     parsed = parseConfig(process.argv.slice(2), process.env, process.cwd());

@@ -25,6 +25,7 @@ import { filmQaRoutes } from './routes/film-qa.js';
 import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
 import { labRoutes } from './routes/lab.js';
+import { outboundRoutes } from './routes/outbound.js';
 import { printerRoutes } from './routes/printers.js';
 import { qaPatternRoutes } from './routes/qa.js';
 import { specRoutes } from './routes/spec.js';
@@ -64,6 +65,8 @@ export interface AppDeps {
   events?: EventBus;
   /** Test-lab faults and scenarios (optional: without it, no /api/lab routes). */
   lab?: LabControl;
+  /** Tee mode's queue: re-send a film (optional: without it, retries are refused). */
+  forward?: { retry(filmId: string): boolean };
   /** The last free-space measurement of the data directory's volume, for /metrics. */
   disk?: () => DiskState | undefined;
   /** The network limits and timers the DICOM listener runs with, for conformance statements (absent: the defaults). */
@@ -169,6 +172,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     tileRoutes(api, deps.store, new TilePyramids());
     exportRoutes(api, deps.store, deps.exports);
     associationRoutes(api, deps.store);
+    outboundRoutes(api, deps.store, deps.forward);
     verdictRoutes(api, deps.store, deps.printers, deps.lab);
     eventRoutes(api, events, {
       store: deps.store,

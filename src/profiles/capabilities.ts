@@ -11,10 +11,12 @@ import { type TextLayout, textLayout } from './text-layout.js';
 
 type Defaults = typeof DEFAULT_PROFILE;
 /** Every optional key made present, typed as the schema types it. */
-export type Capabilities = Required<Omit<PrinterProfile, 'port' | 'characteristicCurve'>> & {
+export type Capabilities = Required<Omit<PrinterProfile, 'port' | 'characteristicCurve' | 'forward'>> & {
   port?: number;
   /** Absent: the printer prints the GSDF exactly. */
   characteristicCurve?: PrinterProfile['characteristicCurve'];
+  /** Where films are printed on to (tee), if anywhere. */
+  forward?: PrinterProfile['forward'];
   identity: Required<PrinterProfile>['identity'];
   quirks: Required<NonNullable<PrinterProfile['quirks']>>;
   density: Required<NonNullable<PrinterProfile['density']>>;
@@ -31,6 +33,7 @@ export function resolveCapabilities(p: PrinterProfile): Capabilities {
     description: p.description ?? '',
     callingAeTitles: p.callingAeTitles ?? [],
     ...(p.port === undefined ? {} : { port: p.port }),
+    ...(p.forward === undefined ? {} : { forward: p.forward }),
     ...(p.characteristicCurve === undefined ? {} : { characteristicCurve: p.characteristicCurve }),
     transferSyntaxes: pick('transferSyntaxes'),
     tls: pick('tls'),

@@ -453,6 +453,62 @@ export const PrinterProfileSchema = Type.Object(
           "A print (N-ACTION) while the printer status is FAILURE: refuse it as a full queue (0xC601/0xC602), answer 0x0110, or accept it and end the job in FAILURE with the printer's status info. Jobs already queued or printing fail when the printer goes to FAILURE.",
       }),
     ),
+    forward: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Literal('tee', {
+            description:
+              'tee: Lightbox answers the modality itself, then prints each stored film to this printer from a durable queue',
+          }),
+          host: Type.String({
+            minLength: 1,
+            maxLength: 253,
+            description: 'The real printer: host name or IP address',
+          }),
+          port: Type.Integer({ minimum: 1, maximum: 65535, description: "The real printer's DICOM port" }),
+          aeTitle: Type.Intersect([AeTitle], { description: "The real printer's (called) AE title" }),
+          callingAeTitle: Type.Optional(
+            Type.Intersect([AeTitle], {
+              description: "Our calling AE title towards it (default: this profile's aeTitle)",
+            }),
+          ),
+          retryMs: Type.Optional(
+            Type.Integer({
+              minimum: 100,
+              maximum: 3_600_000,
+              description:
+                'First wait before a retry after a network failure; doubled each time up to maxRetryMs (default 5000)',
+            }),
+          ),
+          maxRetryMs: Type.Optional(
+            Type.Integer({
+              minimum: 100,
+              maximum: 3_600_000,
+              description: 'Longest wait between retries (default 60000)',
+            }),
+          ),
+          maxAttempts: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 100_000,
+              description:
+                'Network failures (down, busy, timeout) retried this many times before the film is marked failed (default 1000); a failure status from the printer is not retried by itself',
+            }),
+          ),
+          timeoutMs: Type.Optional(
+            Type.Integer({
+              minimum: 1000,
+              maximum: 600_000,
+              description: 'Longest wait for each answer (default 60000)',
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'Print every film on to a real printer as well (Lightbox as SCU)',
+        },
+      ),
+    ),
     export: Type.Optional(ExportListSchema),
     quirks: Type.Optional(
       Type.Object(

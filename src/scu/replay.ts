@@ -25,9 +25,12 @@ export async function replay(
 /** One line for listings: the first difference, or that there was none. */
 export function replayOutcome(r: ReplayReport): string {
   if (r.error) return `stopped: ${r.error}`;
-  const first = r.rows.find((row) => row.differences.length > 0);
+  // A status that differs says more than an attribute: it is named first.
+  const byStatus = r.rows.find((row) => row.differences.some((d) => d.what === 'status'));
+  const first = byStatus ?? r.rows.find((row) => row.differences.length > 0);
   if (!first) return `${r.counts.messages} messages, every answer as the original`;
-  return `${r.counts.differing} of ${r.counts.messages} messages differ; first #${first.index} ${first.operation} ${first.sopClassName}: ${differenceText(first.differences[0]!)}`;
+  const d = first.differences.find((x) => x.what === 'status') ?? first.differences[0]!;
+  return `${r.counts.differing} of ${r.counts.messages} messages differ (${r.counts.statusDiffers} in status); first #${first.index} ${first.operation} ${first.sopClassName}: ${differenceText(d)}`;
 }
 
 /** Replay an association the store holds (pixels from its films) and keep the report; returns its id. */

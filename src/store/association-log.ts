@@ -133,6 +133,11 @@ export class AssociationLog implements AssociationRecorder {
     })();
   }
 
+  /** Is this association still open (its connection alive)? */
+  isLive(id: string): boolean {
+    return this.#live.has(id);
+  }
+
   /** Open connections now. */
   get liveCount(): number {
     return this.#live.size;

@@ -1,11 +1,11 @@
 /**
- * What Lightbox sent as an SCU and what it was answered: replays of recorded associations and
- * films forwarded to a real printer, each kept whole (the report as JSON) with a small summary
+ * What Lightbox sent as an SCU and what it was answered: replays of recorded associations, films
+ * forwarded to a real printer (tee) and films printed to one on request, each kept whole (the report as JSON) with a small summary
  * for listings. Ids (o1, o2, ...) come from the row sequence.
  */
 import type { Db } from './database.js';
 
-export type OutboundKind = 'replay' | 'forward';
+export type OutboundKind = 'replay' | 'forward' | 'print';
 
 /** The listing's view of one outbound run. */
 export interface OutboundSummary {

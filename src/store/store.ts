@@ -10,6 +10,7 @@ import { ExportLog } from './export-log.js';
 import { FaultLog } from './fault-log.js';
 import { FilmFiles } from './film-files.js';
 import { FilmIndex } from './film-index.js';
+import { ForwardQueue } from './forward-queue.js';
 import { JobLog } from './job-log.js';
 import { OutboundLog } from './outbound-log.js';
 import { Staging } from './staging.js';
@@ -33,6 +34,8 @@ export class Store {
   readonly exports: ExportLog;
   /** Replays and forwarded prints (Lightbox as SCU) with their answers. */
   readonly outbound: OutboundLog;
+  /** Films waiting to be printed on to a real printer (tee). */
+  readonly forwardQueue: ForwardQueue;
   /** Received images on disk before they are printed. */
   readonly staging: Staging;
 
@@ -49,6 +52,7 @@ export class Store {
     this.faults = new FaultLog(this.db);
     this.exports = new ExportLog(this.db);
     this.outbound = new OutboundLog(this.db);
+    this.forwardQueue = new ForwardQueue(this.db);
   }
 
   close(): void {

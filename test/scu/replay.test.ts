@@ -5,7 +5,7 @@
  * attributes and pixel bytes; the diff names exactly the messages whose answers differ, checked
  * against what each peer logged or recorded itself.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -134,5 +134,121 @@ describe('replay of a DCMTK W1 session', () => {
     const fb = report.rows.find((r) => r.operation === 'N-CREATE' && r.sopClassName === 'Basic Film Box')!;
     expect(fb.differences[0]).toMatchObject({ what: 'status', original: '0x0000' });
     expect(report.same).toBe(false);
+  }, 60_000);
+});
+
+describe('replay over HTTP and from the command line', () => {
+  const api = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${lb.httpPort}${path}`, init);
+  const post = (path: string, body: unknown) =>
+    api(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('POST /api/associations/{id}/replay answers the diff, kept under /api/outbound with its JUnit', async () => {
+    const r = await post(`/api/associations/${w1.id}/replay`, {
+      to: `127.0.0.1:${other.dicomPort}:IHERESTRICTED`,
+    });
+    expect(r.status).toBe(201);
+    const body = (await r.json()) as { id: string; same: boolean; counts: { statusDiffers: number } };
+    expect(body.same).toBe(false);
+    expect(body.counts.statusDiffers).toBe(1);
+    const list = (await (await api(`/api/outbound?association=${w1.id}`)).json()) as {
+      runs: { id: string; outcome: string }[];
+    };
+    expect(list.runs.map((x) => x.id)).toContain(body.id);
+    expect(list.runs.find((x) => x.id === body.id)?.outcome).toMatch(
+      /first #3 N-CREATE Basic Film Box: status: 0x0000 -> 0x0106/,
+    );
+    const xml = await (await api(`/api/outbound/${body.id}/junit.xml`)).text();
+    expect(xml).toMatch(/<testsuite name="replay association a\d+ -&gt; 127\.0\.0\.1:\d+:IHERESTRICTED"/);
+    expect(xml).toContain('status: 0x0000 -&gt; 0x0106');
+    const full = (await (await api(`/api/outbound/${body.id}`)).json()) as {
+      kind: string;
+      report: { rows: unknown[] };
+    };
+    expect(full.kind).toBe('replay');
+    expect(full.report.rows).toHaveLength(requests(w1).length);
+  }, 60_000);
+
+  it('refuses a bad target, an unknown association, and a form post', async () => {
+    expect((await post(`/api/associations/${w1.id}/replay`, { to: 'nohostport' })).status).toBe(400);
+    expect((await post('/api/associations/a999/replay', { to: '127.0.0.1:104:X' })).status).toBe(404);
+    const form = await api(`/api/associations/${w1.id}/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'to=127.0.0.1:104:X',
+    });
+    expect(form.status).toBe(403);
+  });
+
+  it('lightbox replay conversation.json: the table, JSON and JUnit files, exit 1; made-up pixels are said', async () => {
+    const { parseReplayArgs, replayCommand } = await import('../../src/scu/replay-command.js');
+    const file = join(work, 'conversation.json');
+    writeFileSync(file, await (await api(`/api/associations/${w1.id}/conversation.json`)).text());
+    const out: string[] = [];
+    const sink = { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream;
+    const args = parseReplayArgs(
+      [
+        file,
+        '--to',
+        `127.0.0.1:${scp.port}:PRINTSCP`,
+        '--json',
+        'r.json',
+        '--junit',
+        'r.xml',
+        '--data-dir',
+        join(work, 'none'),
+      ],
+      {},
+      work,
+    );
+    const code = await replayCommand(args, sink);
+    const table = out.join('');
+    expect(table).toMatch(/^replay of association a\d+ to 127\.0\.0\.1:\d+:PRINTSCP/);
+    expect(table).toContain('note: PixelData: 524288 bytes not recorded, sent as a made-up pattern');
+    const report = JSON.parse(readFileSync(join(work, 'r.json'), 'utf8')) as {
+      same: boolean;
+      rows: unknown[];
+    };
+    expect(code).toBe(report.same ? 0 : 1);
+    expect(report.rows).toHaveLength(requests(w1).length);
+    expect(readFileSync(join(work, 'r.xml'), 'utf8')).toContain('<testsuites');
+    expect(() => parseReplayArgs([file], {}, work)).toThrow(/--to/);
+  }, 60_000);
+});
+
+describe('print a stored film on another printer', () => {
+  it('POST /api/films/{id}/print: the film at dcmprscp, its answers kept; lightbox print-film to a one-box printer exits 1', async () => {
+    const film = lb.app.store.films.byAssociation(w1.id)[0]!;
+    const since = scp.log().length;
+    const r = await fetch(`http://127.0.0.1:${lb.httpPort}/api/films/${film.id}/print`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: `127.0.0.1:${scp.port}:PRINTSCP` }),
+    });
+    expect(r.status).toBe(201);
+    const body = (await r.json()) as { id: string; ok: boolean; outcome: string };
+    expect(body).toMatchObject({ ok: true, outcome: 'printed: N-ACTION 0x0000' });
+    const log = scp.log().slice(since);
+    expect((log.match(/\(7fe0,0010\) OW .*# 524288,/g) ?? []).length).toBe(20);
+    expect(lb.app.store.outbound.get(body.id)?.summary).toMatchObject({
+      kind: 'print',
+      filmId: film.id,
+      ok: true,
+    });
+
+    const { printFilmCommand } = await import('../../src/scu/print-film-command.js');
+    const out: string[] = [];
+    const sink = { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream;
+    const code = await printFilmCommand(
+      [film.id, '--to', `127.0.0.1:${other.dicomPort}:IHERESTRICTED`, '--data-dir', lb.app.store.dataDir],
+      {},
+      work,
+      sink,
+    );
+    expect(code).toBe(1);
+    expect(out.join('')).toMatch(/N-CREATE Basic Film Box: 0x0106/);
   }, 60_000);
 });

@@ -214,6 +214,9 @@ class Metrics {
       case 'film.removed':
         this.#inc('lightbox_films_removed_total', { reason: e.reason });
         break;
+      case 'forward':
+        this.#inc('lightbox_forward_attempts_total', { printer: e.printer, result: e.result });
+        break;
       case 'export':
         this.#inc('lightbox_export_attempts_total', { target: e.target, kind: e.kind, result: e.state });
         break;
@@ -234,6 +237,8 @@ class Metrics {
       lightbox_faults_fired_total: 'Test-lab faults fired, by kind and printer',
       lightbox_films_removed_total:
         'Films removed, by reason (api: DELETE /api/films; max-age, max-films, max-bytes: retention)',
+      lightbox_forward_attempts_total:
+        'Films sent on to a real printer (tee), by printer and result (done, failed: it answered a failure or stayed unreachable; retry: unreachable, queued again)',
       lightbox_export_attempts_total: 'Film export attempts, by target, kind and result (sent, failed)',
     };
     for (const [name, text] of Object.entries(help)) {
@@ -268,6 +273,20 @@ class Metrics {
     }
     gauge('lightbox_films_stored', 'Films in the store (pinned ones included)', totals?.films);
     gauge('lightbox_films_bytes', 'Bytes on disk of the films in the store', totals?.bytes);
+    let forward: Record<string, number> | undefined;
+    try {
+      forward = g.store?.forwardQueue.counts();
+    } catch {
+      // as above
+    }
+    if (forward) {
+      lines.push(
+        '# HELP lightbox_forward_queue Films in the forward (tee) queue, by state (queued: to be sent; failed: needs a re-send; done)',
+        '# TYPE lightbox_forward_queue gauge',
+      );
+      for (const [state, n] of Object.entries(forward))
+        lines.push(`lightbox_forward_queue{state="${state}"} ${n}`);
+    }
     let exports: { target: string; state: string; n: number }[] = [];
     try {
       exports = g.store?.exports.counts() ?? [];

@@ -9,6 +9,7 @@
 import { get } from '../api.js';
 import { bytes, debounce, fill, h, notice, setTitle, statusBadge, time } from '../dom.js';
 import { on } from '../live.js';
+import { replayPanel } from './replay.js';
 
 export function mount(container, [id]) {
   const root = h('section', { class: 'view conversation' });
@@ -16,6 +17,8 @@ export function mount(container, [id]) {
   setTitle(`Association ${id}`);
   /** Print jobs of this association: their later events (a jam after the release) refresh the verdict. */
   let jobUids = new Set();
+  /** One replay panel per view: reloads (a job event after the release) keep its input and result. */
+  let replay;
 
   async function load() {
     try {
@@ -26,11 +29,13 @@ export function mount(container, [id]) {
       const rows = messages(a);
       setTitle(`Association ${id}`, `${a.callingAeTitle ?? '?'} → ${a.calledAeTitle ?? '?'}`);
       jobUids = new Set((v.jobs ?? []).map((j) => j.uid));
+      if (a.endedAt !== undefined) replay ??= replayPanel(a);
       fill(
         root,
         header(a),
         faultBanner(a),
         verdictPanel(a, v, (i) => highlight(root, a, i)),
+        replay ?? null,
         rows,
       );
     } catch (e) {

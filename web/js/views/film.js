@@ -12,6 +12,7 @@ import { on } from '../live.js';
 import { tileLayer } from '../tiles.js';
 import { openTokenDialog } from '../token-dialog.js';
 import { zoomable } from '../zoom.js';
+import { forwardPanel } from './forward.js';
 
 const FILES = ['film.png', 'density.png', 'thumb.png', 'film.json', 'render.json'];
 /** The film out of Lightbox, made on request from the rendered film: [path under the film, label, file name]. */
@@ -238,6 +239,7 @@ function sidePanel(film) {
     h('p', { class: 'muted mono' }, film.id),
     h('div', { class: 'film-result' }, outcomeBadge(film.result)),
     pinControl(film),
+    forwardPanel(film.id),
     h(
       'dl',
       { class: 'facts' },
