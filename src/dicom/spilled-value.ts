@@ -24,6 +24,8 @@ export class SpilledValue {
     /** The value's length in bytes, as its element header announced it. */
     readonly length: number,
     readonly sink: ValueSink,
+    /** SHA-256 of the bytes (hex), taken while they went to the sink. */
+    readonly sha256?: string,
   ) {}
 
   get claimed(): boolean {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { binaryLength, ChunkedBytes, joined } from '../../src/dicom/chunked-bytes.js';
 import {
@@ -126,9 +127,13 @@ function run(bytes: Buffer, ts: string, cuts: number[], minLength = 1) {
   expect(held).toBe(r.held.length);
   const ds = decodeDataset(r.held, ts);
   if (r.diverted)
-    expect(placeSpilled(ds, r.diverted.path, new SpilledValue(r.diverted.length, r.diverted.sink))).toBe(
-      true,
-    );
+    expect(
+      placeSpilled(
+        ds,
+        r.diverted.path,
+        new SpilledValue(r.diverted.length, r.diverted.sink, r.diverted.sha256),
+      ),
+    ).toBe(true);
   return { ds, r, sinks };
 }
 
@@ -142,6 +147,9 @@ function expected(bytes: Buffer, ts: string, length: number): unknown {
   if (seq) seq.Value[0]![Tag.PixelData]!.Value = [`spilled:${length}`];
   return ds;
 }
+
+/** SHA-256 of the test image's pixels, computed here in one go. */
+const PIXELS_SHA256 = createHash('sha256').update(pixels).digest('hex');
 
 describe('data set stream (pixel data to a sink while it arrives)', () => {
   it.each([
@@ -161,6 +169,7 @@ describe('data set stream (pixel data to a sink while it arrives)', () => {
       expect(sinks[0]!.ended && !sinks[0]!.aborted).toBe(true);
       expect(sinks[0]!.bytes.equals(pixels)).toBe(true);
       expect(r.diverted!.path).toEqual([Tag.BasicGrayscaleImageSequence, 0, Tag.PixelData]);
+      expect(r.diverted!.sha256).toBe(PIXELS_SHA256);
       expect(r.held.length).toBe(bytes.length - pixels.length);
     }
   });
@@ -185,7 +194,10 @@ describe('data set stream (pixel data to a sink while it arrives)', () => {
   it('a data set holding a spilled value is recorded and naturalized with its size (records, --dump-messages)', () => {
     const { ds } = run(encodeDataset(imageBoxSet(), E), E, [10]);
     const item = recordDataset(ds).find((a) => a.tag === Tag.BasicGrayscaleImageSequence)!.items![0]!;
-    expect(item.find((a) => a.tag === Tag.PixelData)!.value).toEqual([{ bytes: pixels.length }]);
+    // With the digest the stream took: two images of one size are told apart, neither kept.
+    expect(item.find((a) => a.tag === Tag.PixelData)!.value).toEqual([
+      { bytes: pixels.length, sha256: PIXELS_SHA256 },
+    ]);
     const natural = naturalize(ds) as { BasicGrayscaleImageSequence: { PixelData: unknown }[] };
     expect(binaryLength(natural.BasicGrayscaleImageSequence[0]!.PixelData)).toBe(pixels.length);
   });

@@ -4,7 +4,8 @@
  * print request 5 s): a careful modality waits for the answer; a careless one gives up after 3 s
  * and prints the film again on a new association, and the printer, which had made the job all the
  * same, now prints it twice: no-duplicate-job names the job whose answer was not waited for. DCMTK's
- * dcmprscu has no DIMSE timeout: it waits, as a fact about a real SCU.
+ * dcmprscu has no DIMSE timeout: it waits, as a fact about a real SCU. Two films that differ only
+ * in their pixels are two films, not a duplicate: the record keeps each image's digest.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,7 +60,7 @@ async function runVerdict(callingAe: string, n: number): Promise<RunVerdict> {
 const results = (run: RunVerdict) => Object.fromEntries(run.expectations.map((x) => [x.kind, x.result]));
 
 /** One association up to the print request: the same session, film box and image every time. */
-async function upToPrint(calling: string): Promise<{ s: Scu; print: Promise<number> }> {
+async function upToPrint(calling: string, seed = 0): Promise<{ s: Scu; print: Promise<number> }> {
   const s = await Scu.open(lb.dicomPort, { calling, abstractSyntaxes: [META, Uid.PrintJob] });
   const session = (await s.nCreate(META, Uid.BasicFilmSession, {})).command.affectedSopInstanceUid!;
   const fb = await s.nCreate(META, Uid.BasicFilmBox, {
@@ -78,13 +79,19 @@ async function upToPrint(calling: string): Promise<{ s: Scu; print: Promise<numb
   const box = String(((fb.dataset?.['20100510']?.Value ?? []) as DcmDataset[])[0]!['00081155']!.Value![0]);
   const set = await s.nSet(META, Uid.BasicGrayscaleImageBox, box, {
     '20200010': { vr: 'US', Value: [1] },
-    '20200110': { vr: 'SQ', Value: [grayImage(64, 64)] },
+    '20200110': { vr: 'SQ', Value: [seed ? otherImage(seed) : grayImage(64, 64)] },
   });
   expect(set.command.status).toBe(0);
   const print = s
     .nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!)
     .then((r) => r.command.status!);
   return { s, print };
+}
+
+/** A 64x64 image like grayImage's, other pixels: the same attributes, another film. */
+function otherImage(seed: number): DcmDataset {
+  const px = new Uint8Array(64 * 64 * 2).map((_, i) => (i * seed) & 0xff);
+  return { ...grayImage(64, 64), '7FE00010': { vr: 'OW', Value: [px.buffer] } };
 }
 
 describe('slow-printer', () => {
@@ -117,6 +124,18 @@ describe('slow-printer', () => {
     });
     expect(breach.detail).toMatch(/made job .+ although its answer was not waited for/);
     expect(run.verdict).toBe('fail');
+  }, 40_000);
+
+  it('careful, two films: the same attributes, other pixels, one after the other: two jobs, no duplicate', async () => {
+    for (const seed of [0, 7]) {
+      const { s, print } = await upToPrint('SLOWTWO', seed);
+      expect(await print).toBe(0);
+      await s.release();
+    }
+    const run = await runVerdict('SLOWTWO', 2);
+    // The pixels' digests (taken while they streamed to disk) differ: not the same film.
+    expect(results(run)).toMatchObject({ 'no-duplicate-job': 'met' });
+    expect(run.verdicts.flatMap((v) => v.jobs ?? [])).toHaveLength(2);
   }, 40_000);
 
   it('DCMTK (no DIMSE timeout in dcmprscu) waits for every late answer: one job, passes', async () => {

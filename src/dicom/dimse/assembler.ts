@@ -230,7 +230,10 @@ export class MessageAssembler {
       const r = p.stream.finish();
       m.dataset = r.held;
       if (r.diverted)
-        m.spilled = { path: r.diverted.path, value: new SpilledValue(r.diverted.length, r.diverted.sink) };
+        m.spilled = {
+          path: r.diverted.path,
+          value: new SpilledValue(r.diverted.length, r.diverted.sink, r.diverted.sha256),
+        };
     } catch (e) {
       m.datasetError = e as Error;
       this.#give(p, p.held);

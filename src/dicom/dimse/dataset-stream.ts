@@ -13,6 +13,7 @@
  * overruns its item, an undefined-length value, nesting too deep) fails the data set with a
  * DatasetReadError, kept until finish() so the message is still answered with a status.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { type Bytes, bytesOf, partsOf } from '../chunked-bytes.js';
 import type { ValueSink } from '../spilled-value.js';
 import {
@@ -48,7 +49,7 @@ export interface StreamResult {
   /** The data set without the diverted value (its element of length 0). */
   held: Bytes;
   /** The diverted value, when there was one. */
-  diverted?: { path: ValuePath; length: number; sink: ValueSink };
+  diverted?: { path: ValuePath; length: number; sink: ValueSink; sha256?: string };
 }
 
 interface Frame {
@@ -83,6 +84,11 @@ export class DatasetStream {
   #keep = 0;
   #divert = 0;
   #diverted: StreamResult['diverted'];
+  /**
+   * SHA-256 of the diverted value, taken as it passes (a few hundred µs per PDU, never the whole
+   * image at once): the record can then tell two images apart without keeping either.
+   */
+  #hash: Hash | undefined;
   /** abort() was called: nothing more is held or written. */
   #aborted = false;
   #error: DatasetReadError | undefined;
@@ -153,11 +159,17 @@ export class DatasetStream {
       }
       if (this.#divert > 0) {
         const n = Math.min(this.#divert, p.length - i);
-        this.#diverted!.sink.write(p.subarray(i, i + n));
+        const part = p.subarray(i, i + n);
+        this.#hash?.update(part);
+        this.#diverted!.sink.write(part);
         i += n;
         this.#pos += n;
         this.#divert -= n;
-        if (this.#divert === 0) this.#diverted!.sink.end();
+        if (this.#divert === 0) {
+          this.#diverted!.sha256 = this.#hash?.digest('hex');
+          this.#hash = undefined;
+          this.#diverted!.sink.end();
+        }
         continue;
       }
       if (this.#keep > 0) {
@@ -289,6 +301,7 @@ export class DatasetStream {
       for (const f of this.#stack) path.push(f.name);
       path.push(key);
       this.#diverted = { path, length: len, sink: this.#o.open(len) };
+      this.#hash = createHash('sha256');
       this.#divert = len;
       return;
     }

@@ -6,7 +6,7 @@
  */
 import dcmjs from 'dcmjs';
 import { type Bytes, binaryLength } from '../chunked-bytes.js';
-import type { SpilledValue, ValueSink } from '../spilled-value.js';
+import { SpilledValue, type ValueSink } from '../spilled-value.js';
 import { namedTag, Tag } from '../tags.js';
 import { Uid } from '../uids.js';
 import { DatasetReadError, readDataset } from './dataset-reader.js';
@@ -136,7 +136,7 @@ export interface RecordedAttribute {
   tag: string;
   keyword?: string;
   vr: string;
-  /** Values; binary values become `{ bytes: n }`; long lists are cut (see `more`). */
+  /** Values; binary values become `{ bytes: n }` (a streamed one `{ bytes, sha256 }`); long lists are cut (see `more`). */
   value?: unknown[];
   /** Sequence items, each a list of attributes. */
   items?: RecordedAttribute[][];
@@ -191,7 +191,9 @@ export function recordDataset(ds: DcmDataset, depth = 0): RecordedAttribute[] {
     } else if (values.length > 0) {
       a.value = values.slice(0, RECORD_MAX_VALUES).map((v) => {
         const bytes = binaryLength(v);
-        return bytes === undefined ? v : { bytes };
+        if (bytes === undefined) return v;
+        // A streamed image keeps its digest: the record can tell a film sent twice from two films.
+        return v instanceof SpilledValue && v.sha256 ? { bytes, sha256: v.sha256 } : { bytes };
       });
       if (values.length > RECORD_MAX_VALUES) a.more = values.length - RECORD_MAX_VALUES;
     }
