@@ -133,7 +133,7 @@ describe('when films are written', () => {
 });
 
 describe('the association record', () => {
-  it('keeps each message attributes (VR as received, pixel data as a size) and Error Comments', async () => {
+  it('keeps each message attributes (VR as received, pixel data as a size and digest) and Error Comments', async () => {
     const { s, fbUid } = await prepared('LIGHTBOX');
     runtime('LIGHTBOX').setStatus('FAILURE', 'FILM JAM');
     await s.nAction(META, Uid.BasicFilmBox, fbUid);
@@ -151,7 +151,10 @@ describe('the association record', () => {
     );
     const set = summary.messages.find((m) => m.type === 'N-SET-RQ')!;
     const item = set.attributes!.find((a) => a.keyword === 'BasicGrayscaleImageSequence')!.items![0]!;
-    expect(item.find((a) => a.keyword === 'PixelData')!.value).toEqual([{ bytes: 32 * 32 * 2 }]);
+    // Its size, and the digest taken while it streamed to disk (the pixels themselves are not kept).
+    expect(item.find((a) => a.keyword === 'PixelData')!.value).toEqual([
+      { bytes: 32 * 32 * 2, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
     const refused = summary.messages.filter((m) => m.type === 'N-ACTION-RSP').at(-1)!;
     expect(refused).toMatchObject({
       status: 0xc602,
