@@ -19,22 +19,25 @@
  * refused with a status (none expected) is counted, not a failure.
  *   npm run bench:soak:print [-- --minutes 10 --scus 10]
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateImages, parseDcmprscuLog, writePrintScuConfig } from '../test/support/dcmprint.js';
-import { runTool } from './dcmtk-tool.js';
+import { generateImages, parseDcmprscuLog } from '../test/support/dcmprint.js';
+import { prepareStoredPrint, runTool, type StoredPrint } from './dcmtk-tool.js';
 import { HostileLoad } from './hostile-load.js';
 import {
   fmtMiB,
   HOST,
   median,
+  metricTotal,
+  numberArg,
   percentile,
   procMemoryMiB,
   progress,
   runBench,
   type Server,
+  scrapeMetrics,
   sleep,
   startLightbox,
   withWorkDir,
@@ -50,16 +53,12 @@ const PROFILE =
 
 type Lightbox = Server & { httpPort: number };
 
-interface Scu {
-  cfg: string;
-  storedPrint: string;
-  dir: string;
-}
+type Scu = StoredPrint & { dir: string };
 
 /** W1 as one Stored Print for one SCU (its own calling AE and directory). */
 async function prepare(lb: Lightbox, dir: string, n: number): Promise<Scu> {
   const images = (await generateImages(IMAGE_DIR)).ct.slice(0, 20);
-  const cfg = writePrintScuConfig(dir, {
+  const job = await prepareStoredPrint(dir, {
     port: lb.dicomPort,
     calledAe: AE,
     callingAe: `SOAK${n}`,
@@ -68,13 +67,7 @@ async function prepare(lb: Lightbox, dir: string, n: number): Promise<Scu> {
     rows: 5,
     filmSize: '14INX17IN',
   });
-  const args = ['-c', cfg, '-p', 'TARGET', '--layout', '4', '5', '--filmsize', '14INX17IN', '--identity'];
-  const r = await runTool('dcmpsprt', [...args, ...images], 120_000);
-  const made = readdirSync(join(dir, 'db')).filter((f) => f.startsWith('SP_'));
-  if (r.code !== 0 || made.length !== 1) throw new Error(`dcmpsprt failed (exit ${r.code}):\n${r.output}`);
-  const storedPrint = join(dir, 'db', `job-${made[0]}`);
-  renameSync(join(dir, 'db', made[0]!), storedPrint);
-  return { cfg, storedPrint, dir };
+  return { ...job, dir };
 }
 
 interface Tally {
@@ -129,26 +122,6 @@ function childPids(pid: number): number[] {
   }
 }
 
-async function metrics(lb: Lightbox): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://${HOST}:${lb.httpPort}/metrics`)).text();
-  const m = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line === '') continue;
-    const i = line.lastIndexOf(' ');
-    const name = line.slice(0, i).replace(/\{.*\}$/, '');
-    m.set(name, (m.get(name) ?? 0) + Number(line.slice(i + 1)));
-  }
-  return m;
-}
-
-function intArg(argv: readonly string[], name: string, dflt: number): number {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const v = Number(argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return v;
-}
-
 /** Growth after warm-up: median of the last tenth against the median of 20-30 % of the run. */
 function growth(samples: readonly number[]): { warm: number; end: number; growth: number } {
   const n = samples.length;
@@ -161,8 +134,8 @@ function growth(samples: readonly number[]): { warm: number; end: number; growth
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const minutes = intArg(argv, 'minutes', 10);
-  const scus = intArg(argv, 'scus', 10);
+  const minutes = numberArg(argv, 'minutes', 10, true);
+  const scus = numberArg(argv, 'scus', 10);
   await withWorkDir('lightbox-soak-print-', 20, async (workDir, servers: Lightbox[]) => {
     const dataDir = join(workDir, 'data');
     const printers = join(dataDir, 'printers');
@@ -208,8 +181,8 @@ async function main(): Promise<void> {
     await sampler;
     hostile.stop();
     for (const s of stalled) s.destroy();
-    const m = await metrics(lb);
-    const kept = (m.get('lightbox_films_stored') ?? 0) + (m.get('lightbox_films_removed_total') ?? 0);
+    const m = await scrapeMetrics(lb.httpPort);
+    const kept = metricTotal(m, 'lightbox_films_stored') + metricTotal(m, 'lightbox_films_removed_total');
     const lost = tally.acknowledged - kept;
     const g = growth(rss.filter(Number.isFinite));
     const gr = growth(render);
@@ -222,7 +195,7 @@ async function main(): Promise<void> {
       `  films kept or removed by retention: ${kept}; lost: ${lost} (goal 0: ${ok(lost <= 0)})`,
       `  Lightbox RSS after warm-up ${fmtMiB(g.warm)}, at the end ${fmtMiB(g.end)}: ${(g.growth * 100).toFixed(1)} % (goal <= ${GROWTH_GOAL * 100} %: ${ok(g.growth <= GROWTH_GOAL)}); peak ${fmtMiB(Math.max(...rss.filter(Number.isFinite)))}`,
       `  render process RSS after warm-up ${fmtMiB(gr.warm)}, at the end ${fmtMiB(gr.end)}: ${(gr.growth * 100).toFixed(1)} %`,
-      `  renders done ${m.get('lightbox_film_renders_total') ?? 0}; event-loop lag max ${((m.get('lightbox_event_loop_lag_max_seconds') ?? 0) * 1000).toFixed(0)} ms`,
+      `  renders done ${metricTotal(m, 'lightbox_film_renders_total')}; event-loop lag max ${(metricTotal(m, 'lightbox_event_loop_lag_max_seconds') * 1000).toFixed(0)} ms`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   });

@@ -39,13 +39,13 @@
  * Runs per phase: --runs N or BENCH_RUNS (default 11 for the echoes, 5 for the print). Needs DCMTK.
  * A and B take about a minute and a half; C and D about as long, and write some 5 GB to disk.
  */
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateImages, parseDcmprscuLog, writePrintScuConfig } from '../test/support/dcmprint.js';
+import { generateImages, parseDcmprscuLog } from '../test/support/dcmprint.js';
 import { Peer } from '../test/support/peer.js';
-import { runTool } from './dcmtk-tool.js';
+import { prepareStoredPrint, runTool, type StoredPrint } from './dcmtk-tool.js';
 import {
   HOSTILE_ADDRESSES,
   HostileLoad,
@@ -66,12 +66,14 @@ import {
   fmtMs,
   HOST,
   median,
+  numberArg,
   parseRuns,
   procMemoryMiB,
   progress,
   resetPeakRss,
   runBench,
   type Server,
+  scrapeMetrics,
   settledRss,
   sleep,
   startLightbox,
@@ -118,15 +120,10 @@ async function echoAssociation(lb: Lightbox): Promise<number> {
   return performance.now() - t0;
 }
 
-interface PrintJob {
-  cfg: string;
-  storedPrint: string;
-}
-
-/** One film (STANDARD\2,2, four CT images) as a Stored Print, built once with dcmpsprt. */
-async function preparePrint(lb: Lightbox, dir: string): Promise<PrintJob> {
+/** One film (STANDARD\\2,2, four CT images) as a Stored Print, built once with dcmpsprt. */
+async function preparePrint(lb: Lightbox, dir: string): Promise<StoredPrint> {
   const images = (await generateImages(IMAGE_DIR)).ct.slice(0, 4);
-  const cfg = writePrintScuConfig(dir, {
+  return prepareStoredPrint(dir, {
     port: lb.dicomPort,
     calledAe: AE,
     images,
@@ -134,16 +131,9 @@ async function preparePrint(lb: Lightbox, dir: string): Promise<PrintJob> {
     rows: 2,
     filmSize: '14INX17IN',
   });
-  const args = ['-c', cfg, '-p', 'TARGET', '--layout', '2', '2', '--filmsize', '14INX17IN', '--identity'];
-  const r = await runTool('dcmpsprt', [...args, ...images], 120_000);
-  const made = readdirSync(join(dir, 'db')).filter((f) => f.startsWith('SP_'));
-  if (r.code !== 0 || made.length !== 1) throw new Error(`dcmpsprt failed (exit ${r.code}):\n${r.output}`);
-  const storedPrint = join(dir, 'db', `job-${made[0]}`);
-  renameSync(join(dir, 'db', made[0]!), storedPrint);
-  return { cfg, storedPrint };
 }
 
-async function print(job: PrintJob): Promise<number> {
+async function print(job: StoredPrint): Promise<number> {
   const r = await runTool('dcmprscu', ['-d', '-c', job.cfg, '-p', 'TARGET', job.storedPrint], 60_000);
   const log = parseDcmprscuLog(r.output);
   const failed = log.exchanges.filter((x) => x.status !== 0 && (x.status & 0xf000) !== 0xb000);
@@ -154,17 +144,6 @@ async function print(job: PrintJob): Promise<number> {
   return r.ms;
 }
 
-async function metrics(lb: Lightbox): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://${HOST}:${lb.httpPort}/metrics`)).text();
-  const m = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line === '') continue;
-    const i = line.lastIndexOf(' ');
-    m.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return m;
-}
-
 // ---------------------------------------------------------------- A: modalities under load
 
 interface Phase {
@@ -173,7 +152,7 @@ interface Phase {
   print: number[];
 }
 
-async function phase(lb: Lightbox, job: PrintJob, echoRuns: number, printRuns: number): Promise<Phase> {
+async function phase(lb: Lightbox, job: StoredPrint, echoRuns: number, printRuns: number): Promise<Phase> {
   const p: Phase = { echoscu: [], inProcess: [], print: [] };
   for (let i = 0; i < echoRuns; i++) {
     p.echoscu.push(await echoscu(lb));
@@ -202,10 +181,10 @@ async function modalitiesUnderLoad(workDir: string, servers: Server[], runs: num
   await load.start();
   // Lightbox has closed (and the attacker reopened) the first wave by now.
   await sleep(1500);
-  const before = await metrics(lb);
+  const before = await scrapeMetrics(lb.httpPort);
   progress(`A. loaded (${load.held} hostile sockets open)`);
   const loaded = await phase(lb, job, echoRuns, printRuns);
-  const during = await metrics(lb);
+  const during = await scrapeMetrics(lb.httpPort);
   const heldAtEnd = load.held;
   load.stop();
   await sleep(500);
@@ -311,7 +290,7 @@ async function stalledEventClients(
   await sleep(200);
   const peak = procMemoryMiB(pid, 'VmHWM');
   const rssLoaded = procMemoryMiB(pid, 'VmRSS');
-  const m = await metrics(lb);
+  const m = await scrapeMetrics(lb.httpPort);
   const droppedClients = m.get('lightbox_sse_clients_dropped_total') ?? 0;
   const connectedClients = (m.get('lightbox_sse_clients') ?? 1) - 1;
   const sentEach = control.bytes();
@@ -391,7 +370,7 @@ async function memoryScenarios(workDir: string, servers: Server[], quick: boolea
     progress(`C. ${held.associations} associations each holding a ${mib(held)} MiB image box N-SET`);
     let inflightHeld = 0;
     const r = await heldLargeDatasets(target, held, async () => {
-      inflightHeld = (await metrics(lb)).get('lightbox_inflight_bytes') ?? -1;
+      inflightHeld = (await scrapeMetrics(lb.httpPort)).get('lightbox_inflight_bytes') ?? -1;
     });
     report(
       `C. ${held.associations} x ${mib(held)} MiB image box N-SETs held open, then printed`,
@@ -419,7 +398,7 @@ async function memoryScenarios(workDir: string, servers: Server[], quick: boolea
     const r = await concurrentPrints(target, w2);
     report(`D. ${w2.prints} concurrent W2-sized prints (${mib(w2)} MiB each)`, r, MEMORY_GOALS.prints);
   }
-  const m = await metrics(lb);
+  const m = await scrapeMetrics(lb.httpPort);
   out.push(
     `   in-flight budget: peak ${m.get('lightbox_inflight_peak_bytes')} of ${m.get('lightbox_inflight_limit_bytes')} bytes, ${m.get('lightbox_inflight_refused_total')} data sets refused;` +
       ` films stored ${m.get('lightbox_films_stored')}`,
@@ -428,14 +407,6 @@ async function memoryScenarios(workDir: string, servers: Server[], quick: boolea
 }
 
 /** `--name N` from argv, a positive integer, or the default. */
-function intArg(argv: readonly string[], name: string, dflt: number): number {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const n = Number(argv[i + 1]);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-  return n;
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const runs = parseRuns(argv, process.env);
@@ -443,8 +414,8 @@ async function main(): Promise<void> {
   const part = argv.includes('--part') ? argv[argv.indexOf('--part') + 1] : undefined;
   const runs_ = (p: string) => part === undefined || part.split(',').includes(p);
   const quick = argv.includes('--quick');
-  const clients = intArg(argv, 'clients', DEFAULT_SSE_CLIENTS);
-  const echoes = intArg(argv, 'echoes', DEFAULT_ECHOES);
+  const clients = numberArg(argv, 'clients', DEFAULT_SSE_CLIENTS);
+  const echoes = numberArg(argv, 'echoes', DEFAULT_ECHOES);
   await withWorkDir('lightbox-soak-', 20, async (workDir, servers) => {
     const a = runs_('a') ? await modalitiesUnderLoad(workDir, servers, runs) : [];
     const b = runs_('b') ? await stalledEventClients(workDir, servers, clients, echoes) : [];

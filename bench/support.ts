@@ -383,6 +383,35 @@ export async function settledRss(
   return procMemoryMiB(pid, 'VmRSS');
 }
 
+/** Lightbox's /metrics as name (labels included, as written) -> value. */
+export async function scrapeMetrics(httpPort: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://${HOST}:${httpPort}/metrics`)).text();
+  const m = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line === '') continue;
+    const i = line.lastIndexOf(' ');
+    m.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return m;
+}
+
+/** A metric summed over its labels ("lightbox_films_removed_total" of every reason). */
+export function metricTotal(m: ReadonlyMap<string, number>, name: string): number {
+  let sum = 0;
+  for (const [k, v] of m) if (k === name || k.startsWith(`${name}{`)) sum += v;
+  return sum;
+}
+
+/** A positive number given as --name N (an integer unless `fractions`), or the default. */
+export function numberArg(argv: readonly string[], name: string, dflt: number, fractions = false): number {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const n = Number(argv[i + 1]);
+  if (!(fractions ? Number.isFinite(n) && n > 0 : Number.isInteger(n) && n >= 1))
+    throw new Error(`--${name} must be a positive ${fractions ? 'number' : 'integer'}`);
+  return n;
+}
+
 /** Milliseconds, one decimal. */
 export const fmtMs = (ms: number) => ms.toFixed(1);
 

@@ -294,7 +294,8 @@ export interface PrintResult {
   storedPrints: string[];
 }
 
-function dcmpsprtArgs(cfg: string, o: PrintOptions): string[] {
+/** dcmpsprt's arguments for a film of PrintOptions (also used by the benchmarks' Stored Prints). */
+export function dcmpsprtArgs(cfg: string, o: PrintOptions): string[] {
   const a = ['-c', cfg, '-p', 'TARGET', '--layout', String(o.columns), String(o.rows)];
   const opt = (flag: string, v: string | number | undefined) => {
     if (v !== undefined) a.push(flag, String(v));
