@@ -16,7 +16,7 @@ import { Uid } from '../../src/dicom/uids.js';
 import type { RunVerdict } from '../../src/verdict/run.js';
 import { dcmPrint, generateImages, type TestImages } from '../support/dcmprint.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
-import { grayImage, Scu } from '../support/scu.js';
+import { grayImage, openFilmBox, Scu } from '../support/scu.js';
 
 const META = Uid.BasicGrayscalePrintManagementMeta;
 let lb: TestLightbox;
@@ -62,29 +62,13 @@ const results = (run: RunVerdict) => Object.fromEntries(run.expectations.map((x)
 /** One association up to the print request: the same session, film box and image every time. */
 async function upToPrint(calling: string, seed = 0): Promise<{ s: Scu; print: Promise<number> }> {
   const s = await Scu.open(lb.dicomPort, { calling, abstractSyntaxes: [META, Uid.PrintJob] });
-  const session = (await s.nCreate(META, Uid.BasicFilmSession, {})).command.affectedSopInstanceUid!;
-  const fb = await s.nCreate(META, Uid.BasicFilmBox, {
-    '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
-    '20100050': { vr: 'CS', Value: ['8INX10IN'] },
-    '20100500': {
-      vr: 'SQ',
-      Value: [
-        {
-          '00081150': { vr: 'UI', Value: [Uid.BasicFilmSession] },
-          '00081155': { vr: 'UI', Value: [session] },
-        },
-      ],
-    },
-  });
-  const box = String(((fb.dataset?.['20100510']?.Value ?? []) as DcmDataset[])[0]!['00081155']!.Value![0]);
-  const set = await s.nSet(META, Uid.BasicGrayscaleImageBox, box, {
+  const { filmBox, imageBox } = await openFilmBox(s, '8INX10IN');
+  const set = await s.nSet(META, Uid.BasicGrayscaleImageBox, imageBox, {
     '20200010': { vr: 'US', Value: [1] },
     '20200110': { vr: 'SQ', Value: [seed ? otherImage(seed) : grayImage(64, 64)] },
   });
   expect(set.command.status).toBe(0);
-  const print = s
-    .nAction(META, Uid.BasicFilmBox, fb.command.affectedSopInstanceUid!)
-    .then((r) => r.command.status!);
+  const print = s.nAction(META, Uid.BasicFilmBox, filmBox).then((r) => r.command.status!);
   return { s, print };
 }
 

@@ -3,7 +3,6 @@
  * records and images (streamed). Film ids are checked against a strict pattern and the index, and
  * file names come from a fixed list, so no request can reach outside the data directory.
  */
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -20,6 +19,7 @@ import type { Outcome } from '../../store/outcome.js';
 import { removeFilm } from '../../store/remove-film.js';
 import type { Store } from '../../store/store.js';
 import { filmOutcome } from '../film-outcome.js';
+import { openedFile } from '../opened-file.js';
 import { describeFilm } from '../outcome-words.js';
 import { listPage, PAGE_QUERY, type PageQuery, pageOf } from '../paging.js';
 import {
@@ -235,13 +235,8 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
         }
         return reply.type('image/png').send(thumb);
       }
-      // Opened before answering, so a missing file is a 404 and not a broken 200.
-      const stream = createReadStream(join(store.filmFiles.dir(f.id), req.params.file));
-      const opened = await new Promise<boolean>((resolve) => {
-        stream.once('open', () => resolve(true));
-        stream.once('error', () => resolve(false));
-      });
-      if (!opened) return missing();
+      const stream = await openedFile(join(store.filmFiles.dir(f.id), req.params.file));
+      if (!stream) return missing();
       return reply.type(FILES[req.params.file]!).send(stream);
     },
   );

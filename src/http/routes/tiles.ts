@@ -4,13 +4,13 @@
  * made. Level, column and row are checked against the film's geometry, so no path is built from
  * anything but numbers that name a real tile.
  */
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { isTile, pyramidGeometry, sourceStamp, type TilePyramids } from '../../render/tile-pyramid.js';
 import { FILM_ID_PATTERN } from '../../store/film-files.js';
 import type { Store } from '../../store/store.js';
+import { openedFile } from '../opened-file.js';
 import { ERROR } from '../schemas.js';
 
 const ID = { type: 'string', pattern: FILM_ID_PATTERN } as const;
@@ -89,12 +89,8 @@ export function tileRoutes(app: FastifyInstance, store: Store, pyramids: TilePyr
       if (!g || !isTile(g, level, column, row)) return missing();
       const path = await pyramids.tile(g.dir, level, column, row).catch(() => undefined);
       if (!path) return missing();
-      const stream = createReadStream(path);
-      const opened = await new Promise<boolean>((resolve) => {
-        stream.once('open', () => resolve(true));
-        stream.once('error', () => resolve(false));
-      });
-      if (!opened) return missing();
+      const stream = await openedFile(path);
+      if (!stream) return missing();
       // A new render changes the version the console asks with (?v=), so a tile may be kept.
       return reply.type('image/png').header('cache-control', 'private, max-age=86400').send(stream);
     },
