@@ -139,11 +139,13 @@ export class StagingFile implements ValueSink {
   #fail(e: Error): void {
     if (this.staged.error) return;
     this.staged.error = e;
-    this.#done.reject(e);
     this.#queue.length = 0;
     this.#pending = 0;
     this.#pressure(false);
-    void this.#close().then(() => unlink(this.staged.path).catch(() => undefined));
+    // Rejected once the file is gone: whoever waits on it never finds a half-written one after.
+    void this.#close()
+      .then(() => unlink(this.staged.path).catch(() => undefined))
+      .then(() => this.#done.reject(e));
   }
 
   async #finishAborted(): Promise<void> {
