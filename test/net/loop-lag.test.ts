@@ -5,27 +5,42 @@
  * /metrics event loop lag (perf_hooks, 10 ms sampling) over all of that is compared with a control,
  * an idle Node process sampling its own loop the same way at the same time: what the busy, shared
  * machine adds to any process is not Lightbox's.
+ *
+ * The wall-clock lag also counts the time the OS gives the cores to other processes. What Lightbox
+ * itself does without yielding is measured apart, from a CPU profile of the same run: the longest
+ * stretch of work between two idle moments of its loop, in profiler samples (on-CPU time; see
+ * test/support/cpu-profile.ts). That is the "few milliseconds" bound; a control shows a 30 ms
+ * synchronous step would fail it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { busyStretches, monotonicUs, readCpuProfile } from '../support/cpu-profile.js';
 import { startNodeFlags } from '../support/node-flags.js';
 import { printFilm } from '../support/print-session.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = join(root, 'dist/src/main.js');
 /**
- * How much more than the control Lightbox's loop may lag (see within()). The goal is a few ms; on
- * the 2-core VM it measures p99 17-24 ms against an idle control's 6-11 (a cpu profile: garbage
- * collection, the staging file writes and the DIMSE receive path, each 8-17 ms), so the bound is
- * set where a regression (a synchronous step of tens of ms) fails it, not at the goal yet.
+ * How much more than the control Lightbox's loop may lag, wall clock (see within()). This counts
+ * the shared machine too: beside another test file's work on the 2-core VM it measured p99 47 ms
+ * against an idle control's 14, of which Lightbox's own longest step was a few ms (its profile).
+ * So the bound here only catches the gross case; the few-ms bound is the profile's.
  */
-const P99_ALLOWANCE_MS = 20;
-const MAX_ALLOWANCE_MS = 50;
+const P99_ALLOWANCE_MS = 100;
+const MAX_ALLOWANCE_MS = 250;
+/**
+ * The CPU profile's sampling interval, µs; the longest stretch of Lightbox's own code allowed
+ * between two idle moments (10 ms), and the longest garbage collection (30 ms: measured 13-22 ms
+ * at a load average of 12 on 2 cores, ~3 ms on a quiet machine).
+ */
+const SAMPLE_US = 250;
+const MAX_BUSY_SAMPLES = 40;
+const MAX_GC_SAMPLES = 120;
 
 const children: ChildProcess[] = [];
 let tmp: string;
@@ -52,6 +67,21 @@ function freePort(): Promise<number> {
       s.close(() => res(port));
     });
   });
+}
+
+function profileFlags(dir: string): string[] {
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval', String(SAMPLE_US)];
+}
+
+/** The busy stretches in the one profile a process wrote to dir, after it exited, started within [from, to] (µs). */
+function stretches(dir: string, from = 0, to = Number.POSITIVE_INFINITY) {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  expect(files).toHaveLength(1);
+  return busyStretches(readCpuProfile(join(dir, files[0]!)), from, to);
+}
+
+function exited(c: ChildProcess): Promise<void> {
+  return new Promise((res) => (c.exitCode !== null ? res() : c.once('exit', () => res())));
 }
 
 /** An idle Node process that samples its own event loop like /metrics does, and prints p99 and max (ms) on stdin's end. */
@@ -103,6 +133,7 @@ it('printing, rendering and serving films keep the event loop within a few ms of
     process.execPath,
     [
       ...startNodeFlags(root),
+      ...profileFlags(join(tmp, 'profile')),
       MAIN,
       ...['--dicom-port', String(dicom), '--http-port', String(http), '--host', '127.0.0.1'],
       ...['--data-dir', join(tmp, 'data'), '--printers', printers, '--log-level', 'warn'],
@@ -121,6 +152,7 @@ it('printing, rendering and serving films keep the event loop within a few ms of
   await new Promise((r) => setTimeout(r, 1000));
   const ctl = control() as Promise<{ p99: number; max: number }> & { stop(): void };
   await loopLag(http); // the histogram starts here
+  const from = monotonicUs();
 
   const ct = await printFilm(dicom, {
     format: 'STANDARD\\4,5',
@@ -149,10 +181,43 @@ it('printing, rendering and serving films keep the event loop within a few ms of
       await r.arrayBuffer();
     }
   const { p99, max } = await loopLag(http);
+  const to = monotonicUs();
   ctl.stop();
   const idle = await ctl;
   const line = `Lightbox loop lag p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; idle control p99 ${idle.p99.toFixed(1)} ms, max ${idle.max.toFixed(1)} ms`;
-  console.log(line);
+  // Lightbox's own longest step, from its CPU profile (written when it stops).
+  lb.kill('SIGTERM');
+  await exited(lb);
+  const all = stretches(join(tmp, 'profile'), from, to);
+  const own = (s: (typeof all)[number]) => s.samples - s.gcSamples;
+  const busy = all.reduce((a, b) => (own(b) > own(a) ? b : a));
+  const gc = Math.max(...all.map((s) => s.gcSamples));
+  const ms = (samples: number) => ((samples * SAMPLE_US) / 1000).toFixed(1);
+  const step = `longest step ${ms(own(busy))} ms of code (+${ms(busy.gcSamples)} GC, ${busy.wallMs.toFixed(1)} ms wall): ${busy.top.join(', ')}; longest GC ${ms(gc)} ms`;
+  console.log(`${line}\n${step}`);
   expect(within(p99, idle.p99, P99_ALLOWANCE_MS), `p99: ${line}`).toBe(true);
   expect(within(max, idle.max, MAX_ALLOWANCE_MS), `max: ${line}`).toBe(true);
+  expect(own(busy), step).toBeLessThanOrEqual(MAX_BUSY_SAMPLES);
+  expect(gc, step).toBeLessThanOrEqual(MAX_GC_SAMPLES);
 }, 180_000);
+
+it('the profile measure catches a 30 ms synchronous step (control)', async () => {
+  const dir = join(tmp, 'control-profile');
+  const script = `
+    let n = 0;
+    const step = () => {
+      const t0 = process.cpuUsage();
+      for (let x = 0; ; x++) {
+        const used = process.cpuUsage(t0);
+        if (used.user + used.system >= 30000) break;
+      }
+      if (++n < 5) setTimeout(step, 20);
+    };
+    setTimeout(step, 20);`;
+  const c = spawn(process.execPath, [...profileFlags(dir), '-e', script], { stdio: 'inherit' });
+  children.push(c);
+  await exited(c);
+  const [busy] = stretches(dir);
+  console.log(`control: 30 ms step measured ${busy!.samples} samples`);
+  expect(busy!.samples - busy!.gcSamples).toBeGreaterThan(MAX_BUSY_SAMPLES);
+}, 60_000);
