@@ -138,8 +138,9 @@ export const DEFAULT_TLS_PORT = 2762;
 /**
  * --max-inflight auto: 1/32 of the machine's memory, at least 256 MiB (one --max-dataset data set at
  * its default fits) and at most 1 GiB: 768 MiB on the 24 GiB machines Lightbox is built for, which
- * keeps a process under 1.5 GiB whatever the peers send (768 MiB nominal; 753 MiB where the kernel reports 23.5 GiB). Pixel data of image boxes is streamed to
- * disk and does not count; this bounds everything else held whole.
+ * keeps a process under 1.5 GiB whatever the peers send (768 MiB nominal; 753 MiB where the kernel
+ * reports 23.5 GiB). Pixel data of image boxes is streamed to disk: only its bytes waiting for the
+ * disk count, with everything else held whole.
  */
 export function defaultMaxInflight(totalMemoryBytes: number): number {
   const MiB = 1024 ** 2;
@@ -256,7 +257,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'LIGHTBOX_MAX_INFLIGHT',
     kind: 'budget',
     default: 'auto',
-    help: 'Bytes of data sets held in memory across all associations (image pixels stream to disk and do not count); beyond: 0xC605 (image box) or 0x0213, and A-ASSOCIATE-RJ transient for new associations; auto: 1/32 of RAM within 256M-1G',
+    help: 'Bytes of data sets held in memory across all associations (image pixels stream to disk: only their bytes waiting for it count); beyond: 0xC605 (image box) or 0x0213, and A-ASSOCIATE-RJ transient for new associations; auto: 1/32 of RAM within 256M-1G',
     max: 64 * 1024 ** 3,
   },
   {

@@ -85,7 +85,7 @@ export const GENERAL_CASES: readonly StatusCase[] = [
   {
     status: 'ResourceLimitation',
     when: (_c, s) =>
-      `the request's data set is larger than ${bytesText(s.maxDatasetBytes)} (--max-dataset); it is not read. Or the data sets being received from all associations fill the in-flight budget (--max-inflight; image pixels stream to disk and do not count): it is dropped as it arrives (an image box N-SET gets 0xC605 instead)`,
+      `the request's data set is larger than ${bytesText(s.maxDatasetBytes)} (--max-dataset); it is not read. Or the data sets being received from all associations fill the in-flight budget (--max-inflight; image pixels stream to disk: only their bytes waiting for it count): it is dropped as it arrives (an image box N-SET gets 0xC605 instead)`,
   },
   {
     status: 'ProcessingFailure',

@@ -39,6 +39,7 @@ import type {
   MessageRecord,
   TlsSession,
 } from '../store/association-record.js';
+import { HIGH_WATER } from '../store/staging-file.js';
 import type { InflightBudget } from './inflight-budget.js';
 
 export interface ConnectionLimits {
@@ -530,6 +531,11 @@ export class DicomConnection {
       minLength: 1,
       open: (length) => {
         const file = staging.open(length);
+        const budget = this.#d.limits.inflight;
+        if (budget) {
+          file.memory = budget;
+          file.highWater = budget.queueAllowance(HIGH_WATER);
+        }
         file.onPressure = (paused) => {
           if (paused) this.#socket.pause();
           else if (!this.#closed) this.#socket.resume();

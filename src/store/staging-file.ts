@@ -16,7 +16,6 @@ import type { StagedImage } from './staging.js';
 
 /** Bytes accepted but not written beyond which the sender is paused, and below which it resumes. */
 export const HIGH_WATER = 8 * 1024 * 1024;
-const LOW_WATER = 2 * 1024 * 1024;
 /** Buffers per writev (below the kernel's IOV_MAX of 1024). */
 const BATCH = 512;
 
@@ -45,6 +44,13 @@ export class StagingFile implements ValueSink {
   #aborted = false;
   #pumping = false;
   #fh: FileHandle | undefined;
+  /**
+   * Where the bytes waiting to be written are counted (the in-flight budget), if anywhere: charged
+   * as they are accepted, given back as they are written or dropped.
+   */
+  memory?: { charge(n: number): void; give(n: number): void };
+  /** Pause the sender beyond this many bytes waiting (HIGH_WATER, or less when memory is short); go on below a quarter of it. */
+  highWater = HIGH_WATER;
   #done!: { resolve: () => void; reject: (e: Error) => void };
 
   constructor(path: string, bytes: number) {
@@ -66,8 +72,9 @@ export class StagingFile implements ValueSink {
     if (this.#aborted || this.staged.error) return;
     this.#queue.push(part);
     this.#pending += part.length;
+    this.memory?.charge(part.length);
     this.#received += part.length;
-    if (!this.#paused && this.#pending > HIGH_WATER) this.#pressure(true);
+    if (!this.#paused && this.#pending > this.highWater) this.#pressure(true);
     void this.#pump();
   }
 
@@ -79,8 +86,7 @@ export class StagingFile implements ValueSink {
   abort(): void {
     if (this.#aborted) return;
     this.#aborted = true;
-    this.#queue.length = 0;
-    this.#pending = 0;
+    this.#drop();
     this.#pressure(false);
     if (!this.#pumping) void this.#finishAborted();
   }
@@ -101,14 +107,17 @@ export class StagingFile implements ValueSink {
         const batch = this.#queue.splice(0, BATCH);
         const bytes = batch.reduce((n, b) => n + b.length, 0);
         const { bytesWritten } = await this.#fh.writev(batch);
+        // Aborted or failed meanwhile: what was pending is already given back.
+        if (this.#aborted || this.staged.error) break;
         if (bytesWritten === 0 && bytes > 0)
           throw new Error(`short write to ${this.staged.path}: 0 of ${bytes} bytes`);
         // A short write (the disk filling up): the rest goes again, and the next write says why (ENOSPC).
         if (bytesWritten < bytes) this.#queue.unshift(...unwritten(batch, bytesWritten));
         this.#pending -= bytesWritten;
-        if (this.#paused && this.#pending < LOW_WATER) this.#pressure(false);
+        this.memory?.give(bytesWritten);
+        if (this.#paused && this.#pending < this.highWater / 4) this.#pressure(false);
       }
-      if (this.#ended && !this.#aborted && this.#queue.length === 0) {
+      if (this.#ended && !this.#aborted && !this.staged.error && this.#queue.length === 0) {
         if (this.#received !== this.staged.bytes)
           throw new Error(`staged ${this.#received} of ${this.staged.bytes} bytes`);
         await this.#fh.datasync();
@@ -139,13 +148,19 @@ export class StagingFile implements ValueSink {
   #fail(e: Error): void {
     if (this.staged.error) return;
     this.staged.error = e;
-    this.#queue.length = 0;
-    this.#pending = 0;
+    this.#drop();
     this.#pressure(false);
     // Rejected once the file is gone: whoever waits on it never finds a half-written one after.
     void this.#close()
       .then(() => unlink(this.staged.path).catch(() => undefined))
       .then(() => this.#done.reject(e));
+  }
+
+  /** The bytes waiting to be written will not be: their memory goes back. */
+  #drop(): void {
+    this.memory?.give(this.#pending);
+    this.#queue.length = 0;
+    this.#pending = 0;
   }
 
   async #finishAborted(): Promise<void> {

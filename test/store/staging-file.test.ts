@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InflightBudget } from '../../src/net/inflight-budget.js';
 import { HIGH_WATER, StagingFile } from '../../src/store/staging-file.js';
 
 let dir: string;
@@ -34,6 +35,34 @@ describe('staging file (a streamed image written while it arrives)', () => {
     f.end();
     await f.staged.written;
     expect(events).toEqual([true, false]);
+  });
+
+  it('bytes waiting to be written count in the in-flight budget until written, or until dropped', async () => {
+    const budget = new InflightBudget(64 * MIB);
+    const f = new StagingFile(join(dir, 'm.raw'), 4 * MIB);
+    f.memory = budget;
+    for (let i = 0; i < 4; i++) f.write(Buffer.alloc(MIB, i));
+    expect(budget.used).toBe(4 * MIB);
+    expect(budget.peak).toBe(4 * MIB);
+    f.end();
+    await f.staged.written;
+    expect(budget.used).toBe(0);
+
+    const g = new StagingFile(join(dir, 'n.raw'), 8 * MIB);
+    g.memory = budget;
+    for (let i = 0; i < 4; i++) g.write(Buffer.alloc(MIB, i));
+    g.abort();
+    expect(budget.used).toBe(0);
+    await expect(g.staged.written).rejects.toThrow(/dropped/);
+    expect(budget.used).toBe(0);
+    // A budget full of queued bytes refuses the next data set: they were in memory.
+    const h = new StagingFile(join(dir, 'o.raw'), 64 * MIB);
+    h.memory = budget;
+    h.write(Buffer.alloc(60 * MIB));
+    expect(budget.take(8 * MIB)).toBe(false);
+    h.abort();
+    await expect(h.staged.written).rejects.toThrow();
+    expect(budget.take(8 * MIB)).toBe(true);
   });
 
   it('abort(): the file goes, written rejects, the sender is released', async () => {
