@@ -85,6 +85,8 @@ class Print {
         abstractSyntaxes: [META],
         transferSyntaxes: [Uid.ExplicitVrLittleEndian],
         localAddress: `127.0.0.${2 + (this.index % MODALITY_ADDRESSES)}`,
+        // 64 modalities at once on a loaded machine: as long as DCMTK's print tools wait (ACSE timeout).
+        associateTimeoutMs: 30_000,
       });
       // Dozens of 40 MiB films made durable at once take the disk a while: wait as a modality would.
       this.#s.responseTimeoutMs = 180_000;

@@ -231,7 +231,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'LIGHTBOX_MAX_UNASSOCIATED_PER_PEER',
     kind: 'count',
     default: String(DEFAULT_MAX_UNASSOCIATED_PER_PEER),
-    help: "The same, per peer IP address; beyond: that address's oldest is dropped",
+    help: "The same, per peer IP address; beyond: that address's oldest is dropped (once older than 1 s)",
     max: 8192,
   },
   {

@@ -373,7 +373,7 @@ function associationPolicies(w: Wire): Section[] {
               code(s.maxUnassociated),
               ' such connections (',
               code(s.maxUnassociatedPerPeer),
-              ' from one address), beyond which the oldest is closed; they do not count toward --max-associations',
+              ' from one address, once older than a second), beyond which the oldest is closed; they do not count toward --max-associations',
             ],
           ],
           ['Idle association', [secondsText(s.idleTimeoutMs), ' (--idle-timeout) without a PDU: A-ABORT']],

@@ -75,6 +75,9 @@ const DROP_LOG_WINDOW_MS = 10_000;
 
 let connections = 0;
 
+/** See DicomServer's #youngMs. */
+const BURST_GRACE_MS = 1000;
+
 export class DicomServer {
   readonly #o: DicomServerOptions;
   readonly #server: Server;
@@ -95,6 +98,8 @@ export class DicomServer {
   #listening = false;
   /** A TLS listener's connections still in their handshake. */
   #handshakes: PendingHandshakes | undefined;
+  /** Addresses over their bound with only young connections: trimmed once those are no longer young. */
+  readonly #peerTrims = new Map<string, NodeJS.Timeout>();
 
   constructor(o: DicomServerOptions) {
     this.#o = o;
@@ -244,13 +249,9 @@ export class DicomServer {
 
   /** The bounds on connections without an association, applied as `newcomer` arrives. */
   #makeRoom(newcomer: DicomConnection): void {
-    const perPeer = this.#o.maxUnassociatedPerPeer;
     // Fewer unassociated connections than the per-peer bound: no address can be over it.
-    if (this.#unassociated.size > perPeer) {
-      const address = newcomer.remoteAddress;
-      const same = [...this.#unassociated].filter((c) => c !== newcomer && c.remoteAddress === address);
-      if (same.length >= perPeer) this.#evict(same);
-    }
+    if (this.#unassociated.size > this.#o.maxUnassociatedPerPeer)
+      this.#trimPeer(newcomer.remoteAddress, newcomer);
     while (this.#unassociated.size > this.#o.maxUnassociated) {
       const others = [...this.#unassociated].filter((c) => c !== newcomer);
       if (others.length === 0) break;
@@ -258,11 +259,41 @@ export class DicomServer {
     }
   }
 
+  /**
+   * How long a connection is young: an address over --max-unassociated-per-peer loses its oldest
+   * connections, but not ones younger than this. A burst of associations from one address (a CI
+   * host opening 64 at once) all send their A-ASSOCIATE-RQ within milliseconds; closing the first
+   * of them because the last ones arrived lost prints. A peer that only opens sockets is trimmed
+   * once they are this old (and the total bound applies meanwhile).
+   */
+  get #youngMs(): number {
+    return Math.min(BURST_GRACE_MS, this.#o.limits.associateMs / 2);
+  }
+
+  /** Bring address down to its bound, oldest first, sparing young connections (and `newcomer`). */
+  #trimPeer(address: string | undefined, newcomer?: DicomConnection): void {
+    const perPeer = this.#o.maxUnassociatedPerPeer;
+    const same = [...this.#unassociated].filter((c) => c !== newcomer && c.remoteAddress === address);
+    let over = same.length + (newcomer ? 1 : 0) - perPeer;
+    if (over <= 0) return;
+    const now = Date.now();
+    const old = same.filter((c) => c.phase === 'closing' || now - c.startedAt >= this.#youngMs);
+    for (; over > 0 && old.length > 0; over--) old.splice(old.indexOf(this.#evict(old)), 1);
+    if (over <= 0 || this.#peerTrims.has(String(address))) return;
+    const timer = setTimeout(() => {
+      this.#peerTrims.delete(String(address));
+      this.#trimPeer(address);
+    }, this.#youngMs);
+    timer.unref();
+    this.#peerTrims.set(String(address), timer);
+  }
+
   /** Close the oldest of `candidates` (oldest first), one closing already if there is one. */
-  #evict(candidates: DicomConnection[]): void {
+  #evict(candidates: DicomConnection[]): DicomConnection {
     const victim = candidates.find((c) => c.phase === 'closing') ?? candidates[0]!;
     this.#unassociated.delete(victim);
     victim.evict();
+    return victim;
   }
 
   #noteDrop(reason: DropReason, peer: string, detail?: string): void {
@@ -297,6 +328,8 @@ export class DicomServer {
     this.#listening = false;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     clearTimeout(this.#dropLog?.timer);
+    for (const t of this.#peerTrims.values()) clearTimeout(t);
+    this.#peerTrims.clear();
     // Connections without an association (or still in a TLS handshake) have nothing to finish.
     this.#handshakes?.destroyAll();
     for (const c of this.#unassociated) c.destroy();

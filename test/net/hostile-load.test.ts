@@ -107,10 +107,10 @@ describe('connections that never associate', () => {
     expect(m).toContain('lightbox_dicom_connections{phase="associated"} 0');
   });
 
-  it('with the default bounds, one address holds at most 32: its oldest go first, echoscu gets in', async () => {
+  it('with the default bounds, one address holds at most 32 once they are a second old: its oldest go first, echoscu gets in', async () => {
     lb = await startLightbox({ logLevel: 'warn', associateTimeoutMs: 30_000, artimTimeoutMs: 30_000 });
     await hold(lb.dicomPort, 100, 64);
-    await expect.poll(() => lb!.app.dicom.stats.unassociated).toBe(32);
+    await expect.poll(() => lb!.app.dicom.stats.unassociated, { timeout: 5000 }).toBe(32);
     const r = await echoscu();
     expect(r.code, r.output).toBe(0);
     expect(r.ms).toBeLessThan(2000);
@@ -118,6 +118,18 @@ describe('connections that never associate', () => {
     expect(await metrics()).toMatch(/lightbox_dicom_connections_dropped_total\{reason="evicted"\} \d+/);
     // A warning, then a summary at most every 10 s: not one line per socket.
     expect(lb.logs.filter((l) => String(l['msg']).startsWith('connection dropped')).length).toBe(1);
+  });
+
+  it('a burst of 64 associations from one address, all connected before any request: none is closed, all associate', async () => {
+    lb = await startLightbox({ logLevel: 'warn' });
+    const burst = await Promise.all(Array.from({ length: 64 }, () => Peer.connect(lb!.dicomPort)));
+    peers.push(...burst);
+    // Every socket accepted and waiting for its request (a CI host that opened them all at once).
+    await expect.poll(() => lb!.app.dicom.stats.unassociated).toBe(64);
+    const accepted = await Promise.all(burst.map((p) => p.associate()));
+    expect(accepted).toHaveLength(64);
+    expect(lb.app.dicom.stats.dropped.evicted).toBe(0);
+    await Promise.all(burst.map((p) => p.release()));
   });
 
   it('silent and trickling sockets are closed after --associate-timeout, and never listed as associations', async () => {

@@ -73,6 +73,8 @@ export class Scu {
       transferSyntaxes?: string[];
       /** Our side's address (127.0.0.x): modalities of their own, not one host's burst. */
       localAddress?: string;
+      /** How long to wait for the A-ASSOCIATE-AC (5 s; DCMTK's ACSE timeout is 30 s). */
+      associateTimeoutMs?: number;
     },
   ): Promise<Scu> {
     const socket = await new Promise<Socket>((resolve, reject) => {
@@ -89,7 +91,7 @@ export class Scu {
     socket.write(
       encodePdu(associateRq({ called: o.called, calling: o.calling, contexts, maxLength: 65536 })),
     );
-    const p = await scu.#nextPdu();
+    const p = await scu.#nextPdu(o.associateTimeoutMs);
     if (p.type !== 'A-ASSOCIATE-AC') throw new Error(`association not accepted: ${JSON.stringify(p)}`);
     scu.ac = p;
     for (const pc of p.presentationContexts) {
