@@ -84,6 +84,7 @@ export class Lightbox {
       onError: (e, what) => logger.error({ err: e.message, what }, 'not recorded in the store'),
     });
     const recovery = this.store.filmFiles.recover(this.store.films);
+    this.store.curves.removeOrphans();
     if (recovery.removed + recovery.indexed + recovery.dropped + recovery.broken.length > 0)
       logger.warn(recovery, 'films directory recovered: temporary leftovers removed, index brought in line');
     this.printers = loadProfiles(config.printersDir).map((l) =>

@@ -28,6 +28,7 @@ import { labRoutes } from './routes/lab.js';
 import { outboundRoutes } from './routes/outbound.js';
 import { printerRoutes } from './routes/printers.js';
 import { qaPatternRoutes } from './routes/qa.js';
+import { qaCurveRoutes } from './routes/qa-curves.js';
 import { type LocalTarget, qaPrintRoutes } from './routes/qa-print.js';
 import { specRoutes } from './routes/spec.js';
 import { tileRoutes } from './routes/tiles.js';
@@ -187,6 +188,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     faultFiringRoutes(api, deps.store);
     qaPatternRoutes(api);
     qaPrintRoutes(api, deps.store, deps.localTarget);
+    qaCurveRoutes(api, deps.store);
     filmQaRoutes(api, deps.store);
     dicomRoutes(api);
     specRoutes(api);
