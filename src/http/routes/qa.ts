@@ -14,6 +14,7 @@ import {
   type PatternBits,
   type PatternName,
 } from '../../qa/patterns.js';
+import { PROTOCOL_NAMES, PROTOCOLS } from '../../qa/protocols.js';
 import { ERROR } from '../schemas.js';
 
 interface PatternQuery {
@@ -52,6 +53,14 @@ export function qaPatternRoutes(app: FastifyInstance): void {
                 },
               },
               bits: { type: 'array', items: { type: 'integer' } },
+              protocols: {
+                type: 'array',
+                description: 'the QA protocols reports and curve analyses judge by (?protocol=)',
+                items: {
+                  type: 'object',
+                  properties: { name: { type: 'string' }, title: { type: 'string' } },
+                },
+              },
               minSide: { type: 'integer' },
               maxSide: { type: 'integer' },
             },
@@ -62,6 +71,7 @@ export function qaPatternRoutes(app: FastifyInstance): void {
     async () => ({
       patterns: PATTERN_NAMES.map((n) => ({ ...PATTERNS[n], href: `/api/qa/patterns/${n}.dcm` })),
       bits: [8, 12],
+      protocols: PROTOCOL_NAMES.map((n) => ({ name: n, title: PROTOCOLS[n].title })),
       minSide: MIN_SIDE,
       maxSide: MAX_SIDE,
     }),
