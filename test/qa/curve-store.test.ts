@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CURVES } from '../../src/store/curve-log.js';
 import { oracleDensity } from '../support/gsdf-oracle.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 
@@ -133,4 +134,25 @@ describe('curve analyses kept', () => {
     expect((await api('/api/qa/curves/x1')).status).toBe(400);
     expect(lb.app.store.curves.count()).toBe(before);
   });
+
+  it('are bounded: with MAX_CURVES kept, another is refused (507) until one is deleted', async () => {
+    const store = lb.app.store;
+    store.db.transaction(() => {
+      for (let n = store.curves.count(); n < MAX_CURVES; n++)
+        store.curves.add({
+          createdAt: new Date().toISOString(),
+          pass: true,
+          summary: {},
+          input: {},
+          analysis: {},
+        });
+    })();
+    const full = await post({ csv: csvOf(readings(1)) });
+    expect(full.status).toBe(507);
+    expect(((await full.json()) as { error: string }).error).toMatch(/delete some/);
+    expect(store.curves.count()).toBe(MAX_CURVES);
+    const one = store.curves.list()[0]!.id;
+    expect((await api(`/api/qa/curves/${one}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await post({ csv: csvOf(readings(1)) })).status).toBe(201);
+  }, 30_000);
 });

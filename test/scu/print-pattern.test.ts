@@ -5,6 +5,7 @@
  * own printer, and from the command line; every run kept under /api/outbound.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -214,6 +215,36 @@ describe('POST /api/qa/patterns/{name}/print', () => {
     expect(down.body).toMatchObject({ ok: false });
     expect(lb.app.store.outbound.get(down.body.id)?.summary.ok).toBe(false);
   }, 60_000);
+});
+
+describe('pattern prints at once', () => {
+  it('are two at most: a third is told to come back (429) while a printer holds them; they end when it goes', async () => {
+    // A "printer" that accepts TCP connections and never answers the A-ASSOCIATE-RQ.
+    const held = new Set<Socket>();
+    const silent = createServer((s) => {
+      held.add(s);
+      s.on('error', () => {});
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const body = { to: `127.0.0.1:${port}:SILENT`, bits: 8, rows: 64, cols: 64 };
+      const first = print(lb, 'gray18', body);
+      const second = print(lb, 'gray18', body);
+      await expect.poll(() => held.size, { timeout: 5000 }).toBe(2);
+      const third = await print(lb, 'gray18', body);
+      expect(third.status).toBe(429);
+      expect(third.body.error).toMatch(/2 pattern prints are running/);
+      for (const s of held) s.destroy();
+      for (const r of await Promise.all([first, second])) {
+        expect(r.status).toBe(201);
+        expect(r.body.ok).toBe(false);
+      }
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  }, 30_000);
 });
 
 describe('lightbox print-pattern', () => {
