@@ -77,6 +77,8 @@ describe('Film QA page', () => {
     await form.locator('input[name=to]').fill(`127.0.0.1:${scp.port}:PRINTSCP`);
     await form.locator('input[name=displayFormat]').fill('STANDARD\\2,1');
     await form.locator('select[name=presentationLut]').selectOption('LIN OD');
+    await form.locator('input[name=rows]').fill('256');
+    await form.locator('input[name=cols]').fill('256');
     const since = scp.log().length;
     await form.locator('[data-action=print-pattern]').click();
     const answer = page.locator('[data-pattern-print]');
@@ -86,7 +88,12 @@ describe('Film QA page', () => {
     expect(await answer.locator('tr[data-request=N-SET]').count()).toBe(2);
     const log = scp.log().slice(since);
     expect(log).toMatch(/\(2050,0020\) CS \[LIN OD\]/);
-    expect((log.match(/\(7fe0,0010\) OW /g) ?? []).length).toBe(2);
+    // Two 256 x 256 12-bit images.
+    expect((log.match(/\(7fe0,0010\) OW .*# 131072,/g) ?? []).length).toBe(2);
+    // Both prints are listed, newest first.
+    const runs = page.locator('ul.pattern-runs li[data-run]');
+    await expect.poll(() => runs.count()).toBe(2);
+    expect(await runs.first().textContent()).toContain(`127.0.0.1:${scp.port}:PRINTSCP`);
   }, 60_000);
 });
 

@@ -6,10 +6,11 @@
  * Hooks: tr[data-pattern] in the patterns table; form.pattern-print-form (select[name=pattern],
  * select[name=destination] with "here:<AE>" or "elsewhere", input[name=to], the film fields,
  * button[data-action=print-pattern]); the answer [data-pattern-print][data-ok] with
- * a[data-film-link] when the film was printed here and tr[data-request][data-status].
+ * a[data-film-link] when the film was printed here and tr[data-request][data-status]; earlier
+ * pattern prints ul.pattern-runs li[data-run][data-ok].
  */
 import { get, post } from '../api.js';
-import { fill, h, notice } from '../dom.js';
+import { fill, h, notice, time } from '../dom.js';
 import { openTokenDialog } from '../token-dialog.js';
 import { curvesPanel } from './curves.js';
 
@@ -82,7 +83,29 @@ function answersTable(run) {
   );
 }
 
+/** Earlier pattern prints (outbound print runs of a pattern), newest first. */
+async function showEarlier(list) {
+  const { runs } = await get('/api/outbound?kind=print');
+  const mine = runs.filter((r) => r.source.startsWith('pattern ')).slice(0, 20);
+  fill(
+    list,
+    ...(mine.length === 0
+      ? [h('li', { class: 'muted' }, 'None yet.')]
+      : mine.map((r) =>
+          h(
+            'li',
+            { dataset: { run: r.id, ok: String(r.ok) } },
+            h('span', { class: `badge ${r.ok ? 'success' : 'failure'}` }, r.ok ? 'printed' : 'not printed'),
+            ` ${time(r.startedAt)} ${r.source} → ${r.target}: ${r.outcome} `,
+            h('a', { href: `/api/outbound/${r.id}`, download: `${r.id}.json` }, 'JSON'),
+          ),
+        )),
+  );
+}
+
 function printForm(patterns, printers) {
+  const earlier = h('ul', { class: 'curve-list pattern-runs' });
+  void showEarlier(earlier).catch(() => undefined);
   const message = h('p', { class: 'form-message', role: 'status' });
   const result = h('div', { class: 'pattern-print-result' });
   const pattern = select(
@@ -91,6 +114,11 @@ function printForm(patterns, printers) {
     'gray32',
   );
   const bits = select('bits', [['12'], ['8']], '12');
+  const side = (name) =>
+    h('input', { type: 'number', name, placeholder: 'its own', min: 64, max: 4096, step: 1 });
+  const rows = side('rows');
+  const cols = side('cols');
+  const orientation = select('filmOrientation', [['', ''], ['PORTRAIT'], ['LANDSCAPE']], '');
   const destination = select(
     'destination',
     [
@@ -143,10 +171,13 @@ function printForm(patterns, printers) {
           bits: Number(bits.value),
           displayFormat: format.value.trim() || undefined,
           filmSize: filmSize.value.trim().toUpperCase() || undefined,
+          filmOrientation: orientation.value || undefined,
           polarity: polarity.value || undefined,
           presentationLut: lut.value || undefined,
         };
         for (const [k, input] of Object.entries({
+          rows,
+          cols,
           minDensity,
           maxDensity,
           illumination,
@@ -184,6 +215,7 @@ function printForm(patterns, printers) {
               answersTable(r),
             ),
           );
+          await showEarlier(earlier);
         } catch (err) {
           result.replaceChildren();
           message.className = 'form-message error';
@@ -194,13 +226,21 @@ function printForm(patterns, printers) {
         }
       },
     },
-    h('div', { class: 'field-row' }, field('Pattern', pattern), field('Bits', bits)),
+    h(
+      'div',
+      { class: 'field-row' },
+      field('Pattern', pattern),
+      field('Bits', bits),
+      field('Rows', rows),
+      field('Columns', cols),
+    ),
     h('div', { class: 'field-row' }, field('Print on', destination), toField),
     h(
       'div',
       { class: 'field-row' },
       field('Display format', format),
       field('Film size', filmSize),
+      field('Orientation', orientation),
       field('Polarity', polarity),
       field('Presentation LUT', lut),
     ),
@@ -222,7 +262,7 @@ function printForm(patterns, printers) {
     ),
     message,
   );
-  return h('div', {}, form, result);
+  return h('div', {}, form, result, h('h3', {}, 'Earlier pattern prints'), earlier);
 }
 
 export function mount(container) {
