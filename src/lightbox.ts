@@ -30,6 +30,7 @@ import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
 import { type ForwardConfig, Forwarder } from './scu/forwarder.js';
+import type { Target } from './scu/target.js';
 import { DiskSpaceWatcher } from './store/disk-space.js';
 import { Retention } from './store/retention.js';
 import { Store } from './store/store.js';
@@ -83,6 +84,7 @@ export class Lightbox {
       onError: (e, what) => logger.error({ err: e.message, what }, 'not recorded in the store'),
     });
     const recovery = this.store.filmFiles.recover(this.store.films);
+    this.store.curves.removeOrphans();
     if (recovery.removed + recovery.indexed + recovery.dropped + recovery.broken.length > 0)
       logger.warn(recovery, 'films directory recovered: temporary leftovers removed, index brought in line');
     this.printers = loadProfiles(config.printersDir).map((l) =>
@@ -282,6 +284,7 @@ export class Lightbox {
         peak: this.inflight.peak,
         refused: this.inflight.refused,
       }),
+      localTarget: (ae) => this.#localTarget(ae),
       logger,
     });
     if (config.https && this.tls) {
@@ -289,6 +292,14 @@ export class Lightbox {
       const tls = this.tls;
       tls.onReload(() => https.setSecureContext(tls.serverOptions(false)));
     }
+  }
+
+  /** This server's printer as a modality reaches it: the plain listener, on loopback when bound to every address. */
+  #localTarget(aeTitle: string): Target | undefined {
+    if (this.#config.tlsOnly || !this.printers.some((p) => p.caps.aeTitle === aeTitle)) return undefined;
+    const host = this.#config.host;
+    const any = host === '0.0.0.0' || host === '::' || host === '';
+    return { host: any ? (host === '::' ? '::1' : '127.0.0.1') : host, port: this.dicom.port, aeTitle };
   }
 
   /** Every DICOM listener, each once. */

@@ -34,30 +34,42 @@ async function conformance(argv: string[]): Promise<void> {
 
 /** `lightbox replay ...`: send a recorded session to a printer, show the differences, exit. */
 async function replay(argv: string[]): Promise<void> {
-  const { parseReplayArgs, replayCommand, ReplayUsageError, ScuError } = await import(
-    './scu/replay-command.js'
-  );
+  const { parseReplayArgs, replayCommand, UsageError, ScuError } = await import('./scu/replay-command.js');
   try {
     const code = await replayCommand(parseReplayArgs(argv, process.env, process.cwd()), process.stdout);
     process.exitCode = code;
   } catch (e) {
-    if (e instanceof ReplayUsageError || e instanceof ScuError)
-      die(`${e.message} (see lightbox replay --help)`);
+    if (e instanceof UsageError || e instanceof ScuError) die(`${e.message} (see lightbox replay --help)`);
     throw e;
   }
 }
 
 /** `lightbox print-film ...`: print a stored film on another printer, exit. */
 async function printFilm(argv: string[]): Promise<void> {
-  const [{ printFilmCommand }, { ReplayUsageError, ScuError }] = await Promise.all([
-    import('./scu/print-film-command.js'),
-    import('./scu/replay-command.js'),
+  await sendCommand('print-film', async () => {
+    const { printFilmCommand } = await import('./scu/print-film-command.js');
+    return printFilmCommand(argv, process.env, process.cwd(), process.stdout);
+  });
+}
+
+/** `lightbox print-pattern ...`: print a QA test pattern on a printer, exit. */
+async function printPattern(argv: string[]): Promise<void> {
+  await sendCommand('print-pattern', async () => {
+    const { printPatternCommand } = await import('./scu/print-pattern-command.js');
+    return printPatternCommand(argv, process.env, process.cwd(), process.stdout);
+  });
+}
+
+/** Runs an SCU command for its exit status; a usage error is one line on stderr and exit 2. */
+async function sendCommand(name: string, run: () => Promise<number>): Promise<void> {
+  const [{ UsageError }, { ScuError }] = await Promise.all([
+    import('./scu/send-args.js'),
+    import('./scu/scu-error.js'),
   ]);
   try {
-    process.exitCode = await printFilmCommand(argv, process.env, process.cwd(), process.stdout);
+    process.exitCode = await run();
   } catch (e) {
-    if (e instanceof ReplayUsageError || e instanceof ScuError)
-      die(`${e.message} (see lightbox print-film --help)`);
+    if (e instanceof UsageError || e instanceof ScuError) die(`${e.message} (see lightbox ${name} --help)`);
     throw e;
   }
 }
@@ -73,6 +85,7 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'conformance') return conformance(process.argv.slice(3));
   if (process.argv[2] === 'replay') return replay(process.argv.slice(3));
   if (process.argv[2] === 'print-film') return printFilm(process.argv.slice(3));
+  if (process.argv[2] === 'print-pattern') return printPattern(process.argv.slice(3));
   let parsed: ReturnType<typeof parseConfig>;
   try {
     parsed = parseConfig(process.argv.slice(2), process.env, process.cwd());

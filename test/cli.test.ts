@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../src/config/config.js';
 import { Uid } from '../src/dicom/uids.js';
-import { dcmPrint, generateImages } from './support/dcmprint.js';
+import { dcmPrint, generateImages, startDcmprscp } from './support/dcmprint.js';
 import { Scu } from './support/scu.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -285,6 +285,35 @@ describe('lightbox conformance', () => {
     expect(stdout).toContain('Usage: lightbox conformance [--printer <AE title>] [--format md|html]');
     expect((await run(['--help'])).stdout).toContain('lightbox conformance');
   });
+});
+
+describe('lightbox print-pattern', () => {
+  it('prints a test pattern on dcmprscp (exit 0, the answers kept); a bad target is one line, exit 2', async () => {
+    const scp = await startDcmprscp({ dir: join(tmp, 'dcmprscp') });
+    try {
+      const since = scp.log().length;
+      const args = ['print-pattern', 'gray18', '--to', `127.0.0.1:${scp.port}:PRINTSCP`, '--bits', '8'];
+      const { code, stdout, stderr } = await run([
+        ...args,
+        '--rows',
+        '128',
+        '--cols',
+        '96',
+        '--data-dir',
+        join(tmp, 'var'),
+      ]);
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(
+        /^pattern gray18 \(8-bit 128x96, STANDARD\\1,1\) to .*: printed: N-ACTION 0x0000 \(kept as o1\)/,
+      );
+      expect(scp.log().slice(since)).toMatch(/\(7fe0,0010\) OB .*# 12288,/);
+    } finally {
+      await scp.stop();
+    }
+    const line = await expectOneLineFailure(['print-pattern', 'gray18', '--to', 'nohost']);
+    expect(line).toMatch(/not HOST:PORT:AE .*\(see lightbox print-pattern --help\)$/);
+    expect((await run(['--help'])).stdout).toContain('print-pattern');
+  }, 60_000);
 });
 
 describe('running', () => {

@@ -614,6 +614,8 @@ export function usage(): string {
     'Usage: lightbox [options]',
     '       lightbox conformance [--printer <AE title>] [--format md|html] [options]',
     '         (the DICOM Conformance Statement of the printers, to stdout: lightbox conformance --help)',
+    '       lightbox replay | print-film | print-pattern ... --to HOST:PORT:AE',
+    '         (Lightbox as a print SCU: a recorded session, a stored film, a QA test pattern; each --help)',
     '',
     'Options (flag, environment variable, default):',
   ];

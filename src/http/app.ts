@@ -28,6 +28,8 @@ import { labRoutes } from './routes/lab.js';
 import { outboundRoutes } from './routes/outbound.js';
 import { printerRoutes } from './routes/printers.js';
 import { qaPatternRoutes } from './routes/qa.js';
+import { qaCurveRoutes } from './routes/qa-curves.js';
+import { type LocalTarget, qaPrintRoutes } from './routes/qa-print.js';
 import { specRoutes } from './routes/spec.js';
 import { tileRoutes } from './routes/tiles.js';
 import { type TlsControl, tlsRoutes } from './routes/tls.js';
@@ -81,6 +83,8 @@ export interface AppDeps {
   exports?: ExportControl;
   /** The in-flight budget's use, for /metrics. */
   inflight?: () => InflightGauges;
+  /** Where one of this server's printers is reached over plain DICOM, to print to it as a modality would. */
+  localTarget?: LocalTarget;
   logger?: FastifyBaseLogger;
 }
 
@@ -183,6 +187,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (deps.lab) labRoutes(api, deps.lab);
     faultFiringRoutes(api, deps.store);
     qaPatternRoutes(api);
+    qaPrintRoutes(api, deps.store, deps.localTarget);
+    qaCurveRoutes(api, deps.store);
     filmQaRoutes(api, deps.store);
     dicomRoutes(api);
     specRoutes(api);

@@ -11,7 +11,6 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { statusHex } from '../dicom/dimse/status.js';
 import type { AssociationSummary } from '../store/association-record.js';
 import { Store } from '../store/store.js';
@@ -20,7 +19,7 @@ import { replay, replayOutcome, replayStored } from './replay.js';
 import type { ReplayReport } from './replay-diff.js';
 import { differenceText, replayJunit } from './replay-junit.js';
 import { ScuError } from './scu-error.js';
-import { parseTarget } from './target.js';
+import { parseSendArgs, runOptionsOf, type SendArgs, UsageError } from './send-args.js';
 
 export const REPLAY_USAGE = `usage: lightbox replay <association id | conversation.json> --to HOST:PORT:AE [options]
 
@@ -38,59 +37,23 @@ Comment, N-CREATE/N-GET/N-ACTION response attributes).
 
 Exit status: 0 every answer as the original's, 1 some differ, 2 error.`;
 
-export class ReplayUsageError extends Error {}
-
 export interface ReplayArgs {
   help: boolean;
   source: string;
-  to: string;
-  calling?: string;
-  dataDir: string;
+  send: SendArgs;
   json?: string;
   junit?: string;
-  timeoutMs?: number;
 }
 
 export function parseReplayArgs(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): ReplayArgs {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean' },
-        to: { type: 'string' },
-        calling: { type: 'string' },
-        'data-dir': { type: 'string' },
-        json: { type: 'string' },
-        junit: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-      },
-    });
-  } catch (e) {
-    throw new ReplayUsageError((e as Error).message.split('\n')[0]!);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
-  const help = v['help'] === true;
-  const [source, ...extra] = parsed.positionals;
-  if (help) return { help, source: '', to: '', dataDir: '' };
-  if (!source || extra.length > 0) throw new ReplayUsageError('give one association id or conversation.json');
-  if (typeof v['to'] !== 'string') throw new ReplayUsageError('--to HOST:PORT:AE is required');
-  const args: ReplayArgs = {
-    help,
-    source,
-    to: v['to'],
-    dataDir: resolve(cwd, (v['data-dir'] as string | undefined) ?? env['LIGHTBOX_DATA_DIR'] ?? './var'),
-  };
-  if (typeof v['calling'] === 'string') args.calling = v['calling'];
-  if (typeof v['json'] === 'string') args.json = v['json'] === '-' ? '-' : resolve(cwd, v['json']);
-  if (typeof v['junit'] === 'string') args.junit = resolve(cwd, v['junit']);
-  if (typeof v['timeout-ms'] === 'string') {
-    const n = Number(v['timeout-ms']);
-    if (!Number.isInteger(n) || n < 1 || n > 600_000) throw new ReplayUsageError('--timeout-ms: 1 to 600000');
-    args.timeoutMs = n;
-  }
+  const send = parseSendArgs(argv, env, cwd, { json: { type: 'string' }, junit: { type: 'string' } });
+  if (send.help) return { help: true, source: '', send };
+  const [source, ...extra] = send.positionals;
+  if (!source || extra.length > 0) throw new UsageError('give one association id or conversation.json');
+  const args: ReplayArgs = { help: false, source, send };
+  const { json, junit } = send.values;
+  if (typeof json === 'string') args.json = json === '-' ? '-' : resolve(cwd, json);
+  if (typeof junit === 'string') args.junit = resolve(cwd, junit);
   return args;
 }
 
@@ -123,18 +86,15 @@ export async function replayCommand(args: ReplayArgs, out: NodeJS.WritableStream
     out.write(`${REPLAY_USAGE}\n`);
     return 0;
   }
-  const target = parseTarget(args.to);
-  const o = {
-    ...(args.calling ? { callingAeTitle: args.calling } : {}),
-    ...(args.timeoutMs ? { timeouts: { responseMs: args.timeoutMs } } : {}),
-  };
+  const { target, dataDir } = args.send;
+  const o = runOptionsOf(args.send);
   let report: ReplayReport;
   if (/^a\d{1,15}$/.test(args.source) && !existsSync(args.source)) {
-    if (!existsSync(args.dataDir)) throw new ReplayUsageError(`no data directory ${args.dataDir}`);
-    const store = new Store(args.dataDir);
+    if (!existsSync(dataDir)) throw new UsageError(`no data directory ${dataDir}`);
+    const store = new Store(dataDir);
     try {
       const a = store.associations.get(args.source);
-      if (!a) throw new ReplayUsageError(`no association ${args.source} in ${args.dataDir}`);
+      if (!a) throw new UsageError(`no association ${args.source} in ${dataDir}`);
       ({ report } = await replayStored(store, a, target, o));
     } finally {
       store.close();
@@ -144,15 +104,13 @@ export async function replayCommand(args: ReplayArgs, out: NodeJS.WritableStream
     try {
       a = JSON.parse(readFileSync(args.source, 'utf8')) as AssociationSummary;
     } catch (e) {
-      throw new ReplayUsageError(
-        `${args.source}: not a readable conversation.json (${(e as Error).message})`,
-      );
+      throw new UsageError(`${args.source}: not a readable conversation.json (${(e as Error).message})`);
     }
     if (!Array.isArray(a?.messages) || !Array.isArray(a.acceptedContexts))
-      throw new ReplayUsageError(`${args.source}: not a conversation.json (no messages or acceptedContexts)`);
+      throw new UsageError(`${args.source}: not a conversation.json (no messages or acceptedContexts)`);
     let store: Store | undefined;
     try {
-      store = existsSync(args.dataDir) && a.id ? new Store(args.dataDir) : undefined;
+      store = existsSync(dataDir) && a.id ? new Store(dataDir) : undefined;
       const films = store ? store.films.byAssociation(a.id).map((f) => f.id) : [];
       report = await replay(a, store ? replaySources(store.filmFiles, films) : {}, target, o);
     } finally {
@@ -165,4 +123,4 @@ export async function replayCommand(args: ReplayArgs, out: NodeJS.WritableStream
   return report.same ? 0 : report.error && report.rows.every((r) => r.replayed.status === undefined) ? 2 : 1;
 }
 
-export { ScuError };
+export { ScuError, UsageError };

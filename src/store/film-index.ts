@@ -153,6 +153,14 @@ export class FilmIndex {
       .map(summary);
   }
 
+  /** The films printed from a Film Box SOP Instance UID (one, unless printed again), oldest first. */
+  byFilmBox(uid: string): FilmSummary[] {
+    return this.#db
+      .prepare<[string], Row>('SELECT * FROM films WHERE film_box_uid = ? ORDER BY seq')
+      .all(uid)
+      .map(summary);
+  }
+
   /** Record how rendering ended (and the film's bytes on disk with its images). */
   setRender(id: string, state: RenderState, error?: string, bytes?: number): void {
     this.#setRender.run(state, error ?? null, bytes ?? null, id);

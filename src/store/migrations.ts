@@ -179,6 +179,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX exports_due ON exports (state, next_at);
     `,
   },
+  {
+    version: 6,
+    why: 'film QA: measured printer curves (densitometer readings and their analysis) kept, optionally linked to a film',
+    sql: `
+      CREATE TABLE curve_analyses (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        film_id TEXT,
+        label TEXT,
+        created_at TEXT NOT NULL,
+        pass INTEGER NOT NULL,
+        summary TEXT NOT NULL,
+        input TEXT NOT NULL,
+        analysis TEXT NOT NULL
+      );
+      CREATE INDEX curve_analyses_film ON curve_analyses (film_id, seq);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -1,6 +1,6 @@
 /**
  * Removing a film from the store: its directory (FilmFiles.remove, crash-safe) and then its index
- * row, logged and published. DELETE /api/films/{id} and retention both come through here.
+ * row with the curve analyses linked to it, logged and published. DELETE /api/films/{id} and retention both come through here.
  */
 import type { EventBus } from '../events.js';
 import type { FilmSummary } from './film-index.js';
@@ -28,7 +28,12 @@ export async function removeFilm(
   if (!f) return undefined;
   await store.filmFiles.remove(f.id);
   // Someone else (the API, retention) may have removed it meanwhile: tell the world only once.
-  if (!store.films.remove(f.id)) return f;
+  // Its curve analyses go with its index row, at once.
+  const removed = store.db.transaction(() => {
+    store.curves.removeForFilm(f.id);
+    return store.films.remove(f.id);
+  })();
+  if (!removed) return f;
   o.log.info({ film: f.id, printer: f.printer, reason: why.detail }, 'film removed');
   o.events?.publish({ type: 'film.removed', film: f.id, printer: f.printer, reason: why.reason });
   return f;

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AssociationLog } from './association-log.js';
+import { CurveLog } from './curve-log.js';
 import { type Db, openDatabase } from './database.js';
 import { ExportLog } from './export-log.js';
 import { FaultLog } from './fault-log.js';
@@ -34,6 +35,8 @@ export class Store {
   readonly exports: ExportLog;
   /** Replays and forwarded prints (Lightbox as SCU) with their answers. */
   readonly outbound: OutboundLog;
+  /** Measured printer curves analysed (film QA), optionally linked to a film. */
+  readonly curves: CurveLog;
   /** Films waiting to be printed on to a real printer (tee). */
   readonly forwardQueue: ForwardQueue;
   /** Received images on disk before they are printed. */
@@ -53,6 +56,7 @@ export class Store {
     this.exports = new ExportLog(this.db);
     this.outbound = new OutboundLog(this.db);
     this.forwardQueue = new ForwardQueue(this.db);
+    this.curves = new CurveLog(this.db);
   }
 
   close(): void {

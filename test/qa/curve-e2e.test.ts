@@ -38,7 +38,7 @@ beforeAll(async () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ csv, illumination: C.L0, ambient: C.La }),
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     curve = (await res.json()) as typeof curve;
   } finally {
     await first.stop();

@@ -38,7 +38,7 @@ const post = (body: unknown) =>
 describe('POST /api/qa/curves', () => {
   it('a printer on the GSDF: gamma 1, every step within a densitometer reading, passes', async () => {
     const r = await post({ csv: readingsCsv(1) });
-    expect(r.statusCode, r.body).toBe(200);
+    expect(r.statusCode, r.body).toBe(201);
     const body = r.json();
     expect(body.dmin).toBe(0.2);
     expect(body.dmax).toBe(3);
@@ -55,7 +55,7 @@ describe('POST /api/qa/curves', () => {
 
   it('a gamma 1.3 error: detected, its gamma found, each step quantified in OD and JND', async () => {
     const r = await post({ csv: readingsCsv(1.3, true) });
-    expect(r.statusCode, r.body).toBe(200);
+    expect(r.statusCode, r.body).toBe(201);
     const body = r.json();
     expect(body.pass).toBe(false);
     expect(body.gamma).toBeGreaterThan(1.28);
@@ -83,7 +83,7 @@ describe('POST /api/qa/curves', () => {
       headers: { 'content-type': 'application/json' },
       payload: JSON.stringify({ csv: readingsCsv(1.3) }),
     });
-    expect(r.statusCode).toBe(200);
+    expect(r.statusCode).toBe(201);
     expect(r.headers['content-type']).toMatch(/^image\/svg\+xml/);
     expect(r.body.match(/<circle /g)).toHaveLength(64);
     expect(r.body).toMatch(/gamma 1\.3\d - FAIL/);

@@ -16,6 +16,7 @@ import * as film from './views/film.js';
 import * as jobs from './views/jobs.js';
 import * as lab from './views/lab.js';
 import * as printers from './views/printers.js';
+import * as qa from './views/qa.js';
 
 /** [pattern, view, nav entry]; the first match wins. */
 const ROUTES = [
@@ -25,10 +26,17 @@ const ROUTES = [
   [/^#\/films\/([A-Za-z0-9._-]+)$/, film, 'jobs'],
   [/^#\/associations$/, associations, 'associations'],
   [/^#\/associations\/(a\d+)$/, conversation, 'associations'],
+  [/^#\/qa$/, qa, 'qa'],
   [/^#\/lab$/, lab, 'lab'],
 ];
 
-const TITLES = { printers: 'Printers', jobs: 'Jobs & films', associations: 'Associations', lab: 'Lab' };
+const TITLES = {
+  printers: 'Printers',
+  jobs: 'Jobs & films',
+  associations: 'Associations',
+  qa: 'Film QA',
+  lab: 'Lab',
+};
 
 const container = document.getElementById('view');
 let cleanup = () => {};

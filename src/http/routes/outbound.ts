@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { FilmReadError } from '../../scu/film-source.js';
-import { judge } from '../../scu/forwarder.js';
 import { printStoredFilm } from '../../scu/print-film.js';
+import { keepPrintRun } from '../../scu/print-run.js';
 import { replayStored } from '../../scu/replay.js';
 import type { ReplayReport } from '../../scu/replay-diff.js';
 import { replayJunit } from '../../scu/replay-junit.js';
@@ -178,21 +178,12 @@ export function outboundRoutes(
           ...(req.body.callingAeTitle ? { callingAeTitle: req.body.callingAeTitle } : {}),
           ...(req.body.timeoutMs ? { timeouts: { responseMs: req.body.timeoutMs } } : {}),
         });
-        const verdict = judge(run);
-        const ok = verdict.result === 'done';
-        const id = store.outbound.add({
-          kind: 'print',
+        const kept = keepPrintRun(store, run, {
           source,
-          target: run.target,
           filmId: req.params.id,
           ...(associationId ? { associationId } : {}),
-          startedAt: run.startedAt,
-          endedAt: run.endedAt,
-          ok,
-          outcome: verdict.detail,
-          report: run,
         });
-        return reply.code(201).send({ id, ok, outcome: verdict.detail, ...run });
+        return reply.code(201).send({ ...kept, ...run });
       } catch (e) {
         if (e instanceof FilmReadError) return reply.code(409).send({ error: e.message });
         throw e;

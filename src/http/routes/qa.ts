@@ -4,7 +4,6 @@
  * one at a time, a few more waiting, so a burst of requests cannot hold many at once.
  */
 import type { FastifyInstance } from 'fastify';
-import { analyseCurve, CurveError, parseReadings } from '../../qa/curve.js';
 import { patternFile } from '../../qa/pattern-dicom.js';
 import {
   drawPattern,
@@ -15,21 +14,8 @@ import {
   type PatternBits,
   type PatternName,
 } from '../../qa/patterns.js';
-import { curveSvg } from '../../qa/plot.js';
-import { PROTOCOL_NAMES, PROTOCOLS, type ProtocolName, withOwnLimits } from '../../qa/protocols.js';
+import { PROTOCOL_NAMES, PROTOCOLS } from '../../qa/protocols.js';
 import { ERROR } from '../schemas.js';
-
-interface CurveBody {
-  csv: string;
-  bits?: 8 | 12;
-  illumination?: number;
-  ambient?: number;
-  protocol?: ProtocolName;
-  toleranceOd?: number;
-}
-
-/** A densitometer's readings of a step film are a few KiB; this bounds a pasted file generously. */
-const MAX_CSV = 256 * 1024;
 
 interface PatternQuery {
   bits?: PatternBits;
@@ -67,6 +53,14 @@ export function qaPatternRoutes(app: FastifyInstance): void {
                 },
               },
               bits: { type: 'array', items: { type: 'integer' } },
+              protocols: {
+                type: 'array',
+                description: 'the QA protocols reports and curve analyses judge by (?protocol=)',
+                items: {
+                  type: 'object',
+                  properties: { name: { type: 'string' }, title: { type: 'string' } },
+                },
+              },
               minSide: { type: 'integer' },
               maxSide: { type: 'integer' },
             },
@@ -77,6 +71,7 @@ export function qaPatternRoutes(app: FastifyInstance): void {
     async () => ({
       patterns: PATTERN_NAMES.map((n) => ({ ...PATTERNS[n], href: `/api/qa/patterns/${n}.dcm` })),
       bits: [8, 12],
+      protocols: PROTOCOL_NAMES.map((n) => ({ name: n, title: PROTOCOLS[n].title })),
       minSide: MIN_SIDE,
       maxSide: MAX_SIDE,
     }),
@@ -132,76 +127,6 @@ export function qaPatternRoutes(app: FastifyInstance): void {
         .type('application/dicom')
         .header('content-disposition', `attachment; filename="${name}-${bits}bit.dcm"`)
         .send(bytes);
-    },
-  );
-
-  app.post<{ Body: CurveBody; Querystring: { format?: 'json' | 'svg' } }>(
-    '/api/qa/curves',
-    {
-      bodyLimit: MAX_CSV * 2,
-      schema: {
-        description:
-          "A printer's measured characteristic curve from densitometer readings of a printed step film: its deviation from the GSDF (PS3.14 D.2) per step in OD and JND, JNDs per DDL increment, the gamma that explains it, pass/fail, and the characteristicCurve a printer profile takes",
-        body: {
-          type: 'object',
-          required: ['csv'],
-          additionalProperties: false,
-          properties: {
-            csv: {
-              type: 'string',
-              maxLength: MAX_CSV,
-              description: 'step,od[,ddl] per line (header optional)',
-            },
-            bits: { type: 'integer', enum: [8, 12], description: 'bits of the DDLs printed (default 8)' },
-            illumination: {
-              type: 'number',
-              minimum: 1,
-              maximum: 10000,
-              description: 'light box, cd/m2 (default 2000)',
-            },
-            ambient: {
-              type: 'number',
-              minimum: 0,
-              maximum: 1000,
-              description: 'reflected ambient light, cd/m2 (default 10)',
-            },
-            protocol: { type: 'string', enum: PROTOCOL_NAMES },
-            toleranceOd: { type: 'number', minimum: 0.001, maximum: 5 },
-          },
-        },
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { format: { type: 'string', enum: ['json', 'svg'], description: 'svg: the plot' } },
-        },
-        response: {
-          200: {
-            description: 'the analysis, or its plot',
-            content: {
-              'application/json': { schema: { type: 'object', additionalProperties: true } },
-              'image/svg+xml': { schema: { type: 'string' } },
-            },
-          },
-          '4xx': ERROR,
-        },
-      },
-    },
-    async (req, reply) => {
-      const b = req.body;
-      const bits = b.bits ?? 8;
-      try {
-        const readings = parseReadings(b.csv, bits);
-        const c = analyseCurve(readings, {
-          bits,
-          viewing: { illumination: b.illumination ?? 2000, reflectedAmbient: b.ambient ?? 10 },
-          protocol: withOwnLimits(PROTOCOLS[b.protocol ?? 'ps3.14-d2'], { toleranceOd: b.toleranceOd }),
-        });
-        if (req.query.format === 'svg') return reply.type('image/svg+xml').send(curveSvg(c));
-        return c;
-      } catch (e) {
-        if (e instanceof CurveError) return reply.code(400).send({ error: e.message });
-        throw e;
-      }
     },
   );
 }

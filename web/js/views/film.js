@@ -12,6 +12,7 @@ import { on } from '../live.js';
 import { tileLayer } from '../tiles.js';
 import { openTokenDialog } from '../token-dialog.js';
 import { zoomable } from '../zoom.js';
+import { curvesPanel } from './curves.js';
 import { forwardPanel } from './forward.js';
 
 const FILES = ['film.png', 'density.png', 'thumb.png', 'film.json', 'render.json'];
@@ -311,6 +312,13 @@ function sidePanel(film) {
     boxTable(outcomes, renderBoxes, f),
     film.renderStatus === 'rendered' ? [h('h2', {}, 'Density QA'), qaSection(film.id)] : null,
     film.renderStatus === 'rendered' ? [h('h2', {}, 'Compare with a golden'), diffSection(film)] : null,
+    h('h2', {}, 'Measured curves'),
+    h(
+      'p',
+      { class: 'muted small' },
+      'Densitometer readings of this film as a real printer printed it, against the GSDF.',
+    ),
+    curvesPanel({ filmId: film.id }),
     h('h2', {}, 'Annotations'),
     (f?.annotations ?? []).length === 0
       ? h('p', { class: 'muted' }, 'None.')
