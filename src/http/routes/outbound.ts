@@ -66,6 +66,19 @@ interface ReplayBody {
   timeoutMs?: number;
 }
 
+/** The body of a request that sends to another printer: where, as whom, how long to wait. */
+const sendBody = (to: string) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['to'],
+    properties: {
+      to: { type: 'string', maxLength: 300, description: to },
+      callingAeTitle: { type: 'string', minLength: 1, maxLength: 16 },
+      timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000 },
+    },
+  }) as const;
+
 /** Replays running at once: each holds an association and the films' pixels. */
 const MAX_CONCURRENT_REPLAYS = 4;
 
@@ -81,16 +94,7 @@ export function outboundRoutes(
     {
       schema: {
         params: ASSOCIATION_ID,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['to'],
-          properties: {
-            to: { type: 'string', maxLength: 300, description: 'HOST:PORT:AE of the printer to replay to' },
-            callingAeTitle: { type: 'string', minLength: 1, maxLength: 16 },
-            timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000 },
-          },
-        },
+        body: sendBody('HOST:PORT:AE of the printer to replay to'),
         response: {
           201: {
             description: 'the replay report: per message the original and the new answer and what differs',
@@ -140,16 +144,7 @@ export function outboundRoutes(
           required: ['id'],
           properties: { id: { type: 'string', pattern: FILM_ID_PATTERN } },
         },
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['to'],
-          properties: {
-            to: { type: 'string', maxLength: 300, description: 'HOST:PORT:AE of the printer to print on' },
-            callingAeTitle: { type: 'string', minLength: 1, maxLength: 16 },
-            timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000 },
-          },
-        },
+        body: sendBody('HOST:PORT:AE of the printer to print on'),
         response: {
           201: {
             description: 'the answers of the printer to the film session that printed the film there',
