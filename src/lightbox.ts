@@ -29,7 +29,9 @@ import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
+import { forwardTls } from './scu/forward-tls.js';
 import { type ForwardConfig, Forwarder } from './scu/forwarder.js';
+import { ProxyLink } from './scu/proxy-link.js';
 import { DiskSpaceWatcher } from './store/disk-space.js';
 import { Retention } from './store/retention.js';
 import { Store } from './store/store.js';
@@ -156,7 +158,11 @@ export class Lightbox {
       onRemoved: () => void this.disk.check(),
     });
     const forwards = new Map<string, ForwardConfig>();
-    for (const p of this.printers) if (p.caps.forward) forwards.set(p.caps.aeTitle, p.caps.forward);
+    for (const p of this.printers) {
+      const f = p.caps.forward;
+      if (f?.tls) checkForwardTls(p.caps.aeTitle, f);
+      if (f?.mode === 'tee') forwards.set(p.caps.aeTitle, f);
+    }
     this.forwarder = new Forwarder({
       store: this.store,
       configs: forwards,
@@ -219,6 +225,8 @@ export class Lightbox {
         events: this.events,
         faults: this.lab.hooks,
         recorder: this.store.associations,
+        upstreamFor: (printer, handlers) =>
+          printer.caps.forward?.mode === 'proxy' ? new ProxyLink(printer.caps.forward, handlers) : undefined,
         limits: {
           maxPduLength: config.maxPduLength,
           maxAssociatePduLength: MAX_ASSOCIATE_PDU,
@@ -421,5 +429,14 @@ export class Lightbox {
     await this.renderer.stop();
     await this.exports.stop();
     this.store.close();
+  }
+}
+
+/** The printer's TLS files are read now: one that cannot be read stops start-up with one line. */
+function checkForwardTls(ae: string, f: ForwardConfig): void {
+  try {
+    forwardTls(f.tls!, f.host);
+  } catch (e) {
+    throw new Error(`printer ${ae}: ${(e as Error).message}`);
   }
 }

@@ -9,7 +9,14 @@ import { type Bytes, binaryLength } from '../dicom/chunked-bytes.js';
 import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
 import type { DecodedCommand } from '../dicom/dimse/command-codec.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
-import { CommandField, type CommandSet, commandName, isResponse } from '../dicom/dimse/command-fields.js';
+import {
+  CommandField,
+  type CommandSet,
+  commandName,
+  isResponse,
+  NO_DATA_SET,
+  RESPONSE_BIT,
+} from '../dicom/dimse/command-fields.js';
 import {
   type DcmDataset,
   datasetStream,
@@ -22,13 +29,18 @@ import {
 import type { DatasetStream } from '../dicom/dimse/dataset-stream.js';
 import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
 import { describeStatus, Status, statusCategory } from '../dicom/dimse/status.js';
-import { dispatch } from '../dicom/service/dispatcher.js';
+import {
+  type DispatchResult,
+  dispatch,
+  requestSopClass,
+  responseCommand,
+} from '../dicom/service/dispatcher.js';
 import type { AssociationInfo, ContextInfo, EventNotification } from '../dicom/service/service.js';
 import { Uid, uidName } from '../dicom/uids.js';
 import { type AcceptanceSettings, decideAssociation } from '../dicom/ul/acceptance.js';
 import { type AssociateDecision, Association, type Output } from '../dicom/ul/association.js';
 import { abortReasonName } from '../dicom/ul/errors.js';
-import { PcResult } from '../dicom/ul/pdu.js';
+import { type AssociateRq, PcResult } from '../dicom/ul/pdu.js';
 import { describePdu } from '../dicom/ul/pdu-codec.js';
 import type { EventBus } from '../events.js';
 import type { DropSpec, FaultHooks, Fired, RequestPlan } from '../lab/hooks.js';
@@ -40,6 +52,7 @@ import type {
   TlsSession,
 } from '../store/association-record.js';
 import type { InflightBudget } from './inflight-budget.js';
+import type { Upstream, UpstreamFactory } from './upstream.js';
 
 export interface ConnectionLimits {
   /** Our Maximum Length for received P-DATA-TF PDUs (advertised in the A-ASSOCIATE-AC). */
@@ -105,6 +118,17 @@ export interface ConnectionDeps {
   onPhase?(phase: ConnectionPhase): void;
   /** The connection is being closed before it associated, and why. */
   onDropped?(reason: PreAssociationDrop): void;
+  /** Proxy mode: the real printer behind a printer whose profile says `forward: {mode: proxy}`. */
+  upstreamFor?: UpstreamFactory;
+}
+
+/** A relayed request's outcome: the printer's answer for the modality, and what Lightbox made of it. */
+interface Relayed extends DispatchResult {
+  /** Lightbox's own answer (the preview's), when it handled the request. */
+  lightbox?: { status: number; errorComment?: string };
+  upstreamMs?: number;
+  /** The printer's association is gone: the modality's goes too once this answer is sent. */
+  lost?: string;
 }
 
 const MAX_RECORDED_MESSAGES = 10_000;
@@ -154,6 +178,11 @@ export class DicomConnection {
   /** Requests received, for lab faults that drop "after the Nth". */
   #requests = 0;
   #dropOnAccept: DropSpec | undefined;
+  /** Proxy mode: the printer's side of this association. */
+  #upstream: Upstream | undefined;
+  /** The printer's association ended on its own (why); the modality's follows. */
+  #upstreamGone: string | undefined;
+  #upstreamRelease: 'no' | 'asked' | 'done' = 'no';
 
   constructor(socket: Socket, deps: ConnectionDeps) {
     this.#socket = socket;
@@ -183,7 +212,19 @@ export class DicomConnection {
       },
       decide: (rq) => {
         this.#becomeAssociation();
-        return this.#decide(decideAssociation(rq, settings));
+        const d = this.#decide(decideAssociation(rq, settings));
+        const up =
+          'accept' in d && this.#printer
+            ? deps.upstreamFor?.(this.#printer, {
+                event: (n) => void this.#notify(n),
+                lost: (detail) => this.#onUpstreamLost(detail),
+              })
+            : undefined;
+        if (!up || !('accept' in d)) return d;
+        // Proxy mode: the modality gets the real printer's answer, once it has come.
+        this.#upstream = up;
+        void this.#openUpstream(up, rq, d.accept.userInfo.maxLength ?? deps.limits.maxPduLength);
+        return 'defer';
       },
     });
 
@@ -293,6 +334,7 @@ export class DicomConnection {
       messages: this.messages,
       faults: this.#faults,
       ...(this.#d.tls ? { tls: this.#d.tls } : {}),
+      ...(this.#upstream ? { upstream: this.#upstream.summary() } : {}),
     };
   }
 
@@ -340,6 +382,132 @@ export class DicomConnection {
   /** Close the socket now, whatever the state (last step of shutdown). */
   destroy(): void {
     this.#socket.destroy();
+  }
+
+  // ---------------------------------------------------------------- proxy mode
+
+  async #openUpstream(up: Upstream, rq: AssociateRq, maxPduLength: number): Promise<void> {
+    const decision = await up.open(rq, {
+      maxPduLength,
+      implementationClassUid: this.#d.implementation.classUid,
+      implementationVersionName: this.#d.implementation.versionName,
+    });
+    if (this.#closed || this.#assoc.state !== 'Sta3') {
+      up.abort('the modality went away while the printer was asked');
+      return;
+    }
+    if ('reject' in decision) this.#log.warn({ printer: up.target }, `proxy: ${decision.why}`);
+    this.#run(() => this.#assoc.associateResponse(decision));
+  }
+
+  /** The printer's association ended on its own: the modality's ends too (after any answer due). */
+  #onUpstreamLost(detail: string): void {
+    if (this.#upstreamRelease !== 'no' || this.#closed) return;
+    this.#upstreamGone ??= detail;
+    if (!this.#busy) this.#afterUpstreamLoss();
+  }
+
+  #afterUpstreamLoss(): void {
+    const why = this.#upstreamGone;
+    if (!why || !this.established || this.#upstreamRelease !== 'no') return;
+    this.#log.warn({ printer: this.#upstream?.target, detail: why }, 'proxy: the printer is gone, aborting');
+    this.#abortAndClose(`the printer ${this.#upstream?.target}: ${why}`);
+  }
+
+  /**
+   * One request through the real printer: its answer goes to the modality; Lightbox's own handler
+   * then performs it too (names rewritten to ours) unless the printer refused it, so the preview
+   * holds what the printer holds. What cannot be relayed (a duplicate Message ID, a data set over
+   * our limits) Lightbox answers itself. No answer from the printer: 0x0110 with the reason in
+   * Error Comment, then the association ends (docs/proxy.md#lost).
+   */
+  async #relay(up: Upstream, m: AssembledMessage, ctx: ContextInfo, duplicate: boolean): Promise<Relayed> {
+    const local = (msg: AssembledMessage, rewrite?: (ds: DcmDataset) => DcmDataset) =>
+      dispatch(msg, {
+        registry: this.#printer!.registry,
+        context: ctx,
+        association: this.#info!,
+        duplicate,
+        ...(rewrite ? { rewrite } : {}),
+      });
+    if (duplicate || m.datasetOverLimit || m.datasetOverBudget || m.datasetError) return local(m);
+    const sopClassUid = requestSopClass(m.command);
+    let answer: Awaited<ReturnType<Upstream['request']>>;
+    try {
+      answer = await up.request(m.contextId, m.command, m.dataset);
+    } catch (e) {
+      const why = (e as Error).message;
+      this.#log.warn(
+        { printer: up.target, detail: ((e as Error).cause as Error | undefined)?.message },
+        `proxy: no answer from the printer: ${why}`,
+      );
+      return {
+        command: responseCommand(
+          m.command,
+          { status: 'ProcessingFailure', errorComment: why },
+          sopClassUid,
+          false,
+        ),
+        sopClassUid,
+        lost: why,
+      };
+    }
+    const theirs = answer.command;
+    const status = theirs.status ?? Status.ProcessingFailure.code;
+    let dataset: Buffer | undefined;
+    if (answer.dataset && Object.keys(answer.dataset).length > 0) {
+      try {
+        dataset = encodeDataset(answer.dataset, ctx.transferSyntax);
+      } catch (e) {
+        this.#log.warn(
+          { err: (e as Error).message },
+          "proxy: the printer's response data set is not passed on",
+        );
+      }
+    }
+    const command: CommandSet = {
+      ...theirs,
+      commandField: (m.command.commandField | RESPONSE_BIT) & 0xffff,
+      messageIdBeingRespondedTo: m.command.messageId ?? 0,
+      commandDataSetType: dataset ? 0 : NO_DATA_SET,
+      status,
+    };
+    delete command.messageId;
+    const result: Relayed = { command, sopClassUid, upstreamMs: Math.round(answer.ms * 10) / 10 };
+    if (dataset) result.response = answer.dataset!;
+    result.dataset = dataset;
+    if (statusCategory(status) === 'failure') {
+      // Not done at the printer: not done here either (the modality will not use it).
+      if (m.dataset) {
+        try {
+          result.request = decodeDataset(m.dataset, ctx.transferSyntax);
+        } catch {
+          // the record keeps the message without its data set
+        }
+      }
+      return result;
+    }
+    const names = up.names;
+    const c = m.command;
+    const ours: AssembledMessage = {
+      ...m,
+      command: {
+        ...c,
+        ...(c.requestedSopInstanceUid
+          ? { requestedSopInstanceUid: names.ours(c.requestedSopInstanceUid) }
+          : {}),
+      },
+    };
+    const mine = await local(ours, (ds) => names.rewrite(ds));
+    names.learn(
+      { sopInstance: theirs.affectedSopInstanceUid, dataset: answer.dataset },
+      { sopInstance: mine.command.affectedSopInstanceUid, dataset: mine.response },
+    );
+    result.request = mine.request;
+    result.lightbox = { status: mine.command.status ?? 0 };
+    if (mine.command.errorComment) result.lightbox.errorComment = mine.command.errorComment;
+    if (mine.cause) result.cause = mine.cause;
+    return result;
   }
 
   // ---------------------------------------------------------------- test-lab faults
@@ -472,7 +640,8 @@ export class DicomConnection {
         return conn.peerAddress;
       },
       contexts: [...this.#contexts.values()],
-      notify: (n) => this.#notify(n),
+      // Proxy mode: the modality hears the printer's events, not those of Lightbox's own jobs.
+      notify: (n) => (this.#upstream ? Promise.resolve(undefined) : this.#notify(n)),
       onEnd: (fn) => this.onEnd(fn),
     };
     this.#printer!.registry.associated(this.#info);
@@ -524,6 +693,8 @@ export class DicomConnection {
     const c = cmd.command;
     const ctx = this.#contexts.get(contextId);
     if (c.commandField !== CommandField.N_SET_RQ || !ctx || !this.#printer) return undefined;
+    // Proxy mode relays the data set's bytes: they are held (within --max-inflight), not streamed.
+    if (this.#upstream) return undefined;
     if (!STREAMED_CLASSES.has(c.requestedSopClassUid ?? '')) return undefined;
     const staging = this.#printer.runtime.store.staging;
     return datasetStream(ctx.transferSyntax, {
@@ -595,6 +766,7 @@ export class DicomConnection {
       this.#busy = false;
     }
     this.#flushEvents();
+    this.#afterUpstreamLoss();
     this.#maybeRelease();
   }
 
@@ -717,19 +889,23 @@ export class DicomConnection {
     const ae = this.#printer!.profile.aeTitle;
     const faults = this.#d.faults;
     const lab: { plan?: RequestPlan } = {};
-    const result = await dispatch(m, {
-      registry: this.#printer!.registry,
-      context: ctx,
-      association: this.#info!,
-      duplicate,
-      override: faults
-        ? (req) => {
-            const facts = { command: type.replace(/-RQ$/, ''), sopClassUid: req.sopClassUid };
-            lab.plan = faults.onRequest(ae, this.id, { ...facts, dataset: req.dataset });
-            return lab.plan?.reply;
-          }
-        : undefined,
-    });
+    const up = this.#upstream;
+    const relayed = up ? await this.#relay(up, m, ctx, duplicate) : undefined;
+    const result: Relayed =
+      relayed ??
+      (await dispatch(m, {
+        registry: this.#printer!.registry,
+        context: ctx,
+        association: this.#info!,
+        duplicate,
+        override: faults
+          ? (req) => {
+              const facts = { command: type.replace(/-RQ$/, ''), sopClassUid: req.sopClassUid };
+              lab.plan = faults.onRequest(ae, this.id, { ...facts, dataset: req.dataset });
+              return lab.plan?.reply;
+            }
+          : undefined,
+      }));
     if (cmd.messageId !== undefined && !duplicate) this.#outstanding.delete(cmd.messageId);
     if (result.request && this.messages.length <= RECORDED_DATASETS)
       record.attributes = recordDataset(result.request);
@@ -762,7 +938,14 @@ export class DicomConnection {
     this.#send(m.contextId, result.command, result.dataset, ms, result.response, {
       fault: record.fault,
       cause: result.cause,
+      ...(result.lightbox ? { lightbox: result.lightbox } : {}),
+      ...(result.upstreamMs !== undefined ? { upstreamMs: result.upstreamMs } : {}),
     });
+    if (result.lost) {
+      this.#upstreamGone ??= result.lost;
+      this.#afterUpstreamLoss();
+      return;
+    }
     this.#d.events?.publish({
       type: 'dimse',
       association: this.id,
@@ -785,7 +968,7 @@ export class DicomConnection {
     dataset: Buffer | undefined,
     ms?: number,
     decoded?: DcmDataset,
-    why: { fault?: string; cause?: string } = {},
+    why: Pick<MessageRecord, 'fault' | 'cause' | 'lightbox' | 'upstreamMs'> = {},
   ): void {
     if (!this.#assoc.canSend) return;
     const bytes = encodeCommand(command);
@@ -808,6 +991,8 @@ export class DicomConnection {
     };
     if (why.fault) record.fault = why.fault;
     if (why.cause) record.cause = why.cause;
+    if (why.lightbox) record.lightbox = why.lightbox;
+    if (why.upstreamMs !== undefined) record.upstreamMs = why.upstreamMs;
     if (decoded && this.messages.length < RECORDED_DATASETS) record.attributes = recordDataset(decoded);
     this.#record(record);
     if (this.#d.dumpMessages) {
@@ -820,6 +1005,18 @@ export class DicomConnection {
 
   #maybeRelease(): void {
     if (this.#releaseRequested && !this.#busy && this.#queue.length === 0 && this.#assoc.state === 'Sta8') {
+      // Proxy mode: the printer's association is released first (bounded), then the modality's.
+      const up = this.#upstream;
+      if (up && this.#upstreamRelease !== 'done') {
+        if (this.#upstreamRelease === 'no') {
+          this.#upstreamRelease = 'asked';
+          void up.release().finally(() => {
+            this.#upstreamRelease = 'done';
+            this.#maybeRelease();
+          });
+        }
+        return;
+      }
       this.#run(() => this.#assoc.releaseResponse());
     }
   }
@@ -919,6 +1116,10 @@ export class DicomConnection {
       this.#eventInFlight = undefined;
     }
     for (const e of this.#events.splice(0)) e.resolve(undefined);
+    if (this.#upstream && this.#upstreamRelease === 'no') {
+      this.#upstreamRelease = 'done';
+      this.#upstream.abort(`the modality's association ended (${this.#assoc.ending})`);
+    }
     this.#d.faults?.detach(this.id);
     if (this.#info) {
       this.#d.events?.publish({

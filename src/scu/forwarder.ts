@@ -20,6 +20,7 @@ import type { PrinterProfile } from '../profiles/profile-schema.js';
 import type { FilmSummary } from '../store/film-index.js';
 import type { ForwardItem } from '../store/forward-queue.js';
 import type { Store } from '../store/store.js';
+import { forwardTls } from './forward-tls.js';
 import { printStoredFilm } from './print-film.js';
 import type { RunResult } from './runner.js';
 import { parseTarget, targetText } from './target.js';
@@ -188,6 +189,7 @@ export class Forwarder {
       {
         callingAeTitle: c?.callingAeTitle ?? item.printer,
         timeouts: { responseMs: c?.timeoutMs ?? DEFAULTS.timeoutMs },
+        ...(c?.tls ? { tls: forwardTls(c.tls, c.host) } : {}),
       },
     );
     const a = judge(run);

@@ -10,7 +10,8 @@
  * to drain between PDUs so a large data set is never buffered twice.
  */
 import { connect, type Socket } from 'node:net';
-import type { Bytes } from '../dicom/chunked-bytes.js';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { type Bytes, ChunkedBytes } from '../dicom/chunked-bytes.js';
 import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
 import {
@@ -71,6 +72,11 @@ export interface RequestorOptions {
   onEvent?: (e: EventReport) => number;
   /** Every DIMSE message sent and received, in order: for records and logs. */
   onMessage?: (m: ExchangedMessage) => void;
+  /**
+   * DICOM TLS (PS3.15 B.12): connect with these options (ca, cert, key, servername...); absent:
+   * plain TCP. The association starts once the handshake is done, within the connect timeout.
+   */
+  tls?: ConnectionOptions;
 }
 
 /** A request to send: the command without its Message ID and data set type, which are ours. */
@@ -81,8 +87,13 @@ export interface DimseRequest {
    * default: the Affected or Requested SOP Class UID.
    */
   context?: string;
-  /** A data set, or its bytes already encoded in the context's transfer syntax (a stored file's). */
-  dataset?: DcmDataset | Uint8Array;
+  /** The accepted context to use, by ID (a relayed request keeps its own); wins over `context`. */
+  contextId?: number;
+  /**
+   * A data set, or its bytes already encoded in the context's transfer syntax (a stored file's, or
+   * a relayed request's as received, in chunks).
+   */
+  dataset?: DcmDataset | Uint8Array | ChunkedBytes;
   timeoutMs?: number;
 }
 
@@ -100,6 +111,8 @@ export interface DimseResponse {
 
 export interface EventReport {
   at: number;
+  /** The abstract syntax of the context it came on. */
+  abstractSyntax: string;
   sopClassUid: string;
   sopInstanceUid: string;
   eventTypeId: number;
@@ -363,18 +376,25 @@ export class Requestor {
     if (!this.isOpen) throw new ScuError('not-negotiated', 'the association is not open');
     const sopClass = req.command.affectedSopClassUid ?? req.command.requestedSopClassUid;
     const abstractSyntax = req.context ?? sopClass;
-    const context = abstractSyntax === undefined ? undefined : this.accepted(abstractSyntax);
+    const context =
+      req.contextId !== undefined
+        ? this.#contexts.find((c) => c.id === req.contextId)
+        : abstractSyntax === undefined
+          ? undefined
+          : this.accepted(abstractSyntax);
     if (!context)
       throw new ScuError(
         'not-negotiated',
-        `no accepted presentation context for ${abstractSyntax ?? 'a request without SOP class'}`,
+        req.contextId !== undefined
+          ? `presentation context ${req.contextId} was not accepted`
+          : `no accepted presentation context for ${abstractSyntax ?? 'a request without SOP class'}`,
       );
     const timeoutMs = req.timeoutMs ?? this.#timeouts.responseMs;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS)
       throw new ScuError('usage', `timeout ${timeoutMs}: 1 to ${MAX_TIMEOUT_MS} ms`);
-    let bytes: Uint8Array | undefined;
+    let bytes: Uint8Array | ChunkedBytes | undefined;
     let decoded: DcmDataset | undefined;
-    if (req.dataset instanceof Uint8Array) bytes = req.dataset;
+    if (req.dataset instanceof Uint8Array || req.dataset instanceof ChunkedBytes) bytes = req.dataset;
     else if (req.dataset) {
       decoded = req.dataset;
       bytes = encodeDataset(req.dataset, context.transferSyntax);
@@ -419,7 +439,7 @@ export class Requestor {
   #write(
     context: AcceptedContext,
     command: CommandSet,
-    dataset: Uint8Array | undefined,
+    dataset: Uint8Array | ChunkedBytes | undefined,
     decoded: DcmDataset | undefined,
   ): Promise<void> {
     const run = this.#writeLane.then(() => this.#writeNow(context, command, dataset, decoded));
@@ -431,11 +451,13 @@ export class Requestor {
   async #writeNow(
     context: AcceptedContext,
     command: CommandSet,
-    dataset: Uint8Array | undefined,
+    dataset: Uint8Array | ChunkedBytes | undefined,
     decoded: DcmDataset | undefined,
   ): Promise<void> {
-    const data =
-      dataset === undefined ? undefined : Buffer.from(dataset.buffer, dataset.byteOffset, dataset.length);
+    const data: Bytes | undefined =
+      dataset === undefined || dataset instanceof ChunkedBytes
+        ? dataset
+        : Buffer.from(dataset.buffer, dataset.byteOffset, dataset.length);
     this.#o.onMessage?.({
       at: Date.now(),
       direction: 'out',
@@ -510,6 +532,7 @@ export class Requestor {
     const cmd = m.command;
     const e: EventReport = {
       at: Date.now(),
+      abstractSyntax: context.abstractSyntax,
       sopClassUid: cmd.affectedSopClassUid ?? '',
       sopInstanceUid: cmd.affectedSopInstanceUid ?? '',
       eventTypeId: cmd.eventTypeId ?? 0,
@@ -691,7 +714,8 @@ export class Requestor {
   }
 
   #connect(): void {
-    const s = connect({ host: this.#o.host, port: this.#o.port });
+    const { host, port, tls } = this.#o;
+    const s = tls ? tlsConnect({ ...tls, host, port }) : connect({ host, port });
     this.#socket = s;
     s.setNoDelay(true);
     this.#openTimer = setTimeout(() => {
@@ -703,7 +727,7 @@ export class Requestor {
       );
       s.destroy();
     }, this.#timeouts.connectMs);
-    s.once('connect', () => {
+    s.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(this.#openTimer);
       this.#openTimer = setTimeout(
         () =>
