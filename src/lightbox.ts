@@ -171,21 +171,14 @@ export class Lightbox {
     });
     for (const p of this.printers) {
       p.runtime.events = this.events;
-      // Export jobs are written with the films' rows: a failure there fails the print, never the export alone.
+      // Export jobs and the tee's forward rows are written with the films' rows: a failure there
+      // fails the print (nothing kept, N-ACTION refused), never the export or the forward alone.
       p.runtime.withFilms = (films) => {
         for (const f of films) this.exports.add(f.id, p.caps.aeTitle);
+        this.forwarder.enqueue(p.caps.aeTitle, films);
       };
       p.runtime.onFilmsSpooled = (films) => {
-        // Queued durably before the modality's N-ACTION is answered. A database that cannot take
-        // the row (disk full) must not fail a film that is stored: it is logged, not forwarded.
-        try {
-          this.forwarder.enqueue(p.caps.aeTitle, films);
-        } catch (e) {
-          logger.error(
-            { err: (e as Error).message, films: films.map((f) => f.id) },
-            'films not queued for forwarding (re-send them with POST /api/films/{id}/print)',
-          );
-        }
+        this.forwarder.kick();
         for (const f of films)
           this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
         this.exports.kick();

@@ -56,7 +56,11 @@ const clientTls = () =>
   `    ca: ${certs.ca.cert}\n    cert: ${certs.client.cert}\n    key: ${certs.client.key}\n`;
 
 async function front(name: string, mode: 'tee' | 'proxy', tls: string): Promise<TestLightbox> {
-  const lb = await startLightbox({ printersDir: printersDir(name, mode, tls), logLevel: 'warn', noRender: true });
+  const lb = await startLightbox({
+    printersDir: printersDir(name, mode, tls),
+    logLevel: 'warn',
+    noRender: true,
+  });
   stops.push(() => lb.stop());
   return lb;
 }
@@ -126,7 +130,11 @@ describe('forward.tls', () => {
     const dir = printersDir('missing', 'proxy', `    ca: ${join(work, 'nope.pem')}\n`);
     const { config } = parseConfig([], {}, work);
     expect(
-      () => new Lightbox({ ...config, printersDir: dir, dataDir: join(work, 'missing-data') }, pino({ level: 'silent' })),
+      () =>
+        new Lightbox(
+          { ...config, printersDir: dir, dataDir: join(work, 'missing-data') },
+          pino({ level: 'silent' }),
+        ),
     ).toThrow(/^printer FRONT: forward\.tls\.ca .*nope\.pem: ENOENT$/);
   });
 });
