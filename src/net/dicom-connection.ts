@@ -6,7 +6,12 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { type Bytes, binaryLength } from '../dicom/chunked-bytes.js';
-import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
+import {
+  type AssembledMessage,
+  AssemblyError,
+  type DataTap,
+  MessageAssembler,
+} from '../dicom/dimse/assembler.js';
 import type { DecodedCommand } from '../dicom/dimse/command-codec.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
 import {
@@ -52,7 +57,7 @@ import type {
   TlsSession,
 } from '../store/association-record.js';
 import type { InflightBudget } from './inflight-budget.js';
-import type { Upstream, UpstreamFactory } from './upstream.js';
+import type { Upstream, UpstreamAnswer, UpstreamFactory } from './upstream.js';
 
 export interface ConnectionLimits {
   /** Our Maximum Length for received P-DATA-TF PDUs (advertised in the A-ASSOCIATE-AC). */
@@ -129,7 +134,15 @@ interface Relayed extends DispatchResult {
   upstreamMs?: number;
   /** The printer's association is gone: the modality's goes too once this answer is sent. */
   lost?: string;
+  /**
+   * Lightbox's own handling of the request, to run in the shadow lane once the answer is sent,
+   * given the records of the request and of the answer (it fills in `lightbox`).
+   */
+  shadow?: (request: MessageRecord, answer: MessageRecord | undefined) => Promise<void>;
 }
+
+/** Requests Lightbox's own handler may lag behind the relay before the relay waits for it. */
+const SHADOW_DEPTH = 4;
 
 const MAX_RECORDED_MESSAGES = 10_000;
 /** Data sets are kept for this many messages per association (the rest: sizes only), bounding memory. */
@@ -183,6 +196,11 @@ export class DicomConnection {
   /** The printer's association ended on its own (why); the modality's follows. */
   #upstreamGone: string | undefined;
   #upstreamRelease: 'no' | 'asked' | 'done' = 'no';
+  /** Proxy mode: Lightbox's own handling of relayed requests, in order, behind the relay. */
+  #shadowLane: Promise<void> = Promise.resolve();
+  #shadowDepth = 0;
+  /** Proxy mode: the request being relayed while its data set arrives, and the printer's answer. */
+  #cutThrough: { command: CommandSet; answer: Promise<UpstreamAnswer> } | undefined;
 
   constructor(socket: Socket, deps: ConnectionDeps) {
     this.#socket = socket;
@@ -191,6 +209,7 @@ export class DicomConnection {
     this.#assembler = new MessageAssembler(deps.limits.maxDatasetBytes, {
       budget: deps.limits.inflight,
       streamFor: (cmd, contextId) => this.#streamFor(cmd, contextId),
+      tapFor: (cmd, contextId) => this.#cutThroughFor(cmd, contextId),
     });
     const settings: AcceptanceSettings = {
       findPrinter: (ae) => {
@@ -416,25 +435,27 @@ export class DicomConnection {
 
   /**
    * One request through the real printer: its answer goes to the modality; Lightbox's own handler
-   * then performs it too (names rewritten to ours) unless the printer refused it, so the preview
-   * holds what the printer holds. What cannot be relayed (a duplicate Message ID, a data set over
+   * then performs it too (#shadow) unless the printer refused it, so the preview holds what the
+   * printer holds. What cannot be relayed (a duplicate Message ID, a data set over
    * our limits) Lightbox answers itself. No answer from the printer: 0x0110 with the reason in
    * Error Comment, then the association ends (docs/proxy.md#lost).
    */
   async #relay(up: Upstream, m: AssembledMessage, ctx: ContextInfo, duplicate: boolean): Promise<Relayed> {
-    const local = (msg: AssembledMessage, rewrite?: (ds: DcmDataset) => DcmDataset) =>
-      dispatch(msg, {
+    if (duplicate || m.datasetOverLimit || m.datasetOverBudget || m.datasetError) {
+      this.#cutThrough = undefined;
+      return dispatch(m, {
         registry: this.#printer!.registry,
         context: ctx,
         association: this.#info!,
         duplicate,
-        ...(rewrite ? { rewrite } : {}),
       });
-    if (duplicate || m.datasetOverLimit || m.datasetOverBudget || m.datasetError) return local(m);
+    }
     const sopClassUid = requestSopClass(m.command);
-    let answer: Awaited<ReturnType<Upstream['request']>>;
+    const early = this.#cutThrough?.command === m.command ? this.#cutThrough.answer : undefined;
+    this.#cutThrough = undefined;
+    let answer: UpstreamAnswer;
     try {
-      answer = await up.request(m.contextId, m.command, m.dataset);
+      answer = await (early ?? up.request(m.contextId, m.command, m.dataset));
     } catch (e) {
       const why = (e as Error).message;
       this.#log.warn(
@@ -487,6 +508,49 @@ export class DicomConnection {
       }
       return result;
     }
+    result.shadow = (request, out) => this.#shadow(up, m, ctx, theirs, answer.dataset, request, out);
+    return result;
+  }
+
+  /**
+   * A request with a data set, relayed while its data set arrives: each PDU's worth goes on to the
+   * printer as it comes instead of once the whole image is here (a W1 image would otherwise cross
+   * the wire twice, one after the other). Only when nothing else is in progress on the association,
+   * so the printer gets requests in the modality's order; else the message goes whole (#relay).
+   */
+  #cutThroughFor(cmd: DecodedCommand, contextId: number): DataTap | undefined {
+    const up = this.#upstream;
+    if (!up || this.#busy || this.#queue.length > 0 || this.#upstreamGone || !this.#contexts.has(contextId))
+      return undefined;
+    if (isResponse(cmd.command.commandField)) return undefined;
+    const s = up.stream(contextId, cmd.command);
+    if (!s) return undefined;
+    s.answer.catch(() => undefined);
+    this.#cutThrough = { command: cmd.command, answer: s.answer };
+    return {
+      data: (part) => s.write(part),
+      end: () => s.end(),
+      // The modality's data set is over a limit, or it went away: the printer has half a request.
+      abort: () => s.abort("the modality's data set was not relayed whole"),
+    };
+  }
+
+  /**
+   * Lightbox performs a request the printer accepted, under its own instance UIDs (the modality
+   * uses the printer's), after the modality has its answer: the relay does not wait for Lightbox's
+   * handler, which follows in order in its own lane (bounded, and drained before the release is
+   * answered, so the film is kept by the end of the association).
+   */
+  async #shadow(
+    up: Upstream,
+    m: AssembledMessage,
+    ctx: ContextInfo,
+    theirs: CommandSet,
+    theirDataset: DcmDataset | undefined,
+    request: MessageRecord,
+    out: MessageRecord | undefined,
+  ): Promise<void> {
+    if (this.#closed) return;
     const names = up.names;
     const c = m.command;
     const ours: AssembledMessage = {
@@ -498,16 +562,40 @@ export class DicomConnection {
           : {}),
       },
     };
-    const mine = await local(ours, (ds) => names.rewrite(ds));
+    const mine = await dispatch(ours, {
+      registry: this.#printer!.registry,
+      context: ctx,
+      association: this.#info!,
+      duplicate: false,
+      rewrite: (ds) => names.rewrite(ds),
+    });
     names.learn(
-      { sopInstance: theirs.affectedSopInstanceUid, dataset: answer.dataset },
+      { sopInstance: theirs.affectedSopInstanceUid, dataset: theirDataset },
       { sopInstance: mine.command.affectedSopInstanceUid, dataset: mine.response },
     );
-    result.request = mine.request;
-    result.lightbox = { status: mine.command.status ?? 0 };
-    if (mine.command.errorComment) result.lightbox.errorComment = mine.command.errorComment;
-    if (mine.cause) result.cause = mine.cause;
-    return result;
+    if (mine.request && this.messages.length <= RECORDED_DATASETS)
+      request.attributes = recordDataset(mine.request);
+    if (!out) return;
+    out.lightbox = { status: mine.command.status ?? 0 };
+    if (mine.command.errorComment) out.lightbox.errorComment = mine.command.errorComment;
+    if (mine.cause) out.cause = mine.cause;
+  }
+
+  /** Run a shadow job in order; the message's memory stays taken until it is done with it. */
+  #toShadowLane(m: AssembledMessage, job: () => Promise<void>): void {
+    const held = m.held;
+    m.held = 0;
+    this.#shadowDepth++;
+    this.#shadowLane = this.#shadowLane
+      .then(job)
+      .catch((e) =>
+        this.#log.error({ err: (e as Error).stack }, 'proxy: Lightbox could not perform a relayed request'),
+      )
+      .finally(() => {
+        this.#shadowDepth--;
+        if (held > 0) this.#d.limits.inflight?.give(held);
+        this.#maybeRelease();
+      });
   }
 
   // ---------------------------------------------------------------- test-lab faults
@@ -890,6 +978,8 @@ export class DicomConnection {
     const faults = this.#d.faults;
     const lab: { plan?: RequestPlan } = {};
     const up = this.#upstream;
+    // Lightbox's own handler may lag behind the relay, within a bound.
+    while (up && this.#shadowDepth >= SHADOW_DEPTH) await this.#shadowLane;
     const relayed = up ? await this.#relay(up, m, ctx, duplicate) : undefined;
     const result: Relayed =
       relayed ??
@@ -935,12 +1025,14 @@ export class DicomConnection {
         `${type} -> ${statusCategory(status)}`,
       );
     }
-    this.#send(m.contextId, result.command, result.dataset, ms, result.response, {
+    const out = this.#send(m.contextId, result.command, result.dataset, ms, result.response, {
       fault: record.fault,
       cause: result.cause,
       ...(result.lightbox ? { lightbox: result.lightbox } : {}),
       ...(result.upstreamMs !== undefined ? { upstreamMs: result.upstreamMs } : {}),
     });
+    const shadow = result.shadow;
+    if (shadow) this.#toShadowLane(m, () => shadow(record, out));
     if (result.lost) {
       this.#upstreamGone ??= result.lost;
       this.#afterUpstreamLoss();
@@ -969,8 +1061,8 @@ export class DicomConnection {
     ms?: number,
     decoded?: DcmDataset,
     why: Pick<MessageRecord, 'fault' | 'cause' | 'lightbox' | 'upstreamMs'> = {},
-  ): void {
-    if (!this.#assoc.canSend) return;
+  ): MessageRecord | undefined {
+    if (!this.#assoc.canSend) return undefined;
     const bytes = encodeCommand(command);
     const record: MessageRecord = {
       at: Date.now(),
@@ -1001,12 +1093,15 @@ export class DicomConnection {
     for (const pdu of fragmentMessage(contextId, bytes, dataset, this.#peerMaxLength)) {
       this.#run(() => this.#assoc.sendPData(pdu));
     }
+    return record;
   }
 
   #maybeRelease(): void {
     if (this.#releaseRequested && !this.#busy && this.#queue.length === 0 && this.#assoc.state === 'Sta8') {
       // Proxy mode: the printer's association is released first (bounded), then the modality's.
       const up = this.#upstream;
+      // The films of the session are kept before the association ends.
+      if (this.#shadowDepth > 0) return;
       if (up && this.#upstreamRelease !== 'done') {
         if (this.#upstreamRelease === 'no') {
           this.#upstreamRelease = 'asked';

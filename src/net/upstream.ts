@@ -52,6 +52,16 @@ export interface InstanceNames {
   ): void;
 }
 
+/** A request being relayed while its data set arrives. */
+export interface UpstreamStream {
+  write(part: Bytes): void;
+  end(): void;
+  /** The data set will not come whole: the printer's association is aborted. */
+  abort(detail: string): void;
+  /** As request() resolves or rejects. */
+  answer: Promise<UpstreamAnswer>;
+}
+
 export interface Upstream {
   readonly target: string;
   readonly names: InstanceNames;
@@ -62,6 +72,11 @@ export interface Upstream {
    * saying why there is no answer (timeout, association lost): the printer's state is unknown.
    */
   request(contextId: number, command: CommandSet, dataset: Bytes | undefined): Promise<UpstreamAnswer>;
+  /**
+   * Start relaying a request whose data set is still arriving (cut-through): its bytes go on as
+   * they come; undefined when it cannot start (the request then goes whole, with request()).
+   */
+  stream(contextId: number, command: CommandSet): UpstreamStream | undefined;
   /** A-RELEASE toward the printer (aborts when it does not answer in time); never throws. */
   release(): Promise<void>;
   abort(detail: string): void;

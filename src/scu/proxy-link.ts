@@ -11,7 +11,14 @@ import { type DcmDataset, recordDataset } from '../dicom/dimse/dataset.js';
 import { Status } from '../dicom/dimse/status.js';
 import type { AssociateDecision } from '../dicom/ul/association.js';
 import { type AssociateRq, PcResult } from '../dicom/ul/pdu.js';
-import type { InstanceNames, OurSide, Upstream, UpstreamAnswer, UpstreamHandlers } from '../net/upstream.js';
+import type {
+  InstanceNames,
+  OurSide,
+  Upstream,
+  UpstreamAnswer,
+  UpstreamHandlers,
+  UpstreamStream,
+} from '../net/upstream.js';
 import type { UpstreamRecord } from '../store/association-record.js';
 import { forwardTls } from './forward-tls.js';
 import type { ForwardConfig } from './forwarder.js';
@@ -21,7 +28,7 @@ import {
   type UpstreamProposal,
   upstreamProposal,
 } from './proxy-negotiation.js';
-import { Requestor } from './requestor.js';
+import { type DimseResponse, Requestor, type StreamedRequest } from './requestor.js';
 import { ScuError } from './scu-error.js';
 import { targetText } from './target.js';
 import { UidMap } from './uid-map.js';
@@ -121,30 +128,52 @@ export class ProxyLink implements Upstream {
   }
 
   async request(contextId: number, command: CommandSet, dataset: Bytes | undefined): Promise<UpstreamAnswer> {
+    const { r, id, rest } = this.#toPrinter(contextId, command);
+    try {
+      return answerOf(await r.send({ command: rest, contextId: id, ...(dataset ? { dataset } : {}) }));
+    } catch (e) {
+      throw this.#noAnswer(e);
+    }
+  }
+
+  stream(contextId: number, command: CommandSet): UpstreamStream | undefined {
+    let s: StreamedRequest;
+    try {
+      const { r, id, rest } = this.#toPrinter(contextId, command);
+      s = r.stream({ command: rest, contextId: id });
+    } catch {
+      return undefined;
+    }
+    return {
+      write: (part) => s.write(part),
+      end: () => s.end(),
+      abort: (detail) => s.abort(detail),
+      answer: s.response.then(answerOf, (e) => {
+        throw this.#noAnswer(e);
+      }),
+    };
+  }
+
+  #toPrinter(contextId: number, command: CommandSet) {
     const r = this.#r;
     const id = this.#proposal?.ids.get(contextId);
     if (!r || id === undefined) throw new ScuError('not-negotiated', 'no association with the printer');
     const { messageId: _m, commandDataSetType: _t, messageIdBeingRespondedTo: _r, ...rest } = command;
-    let rsp: Awaited<ReturnType<Requestor['send']>>;
-    try {
-      rsp = await r.send({ command: rest, contextId: id, ...(dataset ? { dataset } : {}) });
-    } catch (e) {
-      // The modality reads this in Error Comment (64 characters): short; the whole story is the cause.
-      const err = e instanceof ScuError ? e : new ScuError('closed', String(e));
-      const t = this.#c.timeoutMs ?? PROXY_TIMEOUT_MS;
-      const comment =
-        err.kind === 'timeout'
-          ? `printer did not answer within ${t} ms`
-          : err.kind === 'aborted' || err.kind === 'closed'
-            ? 'printer connection lost'
-            : `printer: ${err.message}`;
-      this.#failure ??= err.message;
-      throw new Error(comment, { cause: err });
-    }
-    const a: UpstreamAnswer = { command: rsp.command, ms: rsp.ms };
-    if (rsp.dataset) a.dataset = rsp.dataset;
-    if (rsp.datasetError) a.datasetError = rsp.datasetError;
-    return a;
+    return { r, id, rest };
+  }
+
+  /** The modality reads this in Error Comment (64 characters): short; the whole story is the cause. */
+  #noAnswer(e: unknown): Error {
+    const err = e instanceof ScuError ? e : new ScuError('closed', String(e));
+    const t = this.#c.timeoutMs ?? PROXY_TIMEOUT_MS;
+    const comment =
+      err.kind === 'timeout'
+        ? `printer did not answer within ${t} ms`
+        : err.kind === 'aborted' || err.kind === 'closed'
+          ? 'printer connection lost'
+          : `printer: ${err.message}`;
+    this.#failure ??= err.message;
+    return new Error(comment, { cause: err });
   }
 
   async release(): Promise<void> {
@@ -176,4 +205,11 @@ export class ProxyLink implements Upstream {
     if (detail) s.detail = detail;
     return s;
   }
+}
+
+function answerOf(rsp: DimseResponse): UpstreamAnswer {
+  const a: UpstreamAnswer = { command: rsp.command, ms: rsp.ms };
+  if (rsp.dataset) a.dataset = rsp.dataset;
+  if (rsp.datasetError) a.datasetError = rsp.datasetError;
+  return a;
 }

@@ -11,7 +11,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
-import { type Bytes, ChunkedBytes } from '../dicom/chunked-bytes.js';
+import { type Bytes, ChunkedBytes, partsOf } from '../dicom/chunked-bytes.js';
 import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
 import {
@@ -23,11 +23,11 @@ import {
   RESPONSE_BIT,
 } from '../dicom/dimse/command-fields.js';
 import { type DcmDataset, decodeDataset, encodeDataset } from '../dicom/dimse/dataset.js';
-import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
+import { fragmentMessage, maxFragment } from '../dicom/dimse/fragmenter.js';
 import { Status, statusCategory } from '../dicom/dimse/status.js';
 import { Uid } from '../dicom/uids.js';
 import { Association, type Ending, type Output } from '../dicom/ul/association.js';
-import type { AssociateAc, AssociateRq } from '../dicom/ul/pdu.js';
+import type { AssociateAc, AssociateRq, PDataTf } from '../dicom/ul/pdu.js';
 import {
   type AcceptedContext,
   acceptedContexts,
@@ -77,6 +77,17 @@ export interface RequestorOptions {
    * plain TCP. The association starts once the handshake is done, within the connect timeout.
    */
   tls?: ConnectionOptions;
+}
+
+/** A request being sent as its data set arrives (Requestor.stream). */
+export interface StreamedRequest {
+  response: Promise<DimseResponse>;
+  /** The next bytes of the data set (views are kept until sent: do not reuse them). */
+  write(part: Bytes): void;
+  /** That was all of it: the last PDU goes, and the response's timeout starts. */
+  end(): void;
+  /** The data set will not be complete: the association is aborted. */
+  abort(detail: string): void;
 }
 
 /** A request to send: the command without its Message ID and data set type, which are ours. */
@@ -142,7 +153,8 @@ interface Pending {
   context: AcceptedContext;
   resolve(r: DimseResponse): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  /** Started once the request is all sent (a streamed one's data set may take a while to come). */
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class Requestor {
@@ -167,6 +179,7 @@ export class Requestor {
   #onOpen: { resolve(): void; reject(e: Error): void } | undefined;
   #onReleased: (() => void) | undefined;
   #closeWaiters: (() => void)[] = [];
+  #closedPromise: Promise<void> | undefined;
   readonly events: EventReport[] = [];
 
   private constructor(o: RequestorOptions) {
@@ -372,6 +385,126 @@ export class Requestor {
   }
 
   async #exchange(req: DimseRequest): Promise<DimseResponse> {
+    const { context, timeoutMs } = this.#prepare(req);
+    let bytes: Uint8Array | ChunkedBytes | undefined;
+    let decoded: DcmDataset | undefined;
+    if (req.dataset instanceof Uint8Array || req.dataset instanceof ChunkedBytes) bytes = req.dataset;
+    else if (req.dataset) {
+      decoded = req.dataset;
+      bytes = encodeDataset(req.dataset, context.transferSyntax);
+    }
+    const command: CommandSet = {
+      ...req.command,
+      messageId: this.#takeMessageId(),
+      commandDataSetType: bytes ? 0 : NO_DATA_SET,
+    };
+    const { response, startTimer } = this.#awaitResponse(command, context, timeoutMs);
+    startTimer();
+    await this.#write(context, command, bytes, decoded);
+    return response;
+  }
+
+  /**
+   * Send a request whose data set arrives in parts (proxy mode relays a modality's as it comes
+   * in, cut-through): the command goes now, each part as soon as a whole PDU of it is there, the
+   * last PDU at end(). The response's timeout starts at end(). abort() aborts the association (a
+   * message half sent cannot be taken back). Requests queued with send() wait behind it.
+   */
+  stream(req: Omit<DimseRequest, 'dataset'>): StreamedRequest {
+    const { context, timeoutMs } = this.#prepare(req);
+    const command: CommandSet = { ...req.command, messageId: this.#takeMessageId(), commandDataSetType: 0 };
+    const { response, startTimer } = this.#awaitResponse(command, context, timeoutMs);
+    const parts: Buffer[] = [];
+    let queued = 0;
+    let ended = false;
+    let lastSent = false;
+    let wake: (() => void) | undefined;
+    const poke = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const size = () => maxFragment(this.#peerMaxLength);
+    /** The first n queued bytes, as one buffer (a copy only when they span parts). */
+    const take = (n: number): Buffer => {
+      const out: Buffer[] = [];
+      let need = n;
+      while (need > 0) {
+        const p = parts[0]!;
+        if (p.length <= need) {
+          out.push(p);
+          parts.shift();
+          need -= p.length;
+        } else {
+          out.push(p.subarray(0, need));
+          parts[0] = p.subarray(need);
+          need = 0;
+        }
+      }
+      queued -= n;
+      return out.length === 1 ? out[0]! : Buffer.concat(out, n);
+    };
+    const pdv = (data: Buffer, isLast: boolean): PDataTf => ({
+      type: 'P-DATA-TF',
+      pdvs: [{ contextId: context.id, isCommand: false, isLast, data }],
+    });
+    const run = this.#writeLane.then(async () => {
+      this.#o.onMessage?.({
+        at: Date.now(),
+        direction: 'out',
+        contextId: context.id,
+        command,
+        datasetBytes: 0,
+      });
+      for (const pdu of fragmentMessage(context.id, encodeCommand(command), undefined, this.#peerMaxLength)) {
+        if (!this.#assoc.canSend || this.#closed) return;
+        this.#run(() => this.#assoc.sendPData(pdu));
+      }
+      for (;;) {
+        // A PDU goes once more than a PDU's worth is queued, so the last one is known as such
+        // (an empty data set, too, ends with a last PDV).
+        while (queued > size() || (ended && !lastSent)) {
+          const last = ended && queued <= size();
+          if (last) lastSent = true;
+          if (!this.#assoc.canSend || this.#closed) return;
+          this.#run(() => this.#assoc.sendPData(pdv(take(last ? queued : size()), last)));
+          const s = this.#socket;
+          if (s?.writableNeedDrain) await drained(s);
+        }
+        if (lastSent || this.#closed) return;
+        await Promise.race([
+          new Promise<void>((r) => {
+            wake = r;
+          }),
+          this.closed(),
+        ]);
+      }
+    });
+    this.#writeLane = run.catch(() => undefined);
+    return {
+      response,
+      write: (part: Bytes) => {
+        if (ended) return;
+        for (const b of partsOf(part)) parts.push(b);
+        queued += part.length;
+        poke();
+      },
+      end: () => {
+        if (ended) return;
+        ended = true;
+        startTimer();
+        poke();
+      },
+      abort: (detail: string) => {
+        ended = true;
+        lastSent = true;
+        poke();
+        this.#abortWith(detail);
+      },
+    };
+  }
+
+  /** Where a request goes, and how long its answer may take; throws when it cannot be sent. */
+  #prepare(req: Omit<DimseRequest, 'dataset'>): { context: AcceptedContext; timeoutMs: number } {
     if (this.#failure) throw this.#failure;
     if (!this.isOpen) throw new ScuError('not-negotiated', 'the association is not open');
     const sopClass = req.command.affectedSopClassUid ?? req.command.requestedSopClassUid;
@@ -392,22 +525,26 @@ export class Requestor {
     const timeoutMs = req.timeoutMs ?? this.#timeouts.responseMs;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS)
       throw new ScuError('usage', `timeout ${timeoutMs}: 1 to ${MAX_TIMEOUT_MS} ms`);
-    let bytes: Uint8Array | ChunkedBytes | undefined;
-    let decoded: DcmDataset | undefined;
-    if (req.dataset instanceof Uint8Array || req.dataset instanceof ChunkedBytes) bytes = req.dataset;
-    else if (req.dataset) {
-      decoded = req.dataset;
-      bytes = encodeDataset(req.dataset, context.transferSyntax);
-    }
-    const messageId = this.#takeMessageId();
-    const command: CommandSet = {
-      ...req.command,
-      messageId,
-      commandDataSetType: bytes ? 0 : NO_DATA_SET,
-    };
+    return { context, timeoutMs };
+  }
+
+  /** The response to `command`, awaited from now; its timeout runs once startTimer() is called. */
+  #awaitResponse(
+    command: CommandSet,
+    context: AcceptedContext,
+    timeoutMs: number,
+  ): { response: Promise<DimseResponse>; startTimer(): void } {
+    const messageId = command.messageId!;
     const t0 = performance.now();
+    let pending!: Pending;
     const response = new Promise<DimseResponse>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      pending = { messageId, t0, context, resolve, reject, timer: undefined };
+      this.#pending = pending;
+    });
+    response.catch(() => undefined);
+    const startTimer = () => {
+      if (this.#pending !== pending) return;
+      pending.timer = setTimeout(() => {
         const name = commandName(command.commandField);
         this.#pending = undefined;
         const e = new ScuError(
@@ -415,15 +552,12 @@ export class Requestor {
           `no response to ${name} (message ${messageId}) within ${timeoutMs} ms`,
         );
         this.#failure ??= e;
-        reject(e);
+        pending.reject(e);
         // The peer's view of the operation is unknown now: end the association.
         this.#abortWith(e.message);
       }, timeoutMs);
-      this.#pending = { messageId, t0, context, resolve, reject, timer };
-    });
-    response.catch(() => undefined);
-    await this.#write(context, command, bytes, decoded);
-    return response;
+    };
+    return { response, startTimer };
   }
 
   #takeMessageId(): number {
@@ -587,10 +721,11 @@ export class Requestor {
     this.#abortWith(detail, 0);
   }
 
-  /** Resolves once the connection is closed. */
+  /** Resolves once the connection is closed (one promise, however often asked). */
   closed(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#closeWaiters.push(resolve));
+    this.#closedPromise ??= new Promise((resolve) => this.#closeWaiters.push(resolve));
+    return this.#closedPromise;
   }
 
   #abortWith(detail: string, source: 0 | 2 = 0): void {
