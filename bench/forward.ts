@@ -101,12 +101,18 @@ async function main(work: string): Promise<void> {
       if (!a?.endedAt) throw new Error(`association to ${t} not recorded`);
       return { processMs: r.ms, associationMs: Date.parse(a.endedAt) - Date.parse(a.startedAt) };
     };
+    /** Every send's figures, for the report's second line. */
+    const seen: Record<string, { processMs: number; associationMs?: number }[]> = {};
     const pairs = async (a: Target, b: Target, pick: (x: Awaited<ReturnType<typeof send>>) => number) => {
       const times: Record<string, number[]> = { [a]: [], [b]: [] };
       await send(a);
       await send(b); // warm-up, not counted
       for (let i = 0; i < RUNS; i++) {
-        for (const t of i % 2 === 0 ? [a, b] : [b, a]) times[t]!.push(pick(await send(t)));
+        for (const t of i % 2 === 0 ? [a, b] : [b, a]) {
+          const x = await send(t);
+          seen[t] = [...(seen[t] ?? []), x];
+          times[t]!.push(pick(x));
+        }
         progress(
           `${a}/${b} pair ${i + 1}/${RUNS}: ${times[a]!.at(-1)!.toFixed(0)} / ${times[b]!.at(-1)!.toFixed(0)} ms`,
         );
@@ -119,6 +125,10 @@ async function main(work: string): Promise<void> {
     const q = app.store.forwardQueue.counts();
     if (q.failed > 0 || q.done !== RUNS + 1) throw new Error(`forward queue: ${JSON.stringify(q)}`);
     const ms = (xs: number[]) => `${median(xs).toFixed(0)} ms (${xs.map((x) => x.toFixed(0)).join(', ')})`;
+    const med = (
+      xs: { processMs: number; associationMs?: number }[] | undefined,
+      k: 'processMs' | 'associationMs',
+    ) => `${median((xs ?? []).map((x) => x[k] ?? Number.NaN)).toFixed(0)} ms`;
     const verdict = (r: number, goal: number) => (r <= goal ? 'met' : 'NOT met');
     process.stdout.write(
       [
@@ -130,6 +140,7 @@ async function main(work: string): Promise<void> {
         'proxy, dcmprscu process time (spawn to exit):',
         `  DIRECT ${ms(proxy.b)}`,
         `  PROXY  ${ms(proxy.a)}`,
+        `  (process times: PLAIN ${med(seen.PLAIN, 'processMs')}, TEE ${med(seen.TEE, 'processMs')}; association as Lightbox recorded it: PROXY ${med(seen.PROXY, 'associationMs')})`,
         `  PROXY/DIRECT ${proxy.ratios.median.toFixed(3)} (goal <= 1.20, ${verdict(proxy.ratios.median, 1.2)}; PROXY faster in ${proxy.ratios.wins} of ${proxy.ratios.pairs})`,
         '',
       ].join('\n'),

@@ -132,13 +132,15 @@ interface Relayed extends DispatchResult {
   /** Lightbox's own answer (the preview's), when it handled the request. */
   lightbox?: { status: number; errorComment?: string };
   upstreamMs?: number;
+  /** How the request went to the printer. */
+  relay?: MessageRecord['relay'];
   /** The printer's association is gone: the modality's goes too once this answer is sent. */
   lost?: string;
   /**
    * Lightbox's own handling of the request, to run in the shadow lane once the answer is sent,
    * given the records of the request and of the answer (it fills in `lightbox`).
    */
-  shadow?: (request: MessageRecord, answer: MessageRecord | undefined) => Promise<void>;
+  shadow?: (m: AssembledMessage, request: MessageRecord, answer: MessageRecord | undefined) => Promise<void>;
 }
 
 /** Requests Lightbox's own handler may lag behind the relay before the relay waits for it. */
@@ -201,6 +203,8 @@ export class DicomConnection {
   #shadowDepth = 0;
   /** Proxy mode: the request being relayed while its data set arrives, and the printer's answer. */
   #cutThrough: { command: CommandSet; answer: Promise<UpstreamAnswer> } | undefined;
+  /** Who asked to stop reading the socket. */
+  readonly #holds = new Set<'staging' | 'printer'>();
 
   constructor(socket: Socket, deps: ConnectionDeps) {
     this.#socket = socket;
@@ -208,7 +212,7 @@ export class DicomConnection {
     this.#log = deps.logger.child({ conn: deps.label });
     this.#assembler = new MessageAssembler(deps.limits.maxDatasetBytes, {
       budget: deps.limits.inflight,
-      streamFor: (cmd, contextId) => this.#streamFor(cmd, contextId),
+      streamFor: (cmd, contextId, tapped) => this.#streamFor(cmd, contextId, tapped),
       tapFor: (cmd, contextId) => this.#cutThroughFor(cmd, contextId),
     });
     const settings: AcceptanceSettings = {
@@ -441,8 +445,10 @@ export class DicomConnection {
    * Error Comment, then the association ends (docs/proxy.md#lost).
    */
   async #relay(up: Upstream, m: AssembledMessage, ctx: ContextInfo, duplicate: boolean): Promise<Relayed> {
-    if (duplicate || m.datasetOverLimit || m.datasetOverBudget || m.datasetError) {
-      this.#cutThrough = undefined;
+    const early = this.#cutThrough?.command === m.command ? this.#cutThrough.answer : undefined;
+    this.#cutThrough = undefined;
+    // A data set Lightbox cannot read that the printer already has whole: the printer answers it.
+    if (duplicate || m.datasetOverLimit || m.datasetOverBudget || (m.datasetError && !early)) {
       return dispatch(m, {
         registry: this.#printer!.registry,
         context: ctx,
@@ -451,8 +457,6 @@ export class DicomConnection {
       });
     }
     const sopClassUid = requestSopClass(m.command);
-    const early = this.#cutThrough?.command === m.command ? this.#cutThrough.answer : undefined;
-    this.#cutThrough = undefined;
     let answer: UpstreamAnswer;
     try {
       answer = await (early ?? up.request(m.contextId, m.command, m.dataset));
@@ -494,12 +498,17 @@ export class DicomConnection {
       status,
     };
     delete command.messageId;
-    const result: Relayed = { command, sopClassUid, upstreamMs: Math.round(answer.ms * 10) / 10 };
+    const result: Relayed = {
+      command,
+      sopClassUid,
+      upstreamMs: Math.round(answer.ms * 10) / 10,
+      relay: early ? 'cut-through' : 'whole',
+    };
     if (dataset) result.response = answer.dataset!;
     result.dataset = dataset;
     if (statusCategory(status) === 'failure') {
       // Not done at the printer: not done here either (the modality will not use it).
-      if (m.dataset) {
+      if (m.dataset && !m.spilled) {
         try {
           result.request = decodeDataset(m.dataset, ctx.transferSyntax);
         } catch {
@@ -508,7 +517,7 @@ export class DicomConnection {
       }
       return result;
     }
-    result.shadow = (request, out) => this.#shadow(up, m, ctx, theirs, answer.dataset, request, out);
+    result.shadow = (msg, request, out) => this.#shadow(up, msg, ctx, theirs, answer.dataset, request, out);
     return result;
   }
 
@@ -528,7 +537,12 @@ export class DicomConnection {
     s.answer.catch(() => undefined);
     this.#cutThrough = { command: cmd.command, answer: s.answer };
     return {
-      data: (part) => s.write(part),
+      data: (part) => {
+        if (s.write(part)) return;
+        // The printer takes the bytes slower than the modality sends them.
+        this.#hold('printer', true);
+        void s.whenLow().then(() => this.#hold('printer', false));
+      },
       end: () => s.end(),
       // The modality's data set is over a limit, or it went away: the printer has half a request.
       abort: () => s.abort("the modality's data set was not relayed whole"),
@@ -581,19 +595,23 @@ export class DicomConnection {
     if (mine.cause) out.cause = mine.cause;
   }
 
-  /** Run a shadow job in order; the message's memory stays taken until it is done with it. */
-  #toShadowLane(m: AssembledMessage, job: () => Promise<void>): void {
-    const held = m.held;
+  /**
+   * Run a shadow job in order. It owns the message from now: its memory stays taken, and a
+   * streamed image's staging file kept, until the job is done with them.
+   */
+  #toShadowLane(m: AssembledMessage, job: (m: AssembledMessage) => Promise<void>): void {
+    const msg = { ...m };
     m.held = 0;
+    delete m.spilled;
     this.#shadowDepth++;
     this.#shadowLane = this.#shadowLane
-      .then(job)
+      .then(() => job(msg))
       .catch((e) =>
         this.#log.error({ err: (e as Error).stack }, 'proxy: Lightbox could not perform a relayed request'),
       )
       .finally(() => {
         this.#shadowDepth--;
-        if (held > 0) this.#d.limits.inflight?.give(held);
+        this.#settle(msg);
         this.#maybeRelease();
       });
   }
@@ -777,25 +795,31 @@ export class DicomConnection {
    * An image box N-SET's data set is read as it arrives, its Pixel Data written to a staging file
    * of the printer: memory does not grow with the image. The socket pauses while the disk is behind.
    */
-  #streamFor(cmd: DecodedCommand, contextId: number): DatasetStream | undefined {
+  #streamFor(cmd: DecodedCommand, contextId: number, tapped: boolean): DatasetStream | undefined {
     const c = cmd.command;
     const ctx = this.#contexts.get(contextId);
     if (c.commandField !== CommandField.N_SET_RQ || !ctx || !this.#printer) return undefined;
-    // Proxy mode relays the data set's bytes: they are held (within --max-inflight), not streamed.
-    if (this.#upstream) return undefined;
+    // Proxy mode: a data set not relayed as it arrives is relayed whole, so it is held (within
+    // --max-inflight); one relayed cut-through is streamed to staging for Lightbox as always.
+    if (this.#upstream && !tapped) return undefined;
     if (!STREAMED_CLASSES.has(c.requestedSopClassUid ?? '')) return undefined;
     const staging = this.#printer.runtime.store.staging;
     return datasetStream(ctx.transferSyntax, {
       minLength: 1,
       open: (length) => {
         const file = staging.open(length);
-        file.onPressure = (paused) => {
-          if (paused) this.#socket.pause();
-          else if (!this.#closed) this.#socket.resume();
-        };
+        file.onPressure = (paused) => this.#hold('staging', paused);
         return file;
       },
     });
+  }
+
+  /** Stop reading the socket while anyone asks (the disk, or the printer in proxy mode, is behind). */
+  #hold(who: 'staging' | 'printer', on: boolean): void {
+    if (on) this.#holds.add(who);
+    else this.#holds.delete(who);
+    if (this.#holds.size > 0) this.#socket.pause();
+    else if (!this.#closed) this.#socket.resume();
   }
 
   /** A message is done with (handled or dropped): its memory goes back, an unclaimed stream's file too. */
@@ -997,6 +1021,7 @@ export class DicomConnection {
           : undefined,
       }));
     if (cmd.messageId !== undefined && !duplicate) this.#outstanding.delete(cmd.messageId);
+    if (result.relay) record.relay = result.relay;
     if (result.request && this.messages.length <= RECORDED_DATASETS)
       record.attributes = recordDataset(result.request);
     const plan = lab.plan;
@@ -1032,7 +1057,7 @@ export class DicomConnection {
       ...(result.upstreamMs !== undefined ? { upstreamMs: result.upstreamMs } : {}),
     });
     const shadow = result.shadow;
-    if (shadow) this.#toShadowLane(m, () => shadow(record, out));
+    if (shadow) this.#toShadowLane(m, (msg) => shadow(msg, record, out));
     if (result.lost) {
       this.#upstreamGone ??= result.lost;
       this.#afterUpstreamLoss();

@@ -54,7 +54,9 @@ export interface InstanceNames {
 
 /** A request being relayed while its data set arrives. */
 export interface UpstreamStream {
-  write(part: Bytes): void;
+  /** False: too much waits to be sent, stop reading until whenLow() resolves. */
+  write(part: Bytes): boolean;
+  whenLow(): Promise<void>;
   end(): void;
   /** The data set will not come whole: the printer's association is aborted. */
   abort(detail: string): void;

@@ -146,6 +146,7 @@ export class ProxyLink implements Upstream {
     }
     return {
       write: (part) => s.write(part),
+      whenLow: () => s.whenLow(),
       end: () => s.end(),
       abort: (detail) => s.abort(detail),
       answer: s.response.then(answerOf, (e) => {

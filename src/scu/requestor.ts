@@ -82,8 +82,13 @@ export interface RequestorOptions {
 /** A request being sent as its data set arrives (Requestor.stream). */
 export interface StreamedRequest {
   response: Promise<DimseResponse>;
-  /** The next bytes of the data set (views are kept until sent: do not reuse them). */
-  write(part: Bytes): void;
+  /**
+   * The next bytes of the data set (views are kept until sent: do not reuse them). False once
+   * more than STREAM_HIGH_WATER bytes wait to be sent: stop reading until whenLow() resolves.
+   */
+  write(part: Bytes): boolean;
+  /** Resolves once what waits to be sent is below STREAM_LOW_WATER (or the association is gone). */
+  whenLow(): Promise<void>;
   /** That was all of it: the last PDU goes, and the response's timeout starts. */
   end(): void;
   /** The data set will not be complete: the association is aborted. */
@@ -142,6 +147,9 @@ export interface ExchangedMessage {
 }
 
 const MIN_PDU = 4096;
+/** A streamed request's bytes waiting to be sent: above this its source should pause, below LOW resume. */
+export const STREAM_HIGH_WATER = 8 * 1024 * 1024;
+const STREAM_LOW_WATER = 2 * 1024 * 1024;
 const MAX_PDU = 16 * 1024 * 1024;
 const MAX_ASSOCIATE_PDU = 1024 * 1024;
 /** Events kept on `events`; older ones are dropped (onEvent sees them all). */
@@ -419,6 +427,12 @@ export class Requestor {
     let ended = false;
     let lastSent = false;
     let wake: (() => void) | undefined;
+    let lowWaiters: (() => void)[] = [];
+    const low = () => {
+      if (queued >= STREAM_LOW_WATER && !this.#closed && !lastSent) return;
+      for (const w of lowWaiters) w();
+      lowWaiters = [];
+    };
     const poke = () => {
       wake?.();
       wake = undefined;
@@ -467,10 +481,14 @@ export class Requestor {
           if (last) lastSent = true;
           if (!this.#assoc.canSend || this.#closed) return;
           this.#run(() => this.#assoc.sendPData(pdv(take(last ? queued : size()), last)));
+          low();
           const s = this.#socket;
           if (s?.writableNeedDrain) await drained(s);
         }
-        if (lastSent || this.#closed) return;
+        if (lastSent || this.#closed) {
+          low();
+          return;
+        }
         await Promise.race([
           new Promise<void>((r) => {
             wake = r;
@@ -483,11 +501,17 @@ export class Requestor {
     return {
       response,
       write: (part: Bytes) => {
-        if (ended) return;
+        if (ended) return true;
         for (const b of partsOf(part)) parts.push(b);
         queued += part.length;
         poke();
+        return queued <= STREAM_HIGH_WATER;
       },
+      whenLow: () =>
+        new Promise<void>((resolve) => {
+          lowWaiters.push(resolve);
+          low();
+        }),
       end: () => {
         if (ended) return;
         ended = true;

@@ -38,6 +38,11 @@ export interface MessageRecord {
   lightbox?: { status: number; errorComment?: string };
   /** Proxy mode: how long the real printer took to answer (ms). */
   upstreamMs?: number;
+  /**
+   * Proxy mode, on a relayed request: its data set went on to the printer as it arrived
+   * (cut-through), or once it was all here (whole).
+   */
+  relay?: 'cut-through' | 'whole';
 }
 
 /** One association as the API shows it: who, what was negotiated, how it went, every message. */

@@ -128,6 +128,9 @@ describe('proxy to DCMTK dcmprscp', () => {
     // Lightbox performed every request itself too, under its own names, and stored the film.
     const sets = outOf(a, 'N-SET-RSP');
     expect(sets).toHaveLength(20);
+    // Each image went on to the printer as it arrived.
+    const setsIn = a.messages.filter((m) => m.type === 'N-SET-RQ');
+    expect(setsIn.map((m) => m.relay)).toEqual(Array(20).fill('cut-through'));
     expect(sets.every((m) => m.lightbox?.status === 0 && m.upstreamMs !== undefined)).toBe(true);
     const films = lb.app.store.films.list({}, { limit: 10, order: 'desc' }).items;
     expect(films).toHaveLength(1);

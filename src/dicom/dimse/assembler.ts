@@ -35,11 +35,11 @@ export interface AssemblerOptions {
    * Asked once a command announcing a data set is complete: a stream to read that data set as it
    * arrives (its large value goes to a sink), or undefined to hold it whole.
    */
-  streamFor?(command: DecodedCommand, contextId: number): DatasetStream | undefined;
+  streamFor?(command: DecodedCommand, contextId: number, tapped: boolean): DatasetStream | undefined;
   /**
-   * Asked once a command announcing a data set is complete (and not streamed): somewhere the data
-   * set's bytes also go as they arrive (proxy mode relays them cut-through). The message is still
-   * assembled as usual.
+   * Asked first, once a command announcing a data set is complete: somewhere the data set's bytes
+   * also go as they arrive (proxy mode relays them cut-through). The message is still assembled
+   * (or streamed) as usual.
    */
   tapFor?(command: DecodedCommand, contextId: number): DataTap | undefined;
 }
@@ -168,8 +168,8 @@ export class MessageAssembler {
       p.commandBytes = bytes;
       p.commandParts = [];
       if (decoded.command.commandDataSetType === NO_DATA_SET) return this.#finish(p, false);
-      p.stream = this.options.streamFor?.(decoded, p.contextId);
-      if (!p.stream) p.tap = this.options.tapFor?.(decoded, p.contextId);
+      p.tap = this.options.tapFor?.(decoded, p.contextId);
+      p.stream = this.options.streamFor?.(decoded, p.contextId, p.tap !== undefined);
       return undefined;
     }
     if (!p?.decoded) {
@@ -187,6 +187,7 @@ export class MessageAssembler {
       const grew = p.stream.heldBytes - before;
       if (grew < 0) this.#give(p, -grew);
       else if (grew > 0) this.#take(p, grew);
+      p.tap?.data(pdv.data);
     } else if (this.#take(p, pdv.data.length)) {
       p.dataParts.push(...partsOf(pdv.data));
       p.tap?.data(pdv.data);
