@@ -43,12 +43,12 @@ afterAll(async () => {
 });
 
 /** A Lightbox with one PROXY printer relaying to port:ae. */
-async function proxyTo(name: string, port: number, ae: string, extra = ''): Promise<TestLightbox> {
+async function proxyTo(name: string, port: number, ae: string, extra = '', top = ''): Promise<TestLightbox> {
   const dir = join(work, name, 'printers');
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'proxy.yaml'),
-    `aeTitle: PROXY\nname: Proxy test printer\nforward:\n  mode: proxy\n  host: 127.0.0.1\n  port: ${port}\n  aeTitle: ${ae}\n${extra}`,
+    `aeTitle: PROXY\nname: Proxy test printer\n${top}forward:\n  mode: proxy\n  host: 127.0.0.1\n  port: ${port}\n  aeTitle: ${ae}\n${extra}`,
   );
   const lb = await startLightbox({ printersDir: dir, logLevel: 'warn', noRender: true });
   stops.push(() => lb.stop());
@@ -136,6 +136,16 @@ describe('proxy to DCMTK dcmprscp', () => {
     expect(films).toHaveLength(1);
     const film = readFilm(lb.app.store.filmFiles, films[0]!.id);
     expect(film.associationId).toBe(a.id);
+    // The record and the verdict over the API, as for any association.
+    const api = (await lb.app.http.inject({ method: 'GET', url: `/api/associations/${a.id}` })).json();
+    expect(api.upstream.target).toBe(`127.0.0.1:${scp.port}:PRINTSCP`);
+    expect(api.messages.find((m: { type: string }) => m.type === 'N-ACTION-RSP')).toMatchObject({
+      status: 0,
+      lightbox: { status: 0 },
+    });
+    const verdict = await lb.app.http.inject({ method: 'GET', url: `/api/associations/${a.id}/verdict` });
+    expect(verdict.statusCode).toBe(200);
+    expect(verdict.json().association).toBe(a.id);
     expect(film.filmBox.uid).not.toBe(fbCreate.sopInstance);
     expect(film.imageBoxes.filter((b) => b.image?.bytes === 524288)).toHaveLength(20);
   }, 90_000);
@@ -200,6 +210,20 @@ describe('proxy to a second Lightbox', () => {
     await scu.release();
     const a = await lastAssociation(lb);
     expect(outOf(a, 'N-EVENT-REPORT-RQ').map((m) => m.sopInstance)).toEqual([job, job, job]);
+  }, 60_000);
+
+  it("a Lightbox profile that does not match the printer: the modality is told the printer's answers, the record shows Lightbox's", async () => {
+    const real = await printer();
+    const lb = await proxyTo('i', real.dicomPort, 'LIGHTBOX', '', 'filmSizes: [{ id: 8INX10IN }]\n');
+    const r = await w1(lb.dicomPort, 'i-w1');
+    expect(r.errors).toEqual([]);
+    expect(r.exchanges.every((x) => x.status === 0)).toBe(true);
+    const a = await lastAssociation(lb);
+    const fb = outOf(a, 'N-CREATE-RSP').find((m) => m.sopClass === Uid.BasicFilmBox)!;
+    expect(fb.status).toBe(0);
+    expect(fb.lightbox?.status).not.toBe(0);
+    expect(fb.lightbox?.errorComment).toMatch(/14INX17IN/);
+    expect(real.app.store.films.totals().films).toBe(1);
   }, 60_000);
 
   it('the printer rejects the association: the modality gets its A-ASSOCIATE-RJ as it is', async () => {
