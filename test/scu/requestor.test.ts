@@ -19,7 +19,7 @@ import type { Pdu } from '../../src/dicom/ul/pdu.js';
 import { emptyUserInfo } from '../../src/dicom/ul/pdu.js';
 import { decodePdu, encodePdu } from '../../src/dicom/ul/pdu-codec.js';
 import { PduFramer } from '../../src/dicom/ul/pdu-framer.js';
-import { type ExchangedMessage, Requestor } from '../../src/scu/requestor.js';
+import { type ExchangedMessage, Requestor, STREAM_HIGH_WATER } from '../../src/scu/requestor.js';
 import { ScuError } from '../../src/scu/scu-error.js';
 import { dcmtk } from '../support/dcmtk.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
@@ -173,6 +173,32 @@ describe('against Lightbox', () => {
       .items.find((a) => a.callingAeTitle === 'STREAMTEST')!;
     const nset = lb.app.store.associations.get(rec.id)!.messages.find((m) => m.type === 'N-SET-RQ')!;
     expect(nset.datasetBytes).toBe(bytes.length);
+  });
+
+  it('stream(): more than the high water waiting to be sent asks its source to pause, until it is sent', async () => {
+    const r = await Requestor.open({
+      host: '127.0.0.1',
+      port: lb.dicomPort,
+      callingAeTitle: 'STREAMHIGH',
+      calledAeTitle: 'LIGHTBOX',
+      contexts: [{ abstractSyntax: META }],
+    });
+    const s = r.stream({
+      command: { commandField: CommandField.N_CREATE_RQ, affectedSopClassUid: Uid.BasicFilmSession },
+      context: META,
+    });
+    // A Film Session data set padded with a long private value: 9 MiB in one go, before any is sent.
+    const big = encodeDataset(
+      { '00091010': { vr: 'OB', Value: [new Uint8Array(STREAM_HIGH_WATER + 1024 * 1024).buffer] } },
+      Uid.ExplicitVrLittleEndian,
+    );
+    expect(s.write(big.subarray(0, 1000))).toBe(true);
+    expect(s.write(big.subarray(1000))).toBe(false);
+    await s.whenLow();
+    s.end();
+    const rsp = await s.response;
+    expect(rsp.command.messageIdBeingRespondedTo).toBeDefined();
+    await r.release();
   });
 
   it('refuses a request on a context that was not accepted, without sending it', async () => {
