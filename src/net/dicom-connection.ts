@@ -14,14 +14,7 @@ import {
 } from '../dicom/dimse/assembler.js';
 import type { DecodedCommand } from '../dicom/dimse/command-codec.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
-import {
-  CommandField,
-  type CommandSet,
-  commandName,
-  isResponse,
-  NO_DATA_SET,
-  RESPONSE_BIT,
-} from '../dicom/dimse/command-fields.js';
+import { CommandField, type CommandSet, commandName, isResponse } from '../dicom/dimse/command-fields.js';
 import {
   type DcmDataset,
   datasetStream,
@@ -34,12 +27,7 @@ import {
 import type { DatasetStream } from '../dicom/dimse/dataset-stream.js';
 import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
 import { describeStatus, Status, statusCategory } from '../dicom/dimse/status.js';
-import {
-  type DispatchResult,
-  dispatch,
-  requestSopClass,
-  responseCommand,
-} from '../dicom/service/dispatcher.js';
+import { type DispatchResult, dispatch, requestSopClass } from '../dicom/service/dispatcher.js';
 import type { AssociationInfo, ContextInfo, EventNotification } from '../dicom/service/service.js';
 import { Uid, uidName } from '../dicom/uids.js';
 import { type AcceptanceSettings, decideAssociation } from '../dicom/ul/acceptance.js';
@@ -57,6 +45,7 @@ import type {
   TlsSession,
 } from '../store/association-record.js';
 import type { InflightBudget } from './inflight-budget.js';
+import { inOurNames, noAnswerResponse, relayedResponse } from './relayed.js';
 import type { Upstream, UpstreamAnswer, UpstreamFactory } from './upstream.js';
 
 export interface ConnectionLimits {
@@ -466,38 +455,13 @@ export class DicomConnection {
         { printer: up.target, detail: ((e as Error).cause as Error | undefined)?.message },
         `proxy: no answer from the printer: ${why}`,
       );
-      return {
-        command: responseCommand(
-          m.command,
-          { status: 'ProcessingFailure', errorComment: why },
-          sopClassUid,
-          false,
-        ),
-        sopClassUid,
-        lost: why,
-      };
+      return { command: noAnswerResponse(m.command, why), sopClassUid, lost: why };
     }
     const theirs = answer.command;
-    const status = theirs.status ?? Status.ProcessingFailure.code;
-    let dataset: Buffer | undefined;
-    if (answer.dataset && Object.keys(answer.dataset).length > 0) {
-      try {
-        dataset = encodeDataset(answer.dataset, ctx.transferSyntax);
-      } catch (e) {
-        this.#log.warn(
-          { err: (e as Error).message },
-          "proxy: the printer's response data set is not passed on",
-        );
-      }
-    }
-    const command: CommandSet = {
-      ...theirs,
-      commandField: (m.command.commandField | RESPONSE_BIT) & 0xffff,
-      messageIdBeingRespondedTo: m.command.messageId ?? 0,
-      commandDataSetType: dataset ? 0 : NO_DATA_SET,
-      status,
-    };
-    delete command.messageId;
+    const { command, dataset, encodeError } = relayedResponse(m.command, answer, ctx.transferSyntax);
+    if (encodeError)
+      this.#log.warn({ err: encodeError }, "proxy: the printer's response data set is not passed on");
+    const status = command.status!;
     const result: Relayed = {
       command,
       sopClassUid,
@@ -566,17 +530,7 @@ export class DicomConnection {
   ): Promise<void> {
     if (this.#closed) return;
     const names = up.names;
-    const c = m.command;
-    const ours: AssembledMessage = {
-      ...m,
-      command: {
-        ...c,
-        ...(c.requestedSopInstanceUid
-          ? { requestedSopInstanceUid: names.ours(c.requestedSopInstanceUid) }
-          : {}),
-      },
-    };
-    const mine = await dispatch(ours, {
+    const mine = await dispatch(inOurNames(m, names), {
       registry: this.#printer!.registry,
       context: ctx,
       association: this.#info!,
