@@ -29,7 +29,9 @@ import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
+import { forwardTls } from './scu/forward-tls.js';
 import { type ForwardConfig, Forwarder } from './scu/forwarder.js';
+import { ProxyLink } from './scu/proxy-link.js';
 import type { Target } from './scu/target.js';
 import { DiskSpaceWatcher } from './store/disk-space.js';
 import { Retention } from './store/retention.js';
@@ -158,7 +160,11 @@ export class Lightbox {
       onRemoved: () => void this.disk.check(),
     });
     const forwards = new Map<string, ForwardConfig>();
-    for (const p of this.printers) if (p.caps.forward) forwards.set(p.caps.aeTitle, p.caps.forward);
+    for (const p of this.printers) {
+      const f = p.caps.forward;
+      if (f?.tls) checkForwardTls(p.caps.aeTitle, f);
+      if (f?.mode === 'tee') forwards.set(p.caps.aeTitle, f);
+    }
     this.forwarder = new Forwarder({
       store: this.store,
       configs: forwards,
@@ -167,21 +173,14 @@ export class Lightbox {
     });
     for (const p of this.printers) {
       p.runtime.events = this.events;
-      // Export jobs are written with the films' rows: a failure there fails the print, never the export alone.
+      // Export jobs and the tee's forward rows are written with the films' rows: a failure there
+      // fails the print (nothing kept, N-ACTION refused), never the export or the forward alone.
       p.runtime.withFilms = (films) => {
         for (const f of films) this.exports.add(f.id, p.caps.aeTitle);
+        this.forwarder.enqueue(p.caps.aeTitle, films);
       };
       p.runtime.onFilmsSpooled = (films) => {
-        // Queued durably before the modality's N-ACTION is answered. A database that cannot take
-        // the row (disk full) must not fail a film that is stored: it is logged, not forwarded.
-        try {
-          this.forwarder.enqueue(p.caps.aeTitle, films);
-        } catch (e) {
-          logger.error(
-            { err: (e as Error).message, films: films.map((f) => f.id) },
-            'films not queued for forwarding (re-send them with POST /api/films/{id}/print)',
-          );
-        }
+        this.forwarder.kick();
         for (const f of films)
           this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
         this.exports.kick();
@@ -221,6 +220,8 @@ export class Lightbox {
         events: this.events,
         faults: this.lab.hooks,
         recorder: this.store.associations,
+        upstreamFor: (printer, handlers) =>
+          printer.caps.forward?.mode === 'proxy' ? new ProxyLink(printer.caps.forward, handlers) : undefined,
         limits: {
           maxPduLength: config.maxPduLength,
           maxAssociatePduLength: MAX_ASSOCIATE_PDU,
@@ -432,5 +433,14 @@ export class Lightbox {
     await this.renderer.stop();
     await this.exports.stop();
     this.store.close();
+  }
+}
+
+/** The printer's TLS files are read now: one that cannot be read stops start-up with one line. */
+function checkForwardTls(ae: string, f: ForwardConfig): void {
+  try {
+    forwardTls(f.tls!, f.host);
+  } catch (e) {
+    throw new Error(`printer ${ae}: ${(e as Error).message}`);
   }
 }

@@ -14,6 +14,7 @@ import { BCP195_CIPHER_SUITES, ECDH_CURVES } from '../net/tls-credentials.js';
 import type { Capabilities } from '../profiles/capabilities.js';
 import { filmMatrix } from '../profiles/capabilities.js';
 import { FILM_SIZES_MM } from '../profiles/film-sizes.js';
+import { FILM_PLAN_SOP_CLASSES } from '../scu/film-plan.js';
 import {
   type Block,
   code,
@@ -56,24 +57,52 @@ function storeTargets(c: Capabilities) {
   return c.export.filter((t) => t.type === 'c-store');
 }
 
+/**
+ * The printer's own SOP classes it also requests as SCU when it forwards (profile key forward):
+ * in proxy mode every one (whatever the modality sends is relayed), in tee mode those a stored
+ * film's print uses.
+ */
+function forwardedClasses(w: Wire): Set<string> {
+  const f = w.caps.forward;
+  if (!f) return new Set();
+  if (f.mode === 'proxy') return new Set(w.sopClasses);
+  return new Set(w.sopClasses.filter((s) => FILM_PLAN_SOP_CLASSES.includes(s)));
+}
+
 function sopClassTable(w: Wire): Block {
   const storage = storeTargets(w.caps).length > 0 ? FILM_STORAGE_CLASSES : [];
+  const scu = forwardedClasses(w);
   return table(
     ['SOP Class', 'UID', 'User of Service (SCU)', 'Provider of Service (SCP)'],
     [
-      ...w.sopClasses.map((sop) => [name(sop), code(sop), 'No', 'Yes']),
+      ...w.sopClasses.map((sop) => [name(sop), code(sop), scu.has(sop) ? 'Yes' : 'No', 'Yes']),
       ...storage.map((sop) => [name(sop), code(sop), 'Yes', 'No']),
     ],
   );
 }
 
-/** What the AE initiates: nothing, or one association per film and C-STORE target. */
+/** What the AE initiates: nothing, or associations to its real printer and its C-STORE export targets. */
 function initiates(c: Capabilities): string {
   const targets = storeTargets(c);
-  if (targets.length === 0)
+  const f = c.forward;
+  if (targets.length === 0 && !f)
     return "It never initiates an association; its N-EVENT-REPORTs travel on the SCU's association.";
-  const where = targets.map((t) => `${t.aeTitle} at ${t.host}:${t.port}`).join(', ');
-  return `Its N-EVENT-REPORTs travel on the SCU's association. It initiates associations only to export films: once a film is rendered, one association per film to each C-STORE export target (${where}), proposing the film's Secondary Capture SOP class in one transfer syntax, and retries until the target takes it.`;
+  const out = ["Its N-EVENT-REPORTs travel on the SCU's association."];
+  if (f) {
+    const printer = `the printer ${f.aeTitle} at ${f.host}:${f.port}${f.tls ? ' over DICOM TLS' : ''}`;
+    out.push(
+      f.mode === 'proxy'
+        ? `It is a proxy for ${printer}: for each association it is asked for, it opens one there when the A-ASSOCIATE-RQ arrives (calling AE title ${f.callingAeTitle ?? "the SCU's own"}), proposing the SCU's presentation contexts in Explicit or Implicit VR Little Endian, accepts for the SCU what that printer accepts, relays every request, and answers with the printer's statuses and events. The printer unreachable: A-ASSOCIATE-RJ rejected-transient; no answer during the session: 0x0110 with the reason in Error Comment, then A-ABORT.`
+        : `It prints every stored film on to ${printer} as well (calling AE title ${f.callingAeTitle ?? c.aeTitle}): once the SCU's association has ended, one association per film, proposing the Grayscale or Color Print Management Meta SOP class, Presentation LUT, Basic Annotation Box, Print Job and Printer; N-GET of the Printer, N-CREATE of the Presentation LUT, Film Session and Film Box, N-SET of each Image and Annotation Box, N-ACTION, N-DELETE. A printer that cannot be reached is retried with backoff; a failure status is recorded, not retried.`,
+    );
+  }
+  if (targets.length > 0) {
+    const where = targets.map((t) => `${t.aeTitle} at ${t.host}:${t.port}`).join(', ');
+    out.push(
+      `It exports films: once a film is rendered, one association per film to each C-STORE export target (${where}), proposing the film's Secondary Capture SOP class in one transfer syntax, and retries until the target takes it.`,
+    );
+  }
+  return out.join(' ');
 }
 
 function overview(w: Wire, ae: string): Section {
@@ -85,7 +114,11 @@ function overview(w: Wire, ae: string): Section {
       ', that accepts print requests from modalities and workstations (the Print SCUs) and prints their films. It is emulated by Lightbox, a virtual film printer: a film is kept on disk and rendered as an image instead of exposed.',
     ),
     ...(c.description ? [paragraph(c.description)] : []),
-    paragraph('Network services, all as a provider (SCP):'),
+    paragraph(
+      c.forward || storeTargets(c).length > 0
+        ? 'Network services, as a provider (SCP) and, where it says so, as a user (SCU):'
+        : 'Network services, all as a provider (SCP):',
+    ),
     sopClassTable(w),
     paragraph('Media interchange: none.'),
   ]);

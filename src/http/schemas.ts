@@ -273,6 +273,18 @@ export const ASSOCIATION_SUMMARY = {
     ending: { type: 'string' },
     detail: { type: 'string' },
     contexts: { type: 'array', items: { type: 'string' } },
+    upstream: {
+      type: 'object',
+      description: "proxy mode: the real printer's association behind this one (docs/proxy.md)",
+      properties: {
+        target: { type: 'string', description: 'HOST:PORT:AE' },
+        tls: { type: 'boolean' },
+        callingAeTitle: { type: 'string' },
+        accepted: { type: 'array', items: { type: 'string' } },
+        ending: { type: 'string' },
+        detail: { type: 'string', description: 'why it failed or ended, when it did' },
+      },
+    },
   },
   additionalProperties: true,
 } as const;
@@ -295,6 +307,19 @@ export const MESSAGE = {
     datasetBytes: { type: 'integer' },
     ms: { type: 'number' },
     attributes: { description: 'the data set, bounded; pixel data as a byte count' },
+    lightbox: {
+      type: 'object',
+      description:
+        "proxy mode, on a response relayed from the real printer: Lightbox's own answer to the request (absent when it did not perform it)",
+      properties: { status: { type: 'integer' }, errorComment: { type: 'string' } },
+    },
+    upstreamMs: { type: 'number', description: 'proxy mode: how long the real printer took to answer' },
+    relay: {
+      type: 'string',
+      enum: ['cut-through', 'whole'],
+      description:
+        'proxy mode, on a request: its data set went on to the printer as it arrived, or once all here',
+    },
   },
   additionalProperties: true,
 } as const;

@@ -30,6 +30,7 @@ import {
 } from './dicom-connection.js';
 import { PendingHandshakes } from './pending-handshakes.js';
 import { peerRefusal, type TlsCredentials, tlsSession } from './tls-credentials.js';
+import type { UpstreamFactory } from './upstream.js';
 
 export interface DicomServerOptions {
   host: string;
@@ -51,6 +52,8 @@ export interface DicomServerOptions {
   recorder: AssociationRecorder;
   /** A DICOM TLS listener (PS3.15 Annex B) with these credentials; absent: plain TCP. */
   tls?: TlsCredentials;
+  /** Proxy mode: the real printer behind a printer, when its profile says so. */
+  upstreamFor?: UpstreamFactory;
 }
 
 /**
@@ -220,6 +223,7 @@ export class DicomServer {
       faults: this.#o.faults,
       onPhase: (phase) => this.#moved(conn, phase),
       onDropped: (reason) => this.#noteDrop(reason, conn.peerAddress),
+      ...(this.#o.upstreamFor ? { upstreamFor: this.#o.upstreamFor } : {}),
     });
     if (conn.phase === 'closed') return;
     this.#connections.add(conn);

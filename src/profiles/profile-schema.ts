@@ -456,9 +456,9 @@ export const PrinterProfileSchema = Type.Object(
     forward: Type.Optional(
       Type.Object(
         {
-          mode: Type.Literal('tee', {
+          mode: Type.Union([Type.Literal('tee'), Type.Literal('proxy')], {
             description:
-              'tee: Lightbox answers the modality itself, then prints each stored film to this printer from a durable queue',
+              "tee: Lightbox answers the modality itself, then prints each stored film to this printer from a durable queue; proxy: the modality's session is relayed live to this printer and the modality gets its answers (docs/proxy.md)",
           }),
           host: Type.String({
             minLength: 1,
@@ -469,8 +469,48 @@ export const PrinterProfileSchema = Type.Object(
           aeTitle: Type.Intersect([AeTitle], { description: "The real printer's (called) AE title" }),
           callingAeTitle: Type.Optional(
             Type.Intersect([AeTitle], {
-              description: "Our calling AE title towards it (default: this profile's aeTitle)",
+              description:
+                "Our calling AE title towards it (default: tee, this profile's aeTitle; proxy, the modality's own)",
             }),
+          ),
+          tls: Type.Optional(
+            Type.Object(
+              {
+                ca: Type.Optional(
+                  Type.String({
+                    minLength: 1,
+                    maxLength: 4096,
+                    description: 'CA certificate file (PEM) to verify the printer with',
+                  }),
+                ),
+                cert: Type.Optional(
+                  Type.String({
+                    minLength: 1,
+                    maxLength: 4096,
+                    description: 'Our client certificate file (PEM)',
+                  }),
+                ),
+                key: Type.Optional(
+                  Type.String({ minLength: 1, maxLength: 4096, description: 'Our client key file (PEM)' }),
+                ),
+                servername: Type.Optional(
+                  Type.String({
+                    minLength: 1,
+                    maxLength: 253,
+                    description: "The name the printer's certificate must carry (default: host, when a name)",
+                  }),
+                ),
+                verify: Type.Optional(
+                  Type.Boolean({
+                    description: 'false: accept any certificate of the printer (default true)',
+                  }),
+                ),
+              },
+              {
+                additionalProperties: false,
+                description: 'DICOM TLS toward the printer (PS3.15 B.12); absent: plain TCP',
+              },
+            ),
           ),
           retryMs: Type.Optional(
             Type.Integer({
@@ -499,13 +539,15 @@ export const PrinterProfileSchema = Type.Object(
             Type.Integer({
               minimum: 1000,
               maximum: 600_000,
-              description: 'Longest wait for each answer (default 60000)',
+              description:
+                'Longest wait for each answer (default: tee 60000; proxy 30000, also bounding the connect and the A-ASSOCIATE-AC)',
             }),
           ),
         },
         {
           additionalProperties: false,
-          description: 'Print every film on to a real printer as well (Lightbox as SCU)',
+          description:
+            'Print on to a real printer as well (Lightbox as SCU): after each film (tee) or live (proxy)',
         },
       ),
     ),

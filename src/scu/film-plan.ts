@@ -13,6 +13,23 @@ import type { FilmRecord } from '../print/spool.js';
 import { el } from '../print/values.js';
 import type { Plan, Step } from './plan.js';
 
+/**
+ * Every SOP class a stored film's plan may request or hear events of (the conformance statement's
+ * SCU role in tee mode): the contexts below, and the classes used on the meta ones.
+ */
+export const FILM_PLAN_SOP_CLASSES: readonly string[] = [
+  Uid.BasicGrayscalePrintManagementMeta,
+  Uid.BasicColorPrintManagementMeta,
+  Uid.BasicFilmSession,
+  Uid.BasicFilmBox,
+  Uid.BasicGrayscaleImageBox,
+  Uid.BasicColorImageBox,
+  Uid.PresentationLut,
+  Uid.BasicAnnotationBox,
+  Uid.PrintJob,
+  Uid.Printer,
+];
+
 export interface FilmPlanInput {
   /** The film id (its directory name). */
   id: string;

@@ -20,6 +20,7 @@ import type { PrinterProfile } from '../profiles/profile-schema.js';
 import type { FilmSummary } from '../store/film-index.js';
 import type { ForwardItem } from '../store/forward-queue.js';
 import type { Store } from '../store/store.js';
+import { forwardTls } from './forward-tls.js';
 import { printStoredFilm } from './print-film.js';
 import type { RunResult } from './runner.js';
 import { parseTarget, targetText } from './target.js';
@@ -66,14 +67,19 @@ export class Forwarder {
   }
 
   /**
-   * Queue a printer's new films, durably (a synchronous database write): called before the
-   * modality's N-ACTION is answered, so an acknowledged film is always forwarded.
+   * Queue a printer's new films (a synchronous database write), inside the transaction that
+   * indexes them: committed with the films or not at all, before the modality's N-ACTION is
+   * answered, so an acknowledged film is always forwarded. kick() once it is committed.
    */
   enqueue(printer: string, films: readonly FilmSummary[]): void {
     const c = this.#configs.get(printer);
     if (!c || films.length === 0) return;
     const target = targetText({ host: c.host, port: c.port, aeTitle: c.aeTitle });
     this.#store.forwardQueue.add(films.map((f) => ({ filmId: f.id, printer, target })));
+  }
+
+  /** New films were queued (and committed): send them. */
+  kick(): void {
     this.#wake(0);
   }
 
@@ -188,6 +194,7 @@ export class Forwarder {
       {
         callingAeTitle: c?.callingAeTitle ?? item.printer,
         timeouts: { responseMs: c?.timeoutMs ?? DEFAULTS.timeoutMs },
+        ...(c?.tls ? { tls: forwardTls(c.tls, c.host) } : {}),
       },
     );
     const a = judge(run);

@@ -10,7 +10,8 @@
  * to drain between PDUs so a large data set is never buffered twice.
  */
 import { connect, type Socket } from 'node:net';
-import type { Bytes } from '../dicom/chunked-bytes.js';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { type Bytes, ChunkedBytes, partsOf } from '../dicom/chunked-bytes.js';
 import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
 import {
@@ -22,11 +23,11 @@ import {
   RESPONSE_BIT,
 } from '../dicom/dimse/command-fields.js';
 import { type DcmDataset, decodeDataset, encodeDataset } from '../dicom/dimse/dataset.js';
-import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
+import { fragmentMessage, maxFragment } from '../dicom/dimse/fragmenter.js';
 import { Status, statusCategory } from '../dicom/dimse/status.js';
 import { Uid } from '../dicom/uids.js';
 import { Association, type Ending, type Output } from '../dicom/ul/association.js';
-import type { AssociateAc, AssociateRq } from '../dicom/ul/pdu.js';
+import type { AssociateAc, AssociateRq, PDataTf } from '../dicom/ul/pdu.js';
 import {
   type AcceptedContext,
   acceptedContexts,
@@ -71,6 +72,27 @@ export interface RequestorOptions {
   onEvent?: (e: EventReport) => number;
   /** Every DIMSE message sent and received, in order: for records and logs. */
   onMessage?: (m: ExchangedMessage) => void;
+  /**
+   * DICOM TLS (PS3.15 B.12): connect with these options (ca, cert, key, servername...); absent:
+   * plain TCP. The association starts once the handshake is done, within the connect timeout.
+   */
+  tls?: ConnectionOptions;
+}
+
+/** A request being sent as its data set arrives (Requestor.stream). */
+export interface StreamedRequest {
+  response: Promise<DimseResponse>;
+  /**
+   * The next bytes of the data set (views are kept until sent: do not reuse them). False once
+   * more than STREAM_HIGH_WATER bytes wait to be sent: stop reading until whenLow() resolves.
+   */
+  write(part: Bytes): boolean;
+  /** Resolves once what waits to be sent is below STREAM_LOW_WATER (or the association is gone). */
+  whenLow(): Promise<void>;
+  /** That was all of it: the last PDU goes, and the response's timeout starts. */
+  end(): void;
+  /** The data set will not be complete: the association is aborted. */
+  abort(detail: string): void;
 }
 
 /** A request to send: the command without its Message ID and data set type, which are ours. */
@@ -81,8 +103,13 @@ export interface DimseRequest {
    * default: the Affected or Requested SOP Class UID.
    */
   context?: string;
-  /** A data set, or its bytes already encoded in the context's transfer syntax (a stored file's). */
-  dataset?: DcmDataset | Uint8Array;
+  /** The accepted context to use, by ID (a relayed request keeps its own); wins over `context`. */
+  contextId?: number;
+  /**
+   * A data set, or its bytes already encoded in the context's transfer syntax (a stored file's, or
+   * a relayed request's as received, in chunks).
+   */
+  dataset?: DcmDataset | Uint8Array | ChunkedBytes;
   timeoutMs?: number;
 }
 
@@ -100,6 +127,8 @@ export interface DimseResponse {
 
 export interface EventReport {
   at: number;
+  /** The abstract syntax of the context it came on. */
+  abstractSyntax: string;
   sopClassUid: string;
   sopInstanceUid: string;
   eventTypeId: number;
@@ -118,6 +147,9 @@ export interface ExchangedMessage {
 }
 
 const MIN_PDU = 4096;
+/** A streamed request's bytes waiting to be sent: above this its source should pause, below LOW resume. */
+export const STREAM_HIGH_WATER = 8 * 1024 * 1024;
+const STREAM_LOW_WATER = 2 * 1024 * 1024;
 const MAX_PDU = 16 * 1024 * 1024;
 const MAX_ASSOCIATE_PDU = 1024 * 1024;
 /** Events kept on `events`; older ones are dropped (onEvent sees them all). */
@@ -129,7 +161,8 @@ interface Pending {
   context: AcceptedContext;
   resolve(r: DimseResponse): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  /** Started once the request is all sent (a streamed one's data set may take a while to come). */
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class Requestor {
@@ -154,6 +187,7 @@ export class Requestor {
   #onOpen: { resolve(): void; reject(e: Error): void } | undefined;
   #onReleased: (() => void) | undefined;
   #closeWaiters: (() => void)[] = [];
+  #closedPromise: Promise<void> | undefined;
   readonly events: EventReport[] = [];
 
   private constructor(o: RequestorOptions) {
@@ -359,35 +393,182 @@ export class Requestor {
   }
 
   async #exchange(req: DimseRequest): Promise<DimseResponse> {
-    if (this.#failure) throw this.#failure;
-    if (!this.isOpen) throw new ScuError('not-negotiated', 'the association is not open');
-    const sopClass = req.command.affectedSopClassUid ?? req.command.requestedSopClassUid;
-    const abstractSyntax = req.context ?? sopClass;
-    const context = abstractSyntax === undefined ? undefined : this.accepted(abstractSyntax);
-    if (!context)
-      throw new ScuError(
-        'not-negotiated',
-        `no accepted presentation context for ${abstractSyntax ?? 'a request without SOP class'}`,
-      );
-    const timeoutMs = req.timeoutMs ?? this.#timeouts.responseMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS)
-      throw new ScuError('usage', `timeout ${timeoutMs}: 1 to ${MAX_TIMEOUT_MS} ms`);
-    let bytes: Uint8Array | undefined;
+    const { context, timeoutMs } = this.#prepare(req);
+    let bytes: Uint8Array | ChunkedBytes | undefined;
     let decoded: DcmDataset | undefined;
-    if (req.dataset instanceof Uint8Array) bytes = req.dataset;
+    if (req.dataset instanceof Uint8Array || req.dataset instanceof ChunkedBytes) bytes = req.dataset;
     else if (req.dataset) {
       decoded = req.dataset;
       bytes = encodeDataset(req.dataset, context.transferSyntax);
     }
-    const messageId = this.#takeMessageId();
     const command: CommandSet = {
       ...req.command,
-      messageId,
+      messageId: this.#takeMessageId(),
       commandDataSetType: bytes ? 0 : NO_DATA_SET,
     };
+    const { response, startTimer } = this.#awaitResponse(command, context, timeoutMs);
+    startTimer();
+    await this.#write(context, command, bytes, decoded);
+    return response;
+  }
+
+  /**
+   * Send a request whose data set arrives in parts (proxy mode relays a modality's as it comes
+   * in, cut-through): the command goes now, each part as soon as a whole PDU of it is there, the
+   * last PDU at end(). The response's timeout starts at end(). abort() aborts the association (a
+   * message half sent cannot be taken back). Requests queued with send() wait behind it.
+   */
+  stream(req: Omit<DimseRequest, 'dataset'>): StreamedRequest {
+    const { context, timeoutMs } = this.#prepare(req);
+    const command: CommandSet = { ...req.command, messageId: this.#takeMessageId(), commandDataSetType: 0 };
+    const { response, startTimer } = this.#awaitResponse(command, context, timeoutMs);
+    const parts: Buffer[] = [];
+    let queued = 0;
+    let ended = false;
+    let lastSent = false;
+    let wake: (() => void) | undefined;
+    let lowWaiters: (() => void)[] = [];
+    const low = () => {
+      if (queued >= STREAM_LOW_WATER && !this.#closed && !lastSent) return;
+      for (const w of lowWaiters) w();
+      lowWaiters = [];
+    };
+    const poke = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const size = () => maxFragment(this.#peerMaxLength);
+    /** The first n queued bytes, as one buffer (a copy only when they span parts). */
+    const take = (n: number): Buffer => {
+      const out: Buffer[] = [];
+      let need = n;
+      while (need > 0) {
+        const p = parts[0]!;
+        if (p.length <= need) {
+          out.push(p);
+          parts.shift();
+          need -= p.length;
+        } else {
+          out.push(p.subarray(0, need));
+          parts[0] = p.subarray(need);
+          need = 0;
+        }
+      }
+      queued -= n;
+      return out.length === 1 ? out[0]! : Buffer.concat(out, n);
+    };
+    const pdv = (data: Buffer, isLast: boolean): PDataTf => ({
+      type: 'P-DATA-TF',
+      pdvs: [{ contextId: context.id, isCommand: false, isLast, data }],
+    });
+    const run = this.#writeLane.then(async () => {
+      this.#o.onMessage?.({
+        at: Date.now(),
+        direction: 'out',
+        contextId: context.id,
+        command,
+        datasetBytes: 0,
+      });
+      for (const pdu of fragmentMessage(context.id, encodeCommand(command), undefined, this.#peerMaxLength)) {
+        if (!this.#assoc.canSend || this.#closed) return;
+        this.#run(() => this.#assoc.sendPData(pdu));
+      }
+      for (;;) {
+        // A PDU goes once more than a PDU's worth is queued, so the last one is known as such
+        // (an empty data set, too, ends with a last PDV).
+        while (queued > size() || (ended && !lastSent)) {
+          const last = ended && queued <= size();
+          if (last) lastSent = true;
+          if (!this.#assoc.canSend || this.#closed) return;
+          this.#run(() => this.#assoc.sendPData(pdv(take(last ? queued : size()), last)));
+          low();
+          const s = this.#socket;
+          if (s?.writableNeedDrain) await drained(s);
+        }
+        if (lastSent || this.#closed) {
+          low();
+          return;
+        }
+        await Promise.race([
+          new Promise<void>((r) => {
+            wake = r;
+          }),
+          this.closed(),
+        ]);
+      }
+    });
+    this.#writeLane = run.catch(() => undefined);
+    return {
+      response,
+      write: (part: Bytes) => {
+        if (ended) return true;
+        for (const b of partsOf(part)) parts.push(b);
+        queued += part.length;
+        poke();
+        return queued <= STREAM_HIGH_WATER;
+      },
+      whenLow: () =>
+        new Promise<void>((resolve) => {
+          lowWaiters.push(resolve);
+          low();
+        }),
+      end: () => {
+        if (ended) return;
+        ended = true;
+        startTimer();
+        poke();
+      },
+      abort: (detail: string) => {
+        ended = true;
+        lastSent = true;
+        poke();
+        this.#abortWith(detail);
+      },
+    };
+  }
+
+  /** Where a request goes, and how long its answer may take; throws when it cannot be sent. */
+  #prepare(req: Omit<DimseRequest, 'dataset'>): { context: AcceptedContext; timeoutMs: number } {
+    if (this.#failure) throw this.#failure;
+    if (!this.isOpen) throw new ScuError('not-negotiated', 'the association is not open');
+    const sopClass = req.command.affectedSopClassUid ?? req.command.requestedSopClassUid;
+    const abstractSyntax = req.context ?? sopClass;
+    const context =
+      req.contextId !== undefined
+        ? this.#contexts.find((c) => c.id === req.contextId)
+        : abstractSyntax === undefined
+          ? undefined
+          : this.accepted(abstractSyntax);
+    if (!context)
+      throw new ScuError(
+        'not-negotiated',
+        req.contextId !== undefined
+          ? `presentation context ${req.contextId} was not accepted`
+          : `no accepted presentation context for ${abstractSyntax ?? 'a request without SOP class'}`,
+      );
+    const timeoutMs = req.timeoutMs ?? this.#timeouts.responseMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS)
+      throw new ScuError('usage', `timeout ${timeoutMs}: 1 to ${MAX_TIMEOUT_MS} ms`);
+    return { context, timeoutMs };
+  }
+
+  /** The response to `command`, awaited from now; its timeout runs once startTimer() is called. */
+  #awaitResponse(
+    command: CommandSet,
+    context: AcceptedContext,
+    timeoutMs: number,
+  ): { response: Promise<DimseResponse>; startTimer(): void } {
+    const messageId = command.messageId!;
     const t0 = performance.now();
+    let pending!: Pending;
     const response = new Promise<DimseResponse>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      pending = { messageId, t0, context, resolve, reject, timer: undefined };
+      this.#pending = pending;
+    });
+    response.catch(() => undefined);
+    const startTimer = () => {
+      if (this.#pending !== pending) return;
+      pending.timer = setTimeout(() => {
         const name = commandName(command.commandField);
         this.#pending = undefined;
         const e = new ScuError(
@@ -395,15 +576,12 @@ export class Requestor {
           `no response to ${name} (message ${messageId}) within ${timeoutMs} ms`,
         );
         this.#failure ??= e;
-        reject(e);
+        pending.reject(e);
         // The peer's view of the operation is unknown now: end the association.
         this.#abortWith(e.message);
       }, timeoutMs);
-      this.#pending = { messageId, t0, context, resolve, reject, timer };
-    });
-    response.catch(() => undefined);
-    await this.#write(context, command, bytes, decoded);
-    return response;
+    };
+    return { response, startTimer };
   }
 
   #takeMessageId(): number {
@@ -419,7 +597,7 @@ export class Requestor {
   #write(
     context: AcceptedContext,
     command: CommandSet,
-    dataset: Uint8Array | undefined,
+    dataset: Uint8Array | ChunkedBytes | undefined,
     decoded: DcmDataset | undefined,
   ): Promise<void> {
     const run = this.#writeLane.then(() => this.#writeNow(context, command, dataset, decoded));
@@ -431,11 +609,13 @@ export class Requestor {
   async #writeNow(
     context: AcceptedContext,
     command: CommandSet,
-    dataset: Uint8Array | undefined,
+    dataset: Uint8Array | ChunkedBytes | undefined,
     decoded: DcmDataset | undefined,
   ): Promise<void> {
-    const data =
-      dataset === undefined ? undefined : Buffer.from(dataset.buffer, dataset.byteOffset, dataset.length);
+    const data: Bytes | undefined =
+      dataset === undefined || dataset instanceof ChunkedBytes
+        ? dataset
+        : Buffer.from(dataset.buffer, dataset.byteOffset, dataset.length);
     this.#o.onMessage?.({
       at: Date.now(),
       direction: 'out',
@@ -510,6 +690,7 @@ export class Requestor {
     const cmd = m.command;
     const e: EventReport = {
       at: Date.now(),
+      abstractSyntax: context.abstractSyntax,
       sopClassUid: cmd.affectedSopClassUid ?? '',
       sopInstanceUid: cmd.affectedSopInstanceUid ?? '',
       eventTypeId: cmd.eventTypeId ?? 0,
@@ -564,10 +745,11 @@ export class Requestor {
     this.#abortWith(detail, 0);
   }
 
-  /** Resolves once the connection is closed. */
+  /** Resolves once the connection is closed (one promise, however often asked). */
   closed(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#closeWaiters.push(resolve));
+    this.#closedPromise ??= new Promise((resolve) => this.#closeWaiters.push(resolve));
+    return this.#closedPromise;
   }
 
   #abortWith(detail: string, source: 0 | 2 = 0): void {
@@ -691,7 +873,8 @@ export class Requestor {
   }
 
   #connect(): void {
-    const s = connect({ host: this.#o.host, port: this.#o.port });
+    const { host, port, tls } = this.#o;
+    const s = tls ? tlsConnect({ ...tls, host, port }) : connect({ host, port });
     this.#socket = s;
     s.setNoDelay(true);
     this.#openTimer = setTimeout(() => {
@@ -703,7 +886,7 @@ export class Requestor {
       );
       s.destroy();
     }, this.#timeouts.connectMs);
-    s.once('connect', () => {
+    s.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(this.#openTimer);
       this.#openTimer = setTimeout(
         () =>

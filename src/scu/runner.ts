@@ -60,6 +60,8 @@ export interface RunOptions {
   callingAeTitle?: string;
   timeouts?: RequestorOptions['timeouts'];
   maxPduLength?: number;
+  /** DICOM TLS toward the target; absent: plain TCP. */
+  tls?: RequestorOptions['tls'];
 }
 
 const COMMANDS: Record<Operation, number> = {
@@ -99,6 +101,7 @@ export async function runPlan(plan: Plan, target: Target, o: RunOptions = {}): P
       contexts: plan.contexts,
       timeouts: o.timeouts,
       maxPduLength: o.maxPduLength,
+      ...(o.tls ? { tls: o.tls } : {}),
       onMessage: (m) => {
         if (messages.length >= MAX_MESSAGES) return;
         const c = m.command;

@@ -31,6 +31,18 @@ export interface MessageRecord {
   fault?: string;
   /** The printer's own state that decided this response (printer FAILURE, queue full, disk full). */
   cause?: string;
+  /**
+   * Proxy mode, on a response relayed from the real printer: what Lightbox itself answered to the
+   * request (its preview); absent when it did not perform it (the printer refused it).
+   */
+  lightbox?: { status: number; errorComment?: string };
+  /** Proxy mode: how long the real printer took to answer (ms). */
+  upstreamMs?: number;
+  /**
+   * Proxy mode, on a relayed request: its data set went on to the printer as it arrived
+   * (cut-through), or once it was all here (whole).
+   */
+  relay?: 'cut-through' | 'whole';
 }
 
 /** One association as the API shows it: who, what was negotiated, how it went, every message. */
@@ -54,6 +66,20 @@ export interface AssociationSummary {
   faults: string[];
   /** Over DICOM TLS: the session's protocol and suite, and the client certificate's subject if any. */
   tls?: TlsSession;
+  /** Proxy mode: the real printer's association behind this one. */
+  upstream?: UpstreamRecord;
+}
+
+/** What the record keeps of a proxied association's printer side. */
+export interface UpstreamRecord {
+  /** HOST:PORT:AE of the real printer. */
+  target: string;
+  tls: boolean;
+  callingAeTitle?: string;
+  /** Its contexts as accepted ("abstract syntax: transfer syntax"). */
+  accepted: string[];
+  ending: string;
+  detail?: string;
 }
 
 /** What a TLS connection negotiated, as the association record shows it. */

@@ -1,7 +1,7 @@
 /**
  * The durable queue of films to print on to a real printer (tee mode): one row per film, written
- * in the same synchronous step that tells the printer's listeners the film is stored, so before
- * the modality hears its print succeeded. A film leaves `queued` only for `done` (the printer
+ * in the transaction that indexes the film (PrinterRuntime.withFilms), so before the modality hears
+ * its print succeeded, and never one without the other. A film leaves `queued` only for `done` (the printer
  * took it) or `failed` (it answered a failure, or it stayed unreachable for maxAttempts); a
  * failed film is re-sent on request. A crash while sending leaves it queued: it is sent again
  * (at least once, never lost).
@@ -70,8 +70,8 @@ export class ForwardQueue {
   constructor(db: Db) {
     this.#db = db;
     this.#insert = db.prepare(
-      `INSERT OR IGNORE INTO forward_queue (film_id, printer, target, state, attempts, next_at, created_at, updated_at)
-       VALUES (?, ?, ?, 'queued', 0, ?, ?, ?)`,
+      `INSERT INTO forward_queue (film_id, printer, target, state, attempts, next_at, created_at, updated_at)
+       VALUES (?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT (film_id) DO NOTHING`,
     );
     this.#get = db.prepare<[string], Row>('SELECT * FROM forward_queue WHERE film_id = ?');
     this.#due = db.prepare<[number, number], Row>(

@@ -370,6 +370,44 @@ describe('rendering', () => {
     expect(md).toContain('one association per film to each C-STORE export target (PACS at pacs.lab:104)');
   });
 
+  it('a printer that forwards: its print SOP classes as SCU too, and the associations it opens to the real printer', () => {
+    const row = (md: string, sop: string) =>
+      md.split('\n').find((l) => l.startsWith(`| ${sop} |`) && l.endsWith('| Yes |'));
+    const plain = renderMarkdown(
+      conformanceStatement({ caps: resolveCapabilities(DEFAULT_PROFILE), settings }),
+    );
+    expect(row(plain, 'Basic Film Box')).toMatch(/\| No \| Yes \|$/);
+    const forward = { host: 'dryview.lab', port: 104, aeTitle: 'DRYVIEW' };
+    const tee = renderMarkdown(
+      conformanceStatement({
+        caps: resolveCapabilities({ ...DEFAULT_PROFILE, forward: { mode: 'tee', ...forward } }),
+        settings,
+      }),
+    );
+    for (const sop of [
+      'Basic Film Session',
+      'Basic Film Box',
+      'Basic Grayscale Image Box',
+      'Printer',
+      'Print Job',
+    ])
+      expect(row(tee, sop), sop).toMatch(/\| Yes \| Yes \|$/);
+    expect(row(tee, 'Printer Configuration Retrieval')).toMatch(/\| No \| Yes \|$/);
+    expect(tee).toContain('It prints every stored film on to the printer DRYVIEW at dryview.lab:104 as well');
+    const proxy = renderMarkdown(
+      conformanceStatement({
+        caps: resolveCapabilities({
+          ...DEFAULT_PROFILE,
+          forward: { mode: 'proxy', ...forward, tls: { ca: 'ca.pem' } },
+        }),
+        settings,
+      }),
+    );
+    expect(row(proxy, 'Printer Configuration Retrieval')).toMatch(/\| Yes \| Yes \|$/);
+    expect(row(proxy, 'Verification')).toMatch(/\| Yes \| Yes \|$/);
+    expect(proxy).toContain('It is a proxy for the printer DRYVIEW at dryview.lab:104 over DICOM TLS');
+  });
+
   it('puts several statements on one HTML page with ids of their own', () => {
     const html = renderHtml(documents.map((d) => conformanceStatement({ caps: d.p.caps, settings })));
     expectWellFormed(html);

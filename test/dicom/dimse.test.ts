@@ -179,6 +179,48 @@ describe('message assembler', () => {
     expect(new MessageAssembler(1 << 20).push(pdvs)).toHaveLength(2);
   });
 
+  it('a tap gets the data set as it arrives, in order, then end(); the message is assembled all the same', () => {
+    const got: Buffer[] = [];
+    const events: string[] = [];
+    const a = new MessageAssembler(1 << 20, {
+      tapFor: (c, contextId) => {
+        events.push(`tap ${c.command.messageId} on ${contextId}`);
+        return {
+          data: (part) => {
+            got.push(Buffer.from(joined(part)));
+            events.push('data');
+          },
+          end: () => events.push('end'),
+          abort: () => events.push('abort'),
+        };
+      },
+    });
+    const pdvs = pdvsOf(3, command, dataset, 700);
+    // Before the last PDV: the bytes so far are already out, the message not yet done.
+    expect(a.push(pdvs.slice(0, -1))).toEqual([]);
+    expect(Buffer.concat(got).length).toBeGreaterThan(0);
+    const [m] = a.push(pdvs.slice(-1));
+    expect(Buffer.concat(got).equals(dataset)).toBe(true);
+    expect(joined(m!.dataset!).equals(dataset)).toBe(true);
+    expect(events[0]).toBe('tap 9 on 3');
+    expect(events.at(-1)).toBe('end');
+    expect(events.filter((e) => e === 'end' || e === 'abort')).toEqual(['end']);
+  });
+
+  it('a tap is aborted, never ended, when the data set goes over the limit', () => {
+    const events: string[] = [];
+    const a = new MessageAssembler(1000, {
+      tapFor: () => ({
+        data: () => events.push('data'),
+        end: () => events.push('end'),
+        abort: () => events.push('abort'),
+      }),
+    });
+    const [m] = a.push(pdvsOf(1, command, dataset, 256));
+    expect(m!.datasetOverLimit).toBe(true);
+    expect(events.filter((e) => e !== 'data')).toEqual(['abort']);
+  });
+
   it('drops a data set over the limit but still delivers the message, flagged', () => {
     const a = new MessageAssembler(1000);
     const [m] = a.push(pdvsOf(1, command, dataset, 256));

@@ -200,3 +200,25 @@ describe('tee to a failing printer', () => {
     );
   }, 90_000);
 });
+
+describe('the forward row and the film are one write', () => {
+  it('a database that refuses the forward row refuses the print: no film kept without its forward', async () => {
+    const app = await lightboxOn(join(work, 'd', 'data'), teeProfile('d', await freePort(), 'LIGHTBOX'));
+    stops.push(() => app.stop());
+    // The crash point: the forward row's insert fails inside the films' index transaction.
+    app.store.db.exec(
+      "CREATE TRIGGER refuse_forward BEFORE INSERT ON forward_queue BEGIN SELECT RAISE(ABORT, 'database full'); END",
+    );
+    const r = await w1(app.dicom.port, join(work, 'd', 'w1'));
+    const action = r.exchanges.find((x) => x.request === 'N-ACTION')!;
+    expect(action.status).toBe(0x0213); // Resource Limitation: not stored, the SCU may retry
+    expect(app.store.films.totals().films).toBe(0);
+    expect(queueOf(app)).toEqual([]);
+    // The database takes rows again: the next print is kept and queued, together.
+    app.store.db.exec('DROP TRIGGER refuse_forward');
+    const again = await w1(app.dicom.port, join(work, 'd', 'w1-again'));
+    expect(again.exchanges.find((x) => x.request === 'N-ACTION')?.status).toBe(0);
+    expect(app.store.films.totals().films).toBe(1);
+    expect(queueOf(app).map((q) => q.state)).toEqual(['queued']);
+  }, 90_000);
+});

@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand } from '../../src/dicom/dimse/command-codec.js';
 import { CommandField } from '../../src/dicom/dimse/command-fields.js';
-import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
+import { type DcmDataset, encodeDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
 import type { Pdu } from '../../src/dicom/ul/pdu.js';
 import { emptyUserInfo } from '../../src/dicom/ul/pdu.js';
 import { decodePdu, encodePdu } from '../../src/dicom/ul/pdu-codec.js';
 import { PduFramer } from '../../src/dicom/ul/pdu-framer.js';
-import { type ExchangedMessage, Requestor } from '../../src/scu/requestor.js';
+import { type ExchangedMessage, Requestor, STREAM_HIGH_WATER } from '../../src/scu/requestor.js';
 import { ScuError } from '../../src/scu/scu-error.js';
 import { dcmtk } from '../support/dcmtk.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
@@ -108,6 +108,97 @@ describe('against Lightbox', () => {
     // Lightbox recorded a clean association with our events answered Success.
     const logs = lb.logs.filter((l) => (l.level as number) >= 40);
     expect(logs.map((l) => l.msg)).toEqual([]);
+  });
+
+  it('stream(): a data set sent as it arrives, in uneven parts, reaches the acceptor whole in PDUs of its Maximum Length; an empty one too', async () => {
+    const r = await Requestor.open({
+      host: '127.0.0.1',
+      port: lb.dicomPort,
+      callingAeTitle: 'STREAMTEST',
+      calledAeTitle: 'LIGHTBOX',
+      contexts: [{ abstractSyntax: META }],
+    });
+    const empty = r.stream({
+      command: { commandField: CommandField.N_CREATE_RQ, affectedSopClassUid: Uid.BasicFilmSession },
+      context: META,
+    });
+    empty.end();
+    const session = await empty.response;
+    expect(session.status).toBe(0);
+    const sid = session.command.affectedSopInstanceUid!;
+    const fb = await r.nCreate(Uid.BasicFilmBox, {
+      context: META,
+      dataset: {
+        '20100010': { vr: 'ST', Value: ['STANDARD\\1,1'] },
+        '20100500': {
+          vr: 'SQ',
+          Value: [
+            {
+              '00081150': { vr: 'UI', Value: [Uid.BasicFilmSession] },
+              '00081155': { vr: 'UI', Value: [sid] },
+            },
+          ],
+        },
+      },
+    });
+    const box = String((fb.dataset!['20100510']!.Value![0] as DcmDataset)['00081155']!.Value![0]);
+    const bytes = encodeDataset(
+      { '20200010': { vr: 'US', Value: [1] }, '20200110': { vr: 'SQ', Value: [grayImage(512, 512)] } },
+      Uid.ExplicitVrLittleEndian,
+    );
+    const s = r.stream({
+      command: {
+        commandField: CommandField.N_SET_RQ,
+        requestedSopClassUid: Uid.BasicGrayscaleImageBox,
+        requestedSopInstanceUid: box,
+      },
+      context: META,
+    });
+    // Parts as a socket delivers them: tiny, PDU-sized, larger than a PDU; with pauses between.
+    for (const [from, to] of [
+      [0, 7],
+      [7, 16384],
+      [16384, 100_000],
+      [100_000, bytes.length],
+    ] as const) {
+      s.write(bytes.subarray(from, to));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    s.end();
+    const set = await s.response;
+    expect(set.status, set.errorComment).toBe(0);
+    await r.release();
+    const rec = lb.app.store.associations
+      .list({}, { limit: 5, order: 'desc' })
+      .items.find((a) => a.callingAeTitle === 'STREAMTEST')!;
+    const nset = lb.app.store.associations.get(rec.id)!.messages.find((m) => m.type === 'N-SET-RQ')!;
+    expect(nset.datasetBytes).toBe(bytes.length);
+  });
+
+  it('stream(): more than the high water waiting to be sent asks its source to pause, until it is sent', async () => {
+    const r = await Requestor.open({
+      host: '127.0.0.1',
+      port: lb.dicomPort,
+      callingAeTitle: 'STREAMHIGH',
+      calledAeTitle: 'LIGHTBOX',
+      contexts: [{ abstractSyntax: META }],
+    });
+    const s = r.stream({
+      command: { commandField: CommandField.N_CREATE_RQ, affectedSopClassUid: Uid.BasicFilmSession },
+      context: META,
+    });
+    // A Film Session data set padded with a long private value: 9 MiB in one go, before any is sent.
+    const big = encodeDataset(
+      { '00091010': { vr: 'OB', Value: [new Uint8Array(STREAM_HIGH_WATER + 1024 * 1024).buffer] } },
+      Uid.ExplicitVrLittleEndian,
+    );
+    expect(s.write(big.subarray(0, 1000))).toBe(true);
+    expect(s.write(big.subarray(1000))).toBe(false);
+    await s.whenLow();
+    s.end();
+    const rsp = await s.response;
+    expect(rsp.command.messageIdBeingRespondedTo).toBeDefined();
+    await r.release();
   });
 
   it('refuses a request on a context that was not accepted, without sending it', async () => {

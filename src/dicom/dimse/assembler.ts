@@ -35,7 +35,22 @@ export interface AssemblerOptions {
    * Asked once a command announcing a data set is complete: a stream to read that data set as it
    * arrives (its large value goes to a sink), or undefined to hold it whole.
    */
-  streamFor?(command: DecodedCommand, contextId: number): DatasetStream | undefined;
+  streamFor?(command: DecodedCommand, contextId: number, tapped: boolean): DatasetStream | undefined;
+  /**
+   * Asked first, once a command announcing a data set is complete: somewhere the data set's bytes
+   * also go as they arrive (proxy mode relays them cut-through). The message is still assembled
+   * (or streamed) as usual.
+   */
+  tapFor?(command: DecodedCommand, contextId: number): DataTap | undefined;
+}
+
+/** Where a data set's bytes are copied to as they arrive (views: do not mutate). */
+export interface DataTap {
+  data(part: Bytes): void;
+  /** Every byte arrived, within the limits. */
+  end(): void;
+  /** The data set will not be delivered whole (over a limit, or the association went). */
+  abort(): void;
 }
 
 export class AssemblyError extends Error {
@@ -82,6 +97,7 @@ interface Pending {
   held: number;
   overBudget: boolean;
   stream?: DatasetStream;
+  tap?: DataTap;
 }
 
 export class MessageAssembler {
@@ -152,7 +168,8 @@ export class MessageAssembler {
       p.commandBytes = bytes;
       p.commandParts = [];
       if (decoded.command.commandDataSetType === NO_DATA_SET) return this.#finish(p, false);
-      p.stream = this.options.streamFor?.(decoded, p.contextId);
+      p.tap = this.options.tapFor?.(decoded, p.contextId);
+      p.stream = this.options.streamFor?.(decoded, p.contextId, p.tap !== undefined);
       return undefined;
     }
     if (!p?.decoded) {
@@ -170,7 +187,11 @@ export class MessageAssembler {
       const grew = p.stream.heldBytes - before;
       if (grew < 0) this.#give(p, -grew);
       else if (grew > 0) this.#take(p, grew);
-    } else if (this.#take(p, pdv.data.length)) p.dataParts.push(...partsOf(pdv.data));
+      p.tap?.data(pdv.data);
+    } else if (this.#take(p, pdv.data.length)) {
+      p.dataParts.push(...partsOf(pdv.data));
+      p.tap?.data(pdv.data);
+    }
     return pdv.isLast ? this.#finish(p, true) : undefined;
   }
 
@@ -195,6 +216,8 @@ export class MessageAssembler {
   #drop(p: Pending): void {
     p.dataParts = [];
     p.stream?.abort();
+    p.tap?.abort();
+    p.tap = undefined;
     this.#give(p, p.held);
   }
 
@@ -222,6 +245,7 @@ export class MessageAssembler {
       held: p.held,
     };
     if (!hasData || over || p.overBudget) return m;
+    p.tap?.end();
     if (!p.stream) {
       m.dataset = bytesOf(p.dataParts, p.dataLength);
       return m;

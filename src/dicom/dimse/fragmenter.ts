@@ -3,6 +3,7 @@
  * (PS3.8 9.3.5, D.1): command first, then its data set, one PDV per PDU, each PDU's length field
  * <= the peer's limit (0 = no limit, we then use our own cap). Pure.
  */
+import { type Bytes, viewOf } from '../chunked-bytes.js';
 import type { PDataTf } from '../ul/pdu.js';
 import { PDV_HEADER_LENGTH } from '../ul/pdu-codec.js';
 
@@ -17,7 +18,7 @@ export function maxFragment(peerMaxLength: number): number {
 function pushFragments(
   out: PDataTf[],
   contextId: number,
-  bytes: Buffer,
+  bytes: Bytes,
   isCommand: boolean,
   size: number,
 ): void {
@@ -26,7 +27,8 @@ function pushFragments(
     return;
   }
   for (let at = 0; at < bytes.length; at += size) {
-    const data = bytes.subarray(at, Math.min(at + size, bytes.length));
+    // A data set held in received chunks (a relayed image) is cut into views, never joined.
+    const data = viewOf(bytes, at, Math.min(at + size, bytes.length));
     out.push({
       type: 'P-DATA-TF',
       pdvs: [{ contextId, isCommand, isLast: at + size >= bytes.length, data }],
@@ -37,7 +39,7 @@ function pushFragments(
 export function fragmentMessage(
   contextId: number,
   command: Buffer,
-  dataset: Buffer | undefined,
+  dataset: Bytes | undefined,
   peerMaxLength: number,
 ): PDataTf[] {
   const size = maxFragment(peerMaxLength);

@@ -61,7 +61,7 @@ const ERROR_COMMENT_MAX = 64;
 /** The SOP classes whose N-SET answers 0xC605 when there is no memory for the image. */
 const IMAGE_BOX_CLASSES: ReadonlySet<string> = new Set([Uid.BasicGrayscaleImageBox, Uid.BasicColorImageBox]);
 
-function requestSopClass(cmd: CommandSet): string | undefined {
+export function requestSopClass(cmd: CommandSet): string | undefined {
   return AFFECTED_CLASS_REQUESTS.has(cmd.commandField) ? cmd.affectedSopClassUid : cmd.requestedSopClassUid;
 }
 
@@ -72,7 +72,7 @@ function requestSopInstance(cmd: CommandSet): string | undefined {
 }
 
 /** Build the response command for a request and a reply (PS3.7 9.3, 10.3 response parameters). */
-function responseCommand(
+export function responseCommand(
   req: CommandSet,
   reply: DimseReply,
   sopClassUid: string | undefined,
@@ -113,6 +113,11 @@ export interface DispatchOptions {
    * changes); a success or warning runs it and replaces its status, unless the handler failed.
    */
   override?(req: DimseRequest): DimseReply | undefined;
+  /**
+   * The request's data set as the handler gets it, from the one received (proxy mode: the UIDs the
+   * real printer made, which the modality uses, become ours). The record keeps the received one.
+   */
+  rewrite?(ds: DcmDataset): DcmDataset;
 }
 
 export async function dispatch(msg: AssembledMessage, o: DispatchOptions): Promise<DispatchResult> {
@@ -199,7 +204,7 @@ async function decide(
     }
     if (msg.spilled && !placeSpilled(ds, msg.spilled.path, msg.spilled.value))
       return fail('ProcessingFailure', 'data set does not parse: streamed value out of place');
-    req.dataset = ds;
+    req.dataset = o.rewrite ? o.rewrite(ds) : ds;
     decoded.ds = ds;
   }
   const forced = o.override?.(req);

@@ -165,6 +165,8 @@ export function emptyUserInfo(): UserInformation {
  */
 export const Reject = {
   'no-reason-given': { result: 1, source: 1, reason: 1 },
+  /** Not now, try later: what a proxy answers when the real printer cannot be reached. */
+  'transient-no-reason-given': { result: 2, source: 1, reason: 1 },
   'application-context-name-not-supported': { result: 1, source: 1, reason: 2 },
   'calling-ae-title-not-recognized': { result: 1, source: 1, reason: 3 },
   'called-ae-title-not-recognized': { result: 1, source: 1, reason: 7 },
