@@ -80,6 +80,7 @@ export class Lightbox {
     this.#config = config;
     this.#log = logger;
     this.store = new Store(config.dataDir, {
+      ...(config.database ? { database: config.database } : {}),
       onError: (e, what) => logger.error({ err: e.message, what }, 'not recorded in the store'),
     });
     const recovery = this.store.filmFiles.recover(this.store.films);

@@ -79,8 +79,8 @@ export class ExportLog {
   ): void {
     const at = new Date(now).toISOString();
     const insert = this.#db.prepare(
-      `INSERT OR IGNORE INTO exports (film_id, printer, target, kind, state, attempts, next_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+      `INSERT INTO exports (film_id, printer, target, kind, state, attempts, next_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT (film_id, target) DO NOTHING`,
     );
     this.#db.transaction(() => {
       for (const t of targets) insert.run(filmId, printer, t.name, t.kind, now, at, at);

@@ -102,10 +102,15 @@ export class FilmIndex {
   constructor(db: Db) {
     this.#db = db;
     this.#insert = db.prepare(
-      `INSERT OR REPLACE INTO films (id, printer, calling_ae, job_uid, film_box_uid, association_id,
+      `INSERT INTO films (id, printer, calling_ae, job_uid, film_box_uid, association_id,
          printed_at, image_boxes, bytes, render, render_error, pinned, warnings)
        VALUES (@id, @printer, @callingAeTitle, @jobUid, @filmBoxUid, @associationId,
-         @printedAt, @imageBoxes, @bytes, @render, @error, @pinned, @warnings)`,
+         @printedAt, @imageBoxes, @bytes, @render, @error, @pinned, @warnings)
+       ON CONFLICT (id) DO UPDATE SET printer = excluded.printer, calling_ae = excluded.calling_ae,
+         job_uid = excluded.job_uid, film_box_uid = excluded.film_box_uid, association_id = excluded.association_id,
+         printed_at = excluded.printed_at, image_boxes = excluded.image_boxes, bytes = excluded.bytes,
+         render = excluded.render, render_error = excluded.render_error, pinned = excluded.pinned,
+         warnings = excluded.warnings`,
     );
     this.#byId = db.prepare<[string], Row>(`SELECT ${FILM_COLUMNS} FROM films WHERE id = ?`);
     this.#setRender = db.prepare(

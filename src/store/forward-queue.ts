@@ -70,8 +70,8 @@ export class ForwardQueue {
   constructor(db: Db) {
     this.#db = db;
     this.#insert = db.prepare(
-      `INSERT OR IGNORE INTO forward_queue (film_id, printer, target, state, attempts, next_at, created_at, updated_at)
-       VALUES (?, ?, ?, 'queued', 0, ?, ?, ?)`,
+      `INSERT INTO forward_queue (film_id, printer, target, state, attempts, next_at, created_at, updated_at)
+       VALUES (?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT (film_id) DO NOTHING`,
     );
     this.#get = db.prepare<[string], Row>('SELECT * FROM forward_queue WHERE film_id = ?');
     this.#due = db.prepare<[number, number], Row>(

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AssociationLog } from './association-log.js';
+import { AssociationLog, ID_BLOCK } from './association-log.js';
 import { type Db, openDatabase } from './database.js';
 import { ExportLog } from './export-log.js';
 import { FaultLog } from './fault-log.js';
@@ -18,6 +18,11 @@ import { Staging } from './staging.js';
 export const DATABASE_FILE = 'lightbox.db';
 
 export interface StoreOptions {
+  /**
+   * The index database (--database): a SQLite file path, or a postgres:// URL shared by several
+   * instances; absent: lightbox.db in the data directory.
+   */
+  database?: string;
   /** A write the store could not make (disk full): logged by the caller, never thrown at the DICOM side. */
   onError?: (e: Error, what: string) => void;
 }
@@ -44,11 +49,16 @@ export class Store {
     mkdirSync(dataDir, { recursive: true });
     this.filmFiles = new FilmFiles(dataDir);
     this.staging = new Staging(this.filmFiles.root);
-    this.db = openDatabase(join(dataDir, DATABASE_FILE));
+    this.db = openDatabase(o.database ?? join(dataDir, DATABASE_FILE));
     const onError = o.onError ?? (() => undefined);
     this.films = new FilmIndex(this.db);
     this.jobs = new JobLog(this.db);
-    this.associations = new AssociationLog(this.db, (e, id) => onError(e, `association ${id}`));
+    // Shared by several instances: one id per reservation, so that ids follow time across them.
+    this.associations = new AssociationLog(
+      this.db,
+      (e, id) => onError(e, `association ${id}`),
+      this.db.dialect === 'postgres' ? 1 : ID_BLOCK,
+    );
     this.faults = new FaultLog(this.db);
     this.exports = new ExportLog(this.db);
     this.outbound = new OutboundLog(this.db);

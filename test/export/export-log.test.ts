@@ -15,18 +15,20 @@ import { ExportError } from '../../src/export/sender.js';
 import { derivedUid, filmDataset } from '../../src/output/film-dicom.js';
 import type { FilmRecord } from '../../src/print/spool.js';
 import type { RenderRecord } from '../../src/render/film.js';
-import { openDatabase } from '../../src/store/database.js';
+import { type Db, openDatabase } from '../../src/store/database.js';
 import { ExportLog } from '../../src/store/export-log.js';
 import { Store } from '../../src/store/store.js';
+import { ENGINES, useEngine } from '../store/engines.js';
 
-describe('ExportLog', () => {
-  let dir: string;
+describe.each(ENGINES)('ExportLog on %s', (kind) => {
+  const e = useEngine(kind);
+  let db: Db;
   let log: ExportLog;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'lightbox-export-log-'));
-    log = new ExportLog(openDatabase(join(dir, 'x.db')));
+    db = openDatabase(e.location(e.freshDir()));
+    log = new ExportLog(db);
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => db.close());
 
   const targets = [
     { name: 'a', kind: 'directory' },
