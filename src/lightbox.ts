@@ -361,6 +361,11 @@ export class Lightbox {
     for (const f of this.forwarder.busy()) busy.add(f);
     // A film whose export is not sent yet stays until it is (or someone deletes it).
     for (const f of this.store.exports.unsentFilms()) busy.add(f);
+    // Other instances' work is known from the shared index only: their unfinished jobs and renders.
+    if (this.store.instances.shared) {
+      for (const j of this.store.jobs.unfinished()) for (const f of j.films) busy.add(f);
+      for (const f of this.store.films.pendingRender()) busy.add(f);
+    }
     return busy;
   }
 
@@ -391,6 +396,8 @@ export class Lightbox {
       { maxInflight: this.inflight.limit, auto: this.#config.maxInflightBytes === undefined },
       `in-flight budget ${Math.round(this.inflight.limit / 1024 ** 2)} MiB (--max-inflight)`,
     );
+    // On a shared database: this instance is seen alive (its render claims hold) from now on.
+    this.store.instances.start();
     // Printers are FAILURE before anyone connects when the disk is already short of space.
     await this.disk.start();
     this.retention.start();

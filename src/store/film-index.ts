@@ -183,6 +183,40 @@ export class FilmIndex {
     this.#db.prepare('UPDATE films SET warnings = ? WHERE id = ?').run(JSON.stringify(warnings), id);
   }
 
+  /**
+   * Take the film's render for `instance`: true when it is pending and unclaimed, already ours, or
+   * claimed by an instance not seen since `aliveSince` (ms). One statement: of two instances asking
+   * at once, one gets it.
+   */
+  claimRender(id: string, instance: string, aliveSince: number): boolean {
+    return (
+      this.#db
+        .prepare(
+          `UPDATE films SET render_claim = ? WHERE id = ? AND render = 'pending'
+             AND (render_claim IS NULL OR render_claim = ? OR NOT EXISTS
+               (SELECT 1 FROM instances WHERE instances.id = films.render_claim AND instances.seen_at >= ?))`,
+        )
+        .run(instance, id, instance, aliveSince).changes > 0
+    );
+  }
+
+  /**
+   * Pending films nobody alive is rendering, oldest first: claimed by an instance not seen since
+   * `aliveSince`, or unclaimed and printed before `unclaimedBefore` (ISO; younger ones are left to
+   * the instance that printed them).
+   */
+  abandonedRenders(aliveSince: number, unclaimedBefore: string, limit: number): string[] {
+    return this.#db
+      .prepare<[string, number, number], { id: string }>(
+        `SELECT id FROM films WHERE render = 'pending' AND (
+           (render_claim IS NULL AND printed_at < ?) OR (render_claim IS NOT NULL AND NOT EXISTS
+             (SELECT 1 FROM instances WHERE instances.id = films.render_claim AND instances.seen_at >= ?)))
+         ORDER BY seq LIMIT ?`,
+      )
+      .all(unclaimedBefore, aliveSince, limit)
+      .map((r) => r.id);
+  }
+
   /** Films whose rendering never finished, oldest first. */
   pendingRender(): string[] {
     return this.#db

@@ -2,7 +2,7 @@
  * The store's index: pages, filters, ids unique across restarts, job history, reconciliation with
  * the films directory. Each on SQLite and on PostgreSQL.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AssociationSummary } from '../../src/store/association-record.js';
@@ -120,8 +120,14 @@ describe.each(ENGINES)('on %s', (kind) => {
       mkdirSync(join(films, 'garbled'));
       writeFileSync(join(films, 'garbled', 'film.json'), '');
       writeFileSync(join(films, 'film-0001', 'film.png.tmp'), 'half a render');
+      // Shared films directory (PostgreSQL): a temporary entry is another instance's work unless old.
+      mkdirSync(join(films, '.tmp-another-instance-writing'));
+      const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
+      if (kind === 'postgres') utimesSync(join(films, '.tmp-half-written'), hoursAgo, hoursAgo);
       const r = store.filmFiles.recover(store.films);
-      expect(r).toEqual({ removed: 2, indexed: 2, dropped: 1, broken: ['garbled'] });
+      expect(r).toEqual({ removed: kind === 'sqlite' ? 3 : 1, indexed: 2, dropped: 1, broken: ['garbled'] });
+      expect(existsSync(join(films, '.tmp-another-instance-writing'))).toBe(kind === 'postgres');
+      expect(existsSync(join(films, '.tmp-half-written'))).toBe(false);
       expect(store.films.get('found-again')).toMatchObject({
         printer: 'LIGHTBOX',
         callingAeTitle: 'MR1',
@@ -205,6 +211,53 @@ describe.each(ENGINES)('on %s', (kind) => {
       });
       expect(store.jobs.unfinished()).toEqual([]);
       store.close();
+    });
+  });
+
+  describe('several instances on one database', () => {
+    it('association ids never collide between two stores open on it at once', () => {
+      const data = e.freshDir();
+      const a = e.store(data);
+      const b = e.store(data);
+      const ids = [];
+      for (let i = 0; i < 20; i++) ids.push(a.associations.nextId(), b.associations.nextId());
+      expect(new Set(ids).size).toBe(40);
+      a.close();
+      b.close();
+    });
+
+    it('one instance claims a film for rendering; a claim whose instance is no longer seen is taken over', () => {
+      const data = e.freshDir();
+      const a = e.store(data);
+      const b = e.store(data);
+      a.instances.start();
+      b.instances.start();
+      a.films.add(film(1));
+      expect(a.films.claimRender('film-0001', a.instances.id, a.instances.aliveSince())).toBe(true);
+      // Asking again is harmless for the claimant.
+      expect(a.films.claimRender('film-0001', a.instances.id, a.instances.aliveSince())).toBe(true);
+      if (kind === 'postgres') {
+        expect(b.films.claimRender('film-0001', b.instances.id, b.instances.aliveSince())).toBe(false);
+        expect(b.films.abandonedRenders(b.instances.aliveSince(), new Date().toISOString(), 10)).toEqual([]);
+        expect(
+          b.instances
+            .alive()
+            .map((i) => i.id)
+            .sort(),
+        ).toEqual([a.instances.id, b.instances.id].sort());
+        // A stops being seen (killed): its claim is abandoned, and B takes it.
+        b.db.prepare('UPDATE instances SET seen_at = 0 WHERE id = ?').run(a.instances.id);
+        expect(b.films.abandonedRenders(b.instances.aliveSince(), new Date().toISOString(), 10)).toEqual([
+          'film-0001',
+        ]);
+      }
+      // On SQLite there is no other running instance: any other claim is a crash's leftover.
+      expect(b.films.claimRender('film-0001', b.instances.id, b.instances.aliveSince())).toBe(true);
+      expect(a.films.claimRender('film-0001', a.instances.id, Date.now() - 5000)).toBe(kind === 'sqlite');
+      a.films.setRender('film-0001', 'rendered');
+      expect(b.films.claimRender('film-0001', b.instances.id, b.instances.aliveSince())).toBe(false);
+      a.close();
+      b.close();
     });
   });
 });
