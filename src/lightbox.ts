@@ -25,6 +25,7 @@ import { type ConnectionStats, DicomServer, type DropReason } from './net/dicom-
 import { InflightBudget } from './net/inflight-budget.js';
 import { type ReloadResult, TlsCredentials } from './net/tls-credentials.js';
 import { SOFTWARE } from './output/film-dicom.js';
+import { PoolSync } from './pool/pool-sync.js';
 import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
@@ -73,6 +74,8 @@ export class Lightbox {
   readonly exports: ExportQueue;
   /** Memory for data sets in flight, shared by every listener's associations (--max-inflight). */
   readonly inflight: InflightBudget;
+  /** With other instances on one PostgreSQL database: what they tell each other; absent on SQLite. */
+  readonly pool: PoolSync | undefined;
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -112,6 +115,15 @@ export class Lightbox {
         logger.error({ err: (err as Error).message }, 'fault firing not recorded');
       }
     });
+    this.pool = this.store.instances.shared
+      ? new PoolSync({
+          store: this.store,
+          events: this.events,
+          lab: this.lab,
+          printers: this.printers,
+          log: logger,
+        })
+      : undefined;
     this.lab.loadAtStart(
       (config.scenario ?? '')
         .split(',')
@@ -398,6 +410,7 @@ export class Lightbox {
     );
     // On a shared database: this instance is seen alive (its render claims hold) from now on.
     this.store.instances.start();
+    this.pool?.start();
     // Printers are FAILURE before anyone connects when the disk is already short of space.
     await this.disk.start();
     this.retention.start();
@@ -419,6 +432,7 @@ export class Lightbox {
   }
 
   async stop(): Promise<void> {
+    this.pool?.stop();
     this.lab.stop();
     await this.forwarder.stop(this.#config.shutdownGraceMs);
     await Promise.all(this.#listeners().map((s) => s.close(this.#config.shutdownGraceMs)));

@@ -181,7 +181,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    why: 'several instances on one database (PostgreSQL): job states in a row order both engines keep, render claims, instances alive',
+    why: 'several instances on one database (PostgreSQL): job states in a row order both engines keep, render claims, instances alive, operator printer status and armed lab faults shared by the pool',
     // job_states had only SQLite's implicit rowid to keep its order; it gets a seq like every table.
     // A film's render_claim is the instance rendering it; a claim of an instance no longer seen
     // (instances.seen_at, ms) is taken over by another.
@@ -206,6 +206,21 @@ export const MIGRATIONS: readonly Migration[] = [
         pid INTEGER NOT NULL,
         started_at TEXT NOT NULL,
         seen_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE printer_status (
+        printer TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        info TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE lab_faults (
+        id TEXT PRIMARY KEY,
+        printer TEXT NOT NULL,
+        fault TEXT NOT NULL,
+        source TEXT NOT NULL,
+        armed_at TEXT NOT NULL
       );
     `,
   },

@@ -132,7 +132,7 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
         queued = 0;
         waiting = !res.write(text);
       });
-      const unsubscribe = bus.subscribe((e) => send(frameOf(e)));
+      const unsubscribe = bus.subscribe((e) => send(frameOf(e)), { remote: true });
       const timer = setInterval(() => send(': keep-alive\n\n'), KEEPALIVE_MS);
       send(': lightbox events\n\n');
       req.raw.on('close', end);
