@@ -16,7 +16,7 @@
  *
  * The machine may be shared: the load average before and after is printed with the figures. A
  * measurement: exit 0 whether or not the goals are met, 1 when something failed.
- *   npm run bench:pool [-- --scus 8 --films 3 --rows 100000 --gets 300]
+ *   npm run bench:pool [-- --scus 8 --films 3 --rows 100000 --gets 300] [--only scale|listing]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -235,29 +235,41 @@ async function main(): Promise<void> {
   const films = numberArg(argv, 'films', 3);
   const rows = numberArg(argv, 'rows', 100_000);
   const gets = numberArg(argv, 'gets', 300);
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const loadBefore = loadavg();
   await withWorkDir('lightbox-bench-pool-', 20, async (workDir, servers: Lightbox[]) => {
     const cluster = await startPostgres();
     try {
-      progress(`scale-out: ${scus} SCUs x ${films} W1 films, rendering on (load ${loadavg()})`);
-      const one = await scaleRun('ONE', cluster, workDir, servers, [0], scus, films);
-      progress(`ONE: ${JSON.stringify(one)}`);
-      const two = await scaleRun('TWO', cluster, workDir, servers, [0, 1], scus, films);
-      progress(`TWO: ${JSON.stringify(two)}`);
+      const f = (x: number) => x.toFixed(1);
+      const lines: string[] = [];
+      if (only !== 'listing') {
+        progress(`scale-out: ${scus} SCUs x ${films} W1 films, rendering on (load ${loadavg()})`);
+        const one = await scaleRun('ONE', cluster, workDir, servers, [0], scus, films);
+        progress(`ONE: ${JSON.stringify(one)}`);
+        const two = await scaleRun('TWO', cluster, workDir, servers, [0, 1], scus, films);
+        progress(`TWO: ${JSON.stringify(two)}`);
+        lines.push(
+          `ONE (1 instance, core 0): ${one.films} films in ${f(one.seconds)} s = ${f(one.perMinute)} films/min; CPU per film ${f(one.cpuPerFilmMs)} ms Lightbox+render, ${f(one.pgCpuPerFilmMs)} ms PostgreSQL`,
+          `TWO (2 instances, cores 0,1): ${two.films} films in ${f(two.seconds)} s = ${f(two.perMinute)} films/min; CPU per film ${f(two.cpuPerFilmMs)} ms Lightbox+render, ${f(two.pgCpuPerFilmMs)} ms PostgreSQL`,
+          `TWO/ONE films per minute: ${(two.perMinute / one.perMinute).toFixed(2)} (goal >= 1.6)`,
+        );
+      }
+      if (only === 'scale') {
+        process.stdout.write(
+          `load average before ${loadBefore}, after ${loadavg()} (2 cores shared)\n${lines.join('\n')}\n`,
+        );
+        return;
+      }
       progress(`listing: ${rows} film rows, ${gets} GETs per query (load ${loadavg()})`);
       const list = await listing(cluster, workDir, servers, rows, gets);
-      const f = (x: number) => x.toFixed(1);
-      const lines = [
-        `load average before ${loadBefore}, after ${loadavg()} (2 cores shared)`,
-        `ONE (1 instance, core 0): ${one.films} films in ${f(one.seconds)} s = ${f(one.perMinute)} films/min; CPU per film ${f(one.cpuPerFilmMs)} ms Lightbox+render, ${f(one.pgCpuPerFilmMs)} ms PostgreSQL`,
-        `TWO (2 instances, cores 0,1): ${two.films} films in ${f(two.seconds)} s = ${f(two.perMinute)} films/min; CPU per film ${f(two.cpuPerFilmMs)} ms Lightbox+render, ${f(two.pgCpuPerFilmMs)} ms PostgreSQL`,
-        `TWO/ONE films per minute: ${(two.perMinute / one.perMinute).toFixed(2)} (goal >= 1.6)`,
+      lines.unshift(`load average before ${loadBefore}, after ${loadavg()} (2 cores shared)`);
+      lines.push(
         `listing: ${rows} rows inserted in ${f(list.insertS)} s`,
         ...Object.entries(list.result).map(
           ([p, r]) =>
             `GET ${p}: p50 ${f(r.p50)} ms, p99 ${f(r.p99)} ms${p === '/api/films?limit=50' ? ' (goal p99 <= 50 ms)' : ''}`,
         ),
-      ];
+      );
       process.stdout.write(`${lines.join('\n')}\n`);
     } finally {
       await cluster.stop();

@@ -16,6 +16,9 @@ import { Conditions, type Page, type PageRequest, pageOf, sinceInstant } from '.
 
 /** Ids reserved per database write: a crash skips at most this many, and never reuses one. */
 export const ID_BLOCK = 1000;
+/** Ids handed out while the database cannot reserve any: 15 digits, random (several instances). */
+const FALLBACK_ID_BASE = 9e14;
+const FALLBACK_ID_SPAN = 9e13;
 /** Ended associations kept in memory when the database cannot take them (disk full). */
 const UNSAVED_KEPT = 500;
 
@@ -98,7 +101,14 @@ export class AssociationLog implements AssociationRecorder {
 
   nextId(): string {
     if (this.#next > this.#reserved) {
-      this.#reserved = Number(this.#reserve.get(this.#block, this.#block)!.value);
+      try {
+        this.#reserved = Number(this.#reserve.get(this.#block, this.#block)!.value);
+      } catch (e) {
+        // The database cannot be written (unreachable, disk full): the association goes on (its
+        // record is kept in memory), under an id of its own far above any the database hands out.
+        this.#onError(e as Error, 'id');
+        return `a${FALLBACK_ID_BASE + Math.floor(Math.random() * FALLBACK_ID_SPAN)}`;
+      }
       this.#next = this.#reserved - this.#block + 1;
     }
     return `a${this.#next++}`;

@@ -60,6 +60,9 @@ function newClient(): pg.Client {
     connectionTimeoutMillis: d.connectTimeoutMs,
     keepAlive: true,
     application_name: 'lightbox',
+    // The store's statements are small and planned once (named); JIT compiling one whose estimate
+    // looks large (a listing filtered by outcome over 100,000 films) cost 10-35 ms for a 0.3 ms query.
+    options: '-c jit=off',
   });
   return c;
 }

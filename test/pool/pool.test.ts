@@ -212,4 +212,29 @@ describe('two instances, one PostgreSQL database', () => {
     );
     expect(after!.render_claim).not.toBe(claimed!.render_claim);
   }, 90_000);
+
+  it('the database stops: B answers the print 0x0213 at N-ACTION at once (nothing acknowledged), and prints again once it is back', async () => {
+    await cluster.kill();
+    let down: Awaited<ReturnType<typeof w1>>;
+    try {
+      const t0 = performance.now();
+      down = await w1(b, { callingAe: 'DB_DOWN' });
+      // Every call fails at once: no statement waits for a deadline.
+      expect(performance.now() - t0).toBeLessThan(15_000);
+    } finally {
+      await cluster.start();
+    }
+    const action = down.exchanges.find((x) => x.request === 'N-ACTION');
+    expect(action?.status, exchangeSummary(down).join('\n')).toBe(0x0213);
+    expect(b.alive()).toBe(true);
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await w1(b, { callingAe: 'DB_BACK' });
+    expect(ok(again), exchangeSummary(again).join('\n')).toBe(true);
+    const rows = await cluster.query<{ calling_ae: string }>(
+      "SELECT calling_ae FROM films WHERE calling_ae IN ('DB_DOWN', 'DB_BACK')",
+      [],
+      'lightbox',
+    );
+    expect(rows.map((r) => r.calling_ae)).toEqual(['DB_BACK']);
+  }, 90_000);
 });

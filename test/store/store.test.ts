@@ -226,6 +226,19 @@ describe.each(ENGINES)('on %s', (kind) => {
       b.close();
     });
 
+    it('a film to forward is taken by one instance for an attempt, and is due again once its lease ends (crash)', () => {
+      const data = e.freshDir();
+      const a = e.store(data);
+      const b = e.store(data);
+      a.forwardQueue.add([{ filmId: 'f1', printer: 'P', target: 'printer:104:REAL' }], 1000);
+      expect(a.forwardQueue.claim('f1', 2000, 60_000)).toBe(true);
+      expect(b.forwardQueue.claim('f1', 2000, 60_000)).toBe(false);
+      expect(b.forwardQueue.due(2000)).toEqual([]);
+      expect(b.forwardQueue.claim('f1', 60_000, 120_000)).toBe(true);
+      a.close();
+      b.close();
+    });
+
     it('one instance claims a film for rendering; a claim whose instance is no longer seen is taken over', () => {
       const data = e.freshDir();
       const a = e.store(data);
