@@ -33,6 +33,7 @@ import {
   progress,
   runBench,
   type Server,
+  scrapeMetrics,
   sleep,
   startLightbox,
   stopChild,
@@ -81,6 +82,9 @@ interface RunResult {
   cpuPerFilmMs: number;
   pgCpuPerFilmMs: number;
   refused: number;
+  /** Event-loop lag of each instance over the run (/metrics), ms. */
+  lagP99Ms: number[];
+  lagMaxMs: number[];
 }
 
 async function scaleRun(
@@ -91,15 +95,16 @@ async function scaleRun(
   cores: number[],
   scus: number,
   filmsEach: number,
+  engine: 'postgres' | 'sqlite' = 'postgres',
 ): Promise<RunResult> {
-  const database = await cluster.createDatabase(`bench_${name.toLowerCase()}`);
+  const database =
+    engine === 'postgres' ? await cluster.createDatabase(`bench_${name.toLowerCase()}`) : undefined;
   const dataDir = join(workDir, name);
   const printers = join(workDir, 'printers');
   mkdirSync(printers, { recursive: true });
   writeFileSync(join(printers, 'lightbox.yaml'), PROFILE);
   const args = [
-    '--database',
-    database,
+    ...(database ? ['--database', database] : []),
     '--printers',
     printers,
     '--min-free-space',
@@ -156,18 +161,19 @@ async function scaleRun(
   );
   const expected = scus * filmsEach - refused;
   for (;;) {
-    const [row] = await cluster.query<{ n: string }>(
-      "SELECT count(*) AS n FROM films WHERE render <> 'pending'",
-      [],
-      `bench_${name.toLowerCase()}`,
-    );
-    if (Number(row!.n) >= expected) break;
+    const listed = (await (
+      await fetch(`http://${HOST}:${pool[0]!.httpPort}/api/films?limit=1000`)
+    ).json()) as {
+      render: string;
+    }[];
+    if (listed.filter((f) => f.render !== 'pending').length >= expected) break;
     if (performance.now() - t0 > 600_000) throw new Error(`${name}: films not rendered after 10 min`);
     await sleep(100);
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuOf(pids) - cpu0;
   const pgCpu = pgChildren().reduce((s, p) => s + (procCpuMs(p) ?? 0), 0) - pgCpu0;
+  const lags = await Promise.all(pool.map((s) => scrapeMetrics(s.httpPort)));
   for (const s of pool) await stopChild(s.child);
   return {
     films: expected,
@@ -176,6 +182,8 @@ async function scaleRun(
     cpuPerFilmMs: cpu / expected,
     pgCpuPerFilmMs: pgCpu / expected,
     refused,
+    lagP99Ms: lags.map((m) => (m.get('lightbox_event_loop_lag_p99_seconds') ?? Number.NaN) * 1000),
+    lagMaxMs: lags.map((m) => (m.get('lightbox_event_loop_lag_max_seconds') ?? Number.NaN) * 1000),
   };
 }
 
@@ -248,10 +256,17 @@ async function main(): Promise<void> {
         progress(`ONE: ${JSON.stringify(one)}`);
         const two = await scaleRun('TWO', cluster, workDir, servers, [0, 1], scus, films);
         progress(`TWO: ${JSON.stringify(two)}`);
+        // The same single instance on its embedded SQLite: what the shared database costs.
+        const lite = await scaleRun('LITE', cluster, workDir, servers, [0], scus, films, 'sqlite');
+        progress(`LITE: ${JSON.stringify(lite)}`);
+        const lag = (r: RunResult) =>
+          `event-loop lag p99 ${r.lagP99Ms.map(f).join('/')} ms, max ${r.lagMaxMs.map(f).join('/')} ms`;
         lines.push(
           `ONE (1 instance, core 0): ${one.films} films in ${f(one.seconds)} s = ${f(one.perMinute)} films/min; CPU per film ${f(one.cpuPerFilmMs)} ms Lightbox+render, ${f(one.pgCpuPerFilmMs)} ms PostgreSQL`,
           `TWO (2 instances, cores 0,1): ${two.films} films in ${f(two.seconds)} s = ${f(two.perMinute)} films/min; CPU per film ${f(two.cpuPerFilmMs)} ms Lightbox+render, ${f(two.pgCpuPerFilmMs)} ms PostgreSQL`,
           `TWO/ONE films per minute: ${(two.perMinute / one.perMinute).toFixed(2)} (goal >= 1.6)`,
+          `SQLite (1 instance, core 0): ${lite.films} films in ${f(lite.seconds)} s = ${f(lite.perMinute)} films/min; CPU per film ${f(lite.cpuPerFilmMs)} ms`,
+          `ONE ${lag(one)}; TWO ${lag(two)}; SQLite ${lag(lite)}`,
         );
       }
       if (only === 'scale') {

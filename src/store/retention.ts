@@ -15,7 +15,7 @@ import type { Store } from './store.js';
 
 const RETENTION_INTERVAL_MS = 60_000;
 /** The advisory lock a retention pass holds on PostgreSQL ("LBOXRETN"). */
-const RETENTION_LOCK = 0x4c424f585245544en;
+export const RETENTION_LOCK = 0x4c424f585245544en;
 /** Candidates looked at per pass (a pass that removes them all is followed by another). */
 const BATCH = 500;
 

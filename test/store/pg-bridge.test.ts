@@ -9,7 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Db, openDatabase } from '../../src/store/database.js';
+import {
+  DatabaseVersionError,
+  type Db,
+  migrate,
+  openDatabase,
+  schemaVersion,
+} from '../../src/store/database.js';
+import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { DatabaseUnavailableError, PgDb, PgError } from '../../src/store/pg-database.js';
 import { type PgCluster, startPostgres } from '../support/postgres.js';
 
@@ -30,6 +37,16 @@ const elapsed = (fn: () => unknown): { ms: number; error?: Error } => {
     return { ms: performance.now() - t0, error: e as Error };
   }
 };
+
+it('migrates an empty database to the schema version once, and refuses one from a newer Lightbox', async () => {
+  const url = await cluster.createDatabase();
+  const db = openDatabase(url);
+  expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
+  expect(migrate(db)).toEqual([]);
+  db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+  db.close();
+  expect(() => openDatabase(url)).toThrow(DatabaseVersionError);
+});
 
 it('a statement beyond the statement timeout is cancelled by the server: PgError at once, the connection goes on', () => {
   const db = new PgDb(cluster.url(), { statementTimeoutMs: 300 });
