@@ -25,7 +25,7 @@ export const POOL_CHANNEL = 'lightbox_pool';
 const MAX_PAYLOAD = 7900;
 
 type Message = { from: string } & (
-  | { kind: 'event'; event: Stamped }
+  | { kind: 'events'; events: Stamped[] }
   | { kind: 'status'; printer: string; status: PrinterStatus; info: string }
   | { kind: 'lab'; change: LabChange }
 );
@@ -43,6 +43,8 @@ export class PoolSync {
   readonly #db: PgDb;
   readonly #me: string;
   readonly #undo: (() => void)[] = [];
+  /** Events of this tick, sent together (one NOTIFY, one round trip) once it is over. */
+  #outbox: Stamped[] = [];
 
   constructor(o: PoolSyncOptions) {
     if (!(o.store.db instanceof PgDb)) throw new Error('a pool needs a PostgreSQL database');
@@ -97,13 +99,36 @@ export class PoolSync {
     this.#undo.push(
       events.subscribe((e) => {
         if (e.type === 'dimse') return;
-        this.#safely('event not shared', () => this.#send({ from: this.#me, kind: 'event', event: e }));
+        if (this.#outbox.push(e) === 1) setImmediate(() => this.#flush());
       }),
     );
   }
 
   stop(): void {
     for (const u of this.#undo.splice(0)) u();
+    this.#flush();
+  }
+
+  /** The events of the tick just over, in as few messages as fit a NOTIFY. */
+  #flush(): void {
+    const all = this.#outbox;
+    this.#outbox = [];
+    let batch: Stamped[] = [];
+    let bytes = 0;
+    const send = () => {
+      if (batch.length === 0) return;
+      const events = batch;
+      this.#safely('events not shared', () => this.#send({ from: this.#me, kind: 'events', events }));
+      batch = [];
+      bytes = 0;
+    };
+    for (const e of all) {
+      const size = JSON.stringify(e).length + 1;
+      if (bytes + size > MAX_PAYLOAD - 200) send();
+      batch.push(e);
+      bytes += size;
+    }
+    send();
   }
 
   #printer(ae: string): Printer | undefined {
@@ -154,8 +179,8 @@ export class PoolSync {
     }
     if (m.from === this.#me) return;
     switch (m.kind) {
-      case 'event':
-        this.#o.events.publishRemote({ ...m.event, instance: m.from });
+      case 'events':
+        for (const e of m.events) this.#o.events.publishRemote({ ...e, instance: m.from });
         return;
       case 'status':
         this.#printer(m.printer)?.runtime.setStatus(m.status, m.info, 'pool');

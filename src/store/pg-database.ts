@@ -51,9 +51,17 @@ const RETRY_MS = 1000;
 
 type Listener = (payload: string) => void;
 
+/** What the bridge has cost so far (/metrics): statements, and the time the main thread waited. */
+export interface BridgeStats {
+  statements: number;
+  waitMs: number;
+  maxWaitMs: number;
+}
+
 export class PgDb implements Db {
   readonly dialect = 'postgres';
   readonly url: string;
+  readonly stats: BridgeStats = { statements: 0, waitMs: 0, maxWaitMs: 0 };
   readonly #o: Required<PgOptions>;
   #worker: Worker | undefined;
   #port: MessagePort | undefined;
@@ -147,8 +155,9 @@ export class PgDb implements Db {
     const state = this.#state!;
     this.#id = (this.#id % 0x7fffffff) + 1;
     const id = this.#id;
+    const t0 = performance.now();
     port.postMessage({ ...r, id } as Request);
-    const deadline = performance.now() + timeoutMs;
+    const deadline = t0 + timeoutMs;
     for (;;) {
       const seen = Atomics.load(state, 0);
       if (seen === id) break;
@@ -162,6 +171,10 @@ export class PgDb implements Db {
         );
       }
     }
+    const waited = performance.now() - t0;
+    this.stats.statements++;
+    this.stats.waitMs += waited;
+    if (waited > this.stats.maxWaitMs) this.stats.maxWaitMs = waited;
     for (;;) {
       const m = receiveMessageOnPort(port);
       if (!m) throw new DatabaseUnavailableError('database answer lost');

@@ -125,6 +125,10 @@ describe('two instances, one PostgreSQL database', () => {
       for (const x of printing)
         expect(verdicts.verdicts.find((v) => v.association === x.id)?.verdict, x.id).toBe('pass');
     }
+    // What the shared database costs each instance is in its /metrics.
+    const metrics = (await api(`${a.url}/metrics`)).body as string;
+    expect(Number(/^lightbox_db_statements (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^lightbox_db_wait_seconds [0-9.e-]+$/m);
     // The console on A saw B's film as it was printed, marked with B's instance.
     const bFilm = onB.find((f) => f.associationId && f.id)!;
     expect(bFilm).toBeDefined();
