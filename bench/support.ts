@@ -169,6 +169,8 @@ export interface LightboxOptions {
   pollMs?: number;
   /** More command-line options, after the ones given here. */
   args?: readonly string[];
+  /** A command that runs node, e.g. ['taskset', '-c', '0'] (it must exec node: same pid). */
+  wrap?: readonly string[];
 }
 
 /**
@@ -192,12 +194,8 @@ export async function startLightbox(
     ...(o.args ?? []),
   ];
   const t0 = performance.now();
-  const { child, output } = spawnServer(
-    process.execPath,
-    [...LIGHTBOX_NODE_FLAGS, ...args],
-    dataDir,
-    process.env,
-  );
+  const [cmd, ...argv] = [...(o.wrap ?? []), process.execPath, ...LIGHTBOX_NODE_FLAGS, ...args];
+  const { child, output } = spawnServer(cmd!, argv, dataDir, process.env);
   await waitUntil('Lightbox', () => healthy(httpPort), child, o.pollMs);
   return { name: 'Lightbox', child, dicomPort, httpPort, output, readyMs: performance.now() - t0 };
 }

@@ -68,6 +68,12 @@ if ! command -v Orthanc >/dev/null || [ ! -e /usr/share/orthanc/plugins/libOrtha
   apt_install orthanc orthanc-dicomweb || setup_failed "could not install orthanc orthanc-dicomweb"
 fi
 
+# PostgreSQL: the pool tests (--database postgres://) start throw-away clusters with its initdb and
+# pg_ctl (test/support/postgres.ts), never the machine's own cluster.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_install postgresql || setup_failed "could not install postgresql (apt-get install postgresql)"
+fi
+
 # 2. Node dependencies, when missing or older than the lock file. No native addon is built (the
 # store uses Node's own node:sqlite), so no compiler is needed.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

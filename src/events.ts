@@ -44,14 +44,17 @@ export type LightboxEvent =
       description: string;
     };
 
-export type Stamped = LightboxEvent & { at: string };
+/** `instance`: set on an event another instance sharing the database published (src/pool). */
+export type Stamped = LightboxEvent & { at: string; instance?: string };
 
 export class EventBus {
   readonly #emitter = new EventEmitter();
+  readonly #remote = new EventEmitter();
 
   constructor() {
     // Every SSE client is a listener; the limit is about leaks, not load.
     this.#emitter.setMaxListeners(1000);
+    this.#remote.setMaxListeners(1000);
   }
 
   publish(e: LightboxEvent): void {
@@ -66,8 +69,28 @@ export class EventBus {
     }
   }
 
-  subscribe(fn: (e: Stamped) => void): () => void {
+  /**
+   * Events of this instance; with `remote`, also those of the other instances sharing the database
+   * (for what only shows them: the event stream, caches). Side effects (the store, exports,
+   * retention) subscribe to this instance's own only: each instance does its own work.
+   */
+  subscribe(fn: (e: Stamped) => void, o: { remote?: boolean } = {}): () => void {
     this.#emitter.on('event', fn);
-    return () => this.#emitter.off('event', fn);
+    if (o.remote) this.#remote.on('event', fn);
+    return () => {
+      this.#emitter.off('event', fn);
+      this.#remote.off('event', fn);
+    };
+  }
+
+  /** An event another instance published (already stamped, with its instance). */
+  publishRemote(e: Stamped): void {
+    for (const l of this.#remote.listeners('event')) {
+      try {
+        (l as (x: Stamped) => void)(e);
+      } catch {
+        // ignored: subscribers own their errors
+      }
+    }
   }
 }

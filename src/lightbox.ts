@@ -25,6 +25,7 @@ import { type ConnectionStats, DicomServer, type DropReason } from './net/dicom-
 import { InflightBudget } from './net/inflight-budget.js';
 import { type ReloadResult, TlsCredentials } from './net/tls-credentials.js';
 import { SOFTWARE } from './output/film-dicom.js';
+import { PoolSync } from './pool/pool-sync.js';
 import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmRendering } from './render/film-rendering.js';
@@ -76,6 +77,8 @@ export class Lightbox {
   readonly exports: ExportQueue;
   /** Memory for data sets in flight, shared by every listener's associations (--max-inflight). */
   readonly inflight: InflightBudget;
+  /** With other instances on one PostgreSQL database: what they tell each other; absent on SQLite. */
+  readonly pool: PoolSync | undefined;
   readonly #config: Config;
   readonly #log: Logger;
 
@@ -83,6 +86,7 @@ export class Lightbox {
     this.#config = config;
     this.#log = logger;
     this.store = new Store(config.dataDir, {
+      ...(config.database ? { database: config.database } : {}),
       onError: (e, what) => logger.error({ err: e.message, what }, 'not recorded in the store'),
     });
     const recovery = this.store.filmFiles.recover(this.store.films);
@@ -115,6 +119,15 @@ export class Lightbox {
         logger.error({ err: (err as Error).message }, 'fault firing not recorded');
       }
     });
+    this.pool = this.store.instances.shared
+      ? new PoolSync({
+          store: this.store,
+          events: this.events,
+          lab: this.lab,
+          printers: this.printers,
+          log: logger,
+        })
+      : undefined;
     this.lab.loadAtStart(
       (config.scenario ?? '')
         .split(',')
@@ -372,6 +385,11 @@ export class Lightbox {
     for (const f of this.forwarder.busy()) busy.add(f);
     // A film whose export is not sent yet stays until it is (or someone deletes it).
     for (const f of this.store.exports.unsentFilms()) busy.add(f);
+    // Other instances' work is known from the shared index only: their unfinished jobs and renders.
+    if (this.store.instances.shared) {
+      for (const j of this.store.jobs.unfinished()) for (const f of j.films) busy.add(f);
+      for (const f of this.store.films.pendingRender()) busy.add(f);
+    }
     return busy;
   }
 
@@ -402,6 +420,9 @@ export class Lightbox {
       { maxInflight: this.inflight.limit, auto: this.#config.maxInflightBytes === undefined },
       `in-flight budget ${Math.round(this.inflight.limit / 1024 ** 2)} MiB (--max-inflight)`,
     );
+    // On a shared database: this instance is seen alive (its render claims hold) from now on.
+    this.store.instances.start();
+    this.pool?.start();
     // Printers are FAILURE before anyone connects when the disk is already short of space.
     await this.disk.start();
     this.retention.start();
@@ -423,6 +444,7 @@ export class Lightbox {
   }
 
   async stop(): Promise<void> {
+    this.pool?.stop();
     this.lab.stop();
     await this.forwarder.stop(this.#config.shutdownGraceMs);
     await Promise.all(this.#listeners().map((s) => s.close(this.#config.shutdownGraceMs)));

@@ -143,6 +143,9 @@ const nodeFlags = startNodeFlags(root);
 
 interface ComposeService {
   build: string | { context: string };
+  image?: string;
+  profiles?: string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
   ports: unknown[];
   environment: Record<string, string | number> | string[];
   volumes: unknown[];
@@ -157,8 +160,8 @@ const compose = parseYaml(read('docker-compose.yml')) as {
 const svc = compose.services['lightbox']!;
 
 /** The service's environment as written (before compose interpolates ${...}). */
-function composeEnvRaw(): Record<string, string> {
-  const e = svc.environment;
+function composeEnvRaw(service: ComposeService = svc): Record<string, string> {
+  const e = service.environment;
   if (Array.isArray(e))
     return Object.fromEntries(e.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)]));
@@ -168,7 +171,10 @@ function composeEnvRaw(): Record<string, string> {
  * The environment as compose hands it to the container, from the shell's `shell`: ${VAR},
  * ${VAR:-default} and ${VAR-default} interpolated ($$ is a literal $). Anything else is an error.
  */
-function composeEnv(shell: Record<string, string> = {}): Record<string, string> {
+function composeEnv(
+  shell: Record<string, string> = {},
+  service: ComposeService = svc,
+): Record<string, string> {
   const expand = (v: string) =>
     v.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$/g, (m, name, op, dflt) => {
       if (m === '$$') return '$';
@@ -178,7 +184,7 @@ function composeEnv(shell: Record<string, string> = {}): Record<string, string> 
       if (op === '-') return set ?? dflt;
       return set ?? '';
     });
-  return Object.fromEntries(Object.entries(composeEnvRaw()).map(([k, v]) => [k, expand(v)]));
+  return Object.fromEntries(Object.entries(composeEnvRaw(service)).map(([k, v]) => [k, expand(v)]));
 }
 
 describe('Dockerfile', () => {
@@ -414,5 +420,96 @@ describe('healthcheck (compose and Dockerfile)', () => {
       await new Promise((r) => probe.close(r));
       expect(await runCheck(closedPort)).not.toBe(0);
     });
+  });
+});
+
+describe('docker-compose.yml, profile scale: two instances on PostgreSQL behind a TCP load balancer', () => {
+  const services = compose.services;
+  const pool = ['lightbox-a', 'lightbox-b'];
+  const haproxy = read('deploy/haproxy.cfg');
+
+  it('has PostgreSQL (official image, checked ready), two Lightbox instances and a balancer, all in the profile only', () => {
+    for (const name of ['postgres', ...pool, 'balancer'])
+      expect(services[name]?.profiles, name).toEqual(['scale']);
+    // The single instance stays what `docker compose up` starts.
+    expect(svc.profiles).toBeUndefined();
+    expect(services['postgres']!.image).toMatch(/^postgres:\d+/);
+    expect(JSON.stringify(services['postgres']!.healthcheck.test)).toContain('pg_isready');
+    expect(services['balancer']!.image).toMatch(/^haproxy:\d/);
+    for (const name of pool) {
+      const s = services[name]!;
+      expect(typeof s.build === 'string' ? s.build : s.build.context).toBe('.');
+      expect(s.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+      // Only the balancer publishes ports.
+      expect(s.ports).toBeUndefined();
+    }
+  });
+
+  it("each instance's environment parses (real config parser) to the pool's database, the same for both", () => {
+    const pg = composeEnv({}, services['postgres']!);
+    const tmp = mkdtempSync(join(tmpdir(), 'lightbox-compose-'));
+    try {
+      const urls = pool.map((name) => {
+        const env = composeEnv({ LIGHTBOX_PG_PASSWORD: 'from-the-shell' }, services[name]!);
+        const { config } = parseConfig(['--data-dir', join(tmp, 'var')], env, tmp);
+        expect(config.dicomPort).toBe(DICOM_PORT);
+        expect(config.httpPort).toBe(HTTP_PORT);
+        return config.database!;
+      });
+      expect(urls[0]).toBe(urls[1]);
+      const u = new URL(urls[0]!);
+      expect(u.protocol).toBe('postgres:');
+      expect(u.hostname).toBe('postgres');
+      expect(u.username).toBe(pg['POSTGRES_USER']);
+      expect(u.pathname).toBe(`/${pg['POSTGRES_DB']}`);
+      expect(u.password).toBe('from-the-shell');
+      expect(
+        composeEnv({ LIGHTBOX_PG_PASSWORD: 'from-the-shell' }, services['postgres']!)['POSTGRES_PASSWORD'],
+      ).toBe('from-the-shell');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('both instances mount one films volume at LIGHTBOX_DATA_DIR', () => {
+    const films = pool.map((name) => {
+      const dataDir = composeEnv({}, services[name]!)['LIGHTBOX_DATA_DIR'];
+      const m = services[name]!.volumes.map(mountOf).find((x) => x.target === dataDir);
+      expect(m, name).toBeDefined();
+      return m!.source;
+    });
+    expect(films[0]).toBe(films[1]);
+    expect(compose.volumes).toHaveProperty(films[0]!);
+    expect(films[0]).not.toBe('lightbox-data');
+  });
+
+  it('the balancer publishes DICOM and HTTP (beside the single instance, on other host ports) with its config mounted', () => {
+    const b = services['balancer']!;
+    const ports = b.ports.map((p) => portOf(String(p).replace(/\$\{[A-Z_]+:-(\d+)\}/, '$1')));
+    expect(ports.map((p) => p.target).sort()).toEqual([DICOM_PORT, HTTP_PORT].sort());
+    const single = svc.ports.map(portOf).map((p) => p.published);
+    for (const p of ports) expect(single).not.toContain(p.published);
+    const cfg = b.volumes.map(mountOf).find((m) => m.target === '/usr/local/etc/haproxy/haproxy.cfg');
+    expect(cfg).toMatchObject({ source: './deploy/haproxy.cfg', mode: 'ro' });
+    expect(existsSync(join(root, 'deploy/haproxy.cfg'))).toBe(true);
+    expect(b.depends_on).toEqual(pool);
+  });
+
+  it('haproxy.cfg: TCP frontends on the ports the balancer publishes, each backend on every instance, checked by /healthz', () => {
+    expect(haproxy).toMatch(/^\s*mode tcp$/m);
+    const binds = [...haproxy.matchAll(/^\s*bind :(\d+)$/gm)].map((m) => Number(m[1]));
+    expect(binds.sort()).toEqual([DICOM_PORT, HTTP_PORT].sort());
+    const backends = haproxy.split(/^backend /m).slice(1);
+    expect(backends).toHaveLength(2);
+    for (const block of backends) {
+      expect(block).toMatch(/option httpchk GET \/healthz/);
+      const servers = [...block.matchAll(/^\s*server (\S+) ([\w-]+):(\d+)(?: port (\d+))?/gm)];
+      expect(servers.map((m) => m[2]).sort()).toEqual(pool);
+      for (const m of servers) {
+        expect([DICOM_PORT, HTTP_PORT]).toContain(Number(m[3]));
+        // Health is asked of the HTTP port, whatever the backend carries.
+        expect(Number(m[4] ?? m[3])).toBe(HTTP_PORT);
+      }
+    }
   });
 });

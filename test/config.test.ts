@@ -93,7 +93,7 @@ describe('defaults', () => {
     expect(() => config()).not.toThrow();
     // Only optional settings (the API token, TLS files) and lists (allowed hosts) may default to nothing.
     for (const o of OPTIONS)
-      if (o.kind !== 'optional' && o.kind !== 'hosts' && o.kind !== 'file')
+      if (o.kind !== 'optional' && o.kind !== 'database' && o.kind !== 'hosts' && o.kind !== 'file')
         expect(o.default, o.flag).not.toBe('');
     expect(config().apiToken).toBeUndefined();
     expect(config(['--api-token', 's3cret']).apiToken).toBe('s3cret');
@@ -533,6 +533,30 @@ describe('DICOM TLS and HTTPS', () => {
   it('--help needs none of the files', () => {
     expect(parseConfig(['--help', '--tls-cert', 'nowhere.pem'], {}, tmp).help).toBe(true);
     expect(usage()).toMatch(/--tls-cert <file>.*LIGHTBOX_TLS_CERT/);
+  });
+});
+
+describe('--database', () => {
+  it('absent: the SQLite file in the data directory (Store decides); a path is resolved; a postgres:// URL is kept', () => {
+    expect(config().database).toBeUndefined();
+    expect(config(['--database', 'idx/lightbox.db']).database).toBe(join(tmp, 'idx/lightbox.db'));
+    const url = 'postgres://lightbox:secret@db.lab:5432/lightbox';
+    expect(config([], { LIGHTBOX_DATABASE: url }).database).toBe(url);
+    expect(config(['--database', 'postgresql://db/lb?sslmode=require']).database).toBe(
+      'postgresql://db/lb?sslmode=require',
+    );
+  });
+
+  it.each([
+    ['mysql://db/lb', 'no other database'],
+    ['postgres:///lb', 'no host'],
+    ['postgres://lightbox:hunter2@db.lab:5432', 'no database'],
+    ['postgres://lightbox:hunter2@db.lab:99999/lb', 'not a valid'],
+  ])('%s: one line, and the password is not in it', (raw, why) => {
+    const m = configError(['--database', raw]).message;
+    expect(m).toContain('--database');
+    expect(m).toContain(why);
+    expect(m).not.toContain('hunter2');
   });
 });
 

@@ -17,6 +17,11 @@ export interface Config {
   httpPort: number;
   host: string;
   dataDir: string;
+  /**
+   * The index database: absent, the embedded SQLite file lightbox.db in dataDir; a file path, that
+   * SQLite file; a postgres:// URL, a PostgreSQL database several instances can share.
+   */
+  database?: string;
   /** Absent: only the embedded default printer. */
   printersDir: string | undefined;
   maxPduLength: number;
@@ -111,7 +116,9 @@ type Kind =
   /** A file to read (resolved against the working directory); empty: none. */
   | 'file'
   /** A byte size (512M, 2G) within MIN_INFLIGHT..max, or auto (sized to the machine's memory). */
-  | 'budget';
+  | 'budget'
+  /** A file path (SQLite) or a postgres:// URL; empty: lightbox.db in the data directory. */
+  | 'database';
 
 interface OptionDef {
   key: keyof Config;
@@ -190,6 +197,15 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'dir',
     default: './var',
     help: 'Where films and their index (lightbox.db) are kept, created if missing; logs go to stdout',
+  },
+  {
+    key: 'database',
+    flag: 'database',
+    env: 'LIGHTBOX_DATABASE',
+    kind: 'database',
+    default: '',
+    help: 'The index database: a SQLite file (default: lightbox.db in --data-dir), or a postgres://user:password@host:port/db URL that several instances share (README: "Several instances")',
+    max: MAX_STRING,
   },
   {
     key: 'printersDir',
@@ -558,6 +574,25 @@ function parseValue(
       if (n < 4096 || n > 2 ** 32 - 1) throw bad('must be between 4K and 4G');
       return n;
     }
+    case 'database': {
+      // The password is never quoted back.
+      const shown = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
+      const badUrl = (why: string) => new ConfigError(`${from}: ${why} (got ${quoted(shown)})`);
+      if (raw.length > max) throw badUrl(`must be at most ${max} characters`);
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return raw;
+      const example = '(postgres://user:password@host:5432/database)';
+      if (!/^postgres(ql)?:\/\//i.test(raw))
+        throw badUrl('must be a SQLite file path or a postgres:// URL (no other database is supported)');
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        throw badUrl(`is not a valid postgres:// URL ${example}`);
+      }
+      if (!u.hostname && !u.searchParams.get('host')) throw badUrl(`names no host ${example}`);
+      if (u.pathname.length <= 1) throw badUrl(`names no database ${example}`);
+      return raw;
+    }
     case 'level':
       if (!LEVELS.includes(raw)) throw bad(`must be one of ${LEVELS.join(', ')}`);
       return raw;
@@ -641,7 +676,7 @@ export function defaultConfig(): Config {
   const out: Record<string, unknown> = {};
   for (const o of OPTIONS) {
     out[o.key] =
-      (o.kind === 'optional' || o.kind === 'file') && o.default === ''
+      (o.kind === 'optional' || o.kind === 'file' || o.kind === 'database') && o.default === ''
         ? undefined
         : parseValue(o, o.default, `--${o.flag}`);
   }
@@ -793,8 +828,11 @@ function readOptions(
       from = `default --${o.flag}`;
     }
     out[o.key] = parseValue(o, raw, from);
-    if ((o.kind === 'optional' || o.kind === 'file') && raw === '') out[o.key] = undefined;
+    if ((o.kind === 'optional' || o.kind === 'file' || o.kind === 'database') && raw === '')
+      out[o.key] = undefined;
     if (o.kind === 'dir' || (o.kind === 'file' && raw !== '')) out[o.key] = resolve(cwd, raw);
+    if (o.kind === 'database' && raw !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(raw))
+      out[o.key] = resolve(cwd, raw);
   }
   return { values, config: out as unknown as Config, explicit };
 }

@@ -22,6 +22,8 @@ export interface Backoff {
   maxMs: number;
 }
 export const DEFAULT_BACKOFF: Backoff = { baseMs: 5_000, maxMs: 600_000 };
+/** Shared database: a 'sending' export this old is a crashed instance's, not one under way. */
+const SHARED_RECOVER_MS = 600_000;
 /** A job whose film is still rendering is looked at again this much later (a render also wakes the queue). */
 const RENDER_WAIT_MS = 10_000;
 /** Jobs taken from the store per look. */
@@ -98,7 +100,10 @@ export class ExportQueue {
 
   start(): void {
     this.#stopped = false;
-    const n = this.#o.store.exports.recover();
+    // Shared database: an attempt younger than an attempt can last may be another instance's.
+    const n = this.#o.store.exports.recover(
+      this.#o.store.instances.shared ? new Date(Date.now() - SHARED_RECOVER_MS).toISOString() : undefined,
+    );
     if (n > 0) this.#o.log.warn({ exports: n }, 'exports a stop interrupted are queued again');
     this.kick();
   }
@@ -175,7 +180,8 @@ export class ExportQueue {
       failure = `target ${j.target} is no longer configured for ${j.printer}`;
       retry = false;
     }
-    store.exports.sending(j.id);
+    // Another instance sharing the database took it first.
+    if (!store.exports.sending(j.id)) return;
     const attempts = j.attempts + 1;
     if (failure === undefined && target) {
       try {

@@ -141,6 +141,14 @@ export class FaultBook {
     return this.#entries.splice(0).map((e) => this.#view(e));
   }
 
+  /** The fault fired on another instance of the pool: counted here too (one fewer left). */
+  spend(id: string): void {
+    const e = this.#entries.find((x) => x.id === id);
+    if (!e) return;
+    e.fired++;
+    if (e.remaining !== undefined && e.remaining > 0) e.remaining--;
+  }
+
   list(): FaultView[] {
     return this.#entries.map((e) => this.#view(e));
   }

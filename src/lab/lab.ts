@@ -45,6 +45,17 @@ export interface LabControl {
 
 let faultSeq = 0;
 
+/**
+ * A change to the lab made on this instance, for the other instances sharing the database (see
+ * src/pool): they apply it to their own books, so a fault armed through any instance fires on a
+ * print sent to any of them.
+ */
+export type LabChange =
+  | { type: 'arm'; id: string; printer: string; fault: Fault; source: string }
+  | { type: 'disarm'; id: string }
+  | { type: 'clear'; printer?: string }
+  | { type: 'spent'; id: string; printer: string };
+
 export class Lab implements LabControl {
   readonly #books = new Map<string, FaultBook>();
   readonly #printers: Map<string, Printer>;
@@ -54,6 +65,10 @@ export class Lab implements LabControl {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   /** Open associations per printer, told of printer-level firings. */
   readonly #notices = new Map<string, Map<string, (f: string) => void>>();
+  /** Told of every change made here (a pool shares them); undefined: not shared. */
+  #shared: ((c: LabChange) => void) | undefined;
+  /** Appended to fault ids, so that ids from several instances never collide. */
+  #idSuffix = '';
 
   constructor(o: { printers: readonly Printer[]; scenarios: Scenario[]; logger: Logger; events?: EventBus }) {
     this.#log = o.logger;
@@ -74,6 +89,47 @@ export class Lab implements LabControl {
         throw new ScenarioError(`--scenario ${n}: no such scenario (have: ${have})`);
       }
       this.#armScenario(this.#scenarios.get(n)!, undefined, `start-up scenario ${n}`);
+    }
+  }
+
+  /**
+   * Share this lab with other instances: `send` is told of every change made here; fault ids get
+   * `idSuffix`. Changes they make come back through apply().
+   */
+  share(send: (c: LabChange) => void, idSuffix: string): void {
+    this.#shared = send;
+    this.#idSuffix = idSuffix;
+  }
+
+  /** A change another instance made: applied here, not sent on. Unknown printers are ignored. */
+  apply(c: LabChange): void {
+    switch (c.type) {
+      case 'arm': {
+        const book = this.#books.get(c.printer);
+        if (!book || book.get(c.id)) return;
+        const { fault, resolved } = resolveFault(c.fault);
+        const v = book.arm(c.id, fault, resolved, c.source, new Date());
+        this.#log.info(
+          { printer: v.printer, fault: v.id, kind: v.kind },
+          `fault armed on another instance: ${v.description}`,
+        );
+        this.#started(v, false);
+        return;
+      }
+      case 'disarm':
+        for (const b of this.#books.values()) {
+          const v = b.remove(c.id);
+          if (v) this.#stopped(v, false);
+        }
+        return;
+      case 'clear':
+        for (const b of this.#books.values())
+          if (c.printer === undefined || b.printer === c.printer)
+            for (const v of b.clear()) this.#stopped(v, false);
+        return;
+      case 'spent':
+        this.#books.get(c.printer)?.spend(c.id);
+        return;
     }
   }
 
@@ -116,6 +172,7 @@ export class Lab implements LabControl {
       const v = b.remove(id);
       if (v) {
         this.#stopped(v);
+        this.#shared?.({ type: 'disarm', id });
         return v;
       }
     }
@@ -132,6 +189,7 @@ export class Lab implements LabControl {
         n++;
       }
     }
+    this.#shared?.(printer === undefined ? { type: 'clear' } : { type: 'clear', printer });
     return n;
   }
 
@@ -158,7 +216,11 @@ export class Lab implements LabControl {
     try {
       for (const p of plans)
         for (const ae of p.printers)
-          armed.push(this.#books.get(ae)!.arm(`f${++faultSeq}`, p.fault, p.resolved, source, new Date()));
+          armed.push(
+            this.#books
+              .get(ae)!
+              .arm(`f${++faultSeq}${this.#idSuffix}`, p.fault, p.resolved, source, new Date()),
+          );
     } catch (e) {
       for (const v of armed) this.#books.get(v.printer)!.remove(v.id);
       throw e;
@@ -169,18 +231,22 @@ export class Lab implements LabControl {
         `fault armed: ${v.description}`,
       );
       this.#publish('fault.armed', v);
+      this.#shared?.({ type: 'arm', id: v.id, printer: v.printer, fault: v.fault, source });
       this.#started(v);
     }
     return armed.map((v) => this.#books.get(v.printer)!.get(v.id) ?? v);
   }
 
-  /** Side effects of arming: a status set now, a flapping timer. */
-  #started(v: FaultView): void {
+  /**
+   * Side effects of arming: a status set now, a flapping timer. `report`: false for a fault armed
+   * on another instance, which reports (and records) its firing itself.
+   */
+  #started(v: FaultView, report = true): void {
     const book = this.#books.get(v.printer)!;
     const runtime = this.#printers.get(v.printer)!.runtime;
     if (v.kind === 'printer-status') {
       const r = book.armedNow(v.id);
-      this.#report(v.printer, r.fired);
+      if (report) this.#report(v.printer, r.fired);
       if (r.status) runtime.setStatus(r.status.status, r.status.info);
     }
     if (v.fault.kind === 'status-flapping') {
@@ -210,8 +276,8 @@ export class Lab implements LabControl {
   }
 
   /** A fault was removed: stop its timer; a flap cut short leaves the printer NORMAL. */
-  #stopped(v: FaultView): void {
-    this.#publish('fault.disarmed', v);
+  #stopped(v: FaultView, publish = true): void {
+    if (publish) this.#publish('fault.disarmed', v);
     const t = this.#timers.get(v.id);
     if (!t) return;
     clearInterval(t);
@@ -233,6 +299,9 @@ export class Lab implements LabControl {
       });
       // Printer-level faults belong to no one request: every open association of the printer sees them.
       if (association === undefined) for (const n of this.#notices.get(printer)?.values() ?? []) n(f.text);
+      // A counted fault is spent across the pool, not once per instance.
+      if (this.#books.get(printer)?.get(f.id)?.count != null)
+        this.#shared?.({ type: 'spent', id: f.id, printer });
     }
     return fired.map((f) => f.text);
   }

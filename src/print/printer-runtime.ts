@@ -56,10 +56,16 @@ export interface JobLabHooks {
   reported(job: PrintJob, films: number): void;
 }
 
+/**
+ * Who set a printer's status: the printer itself (lab faults, disk space), an operator (PUT
+ * /api/printers/{ae}/status), or another instance of the pool relaying an operator's change.
+ */
+export type StatusSource = 'printer' | 'operator' | 'pool';
+
 export class PrinterRuntime {
   #status: PrinterStatus = 'NORMAL';
   #statusInfo = 'NORMAL';
-  readonly #statusListeners = new Set<(status: PrinterStatus, info: string) => void>();
+  readonly #statusListeners = new Set<(status: PrinterStatus, info: string, source: StatusSource) => void>();
   readonly #jobs = new Map<string, PrintJob>();
   #memoryUsed = 0;
   /** Where status and job changes are published (the HTTP side's event stream). */
@@ -96,8 +102,11 @@ export class PrinterRuntime {
     return this.#statusInfo;
   }
 
-  /** Change the printer's status; every association using the printer is told (N-EVENT-REPORT). */
-  setStatus(status: PrinterStatus, info: string): void {
+  /**
+   * Change the printer's status; every association using the printer is told (N-EVENT-REPORT).
+   * `source`: who changed it (an operator's change is shared with the other instances of a pool).
+   */
+  setStatus(status: PrinterStatus, info: string, source: StatusSource = 'printer'): void {
     if (status === this.#status && info === this.#statusInfo) return;
     this.#status = status;
     this.#statusInfo = status === 'NORMAL' ? 'NORMAL' : info;
@@ -108,10 +117,10 @@ export class PrinterRuntime {
       status,
       info: this.#statusInfo,
     });
-    for (const l of this.#statusListeners) l(this.#status, this.#statusInfo);
+    for (const l of this.#statusListeners) l(this.#status, this.#statusInfo, source);
   }
 
-  onStatus(fn: (status: PrinterStatus, info: string) => void): () => void {
+  onStatus(fn: (status: PrinterStatus, info: string, source: StatusSource) => void): () => void {
     this.#statusListeners.add(fn);
     return () => this.#statusListeners.delete(fn);
   }

@@ -2,14 +2,26 @@
  * Which film renders next, and what the index learns when it has: films just printed first, then
  * the backlog a stopped process left unrendered (oldest first). One film at a time is handed to
  * the renderer, so a backlog of thousands costs a list of ids, not thousands of queued messages.
+ *
+ * A film is rendered once however many instances share the index: each render starts by claiming
+ * the film's row (FilmIndex.claimRender), and a film another instance has claimed is skipped. On a
+ * shared database (PostgreSQL) every SWEEP_MS this instance also takes films nobody alive renders:
+ * claimed by an instance no longer seen (killed mid-render), or printed through one that never got
+ * to them.
  */
 import type { Logger } from 'pino';
 import type { EventBus } from '../events.js';
 import type { Store } from '../store/store.js';
 import type { Renderer } from './renderer.js';
 
+/** How often a shared database is looked at for abandoned renders. */
+const SWEEP_MS = 1000;
+/** An unclaimed pending film is left this long to the instance that printed it. */
+const UNCLAIMED_GRACE_MS = 10_000;
+
 export class FilmRendering {
   readonly #fresh: string[] = [];
+  #sweep: NodeJS.Timeout | undefined;
   #backlog: string[] = [];
   #running: Promise<void> | undefined;
   #current: string | undefined;
@@ -28,13 +40,39 @@ export class FilmRendering {
     this.#pump();
   }
 
-  /** Films left pending by an earlier run, oldest first, after any fresh ones. */
+  /**
+   * Films left pending by an earlier run, oldest first, after any fresh ones; on a shared database,
+   * from now on also those other instances abandon.
+   */
   recover(): number {
     this.#backlog = this.store.films.pendingRender();
     if (this.#backlog.length > 0)
       this.log.info({ films: this.#backlog.length }, 'rendering films an earlier run left unrendered');
     this.#pump();
+    if (this.store.instances.shared && !this.#sweep) {
+      this.#sweep = setInterval(() => this.#takeAbandoned(), SWEEP_MS);
+      this.#sweep.unref();
+    }
     return this.#backlog.length;
+  }
+
+  #takeAbandoned(): void {
+    if (this.#stopped || this.#backlog.length > 0) return;
+    try {
+      const now = Date.now();
+      const ids = this.store.films.abandonedRenders(
+        this.store.instances.aliveSince(now),
+        new Date(now - UNCLAIMED_GRACE_MS).toISOString(),
+        16,
+      );
+      const queued = new Set([...this.#fresh, this.#current]);
+      this.#backlog = ids.filter((id) => !queued.has(id));
+      if (this.#backlog.length > 0)
+        this.log.info({ films: this.#backlog }, 'rendering films no running instance is rendering');
+      this.#pump();
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'abandoned renders not looked for');
+    }
   }
 
   /** The film being rendered now (retention leaves it alone). */
@@ -54,6 +92,7 @@ export class FilmRendering {
 
   stop(): void {
     this.#stopped = true;
+    clearInterval(this.#sweep);
     this.#fresh.length = 0;
     this.#backlog = [];
   }
@@ -74,6 +113,8 @@ export class FilmRendering {
     const film = this.store.films.get(id);
     // Deleted (by the API or retention) while it waited, or not a film the index can render.
     if (!film || film.render === 'broken') return;
+    // Rendered, or being rendered, by another instance sharing the index.
+    if (!this.store.films.claimRender(id, this.store.instances.id, this.store.instances.aliveSince())) return;
     const outcome = await this.renderer.render(this.store.filmFiles.dir(id));
     if (this.#stopped) return;
     const bytes = await this.store.filmFiles.bytes(id).catch(() => undefined);

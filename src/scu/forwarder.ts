@@ -27,6 +27,8 @@ import { parseTarget, targetText } from './target.js';
 
 export type ForwardConfig = NonNullable<PrinterProfile['forward']>;
 
+/** A film taken for an attempt is due again after this if the attempt never settles (crash). */
+const SEND_LEASE_MS = 600_000;
 /** Longest a film waits for its association to end before it is sent anyway. */
 const HOLD_MS = 60_000;
 const HOLD_POLL_MS = 100;
@@ -134,6 +136,11 @@ export class Forwarder {
     if (!next) {
       const due = this.#store.forwardQueue.nextDue();
       if (due !== undefined) this.#wake(Math.min(due - Date.now(), 60_000));
+      return;
+    }
+    // Another instance sharing the database took it first: look again.
+    if (!this.#store.forwardQueue.claim(next.filmId, now, now + SEND_LEASE_MS)) {
+      this.#wake(0);
       return;
     }
     this.#running = this.#send(next)

@@ -1,7 +1,9 @@
 /**
  * Associations, live and past: live ones are read from their connection, ended ones from the
  * database, where each is written once, whole, when it ends. Ids (a1, a2, ...) never repeat, also
- * across restarts: they are handed out from blocks reserved in the database.
+ * across restarts and across instances sharing one database: they are handed out from blocks
+ * reserved in the database by one atomic statement (blocks of one on PostgreSQL, so that ids follow
+ * time across instances).
  */
 import {
   type AssociationRecorder,
@@ -13,7 +15,10 @@ import type { Db } from './database.js';
 import { Conditions, type Page, type PageRequest, pageOf, sinceInstant } from './page.js';
 
 /** Ids reserved per database write: a crash skips at most this many, and never reuses one. */
-const ID_BLOCK = 1000;
+export const ID_BLOCK = 1000;
+/** Ids handed out while the database cannot reserve any: 15 digits, random (several instances). */
+const FALLBACK_ID_BASE = 9e14;
+const FALLBACK_ID_SPAN = 9e13;
 /** Ended associations kept in memory when the database cannot take them (disk full). */
 const UNSAVED_KEPT = 500;
 
@@ -53,31 +58,40 @@ export class AssociationLog implements AssociationRecorder {
   readonly #db: Db;
   readonly #live = new Map<string, () => AssociationSummary>();
   readonly #unsaved: AssociationSummary[] = [];
-  #next: number;
-  #reserved: number;
+  #next = 1;
+  #reserved = 0;
+  readonly #block: number;
+  readonly #reserve;
   readonly #onError: (e: Error, id: string) => void;
   readonly #insert;
   readonly #insertMessages;
   readonly #byId;
   readonly #messages;
 
-  constructor(db: Db, onError: (e: Error, id: string) => void) {
+  constructor(db: Db, onError: (e: Error, id: string) => void, idBlock = ID_BLOCK) {
     this.#db = db;
     this.#onError = onError;
-    const reserved = db
-      .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'association_seq'")
-      .get();
-    const max = db.prepare<[], { m: number | null }>('SELECT max(seq) AS m FROM associations').get()?.m ?? 0;
-    this.#next = Math.max(Number(reserved?.value ?? 0), max) + 1;
-    this.#reserved = this.#next - 1;
+    this.#block = idBlock;
+    // The top of the block now reserved (by this instance or any other): ours is the `idBlock` below it.
+    this.#reserve = db.prepare<[number, number], { value: string }>(
+      `INSERT INTO meta (key, value)
+         VALUES ('association_seq', CAST((SELECT coalesce(max(seq), 0) FROM associations) + ? AS TEXT))
+       ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + ? AS TEXT)
+       RETURNING value`,
+    );
     this.#insert = db.prepare(
-      `INSERT OR REPLACE INTO associations (seq, id, peer, calling_ae, called_ae, printer, started_at,
+      `INSERT INTO associations (seq, id, peer, calling_ae, called_ae, printer, started_at,
          ended_at, message_count, warnings, failures, summary)
        VALUES (@seq, @id, @peer, @callingAe, @calledAe, @printer, @startedAt, @endedAt,
-         @messageCount, @warnings, @failures, @summary)`,
+         @messageCount, @warnings, @failures, @summary)
+       ON CONFLICT (seq) DO UPDATE SET id = excluded.id, peer = excluded.peer, calling_ae = excluded.calling_ae,
+         called_ae = excluded.called_ae, printer = excluded.printer, started_at = excluded.started_at,
+         ended_at = excluded.ended_at, message_count = excluded.message_count, warnings = excluded.warnings,
+         failures = excluded.failures, summary = excluded.summary`,
     );
     this.#insertMessages = db.prepare(
-      'INSERT OR REPLACE INTO association_messages (seq, messages) VALUES (?, ?)',
+      `INSERT INTO association_messages (seq, messages) VALUES (?, ?)
+       ON CONFLICT (seq) DO UPDATE SET messages = excluded.messages`,
     );
     this.#byId = db.prepare<[number], Row>('SELECT * FROM associations WHERE seq = ?');
     this.#messages = db.prepare<[number], { messages: string }>(
@@ -87,10 +101,15 @@ export class AssociationLog implements AssociationRecorder {
 
   nextId(): string {
     if (this.#next > this.#reserved) {
-      this.#reserved = this.#next + ID_BLOCK - 1;
-      this.#db
-        .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('association_seq', ?)")
-        .run(String(this.#reserved));
+      try {
+        this.#reserved = Number(this.#reserve.get(this.#block, this.#block)!.value);
+      } catch (e) {
+        // The database cannot be written (unreachable, disk full): the association goes on (its
+        // record is kept in memory), under an id of its own far above any the database hands out.
+        this.#onError(e as Error, 'id');
+        return `a${FALLBACK_ID_BASE + Math.floor(Math.random() * FALLBACK_ID_SPAN)}`;
+      }
+      this.#next = this.#reserved - this.#block + 1;
     }
     return `a${this.#next++}`;
   }

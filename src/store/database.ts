@@ -12,6 +12,7 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { PgDb, type PgOptions } from './pg-database.js';
 
 /** What a column holds, and what a parameter may be. */
 export type SqlValue = null | number | bigint | string | Uint8Array;
@@ -32,6 +33,8 @@ export interface Statement<P extends unknown[] = Params, R = Record<string, SqlV
 }
 
 export interface Db {
+  /** Which SQL engine: the few statements that differ (locks, claims) ask. */
+  readonly dialect: 'sqlite' | 'postgres';
   prepare<P extends unknown[] = Params, R = Record<string, SqlValue>>(sql: string): Statement<P, R>;
   /** Run one or more statements without parameters or results (DDL, PRAGMA settings). */
   exec(sql: string): void;
@@ -46,9 +49,17 @@ export interface Db {
 
 export class DatabaseVersionError extends Error {}
 
-/** The index database at path, created if missing, its schema brought up to date. */
-export function openDatabase(path: string): Db {
-  const db = connect(path);
+/** A --database value that names a PostgreSQL database rather than a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/**
+ * The index database at `location` (a SQLite file path, created if missing, or a postgres:// URL),
+ * its schema brought up to date.
+ */
+export function openDatabase(location: string, pg: PgOptions = {}): Db {
+  const db = isPostgresUrl(location) ? new PgDb(location, pg) : connect(location);
   try {
     migrate(db);
     return db;
@@ -77,21 +88,27 @@ export function schemaVersion(db: Db): number {
   return db.prepare<[], { user_version: number }>('PRAGMA user_version').get()!.user_version;
 }
 
+/** The advisory lock key migrations hold on PostgreSQL ("LBOXMIGR"). */
+const MIGRATION_LOCK = 0x4c424f584d494752n;
+
 /** Bring the schema to SCHEMA_VERSION; returns the versions applied. */
 export function migrate(db: Db, upTo = SCHEMA_VERSION): number[] {
-  const current = schemaVersion(db);
-  if (current > SCHEMA_VERSION)
-    throw new DatabaseVersionError(
-      `the index database is at schema version ${current}, newer than this Lightbox knows (${SCHEMA_VERSION})`,
-    );
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
-    if (m.version <= current || m.version > upTo) continue;
+    if (m.version > upTo) break;
     db.transaction(() => {
+      // Instances sharing one PostgreSQL database start together: one migrates, the others wait.
+      if (db.dialect === 'postgres') db.prepare('SELECT pg_advisory_xact_lock(?)').get(MIGRATION_LOCK);
+      const current = schemaVersion(db);
+      if (current > SCHEMA_VERSION)
+        throw new DatabaseVersionError(
+          `the index database is at schema version ${current}, newer than this Lightbox knows (${SCHEMA_VERSION})`,
+        );
+      if (m.version <= current) return;
       db.exec(m.sql);
       db.exec(`PRAGMA user_version = ${m.version}`);
+      applied.push(m.version);
     })();
-    applied.push(m.version);
   }
   return applied;
 }
@@ -101,6 +118,7 @@ export function migrate(db: Db, upTo = SCHEMA_VERSION): number[] {
  * use are ignored, so a whole record can be passed.
  */
 class NodeSqliteDb implements Db {
+  readonly dialect = 'sqlite';
   readonly #db: DatabaseSync;
   #savepoints = 0;
 

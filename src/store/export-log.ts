@@ -79,8 +79,8 @@ export class ExportLog {
   ): void {
     const at = new Date(now).toISOString();
     const insert = this.#db.prepare(
-      `INSERT OR IGNORE INTO exports (film_id, printer, target, kind, state, attempts, next_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+      `INSERT INTO exports (film_id, printer, target, kind, state, attempts, next_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT (film_id, target) DO NOTHING`,
     );
     this.#db.transaction(() => {
       for (const t of targets) insert.run(filmId, printer, t.name, t.kind, now, at, at);
@@ -138,11 +138,18 @@ export class ExportLog {
     return r?.at ?? undefined;
   }
 
-  sending(id: number): void {
-    this.#set(
-      id,
-      'UPDATE exports SET state = ?, attempts = attempts + 1, updated_at = ? WHERE seq = ?',
-      'sending',
+  /**
+   * An attempt starts: true when this caller took the job (queued or failed), false when another
+   * instance sharing the database is already sending it.
+   */
+  sending(id: number): boolean {
+    return (
+      this.#db
+        .prepare(
+          `UPDATE exports SET state = 'sending', attempts = attempts + 1, updated_at = ?
+           WHERE seq = ? AND state IN ('queued', 'failed')`,
+        )
+        .run(new Date().toISOString(), id).changes > 0
     );
   }
 
@@ -187,12 +194,17 @@ export class ExportLog {
     );
   }
 
-  /** Start-up: attempts a crash interrupted are queued again. */
-  recover(): number {
+  /**
+   * Start-up: attempts a crash interrupted are queued again; with `startedBefore` (ISO), only those
+   * started before it (instances sharing the database: younger ones may be another's, under way).
+   */
+  recover(startedBefore?: string): number {
     return Number(
       this.#db
-        .prepare("UPDATE exports SET state = 'queued', next_at = ? WHERE state = 'sending'")
-        .run(Date.now()).changes,
+        .prepare(
+          "UPDATE exports SET state = 'queued', next_at = ? WHERE state = 'sending' AND updated_at < ?",
+        )
+        .run(Date.now(), startedBefore ?? '9999').changes,
     );
   }
 
@@ -219,9 +231,5 @@ export class ExportLog {
         'SELECT target, state, count(*) AS n FROM exports GROUP BY target, state ORDER BY target, state',
       )
       .all();
-  }
-
-  #set(id: number, sql: string, state: ExportState): void {
-    this.#db.prepare(sql).run(state, new Date().toISOString(), id);
   }
 }

@@ -13,6 +13,11 @@ import { filmWarnings } from './outcome.js';
 const TMP_PREFIX = '.tmp-';
 /** Images received but not yet printed (src/store/staging.ts cleans it itself). */
 export const STAGING_DIR = `${TMP_PREFIX}staging`;
+/**
+ * A films directory shared by several instances: a temporary entry is another instance's film being
+ * written (or deleted) unless it is older than this, when it is a crash's leftover.
+ */
+export const SHARED_TMP_AGE_MS = 3_600_000;
 /** Film ids are directory names: no path separators, no dot first. */
 export const FILM_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$';
 const FILM_ID = new RegExp(FILM_ID_PATTERN);
@@ -41,8 +46,11 @@ export interface Recovery {
 
 export class FilmFiles {
   readonly root: string;
+  /** Several instances write this directory (--database postgres://): start-up leaves their work alone. */
+  readonly shared: boolean;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, shared = false) {
+    this.shared = shared;
     this.root = join(dataDir, 'films');
     mkdirSync(this.root, { recursive: true });
   }
@@ -86,9 +94,11 @@ export class FilmFiles {
     const r: Recovery = { removed: 0, indexed: 0, dropped: 0, broken: [] };
     const indexed = index.ids();
     const present = new Set<string>();
+    const now = Date.now();
     for (const name of readdirSync(this.root)) {
       if (name === STAGING_DIR) continue;
       if (name.startsWith(TMP_PREFIX)) {
+        if (this.shared && !olderThan(join(this.root, name), now - SHARED_TMP_AGE_MS)) continue;
         rmSync(join(this.root, name), { recursive: true, force: true });
         r.removed++;
         continue;
@@ -114,7 +124,8 @@ export class FilmFiles {
       }
     }
     // Renders a crash interrupted may have left *.tmp files; they are about to be rendered again.
-    for (const id of index.pendingRender()) {
+    // (Shared: another instance may be rendering it now; a leftover is overwritten by the next render.)
+    for (const id of this.shared ? [] : index.pendingRender()) {
       const dir = join(this.root, id);
       if (!existsSync(dir)) continue;
       for (const n of readdirSync(dir)) {
@@ -182,5 +193,14 @@ export class FilmFiles {
         pinned: false,
       };
     }
+  }
+}
+
+/** Last modified before `t` (ms); a vanished entry is not. */
+function olderThan(path: string, t: number): boolean {
+  try {
+    return statSync(path).mtimeMs < t;
+  } catch {
+    return false;
   }
 }

@@ -102,10 +102,15 @@ export class FilmIndex {
   constructor(db: Db) {
     this.#db = db;
     this.#insert = db.prepare(
-      `INSERT OR REPLACE INTO films (id, printer, calling_ae, job_uid, film_box_uid, association_id,
+      `INSERT INTO films (id, printer, calling_ae, job_uid, film_box_uid, association_id,
          printed_at, image_boxes, bytes, render, render_error, pinned, warnings)
        VALUES (@id, @printer, @callingAeTitle, @jobUid, @filmBoxUid, @associationId,
-         @printedAt, @imageBoxes, @bytes, @render, @error, @pinned, @warnings)`,
+         @printedAt, @imageBoxes, @bytes, @render, @error, @pinned, @warnings)
+       ON CONFLICT (id) DO UPDATE SET printer = excluded.printer, calling_ae = excluded.calling_ae,
+         job_uid = excluded.job_uid, film_box_uid = excluded.film_box_uid, association_id = excluded.association_id,
+         printed_at = excluded.printed_at, image_boxes = excluded.image_boxes, bytes = excluded.bytes,
+         render = excluded.render, render_error = excluded.render_error, pinned = excluded.pinned,
+         warnings = excluded.warnings`,
     );
     this.#byId = db.prepare<[string], Row>(`SELECT ${FILM_COLUMNS} FROM films WHERE id = ?`);
     this.#setRender = db.prepare(
@@ -184,6 +189,40 @@ export class FilmIndex {
 
   setWarnings(id: string, warnings: readonly number[]): void {
     this.#db.prepare('UPDATE films SET warnings = ? WHERE id = ?').run(JSON.stringify(warnings), id);
+  }
+
+  /**
+   * Take the film's render for `instance`: true when it is pending and unclaimed, already ours, or
+   * claimed by an instance not seen since `aliveSince` (ms). One statement: of two instances asking
+   * at once, one gets it.
+   */
+  claimRender(id: string, instance: string, aliveSince: number): boolean {
+    return (
+      this.#db
+        .prepare(
+          `UPDATE films SET render_claim = ? WHERE id = ? AND render = 'pending'
+             AND (render_claim IS NULL OR render_claim = ? OR NOT EXISTS
+               (SELECT 1 FROM instances WHERE instances.id = films.render_claim AND instances.seen_at >= ?))`,
+        )
+        .run(instance, id, instance, aliveSince).changes > 0
+    );
+  }
+
+  /**
+   * Pending films nobody alive is rendering, oldest first: claimed by an instance not seen since
+   * `aliveSince`, or unclaimed and printed before `unclaimedBefore` (ISO; younger ones are left to
+   * the instance that printed them).
+   */
+  abandonedRenders(aliveSince: number, unclaimedBefore: string, limit: number): string[] {
+    return this.#db
+      .prepare<[string, number, number], { id: string }>(
+        `SELECT id FROM films WHERE render = 'pending' AND (
+           (render_claim IS NULL AND printed_at < ?) OR (render_claim IS NOT NULL AND NOT EXISTS
+             (SELECT 1 FROM instances WHERE instances.id = films.render_claim AND instances.seen_at >= ?)))
+         ORDER BY seq LIMIT ?`,
+      )
+      .all(unclaimedBefore, aliveSince, limit)
+      .map((r) => r.id);
   }
 
   /** Films whose rendering never finished, oldest first. */

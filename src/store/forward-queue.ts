@@ -115,6 +115,20 @@ export class ForwardQueue {
     return r?.m ?? undefined;
   }
 
+  /**
+   * Take a due film for an attempt: its next_at moves to `leaseUntil`, so no other instance sharing
+   * the database sends it meanwhile (and a crash leaves it due again then). False: someone else took it.
+   */
+  claim(filmId: string, now: number, leaseUntil: number): boolean {
+    return (
+      this.#db
+        .prepare(
+          "UPDATE forward_queue SET next_at = ? WHERE film_id = ? AND state = 'queued' AND next_at <= ?",
+        )
+        .run(leaseUntil, filmId, now).changes > 0
+    );
+  }
+
   /** Record an attempt's outcome. */
   settle(
     filmId: string,

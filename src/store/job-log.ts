@@ -116,7 +116,7 @@ export class JobLog {
     this.#state = db.prepare('INSERT INTO job_states (job_uid, at, status, info) VALUES (?, ?, ?, ?)');
     this.#byUid = db.prepare<[string], Row>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE uid = ?`);
     this.#history = db.prepare<[string], { at: string; status: JobStatus; info: string }>(
-      'SELECT at, status, info FROM job_states WHERE job_uid = ? ORDER BY rowid',
+      'SELECT at, status, info FROM job_states WHERE job_uid = ? ORDER BY seq',
     );
   }
 

@@ -197,6 +197,51 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX curve_analyses_film ON curve_analyses (film_id, seq);
     `,
   },
+  {
+    version: 7,
+    why: 'several instances on one database (PostgreSQL): job states in a row order both engines keep, render claims, instances alive, operator printer status and armed lab faults shared by the pool',
+    // job_states had only SQLite's implicit rowid to keep its order; it gets a seq like every table.
+    // A film's render_claim is the instance rendering it; a claim of an instance no longer seen
+    // (instances.seen_at, ms) is taken over by another.
+    sql: `
+      CREATE TABLE job_states_new (
+        seq INTEGER PRIMARY KEY,
+        job_uid TEXT NOT NULL,
+        at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        info TEXT NOT NULL
+      );
+      INSERT INTO job_states_new (job_uid, at, status, info) SELECT job_uid, at, status, info FROM job_states;
+      DROP TABLE job_states;
+      ALTER TABLE job_states_new RENAME TO job_states;
+      CREATE INDEX job_states_job ON job_states (job_uid, seq);
+
+      ALTER TABLE films ADD COLUMN render_claim TEXT;
+
+      CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at TEXT NOT NULL,
+        seen_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE printer_status (
+        printer TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        info TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE lab_faults (
+        id TEXT PRIMARY KEY,
+        printer TEXT NOT NULL,
+        fault TEXT NOT NULL,
+        source TEXT NOT NULL,
+        armed_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -44,7 +44,7 @@ export const JOB_OUTCOME_SQL = `CASE
 
 /** What a job listing selects: the row, its outcome and its films' warnings ("[..]|[..]"). */
 export const JOB_COLUMNS = `jobs.*, ${JOB_OUTCOME_SQL} AS outcome,
-  (SELECT group_concat(films.warnings, '|') FROM films WHERE films.job_uid = jobs.uid) AS film_warnings`;
+  (SELECT string_agg(films.warnings, '|') FROM films WHERE films.job_uid = jobs.uid) AS film_warnings`;
 
 /** Warning codes kept as JSON ("[46597]"), one list or several joined by "|": distinct, ascending. */
 export function parseWarnings(text: string | null): number[] | undefined {

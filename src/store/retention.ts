@@ -14,6 +14,8 @@ import { SerialRun } from './serial-run.js';
 import type { Store } from './store.js';
 
 const RETENTION_INTERVAL_MS = 60_000;
+/** The advisory lock a retention pass holds on PostgreSQL ("LBOXRETN"). */
+export const RETENTION_LOCK = 0x4c424f585245544en;
 /** Candidates looked at per pass (a pass that removes them all is followed by another). */
 const BATCH = 500;
 
@@ -184,6 +186,20 @@ export class Retention {
   async #pass(): Promise<Removal[]> {
     const { store, events, log } = this.#o;
     const done: Removal[] = [];
+    // Several instances on one database: one pass at a time in the whole pool, by whichever gets
+    // the lock (a session lock: an instance that dies lets go of it with its connection).
+    const pooled = store.db.dialect === 'postgres';
+    if (pooled) {
+      try {
+        const got = store.db
+          .prepare<[bigint], { ok: boolean }>('SELECT pg_try_advisory_lock(?) AS ok')
+          .get(RETENTION_LOCK);
+        if (!got?.ok) return done;
+      } catch (e) {
+        log.error({ err: (e as Error).message }, 'retention pass skipped');
+        return done;
+      }
+    }
     try {
       for (;;) {
         const candidates = store.films.oldestUnpinned(BATCH);
@@ -204,6 +220,13 @@ export class Retention {
       }
     } catch (e) {
       log.error({ err: (e as Error).message }, 'retention pass failed');
+    } finally {
+      if (pooled)
+        try {
+          store.db.prepare('SELECT pg_advisory_unlock(?)').get(RETENTION_LOCK);
+        } catch {
+          // the connection is gone, and the lock with it
+        }
     }
     if (done.length > 0) this.#o.onRemoved?.();
     return done;

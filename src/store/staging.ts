@@ -28,8 +28,9 @@ export class Staging {
   readonly dir: string;
   #seq = 0;
 
-  constructor(filmsRoot: string) {
-    this.dir = join(filmsRoot, STAGING_DIR);
+  /** `name`: a directory of this instance's own when several share the films directory. */
+  constructor(filmsRoot: string, name = STAGING_DIR) {
+    this.dir = join(filmsRoot, name);
     // A fresh area at every start: nothing staged by an earlier process is anyone's image now.
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });

@@ -4,14 +4,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AssociationLog } from './association-log.js';
+import { AssociationLog, ID_BLOCK } from './association-log.js';
 import { CurveLog } from './curve-log.js';
 import { type Db, openDatabase } from './database.js';
 import { ExportLog } from './export-log.js';
 import { FaultLog } from './fault-log.js';
-import { FilmFiles } from './film-files.js';
+import { FilmFiles, STAGING_DIR } from './film-files.js';
 import { FilmIndex } from './film-index.js';
 import { ForwardQueue } from './forward-queue.js';
+import { Instances } from './instances.js';
 import { JobLog } from './job-log.js';
 import { OutboundLog } from './outbound-log.js';
 import { Staging } from './staging.js';
@@ -19,6 +20,11 @@ import { Staging } from './staging.js';
 export const DATABASE_FILE = 'lightbox.db';
 
 export interface StoreOptions {
+  /**
+   * The index database (--database): a SQLite file path, or a postgres:// URL shared by several
+   * instances; absent: lightbox.db in the data directory.
+   */
+  database?: string;
   /** A write the store could not make (disk full): logged by the caller, never thrown at the DICOM side. */
   onError?: (e: Error, what: string) => void;
 }
@@ -41,17 +47,30 @@ export class Store {
   readonly forwardQueue: ForwardQueue;
   /** Received images on disk before they are printed. */
   readonly staging: Staging;
+  /** This instance, and the others sharing the database (PostgreSQL). */
+  readonly instances: Instances;
 
   constructor(dataDir: string, o: StoreOptions = {}) {
     this.dataDir = dataDir;
     mkdirSync(dataDir, { recursive: true });
-    this.filmFiles = new FilmFiles(dataDir);
-    this.staging = new Staging(this.filmFiles.root);
-    this.db = openDatabase(join(dataDir, DATABASE_FILE));
+    this.db = openDatabase(o.database ?? join(dataDir, DATABASE_FILE));
     const onError = o.onError ?? (() => undefined);
+    this.instances = new Instances(this.db, (e) => onError(e, 'instance heartbeat'));
+    // A database several instances share goes with a films directory they share.
+    const shared = this.instances.shared;
+    this.filmFiles = new FilmFiles(dataDir, shared);
+    this.staging = new Staging(
+      this.filmFiles.root,
+      shared ? `${STAGING_DIR}-${this.instances.id}` : STAGING_DIR,
+    );
     this.films = new FilmIndex(this.db);
     this.jobs = new JobLog(this.db);
-    this.associations = new AssociationLog(this.db, (e, id) => onError(e, `association ${id}`));
+    // Shared by several instances: one id per reservation, so that ids follow time across them.
+    this.associations = new AssociationLog(
+      this.db,
+      (e, id) => onError(e, `association ${id}`),
+      this.db.dialect === 'postgres' ? 1 : ID_BLOCK,
+    );
     this.faults = new FaultLog(this.db);
     this.exports = new ExportLog(this.db);
     this.outbound = new OutboundLog(this.db);
@@ -60,6 +79,9 @@ export class Store {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.instances.stop();
+      this.db.close();
+    }
   }
 }

@@ -15,18 +15,20 @@ import { ExportError } from '../../src/export/sender.js';
 import { derivedUid, filmDataset } from '../../src/output/film-dicom.js';
 import type { FilmRecord } from '../../src/print/spool.js';
 import type { RenderRecord } from '../../src/render/film.js';
-import { openDatabase } from '../../src/store/database.js';
+import { type Db, openDatabase } from '../../src/store/database.js';
 import { ExportLog } from '../../src/store/export-log.js';
 import { Store } from '../../src/store/store.js';
+import { ENGINES, useEngine } from '../store/engines.js';
 
-describe('ExportLog', () => {
-  let dir: string;
+describe.each(ENGINES)('ExportLog on %s', (kind) => {
+  const e = useEngine(kind);
+  let db: Db;
   let log: ExportLog;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'lightbox-export-log-'));
-    log = new ExportLog(openDatabase(join(dir, 'x.db')));
+    db = openDatabase(e.location(e.freshDir()));
+    log = new ExportLog(db);
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => db.close());
 
   const targets = [
     { name: 'a', kind: 'directory' },
@@ -48,10 +50,13 @@ describe('ExportLog', () => {
   it('sending, failed with a retry, sent; counts by target and state', () => {
     log.add('f1', 'P', targets, 1000);
     const [a, b] = log.forFilm('f1');
-    log.sending(a!.id);
+    expect(log.sending(a!.id)).toBe(true);
+    // Taken: another instance sharing the database does not send it too.
+    expect(log.sending(a!.id)).toBe(false);
     log.failed(a!.id, 'peer said no', 9000);
-    log.sending(b!.id);
+    expect(log.sending(b!.id)).toBe(true);
     log.sent(b!.id);
+    expect(log.sending(b!.id)).toBe(false);
     expect(log.get(a!.id)).toMatchObject({
       state: 'failed',
       attempts: 1,
@@ -80,6 +85,9 @@ describe('ExportLog', () => {
     log.sent(f2!.id);
     const [f3] = log.forFilm('f3');
     log.failed(f3!.id, 'film did not render', undefined);
+    // Instances sharing the database: an attempt younger than the bound may be another's, under way.
+    expect(log.recover(new Date(Date.now() - 600_000).toISOString())).toBe(0);
+    expect(log.get(a!.id)!.state).toBe('sending');
     expect(log.recover()).toBe(1);
     expect(log.get(a!.id)!.state).toBe('queued');
     expect([...log.unsentFilms()]).toEqual(['f1']);

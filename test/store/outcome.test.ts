@@ -6,16 +6,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFilm, describeJob } from '../../src/http/outcome-words.js';
 import type { FilmSummary } from '../../src/store/film-index.js';
 import type { JobInput, JobStatus } from '../../src/store/job-log.js';
 import { filmWarnings, parseWarnings } from '../../src/store/outcome.js';
 import { Store } from '../../src/store/store.js';
-import { tempStore } from '../support/store.js';
-
-const store = tempStore();
-afterAll(() => store.close());
+import { ENGINES, useEngine } from './engines.js';
 
 let n = 0;
 function job(status: JobStatus, statusInfo: string, films: string[]): JobInput {
@@ -48,22 +45,34 @@ function film(id: string, jobUid: string, o: Partial<FilmSummary> = {}): FilmSum
   };
 }
 
-/** One job with one film, as the printer runtime records them. */
-function printed(id: string, status: JobStatus, info: string, o: Partial<FilmSummary> = {}) {
-  const j = job(status, info, [id]);
-  store.films.add(film(id, j.uid, o));
-  store.jobs.add('LIGHTBOX', j, 'a1');
-  return j;
-}
-
-describe('outcomes', () => {
-  const jam = printed('jammed', 'FAILURE', 'FILM JAM', { warnings: [0xb605] });
-  const broken = printed('broken', 'DONE', 'NORMAL', { render: 'failed', error: 'sharp: bad input' });
-  const warned = printed('warned', 'DONE', 'NORMAL', { warnings: [0xb60a, 0xb605] });
-  const queued = printed('queued', 'PENDING', 'QUEUED');
-  const rendering = printed('rendering', 'DONE', 'NORMAL', { render: 'pending' });
-  const fine = printed('fine', 'DONE', 'NORMAL');
-  const older = printed('older', 'DONE', 'NORMAL', { warnings: undefined });
+describe.each(ENGINES)('outcomes on %s', (kind) => {
+  const e = useEngine(kind);
+  let store: Store;
+  /** One job with one film, as the printer runtime records them. */
+  function printed(id: string, status: JobStatus, info: string, o: Partial<FilmSummary> = {}) {
+    const j = job(status, info, [id]);
+    store.films.add(film(id, j.uid, o));
+    store.jobs.add('LIGHTBOX', j, 'a1');
+    return j;
+  }
+  let jam: JobInput;
+  let broken: JobInput;
+  let warned: JobInput;
+  let queued: JobInput;
+  let rendering: JobInput;
+  let fine: JobInput;
+  let older: JobInput;
+  beforeAll(() => {
+    store = e.store(e.freshDir());
+    jam = printed('jammed', 'FAILURE', 'FILM JAM', { warnings: [0xb605] });
+    broken = printed('broken', 'DONE', 'NORMAL', { render: 'failed', error: 'sharp: bad input' });
+    warned = printed('warned', 'DONE', 'NORMAL', { warnings: [0xb60a, 0xb605] });
+    queued = printed('queued', 'PENDING', 'QUEUED');
+    rendering = printed('rendering', 'DONE', 'NORMAL', { render: 'pending' });
+    fine = printed('fine', 'DONE', 'NORMAL');
+    older = printed('older', 'DONE', 'NORMAL', { warnings: undefined });
+  });
+  afterAll(() => store.close());
 
   it('each film gets the first outcome that holds: failed job, render failed, warned, pending, ok', () => {
     const outcome = (id: string) => store.films.get(id)?.outcome;

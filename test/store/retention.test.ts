@@ -12,11 +12,12 @@ import {
   formatDuration,
   formatSize,
   plan,
+  RETENTION_LOCK,
   Retention,
   type RetentionLimits,
 } from '../../src/store/retention.js';
 import type { Store } from '../../src/store/store.js';
-import { tempStore } from '../support/store.js';
+import { ENGINES, useEngine } from './engines.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
@@ -112,7 +113,8 @@ describe('plan (pure)', () => {
   });
 });
 
-describe('Retention (runner, real store)', () => {
+describe.each(ENGINES)('Retention (runner, real store on %s)', (kind) => {
+  const e = useEngine(kind);
   const stores: Store[] = [];
   afterEach(() => {
     for (const s of stores.splice(0)) {
@@ -121,8 +123,8 @@ describe('Retention (runner, real store)', () => {
     }
   });
 
-  function withFilms(n: number): Store {
-    const store = tempStore();
+  function withFilms(n: number, dataDir = e.freshDir()): Store {
+    const store = e.store(dataDir);
     stores.push(store);
     for (let i = 1; i <= n; i++) {
       const id = `film-${i}`;
@@ -219,4 +221,17 @@ describe('Retention (runner, real store)', () => {
     expect(store.films.totals().films).toBe(3);
     await r.stop();
   });
+
+  if (kind === 'postgres')
+    it('runs once per pool: while another instance holds the retention lock, a pass removes nothing', async () => {
+      const store = withFilms(4);
+      const other = e.store(store.dataDir);
+      stores.push(other);
+      other.db.prepare('SELECT pg_advisory_lock(?)').get(RETENTION_LOCK);
+      const { r } = runner(store, { maxFilms: 2 });
+      expect(await r.run()).toEqual([]);
+      expect(store.films.ids().size).toBe(4);
+      other.db.prepare('SELECT pg_advisory_unlock(?)').get(RETENTION_LOCK);
+      expect((await r.run()).map((x) => x.id)).toEqual(['film-1', 'film-2']);
+    });
 });

@@ -12,6 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { EventBus, Stamped } from '../../events.js';
 import type { DiskState } from '../../store/disk-space.js';
+import type { BridgeStats } from '../../store/pg-database.js';
 import type { Store } from '../../store/store.js';
 
 /** The DICOM listeners' connections (src/net DicomServer.stats, summed over listeners). */
@@ -132,7 +133,7 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
         queued = 0;
         waiting = !res.write(text);
       });
-      const unsubscribe = bus.subscribe((e) => send(frameOf(e)));
+      const unsubscribe = bus.subscribe((e) => send(frameOf(e)), { remote: true });
       const timer = setInterval(() => send(': keep-alive\n\n'), KEEPALIVE_MS);
       send(': lightbox events\n\n');
       req.raw.on('close', end);
@@ -355,6 +356,20 @@ class Metrics {
       'Event loop delay since the previous scrape, maximum',
       seconds(loop.max),
     );
+    const bridge = (g.store?.db as { stats?: BridgeStats } | undefined)?.stats;
+    if (bridge) {
+      gauge('lightbox_db_statements', 'Statements sent to PostgreSQL since start', bridge.statements);
+      gauge(
+        'lightbox_db_wait_seconds',
+        'Time the event loop waited for PostgreSQL since start (the synchronous bridge)',
+        bridge.waitMs / 1000,
+      );
+      gauge(
+        'lightbox_db_wait_max_seconds',
+        'Longest single wait for PostgreSQL since start',
+        bridge.maxWaitMs / 1000,
+      );
+    }
     return `${lines.join('\n')}\n`;
   }
 }

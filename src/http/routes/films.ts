@@ -64,9 +64,12 @@ async function readJson(path: string): Promise<unknown> {
 export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus): void {
   const thumbs = new ThumbCache(THUMB_CACHE_BYTES);
   // A film rendered again or removed has another thumbnail, or none.
-  const unsubscribe = events.subscribe((e) => {
-    if (e.type === 'film.rendered' || e.type === 'film.removed') thumbs.delete(e.film);
-  });
+  const unsubscribe = events.subscribe(
+    (e) => {
+      if (e.type === 'film.rendered' || e.type === 'film.removed') thumbs.delete(e.film);
+    },
+    { remote: true },
+  );
   app.addHook('onClose', async () => unsubscribe());
   app.get<{ Querystring: FilmQuery }>(
     '/api/films',

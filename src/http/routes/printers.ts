@@ -69,7 +69,7 @@ export function printerRoutes(app: FastifyInstance, printers: () => readonly Pri
       if (status !== 'NORMAL' && !info)
         return reply.code(400).send({ error: `${status} needs a Printer Status Info term` });
       // Every open association of this printer gets an N-EVENT-REPORT (PS3.4 H.4.7).
-      p.runtime.setStatus(status, info ?? 'NORMAL');
+      p.runtime.setStatus(status, info ?? 'NORMAL', 'operator');
       return summary(p);
     },
   );

@@ -1,0 +1,244 @@
+/**
+ * Two Lightbox processes on one PostgreSQL database (a throw-away cluster) and one films
+ * directory, printed to by DCMTK (dcmprscu, workload W1: 20 CT images on 14INX17IN STANDARD\4,5):
+ * each instance lists both films and both associations with their verdicts; a console on A sees B's
+ * film as it is printed (/api/events); a printer status set and a lab fault armed through A apply on
+ * B; and when A is killed (SIGKILL) while it renders a film, B renders it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, ensureBuild, killAllServers, type Server, startServer } from '../store/support.js';
+import {
+  dcmPrint,
+  exchangeSummary,
+  generateImages,
+  type PrintOptions,
+  type TestImages,
+} from '../support/dcmprint.js';
+import { type PgCluster, startPostgres } from '../support/postgres.js';
+
+let cluster: PgCluster;
+let dataDir: string;
+let work: string;
+let images: TestImages;
+let a: Server;
+let b: Server;
+let prints = 0;
+
+beforeAll(async () => {
+  const imageDir = join(tmpdir(), 'lightbox-test-images-v1');
+  const [c, build, imgs] = await Promise.all([
+    startPostgres(),
+    ensureBuild('pool'),
+    generateImages(imageDir),
+  ]);
+  cluster = c;
+  images = imgs;
+  const url = await cluster.createDatabase('lightbox');
+  dataDir = mkdtempSync(join(tmpdir(), 'lightbox-pool-'));
+  work = mkdtempSync(join(tmpdir(), 'lightbox-pool-work-'));
+  const args = ['--database', url, '--min-free-space', '0'];
+  // One first: it migrates the database (the second would wait for its lock anyway).
+  a = await startServer(build.main, { dataDir, args });
+  b = await startServer(build.main, { dataDir, args });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([a?.stop(5000), b?.stop(5000)]);
+  killAllServers();
+  await cluster?.stop();
+  for (const d of [dataDir, work]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+function w1(server: Server, o: Partial<PrintOptions> = {}) {
+  return dcmPrint(
+    {
+      port: server.dicomPort,
+      calledAe: 'LIGHTBOX',
+      images: images.ct,
+      columns: 4,
+      rows: 5,
+      filmSize: '14INX17IN',
+      label: 'W1',
+      ...o,
+    },
+    join(work, `print${++prints}`),
+  );
+}
+
+/** Every exchange answered 0x0000, the film printed (N-ACTION). */
+const ok = (r: Awaited<ReturnType<typeof w1>>) =>
+  exchangeSummary(r).every((line) => / 0x0000$/.test(line)) &&
+  r.exchanges.some((x) => x.request === 'N-ACTION');
+
+interface FilmRow {
+  id: string;
+  render: string;
+  associationId?: string;
+}
+const films = async (s: Server) => (await api(`${s.url}/api/films?limit=100`)).body as FilmRow[];
+const json = (url: string, method: string, body: unknown) =>
+  fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+    async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }),
+  );
+
+/** Everything GET /api/events sends, as it comes. */
+function eventStream(s: Server): { text: () => string; close: () => void } {
+  const ac = new AbortController();
+  let text = '';
+  void fetch(`${s.url}/api/events`, { signal: ac.signal })
+    .then(async (r) => {
+      const dec = new TextDecoder();
+      for await (const chunk of r.body!) text += dec.decode(chunk as Uint8Array, { stream: true });
+    })
+    .catch(() => undefined);
+  return { text: () => text, close: () => ac.abort() };
+}
+
+describe('two instances, one PostgreSQL database', () => {
+  it('each accepts a W1 print; each lists both films and both associations with their verdicts; A hears B live', async () => {
+    const live = eventStream(a);
+    await new Promise((r) => setTimeout(r, 300));
+    const [ra, rb] = await Promise.all([w1(a, { callingAe: 'CT_A' }), w1(b, { callingAe: 'CT_B' })]);
+    expect(ok(ra), exchangeSummary(ra).join('\n')).toBe(true);
+    expect(ok(rb), exchangeSummary(rb).join('\n')).toBe(true);
+    await expect
+      .poll(async () => (await films(a)).filter((f) => f.render === 'rendered').length, { timeout: 30_000 })
+      .toBe(2);
+    const onA = await films(a);
+    const onB = await films(b);
+    expect(onA.map((f) => f.id).sort()).toEqual(onB.map((f) => f.id).sort());
+    for (const s of [a, b]) {
+      const assocs = (await api(`${s.url}/api/associations?limit=100`)).body as {
+        id: string;
+        callingAeTitle?: string;
+      }[];
+      const printing = assocs.filter((x) => x.callingAeTitle === 'CT_A' || x.callingAeTitle === 'CT_B');
+      expect(printing.map((x) => x.callingAeTitle).sort()).toEqual(['CT_A', 'CT_B']);
+      // Ids from two instances never collide.
+      expect(new Set(assocs.map((x) => x.id)).size).toBe(assocs.length);
+      const verdicts = (await api(`${s.url}/api/verdicts`)).body as {
+        verdicts: { association: string; verdict: string }[];
+      };
+      for (const x of printing)
+        expect(verdicts.verdicts.find((v) => v.association === x.id)?.verdict, x.id).toBe('pass');
+    }
+    // What the shared database costs each instance is in its /metrics.
+    const metrics = (await api(`${a.url}/metrics`)).body as string;
+    expect(Number(/^lightbox_db_statements (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^lightbox_db_wait_seconds [0-9.e-]+$/m);
+    // The console on A saw B's film as it was printed, marked with B's instance.
+    const bFilm = onB.find((f) => f.associationId && f.id)!;
+    expect(bFilm).toBeDefined();
+    await expect
+      .poll(() => /"type":"film\.printed"[^\n]*"instance":"/.test(live.text()), { timeout: 5000 })
+      .toBe(true);
+    live.close();
+  }, 90_000);
+
+  it('a printer status and a lab fault set through A apply on B; a one-shot fault fires once in the pool', async () => {
+    const set = await json(`${a.url}/api/printers/LIGHTBOX/status`, 'PUT', {
+      status: 'WARNING',
+      info: 'SUPPLY LOW',
+    });
+    expect(set.status).toBe(200);
+    await expect
+      .poll(async () => ((await api(`${b.url}/api/printers/LIGHTBOX`)).body as { status: string }).status, {
+        timeout: 5000,
+      })
+      .toBe('WARNING');
+    await json(`${a.url}/api/printers/LIGHTBOX/status`, 'PUT', { status: 'NORMAL' });
+    await expect
+      .poll(async () => ((await api(`${b.url}/api/printers/LIGHTBOX`)).body as { status: string }).status, {
+        timeout: 5000,
+      })
+      .toBe('NORMAL');
+
+    const armed = await json(`${a.url}/api/lab/faults`, 'POST', {
+      printer: 'LIGHTBOX',
+      kind: 'response',
+      command: 'N-SET',
+      sopClass: 'Basic Grayscale Image Box',
+      status: '0xC605',
+      count: 1,
+    });
+    expect(armed.status).toBe(201);
+    const fault = (armed.body.armed as { id: string }[])[0]!;
+    await expect
+      .poll(async () => JSON.stringify((await api(`${b.url}/api/lab/faults`)).body), { timeout: 5000 })
+      .toContain(fault.id);
+    const onB = await w1(b, { callingAe: 'FAULT_B' });
+    expect(onB.exchanges.find((x) => x.request === 'N-SET')).toMatchObject({ status: 0xc605 });
+    expect(onB.exchanges.some((x) => x.request === 'N-ACTION')).toBe(false);
+    // Spent on B, so spent on A too: A prints cleanly.
+    const onA = await w1(a, { callingAe: 'FAULT_A' });
+    expect(ok(onA), exchangeSummary(onA).join('\n')).toBe(true);
+    // Both instances list the firing (it is in the shared database).
+    for (const s of [a, b])
+      expect(JSON.stringify((await api(`${s.url}/api/lab/firings`)).body)).toContain(fault.id);
+  }, 90_000);
+
+  it('A killed (SIGKILL) while it renders a film: B renders it', async () => {
+    const before = new Set((await films(b)).map((f) => f.id));
+    const printed = w1(a, { callingAe: 'KILLED_A' });
+    // The moment A claims the film's render, A is killed.
+    let claimed: { id: string; render: string; render_claim: string } | undefined;
+    const deadline = Date.now() + 30_000;
+    while (!claimed && Date.now() < deadline) {
+      const rows = await cluster.query<{ id: string; render: string; render_claim: string }>(
+        "SELECT id, render, render_claim FROM films WHERE calling_ae = 'KILLED_A' AND render_claim IS NOT NULL",
+        [],
+        'lightbox',
+      );
+      claimed = rows[0];
+      if (!claimed) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(claimed, 'A never claimed the film').toBeDefined();
+    await a.kill();
+    expect(ok(await printed)).toBe(true);
+    const state = await cluster.query<{ render: string }>(
+      'SELECT render FROM films WHERE id = $1',
+      [claimed!.id],
+      'lightbox',
+    );
+    // Killed mid-render: the film is still pending.
+    expect(state[0]!.render).toBe('pending');
+    expect(before.has(claimed!.id)).toBe(false);
+    await expect
+      .poll(async () => (await films(b)).find((f) => f.id === claimed!.id)?.render, { timeout: 30_000 })
+      .toBe('rendered');
+    const [after] = await cluster.query<{ render_claim: string }>(
+      'SELECT render_claim FROM films WHERE id = $1',
+      [claimed!.id],
+      'lightbox',
+    );
+    expect(after!.render_claim).not.toBe(claimed!.render_claim);
+  }, 90_000);
+
+  it('the database stops: B answers the print 0x0213 at N-ACTION at once (nothing acknowledged), and prints again once it is back', async () => {
+    await cluster.kill();
+    let down: Awaited<ReturnType<typeof w1>>;
+    try {
+      const t0 = performance.now();
+      down = await w1(b, { callingAe: 'DB_DOWN' });
+      // Every call fails at once: no statement waits for a deadline.
+      expect(performance.now() - t0).toBeLessThan(15_000);
+    } finally {
+      await cluster.start();
+    }
+    const action = down.exchanges.find((x) => x.request === 'N-ACTION');
+    expect(action?.status, exchangeSummary(down).join('\n')).toBe(0x0213);
+    expect(b.alive()).toBe(true);
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await w1(b, { callingAe: 'DB_BACK' });
+    expect(ok(again), exchangeSummary(again).join('\n')).toBe(true);
+    const rows = await cluster.query<{ calling_ae: string }>(
+      "SELECT calling_ae FROM films WHERE calling_ae IN ('DB_DOWN', 'DB_BACK')",
+      [],
+      'lightbox',
+    );
+    expect(rows.map((r) => r.calling_ae)).toEqual(['DB_BACK']);
+  }, 90_000);
+});
