@@ -323,7 +323,9 @@ describe('a film that cannot be rendered', () => {
     expect(sidecar).toMatchObject({ format: 'lightbox-render/1', failed: true });
     expect(sidecar.error).toMatch(/\S/);
     expect(lb.logs.slice(mark).some((l) => l.msg === 'film rendering failed' && l.film === dir)).toBe(true);
-    // Through the render queue, the index learns it too.
+    // Through the render queue, the index learns it too. (The queue renders only pending films,
+    // claimed once in a pool: this one was rendered before its pixels were cut.)
+    lb.app.store.films.setRender(basename(dir), 'pending');
     lb.app.rendering.add([basename(dir)]);
     await expect.poll(() => lb.app.store.films.get(basename(dir))?.render).toBe('failed');
     expect(lb.app.store.films.get(basename(dir))?.error).toMatch(/\S/);

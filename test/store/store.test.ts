@@ -240,7 +240,12 @@ describe.each(ENGINES)('on %s', (kind) => {
       });
       const ids = [a.curves.add(curve('f1')), b.curves.add(curve('f1')), a.curves.add(curve())];
       expect(new Set(ids).size).toBe(3);
-      expect(b.curves.list({ filmId: 'f1' }).map((c) => c.id).sort()).toEqual(ids.slice(0, 2).sort());
+      expect(
+        b.curves
+          .list({ filmId: 'f1' })
+          .map((c) => c.id)
+          .sort(),
+      ).toEqual(ids.slice(0, 2).sort());
       expect(a.curves.get(ids[2]!)?.input).toEqual({ readings: [1, 2] });
       expect(a.curves.removeForFilm('f1')).toBe(2);
       expect(b.curves.count()).toBe(1);
