@@ -357,6 +357,7 @@ export class Lightbox {
         if (j.status === 'PENDING' || j.status === 'PRINTING') for (const f of j.films) busy.add(f);
     const rendering = this.rendering.current;
     if (rendering) busy.add(rendering);
+    for (const f of this.rendering.previewing) busy.add(f);
     for (const f of this.forwarder.busy()) busy.add(f);
     // A film whose export is not sent yet stays until it is (or someone deletes it).
     for (const f of this.store.exports.unsentFilms()) busy.add(f);

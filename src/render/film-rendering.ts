@@ -2,6 +2,8 @@
  * Which film renders next, and what the index learns when it has: films just printed first, then
  * the backlog a stopped process left unrendered (oldest first). One film at a time is handed to
  * the renderer, so a backlog of thousands costs a list of ids, not thousands of queued messages.
+ * A film just printed gets its preview (thumb.png, announced as film.preview) at once, whatever
+ * film is rendering; its full render then leaves thumb.png as the preview wrote it.
  */
 import type { Logger } from 'pino';
 import type { EventBus } from '../events.js';
@@ -14,6 +16,8 @@ export class FilmRendering {
   #running: Promise<void> | undefined;
   #current: string | undefined;
   #stopped = false;
+  /** Previews asked for and not yet taken by their film's render: whether each wrote thumb.png. */
+  readonly #previews = new Map<string, Promise<boolean>>();
 
   constructor(
     readonly renderer: Renderer,
@@ -24,6 +28,7 @@ export class FilmRendering {
 
   /** Films just printed. */
   add(ids: readonly string[]): void {
+    for (const id of ids) this.#previewOf(id);
     this.#fresh.push(...ids);
     this.#pump();
   }
@@ -42,6 +47,11 @@ export class FilmRendering {
     return this.#current;
   }
 
+  /** Films whose preview is being made or waits for their render (retention leaves them alone too). */
+  get previewing(): readonly string[] {
+    return [...this.#previews.keys()];
+  }
+
   /** Films waiting to be rendered. */
   get queued(): number {
     return this.#fresh.length + this.#backlog.length;
@@ -56,6 +66,7 @@ export class FilmRendering {
     this.#stopped = true;
     this.#fresh.length = 0;
     this.#backlog = [];
+    this.#previews.clear();
   }
 
   #pump(): void {
@@ -70,11 +81,32 @@ export class FilmRendering {
     });
   }
 
+  #previewOf(id: string): Promise<boolean> {
+    let p = this.#previews.get(id);
+    if (!p) {
+      p = this.#preview(id);
+      this.#previews.set(id, p);
+    }
+    return p;
+  }
+
+  async #preview(id: string): Promise<boolean> {
+    const film = this.store.films.get(id);
+    if (!film || film.render === 'broken') return false;
+    const outcome = await this.renderer.preview(this.store.filmFiles.dir(id));
+    if (this.#stopped || 'error' in outcome) return false;
+    this.events.publish({ type: 'film.preview', film: id, ms: outcome.preview.ms });
+    return true;
+  }
+
   async #renderOne(id: string): Promise<void> {
+    // A backlog film (an earlier run's) gets its preview now; a fresh one has had it asked for.
+    const previewed = await this.#previewOf(id);
+    this.#previews.delete(id);
     const film = this.store.films.get(id);
     // Deleted (by the API or retention) while it waited, or not a film the index can render.
-    if (!film || film.render === 'broken') return;
-    const outcome = await this.renderer.render(this.store.filmFiles.dir(id));
+    if (!film || film.render === 'broken' || this.#stopped) return;
+    const outcome = await this.renderer.render(this.store.filmFiles.dir(id), { thumb: !previewed });
     if (this.#stopped) return;
     const bytes = await this.store.filmFiles.bytes(id).catch(() => undefined);
     try {

@@ -1,30 +1,41 @@
 /**
- * The render process: renders films off the DICOM process, one message per film directory, one
- * film at a time (a 14x17 in film holds ~50 MB of buffers: memory stays bounded). It runs at the
- * lowest CPU priority, set before sharp and its threads exist, so every thread it starts inherits
- * it: on a busy machine printing goes first and previews wait; on an idle one they run at full
- * speed. A crash in the image library ends this process, not the printer.
+ * A render process: renders films off the DICOM process, one message per film directory, one
+ * film at a time (a 14x17 in film holds ~50 MB of buffers: memory stays bounded). A crash in the
+ * image library ends this process, not the printer.
+ *
+ * Two run: with --idle the full-size films, at the lowest CPU priority, set before sharp and its
+ * threads exist so every thread it starts inherits it (on a busy machine printing goes first and
+ * films wait; on an idle one they run at full speed); without it the previews (thumbnails composed
+ * at their own size, a few percent of a film's work), at the printer's priority: a user waits on
+ * those, and they must not queue behind a film or starve behind other work on the machine.
  */
 import { setPriority } from 'node:os';
+import type { RenderRequest } from './render-child.js';
 
+const idle = process.argv.includes('--idle');
 /** nice 19: the kernel gives this process CPU only when nothing else wants it (Linux CFS weight 15 vs 1024). */
 const LOWEST_PRIORITY = 19;
 
-try {
-  setPriority(LOWEST_PRIORITY);
-} catch {
-  // Not allowed here (a restricted container): render at the normal priority.
+if (idle) {
+  try {
+    setPriority(LOWEST_PRIORITY);
+  } catch {
+    // Not allowed here (a restricted container): render at the normal priority.
+  }
 }
 
-const { renderFilm } = await import('./film.js');
+const { renderFilm, renderPreview } = await import('./film.js');
+// A preview is small images: one libvips thread per operation is plenty, and leaves the cores to printing.
+if (!idle) (await import('sharp')).default.concurrency(1);
 
 let queue: Promise<void> = Promise.resolve();
 
-process.on('message', (m: { id: number; dir: string }) => {
+process.on('message', (m: RenderRequest & { id: number }) => {
   queue = queue.then(async () => {
     try {
-      const record = await renderFilm(m.dir);
-      process.send?.({ id: m.id, record });
+      const result =
+        m.kind === 'preview' ? await renderPreview(m.dir) : await renderFilm(m.dir, { thumb: m.thumb });
+      process.send?.({ id: m.id, result });
     } catch (e) {
       process.send?.({ id: m.id, error: (e as Error).stack ?? String(e) });
     }

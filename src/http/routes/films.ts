@@ -63,9 +63,10 @@ async function readJson(path: string): Promise<unknown> {
 
 export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus): void {
   const thumbs = new ThumbCache(THUMB_CACHE_BYTES);
-  // A film rendered again or removed has another thumbnail, or none.
+  // A film previewed or rendered (again), or removed, has another thumbnail, or none.
   const unsubscribe = events.subscribe((e) => {
-    if (e.type === 'film.rendered' || e.type === 'film.removed') thumbs.delete(e.film);
+    if (e.type === 'film.preview' || e.type === 'film.rendered' || e.type === 'film.removed')
+      thumbs.delete(e.film);
   });
   app.addHook('onClose', async () => unsubscribe());
   app.get<{ Querystring: FilmQuery }>(
