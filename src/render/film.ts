@@ -18,6 +18,7 @@ import { num, str } from '../print/values.js';
 import type { FilmPlace, MagnificationType } from '../profiles/profile-schema.js';
 import type { TextLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
+import { BufferPool } from './buffer-pool.js';
 import { drawTexts, inkFor, scaled } from './film-text.js';
 import { densityLut } from './grayscale.js';
 import { type Viewing, viewTable } from './gsdf.js';
@@ -223,6 +224,9 @@ function lutFor(box: Parameters<typeof densityLut>[0]): Uint16Array {
   return lut;
 }
 
+/** The density canvas and 8-bit view of the last film, for the next (a preview's are too small to keep). */
+const pool = new BufferPool(4 * 1024 * 1024, 2);
+
 /** A film's pixels composed at some scale of its pixel matrix, before they are encoded. */
 interface Composed {
   /** The canvas's size: the film's pixel matrix times the scale. */
@@ -235,6 +239,8 @@ interface Composed {
   channels: 1 | 3;
   /** What render.json says, in film pixels whatever the scale (no `ms`). */
   record: Omit<RenderRecord, 'ms'>;
+  /** Hand the big buffers back for the next film, once nothing reads them. */
+  release(): void;
 }
 
 /**
@@ -262,7 +268,8 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
   const trim = str(fa, Tag.Trim) === 'YES';
   // Trim frames and text in the density opposite the border's (dark on light, light on dark).
   const ink = inkFor(border, range, viewing);
-  const canvas = new Uint16Array(W * H).fill(border);
+  const canvasBuffer = pool.take(W * H * 2);
+  const canvas = new Uint16Array(canvasBuffer, 0, W * H).fill(border);
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
   const boxes: BoxRender[] = [];
   // A one-pixel trim line of the full film covers `scale` of a preview pixel: blended by that much.
@@ -327,28 +334,33 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
       ...(film.printer.characteristicCurve ? { curve: film.printer.characteristicCurve } : {}),
     });
     const count = im.rows * im.columns;
-    const dens = new Uint16Array(count);
     const mask = 2 ** im.bitsStored - 1;
-    if (im.bitsAllocated === 8) for (let i = 0; i < count; i++) dens[i] = lut[raw[i]! & mask]!;
-    else {
-      // A typed view when the bytes are 2-aligned (large files always are), else one copy.
-      const words =
+    let dens: Uint16Array;
+    if (im.bitsAllocated === 8) {
+      dens = new Uint16Array(count);
+      for (let i = 0; i < count; i++) dens[i] = lut[raw[i]! & mask]!;
+    } else {
+      // Densities in place of the stored values (a 40 MB mammogram is not held twice): a typed
+      // view when the bytes are 2-aligned (large files always are), else one copy.
+      dens =
         raw.byteOffset % 2 === 0
           ? new Uint16Array(raw.buffer, raw.byteOffset, count)
           : new Uint16Array(Uint8Array.from(raw.subarray(0, count * 2)).buffer);
-      for (let i = 0; i < count; i++) dens[i] = lut[words[i]! & mask]!;
+      for (let i = 0; i < count; i++) dens[i] = lut[dens[i]! & mask]!;
     }
     // Uncovered parts of a box with an image take the border density (docs/spec/rendering.md#layout).
     const px = await resizeGrey16(dens, im.columns, im.rows, p.crop, t);
-    // Cubic kernels overshoot at edges: no pixel may leave the box's density range.
-    for (let i = 0; i < px.length; i++) {
-      const v = px[i]!;
-      if (v > maxD) px[i] = maxD;
-      else if (v < minD) px[i] = minD;
-    }
+    // Into the canvas, clamped on the way: cubic kernels overshoot at edges, and no pixel may
+    // leave the box's density range (one pass, not a clamp pass and a copy).
     const d = dest;
-    for (let y = 0; y < d.height; y++)
-      canvas.set(px.subarray(y * d.width, (y + 1) * d.width), (d.y + y) * W + d.x);
+    for (let y = 0; y < d.height; y++) {
+      const from = y * d.width;
+      const to = (d.y + y) * W + d.x - from;
+      for (let i = from; i < from + d.width; i++) {
+        const v = px[i]!;
+        canvas[to + i] = v > maxD ? maxD : v < minD ? minD : v;
+      }
+    }
     if (trim) {
       const edge = (i: number) => {
         canvas[i] = trimAlpha === 1 ? ink : Math.round(canvas[i]! * (1 - trimAlpha) + ink * trimAlpha);
@@ -371,7 +383,8 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
 
   // What a viewer sees: indexed by any 16-bit density, so the per-pixel loop has no branch.
   const table = viewTable(viewing, 255);
-  const grey = Buffer.allocUnsafe(W * H);
+  const greyBuffer = pool.take(W * H);
+  const grey = Buffer.from(greyBuffer, 0, W * H);
   for (let i = 0; i < canvas.length; i++) grey[i] = table[canvas[i]!]!;
   let view = grey;
   if (colorBoxes.length > 0) {
@@ -412,6 +425,10 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     canvas,
     view,
     channels: colorBoxes.length > 0 ? 3 : 1,
+    release: () => {
+      pool.give(canvasBuffer);
+      pool.give(greyBuffer);
+    },
     record: {
       format: 'lightbox-render/1',
       width: FW,
@@ -440,6 +457,34 @@ function viewOf(c: Composed): Sharp {
 const readFilm = async (dir: string): Promise<FilmRecord> =>
   JSON.parse(await readFile(join(dir, 'film.json'), 'utf8')) as FilmRecord;
 
+/** density.png: the film's densities, 16-bit grey, hundredths of OD. */
+async function writeDensity(dir: string, c: Composed): Promise<void> {
+  const png = await sharp(c.canvas, {
+    raw: { width: c.width, height: c.height, channels: 1 },
+    limitInputPixels: false,
+  })
+    .toColourspace('grey16')
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+  await writeAtomic(join(dir, 'density.png'), png);
+}
+
+/**
+ * density.png alone, for a film rendered without it: only QA tools read it (density reports,
+ * diffs in OD, 16-bit DICOM), so the printer makes it on the first request. The film is composed
+ * again from what was printed (the same steps, so the same densities); film.png is left alone.
+ */
+export async function renderDensity(dir: string): Promise<{ ms: number }> {
+  const t0 = performance.now();
+  const c = await composeFilm(dir, await readFilm(dir), 1);
+  try {
+    await writeDensity(dir, c);
+  } finally {
+    c.release();
+  }
+  return { ms: Math.round(performance.now() - t0) };
+}
+
 /** How a preview went: written to thumb.png, at this size, in this many ms. */
 export interface PreviewRecord {
   width: number;
@@ -456,13 +501,19 @@ export async function renderPreview(dir: string): Promise<PreviewRecord> {
   const t0 = performance.now();
   const film = await readFilm(dir);
   const c = await composeFilm(dir, film, THUMB_WIDTH / film.filmBox.matrix.width);
-  await writeAtomic(join(dir, 'thumb.png'), await viewOf(c).png().toBuffer());
+  try {
+    await writeAtomic(join(dir, 'thumb.png'), await viewOf(c).png().toBuffer());
+  } finally {
+    c.release();
+  }
   return { width: c.width, height: c.height, ms: Math.round(performance.now() - t0) };
 }
 
 export interface RenderOptions {
   /** Write thumb.png too (default): not when a preview has written it already. */
   thumb?: boolean;
+  /** Write density.png too (default): the printer leaves it to the first request (renderDensity). */
+  density?: boolean;
 }
 
 /** Render one spooled film directory; returns what was written about it. */
@@ -470,10 +521,9 @@ export async function renderFilm(dir: string, o: RenderOptions = {}): Promise<Re
   const t0 = performance.now();
   const film = await readFilm(dir);
   const c = await composeFilm(dir, film, 1);
-  const { width: W, height: H } = c;
   // The encodes run at once on sharp's thread pool (deflate is most of their time). Two
   // pipelines, not clone(): sharp 0.35's clone() deep-copies the whole input buffer.
-  await Promise.all([
+  const written = await Promise.allSettled([
     viewOf(c)
       .png({ compressionLevel: 1 })
       .toBuffer()
@@ -485,12 +535,12 @@ export async function renderFilm(dir: string, o: RenderOptions = {}): Promise<Re
           .png()
           .toBuffer()
           .then((png) => writeAtomic(join(dir, 'thumb.png'), png)),
-    sharp(c.canvas, { raw: { width: W, height: H, channels: 1 }, limitInputPixels: false })
-      .toColourspace('grey16')
-      .png({ compressionLevel: 1 })
-      .toBuffer()
-      .then((png) => writeAtomic(join(dir, 'density.png'), png)),
+    o.density === false ? undefined : writeDensity(dir, c),
   ]);
+  // Every encode has let go of the buffers, even when one failed: the next film may have them.
+  c.release();
+  const failed = written.find((w) => w.status === 'rejected');
+  if (failed) throw failed.reason;
   const record: RenderRecord = { ...c.record, ms: Math.round(performance.now() - t0) };
   await writeAtomic(join(dir, 'render.json'), JSON.stringify(record, null, 1));
   return record;
