@@ -27,6 +27,7 @@ import { type ReloadResult, TlsCredentials } from './net/tls-credentials.js';
 import { SOFTWARE } from './output/film-dicom.js';
 import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
+import { FilmDensities } from './render/film-densities.js';
 import { FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
 import { type ForwardConfig, Forwarder } from './scu/forwarder.js';
@@ -57,6 +58,7 @@ export class Lightbox {
   readonly renderer: Renderer;
   /** Which film renders next; the index learns how each render ended. */
   readonly rendering: FilmRendering;
+  readonly densities: FilmDensities;
   /** Films, jobs, associations and fault firings, kept across restarts in the data directory. */
   readonly store: Store;
   /** Everything that happens, for the event stream and metrics. */
@@ -90,6 +92,7 @@ export class Lightbox {
     );
     this.renderer = new Renderer(logger);
     this.rendering = new FilmRendering(this.renderer, this.store, this.events, logger);
+    this.densities = new FilmDensities(this.renderer, this.store, logger);
     this.lab = new Lab({
       printers: this.printers,
       scenarios: loadScenarios(config.scenariosDir),
@@ -247,6 +250,7 @@ export class Lightbox {
     }
     for (const [port, printers] of ports) this.ownPorts.push(server(port, printers));
     this.http = buildApp({
+      densities: this.densities,
       dicomListening: () => this.#listeners().every((s) => s.listening),
       dicomPort: () => this.dicom.port,
       ...(this.dicomTls ? { dicomTlsPort: () => this.dicomTls!.port } : {}),

@@ -106,7 +106,11 @@ export class FilmRendering {
     const film = this.store.films.get(id);
     // Deleted (by the API or retention) while it waited, or not a film the index can render.
     if (!film || film.render === 'broken' || this.#stopped) return;
-    const outcome = await this.renderer.render(this.store.filmFiles.dir(id), { thumb: !previewed });
+    // density.png waits for its first request (film-densities.ts).
+    const outcome = await this.renderer.render(this.store.filmFiles.dir(id), {
+      thumb: !previewed,
+      density: false,
+    });
     if (this.#stopped) return;
     const bytes = await this.store.filmFiles.bytes(id).catch(() => undefined);
     try {

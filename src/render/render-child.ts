@@ -13,7 +13,10 @@ import type { Logger } from 'pino';
 const CHRT = ['/usr/bin/chrt', '/bin/chrt'].find((p) => process.platform === 'linux' && existsSync(p));
 
 /** What a request to the render process asks. */
-export type RenderRequest = { kind: 'film'; dir: string; thumb: boolean } | { kind: 'preview'; dir: string };
+export type RenderRequest =
+  | { kind: 'film'; dir: string; thumb: boolean; density: boolean }
+  | { kind: 'preview'; dir: string }
+  | { kind: 'density'; dir: string };
 
 /** A request's answer: what the process returned, or why it failed. */
 export type ChildAnswer = { result: unknown } | { error: string };

@@ -6,8 +6,9 @@
  * Two run: with --idle the full-size films, at the lowest CPU priority, set before sharp and its
  * threads exist so every thread it starts inherits it (on a busy machine printing goes first and
  * films wait; on an idle one they run at full speed); without it the previews (thumbnails composed
- * at their own size, a few percent of a film's work), at the printer's priority: a user waits on
- * those, and they must not queue behind a film or starve behind other work on the machine.
+ * at their own size, a few percent of a film's work) and density.png on its first request, at the
+ * printer's priority: a user waits on those, and they must not queue behind a film or starve
+ * behind other work on the machine.
  */
 import { setPriority } from 'node:os';
 import type { RenderRequest } from './render-child.js';
@@ -24,7 +25,7 @@ if (idle) {
   }
 }
 
-const { renderFilm, renderPreview } = await import('./film.js');
+const { renderDensity, renderFilm, renderPreview } = await import('./film.js');
 // A preview is small images: one libvips thread per operation is plenty, and leaves the cores to printing.
 if (!idle) (await import('sharp')).default.concurrency(1);
 
@@ -34,7 +35,11 @@ process.on('message', (m: RenderRequest & { id: number }) => {
   queue = queue.then(async () => {
     try {
       const result =
-        m.kind === 'preview' ? await renderPreview(m.dir) : await renderFilm(m.dir, { thumb: m.thumb });
+        m.kind === 'preview'
+          ? await renderPreview(m.dir)
+          : m.kind === 'density'
+            ? await renderDensity(m.dir)
+            : await renderFilm(m.dir, { thumb: m.thumb, density: m.density });
       process.send?.({ id: m.id, result });
     } catch (e) {
       process.send?.({ id: m.id, error: (e as Error).stack ?? String(e) });

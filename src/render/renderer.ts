@@ -43,10 +43,18 @@ export class Renderer {
 
   /** In-process, under vitest: sharp loaded on demand (it stays out of the DICOM thread's memory otherwise). */
   #runInline(r: RenderRequest): Promise<ChildAnswer> {
-    const run = this.#inlineQueues[r.kind]
+    // density.png is made where previews are (at the printer's priority: someone waits for it).
+    const queue = r.kind === 'film' ? 'film' : 'preview';
+    const run = this.#inlineQueues[queue]
       .then(() => import('./film.js'))
-      .then((m) => (r.kind === 'preview' ? m.renderPreview(r.dir) : m.renderFilm(r.dir, { thumb: r.thumb })));
-    this.#inlineQueues[r.kind] = run.then(
+      .then((m) =>
+        r.kind === 'preview'
+          ? m.renderPreview(r.dir)
+          : r.kind === 'density'
+            ? m.renderDensity(r.dir)
+            : m.renderFilm(r.dir, { thumb: r.thumb, density: r.density }),
+      );
+    this.#inlineQueues[queue] = run.then(
       () => undefined,
       () => undefined,
     );
@@ -58,12 +66,20 @@ export class Renderer {
 
   #request(r: RenderRequest): Promise<ChildAnswer> {
     if (this.#inline) return this.#runInline(r);
-    return (r.kind === 'preview' ? this.#previews : this.#films).request(r);
+    return (r.kind === 'film' ? this.#films : this.#previews).request(r);
   }
 
-  /** Render a spooled film directory; `thumb: false` when its preview has written thumb.png. */
-  async render(dir: string, o: { thumb?: boolean } = {}): Promise<RenderOutcome> {
-    const a = await this.#request({ kind: 'film', dir, thumb: o.thumb !== false });
+  /**
+   * Render a spooled film directory; `thumb: false` when its preview has written thumb.png,
+   * `density: false` to leave density.png to its first request (density()).
+   */
+  async render(dir: string, o: { thumb?: boolean; density?: boolean } = {}): Promise<RenderOutcome> {
+    const a = await this.#request({
+      kind: 'film',
+      dir,
+      thumb: o.thumb !== false,
+      density: o.density !== false,
+    });
     if ('error' in a) {
       this.log.error({ film: dir, err: a.error.split('\n')[0] }, 'film rendering failed');
       // Best effort (the disk may be full): the index records the failure whatever happens here.
@@ -87,6 +103,12 @@ export class Renderer {
       return { error: a.error };
     }
     return { preview: a.result as PreviewRecord };
+  }
+
+  /** Write a rendered film's density.png (it was rendered without it). */
+  async density(dir: string): Promise<{ ms: number } | { error: string }> {
+    const a = await this.#request({ kind: 'density', dir });
+    return 'error' in a ? a : (a.result as { ms: number });
   }
 
   /** The render processes' ids (tests). */
