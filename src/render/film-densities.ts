@@ -2,7 +2,7 @@
  * density.png made on its first request. Only QA tools read a film's 16-bit densities (density
  * reports, diffs in OD, 16-bit DICOM, the file itself), so the printer renders films without it:
  * W1's costs 0.28 s of a render's encodes and 13 MB of its 31 MB on disk. The first request
- * composes the film again in the preview process (at the printer's priority: someone waits) and
+ * composes the film again in the preview process (nice 10, above the film renderer: someone waits) and
  * writes it under a temporary name and renames it, so it stays for every later request and
  * restart; the film's bytes in the index grow with it (retention counts them).
  */

@@ -18,6 +18,7 @@ export class FilmRendering {
   #stopped = false;
   /** Previews asked for and not yet taken by their film's render: whether each wrote thumb.png. */
   readonly #previews = new Map<string, Promise<boolean>>();
+  readonly #previewsRunning = new Set<string>();
 
   constructor(
     readonly renderer: Renderer,
@@ -47,9 +48,9 @@ export class FilmRendering {
     return this.#current;
   }
 
-  /** Films whose preview is being made or waits for their render (retention leaves them alone too). */
+  /** Films whose preview is being made now (retention leaves them alone too). */
   get previewing(): readonly string[] {
-    return [...this.#previews.keys()];
+    return [...this.#previewsRunning];
   }
 
   /** Films waiting to be rendered. */
@@ -93,7 +94,9 @@ export class FilmRendering {
   async #preview(id: string): Promise<boolean> {
     const film = this.store.films.get(id);
     if (!film || film.render === 'broken') return false;
+    this.#previewsRunning.add(id);
     const outcome = await this.renderer.preview(this.store.filmFiles.dir(id));
+    this.#previewsRunning.delete(id);
     if (this.#stopped || 'error' in outcome) return false;
     this.events.publish({ type: 'film.preview', film: id, ms: outcome.preview.ms });
     return true;

@@ -28,7 +28,7 @@ export class RenderChild {
 
   /**
    * `idle`: under SCHED_IDLE (chrt) and nice 19, for work that must never take the CPU from
-   * printing; otherwise at the printer's own priority (previews: small, and a user waits on them).
+   * printing; otherwise niced a little, by render-process.ts (previews: small, and a user waits on them).
    */
   constructor(
     readonly name: string,

@@ -2,7 +2,7 @@
  * Renders printed films in child processes (render-process.ts), so neither the N-ACTION response
  * nor other associations wait for it, and a bad image fails its film (render.json says why) without
  * taking the server down: full-size films one at a time at idle CPU priority, and each film's
- * preview (its thumbnail) first, in a second process at the printer's priority, so a preview never
+ * preview (its thumbnail) first, in a second process at nice 10, so a preview never
  * waits behind another film. Under vitest (TypeScript sources, no compiled child file) both run
  * in-process instead, each on its own queue; the compiled server always uses the child processes.
  */
@@ -43,7 +43,7 @@ export class Renderer {
 
   /** In-process, under vitest: sharp loaded on demand (it stays out of the DICOM thread's memory otherwise). */
   #runInline(r: RenderRequest): Promise<ChildAnswer> {
-    // density.png is made where previews are (at the printer's priority: someone waits for it).
+    // density.png is made where previews are (nice 10: someone waits for it).
     const queue = r.kind === 'film' ? 'film' : 'preview';
     const run = this.#inlineQueues[queue]
       .then(() => import('./film.js'))
