@@ -109,7 +109,7 @@ function stalledEventClient(port: number): Promise<Socket> {
   });
 }
 
-/** The render process: Lightbox's child, when it has one. */
+/** The render processes (films and previews): Lightbox's children, when it has them; their RSS is summed. */
 function childPids(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')

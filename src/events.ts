@@ -11,6 +11,8 @@ export type LightboxEvent =
   | { type: 'printer.status'; printer: string; status: string; info: string }
   | { type: 'job'; printer: string; job: string; status: string; info: string }
   | { type: 'film.printed'; printer: string; film: string }
+  /** A film's thumbnail (thumb.png) is written, before the film itself is rendered. */
+  | { type: 'film.preview'; film: string; ms: number }
   | { type: 'film.rendered'; film: string; ms?: number; failed: boolean }
   /** An export attempt of a film to a target ended: sent, or failed (retried later unless said otherwise). */
   | {

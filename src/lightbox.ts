@@ -28,6 +28,7 @@ import { SOFTWARE } from './output/film-dicom.js';
 import { PoolSync } from './pool/pool-sync.js';
 import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
+import { FilmDensities } from './render/film-densities.js';
 import { FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
 import { forwardTls } from './scu/forward-tls.js';
@@ -61,6 +62,7 @@ export class Lightbox {
   readonly renderer: Renderer;
   /** Which film renders next; the index learns how each render ended. */
   readonly rendering: FilmRendering;
+  readonly densities: FilmDensities;
   /** Films, jobs, associations and fault firings, kept across restarts in the data directory. */
   readonly store: Store;
   /** Everything that happens, for the event stream and metrics. */
@@ -98,6 +100,7 @@ export class Lightbox {
     );
     this.renderer = new Renderer(logger);
     this.rendering = new FilmRendering(this.renderer, this.store, this.events, logger);
+    this.densities = new FilmDensities(this.renderer, this.store, logger);
     this.lab = new Lab({
       printers: this.printers,
       scenarios: loadScenarios(config.scenariosDir),
@@ -263,6 +266,7 @@ export class Lightbox {
     }
     for (const [port, printers] of ports) this.ownPorts.push(server(port, printers));
     this.http = buildApp({
+      densities: this.densities,
       dicomListening: () => this.#listeners().every((s) => s.listening),
       dicomPort: () => this.dicom.port,
       ...(this.dicomTls ? { dicomTlsPort: () => this.dicomTls!.port } : {}),
@@ -382,6 +386,7 @@ export class Lightbox {
         if (j.status === 'PENDING' || j.status === 'PRINTING') for (const f of j.films) busy.add(f);
     const rendering = this.rendering.current;
     if (rendering) busy.add(rendering);
+    for (const f of this.rendering.previewing) busy.add(f);
     for (const f of this.forwarder.busy()) busy.add(f);
     // A film whose export is not sent yet stays until it is (or someone deletes it).
     for (const f of this.store.exports.unsentFilms()) busy.add(f);

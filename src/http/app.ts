@@ -21,7 +21,7 @@ import { dicomRoutes } from './routes/dicom.js';
 import { type ConnectionGauges, eventRoutes, type InflightGauges } from './routes/events.js';
 import { type ExportControl, exportRoutes } from './routes/exports.js';
 import { faultFiringRoutes } from './routes/fault-firings.js';
-import { filmQaRoutes } from './routes/film-qa.js';
+import { type DensityMaps, filmQaRoutes } from './routes/film-qa.js';
 import { filmRoutes } from './routes/films.js';
 import { jobRoutes } from './routes/jobs.js';
 import { labRoutes } from './routes/lab.js';
@@ -81,6 +81,8 @@ export interface AppDeps {
   https?: SecureContextOptions;
   /** The export queue, to send an export again (absent: exports are listed, not re-sent). */
   exports?: ExportControl;
+  /** density.png made on its first request (absent: read as it is on disk). */
+  densities?: DensityMaps;
   /** The in-flight budget's use, for /metrics. */
   inflight?: () => InflightGauges;
   /** Where one of this server's printers is reached over plain DICOM, to print to it as a modality would. */
@@ -172,7 +174,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       ...(network.tls ? { tls: { ...network.tls, port: deps.dicomTlsPort?.() || network.tls.port } } : {}),
     }));
     jobRoutes(api, deps.store);
-    filmRoutes(api, deps.store, events);
+    filmRoutes(api, deps.store, events, deps.densities);
     tileRoutes(api, deps.store, new TilePyramids());
     exportRoutes(api, deps.store, deps.exports);
     associationRoutes(api, deps.store);
@@ -189,7 +191,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     qaPatternRoutes(api);
     qaPrintRoutes(api, deps.store, deps.localTarget);
     qaCurveRoutes(api, deps.store);
-    filmQaRoutes(api, deps.store);
+    filmQaRoutes(api, deps.store, deps.densities);
     dicomRoutes(api);
     specRoutes(api);
     tlsRoutes(api, deps.tls);

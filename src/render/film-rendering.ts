@@ -8,6 +8,9 @@
  * shared database (PostgreSQL) every SWEEP_MS this instance also takes films nobody alive renders:
  * claimed by an instance no longer seen (killed mid-render), or printed through one that never got
  * to them.
+ *
+ * A film just printed gets its preview (thumb.png, announced as film.preview) at once, whatever
+ * film is rendering; its full render then leaves thumb.png as the preview wrote it.
  */
 import type { Logger } from 'pino';
 import type { EventBus } from '../events.js';
@@ -26,6 +29,9 @@ export class FilmRendering {
   #running: Promise<void> | undefined;
   #current: string | undefined;
   #stopped = false;
+  /** Previews asked for and not yet taken by their film's render: whether each wrote thumb.png. */
+  readonly #previews = new Map<string, Promise<boolean>>();
+  readonly #previewsRunning = new Set<string>();
 
   constructor(
     readonly renderer: Renderer,
@@ -36,6 +42,7 @@ export class FilmRendering {
 
   /** Films just printed. */
   add(ids: readonly string[]): void {
+    for (const id of ids) this.#previewOf(id);
     this.#fresh.push(...ids);
     this.#pump();
   }
@@ -80,6 +87,11 @@ export class FilmRendering {
     return this.#current;
   }
 
+  /** Films whose preview is being made now (retention leaves them alone too). */
+  get previewing(): readonly string[] {
+    return [...this.#previewsRunning];
+  }
+
   /** Films waiting to be rendered. */
   get queued(): number {
     return this.#fresh.length + this.#backlog.length;
@@ -95,6 +107,7 @@ export class FilmRendering {
     clearInterval(this.#sweep);
     this.#fresh.length = 0;
     this.#backlog = [];
+    this.#previews.clear();
   }
 
   #pump(): void {
@@ -109,13 +122,40 @@ export class FilmRendering {
     });
   }
 
+  #previewOf(id: string): Promise<boolean> {
+    let p = this.#previews.get(id);
+    if (!p) {
+      p = this.#preview(id);
+      this.#previews.set(id, p);
+    }
+    return p;
+  }
+
+  async #preview(id: string): Promise<boolean> {
+    const film = this.store.films.get(id);
+    if (!film || film.render === 'broken') return false;
+    this.#previewsRunning.add(id);
+    const outcome = await this.renderer.preview(this.store.filmFiles.dir(id));
+    this.#previewsRunning.delete(id);
+    if (this.#stopped || 'error' in outcome) return false;
+    this.events.publish({ type: 'film.preview', film: id, ms: outcome.preview.ms });
+    return true;
+  }
+
   async #renderOne(id: string): Promise<void> {
+    // A backlog film (an earlier run's) gets its preview now; a fresh one has had it asked for.
+    const previewed = await this.#previewOf(id);
+    this.#previews.delete(id);
     const film = this.store.films.get(id);
     // Deleted (by the API or retention) while it waited, or not a film the index can render.
-    if (!film || film.render === 'broken') return;
+    if (!film || film.render === 'broken' || this.#stopped) return;
     // Rendered, or being rendered, by another instance sharing the index.
     if (!this.store.films.claimRender(id, this.store.instances.id, this.store.instances.aliveSince())) return;
-    const outcome = await this.renderer.render(this.store.filmFiles.dir(id));
+    // density.png waits for its first request (film-densities.ts).
+    const outcome = await this.renderer.render(this.store.filmFiles.dir(id), {
+      thumb: !previewed,
+      density: false,
+    });
     if (this.#stopped) return;
     const bytes = await this.store.filmFiles.bytes(id).catch(() => undefined);
     try {

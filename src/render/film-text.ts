@@ -41,16 +41,20 @@ async function drawText(
   text: string,
   slot: TextSlot,
   ink: number,
-  halo?: number,
+  halo: number | undefined,
+  scale: number,
 ) {
-  const { rect, align } = slot;
-  if (rect.width <= 4 || rect.height <= 4) return;
+  const { align } = slot;
+  const rect = scaled(slot.rect, scale);
+  // The 2-pixel margin of the full-size film, scaled with it (a preview's text fills its slot).
+  const pad = Math.round(2 * scale);
+  if (rect.width <= Math.max(2, 2 * pad) || rect.height <= Math.max(2, 2 * pad)) return;
   const { data, info } = await sharp({
     text: {
       text: text.replace(/[<>&]/g, ' '),
       font: 'DejaVu Sans',
-      width: rect.width - 4,
-      height: rect.height - 4,
+      width: rect.width - 2 * pad,
+      height: rect.height - 2 * pad,
     },
   })
     .greyscale()
@@ -58,11 +62,11 @@ async function drawText(
     .toBuffer({ resolveWithObject: true });
   const ox =
     align === 'left'
-      ? rect.x + 2
+      ? rect.x + pad
       : align === 'right'
-        ? rect.x + rect.width - 2 - info.width
+        ? rect.x + rect.width - pad - info.width
         : rect.x + Math.floor((rect.width - info.width) / 2);
-  const oy = rect.y + 2;
+  const oy = rect.y + pad;
   const alphaAt = (x: number, y: number) => data[(y * info.width + x) * info.channels]! / 255;
   const paint = (x: number, y: number, alpha: number, density: number) => {
     const cx = ox + x;
@@ -97,6 +101,19 @@ async function drawText(
   for (let y = 0; y < info.height; y++) for (let x = 0; x < info.width; x++) paint(x, y, alphaAt(x, y), ink);
 }
 
+/** A film-pixel rectangle on a canvas `scale` times the film's size (edges rounded, never empty). */
+export function scaled(r: TextRect, scale: number): TextRect {
+  if (scale === 1) return r;
+  const x = Math.round(r.x * scale);
+  const y = Math.round(r.y * scale);
+  return {
+    x,
+    y,
+    width: Math.max(1, Math.round((r.x + r.width) * scale) - x),
+    height: Math.max(1, Math.round((r.y + r.height) * scale) - y),
+  };
+}
+
 /**
  * The film's text layout: as its Film Box N-CREATE decided it (profiles/text-layout.ts), or, for
  * a film spooled before that was recorded (its image boxes tile the whole film), over the images
@@ -120,7 +137,8 @@ function layoutOf(film: FilmRecord, W: number, H: number): TextLayout {
  * The stamp (Film Session Label, printer name and date) and the annotation boxes' texts, each in
  * its slot. In a band the text is in the density opposite the border's, which is the band's
  * background: at least half the printer's density range apart, whatever the border density.
- * Over the images it gets an outline in the other extreme as well.
+ * Over the images it gets an outline in the other extreme as well. W x H is the film's pixel
+ * matrix; the canvas is `scale` times that (a preview), and what is returned is in film pixels.
  */
 export async function drawTexts(
   canvas: Uint16Array,
@@ -128,26 +146,29 @@ export async function drawTexts(
   H: number,
   film: FilmRecord,
   ink: number,
+  scale = 1,
 ): Promise<DrawnText> {
   const layout = layoutOf(film, W, H);
+  const cw = Math.round(W * scale);
+  const ch = Math.round(H * scale);
   const range = film.printer.density;
   const halo = layout.area === 'overlay' ? (ink === range.min ? range.max : range.min) : undefined;
   const stamp: DrawnText['stamp'] = [];
   const label = str(film.filmSession.attributes, Tag.FilmSessionLabel);
   if (layout.label && label) {
-    await drawText(canvas, W, H, label, layout.label, ink, halo);
+    await drawText(canvas, cw, ch, label, layout.label, ink, halo, scale);
     stamp.push({ text: label, rect: layout.label.rect });
   }
   if (layout.printer) {
     const text = `${film.printer.printerName ?? film.printer.name} ${film.printedAt.slice(0, 10)}`;
-    await drawText(canvas, W, H, text, layout.printer, ink, halo);
+    await drawText(canvas, cw, ch, text, layout.printer, ink, halo, scale);
     stamp.push({ text, rect: layout.printer.rect });
   }
   const annotations: DrawnText['annotations'] = [];
   for (const a of film.annotations) {
     const slot = layout.annotations[a.position - 1];
     if (!slot) continue;
-    await drawText(canvas, W, H, a.text, slot, ink, halo);
+    await drawText(canvas, cw, ch, a.text, slot, ink, halo, scale);
     annotations.push({
       position: a.position,
       text: a.text,

@@ -18,7 +18,8 @@ import { num, str } from '../print/values.js';
 import type { FilmPlace, MagnificationType } from '../profiles/profile-schema.js';
 import type { TextLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
-import { drawTexts, inkFor } from './film-text.js';
+import { BufferPool } from './buffer-pool.js';
+import { drawTexts, inkFor, scaled } from './film-text.js';
 import { densityLut } from './grayscale.js';
 import { type Viewing, viewTable } from './gsdf.js';
 import { writeAtomic } from './write-atomic.js';
@@ -149,20 +150,25 @@ function placement(
   };
 }
 
+/** Where a placed image lands on the canvas, and with which kernel it is scaled there. */
+interface Target {
+  dest: Rect;
+  kernel: Kernel;
+}
+
 /** The image's pixels placed for its box: centre crop, then scaled with the kernel when needed. */
 function placed(
   src: Uint16Array | Buffer,
   channels: 1 | 3,
   w: number,
   h: number,
-  p: ReturnType<typeof placement>,
-  kernel: Kernel,
+  crop: Rect | undefined,
+  t: Target,
 ): Sharp {
   let img = sharp(src, { raw: { width: w, height: h, channels }, limitInputPixels: false });
-  if (p.crop)
-    img = img.extract({ left: p.crop.x, top: p.crop.y, width: p.crop.width, height: p.crop.height });
-  if (p.dest.width !== (p.crop?.width ?? w) || p.dest.height !== (p.crop?.height ?? h)) {
-    img = img.resize(p.dest.width, p.dest.height, { kernel, fit: 'fill' });
+  if (crop) img = img.extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height });
+  if (t.dest.width !== (crop?.width ?? w) || t.dest.height !== (crop?.height ?? h)) {
+    img = img.resize(t.dest.width, t.dest.height, { kernel: t.kernel, fit: 'fill' });
   }
   return img;
 }
@@ -171,24 +177,18 @@ async function resizeGrey16(
   src: Uint16Array,
   w: number,
   h: number,
-  p: ReturnType<typeof placement>,
-  kernel: Kernel,
+  crop: Rect | undefined,
+  t: Target,
 ): Promise<Uint16Array> {
-  const { data } = await placed(src, 1, w, h, p, kernel)
+  const { data } = await placed(src, 1, w, h, crop, t)
     .toColourspace('grey16')
     .raw({ depth: 'ushort' })
     .toBuffer({ resolveWithObject: true });
   return new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
 }
 
-function resizeRgb(
-  src: Buffer,
-  w: number,
-  h: number,
-  p: ReturnType<typeof placement>,
-  kernel: Kernel,
-): Promise<Buffer> {
-  return placed(src, 3, w, h, p, kernel).raw().toBuffer();
+function resizeRgb(src: Buffer, w: number, h: number, crop: Rect | undefined, t: Target): Promise<Buffer> {
+  return placed(src, 3, w, h, crop, t).raw().toBuffer();
 }
 
 /** Image boxes decoded and scaled at once: enough to keep sharp's threads busy, bounded memory. */
@@ -224,12 +224,37 @@ function lutFor(box: Parameters<typeof densityLut>[0]): Uint16Array {
   return lut;
 }
 
-/** Render one spooled film directory; returns what was written about it. */
-export async function renderFilm(dir: string): Promise<RenderRecord> {
-  const t0 = performance.now();
-  const film = JSON.parse(await readFile(join(dir, 'film.json'), 'utf8')) as FilmRecord;
+/** The density canvas and 8-bit view of the last film, for the next (a preview's are too small to keep). */
+const pool = new BufferPool(4 * 1024 * 1024, 2);
+
+/** A film's pixels composed at some scale of its pixel matrix, before they are encoded. */
+interface Composed {
+  /** The canvas's size: the film's pixel matrix times the scale. */
+  width: number;
+  height: number;
+  /** Densities, hundredths of OD. */
+  canvas: Uint16Array;
+  /** What a viewer sees: 8-bit grey, or sRGB when a box is in color. */
+  view: Buffer;
+  channels: 1 | 3;
+  /** What render.json says, in film pixels whatever the scale (no `ms`). */
+  record: Omit<RenderRecord, 'ms'>;
+  /** Hand the big buffers back for the next film, once nothing reads them. */
+  release(): void;
+}
+
+/**
+ * Compose a spooled film: its densities (border, empty boxes, each image through its density table
+ * and scaled into its box, texts) and what a viewer sees of them. At scale 1 the film's own pixel
+ * matrix; below 1 (a preview) the same steps on a smaller canvas: each image goes straight to its
+ * box's size there, through the magnification kernel where it is enlarged and the thumbnail's
+ * kernel (lanczos3, as resizing a full film down would) where it is reduced.
+ */
+async function composeFilm(dir: string, film: FilmRecord, scale: number): Promise<Composed> {
   const fa = film.filmBox.attributes;
-  const { width: W, height: H, dpi } = film.filmBox.matrix;
+  const { width: FW, height: FH, dpi } = film.filmBox.matrix;
+  const W = Math.round(FW * scale);
+  const H = Math.round(FH * scale);
   const range = film.printer.density;
   const medium = str(film.filmSession.attributes, Tag.MediumType);
   const paper = medium === 'PAPER';
@@ -243,26 +268,29 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   const trim = str(fa, Tag.Trim) === 'YES';
   // Trim frames and text in the density opposite the border's (dark on light, light on dark).
   const ink = inkFor(border, range, viewing);
-  const canvas = new Uint16Array(W * H).fill(border);
-  let rgb: Buffer | undefined;
+  const canvasBuffer = pool.take(W * H * 2);
+  const canvas = new Uint16Array(canvasBuffer, 0, W * H).fill(border);
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
   const boxes: BoxRender[] = [];
+  // A one-pixel trim line of the full film covers `scale` of a preview pixel: blended by that much.
+  const trimAlpha = Math.min(1, scale);
+  const onCanvas = (r: Rect): Rect => scaled(r, scale);
 
   // Boxes are independent (their rectangles never overlap): decode, scale and blit a few at a
   // time so sharp's thread pool works while JS maps the next box's densities.
   const renderBox = async (b: FilmRecord['imageBoxes'][number]): Promise<void> => {
-    const r = b.rect;
-    const ia = b.attributes;
-    const render: BoxRender = { position: b.position, box: r, statuses: b.statuses };
+    const render: BoxRender = { position: b.position, box: b.rect, statuses: b.statuses };
     boxes.push(render);
     if (!b.image) {
+      const r = onCanvas(b.rect);
       for (let y = r.y; y < r.y + r.height; y++) canvas.fill(empty, y * W + r.x, y * W + r.x + r.width);
       return;
     }
+    const ia = b.attributes;
     const im = b.image;
     const raw = await readFile(join(dir, im.file));
     const magnification = str(ia, Tag.MagnificationType) ?? str(fa, Tag.MagnificationType) ?? 'CUBIC';
-    const p = placement(r, im.columns, im.rows, {
+    const p = placement(b.rect, im.columns, im.rows, {
       magnification,
       fit: b.fit,
       requestedMm: num(ia, Tag.RequestedImageSize),
@@ -271,7 +299,10 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
     });
     Object.assign(render, { image: p.dest, scale: p.scale, fit: b.fit, magnification });
     const smoothing = str(ia, Tag.SmoothingType) ?? str(fa, Tag.SmoothingType);
-    const kernel = kernelFor(magnification, smoothing, film.printer.smoothingKernels);
+    const magnifier = kernelFor(magnification, smoothing, film.printer.smoothingKernels);
+    const dest = onCanvas(p.dest);
+    const reduced = dest.width < (p.crop?.width ?? im.columns) && scale < 1;
+    const t: Target = { dest, kernel: reduced ? 'lanczos3' : magnifier };
     if (im.samplesPerPixel === 3) {
       // Color: planar (R plane, G plane, B plane) becomes interleaved; REVERSE is a negative.
       // A streamed image's file keeps the pad byte of an odd length (PS3.5 7.1.1): not a pixel.
@@ -286,7 +317,7 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
         }
       }
       if (str(ia, Tag.Polarity) === 'REVERSE') for (let i = 0; i < px.length; i++) px[i] = 255 - px[i]!;
-      colorBoxes.push({ dest: p.dest, pixels: await resizeRgb(px, im.columns, im.rows, p, kernel) });
+      colorBoxes.push({ dest, pixels: await resizeRgb(px, im.columns, im.rows, p.crop, t) });
       return;
     }
     const minD = b.minDensity ?? range.min;
@@ -303,37 +334,44 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
       ...(film.printer.characteristicCurve ? { curve: film.printer.characteristicCurve } : {}),
     });
     const count = im.rows * im.columns;
-    const dens = new Uint16Array(count);
     const mask = 2 ** im.bitsStored - 1;
-    if (im.bitsAllocated === 8) for (let i = 0; i < count; i++) dens[i] = lut[raw[i]! & mask]!;
-    else {
-      // A typed view when the bytes are 2-aligned (large files always are), else one copy.
-      const words =
+    let dens: Uint16Array;
+    if (im.bitsAllocated === 8) {
+      dens = new Uint16Array(count);
+      for (let i = 0; i < count; i++) dens[i] = lut[raw[i]! & mask]!;
+    } else {
+      // Densities in place of the stored values (a 40 MB mammogram is not held twice): a typed
+      // view when the bytes are 2-aligned (large files always are), else one copy.
+      dens =
         raw.byteOffset % 2 === 0
           ? new Uint16Array(raw.buffer, raw.byteOffset, count)
           : new Uint16Array(Uint8Array.from(raw.subarray(0, count * 2)).buffer);
-      for (let i = 0; i < count; i++) dens[i] = lut[words[i]! & mask]!;
+      for (let i = 0; i < count; i++) dens[i] = lut[dens[i]! & mask]!;
     }
     // Uncovered parts of a box with an image take the border density (docs/spec/rendering.md#layout).
-    const scaled = await resizeGrey16(dens, im.columns, im.rows, p, kernel);
-    // Cubic kernels overshoot at edges: no pixel may leave the box's density range.
-    for (let i = 0; i < scaled.length; i++) {
-      const v = scaled[i]!;
-      if (v > maxD) scaled[i] = maxD;
-      else if (v < minD) scaled[i] = minD;
-    }
-    const d = p.dest;
-    for (let y = 0; y < d.height; y++)
-      canvas.set(scaled.subarray(y * d.width, (y + 1) * d.width), (d.y + y) * W + d.x);
-    if (trim) {
-      const edge = ink;
-      for (let x = d.x; x < d.x + d.width; x++) {
-        canvas[d.y * W + x] = edge;
-        canvas[(d.y + d.height - 1) * W + x] = edge;
+    const px = await resizeGrey16(dens, im.columns, im.rows, p.crop, t);
+    // Into the canvas, clamped on the way: cubic kernels overshoot at edges, and no pixel may
+    // leave the box's density range (one pass, not a clamp pass and a copy).
+    const d = dest;
+    for (let y = 0; y < d.height; y++) {
+      const from = y * d.width;
+      const to = (d.y + y) * W + d.x - from;
+      for (let i = from; i < from + d.width; i++) {
+        const v = px[i]!;
+        canvas[to + i] = v > maxD ? maxD : v < minD ? minD : v;
       }
-      for (let y = d.y; y < d.y + d.height; y++) {
-        canvas[y * W + d.x] = edge;
-        canvas[y * W + d.x + d.width - 1] = edge;
+    }
+    if (trim) {
+      const edge = (i: number) => {
+        canvas[i] = trimAlpha === 1 ? ink : Math.round(canvas[i]! * (1 - trimAlpha) + ink * trimAlpha);
+      };
+      for (let x = d.x; x < d.x + d.width; x++) {
+        edge(d.y * W + x);
+        if (d.height > 1) edge((d.y + d.height - 1) * W + x);
+      }
+      for (let y = d.y + 1; y < d.y + d.height - 1; y++) {
+        edge(y * W + d.x);
+        if (d.width > 1) edge(y * W + d.x + d.width - 1);
       }
     }
   };
@@ -341,14 +379,16 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
   boxes.sort((x, y) => x.position - y.position);
   colorBoxes.sort((x, y) => x.dest.y - y.dest.y || x.dest.x - y.dest.x);
 
-  const { layout, stamp, annotations } = await drawTexts(canvas, W, H, film, ink);
+  const { layout, stamp, annotations } = await drawTexts(canvas, FW, FH, film, ink, scale);
 
   // What a viewer sees: indexed by any 16-bit density, so the per-pixel loop has no branch.
-  const view = viewTable(viewing, 255);
-  const grey = Buffer.allocUnsafe(W * H);
-  for (let i = 0; i < canvas.length; i++) grey[i] = view[canvas[i]!]!;
+  const table = viewTable(viewing, 255);
+  const greyBuffer = pool.take(W * H);
+  const grey = Buffer.from(greyBuffer, 0, W * H);
+  for (let i = 0; i < canvas.length; i++) grey[i] = table[canvas[i]!]!;
+  let view = grey;
   if (colorBoxes.length > 0) {
-    rgb = Buffer.alloc(W * H * 3);
+    const rgb = Buffer.alloc(W * H * 3);
     for (let i = 0; i < grey.length; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = grey[i]!;
     for (const c of colorBoxes) {
       for (let y = 0; y < c.dest.height; y++) {
@@ -360,62 +400,148 @@ export async function renderFilm(dir: string): Promise<RenderRecord> {
         );
       }
       if (trim) {
-        // The trim frame of a color image: its outermost pixels, in the ink's grey.
-        const v = view[ink]!;
-        const paint = (x: number, y: number) => rgb!.fill(v, (y * W + x) * 3, (y * W + x) * 3 + 3);
+        // The trim frame of a color image: its outermost pixels, in the ink's grey (blended in a preview).
+        const v = table[ink]!;
+        const paint = (x: number, y: number) => {
+          const i = (y * W + x) * 3;
+          for (let k = i; k < i + 3; k++) rgb[k] = Math.round(rgb[k]! * (1 - trimAlpha) + v * trimAlpha);
+        };
         const d = c.dest;
         for (let x = d.x; x < d.x + d.width; x++) {
           paint(x, d.y);
-          paint(x, d.y + d.height - 1);
+          if (d.height > 1) paint(x, d.y + d.height - 1);
         }
-        for (let y = d.y; y < d.y + d.height; y++) {
+        for (let y = d.y + 1; y < d.y + d.height - 1; y++) {
           paint(d.x, y);
-          paint(d.x + d.width - 1, y);
+          if (d.width > 1) paint(d.x + d.width - 1, y);
         }
       }
     }
+    view = rgb;
   }
-  // Two pipelines, not clone(): sharp 0.35's clone() deep-copies the whole input buffer.
-  const preview = (): Sharp =>
-    rgb
-      ? sharp(rgb, { raw: { width: W, height: H, channels: 3 }, limitInputPixels: false })
-      : sharp(grey, { raw: { width: W, height: H, channels: 1 }, limitInputPixels: false }).toColourspace(
-          'b-w',
-        );
-  // The three encodes run at once on sharp's thread pool (deflate is most of their time).
-  await Promise.all([
-    preview()
+  return {
+    width: W,
+    height: H,
+    canvas,
+    view,
+    channels: colorBoxes.length > 0 ? 3 : 1,
+    release: () => {
+      pool.give(canvasBuffer);
+      pool.give(greyBuffer);
+    },
+    record: {
+      format: 'lightbox-render/1',
+      width: FW,
+      height: FH,
+      dpi,
+      borderDensity: border,
+      emptyImageDensity: empty,
+      viewing,
+      boxes,
+      color: colorBoxes.length > 0,
+      textArea: layout.area,
+      imageArea: layout.images,
+      annotations,
+      stamp: stamp.map((s) => s.text),
+      stampRects: stamp,
+    },
+  };
+}
+
+/** What a viewer sees of composed pixels, as a sharp pipeline (8-bit grey, or sRGB). */
+function viewOf(c: Composed): Sharp {
+  const raw = { raw: { width: c.width, height: c.height, channels: c.channels }, limitInputPixels: false };
+  return c.channels === 3 ? sharp(c.view, raw) : sharp(c.view, raw).toColourspace('b-w');
+}
+
+const readFilm = async (dir: string): Promise<FilmRecord> =>
+  JSON.parse(await readFile(join(dir, 'film.json'), 'utf8')) as FilmRecord;
+
+/** density.png: the film's densities, 16-bit grey, hundredths of OD. */
+async function writeDensity(dir: string, c: Composed): Promise<void> {
+  const png = await sharp(c.canvas, {
+    raw: { width: c.width, height: c.height, channels: 1 },
+    limitInputPixels: false,
+  })
+    .toColourspace('grey16')
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+  await writeAtomic(join(dir, 'density.png'), png);
+}
+
+/**
+ * density.png alone, for a film rendered without it: only QA tools read it (density reports,
+ * diffs in OD, 16-bit DICOM), so the printer makes it on the first request. The film is composed
+ * again from what was printed (the same steps, so the same densities); film.png is left alone.
+ */
+export async function renderDensity(dir: string): Promise<{ ms: number }> {
+  const t0 = performance.now();
+  const c = await composeFilm(dir, await readFilm(dir), 1);
+  try {
+    await writeDensity(dir, c);
+  } finally {
+    c.release();
+  }
+  return { ms: Math.round(performance.now() - t0) };
+}
+
+/** How a preview went: written to thumb.png, at this size, in this many ms. */
+export interface PreviewRecord {
+  width: number;
+  height: number;
+  ms: number;
+}
+
+/**
+ * The film's thumbnail, composed at thumbnail size with the same steps as the film (so it looks
+ * the same, at a small fraction of the work: W1's 24 megapixels become 0.28), and written as
+ * thumb.png before the film itself: what the console shows while the film renders.
+ */
+export async function renderPreview(dir: string): Promise<PreviewRecord> {
+  const t0 = performance.now();
+  const film = await readFilm(dir);
+  const c = await composeFilm(dir, film, THUMB_WIDTH / film.filmBox.matrix.width);
+  try {
+    await writeAtomic(join(dir, 'thumb.png'), await viewOf(c).png().toBuffer());
+  } finally {
+    c.release();
+  }
+  return { width: c.width, height: c.height, ms: Math.round(performance.now() - t0) };
+}
+
+export interface RenderOptions {
+  /** Write thumb.png too (default): not when a preview has written it already. */
+  thumb?: boolean;
+  /** Write density.png too (default): the printer leaves it to the first request (renderDensity). */
+  density?: boolean;
+}
+
+/** Render one spooled film directory; returns what was written about it. */
+export async function renderFilm(dir: string, o: RenderOptions = {}): Promise<RenderRecord> {
+  const t0 = performance.now();
+  const film = await readFilm(dir);
+  const c = await composeFilm(dir, film, 1);
+  // The encodes run at once on sharp's thread pool (deflate is most of their time). Two
+  // pipelines, not clone(): sharp 0.35's clone() deep-copies the whole input buffer.
+  const written = await Promise.allSettled([
+    viewOf(c)
       .png({ compressionLevel: 1 })
       .toBuffer()
       .then((png) => writeAtomic(join(dir, 'film.png'), png)),
-    preview()
-      .resize(THUMB_WIDTH)
-      .png()
-      .toBuffer()
-      .then((png) => writeAtomic(join(dir, 'thumb.png'), png)),
-    sharp(canvas, { raw: { width: W, height: H, channels: 1 }, limitInputPixels: false })
-      .toColourspace('grey16')
-      .png({ compressionLevel: 1 })
-      .toBuffer()
-      .then((png) => writeAtomic(join(dir, 'density.png'), png)),
+    o.thumb === false
+      ? undefined
+      : viewOf(c)
+          .resize(THUMB_WIDTH)
+          .png()
+          .toBuffer()
+          .then((png) => writeAtomic(join(dir, 'thumb.png'), png)),
+    o.density === false ? undefined : writeDensity(dir, c),
   ]);
-  const record: RenderRecord = {
-    format: 'lightbox-render/1',
-    width: W,
-    height: H,
-    dpi,
-    borderDensity: border,
-    emptyImageDensity: empty,
-    viewing,
-    boxes,
-    color: colorBoxes.length > 0,
-    textArea: layout.area,
-    imageArea: layout.images,
-    annotations,
-    stamp: stamp.map((s) => s.text),
-    stampRects: stamp,
-    ms: Math.round(performance.now() - t0),
-  };
+  // Every encode has let go of the buffers, even when one failed: the next film may have them.
+  c.release();
+  const failed = written.find((w) => w.status === 'rejected');
+  if (failed) throw failed.reason;
+  const record: RenderRecord = { ...c.record, ms: Math.round(performance.now() - t0) };
   await writeAtomic(join(dir, 'render.json'), JSON.stringify(record, null, 1));
   return record;
 }

@@ -1,123 +1,122 @@
 /**
- * Renders printed films in a child process at the lowest CPU priority (render-process.ts), one at
- * a time, so neither the N-ACTION response nor other associations wait for it, and a bad image
- * fails its film (render.json says why) without taking the server down. Under vitest (TypeScript
- * sources, no compiled child file) it renders in-process instead; the compiled server always uses
- * the child process.
+ * Renders printed films in child processes (render-process.ts), so neither the N-ACTION response
+ * nor other associations wait for it, and a bad image fails its film (render.json says why) without
+ * taking the server down: full-size films one at a time at idle CPU priority, and each film's
+ * preview (its thumbnail) first, in a second process at nice 10, so a preview never
+ * waits behind another film. Under vitest (TypeScript sources, no compiled child file) both run
+ * in-process instead, each on its own queue; the compiled server always uses the child processes.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { RenderRecord } from './film.js';
+import type { PreviewRecord, RenderRecord } from './film.js';
+import { type ChildAnswer, RenderChild, type RenderRequest } from './render-child.js';
 import { writeAtomic } from './write-atomic.js';
-
-/** util-linux's chrt, to start the render process under the SCHED_IDLE policy (Linux). */
-const CHRT = ['/usr/bin/chrt', '/bin/chrt'].find((p) => process.platform === 'linux' && existsSync(p));
 
 /** How one render ended: its record, or why it failed. */
 export type RenderOutcome = { record: RenderRecord } | { error: string };
-
-interface Pending {
-  resolve: (r: RenderOutcome) => void;
-  dir: string;
-}
+/** How one preview ended. */
+export type PreviewOutcome = { preview: PreviewRecord } | { error: string };
 
 export class Renderer {
-  #child: ChildProcess | undefined;
-  readonly #pending = new Map<number, Pending>();
-  #seq = 0;
   readonly #inline = import.meta.url.endsWith('.ts');
-  #inlineQueue: Promise<unknown> = Promise.resolve();
+  readonly #films: RenderChild;
+  readonly #previews: RenderChild;
+  readonly #inlineQueues = {
+    film: Promise.resolve() as Promise<unknown>,
+    preview: Promise.resolve() as Promise<unknown>,
+  };
 
-  constructor(readonly log: Logger) {}
-
-  #start(): ChildProcess {
-    if (this.#child) return this.#child;
-    // The V8 flags of the printer's own process (execArgv) suit the render process too. Under
-    // SCHED_IDLE (chrt, util-linux) when the machine has it: it runs only on an otherwise idle core.
-    const script = fileURLToPath(new URL('./render-process.js', import.meta.url));
-    const c = CHRT
-      ? spawn(CHRT, ['--idle', '0', process.execPath, ...process.execArgv, script], {
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        })
-      : fork(script, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    c.on('message', (m: { id: number; record?: RenderRecord; error?: string }) => {
-      const p = this.#pending.get(m.id);
-      if (!p) return;
-      this.#pending.delete(m.id);
-      if (m.error || !m.record) void this.#failed(p, m.error ?? 'no render record');
-      else {
-        this.log.info({ film: p.dir, ms: m.record.ms }, 'film rendered');
-        p.resolve({ record: m.record });
-      }
-    });
-    c.on('exit', (code, signal) => {
-      if (this.#child !== c) return;
-      this.#child = undefined;
-      if (this.#pending.size === 0) return;
-      const why = `render process ended (${signal ?? `exit code ${code}`})`;
-      this.log.error({ code, signal }, `${why}; starting another for the next film`);
-      for (const p of this.#pending.values()) void this.#failed(p, why);
-      this.#pending.clear();
-    });
-    c.on('error', (e) => this.log.error({ err: e.message }, 'render process error'));
-    // Neither the process nor its channel keeps the printer's event loop alive.
-    c.unref();
-    c.channel?.unref();
-    this.#child = c;
-    return c;
+  constructor(readonly log: Logger) {
+    this.#films = new RenderChild('render', true, log);
+    this.#previews = new RenderChild('preview', false, log);
   }
 
   /**
-   * Start the render process now rather than at the first film: forking a process costs the
+   * Start the render processes now rather than at the first film: forking a process costs the
    * event loop some 10 ms, which belongs to start-up, not to a modality's print.
    */
   start(): void {
-    if (!this.#inline) this.#start();
+    if (this.#inline) return;
+    this.#films.start();
+    this.#previews.start();
   }
 
-  async #failed(p: Pending, error: string): Promise<void> {
-    this.log.error({ film: p.dir, err: error.split('\n')[0] }, 'film rendering failed');
-    // Best effort (the disk may be full): the index records the failure whatever happens here.
-    await writeAtomic(
-      join(p.dir, 'render.json'),
-      JSON.stringify({ format: 'lightbox-render/1', failed: true, error }),
-    ).catch(() => undefined);
-    p.resolve({ error });
+  /** In-process, under vitest: sharp loaded on demand (it stays out of the DICOM thread's memory otherwise). */
+  #runInline(r: RenderRequest): Promise<ChildAnswer> {
+    // density.png is made where previews are (nice 10: someone waits for it).
+    const queue = r.kind === 'film' ? 'film' : 'preview';
+    const run = this.#inlineQueues[queue]
+      .then(() => import('./film.js'))
+      .then((m) =>
+        r.kind === 'preview'
+          ? m.renderPreview(r.dir)
+          : r.kind === 'density'
+            ? m.renderDensity(r.dir)
+            : m.renderFilm(r.dir, { thumb: r.thumb, density: r.density }),
+      );
+    this.#inlineQueues[queue] = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run.then(
+      (result): ChildAnswer => ({ result }),
+      (e: unknown): ChildAnswer => ({ error: (e as Error).stack ?? String(e) }),
+    );
   }
 
-  /** Render a spooled film directory. */
-  render(dir: string): Promise<RenderOutcome> {
-    if (this.#inline) {
-      // Loaded on demand (sharp stays out of the DICOM thread's memory); one film at a time, like the worker.
-      const run = this.#inlineQueue.then(() => import('./film.js')).then((m) => m.renderFilm(dir));
-      this.#inlineQueue = run.then(
-        () => undefined,
-        () => undefined,
-      );
-      return run.then(
-        (record): RenderOutcome => ({ record }),
-        (e: unknown) =>
-          new Promise<RenderOutcome>((resolve) => {
-            void this.#failed({ dir, resolve }, (e as Error).stack ?? String(e));
-          }),
-      );
-    }
-    return new Promise((resolve) => {
-      const id = ++this.#seq;
-      this.#pending.set(id, { resolve, dir });
-      this.#start().send({ id, dir });
+  #request(r: RenderRequest): Promise<ChildAnswer> {
+    if (this.#inline) return this.#runInline(r);
+    return (r.kind === 'film' ? this.#films : this.#previews).request(r);
+  }
+
+  /**
+   * Render a spooled film directory; `thumb: false` when its preview has written thumb.png,
+   * `density: false` to leave density.png to its first request (density()).
+   */
+  async render(dir: string, o: { thumb?: boolean; density?: boolean } = {}): Promise<RenderOutcome> {
+    const a = await this.#request({
+      kind: 'film',
+      dir,
+      thumb: o.thumb !== false,
+      density: o.density !== false,
     });
+    if ('error' in a) {
+      this.log.error({ film: dir, err: a.error.split('\n')[0] }, 'film rendering failed');
+      // Best effort (the disk may be full): the index records the failure whatever happens here.
+      await writeAtomic(
+        join(dir, 'render.json'),
+        JSON.stringify({ format: 'lightbox-render/1', failed: true, error: a.error }),
+      ).catch(() => undefined);
+      return { error: a.error };
+    }
+    const record = a.result as RenderRecord;
+    this.log.info({ film: dir, ms: record.ms }, 'film rendered');
+    return { record };
+  }
+
+  /** Write a film's thumb.png from a thumbnail-sized composition (before the film itself). */
+  async preview(dir: string): Promise<PreviewOutcome> {
+    const a = await this.#request({ kind: 'preview', dir });
+    if ('error' in a) {
+      // The film's own render still writes a thumbnail: nothing is lost but time.
+      this.log.warn({ film: dir, err: a.error.split('\n')[0] }, 'film preview failed');
+      return { error: a.error };
+    }
+    return { preview: a.result as PreviewRecord };
+  }
+
+  /** Write a rendered film's density.png (it was rendered without it). */
+  async density(dir: string): Promise<{ ms: number } | { error: string }> {
+    const a = await this.#request({ kind: 'density', dir });
+    return 'error' in a ? a : (a.result as { ms: number });
+  }
+
+  /** The render processes' ids (tests). */
+  get pids(): { render?: number; preview?: number } {
+    return { render: this.#films.pid, preview: this.#previews.pid };
   }
 
   async stop(): Promise<void> {
-    const c = this.#child;
-    this.#child = undefined;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    c.kill('SIGKILL');
-    await exited;
+    await Promise.all([this.#films.stop(), this.#previews.stop()]);
   }
 }

@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -238,7 +238,13 @@ describe('DCMTK dcmprscu -> Lightbox', () => {
     const { dir, render } = await renderOf(before);
     expect(render.failed).toBeUndefined();
     expect(render.boxes.map((b) => b.box)).toEqual([{ position: 1, x: 0, y: 0, width: 4480, height: 5221 }]);
-    expect(await sharp(join(dir, 'density.png')).metadata()).toMatchObject({
+    // density.png is made on its first request, over the API.
+    const id = basename(dir);
+    await expect.poll(() => lb.app.store.films.get(id)?.render, { timeout: 30_000 }).toBe('rendered');
+    expect(existsSync(join(dir, 'density.png'))).toBe(false);
+    const density = await fetch(`http://127.0.0.1:${lb.httpPort}/api/films/${id}/density.png`);
+    expect(density.status).toBe(200);
+    expect(await sharp(Buffer.from(await density.arrayBuffer())).metadata()).toMatchObject({
       width: 4480,
       height: 5440,
       depth: 'ushort',

@@ -111,6 +111,10 @@ async function print(
       { timeout: 20_000 },
     )
     .toBe(true);
+  // density.png is made on its first request (as GET /api/films/{id}/density.png asks for it).
+  const id = basename(dir);
+  await expect.poll(() => lb.app.store.films.get(id)?.render, { timeout: 20_000 }).toMatch(/rendered|failed/);
+  if (lb.app.store.films.get(id)?.render === 'rendered') await lb.app.densities.ensure(id);
   return { dir, render: JSON.parse(readFileSync(join(dir, 'render.json'), 'utf8')) };
 }
 

@@ -12,6 +12,7 @@ const TYPES = [
   'printer.status',
   'job',
   'film.printed',
+  'film.preview',
   'film.rendered',
   'film.removed',
   'export',

@@ -74,7 +74,7 @@ export function eventRoutes(app: FastifyInstance, bus: EventBus, gauges: GaugeSo
     {
       schema: {
         description:
-          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.rendered, film.removed, export, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
+          'Server-Sent Events: association.opened/closed, dimse, printer.status, job, film.printed, film.preview (its thumbnail is ready, before film.rendered), film.rendered, film.removed, export, fault.armed/fired/disarmed; each `data:` is the event as JSON with its time `at`',
         response: {
           200: {
             description: 'an endless text/event-stream',

@@ -13,6 +13,7 @@ import { PATTERN_NAMES, type PatternName } from '../../qa/patterns.js';
 import { reportSvg } from '../../qa/plot.js';
 import { PROTOCOL_NAMES, PROTOCOLS, type ProtocolName, withOwnLimits } from '../../qa/protocols.js';
 import type { QaReport } from '../../qa/report.js';
+import { DensitiesBusy, type FilmDensities } from '../../render/film-densities.js';
 import { FILM_ID_PATTERN } from '../../store/film-files.js';
 import type { Store } from '../../store/store.js';
 import { ERROR } from '../schemas.js';
@@ -72,7 +73,17 @@ interface DiffBody {
 const MAX_UPLOAD_BASE64 = 48 * 1024 * 1024;
 const LIMIT = { type: 'number', minimum: 0, maximum: 65535 } as const;
 
-export function filmQaRoutes(app: FastifyInstance, store: Store): void {
+/** density.png made on its first request (src/render/film-densities.ts); absent: read as it is. */
+export type DensityMaps = Pick<FilmDensities, 'ensure'>;
+
+/** Density maps being made: 503 with a retry, as when the queue here is full. */
+export function densitiesBusy(e: unknown, reply: FastifyReply): boolean {
+  if (!(e instanceof DensitiesBusy)) return false;
+  void reply.code(503).header('retry-after', '2').send({ error: e.message });
+  return true;
+}
+
+export function filmQaRoutes(app: FastifyInstance, store: Store, densities?: DensityMaps): void {
   let chain: Promise<unknown> = Promise.resolve();
   let waiting = 0;
 
@@ -97,11 +108,15 @@ export function filmQaRoutes(app: FastifyInstance, store: Store): void {
     }
     waiting++;
     const protocol = withOwnLimits(PROTOCOLS[q.protocol ?? 'ps3.14-d2'], q);
-    const run = chain.then(() => filmQa(id, store.filmFiles.dir(id), { protocol, pattern: q.pattern }));
+    const run = chain.then(async () => {
+      await densities?.ensure(id);
+      return filmQa(id, store.filmFiles.dir(id), { protocol, pattern: q.pattern });
+    });
     chain = run.catch(() => undefined);
     try {
       return await run;
     } catch (e) {
+      if (densitiesBusy(e, reply)) return undefined;
       if (e instanceof FilmQaError) {
         void reply.code(e.status).send({ error: e.message });
         return undefined;
@@ -240,6 +255,10 @@ export function filmQaRoutes(app: FastifyInstance, store: Store): void {
           .send({ error: 'film diffs busy; try again shortly' });
       waiting++;
       const run = chain.then(async () => {
+        if (unit === 'od') {
+          await densities?.ensure(f.id);
+          if ('film' in golden) await densities?.ensure(golden.film);
+        }
         const d = await filmDiff({
           id: f.id,
           dir: store.filmFiles.dir(f.id),
@@ -255,6 +274,7 @@ export function filmQaRoutes(app: FastifyInstance, store: Store): void {
         if ('png' in r) return reply.type('image/png').send(r.png);
         return r.report;
       } catch (e) {
+        if (densitiesBusy(e, reply)) return reply;
         if (e instanceof FilmDiffError) return reply.code(e.status).send({ error: e.message });
         if ((e as NodeJS.ErrnoException).code === 'ENOENT')
           return reply.code(404).send({ error: 'a film has no files to compare' });

@@ -32,6 +32,7 @@ import {
 } from '../schemas.js';
 import { ThumbCache } from '../thumb-cache.js';
 import { exportView } from './exports.js';
+import { type DensityMaps, densitiesBusy } from './film-qa.js';
 
 const FILES: Record<string, string> = {
   'film.png': 'image/png',
@@ -61,12 +62,18 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus): void {
+export function filmRoutes(
+  app: FastifyInstance,
+  store: Store,
+  events: EventBus,
+  densities?: DensityMaps,
+): void {
   const thumbs = new ThumbCache(THUMB_CACHE_BYTES);
-  // A film rendered again or removed has another thumbnail, or none.
+  // A film previewed or rendered (again), or removed, has another thumbnail, or none.
   const unsubscribe = events.subscribe(
     (e) => {
-      if (e.type === 'film.rendered' || e.type === 'film.removed') thumbs.delete(e.film);
+      if (e.type === 'film.preview' || e.type === 'film.rendered' || e.type === 'film.removed')
+        thumbs.delete(e.film);
     },
     { remote: true },
   );
@@ -191,6 +198,7 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
       const f = store.films.get(req.params.id);
       if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
       try {
+        if (req.query.depth === 16) await densities?.ensure(f.id);
         const o = await dicomOf(store.filmFiles.dir(f.id), f.id, req.query.depth ?? 8, SOFTWARE);
         return reply
           .type('application/dicom')
@@ -198,6 +206,7 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
           .header('content-disposition', `attachment; filename="${f.id}.dcm"`)
           .send(Readable.from(o.file));
       } catch (e) {
+        if (densitiesBusy(e, reply)) return reply;
         return outputFailed(e, reply);
       }
     },
@@ -237,6 +246,15 @@ export function filmRoutes(app: FastifyInstance, store: Store, events: EventBus)
           thumbs.set(f.id, thumb);
         }
         return reply.type('image/png').send(thumb);
+      }
+      if (req.params.file === 'density.png') {
+        try {
+          await densities?.ensure(f.id);
+        } catch (e) {
+          if (densitiesBusy(e, reply)) return reply;
+          req.log.error({ film: f.id, err: (e as Error).message }, 'density.png not made');
+          return reply.code(500).send({ error: (e as Error).message });
+        }
       }
       const stream = await openedFile(join(store.filmFiles.dir(f.id), req.params.file));
       if (!stream) return missing();

@@ -117,8 +117,12 @@ export function mount(container, [jobUid]) {
     .catch(() => {}); // the lists below say what went wrong
   void load(false);
   const off = on(['job', 'film.printed', 'film.rendered', 'film.removed'], refresh);
+  const offPreview = on(['film.preview'], (e) => {
+    if (e.type === 'film.preview') showPreview(container, e.film);
+  });
   return () => {
     off();
+    offPreview();
     jobs.dispose();
     films.dispose();
   };
@@ -251,6 +255,36 @@ function jobsTable(jobs) {
   );
 }
 
+function thumbImage(id, preview = false) {
+  return h('img', {
+    src: `/api/films/${id}/thumb.png`,
+    alt: `film ${id}`,
+    loading: 'lazy',
+    class: preview ? 'preview' : null,
+  });
+}
+
+/**
+ * A film still rendering: its preview once there is one (the film.preview event swaps it in at
+ * once; a list drawn later asks for it in the background), a placeholder until then.
+ */
+function pendingThumb(id) {
+  const placeholder = h('div', { class: 'thumb-placeholder pending' }, 'rendering…');
+  const probe = new Image();
+  probe.onload = () => {
+    if (placeholder.isConnected) placeholder.replaceWith(thumbImage(id, true));
+  };
+  probe.src = `/api/films/${id}/thumb.png`;
+  return placeholder;
+}
+
+/** A film's preview is written: show it in place of its placeholder, without waiting for a refetch. */
+function showPreview(container, id) {
+  const tile = container.querySelector(`.film-tile[data-film="${CSS.escape(id)}"]`);
+  const placeholder = tile?.querySelector('.thumb-placeholder.pending');
+  if (placeholder) placeholder.replaceWith(thumbImage(id, true));
+}
+
 function filmGrid(films) {
   if (films.length === 0) return notice('No films here.');
   return h(
@@ -272,12 +306,10 @@ function filmGrid(films) {
           'a',
           { href: `#/films/${f.id}`, class: 'film-card', title: f.result?.reason ?? null },
           f.render === 'rendered'
-            ? h('img', { src: `/api/films/${f.id}/thumb.png`, alt: `film ${f.id}`, loading: 'lazy' })
-            : h(
-                'div',
-                { class: `thumb-placeholder ${f.render}` },
-                f.render === 'pending' ? 'rendering…' : 'render failed',
-              ),
+            ? thumbImage(f.id)
+            : f.render === 'pending'
+              ? pendingThumb(f.id)
+              : h('div', { class: `thumb-placeholder ${f.render}` }, 'render failed'),
           h(
             'span',
             { class: 'film-caption' },

@@ -1,0 +1,39 @@
+/**
+ * Film-sized buffers kept from one film for the next. A 14x17 in film's density canvas is 49 MB
+ * and its 8-bit view 24 MB; allocated afresh, every page of them is faulted in again on first
+ * touch (bench:render: 181 ms for the canvas alone on the 2-core VM), once per film. A process
+ * renders one film at a time, so a couple of buffers serve them all; a buffer taken while the
+ * pool is empty (two renders at once in-process, under test) is simply new.
+ */
+export class BufferPool {
+  readonly #free: ArrayBuffer[] = [];
+
+  /** Buffers below this size are not worth keeping (a preview's). */
+  constructor(
+    readonly minBytes: number,
+    readonly maxKept: number,
+  ) {}
+
+  /** An ArrayBuffer of at least `bytes`, its contents undefined. */
+  take(bytes: number): ArrayBuffer {
+    if (bytes >= this.minBytes) {
+      let best = -1;
+      for (let i = 0; i < this.#free.length; i++)
+        if (
+          this.#free[i]!.byteLength >= bytes &&
+          (best < 0 || this.#free[i]!.byteLength < this.#free[best]!.byteLength)
+        )
+          best = i;
+      if (best >= 0) return this.#free.splice(best, 1)[0]!;
+    }
+    return new ArrayBuffer(bytes);
+  }
+
+  /** Give a buffer back once nothing reads it any more; the largest ones are kept. */
+  give(b: ArrayBuffer): void {
+    if (b.byteLength < this.minBytes) return;
+    this.#free.push(b);
+    this.#free.sort((x, y) => y.byteLength - x.byteLength);
+    this.#free.length = Math.min(this.#free.length, this.maxKept);
+  }
+}
