@@ -115,11 +115,15 @@ export class FilmRendering {
     const id = this.#fresh.shift() ?? this.#backlog.shift();
     if (id === undefined) return;
     this.#current = id;
-    this.#running = this.#renderOne(id).finally(() => {
-      this.#running = undefined;
-      this.#current = undefined;
-      this.#pump();
-    });
+    this.#running = this.#renderOne(id)
+      .catch((e: Error) => {
+        if (!this.#stopped) this.log.error({ film: id, err: e.message }, 'film not rendered');
+      })
+      .finally(() => {
+        this.#running = undefined;
+        this.#current = undefined;
+        this.#pump();
+      });
   }
 
   #previewOf(id: string): Promise<boolean> {
@@ -131,21 +135,31 @@ export class FilmRendering {
     return p;
   }
 
+  /** Never rejects: a film without a preview is rendered all the same (its thumbnail with it). */
   async #preview(id: string): Promise<boolean> {
-    const film = this.store.films.get(id);
-    if (!film || film.render === 'broken') return false;
-    this.#previewsRunning.add(id);
-    const outcome = await this.renderer.preview(this.store.filmFiles.dir(id));
-    this.#previewsRunning.delete(id);
-    if (this.#stopped || 'error' in outcome) return false;
-    this.events.publish({ type: 'film.preview', film: id, ms: outcome.preview.ms });
-    return true;
+    try {
+      if (this.#stopped) return false;
+      const film = this.store.films.get(id);
+      if (!film || film.render === 'broken') return false;
+      this.#previewsRunning.add(id);
+      const outcome = await this.renderer.preview(this.store.filmFiles.dir(id));
+      if (this.#stopped || 'error' in outcome) return false;
+      this.events.publish({ type: 'film.preview', film: id, ms: outcome.preview.ms });
+      return true;
+    } catch (e) {
+      if (!this.#stopped) this.log.warn({ film: id, err: (e as Error).message }, 'film preview not made');
+      return false;
+    } finally {
+      this.#previewsRunning.delete(id);
+    }
   }
 
   async #renderOne(id: string): Promise<void> {
     // A backlog film (an earlier run's) gets its preview now; a fresh one has had it asked for.
     const previewed = await this.#previewOf(id);
     this.#previews.delete(id);
+    // Stopped while the preview ran: the store may be closed already.
+    if (this.#stopped) return;
     const film = this.store.films.get(id);
     // Deleted (by the API or retention) while it waited, or not a film the index can render.
     if (!film || film.render === 'broken' || this.#stopped) return;
