@@ -3,15 +3,16 @@
  * again to another printer and answers with the diff; /api/outbound lists what was sent (replays
  * and forwarded films) with the peer's answers, one run in full, a replay as JUnit XML.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { FilmReadError } from '../../scu/film-source.js';
 import { printStoredFilm } from '../../scu/print-film.js';
 import { keepPrintRun } from '../../scu/print-run.js';
 import { replayStored } from '../../scu/replay.js';
 import type { ReplayReport } from '../../scu/replay-diff.js';
 import { replayJunit } from '../../scu/replay-junit.js';
+import type { RunOptions } from '../../scu/runner.js';
 import { ScuError } from '../../scu/scu-error.js';
-import { parseTarget } from '../../scu/target.js';
+import { parseTarget, type Target } from '../../scu/target.js';
 import { FILM_ID_PATTERN } from '../../store/film-files.js';
 import type { ForwardState } from '../../store/forward-queue.js';
 import type { OutboundKind } from '../../store/outbound-log.js';
@@ -89,6 +90,35 @@ export function outboundRoutes(
 ): void {
   let running = 0;
 
+  /**
+   * One send to another printer: a slot of MAX_CONCURRENT_REPLAYS (429 when none is free), `to`
+   * parsed (400 when it is not HOST:PORT:AE), the body's calling AE title and timeout as options.
+   */
+  const send = async (
+    reply: FastifyReply,
+    body: ReplayBody,
+    what: string,
+    run: (target: Target, o: RunOptions) => Promise<FastifyReply>,
+  ): Promise<FastifyReply> => {
+    if (running >= MAX_CONCURRENT_REPLAYS)
+      return reply.code(429).send({ error: `${running} ${what} are running; try again when one ends` });
+    let target: Target;
+    try {
+      target = parseTarget(body.to);
+    } catch (e) {
+      return reply.code(400).send({ error: (e as Error).message });
+    }
+    running++;
+    try {
+      return await run(target, {
+        ...(body.callingAeTitle ? { callingAeTitle: body.callingAeTitle } : {}),
+        ...(body.timeoutMs ? { timeouts: { responseMs: body.timeoutMs } } : {}),
+      });
+    } finally {
+      running--;
+    }
+  };
+
   app.post<{ Params: { id: string }; Body: ReplayBody }>(
     '/api/associations/:id/replay',
     {
@@ -111,27 +141,15 @@ export function outboundRoutes(
       const a = store.associations.get(req.params.id);
       if (!a) return reply.code(404).send({ error: `no association ${req.params.id}` });
       if (!a.endedAt) return reply.code(409).send({ error: `association ${a.id} has not ended yet` });
-      if (running >= MAX_CONCURRENT_REPLAYS)
-        return reply.code(429).send({ error: `${running} replays are running; try again when one ends` });
-      let target: ReturnType<typeof parseTarget>;
-      try {
-        target = parseTarget(req.body.to);
-      } catch (e) {
-        return reply.code(400).send({ error: (e as Error).message });
-      }
-      running++;
-      try {
-        const { id, report } = await replayStored(store, a, target, {
-          ...(req.body.callingAeTitle ? { callingAeTitle: req.body.callingAeTitle } : {}),
-          ...(req.body.timeoutMs ? { timeouts: { responseMs: req.body.timeoutMs } } : {}),
-        });
-        return reply.code(201).send({ id, ...report });
-      } catch (e) {
-        if (e instanceof ScuError && e.kind === 'usage') return reply.code(400).send({ error: e.message });
-        throw e;
-      } finally {
-        running--;
-      }
+      return send(reply, req.body, 'replays', async (target, o) => {
+        try {
+          const { id, report } = await replayStored(store, a, target, o);
+          return reply.code(201).send({ id, ...report });
+        } catch (e) {
+          if (e instanceof ScuError && e.kind === 'usage') return reply.code(400).send({ error: e.message });
+          throw e;
+        }
+      });
     },
   );
 
@@ -159,32 +177,20 @@ export function outboundRoutes(
     },
     async (req, reply) => {
       if (!store.films.get(req.params.id)) return reply.code(404).send({ error: `no film ${req.params.id}` });
-      if (running >= MAX_CONCURRENT_REPLAYS)
-        return reply.code(429).send({ error: `${running} sends are running; try again when one ends` });
-      let target: ReturnType<typeof parseTarget>;
-      try {
-        target = parseTarget(req.body.to);
-      } catch (e) {
-        return reply.code(400).send({ error: (e as Error).message });
-      }
-      running++;
-      try {
-        const { run, source, associationId } = await printStoredFilm(store, req.params.id, target, {
-          ...(req.body.callingAeTitle ? { callingAeTitle: req.body.callingAeTitle } : {}),
-          ...(req.body.timeoutMs ? { timeouts: { responseMs: req.body.timeoutMs } } : {}),
-        });
-        const kept = keepPrintRun(store, run, {
-          source,
-          filmId: req.params.id,
-          ...(associationId ? { associationId } : {}),
-        });
-        return reply.code(201).send({ ...kept, ...run });
-      } catch (e) {
-        if (e instanceof FilmReadError) return reply.code(409).send({ error: e.message });
-        throw e;
-      } finally {
-        running--;
-      }
+      return send(reply, req.body, 'sends', async (target, o) => {
+        try {
+          const { run, source, associationId } = await printStoredFilm(store, req.params.id, target, o);
+          const kept = keepPrintRun(store, run, {
+            source,
+            filmId: req.params.id,
+            ...(associationId ? { associationId } : {}),
+          });
+          return reply.code(201).send({ ...kept, ...run });
+        } catch (e) {
+          if (e instanceof FilmReadError) return reply.code(409).send({ error: e.message });
+          throw e;
+        }
+      });
     },
   );
 
