@@ -36,8 +36,9 @@
  * This is a measurement, not a test: the exit code is 0 whether or not the goals are met, and
  * non-zero only when something failed (an SCP did not start, dcmpsprt failed, a send had a failure
  * status, was rejected or aborted, or a film was not spooled). Runs: --runs N or BENCH_RUNS
- * (default 11) per workload and target, after one warm-up. With 5, the W1 median moved by 10 to 20 %
- * between identical runs on a 2-core VM (dcmprscu itself uses about 60 ms of CPU per W1 send).
+ * (default 11) per workload and target, after one warm-up; --workloads W1,W3 measures only those.
+ * With 5, the W1 median moved by 10 to 20 % between identical runs on a 2-core VM (dcmprscu itself
+ * uses about 60 ms of CPU per W1 send).
  *
  * DCMTK as packaged by Debian only disables Nagle's algorithm when TCP_NODELAY is set in the
  * environment, so every DCMTK process runs with TCP_NODELAY=1.
@@ -454,7 +455,7 @@ async function main(): Promise<void> {
     const dcmprscpDir = join(workDir, 'dcmprscp');
     progress(`test images in ${IMAGE_DIR} (generated on first use)`);
     const [images, mammo] = await Promise.all([generateImages(IMAGE_DIR), generateMammo(IMAGE_DIR)]);
-    const workloads: Workload[] = [
+    const all: Workload[] = [
       {
         id: 'W1',
         name: 'W1: 1 film STANDARD\\4,5, 20 CT',
@@ -487,6 +488,7 @@ async function main(): Promise<void> {
         timeoutMs: 120_000,
       },
     ];
+    const workloads = selectWorkloads(all, process.argv.slice(2));
 
     const lightbox = await startLightboxTarget(join(workDir, 'lightbox'), render);
     progress(`Lightbox ${render ? 'renders films (--no-render to measure without)' : 'with --no-render'}`);
@@ -528,10 +530,10 @@ async function main(): Promise<void> {
     progress(
       `  W2 memory pass: ${MEMORY_PASSES} fresh Lightbox processes, then a fresh dcmprscp, one send each`,
     );
-    const w2 = workloads.find((w) => w.id === 'W2')!;
+    const w2 = workloads.find((w) => w.id === 'W2');
     const memLb: Memory[] = [];
     const freshLbs: Target[] = [];
-    for (let i = 1; i <= MEMORY_PASSES; i++) {
+    for (let i = 1; w2 && i <= MEMORY_PASSES; i++) {
       // The receive path's memory: rendering (its own goal, bench:render) would add the render's buffers.
       const freshLb = await startLightboxTarget(join(workDir, `lightbox-mem-${i}`), false);
       servers.push(freshLb);
@@ -539,13 +541,18 @@ async function main(): Promise<void> {
       memLb.push(await memoryPass(freshLb, jobs.get(w2)!.get(lightbox)!, LIGHTBOX_SETTLE_MS));
       stopped.push(`fresh Lightbox #${i} stopped: ${await stopChild(freshLb.child)}`);
     }
-    const freshRef = await startDcmprscp(join(workDir, 'dcmprscp-mem'));
-    servers.push(freshRef);
-    const memRef = await memoryPass(freshRef, jobs.get(w2)!.get(dcmtk)!, DCMPRSCP_SETTLE_MS);
-    stopped.push(`fresh dcmprscp stopped: ${await stopChild(freshRef.child)}`);
+    const refOutput: string[] = [];
+    let memRef: Memory | undefined;
+    if (w2) {
+      const freshRef = await startDcmprscp(join(workDir, 'dcmprscp-mem'));
+      servers.push(freshRef);
+      memRef = await memoryPass(freshRef, jobs.get(w2)!.get(dcmtk)!, DCMPRSCP_SETTLE_MS);
+      stopped.push(`fresh dcmprscp stopped: ${await stopChild(freshRef.child)}`);
+      refOutput.push(...freshRef.output);
+    }
 
     printTables(results, lightbox, dcmtk);
-    printMemory(memLb, memRef, timedPeak);
+    if (memRef) printMemory(memLb, memRef, timedPeak);
     process.stdout.write(`(dcmprscp of the timed runs peaked at ${fmtMiB(timedPeakRef)})\n\n`);
     for (const l of stopped) process.stdout.write(`${l}\n`);
     printServerOutput('Lightbox', lightbox.output);
@@ -554,9 +561,20 @@ async function main(): Promise<void> {
     });
     // dcmprscp prints a few lines per association even without -d; show only warnings and errors.
     const refNoise = (l: string) => /^[EF]:/.test(l);
-    printServerOutput('dcmprscp (E:/F: lines)', [...dcmtk.output, ...freshRef.output].filter(refNoise));
+    printServerOutput('dcmprscp (E:/F: lines)', [...dcmtk.output, ...refOutput].filter(refNoise));
     process.stdout.write(`total bench time: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   });
+}
+
+/** `--workloads W1,W3` measures only those (the W2 memory pass runs only with W2); default all. */
+function selectWorkloads(all: Workload[], argv: readonly string[]): Workload[] {
+  const i = argv.indexOf('--workloads');
+  if (i < 0) return all;
+  const ids = (argv[i + 1] ?? '').split(',').filter((x) => x !== '');
+  const unknown = ids.filter((id) => !all.some((w) => w.id === id));
+  if (ids.length === 0 || unknown.length > 0)
+    throw new Error(`--workloads takes a comma-separated list of ${all.map((w) => w.id).join(', ')}`);
+  return all.filter((w) => ids.includes(w.id));
 }
 
 runBench(main);
