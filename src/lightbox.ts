@@ -31,6 +31,7 @@ import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmDensities } from './render/film-densities.js';
 import { FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
+import { TrafficClock } from './render/traffic-clock.js';
 import { forwardTls } from './scu/forward-tls.js';
 import { type ForwardConfig, Forwarder } from './scu/forwarder.js';
 import { ProxyLink } from './scu/proxy-link.js';
@@ -62,6 +63,8 @@ export class Lightbox {
   readonly renderer: Renderer;
   /** Which film renders next; the index learns how each render ended. */
   readonly rendering: FilmRendering;
+  /** When DICOM traffic was last seen: full renders wait for a quiet moment (film-rendering.ts). */
+  readonly traffic = new TrafficClock();
   readonly densities: FilmDensities;
   /** Films, jobs, associations and fault firings, kept across restarts in the data directory. */
   readonly store: Store;
@@ -99,7 +102,7 @@ export class Lightbox {
       createPrinter(l.profile, l.source, { store: this.store, logger }),
     );
     this.renderer = new Renderer(logger);
-    this.rendering = new FilmRendering(this.renderer, this.store, this.events, logger);
+    this.rendering = new FilmRendering(this.renderer, this.store, this.events, logger, this.traffic);
     this.densities = new FilmDensities(this.renderer, this.store, logger);
     this.lab = new Lab({
       printers: this.printers,
@@ -236,6 +239,7 @@ export class Lightbox {
         events: this.events,
         faults: this.lab.hooks,
         recorder: this.store.associations,
+        onTraffic: () => this.traffic.touch(),
         upstreamFor: (printer, handlers) =>
           printer.caps.forward?.mode === 'proxy' ? new ProxyLink(printer.caps.forward, handlers) : undefined,
         limits: {

@@ -54,6 +54,8 @@ export interface DicomServerOptions {
   tls?: TlsCredentials;
   /** Proxy mode: the real printer behind a printer, when its profile says so. */
   upstreamFor?: UpstreamFactory;
+  /** Called for every chunk received on an accepted socket (the render queue's quiet clock). */
+  onTraffic?: () => void;
 }
 
 /**
@@ -226,6 +228,7 @@ export class DicomServer {
       ...(this.#o.upstreamFor ? { upstreamFor: this.#o.upstreamFor } : {}),
     });
     if (conn.phase === 'closed') return;
+    if (this.#o.onTraffic) socket.on('data', this.#o.onTraffic);
     this.#connections.add(conn);
     this.#moved(conn, conn.phase);
     this.#makeRoom(conn);

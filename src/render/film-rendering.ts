@@ -11,16 +11,27 @@
  *
  * A film just printed gets its preview (thumb.png, announced as film.preview) at once, whatever
  * film is rendering; its full render then leaves thumb.png as the preview wrote it.
+ *
+ * A full render starts once no DICOM traffic has been seen for QUIET_MS (TrafficClock), or once it
+ * has waited MAX_DEFER_MS for that: the modality sending its next film, or the N-DELETEs and
+ * release after this one's N-ACTION, is not slowed by a render on the other core (and by its
+ * writes queued ahead of the printer's fdatasyncs); under continuous printing a film still renders
+ * within MAX_DEFER_MS plus a render.
  */
 import type { Logger } from 'pino';
 import type { EventBus } from '../events.js';
 import type { Store } from '../store/store.js';
 import type { Renderer } from './renderer.js';
+import type { TrafficClock } from './traffic-clock.js';
 
 /** How often a shared database is looked at for abandoned renders. */
 const SWEEP_MS = 1000;
 /** An unclaimed pending film is left this long to the instance that printed it. */
 const UNCLAIMED_GRACE_MS = 10_000;
+/** DICOM quiet this long before a full render starts (gaps inside a DCMTK session are a few ms). */
+const QUIET_MS = 100;
+/** A film waits for quiet at most this long. */
+const MAX_DEFER_MS = 2000;
 
 export class FilmRendering {
   readonly #fresh: string[] = [];
@@ -38,6 +49,8 @@ export class FilmRendering {
     readonly store: Store,
     readonly events: EventBus,
     readonly log: Logger,
+    /** DICOM traffic; absent: render at once. */
+    readonly traffic?: TrafficClock,
   ) {}
 
   /** Films just printed. */
@@ -115,7 +128,8 @@ export class FilmRendering {
     const id = this.#fresh.shift() ?? this.#backlog.shift();
     if (id === undefined) return;
     this.#current = id;
-    this.#running = this.#renderOne(id)
+    this.#running = this.#quiet()
+      .then(() => this.#renderOne(id))
       .catch((e: Error) => {
         if (!this.#stopped) this.log.error({ film: id, err: e.message }, 'film not rendered');
       })
@@ -124,6 +138,18 @@ export class FilmRendering {
         this.#current = undefined;
         this.#pump();
       });
+  }
+
+  /** Resolves once the print path has been quiet for QUIET_MS, after MAX_DEFER_MS, or when stopped. */
+  async #quiet(): Promise<void> {
+    if (!this.traffic) return;
+    const since = performance.now();
+    for (;;) {
+      const now = performance.now();
+      const wait = Math.min(QUIET_MS - this.traffic.quietFor(now), since + MAX_DEFER_MS - now);
+      if (wait <= 0 || this.#stopped) return;
+      await new Promise((resolve) => setTimeout(resolve, wait).unref());
+    }
   }
 
   #previewOf(id: string): Promise<boolean> {
