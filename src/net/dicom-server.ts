@@ -147,8 +147,11 @@ export class DicomServer {
    * is a drop. Certificates reloaded later apply to the connections that follow.
    */
   #tlsServer(tls: TlsCredentials): Server {
-    const pending = new PendingHandshakes(this.#o.maxUnassociated, this.#o.maxUnassociatedPerPeer, (peer) =>
-      this.#noteDrop('evicted', peer, 'TLS handshake not done'),
+    const pending = new PendingHandshakes(
+      this.#o.maxUnassociated,
+      this.#o.maxUnassociatedPerPeer,
+      this.#youngMs,
+      (peer) => this.#noteDrop('evicted', peer, 'TLS handshake not done'),
     );
     this.#handshakes = pending;
     const server = createTlsServer(
@@ -284,13 +287,20 @@ export class DicomServer {
     let over = same.length + (newcomer ? 1 : 0) - perPeer;
     if (over <= 0) return;
     const now = Date.now();
-    const old = same.filter((c) => c.phase === 'closing' || now - c.startedAt >= this.#youngMs);
+    const isOld = (c: DicomConnection) => c.phase === 'closing' || now - c.startedAt >= this.#youngMs;
+    const old = same.filter(isOld);
     for (; over > 0 && old.length > 0; over--) old.splice(old.indexOf(this.#evict(old)), 1);
     if (over <= 0 || this.#peerTrims.has(String(address))) return;
-    const timer = setTimeout(() => {
-      this.#peerTrims.delete(String(address));
-      this.#trimPeer(address);
-    }, this.#youngMs);
+    // Again when the oldest young one is no longer young.
+    const young = [...same, ...(newcomer ? [newcomer] : [])].filter((c) => !isOld(c));
+    const oldestYoung = Math.min(now, ...young.map((c) => c.startedAt));
+    const timer = setTimeout(
+      () => {
+        this.#peerTrims.delete(String(address));
+        this.#trimPeer(address);
+      },
+      Math.max(1, oldestYoung + this.#youngMs - now),
+    );
     timer.unref();
     this.#peerTrims.set(String(address), timer);
   }

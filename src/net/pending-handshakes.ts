@@ -3,7 +3,9 @@
  * association (dicom-server.ts): in total and per peer IP address. A new one beyond either bound
  * closes the oldest pending one (of that address, for the per-address bound), so a peer that opens
  * sockets and never says ClientHello can only hold its own few, never the listener's socket limit;
- * --associate-timeout (the handshake timeout) ends the rest.
+ * --associate-timeout (the handshake timeout) ends the rest. As for plain connections, the
+ * per-address bound spares sockets younger than `youngMs` (a CI job's burst of SCUs from one
+ * host): the address is trimmed again once they are that old, if it is still over.
  */
 import type { Socket } from 'node:net';
 
@@ -14,13 +16,19 @@ const keyOf = (s: { remoteAddress?: string | undefined; remotePort?: number | un
 export class PendingHandshakes {
   /** Oldest first (a Map keeps insertion order). */
   readonly #pending = new Map<string, Socket>();
+  /** When each pending socket arrived (performance.now()). */
+  readonly #arrived = new WeakMap<Socket, number>();
+  /** Addresses over their bound with only young sockets: trimmed again once those are not young. */
+  readonly #trims = new Map<string, NodeJS.Timeout>();
   readonly #max: number;
   readonly #maxPerPeer: number;
+  readonly #youngMs: number;
   readonly #onEvict: (peer: string) => void;
 
-  constructor(max: number, maxPerPeer: number, onEvict: (peer: string) => void) {
+  constructor(max: number, maxPerPeer: number, youngMs: number, onEvict: (peer: string) => void) {
     this.#max = max;
     this.#maxPerPeer = maxPerPeer;
+    this.#youngMs = youngMs;
     this.#onEvict = onEvict;
   }
 
@@ -32,12 +40,11 @@ export class PendingHandshakes {
   add(raw: Socket): void {
     const key = keyOf(raw);
     this.#pending.set(key, raw);
+    this.#arrived.set(raw, performance.now());
     raw.once('close', () => {
       if (this.#pending.get(key) === raw) this.#pending.delete(key);
     });
-    const address = raw.remoteAddress;
-    const same = [...this.#pending.values()].filter((s) => s !== raw && s.remoteAddress === address);
-    if (same.length >= this.#maxPerPeer) this.#evict(same[0]!);
+    this.#trimPeer(String(raw.remoteAddress));
     while (this.#pending.size > this.#max) {
       const oldest = this.#pending.values().next().value;
       if (!oldest || oldest === raw) break;
@@ -55,8 +62,35 @@ export class PendingHandshakes {
 
   /** Shutting down: close every socket still in its handshake. */
   destroyAll(): void {
+    for (const t of this.#trims.values()) clearTimeout(t);
+    this.#trims.clear();
     for (const raw of this.#pending.values()) raw.destroy();
     this.#pending.clear();
+  }
+
+  /** Close an address's oldest sockets over its bound, those no longer young; the rest later. */
+  #trimPeer(address: string): void {
+    const same = [...this.#pending.values()].filter((s) => String(s.remoteAddress) === address);
+    const now = performance.now();
+    let over = same.length - this.#maxPerPeer;
+    let age = 0;
+    for (const s of same) {
+      age = now - (this.#arrived.get(s) ?? 0);
+      if (over <= 0 || age < this.#youngMs) break;
+      this.#evict(s);
+      over--;
+    }
+    if (over <= 0 || this.#trims.has(address)) return;
+    // Again when the oldest one left is no longer young.
+    const timer = setTimeout(
+      () => {
+        this.#trims.delete(address);
+        this.#trimPeer(address);
+      },
+      Math.max(1, this.#youngMs - age),
+    );
+    timer.unref();
+    this.#trims.set(address, timer);
   }
 
   #evict(raw: Socket): void {
