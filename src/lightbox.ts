@@ -29,7 +29,7 @@ import { PoolSync } from './pool/pool-sync.js';
 import { createPrinter, type Printer } from './print/printer.js';
 import { loadProfiles } from './profiles/profile-loader.js';
 import { FilmDensities } from './render/film-densities.js';
-import { FilmRendering } from './render/film-rendering.js';
+import { DEFAULT_RENDER_QUIET_MS, FilmRendering } from './render/film-rendering.js';
 import { Renderer } from './render/renderer.js';
 import { TrafficClock } from './render/traffic-clock.js';
 import { forwardTls } from './scu/forward-tls.js';
@@ -102,7 +102,10 @@ export class Lightbox {
       createPrinter(l.profile, l.source, { store: this.store, logger }),
     );
     this.renderer = new Renderer(logger);
-    this.rendering = new FilmRendering(this.renderer, this.store, this.events, logger, this.traffic);
+    this.rendering = new FilmRendering(this.renderer, this.store, this.events, logger, {
+      clock: this.traffic,
+      quietMs: config.renderQuietMs ?? DEFAULT_RENDER_QUIET_MS,
+    });
     this.densities = new FilmDensities(this.renderer, this.store, logger);
     this.lab = new Lab({
       printers: this.printers,

@@ -47,6 +47,8 @@ export interface Config {
   logLevel: string;
   dumpMessages: boolean;
   noRender: boolean;
+  /** A film's full render waits for the DICOM listeners to be quiet this long; absent: 100 ms. */
+  renderQuietMs?: number;
   /**
    * Bearer token the control API requires from every client (and reads too with protectReads);
    * undefined: none, and then control (and protected reads) only from clients on loopback.
@@ -326,6 +328,15 @@ export const OPTIONS: readonly OptionDef[] = [
     kind: 'bool',
     default: 'false',
     help: 'Keep printed films without rendering PNG previews',
+  },
+  {
+    key: 'renderQuietMs',
+    flag: 'render-quiet',
+    env: 'LIGHTBOX_RENDER_QUIET',
+    kind: 'seconds',
+    default: '0.1',
+    help: 'A film is previewed at once; its full render starts once no DICOM traffic has come for this long (seconds), or after twice this (at least 2 s) under continuous printing',
+    max: 60,
   },
   {
     key: 'apiToken',

@@ -12,8 +12,8 @@
  * A film just printed gets its preview (thumb.png, announced as film.preview) at once, whatever
  * film is rendering; its full render then leaves thumb.png as the preview wrote it.
  *
- * A full render starts once no DICOM traffic has been seen for QUIET_MS (TrafficClock), or once it
- * has waited MAX_DEFER_MS for that: the modality sending its next film, or the N-DELETEs and
+ * A full render starts once no DICOM traffic has been seen for a quiet time (TrafficClock,
+ * --render-quiet, 100 ms), or once it has waited MAX_DEFER_MS (or twice the quiet time) for that: the modality sending its next film, or the N-DELETEs and
  * release after this one's N-ACTION, is not slowed by a render on the other core (and by its
  * writes queued ahead of the printer's fdatasyncs); under continuous printing a film still renders
  * within MAX_DEFER_MS plus a render.
@@ -29,8 +29,8 @@ const SWEEP_MS = 1000;
 /** An unclaimed pending film is left this long to the instance that printed it. */
 const UNCLAIMED_GRACE_MS = 10_000;
 /** DICOM quiet this long before a full render starts (gaps inside a DCMTK session are a few ms). */
-const QUIET_MS = 100;
-/** A film waits for quiet at most this long. */
+export const DEFAULT_RENDER_QUIET_MS = 100;
+/** A film waits for quiet at most this long, or twice the quiet time when that is longer. */
 const MAX_DEFER_MS = 2000;
 
 export class FilmRendering {
@@ -49,8 +49,8 @@ export class FilmRendering {
     readonly store: Store,
     readonly events: EventBus,
     readonly log: Logger,
-    /** DICOM traffic; absent: render at once. */
-    readonly traffic?: TrafficClock,
+    /** DICOM traffic, and how long it must have been quiet; absent: render at once. */
+    readonly traffic?: { clock: TrafficClock; quietMs: number },
   ) {}
 
   /** Films just printed. */
@@ -140,13 +140,14 @@ export class FilmRendering {
       });
   }
 
-  /** Resolves once the print path has been quiet for QUIET_MS, after MAX_DEFER_MS, or when stopped. */
+  /** Resolves once the print path has been quiet long enough, after the longest wait, or when stopped. */
   async #quiet(): Promise<void> {
     if (!this.traffic) return;
-    const since = performance.now();
+    const { clock, quietMs } = this.traffic;
+    const until = performance.now() + Math.max(MAX_DEFER_MS, 2 * quietMs);
     for (;;) {
       const now = performance.now();
-      const wait = Math.min(QUIET_MS - this.traffic.quietFor(now), since + MAX_DEFER_MS - now);
+      const wait = Math.min(quietMs - clock.quietFor(now), until - now);
       if (wait <= 0 || this.#stopped) return;
       await new Promise((resolve) => setTimeout(resolve, wait).unref());
     }
