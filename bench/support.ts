@@ -24,8 +24,14 @@ export const HOST = '127.0.0.1';
 /** The repository root (this file runs as dist/bench/support.js). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const LIGHTBOX_MAIN = join(ROOT, 'dist/src/main.js');
-/** The V8 flags `npm start` gives node: the benchmarks measure Lightbox as it is run. */
-const LIGHTBOX_NODE_FLAGS = startNodeFlags(ROOT);
+/**
+ * The V8 flags `npm start` gives Lightbox, plus BENCH_LIGHTBOX_NODE_FLAGS (space-separated, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof": where the printer's own time goes during a bench).
+ */
+const LIGHTBOX_NODE_FLAGS = [
+  ...startNodeFlags(ROOT),
+  ...(process.env['BENCH_LIGHTBOX_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
+];
 /** Debian's DCMTK disables Nagle's algorithm only when TCP_NODELAY is set in the environment. */
 export const DCMTK_ENV = { ...process.env, TCP_NODELAY: '1' };
 const STARTUP_TIMEOUT_MS = 15_000;
@@ -196,7 +202,9 @@ export async function startLightbox(
   const t0 = performance.now();
   const [cmd, ...argv] = [...(o.wrap ?? []), process.execPath, ...LIGHTBOX_NODE_FLAGS, ...args];
   const { child, output } = spawnServer(cmd!, argv, dataDir, process.env);
-  await waitUntil('Lightbox', () => healthy(httpPort), child, o.pollMs);
+  await waitUntil('Lightbox', () => healthy(httpPort), child, o.pollMs).catch((e: Error) => {
+    throw new Error(`${e.message}\n${output.slice(-10).join('\n')}`);
+  });
   return { name: 'Lightbox', child, dicomPort, httpPort, output, readyMs: performance.now() - t0 };
 }
 
