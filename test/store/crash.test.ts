@@ -202,7 +202,8 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'lightbox-crash-'));
   printersDir = mkdtempSync(join(tmpdir(), 'lightbox-crash-printers-'));
   writeFileSync(join(printersDir, 'lightbox.yaml'), PRINTER_PROFILE);
-  serverArgs = ['--printers', printersDir, ...EXTRA_ARGS];
+  // Renders start at once (not after 0.1 s of DICOM quiet): mid-render kill points land in renders.
+  serverArgs = ['--printers', printersDir, '--render-quiet', '0.001', ...EXTRA_ARGS];
   console.log(`crash test: seed ${SEED} (LIGHTBOX_CRASH_SEED=${SEED} replays it), data dir ${dataDir}`);
 }, 150_000);
 
