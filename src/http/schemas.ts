@@ -283,6 +283,11 @@ export const ASSOCIATION_SUMMARY = {
         accepted: { type: 'array', items: { type: 'string' } },
         ending: { type: 'string' },
         detail: { type: 'string', description: 'why it failed or ended, when it did' },
+        pausedForPrinter: {
+          type: 'integer',
+          description: "times the modality's socket was paused because the printer was behind",
+        },
+        paused: { type: 'boolean', description: "live: the modality's socket is paused for the printer now" },
       },
     },
   },

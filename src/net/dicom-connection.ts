@@ -391,6 +391,7 @@ export class DicomConnection {
       recordsDatasets: () => this.messages.length <= RECORDED_DATASETS,
       awaitingAnswer: () => !this.#closed && this.#assoc.state === 'Sta3',
       answerAssociation: (d) => this.#run(() => this.#assoc.associateResponse(d)),
+      inflight: this.#d.limits.inflight,
       hold: (on) => this.#hold('printer', on),
       settle: (m) => this.#settle(m),
       maybeRelease: () => this.#maybeRelease(),

@@ -18,6 +18,7 @@ import type { AssociationInfo, ContextInfo } from '../dicom/service/service.js';
 import type { AssociateDecision } from '../dicom/ul/association.js';
 import type { AssociateRq } from '../dicom/ul/pdu.js';
 import type { MessageRecord, UpstreamRecord } from '../store/association-record.js';
+import type { InflightBudget } from './inflight-budget.js';
 import { inOurNames, noAnswerResponse, relayedResponse } from './relayed.js';
 import type { OurSide, Upstream, UpstreamAnswer } from './upstream.js';
 
@@ -56,6 +57,8 @@ export interface RelayHost {
   awaitingAnswer(): boolean;
   /** The printer's answer to the A-ASSOCIATE-RQ, as the modality's. */
   answerAssociation(d: AssociateDecision): void;
+  /** Memory for data sets in flight (--max-inflight): the bytes waiting for the printer count. */
+  readonly inflight: InflightBudget | undefined;
   /** Stop (true) or resume (false) reading the modality's socket: the printer is behind. */
   hold(on: boolean): void;
   /** A message the lane is done with: its memory and staging file go back. */
@@ -67,6 +70,11 @@ export interface RelayHost {
 
 /** Requests Lightbox's own handler may lag behind the relay before the relay waits for it. */
 const LANE_DEPTH = 4;
+/**
+ * Bytes of a data set relayed cut-through that may wait for the printer before the modality's
+ * socket is paused (less when the in-flight budget is short); it is read again below a quarter.
+ */
+const RELAY_HIGH_WATER = 8 * 1024 * 1024;
 
 export class ProxyRelay {
   readonly #up: Upstream;
@@ -79,6 +87,9 @@ export class ProxyRelay {
   #laneDepth = 0;
   /** The request being relayed while its data set arrives, and the printer's answer. */
   #cutThrough: { command: CommandSet; answer: Promise<UpstreamAnswer> } | undefined;
+  /** Times the modality was paused because the printer was behind, and whether it is now. */
+  #pauses = 0;
+  #paused = false;
 
   constructor(up: Upstream, host: RelayHost) {
     this.#up = up;
@@ -86,7 +97,10 @@ export class ProxyRelay {
   }
 
   summary(): UpstreamRecord {
-    return this.#up.summary();
+    const s = this.#up.summary();
+    if (this.#pauses > 0) s.pausedForPrinter = this.#pauses;
+    if (this.#paused) s.paused = true;
+    return s;
   }
 
   /** Associate with the printer; its answer becomes the modality's. */
@@ -190,16 +204,26 @@ export class ProxyRelay {
     const host = this.#host;
     if (!host.idle() || this.#gone || !host.hasContext(contextId)) return undefined;
     if (isResponse(cmd.command.commandField)) return undefined;
-    const s = this.#up.stream(contextId, cmd.command);
+    const budget = host.inflight;
+    const s = this.#up.stream(contextId, cmd.command, {
+      highWater: budget ? budget.queueAllowance(RELAY_HIGH_WATER) : RELAY_HIGH_WATER,
+      memory: budget,
+    });
     if (!s) return undefined;
     s.answer.catch(() => undefined);
     this.#cutThrough = { command: cmd.command, answer: s.answer };
     return {
       data: (part) => {
-        if (s.write(part)) return;
-        // The printer takes the bytes slower than the modality sends them.
+        if (s.write(part) || this.#paused) return;
+        // The printer takes the bytes slower than the modality sends them: stop reading the
+        // modality (its sends block once the socket buffers are full) until they have gone on.
+        this.#paused = true;
+        this.#pauses++;
         host.hold(true);
-        void s.whenLow().then(() => host.hold(false));
+        void s.whenLow().then(() => {
+          this.#paused = false;
+          host.hold(false);
+        });
       },
       end: () => s.end(),
       // The modality's data set is over a limit, or it went away: the printer has half a request.
