@@ -9,7 +9,7 @@
  * The "printer" is a second Lightbox behind a gate: a TCP relay in this test that stops reading
  * from the proxy while closed (so the bytes pile up in Lightbox, not in the gate).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { CommandField } from '../../src/dicom/dimse/command-fields.js';
 import { Uid } from '../../src/dicom/uids.js';
 import { readFilm } from '../../src/scu/film-source.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
+import { armFault, forwardingPrinters, startRealPrinter } from '../support/real-printer.js';
 import { imageBoxSetPieces, openFilmBox, Scu } from '../support/scu.js';
 
 const MIB = 1024 * 1024;
@@ -116,16 +117,14 @@ describe('proxy: the printer falls behind', () => {
   let gate: Gate;
 
   beforeAll(async () => {
-    printer = await startLightbox({ logLevel: 'warn', noRender: true, maxDatasetBytes: 128 * MIB });
-    stops.push(() => printer.stop());
+    printer = await startRealPrinter({ stops, config: { maxDatasetBytes: 128 * MIB } });
     gate = await Gate.to(printer.dicomPort);
     stops.push(() => gate.stop());
-    const dir = join(work, 'printers');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'proxy.yaml'),
-      `aeTitle: PROXY\nname: Proxy test printer\nforward:\n  mode: proxy\n  host: 127.0.0.1\n  port: ${gate.port}\n  aeTitle: LIGHTBOX\n`,
-    );
+    const dir = forwardingPrinters(join(work, 'printers'), {
+      aeTitle: 'PROXY',
+      mode: 'proxy',
+      port: gate.port,
+    });
     proxy = await startLightbox({
       printersDir: dir,
       logLevel: 'warn',
@@ -138,20 +137,13 @@ describe('proxy: the printer falls behind', () => {
 
   it("pauses the modality's socket while the printer does not read, holds a bounded amount, then delivers the image and the printer's answer", async () => {
     // The printer's own answer to the image box, so the modality's status is visibly the printer's.
-    const arm = await printer.app.http.inject({
-      method: 'POST',
-      url: '/api/lab/faults',
-      payload: {
-        printer: 'LIGHTBOX',
-        count: 1,
-        kind: 'response',
-        command: 'N-SET',
-        sopClass: 'Basic Grayscale Image Box',
-        status: '0xB605',
-        errorComment: 'DENSITY CLAMPED AT PRINTER',
-      },
+    await armFault(printer, {
+      kind: 'response',
+      command: 'N-SET',
+      sopClass: 'Basic Grayscale Image Box',
+      status: '0xB605',
+      errorComment: 'DENSITY CLAMPED AT PRINTER',
     });
-    expect(arm.statusCode).toBe(201);
 
     const meta = Uid.BasicGrayscalePrintManagementMeta;
     const scu = await Scu.open(proxy.dicomPort, { called: 'PROXY', abstractSyntaxes: [meta] });
