@@ -253,6 +253,7 @@ export class ProxyRelay {
       association: this.#host.association(),
       duplicate: false,
       rewrite: (ds) => names.rewrite(ds),
+      ...(theirs.status === undefined ? {} : { told: theirs.status }),
     });
     names.learn(
       { sopInstance: theirs.affectedSopInstanceUid, dataset: theirDataset },

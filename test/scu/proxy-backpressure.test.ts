@@ -224,7 +224,11 @@ describe('proxy: the printer falls behind', () => {
       "Lightbox's own film",
       () => proxy.app.store.films.list({}, { limit: 1, order: 'desc' }).items[0],
     );
-    expect(readFilm(proxy.app.store.filmFiles, ours.id).imageBoxes[0]!.image?.bytes).toBe(image.pixelBytes);
+    const ourFilm = readFilm(proxy.app.store.filmFiles, ours.id);
+    expect(ourFilm.imageBoxes[0]!.image?.bytes).toBe(image.pixelBytes);
+    // Lightbox answered the box 0x0000 itself; its film keeps what the modality was told.
+    expect(ourFilm.imageBoxes[0]!.statuses).toEqual([0xb605]);
+    expect(ours.warnings).toEqual([0xb605]);
     const a = await until('the ended record', () => {
       const r = proxy.app.store.associations.get(assoc!.id);
       return r?.endedAt ? r : undefined;
