@@ -118,5 +118,9 @@ it("shows each proxy printer's real printer and state, and the printer's answers
   const action = side.locator('tr[data-pair][data-differs=false]');
   expect(await action.locator('td').nth(1).textContent()).toBe('N-ACTION-RSP');
   expect(await side.locator('th').allTextContents()).toEqual(['#', 'Answer', 'Printer', 'Lightbox']);
+  // The box the printer warned about: the film says what the modality got, the printer's status.
+  const box1 = page.locator('table.boxes tr[data-box="1"] td').nth(2);
+  expect(await box1.textContent()).toBe('0xB605');
+  expect(await page.locator('table.boxes tr[data-box="2"] td').nth(2).textContent()).toBe('0x0000');
   await screenshot(page, 'proxy-film');
 }, 120_000);
