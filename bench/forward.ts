@@ -10,13 +10,17 @@
  * - proxy: DIRECT (dcmprscu to dcmprscp) vs PROXY (dcmprscu to Lightbox, relayed to dcmprscp), the
  *   dcmprscu process from spawn to exit (the same process start in both). Goal: PROXY/DIRECT <= 1.20.
  *
+ * CPU per W1 is counted too, since wall time on a shared machine is mostly waiting for a core:
+ * dcmprscu's (the children this process waited for), dcmprscp's (/proc schedstat) and Lightbox's
+ * own (this process), from the send's start to dcmprscu's exit; `--only proxy|tee` runs one mode.
+ *
  * Each figure is the median of the per-pair ratios. dcmprscp serves one association at a time and
  * writes what it gets: a pause follows each send so its writing does not land in the next one.
  * A measurement, not a test: exit 0 unless something failed.
  *
  *   npm run bench:forward [-- --runs N]   (default 7 pairs per mode)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -42,6 +46,25 @@ const RUNS = parseRuns(process.argv, process.env) ?? 7;
 const SETTLE_MS = 400;
 
 type Target = 'PLAIN' | 'TEE' | 'PROXY' | 'DIRECT';
+
+const ONLY = (() => {
+  const i = process.argv.indexOf('--only');
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  if (v !== undefined && v !== 'proxy' && v !== 'tee') throw new Error('--only proxy|tee');
+  return v;
+})();
+
+/** CPU time (ms) of this process, of the children it waited for, and of another process. */
+function cpuNow(scpPid: number | undefined): { self: number; children: number; scp: number } {
+  const u = process.cpuUsage();
+  // /proc/self/stat fields 16 and 17: cutime, cstime in clock ticks (100 Hz).
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const children = (Number(f[13]) + Number(f[14])) * 10;
+  // schedstat: nanoseconds on a CPU.
+  const scp = scpPid ? Number(readFileSync(`/proc/${scpPid}/schedstat`, 'utf8').split(' ')[0]) / 1e6 : 0;
+  return { self: (u.user + u.system) / 1000, children, scp };
+}
 
 async function main(work: string): Promise<void> {
   // dcmprscp quiet (-v): its -d +d dump of every pixel would load the machine, not what we measure.
@@ -87,22 +110,25 @@ async function main(work: string): Promise<void> {
       while (app.store.forwardQueue.counts().queued > 0) await sleep(20);
     };
     /** One W1 send: the dcmprscu process time, and Lightbox's record of the association (if via Lightbox). */
-    const send = async (t: Target): Promise<{ processMs: number; associationMs?: number }> => {
+    const send = async (t: Target): Promise<Sent> => {
       await drained();
       await sleep(SETTLE_MS);
       const j = jobs[t];
+      const c0 = cpuNow(scp.child.pid);
       const r = await runTool('dcmprscu', ['-d', '-c', j.cfg, '-p', 'TARGET', j.storedPrint], 120_000, j.dir);
       const log = parseDcmprscuLog(r.output);
       const failed = log.exchanges.filter((x) => x.status !== 0);
       if (r.code !== 0 || log.accepted !== 1 || log.aborted || failed.length > 0)
         throw new Error(`W1 to ${t} failed (exit ${r.code}):\n${r.output.split('\n').slice(-20).join('\n')}`);
-      if (t === 'DIRECT') return { processMs: r.ms };
+      const c1 = cpuNow(scp.child.pid);
+      const cpu = { scu: c1.children - c0.children, lightbox: c1.self - c0.self, scp: c1.scp - c0.scp };
+      if (t === 'DIRECT') return { processMs: r.ms, cpu };
       const [a] = app.store.associations.list({ printer: t }, { limit: 1, order: 'desc' }).items;
       if (!a?.endedAt) throw new Error(`association to ${t} not recorded`);
-      return { processMs: r.ms, associationMs: Date.parse(a.endedAt) - Date.parse(a.startedAt) };
+      return { processMs: r.ms, associationMs: Date.parse(a.endedAt) - Date.parse(a.startedAt), cpu };
     };
     /** Every send's figures, for the report's second line. */
-    const seen: Record<string, { processMs: number; associationMs?: number }[]> = {};
+    const seen: Record<string, Sent[]> = {};
     const pairs = async (a: Target, b: Target, pick: (x: Awaited<ReturnType<typeof send>>) => number) => {
       const times: Record<string, number[]> = { [a]: [], [b]: [] };
       await send(a);
@@ -119,11 +145,23 @@ async function main(work: string): Promise<void> {
       }
       return { a: times[a]!, b: times[b]!, ratios: pairedRatios(times[a]!, times[b]!) };
     };
-    const tee = await pairs('TEE', 'PLAIN', (x) => x.associationMs!);
-    const proxy = await pairs('PROXY', 'DIRECT', (x) => x.processMs);
+    const none = { a: [], b: [], ratios: { median: Number.NaN, wins: 0, pairs: 0 } };
+    const tee = ONLY === 'proxy' ? none : await pairs('TEE', 'PLAIN', (x) => x.associationMs!);
+    const proxy = ONLY === 'tee' ? none : await pairs('PROXY', 'DIRECT', (x) => x.processMs);
     await drained();
     const q = app.store.forwardQueue.counts();
-    if (q.failed > 0 || q.done !== RUNS + 1) throw new Error(`forward queue: ${JSON.stringify(q)}`);
+    if (q.failed > 0 || q.done !== (ONLY === 'proxy' ? 0 : RUNS + 1))
+      throw new Error(`forward queue: ${JSON.stringify(q)}`);
+    /** Median CPU per W1 of each process, and in all. */
+    const cpu = (t: Target) => {
+      const xs = seen[t] ?? [];
+      const m = (k: keyof Sent['cpu']) => median(xs.map((x) => x.cpu[k]));
+      const total = median(xs.map((x) => x.cpu.scu + x.cpu.lightbox + x.cpu.scp));
+      return {
+        text: `dcmprscu ${m('scu').toFixed(0)} + Lightbox ${m('lightbox').toFixed(0)} + dcmprscp ${m('scp').toFixed(0)} = ${total.toFixed(0)} ms`,
+        total,
+      };
+    };
     const ms = (xs: number[]) => `${median(xs).toFixed(0)} ms (${xs.map((x) => x.toFixed(0)).join(', ')})`;
     const med = (
       xs: { processMs: number; associationMs?: number }[] | undefined,
@@ -142,6 +180,13 @@ async function main(work: string): Promise<void> {
         `  PROXY  ${ms(proxy.a)}`,
         `  (process times: PLAIN ${med(seen.PLAIN, 'processMs')}, TEE ${med(seen.TEE, 'processMs')}; association as Lightbox recorded it: PROXY ${med(seen.PROXY, 'associationMs')})`,
         `  PROXY/DIRECT ${proxy.ratios.median.toFixed(3)} (goal <= 1.20, ${verdict(proxy.ratios.median, 1.2)}; PROXY faster in ${proxy.ratios.wins} of ${proxy.ratios.pairs})`,
+        'CPU per W1 (median of each process; the Lightbox figure is this process, dcmprscu 10 ms ticks):',
+        ...(['DIRECT', 'PROXY', 'PLAIN', 'TEE'] as const)
+          .filter((t) => seen[t])
+          .map((t) => `  ${t.padEnd(6)} ${cpu(t).text}`),
+        ...(seen.PROXY && seen.DIRECT
+          ? [`  PROXY/DIRECT CPU ${(cpu('PROXY').total / cpu('DIRECT').total).toFixed(2)}`]
+          : []),
         '',
       ].join('\n'),
     );
@@ -149,6 +194,13 @@ async function main(work: string): Promise<void> {
     await app.stop();
     scp.child.kill('SIGTERM');
   }
+}
+
+interface Sent {
+  processMs: number;
+  associationMs?: number;
+  /** On-CPU ms during the send: dcmprscu, Lightbox (this process), dcmprscp. */
+  cpu: { scu: number; lightbox: number; scp: number };
 }
 
 function loadAverage(): string {

@@ -165,7 +165,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
     const events = deps.events ?? new EventBus();
     accessRoutes(api, access);
-    printerRoutes(api, deps.printers);
+    printerRoutes(api, deps.printers, deps.store);
     const network = deps.network ?? defaultNetworkSettings();
     // The port actually listened on (an ephemeral --dicom-port 0 is known once listening).
     conformanceRoutes(api, deps.printers, () => ({

@@ -37,13 +37,20 @@ export function statusView(code: number): StatusView {
   };
 }
 
-export type MessageView = MessageRecord & { sopClassName?: string; statusInfo?: StatusView };
+export type MessageView = Omit<MessageRecord, 'lightbox'> & {
+  sopClassName?: string;
+  statusInfo?: StatusView;
+  lightbox?: NonNullable<MessageRecord['lightbox']> & { statusInfo: StatusView };
+};
 
 export function messageView(m: MessageRecord): MessageView {
+  const { lightbox, ...rest } = m;
   return {
-    ...m,
+    ...rest,
     ...(m.sopClass ? { sopClassName: uidName(m.sopClass) } : {}),
     ...(m.status === undefined ? {} : { statusInfo: statusView(m.status) }),
+    // Proxy mode: Lightbox's own answer beside the printer's, in the same words.
+    ...(lightbox ? { lightbox: { ...lightbox, statusInfo: statusView(lightbox.status) } } : {}),
   };
 }
 

@@ -99,6 +99,50 @@ export const PRINTER_DETAIL = {
   },
 } as const;
 
+const UPSTREAM_EVIDENCE = {
+  type: 'object',
+  properties: {
+    at: { type: 'string', format: 'date-time' },
+    association: { type: 'string', description: 'proxy mode: the association it was seen on' },
+    film: { type: 'string', description: 'tee mode: the film being forwarded' },
+    detail: { type: 'string', description: 'what went wrong toward the printer' },
+  },
+} as const;
+
+/** A forwarding printer's real printer (GET /api/printers/{ae}/forward, src/http/upstream-state.ts). */
+export const FORWARD_VIEW = {
+  type: 'object',
+  properties: {
+    mode: { type: 'string', enum: ['tee', 'proxy'] },
+    target: { type: 'string', description: 'HOST:PORT:AE of the real printer' },
+    tls: {
+      type: 'object',
+      description: 'absent: plain TCP',
+      properties: {
+        verify: { type: 'boolean' },
+        clientCertificate: { type: 'boolean' },
+        servername: { type: 'string' },
+      },
+    },
+    callingAeTitle: { type: 'string' },
+    timeoutMs: { type: 'integer' },
+    upstream: {
+      type: 'object',
+      properties: {
+        state: {
+          type: 'string',
+          enum: ['reachable', 'unreachable', 'unknown'],
+          description:
+            'as of the last attempt: an association was made with the printer, or not; unknown before any',
+        },
+        last: UPSTREAM_EVIDENCE,
+        lastError: { ...UPSTREAM_EVIDENCE, description: 'the newest failure toward the printer' },
+      },
+    },
+    associations: { type: 'integer', description: 'proxy mode: recent associations the state was read from' },
+  },
+} as const;
+
 /** What became of a listed film or job (src/store/outcome.ts), in words. */
 const RESULT = {
   type: 'object',
@@ -283,6 +327,11 @@ export const ASSOCIATION_SUMMARY = {
         accepted: { type: 'array', items: { type: 'string' } },
         ending: { type: 'string' },
         detail: { type: 'string', description: 'why it failed or ended, when it did' },
+        pausedForPrinter: {
+          type: 'integer',
+          description: "times the modality's socket was paused because the printer was behind",
+        },
+        paused: { type: 'boolean', description: "live: the modality's socket is paused for the printer now" },
       },
     },
   },
@@ -311,7 +360,7 @@ export const MESSAGE = {
       type: 'object',
       description:
         "proxy mode, on a response relayed from the real printer: Lightbox's own answer to the request (absent when it did not perform it)",
-      properties: { status: { type: 'integer' }, errorComment: { type: 'string' } },
+      properties: { status: { type: 'integer' }, errorComment: { type: 'string' }, statusInfo: STATUS },
     },
     upstreamMs: { type: 'number', description: 'proxy mode: how long the real printer took to answer' },
     relay: {

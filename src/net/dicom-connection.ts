@@ -6,12 +6,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { type Bytes, binaryLength } from '../dicom/chunked-bytes.js';
-import {
-  type AssembledMessage,
-  AssemblyError,
-  type DataTap,
-  MessageAssembler,
-} from '../dicom/dimse/assembler.js';
+import { type AssembledMessage, AssemblyError, MessageAssembler } from '../dicom/dimse/assembler.js';
 import type { DecodedCommand } from '../dicom/dimse/command-codec.js';
 import { encodeCommand } from '../dicom/dimse/command-codec.js';
 import { CommandField, type CommandSet, commandName, isResponse } from '../dicom/dimse/command-fields.js';
@@ -27,13 +22,13 @@ import {
 import type { DatasetStream } from '../dicom/dimse/dataset-stream.js';
 import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
 import { describeStatus, Status, statusCategory } from '../dicom/dimse/status.js';
-import { type DispatchResult, dispatch, requestSopClass } from '../dicom/service/dispatcher.js';
+import { dispatch } from '../dicom/service/dispatcher.js';
 import type { AssociationInfo, ContextInfo, EventNotification } from '../dicom/service/service.js';
 import { Uid, uidName } from '../dicom/uids.js';
 import { type AcceptanceSettings, decideAssociation } from '../dicom/ul/acceptance.js';
 import { type AssociateDecision, Association, type Output } from '../dicom/ul/association.js';
 import { abortReasonName } from '../dicom/ul/errors.js';
-import { type AssociateRq, PcResult } from '../dicom/ul/pdu.js';
+import { PcResult } from '../dicom/ul/pdu.js';
 import { describePdu } from '../dicom/ul/pdu-codec.js';
 import type { EventBus } from '../events.js';
 import type { DropSpec, FaultHooks, Fired, RequestPlan } from '../lab/hooks.js';
@@ -46,8 +41,8 @@ import type {
 } from '../store/association-record.js';
 import { HIGH_WATER } from '../store/staging-file.js';
 import type { InflightBudget } from './inflight-budget.js';
-import { inOurNames, noAnswerResponse, relayedResponse } from './relayed.js';
-import type { Upstream, UpstreamAnswer, UpstreamFactory } from './upstream.js';
+import { ProxyRelay, type Relayed, type RelayHost } from './proxy-relay.js';
+import type { UpstreamFactory } from './upstream.js';
 
 export interface ConnectionLimits {
   /** Our Maximum Length for received P-DATA-TF PDUs (advertised in the A-ASSOCIATE-AC). */
@@ -117,25 +112,6 @@ export interface ConnectionDeps {
   upstreamFor?: UpstreamFactory;
 }
 
-/** A relayed request's outcome: the printer's answer for the modality, and what Lightbox made of it. */
-interface Relayed extends DispatchResult {
-  /** Lightbox's own answer (the preview's), when it handled the request. */
-  lightbox?: { status: number; errorComment?: string };
-  upstreamMs?: number;
-  /** How the request went to the printer. */
-  relay?: MessageRecord['relay'];
-  /** The printer's association is gone: the modality's goes too once this answer is sent. */
-  lost?: string;
-  /**
-   * Lightbox's own handling of the request, to run in the shadow lane once the answer is sent,
-   * given the records of the request and of the answer (it fills in `lightbox`).
-   */
-  shadow?: (m: AssembledMessage, request: MessageRecord, answer: MessageRecord | undefined) => Promise<void>;
-}
-
-/** Requests Lightbox's own handler may lag behind the relay before the relay waits for it. */
-const SHADOW_DEPTH = 4;
-
 const MAX_RECORDED_MESSAGES = 10_000;
 /** Data sets are kept for this many messages per association (the rest: sizes only), bounding memory. */
 const RECORDED_DATASETS = 1_000;
@@ -183,16 +159,8 @@ export class DicomConnection {
   /** Requests received, for lab faults that drop "after the Nth". */
   #requests = 0;
   #dropOnAccept: DropSpec | undefined;
-  /** Proxy mode: the printer's side of this association. */
-  #upstream: Upstream | undefined;
-  /** The printer's association ended on its own (why); the modality's follows. */
-  #upstreamGone: string | undefined;
-  #upstreamRelease: 'no' | 'asked' | 'done' = 'no';
-  /** Proxy mode: Lightbox's own handling of relayed requests, in order, behind the relay. */
-  #shadowLane: Promise<void> = Promise.resolve();
-  #shadowDepth = 0;
-  /** Proxy mode: the request being relayed while its data set arrives, and the printer's answer. */
-  #cutThrough: { command: CommandSet; answer: Promise<UpstreamAnswer> } | undefined;
+  /** Proxy mode: the relay to the real printer behind this association. */
+  #proxy: ProxyRelay | undefined;
   /** Who asked to stop reading the socket. */
   readonly #holds = new Set<'staging' | 'printer'>();
 
@@ -203,7 +171,7 @@ export class DicomConnection {
     this.#assembler = new MessageAssembler(deps.limits.maxDatasetBytes, {
       budget: deps.limits.inflight,
       streamFor: (cmd, contextId, tapped) => this.#streamFor(cmd, contextId, tapped),
-      tapFor: (cmd, contextId) => this.#cutThroughFor(cmd, contextId),
+      tapFor: (cmd, contextId) => this.#proxy?.tap(cmd, contextId),
     });
     const settings: AcceptanceSettings = {
       findPrinter: (ae) => {
@@ -230,13 +198,17 @@ export class DicomConnection {
           'accept' in d && this.#printer
             ? deps.upstreamFor?.(this.#printer, {
                 event: (n) => void this.#notify(n),
-                lost: (detail) => this.#onUpstreamLost(detail),
+                lost: (detail) => this.#proxy?.lost(detail),
               })
             : undefined;
         if (!up || !('accept' in d)) return d;
         // Proxy mode: the modality gets the real printer's answer, once it has come.
-        this.#upstream = up;
-        void this.#openUpstream(up, rq, d.accept.userInfo.maxLength ?? deps.limits.maxPduLength);
+        this.#proxy = new ProxyRelay(up, this.#relayHost());
+        void this.#proxy.open(rq, {
+          maxPduLength: d.accept.userInfo.maxLength ?? deps.limits.maxPduLength,
+          implementationClassUid: deps.implementation.classUid,
+          implementationVersionName: deps.implementation.versionName,
+        });
         return 'defer';
       },
     });
@@ -347,7 +319,7 @@ export class DicomConnection {
       messages: this.messages,
       faults: this.#faults,
       ...(this.#d.tls ? { tls: this.#d.tls } : {}),
-      ...(this.#upstream ? { upstream: this.#upstream.summary() } : {}),
+      ...(this.#proxy ? { upstream: this.#proxy.summary() } : {}),
     };
   }
 
@@ -399,176 +371,32 @@ export class DicomConnection {
 
   // ---------------------------------------------------------------- proxy mode
 
-  async #openUpstream(up: Upstream, rq: AssociateRq, maxPduLength: number): Promise<void> {
-    const decision = await up.open(rq, {
-      maxPduLength,
-      implementationClassUid: this.#d.implementation.classUid,
-      implementationVersionName: this.#d.implementation.versionName,
-    });
-    if (this.#closed || this.#assoc.state !== 'Sta3') {
-      up.abort('the modality went away while the printer was asked');
-      return;
-    }
-    if ('reject' in decision) this.#log.warn({ printer: up.target }, `proxy: ${decision.why}`);
-    this.#run(() => this.#assoc.associateResponse(decision));
-  }
-
-  /** The printer's association ended on its own: the modality's ends too (after any answer due). */
-  #onUpstreamLost(detail: string): void {
-    if (this.#upstreamRelease !== 'no' || this.#closed) return;
-    this.#upstreamGone ??= detail;
-    if (!this.#busy) this.#afterUpstreamLoss();
-  }
-
-  #afterUpstreamLoss(): void {
-    const why = this.#upstreamGone;
-    if (!why || !this.established || this.#upstreamRelease !== 'no') return;
-    this.#log.warn({ printer: this.#upstream?.target, detail: why }, 'proxy: the printer is gone, aborting');
-    this.#abortAndClose(`the printer ${this.#upstream?.target}: ${why}`);
-  }
-
-  /**
-   * One request through the real printer: its answer goes to the modality; Lightbox's own handler
-   * then performs it too (#shadow) unless the printer refused it, so the preview holds what the
-   * printer holds. What cannot be relayed (a duplicate Message ID, a data set over
-   * our limits) Lightbox answers itself. No answer from the printer: 0x0110 with the reason in
-   * Error Comment, then the association ends (docs/proxy.md#lost).
-   */
-  async #relay(up: Upstream, m: AssembledMessage, ctx: ContextInfo, duplicate: boolean): Promise<Relayed> {
-    const early = this.#cutThrough?.command === m.command ? this.#cutThrough.answer : undefined;
-    this.#cutThrough = undefined;
-    // A data set Lightbox cannot read that the printer already has whole: the printer answers it.
-    if (duplicate || m.datasetOverLimit || m.datasetOverBudget || (m.datasetError && !early)) {
-      return dispatch(m, {
-        registry: this.#printer!.registry,
-        context: ctx,
-        association: this.#info!,
-        duplicate,
-      });
-    }
-    const sopClassUid = requestSopClass(m.command);
-    let answer: UpstreamAnswer;
-    try {
-      answer = await (early ?? up.request(m.contextId, m.command, m.dataset));
-    } catch (e) {
-      const why = (e as Error).message;
-      this.#log.warn(
-        { printer: up.target, detail: ((e as Error).cause as Error | undefined)?.message },
-        `proxy: no answer from the printer: ${why}`,
-      );
-      return { command: noAnswerResponse(m.command, why), sopClassUid, lost: why };
-    }
-    const theirs = answer.command;
-    const { command, dataset, encodeError } = relayedResponse(m.command, answer, ctx.transferSyntax);
-    if (encodeError)
-      this.#log.warn({ err: encodeError }, "proxy: the printer's response data set is not passed on");
-    const status = command.status!;
-    const result: Relayed = {
-      command,
-      sopClassUid,
-      upstreamMs: Math.round(answer.ms * 10) / 10,
-      relay: early ? 'cut-through' : 'whole',
-    };
-    if (dataset) result.response = answer.dataset!;
-    result.dataset = dataset;
-    if (statusCategory(status) === 'failure') {
-      // Not done at the printer: not done here either (the modality will not use it).
-      if (m.dataset && !m.spilled) {
-        try {
-          result.request = decodeDataset(m.dataset, ctx.transferSyntax);
-        } catch {
-          // the record keeps the message without its data set
-        }
-      }
-      return result;
-    }
-    result.shadow = (msg, request, out) => this.#shadow(up, msg, ctx, theirs, answer.dataset, request, out);
-    return result;
-  }
-
-  /**
-   * A request with a data set, relayed while its data set arrives: each PDU's worth goes on to the
-   * printer as it comes instead of once the whole image is here (a W1 image would otherwise cross
-   * the wire twice, one after the other). Only when nothing else is in progress on the association,
-   * so the printer gets requests in the modality's order; else the message goes whole (#relay).
-   */
-  #cutThroughFor(cmd: DecodedCommand, contextId: number): DataTap | undefined {
-    const up = this.#upstream;
-    if (!up || this.#busy || this.#queue.length > 0 || this.#upstreamGone || !this.#contexts.has(contextId))
-      return undefined;
-    if (isResponse(cmd.command.commandField)) return undefined;
-    const s = up.stream(contextId, cmd.command);
-    if (!s) return undefined;
-    s.answer.catch(() => undefined);
-    this.#cutThrough = { command: cmd.command, answer: s.answer };
+  /** What the proxy relay (proxy-relay.ts) may ask of this connection. */
+  #relayHost(): RelayHost {
+    const conn = this;
     return {
-      data: (part) => {
-        if (s.write(part)) return;
-        // The printer takes the bytes slower than the modality sends them.
-        this.#hold('printer', true);
-        void s.whenLow().then(() => this.#hold('printer', false));
+      get log() {
+        return conn.#log;
       },
-      end: () => s.end(),
-      // The modality's data set is over a limit, or it went away: the printer has half a request.
-      abort: () => s.abort("the modality's data set was not relayed whole"),
+      get closed() {
+        return conn.#closed;
+      },
+      get established() {
+        return conn.established;
+      },
+      idle: () => !this.#busy && this.#queue.length === 0,
+      hasContext: (id) => this.#contexts.has(id),
+      registry: () => this.#printer!.registry,
+      association: () => this.#info!,
+      recordsDatasets: () => this.messages.length <= RECORDED_DATASETS,
+      awaitingAnswer: () => !this.#closed && this.#assoc.state === 'Sta3',
+      answerAssociation: (d) => this.#run(() => this.#assoc.associateResponse(d)),
+      inflight: this.#d.limits.inflight,
+      hold: (on) => this.#hold('printer', on),
+      settle: (m) => this.#settle(m),
+      maybeRelease: () => this.#maybeRelease(),
+      abortAndClose: (detail) => this.#abortAndClose(detail),
     };
-  }
-
-  /**
-   * Lightbox performs a request the printer accepted, under its own instance UIDs (the modality
-   * uses the printer's), after the modality has its answer: the relay does not wait for Lightbox's
-   * handler, which follows in order in its own lane (bounded, and drained before the release is
-   * answered, so the film is kept by the end of the association).
-   */
-  async #shadow(
-    up: Upstream,
-    m: AssembledMessage,
-    ctx: ContextInfo,
-    theirs: CommandSet,
-    theirDataset: DcmDataset | undefined,
-    request: MessageRecord,
-    out: MessageRecord | undefined,
-  ): Promise<void> {
-    if (this.#closed) return;
-    const names = up.names;
-    const mine = await dispatch(inOurNames(m, names), {
-      registry: this.#printer!.registry,
-      context: ctx,
-      association: this.#info!,
-      duplicate: false,
-      rewrite: (ds) => names.rewrite(ds),
-    });
-    names.learn(
-      { sopInstance: theirs.affectedSopInstanceUid, dataset: theirDataset },
-      { sopInstance: mine.command.affectedSopInstanceUid, dataset: mine.response },
-    );
-    if (mine.request && this.messages.length <= RECORDED_DATASETS)
-      request.attributes = recordDataset(mine.request);
-    if (!out) return;
-    out.lightbox = { status: mine.command.status ?? 0 };
-    if (mine.command.errorComment) out.lightbox.errorComment = mine.command.errorComment;
-    if (mine.cause) out.cause = mine.cause;
-  }
-
-  /**
-   * Run a shadow job in order. It owns the message from now: its memory stays taken, and a
-   * streamed image's staging file kept, until the job is done with them.
-   */
-  #toShadowLane(m: AssembledMessage, job: (m: AssembledMessage) => Promise<void>): void {
-    const msg = { ...m };
-    m.held = 0;
-    delete m.spilled;
-    this.#shadowDepth++;
-    this.#shadowLane = this.#shadowLane
-      .then(() => job(msg))
-      .catch((e) =>
-        this.#log.error({ err: (e as Error).stack }, 'proxy: Lightbox could not perform a relayed request'),
-      )
-      .finally(() => {
-        this.#shadowDepth--;
-        this.#settle(msg);
-        this.#maybeRelease();
-      });
   }
 
   // ---------------------------------------------------------------- test-lab faults
@@ -702,7 +530,7 @@ export class DicomConnection {
       },
       contexts: [...this.#contexts.values()],
       // Proxy mode: the modality hears the printer's events, not those of Lightbox's own jobs.
-      notify: (n) => (this.#upstream ? Promise.resolve(undefined) : this.#notify(n)),
+      notify: (n) => (this.#proxy ? Promise.resolve(undefined) : this.#notify(n)),
       onEnd: (fn) => this.onEnd(fn),
     };
     this.#printer!.registry.associated(this.#info);
@@ -756,7 +584,7 @@ export class DicomConnection {
     if (c.commandField !== CommandField.N_SET_RQ || !ctx || !this.#printer) return undefined;
     // Proxy mode: a data set not relayed as it arrives is relayed whole, so it is held (within
     // --max-inflight); one relayed cut-through is streamed to staging for Lightbox as always.
-    if (this.#upstream && !tapped) return undefined;
+    if (this.#proxy && !tapped) return undefined;
     if (!STREAMED_CLASSES.has(c.requestedSopClassUid ?? '')) return undefined;
     const staging = this.#printer.runtime.store.staging;
     return datasetStream(ctx.transferSyntax, {
@@ -838,7 +666,7 @@ export class DicomConnection {
       this.#busy = false;
     }
     this.#flushEvents();
-    this.#afterUpstreamLoss();
+    this.#proxy?.afterLoss();
     this.#maybeRelease();
   }
 
@@ -961,10 +789,9 @@ export class DicomConnection {
     const ae = this.#printer!.profile.aeTitle;
     const faults = this.#d.faults;
     const lab: { plan?: RequestPlan } = {};
-    const up = this.#upstream;
-    // Lightbox's own handler may lag behind the relay, within a bound.
-    while (up && this.#shadowDepth >= SHADOW_DEPTH) await this.#shadowLane;
-    const relayed = up ? await this.#relay(up, m, ctx, duplicate) : undefined;
+    const proxy = this.#proxy;
+    await proxy?.laneRoom();
+    const relayed = proxy ? await proxy.relay(m, ctx, duplicate) : undefined;
     const result: Relayed =
       relayed ??
       (await dispatch(m, {
@@ -1017,10 +844,9 @@ export class DicomConnection {
       ...(result.upstreamMs !== undefined ? { upstreamMs: result.upstreamMs } : {}),
     });
     const shadow = result.shadow;
-    if (shadow) this.#toShadowLane(m, (msg) => shadow(msg, record, out));
+    if (shadow) proxy?.toLane(m, (msg) => shadow(msg, record, out));
     if (result.lost) {
-      this.#upstreamGone ??= result.lost;
-      this.#afterUpstreamLoss();
+      proxy?.gone(result.lost);
       return;
     }
     this.#d.events?.publish({
@@ -1083,20 +909,8 @@ export class DicomConnection {
 
   #maybeRelease(): void {
     if (this.#releaseRequested && !this.#busy && this.#queue.length === 0 && this.#assoc.state === 'Sta8') {
-      // Proxy mode: the printer's association is released first (bounded), then the modality's.
-      const up = this.#upstream;
-      // The films of the session are kept before the association ends.
-      if (this.#shadowDepth > 0) return;
-      if (up && this.#upstreamRelease !== 'done') {
-        if (this.#upstreamRelease === 'no') {
-          this.#upstreamRelease = 'asked';
-          void up.release().finally(() => {
-            this.#upstreamRelease = 'done';
-            this.#maybeRelease();
-          });
-        }
-        return;
-      }
+      // Proxy mode: Lightbox's films are kept and the printer's association released first.
+      if (this.#proxy && !this.#proxy.readyToRelease()) return;
       this.#run(() => this.#assoc.releaseResponse());
     }
   }
@@ -1196,10 +1010,7 @@ export class DicomConnection {
       this.#eventInFlight = undefined;
     }
     for (const e of this.#events.splice(0)) e.resolve(undefined);
-    if (this.#upstream && this.#upstreamRelease === 'no') {
-      this.#upstreamRelease = 'done';
-      this.#upstream.abort(`the modality's association ended (${this.#assoc.ending})`);
-    }
+    this.#proxy?.ended(this.#assoc.ending);
     this.#d.faults?.detach(this.id);
     if (this.#info) {
       this.#d.events?.publish({

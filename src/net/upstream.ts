@@ -52,6 +52,20 @@ export interface InstanceNames {
   ): void;
 }
 
+/**
+ * How a streamed request's bytes waiting to be sent (to the printer) are bounded and counted
+ * (Requestor.stream; proxy mode's cut-through relay).
+ */
+export interface StreamFlow {
+  /** Pause the source beyond this many bytes waiting (default 8 MiB); resume below a quarter of it. */
+  highWater?: number;
+  /**
+   * Where the waiting bytes are counted (the in-flight budget), if anywhere: charged as they are
+   * written, given back as they are sent or dropped.
+   */
+  memory?: { charge(n: number): void; give(n: number): void };
+}
+
 /** A request being relayed while its data set arrives. */
 export interface UpstreamStream {
   /** False: too much waits to be sent, stop reading until whenLow() resolves. */
@@ -78,7 +92,7 @@ export interface Upstream {
    * Start relaying a request whose data set is still arriving (cut-through): its bytes go on as
    * they come; undefined when it cannot start (the request then goes whole, with request()).
    */
-  stream(contextId: number, command: CommandSet): UpstreamStream | undefined;
+  stream(contextId: number, command: CommandSet, flow?: StreamFlow): UpstreamStream | undefined;
   /** A-RELEASE toward the printer (aborts when it does not answer in time); never throws. */
   release(): Promise<void>;
   abort(detail: string): void;

@@ -132,7 +132,10 @@ export function createFilmBox(ctx: PrintContext, req: DimseRequest): DimseReply 
   }
   const reply = warningReply(warnings, { affectedSopInstanceUid: uid, dataset: response });
   if (c.quirks.omitSopClassUidInCreateResponse) reply.omitAffectedSopClassUid = true;
-  fb.statuses.push(Status[reply.status].code);
+  const i = fb.statuses.push(Status[reply.status].code) - 1;
+  reply.told = (code) => {
+    fb.statuses[i] = code;
+  };
   return reply;
 }
 

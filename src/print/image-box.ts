@@ -159,7 +159,10 @@ function stagedOf(ctx: PrintContext, pixels: PrintImage['pixels']): StagedImage 
 }
 
 function boxStatus(box: ImageBox, r: DimseReply): DimseReply {
-  box.statuses.push(Status[r.status].code);
+  const i = box.statuses.push(Status[r.status].code) - 1;
+  r.told = (code) => {
+    box.statuses[i] = code;
+  };
   return r;
 }
 

@@ -14,6 +14,7 @@ import { type AssociateRq, PcResult } from '../dicom/ul/pdu.js';
 import type {
   InstanceNames,
   OurSide,
+  StreamFlow,
   Upstream,
   UpstreamAnswer,
   UpstreamHandlers,
@@ -136,11 +137,11 @@ export class ProxyLink implements Upstream {
     }
   }
 
-  stream(contextId: number, command: CommandSet): UpstreamStream | undefined {
+  stream(contextId: number, command: CommandSet, flow?: StreamFlow): UpstreamStream | undefined {
     let s: StreamedRequest;
     try {
       const { r, id, rest } = this.#toPrinter(contextId, command);
-      s = r.stream({ command: rest, contextId: id });
+      s = r.stream({ command: rest, contextId: id }, flow);
     } catch {
       return undefined;
     }

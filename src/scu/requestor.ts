@@ -28,6 +28,7 @@ import { Status, statusCategory } from '../dicom/dimse/status.js';
 import { Uid } from '../dicom/uids.js';
 import { Association, type Ending, type Output } from '../dicom/ul/association.js';
 import type { AssociateAc, AssociateRq, PDataTf } from '../dicom/ul/pdu.js';
+import type { StreamFlow } from '../net/upstream.js';
 import {
   type AcceptedContext,
   acceptedContexts,
@@ -84,10 +85,10 @@ export interface StreamedRequest {
   response: Promise<DimseResponse>;
   /**
    * The next bytes of the data set (views are kept until sent: do not reuse them). False once
-   * more than STREAM_HIGH_WATER bytes wait to be sent: stop reading until whenLow() resolves.
+   * more than the high water (STREAM_HIGH_WATER) waits to be sent: stop reading until whenLow() resolves.
    */
   write(part: Bytes): boolean;
-  /** Resolves once what waits to be sent is below STREAM_LOW_WATER (or the association is gone). */
+  /** Resolves once what waits to be sent is below a quarter of the high water (or the association is gone). */
   whenLow(): Promise<void>;
   /** That was all of it: the last PDU goes, and the response's timeout starts. */
   end(): void;
@@ -149,7 +150,6 @@ export interface ExchangedMessage {
 const MIN_PDU = 4096;
 /** A streamed request's bytes waiting to be sent: above this its source should pause, below LOW resume. */
 export const STREAM_HIGH_WATER = 8 * 1024 * 1024;
-const STREAM_LOW_WATER = 2 * 1024 * 1024;
 const MAX_PDU = 16 * 1024 * 1024;
 const MAX_ASSOCIATE_PDU = 1024 * 1024;
 /** Events kept on `events`; older ones are dropped (onEvent sees them all). */
@@ -416,9 +416,12 @@ export class Requestor {
    * Send a request whose data set arrives in parts (proxy mode relays a modality's as it comes
    * in, cut-through): the command goes now, each part as soon as a whole PDU of it is there, the
    * last PDU at end(). The response's timeout starts at end(). abort() aborts the association (a
-   * message half sent cannot be taken back). Requests queued with send() wait behind it.
+   * message half sent cannot be taken back). Requests queued with send() wait behind it. The bytes
+   * waiting to be sent are bounded by `flow.highWater` and counted in `flow.memory`.
    */
-  stream(req: Omit<DimseRequest, 'dataset'>): StreamedRequest {
+  stream(req: Omit<DimseRequest, 'dataset'>, flow: StreamFlow = {}): StreamedRequest {
+    const highWater = flow.highWater ?? STREAM_HIGH_WATER;
+    const lowWater = highWater / 4;
     const { context, timeoutMs } = this.#prepare(req);
     const command: CommandSet = { ...req.command, messageId: this.#takeMessageId(), commandDataSetType: 0 };
     const { response, startTimer } = this.#awaitResponse(command, context, timeoutMs);
@@ -426,10 +429,12 @@ export class Requestor {
     let queued = 0;
     let ended = false;
     let lastSent = false;
+    /** The sending is over (sent, or the association gone): nothing more is queued. */
+    let over = false;
     let wake: (() => void) | undefined;
     let lowWaiters: (() => void)[] = [];
     const low = () => {
-      if (queued >= STREAM_LOW_WATER && !this.#closed && !lastSent) return;
+      if (queued >= lowWater && !this.#closed && !lastSent) return;
       for (const w of lowWaiters) w();
       lowWaiters = [];
     };
@@ -455,6 +460,7 @@ export class Requestor {
         }
       }
       queued -= n;
+      flow.memory?.give(n);
       return out.length === 1 ? out[0]! : Buffer.concat(out, n);
     };
     const pdv = (data: Buffer, isLast: boolean): PDataTf => ({
@@ -497,15 +503,24 @@ export class Requestor {
         ]);
       }
     });
-    this.#writeLane = run.catch(() => undefined);
+    // Whatever was not sent will not be: its memory goes back, and later parts are not kept.
+    const drop = () => {
+      over = true;
+      flow.memory?.give(queued);
+      parts.length = 0;
+      queued = 0;
+      low();
+    };
+    this.#writeLane = run.finally(drop).catch(() => undefined);
     return {
       response,
       write: (part: Bytes) => {
-        if (ended) return true;
+        if (ended || over) return true;
         for (const b of partsOf(part)) parts.push(b);
         queued += part.length;
+        flow.memory?.charge(part.length);
         poke();
-        return queued <= STREAM_HIGH_WATER;
+        return queued <= highWater;
       },
       whenLow: () =>
         new Promise<void>((resolve) => {

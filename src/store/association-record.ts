@@ -80,6 +80,13 @@ export interface UpstreamRecord {
   accepted: string[];
   ending: string;
   detail?: string;
+  /**
+   * Times the modality's socket was paused because more of an image than the relay's high water
+   * waited for the printer (docs/proxy.md#backpressure); absent: never.
+   */
+  pausedForPrinter?: number;
+  /** Live only: the modality's socket is paused for the printer now. */
+  paused?: boolean;
 }
 
 /** What a TLS connection negotiated, as the association record shows it. */

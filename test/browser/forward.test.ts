@@ -3,13 +3,14 @@
  * with a one-shot 0xC605 (FILM JAM) shows as failed in the film view with the reason; Re-send
  * prints it there and the view says done.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dcmPrint, type TestImages } from '../support/dcmprint.js';
-import { startLightbox, type TestLightbox } from '../support/lightbox.js';
+import type { TestLightbox } from '../support/lightbox.js';
+import { armFault, forwardingPrinters, startRealPrinter } from '../support/real-printer.js';
 import { closeConsole, openConsole, screenshot } from './chromium.js';
 
 let printer: TestLightbox;
@@ -21,13 +22,13 @@ let work: string;
 let printers: string;
 
 beforeAll(async () => {
-  printer = await startLightbox({ logLevel: 'warn', noRender: true });
-  printers = mkdtempSync(join(tmpdir(), 'lightbox-tee-printers-'));
-  mkdirSync(printers, { recursive: true });
-  writeFileSync(
-    join(printers, 'tee.yaml'),
-    `aeTitle: TEE\nname: Tee\nforward: {mode: tee, host: 127.0.0.1, port: ${printer.dicomPort}, aeTitle: LIGHTBOX, retryMs: 200}\n`,
-  );
+  printer = await startRealPrinter();
+  printers = forwardingPrinters(mkdtempSync(join(tmpdir(), 'lightbox-tee-printers-')), {
+    aeTitle: 'TEE',
+    mode: 'tee',
+    port: printer.dicomPort,
+    forward: { retryMs: 200 },
+  });
   ({ lb, images, browser, page, work } = await openConsole('lightbox-browser-forward-', {
     logLevel: 'warn',
     noRender: true,
@@ -41,20 +42,13 @@ afterAll(async () => {
 });
 
 it('shows a failed forward with its reason, and Re-send prints it', async () => {
-  const arm = await printer.app.http.inject({
-    method: 'POST',
-    url: '/api/lab/faults',
-    payload: {
-      printer: 'LIGHTBOX',
-      kind: 'response',
-      command: 'N-SET',
-      sopClass: 'Basic Grayscale Image Box',
-      status: '0xC605',
-      errorComment: 'FILM JAM',
-      count: 1,
-    },
+  await armFault(printer, {
+    kind: 'response',
+    command: 'N-SET',
+    sopClass: 'Basic Grayscale Image Box',
+    status: '0xC605',
+    errorComment: 'FILM JAM',
   });
-  expect(arm.statusCode).toBe(201);
   const r = await dcmPrint(
     { port: lb.dicomPort, calledAe: 'TEE', images: images.ct, columns: 4, rows: 5, filmSize: '14INX17IN' },
     join(work, 'w1'),

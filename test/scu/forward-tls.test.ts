@@ -3,7 +3,7 @@
  * --tls-cert/--tls-key (TLS only, client certificates required) stands in for the printer; DCMTK
  * prints W1 in plain TCP to the Lightbox in front of it, which proxies (or tees) over TLS.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -14,6 +14,7 @@ import type { AssociationSummary } from '../../src/store/association-record.js';
 import { makeCerts, type TestCerts } from '../support/certs.js';
 import { dcmPrint, generateImages, type TestImages } from '../support/dcmprint.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
+import { forwardingPrinters, startRealPrinter } from '../support/real-printer.js';
 
 let work: string;
 let certs: TestCerts;
@@ -25,17 +26,17 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'lightbox-forward-tls-'));
   certs = makeCerts(join(work, 'certs'));
   images = await generateImages(join(tmpdir(), 'lightbox-test-images'));
-  printer = await startLightbox({
-    logLevel: 'warn',
-    noRender: true,
-    tlsCert: certs.server.cert,
-    tlsKey: certs.server.key,
-    tlsCa: certs.ca.cert,
-    tlsVerifyPeer: true,
-    tlsPort: 0,
-    tlsOnly: true,
+  printer = await startRealPrinter({
+    stops,
+    config: {
+      tlsCert: certs.server.cert,
+      tlsKey: certs.server.key,
+      tlsCa: certs.ca.cert,
+      tlsVerifyPeer: true,
+      tlsPort: 0,
+      tlsOnly: true,
+    },
   });
-  stops.push(() => printer.stop());
 }, 60_000);
 afterAll(async () => {
   for (const s of stops.reverse()) await s().catch(() => undefined);
@@ -43,13 +44,13 @@ afterAll(async () => {
 });
 
 function printersDir(name: string, mode: 'tee' | 'proxy', tls: string): string {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'front.yaml'),
-    `aeTitle: FRONT\nname: Front\nforward:\n  mode: ${mode}\n  host: 127.0.0.1\n  port: ${printer.dicomPort}\n  aeTitle: LIGHTBOX\n  timeoutMs: 5000\n  retryMs: 200\n  tls:\n${tls}`,
-  );
-  return dir;
+  return forwardingPrinters(join(work, name), {
+    aeTitle: 'FRONT',
+    mode,
+    port: printer.dicomPort,
+    forward: { timeoutMs: 5000, retryMs: 200 },
+    forwardYaml: `  tls:\n${tls}`,
+  });
 }
 
 const clientTls = () =>

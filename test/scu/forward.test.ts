@@ -9,7 +9,7 @@
  * - to a printer that is down: retried with backoff, kept across a restart of Lightbox, and sent
  *   once the printer is back.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -25,7 +25,7 @@ import {
   startDcmprscp,
   type TestImages,
 } from '../support/dcmprint.js';
-import { startLightbox } from '../support/lightbox.js';
+import { armFault, forwardingPrinters, startRealPrinter } from '../support/real-printer.js';
 
 let work: string;
 let images: TestImages;
@@ -41,14 +41,14 @@ afterAll(async () => {
 });
 
 /** A printers directory with one TEE printer forwarding to port:ae. */
-function teeProfile(name: string, port: number, ae: string): string {
-  const dir = join(work, name, 'printers');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'tee.yaml'),
-    `aeTitle: TEE\nname: Tee test printer\nforward:\n  mode: tee\n  host: 127.0.0.1\n  port: ${port}\n  aeTitle: ${ae}\n  retryMs: 200\n  maxRetryMs: 400\n  timeoutMs: 10000\n`,
-  );
-  return dir;
+function teeProfile(name: string, port: number, printerAe: string): string {
+  return forwardingPrinters(join(work, name, 'printers'), {
+    aeTitle: 'TEE',
+    mode: 'tee',
+    port,
+    printerAe,
+    forward: { retryMs: 200, maxRetryMs: 400, timeoutMs: 10000 },
+  });
 }
 
 /** A Lightbox on a data directory that outlives it (so it can be restarted). */
@@ -132,22 +132,14 @@ describe('tee', () => {
 
 describe('tee to a failing printer', () => {
   it('0xC605 there: the film is failed with the reason, in the API and /metrics; a re-send prints it', async () => {
-    const printer = await startLightbox({ logLevel: 'warn', noRender: true });
-    stops.push(() => printer.stop());
-    const arm = await printer.app.http.inject({
-      method: 'POST',
-      url: '/api/lab/faults',
-      payload: {
-        printer: 'LIGHTBOX',
-        kind: 'response',
-        command: 'N-SET',
-        sopClass: 'Basic Grayscale Image Box',
-        status: '0xC605',
-        errorComment: 'FILM JAM',
-        count: 1,
-      },
+    const printer = await startRealPrinter({ stops });
+    await armFault(printer, {
+      kind: 'response',
+      command: 'N-SET',
+      sopClass: 'Basic Grayscale Image Box',
+      status: '0xC605',
+      errorComment: 'FILM JAM',
     });
-    expect(arm.statusCode).toBe(201);
     const app = await lightboxOn(join(work, 'b', 'data'), teeProfile('b', printer.dicomPort, 'LIGHTBOX'));
     stops.push(() => app.stop());
     const r = await w1(app.dicom.port, join(work, 'b', 'w1'));
@@ -188,8 +180,7 @@ describe('tee to a failing printer', () => {
     expect(app.store.outbound.list({ filmId: waiting.filmId })).toEqual([]);
     await app.stop();
     // Lightbox restarts with the film still queued; the printer comes back.
-    const printer = await startLightbox({ logLevel: 'warn', noRender: true, dicomPort: port });
-    stops.push(() => printer.stop());
+    const printer = await startRealPrinter({ stops, config: { dicomPort: port } });
     app = await lightboxOn(dataDir, printers);
     stops.push(() => app.stop());
     const done = await until('the queue to drain', () => queueOf(app).find((q) => q.state === 'done'));

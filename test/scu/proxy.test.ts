@@ -9,7 +9,7 @@
  * - the printer's N-EVENT-REPORTs reach the modality;
  * - the printer down, silent, slow or dropping: the documented answers (docs/proxy.md).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import {
   type TestImages,
 } from '../support/dcmprint.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
+import { armFault, forwardingPrinters, startRealPrinter } from '../support/real-printer.js';
 import { grayImage, Scu } from '../support/scu.js';
 
 let work: string;
@@ -43,38 +44,31 @@ afterAll(async () => {
 });
 
 /** A Lightbox with one PROXY printer relaying to port:ae. */
-async function proxyTo(name: string, port: number, ae: string, extra = '', top = ''): Promise<TestLightbox> {
-  const dir = join(work, name, 'printers');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'proxy.yaml'),
-    `aeTitle: PROXY\nname: Proxy test printer\n${top}forward:\n  mode: proxy\n  host: 127.0.0.1\n  port: ${port}\n  aeTitle: ${ae}\n${extra}`,
-  );
+async function proxyTo(
+  name: string,
+  port: number,
+  printerAe: string,
+  more: { forward?: Record<string, number>; profileYaml?: string } = {},
+): Promise<TestLightbox> {
+  const dir = forwardingPrinters(join(work, name, 'printers'), {
+    aeTitle: 'PROXY',
+    mode: 'proxy',
+    port,
+    printerAe,
+    ...more,
+  });
   const lb = await startLightbox({ printersDir: dir, logLevel: 'warn', noRender: true });
   stops.push(() => lb.stop());
   return lb;
 }
 
-async function printer(): Promise<TestLightbox> {
-  const lb = await startLightbox({ logLevel: 'warn', noRender: true });
-  stops.push(() => lb.stop());
-  return lb;
-}
+const printer = () => startRealPrinter({ stops });
 
 function w1(port: number, dir: string) {
   return dcmPrint(
     { port, calledAe: 'PROXY', columns: 4, rows: 5, images: images.ct, filmSize: '14INX17IN' },
     join(work, dir),
   );
-}
-
-async function arm(lb: TestLightbox, fault: Record<string, unknown>): Promise<void> {
-  const r = await lb.app.http.inject({
-    method: 'POST',
-    url: '/api/lab/faults',
-    payload: { printer: 'LIGHTBOX', count: 1, ...fault },
-  });
-  expect(r.statusCode).toBe(201);
 }
 
 async function until<T>(what: string, get: () => T | undefined, ms = 20_000): Promise<T> {
@@ -154,7 +148,7 @@ describe('proxy to DCMTK dcmprscp', () => {
 describe('proxy to a second Lightbox', () => {
   it('0xC605 FILM JAM there: DCMTK is told 0xC605 with its Error Comment; Lightbox did not place that image', async () => {
     const real = await printer();
-    await arm(real, {
+    await armFault(real, {
       kind: 'response',
       command: 'N-SET',
       sopClass: 'Basic Grayscale Image Box',
@@ -214,7 +208,9 @@ describe('proxy to a second Lightbox', () => {
 
   it("a Lightbox profile that does not match the printer: the modality is told the printer's answers, the record shows Lightbox's", async () => {
     const real = await printer();
-    const lb = await proxyTo('i', real.dicomPort, 'LIGHTBOX', '', 'filmSizes: [{ id: 8INX10IN }]\n');
+    const lb = await proxyTo('i', real.dicomPort, 'LIGHTBOX', {
+      profileYaml: 'filmSizes: [{ id: 8INX10IN }]',
+    });
     const r = await w1(lb.dicomPort, 'i-w1');
     expect(r.errors).toEqual([]);
     expect(r.exchanges.every((x) => x.status === 0)).toBe(true);
@@ -261,7 +257,7 @@ describe('the printer absent (docs/proxy.md)', () => {
       await new Promise((r) => silent.close(r));
     });
     const port = (silent.address() as { port: number }).port;
-    const lb = await proxyTo('f', port, 'SILENT', '  timeoutMs: 1000\n');
+    const lb = await proxyTo('f', port, 'SILENT', { forward: { timeoutMs: 1000 } });
     const t0 = Date.now();
     const r = await w1(lb.dicomPort, 'f-w1');
     expect(Date.now() - t0).toBeLessThan(15_000);
@@ -276,8 +272,8 @@ describe('the printer absent (docs/proxy.md)', () => {
 
   it('no answer to a request in time: 0x0110 with Error Comment, then A-ABORT', async () => {
     const real = await printer();
-    await arm(real, { kind: 'delay', command: 'N-ACTION', ms: 4000 });
-    const lb = await proxyTo('g', real.dicomPort, 'LIGHTBOX', '  timeoutMs: 1000\n');
+    await armFault(real, { kind: 'delay', command: 'N-ACTION', ms: 4000 });
+    const lb = await proxyTo('g', real.dicomPort, 'LIGHTBOX', { forward: { timeoutMs: 1000 } });
     const r = await w1(lb.dicomPort, 'g-w1');
     expect(r.exchanges.find((x) => x.request === 'N-ACTION')?.status).toBe(0x0110);
     expect(r.aborted).toBe(true);
@@ -291,7 +287,7 @@ describe('the printer absent (docs/proxy.md)', () => {
 
   it('the printer drops the association mid-session: 0x0110 "printer connection lost", then A-ABORT', async () => {
     const real = await printer();
-    await arm(real, { kind: 'drop', how: 'a-abort', command: 'N-SET' });
+    await armFault(real, { kind: 'drop', how: 'a-abort', command: 'N-SET' });
     const lb = await proxyTo('h', real.dicomPort, 'LIGHTBOX');
     const r = await w1(lb.dicomPort, 'h-w1');
     expect(r.exchanges.find((x) => x.request === 'N-SET')?.status).toBe(0x0110);

@@ -104,6 +104,11 @@ export class Scu {
     return scu;
   }
 
+  /** Our writes are waiting: the socket's buffers are full (the peer does not read). */
+  get sendBlocked(): boolean {
+    return this.#socket.writableNeedDrain;
+  }
+
   accepted(abstractSyntax: string): boolean {
     return this.#contexts.has(abstractSyntax);
   }

@@ -118,6 +118,8 @@ export interface DispatchOptions {
    * real printer made, which the modality uses, become ours). The record keeps the received one.
    */
   rewrite?(ds: DcmDataset): DcmDataset;
+  /** Proxy mode: the status the SCU was told for this request (the real printer's). */
+  told?: number;
 }
 
 export async function dispatch(msg: AssembledMessage, o: DispatchOptions): Promise<DispatchResult> {
@@ -142,6 +144,8 @@ export async function dispatch(msg: AssembledMessage, o: DispatchOptions): Promi
     response: dataset ? reply.dataset : undefined,
   };
   if (final.cause) result.cause = final.cause;
+  // What the handler keeps of its answer follows what the SCU was told (a forced or relayed status).
+  reply.told?.(o.told ?? Status[final.status].code);
   return result;
 }
 

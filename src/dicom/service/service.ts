@@ -69,6 +69,12 @@ export interface DimseReply {
    * full): kept on the record so that a verdict does not hold it against the SCU.
    */
   cause?: string;
+  /**
+   * Told the status the SCU got in the end, when that is not this reply's (a lab fault's forced
+   * status; in proxy mode the real printer's): a handler that keeps what it answered (an image
+   * box's statuses, in film.json) keeps that instead.
+   */
+  told?: (code: number) => void;
 }
 
 export type DimseHandler = (req: DimseRequest) => DimseReply | Promise<DimseReply>;

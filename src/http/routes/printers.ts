@@ -2,7 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Printer } from '../../print/printer.js';
 import type { PrinterStatus } from '../../profiles/printer-status.js';
-import { ERROR, PRINTER_DETAIL, PRINTER_SUMMARY } from '../schemas.js';
+import type { Store } from '../../store/store.js';
+import { ERROR, FORWARD_VIEW, PRINTER_DETAIL, PRINTER_SUMMARY } from '../schemas.js';
+import { forwardView } from '../upstream-state.js';
+
+/** Proxy mode: the printer side of this many newest associations tells the printer's state. */
+const RECENT_ASSOCIATIONS = 20;
 
 function summary(p: Printer) {
   return {
@@ -19,7 +24,7 @@ function summary(p: Printer) {
   };
 }
 
-export function printerRoutes(app: FastifyInstance, printers: () => readonly Printer[]): void {
+export function printerRoutes(app: FastifyInstance, printers: () => readonly Printer[], store: Store): void {
   const find = (ae: string) => printers().find((p) => p.caps.aeTitle === ae);
   const AeParams = {
     type: 'object',
@@ -40,6 +45,29 @@ export function printerRoutes(app: FastifyInstance, printers: () => readonly Pri
       const p = find(req.params.ae);
       if (!p) return reply.code(404).send({ error: `no printer ${req.params.ae}` });
       return { ...summary(p), capabilities: p.caps };
+    },
+  );
+
+  app.get<{ Params: { ae: string } }>(
+    '/api/printers/:ae/forward',
+    { schema: { params: AeParams, response: { 200: FORWARD_VIEW, '4xx': ERROR } } },
+    async (req, reply) => {
+      const p = find(req.params.ae);
+      if (!p) return reply.code(404).send({ error: `no printer ${req.params.ae}` });
+      const c = p.caps.forward;
+      if (!c) return reply.code(404).send({ error: `printer ${p.caps.aeTitle} does not forward` });
+      const ae = p.caps.aeTitle;
+      return forwardView(
+        c,
+        c.mode === 'proxy'
+          ? {
+              associations: store.associations.list(
+                { printer: ae },
+                { limit: RECENT_ASSOCIATIONS, order: 'desc' },
+              ).items,
+            }
+          : { forwards: store.forwardQueue.list({ printer: ae }) },
+      );
     },
   );
 

@@ -9,6 +9,7 @@
 import { get } from '../api.js';
 import { bytes, debounce, fill, h, notice, setTitle, statusBadge, time } from '../dom.js';
 import { on } from '../live.js';
+import { upstreamPanel } from './proxy.js';
 import { replayPanel } from './replay.js';
 
 export function mount(container, [id]) {
@@ -34,6 +35,7 @@ export function mount(container, [id]) {
         root,
         header(a),
         faultBanner(a),
+        upstreamPanel(a),
         verdictPanel(a, v, (i) => highlight(root, a, i)),
         replay ?? null,
         rows,
@@ -408,8 +410,16 @@ function messages(a) {
         h('td', { class: 'num mono' }, `+${m.at - t0} ms`),
         h(
           'td',
-          { class: 'dir', title: m.direction === 'in' ? 'from the SCU' : 'from Lightbox' },
-          m.direction === 'in' ? 'SCU →' : '← SCP',
+          {
+            class: 'dir',
+            title:
+              m.direction === 'in'
+                ? 'from the SCU'
+                : m.upstreamMs !== undefined
+                  ? "the real printer's answer, relayed by Lightbox"
+                  : 'from Lightbox',
+          },
+          m.direction === 'in' ? 'SCU →' : m.upstreamMs !== undefined ? '← printer' : '← SCP',
         ),
         h('td', { class: 'mono' }, m.type),
         h(
@@ -419,7 +429,24 @@ function messages(a) {
           m.sopInstance ? h('div', { class: 'muted mono small' }, `…${m.sopInstance.slice(-14)}`) : null,
         ),
         h('td', { class: 'num' }, m.messageId ?? ''),
-        h('td', {}, s ? statusBadge(s) : ''),
+        h(
+          'td',
+          {},
+          s ? statusBadge(s) : '',
+          // Proxy mode: what Lightbox itself answered to the same request.
+          m.lightbox
+            ? h(
+                'div',
+                {
+                  class: 'lightbox-answer muted small',
+                  dataset: { lightboxStatus: m.lightbox.statusInfo.hex },
+                  title: m.lightbox.errorComment ?? '',
+                },
+                'Lightbox ',
+                statusBadge(m.lightbox.statusInfo, { short: true }),
+              )
+            : null,
+        ),
         h('td', { class: 'num mono' }, m.ms === undefined ? '' : `${m.ms.toFixed(1)} ms`),
         h(
           'td',

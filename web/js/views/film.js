@@ -14,6 +14,7 @@ import { openTokenDialog } from '../token-dialog.js';
 import { zoomable } from '../zoom.js';
 import { curvesPanel } from './curves.js';
 import { forwardPanel } from './forward.js';
+import { proxyFilmPanel } from './proxy.js';
 
 const FILES = ['film.png', 'density.png', 'thumb.png', 'film.json', 'render.json'];
 /** The film out of Lightbox, made on request from the rendered film: [path under the film, label, file name]. */
@@ -241,6 +242,7 @@ function sidePanel(film) {
     h('div', { class: 'film-result' }, outcomeBadge(film.result)),
     pinControl(film),
     forwardPanel(film.id),
+    proxyFilmPanel(film),
     h(
       'dl',
       { class: 'facts' },

@@ -6,6 +6,7 @@ import { get, put, query } from '../api.js';
 import { bytes, debounce, fact, fill, h, notice, time } from '../dom.js';
 import { on } from '../live.js';
 import { openTokenDialog } from '../token-dialog.js';
+import { forwardSection } from './proxy.js';
 
 /** Printer Status Info defined terms (PS3.3 C.13.9.1), the common ones, offered as suggestions. */
 export const INFO_TERMS = [
@@ -82,12 +83,18 @@ export function mount(container) {
     }
   }, 100);
 
+  // A forwarding printer's real printer: its state changes with each association or forward.
+  const refreshForwards = debounce(() => {
+    for (const panel of panels.values()) panel.forward?.refresh();
+  }, 200);
   void load();
+  const offForward = on(['association.closed', 'forward'], () => refreshForwards());
   const offStatus = on(['printer.status'], (e) => (e.type === 'resync' ? load() : refreshStatus(e.printer)));
   const offJobs = on(['job', 'film.printed'], () => refreshQueues());
   return () => {
     offStatus();
     offJobs();
+    offForward();
   };
 }
 
@@ -132,6 +139,7 @@ function printerCard(p) {
   const badge = h('span', { class: 'printer-status', 'data-printer-status': '' });
   const queue = h('div', { class: 'queue-body' });
   const form = statusForm(p, (updated) => showStatus(updated));
+  const forward = c.forward ? forwardSection(p.aeTitle) : undefined;
 
   const el = h(
     'article',
@@ -172,6 +180,7 @@ function printerCard(p) {
       chips('Magnification', c.magnificationTypes ?? []),
       c.density ? chips('Density', [`${c.density.min / 100}–${c.density.max / 100} OD`]) : null,
     ),
+    forward?.el ?? null,
     form.el,
     h('section', { class: 'queue' }, h('h3', {}, 'Queue'), queue),
   );
@@ -207,7 +216,7 @@ function printerCard(p) {
   }
 
   showStatus(p);
-  return { el, showStatus, showQueue };
+  return { el, showStatus, showQueue, forward };
 }
 
 /** The printer's DICOM Conformance Statement: HTML in a new tab, or the Markdown file. */
