@@ -5,6 +5,7 @@
  * film as it is printed (/api/events); a printer status set and a lab fault armed through A apply on
  * B; and when A is killed (SIGKILL) while it renders a film, B renders it.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ let images: TestImages;
 let a: Server;
 let b: Server;
 let prints = 0;
+let main: string;
 
 beforeAll(async () => {
   const imageDir = join(tmpdir(), 'lightbox-test-images-v1');
@@ -36,6 +38,7 @@ beforeAll(async () => {
   ]);
   cluster = c;
   images = imgs;
+  main = build.main;
   const url = await cluster.createDatabase('lightbox');
   dataDir = mkdtempSync(join(tmpdir(), 'lightbox-pool-'));
   work = mkdtempSync(join(tmpdir(), 'lightbox-pool-work-'));
@@ -83,6 +86,21 @@ const json = (url: string, method: string, body: unknown) =>
   fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
     async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }),
   );
+
+/** `node main.js <args>` as a user runs the CLI: its exit status and output. */
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [main, ...args],
+      { cwd: work, env: { ...process.env, ...env }, timeout: 60_000 },
+      (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? -1) : 0, out, err }),
+    );
+  });
+}
 
 /** Everything GET /api/events sends, as it comes. */
 function eventStream(s: Server): { text: () => string; close: () => void } {
@@ -137,6 +155,78 @@ describe('two instances, one PostgreSQL database', () => {
       .toBe(true);
     live.close();
   }, 90_000);
+
+  it("lightbox replay and print-film read the pool's store with --database postgres:// (or LIGHTBOX_DATABASE)", async () => {
+    const assocs = (await api(`${a.url}/api/associations?limit=100`)).body as {
+      id: string;
+      callingAeTitle?: string;
+    }[];
+    const fromB = assocs.find((x) => x.callingAeTitle === 'CT_B')!;
+    const url = cluster.url('lightbox');
+    // Without the database the CLI looks in the data directory's SQLite file, where nothing is.
+    const alone = await cli([
+      'replay',
+      fromB.id,
+      '--to',
+      `127.0.0.1:${a.dicomPort}:LIGHTBOX`,
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(alone.code, alone.err).toBe(2);
+    expect(alone.err).toContain(`no association ${fromB.id} in ${dataDir}`);
+    // The association B recorded, replayed to A through the shared store, pixels from the shared films.
+    const replayed = await cli([
+      'replay',
+      fromB.id,
+      '--to',
+      `127.0.0.1:${a.dicomPort}:LIGHTBOX`,
+      '--calling',
+      'CLI_REPLAY',
+      '--data-dir',
+      dataDir,
+      '--database',
+      url,
+      '--json',
+      '-',
+    ]);
+    const report = JSON.parse(replayed.out) as { same: boolean; rows: unknown[]; notes: string[] };
+    expect(replayed.code, replayed.err).toBe(0);
+    expect(report.same).toBe(true);
+    expect(report.rows.length).toBeGreaterThan(20);
+    expect(report.notes.join('\n')).not.toMatch(/made-up pattern/);
+    // Kept in the pool's store: both instances list the run.
+    for (const s of [a, b]) {
+      const { runs } = (await api(`${s.url}/api/outbound?kind=replay&association=${fromB.id}`)).body as {
+        runs: { associationId: string; ok: boolean }[];
+      };
+      expect(runs).toMatchObject([{ associationId: fromB.id, ok: true }]);
+    }
+    // print-film of A's film, sent to B, the database from the environment.
+    const film = (await films(b)).find(
+      (f) => f.associationId === assocs.find((x) => x.callingAeTitle === 'CT_A')!.id,
+    )!;
+    const printed = await cli(
+      [
+        'print-film',
+        film.id,
+        '--to',
+        `127.0.0.1:${b.dicomPort}:LIGHTBOX`,
+        '--calling',
+        'CLI_PRINT',
+        '--data-dir',
+        dataDir,
+      ],
+      { LIGHTBOX_DATABASE: url },
+    );
+    expect(printed.code, `${printed.out}${printed.err}`).toBe(0);
+    expect(printed.out).toMatch(/N-ACTION .*0x0000/);
+    await expect
+      .poll(async () => (await films(a)).filter((f) => f.render === 'rendered').length, { timeout: 30_000 })
+      .toBe(4);
+    const bad = await cli(['print-film', film.id, '--to', '127.0.0.1:1:X', '--database', 'mysql://h/db']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--database: must be a SQLite file path or a postgres:\/\/ URL/);
+  }, 120_000);
 
   it('a printer status and a lab fault set through A apply on B; a one-shot fault fires once in the pool', async () => {
     const set = await json(`${a.url}/api/printers/LIGHTBOX/status`, 'PUT', {
