@@ -9,11 +9,15 @@
  *   (GET /api/events) as if they were their own, with the instance they come from.
  *
  * The status and the armed faults are also kept in the database (printer_status, lab_faults), so an
- * instance that starts later begins with them. Notifications arrive asynchronously (pg-database.ts
+ * instance that starts later begins with them. A counted fault's firings left are counted there too,
+ * taken one at a time by one atomic UPDATE as the fault fires: a fault armed to fire 3 times fires 3
+ * times in the pool, wherever the prints go, and an instance that starts later gets what is left. Notifications arrive asynchronously (pg-database.ts
  * posts them from its worker); a message from this instance itself is ignored.
  */
 import type { Logger } from 'pino';
 import type { EventBus, Stamped } from '../events.js';
+import { poolCounted } from '../lab/fault-book.js';
+import type { Fault } from '../lab/fault-schema.js';
 import type { Lab, LabChange } from '../lab/lab.js';
 import type { Printer } from '../print/printer.js';
 import type { PrinterStatus } from '../profiles/printer-status.js';
@@ -64,24 +68,39 @@ export class PoolSync {
       .all())
       this.#printer(r.printer)?.runtime.setStatus(r.status, r.info, 'pool');
     for (const r of db
-      .prepare<[], { id: string; printer: string; fault: string; source: string }>(
-        'SELECT id, printer, fault, source FROM lab_faults ORDER BY armed_at, id',
-      )
+      .prepare<
+        [],
+        {
+          id: string;
+          printer: string;
+          fault: string;
+          source: string;
+          armed_at: string;
+          remaining: number | null;
+        }
+      >('SELECT id, printer, fault, source, armed_at, remaining FROM lab_faults ORDER BY armed_at, id')
       .all()) {
       try {
+        const fault = JSON.parse(r.fault) as Fault;
+        const remaining = r.remaining ?? flapsLeft(fault, r.armed_at);
         lab.apply({
           type: 'arm',
           id: r.id,
           printer: r.printer,
-          fault: JSON.parse(r.fault),
+          fault,
           source: r.source,
+          ...(remaining === undefined ? {} : { remaining }),
         });
       } catch (e) {
         this.#o.log.warn({ fault: r.id, err: (e as Error).message }, 'stored lab fault not armed');
       }
     }
     this.#undo.push(db.listen(POOL_CHANNEL, (payload) => this.#received(payload)));
-    lab.share((c) => this.#labChanged(c), `.${store.instances.id.slice(-6)}`);
+    lab.share(
+      (c) => this.#labChanged(c),
+      `.${store.instances.id.slice(-6)}`,
+      (id, count) => this.#take(id, count),
+    );
     for (const p of printers)
       this.#undo.push(
         p.runtime.onStatus((status, info, source) => {
@@ -139,18 +158,38 @@ export class PoolSync {
     this.#safely('lab change not shared', () => {
       const db = this.#db;
       db.transaction(() => {
-        if (c.type === 'arm')
+        if (c.type === 'arm') {
+          const count = 'count' in c.fault && poolCounted(c.fault) ? (c.fault.count ?? null) : null;
           db.prepare(
-            `INSERT INTO lab_faults (id, printer, fault, source, armed_at) VALUES (?, ?, ?, ?, ?)
+            `INSERT INTO lab_faults (id, printer, fault, source, armed_at, remaining) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO NOTHING`,
-          ).run(c.id, c.printer, JSON.stringify(c.fault), c.source, new Date().toISOString());
-        else if (c.type === 'disarm') db.prepare('DELETE FROM lab_faults WHERE id = ?').run(c.id);
+          ).run(c.id, c.printer, JSON.stringify(c.fault), c.source, new Date().toISOString(), count);
+        } else if (c.type === 'disarm') db.prepare('DELETE FROM lab_faults WHERE id = ?').run(c.id);
         else if (c.type === 'clear')
           if (c.printer === undefined) db.prepare('DELETE FROM lab_faults').run();
           else db.prepare('DELETE FROM lab_faults WHERE printer = ?').run(c.printer);
         this.#send({ from: this.#me, kind: 'lab', change: c });
       })();
     });
+  }
+
+  /**
+   * One firing of a counted fault, from the pool's count: what is left after it, null when none
+   * was (spent on other instances); undefined when the database cannot say (it fires on the local count).
+   */
+  #take(id: string, count: number): number | null | undefined {
+    try {
+      const r = this.#db
+        .prepare<[number, string, number], { remaining: number }>(
+          `UPDATE lab_faults SET remaining = coalesce(remaining, ?) - 1
+           WHERE id = ? AND coalesce(remaining, ?) > 0 RETURNING remaining`,
+        )
+        .get(count, id, count);
+      return r ? r.remaining : null;
+    } catch (e) {
+      this.#o.log.warn({ fault: id, err: (e as Error).message }, 'lab fault count not shared');
+      return undefined;
+    }
   }
 
   #send(m: Message): void {
@@ -190,4 +229,15 @@ export class PoolSync {
         return;
     }
   }
+}
+
+/**
+ * A flapping printer that started before this instance: the round trips it has still to make (each
+ * instance plays them out for its own associations), so that one joining late does not start over.
+ */
+function flapsLeft(fault: Fault, armedAt: string): number | undefined {
+  if (fault.kind !== 'status-flapping') return undefined;
+  const elapsed = Date.now() - Date.parse(armedAt);
+  if (!(elapsed > 0)) return fault.flaps;
+  return Math.max(0, fault.flaps - Math.floor(elapsed / (2 * fault.everyMs)));
 }

@@ -242,6 +242,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    why: "a pool's lab faults keep the firings left of their count, so the count is shared by every instance, also one that starts later",
+    // NULL: sticky, or a fault whose count every instance plays out on its own (a flapping printer).
+    sql: `
+      ALTER TABLE lab_faults ADD COLUMN remaining INTEGER;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

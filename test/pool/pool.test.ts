@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Uid } from '../../src/dicom/uids.js';
 import { api, ensureBuild, killAllServers, type Server, startServer } from '../store/support.js';
 import {
   dcmPrint,
@@ -19,6 +20,7 @@ import {
   type TestImages,
 } from '../support/dcmprint.js';
 import { type PgCluster, startPostgres } from '../support/postgres.js';
+import { Scu } from '../support/scu.js';
 
 let cluster: PgCluster;
 let dataDir: string;
@@ -269,6 +271,101 @@ describe('two instances, one PostgreSQL database', () => {
     for (const s of [a, b])
       expect(JSON.stringify((await api(`${s.url}/api/lab/firings`)).body)).toContain(fault.id);
   }, 90_000);
+
+  it('a fault armed to fire 3 times fires 3 times in the pool; an instance started after it was armed gets what is left', async () => {
+    const META = Uid.BasicGrayscalePrintManagementMeta;
+    /** An association to the printer: refused (A-ASSOCIATE-RJ) or accepted (then released). */
+    const associate = async (s: Server, calling: string) => {
+      try {
+        const scu = await Scu.open(s.dicomPort, { calling, called: 'LIGHTBOX', abstractSyntaxes: [META] });
+        await scu.release();
+        return 'accepted';
+      } catch (e) {
+        expect((e as Error).message).toContain('A-ASSOCIATE-RJ');
+        return 'refused';
+      }
+    };
+    const armed = await json(`${a.url}/api/lab/faults`, 'POST', {
+      printer: 'LIGHTBOX',
+      kind: 'refuse',
+      reason: 'temporary-congestion',
+      count: 3,
+    });
+    expect(armed.status).toBe(201);
+    const id = (armed.body.armed as { id: string }[])[0]!.id;
+    await expect
+      .poll(async () => JSON.stringify((await api(`${b.url}/api/lab/faults`)).body), { timeout: 5000 })
+      .toContain(id);
+    expect(await associate(a, 'COUNT_1')).toBe('refused');
+    const c = await startServer(main, {
+      dataDir,
+      args: ['--database', cluster.url('lightbox'), '--min-free-space', '0'],
+    });
+    try {
+      const onC = (await api(`${c.url}/api/lab/faults`)).body as {
+        faults: { id: string; remaining: number }[];
+      }[];
+      expect(onC.flatMap((p) => p.faults).find((f) => f.id === id)).toMatchObject({ remaining: 2 });
+      // Two more refusals, at once on two instances, then none anywhere.
+      expect((await Promise.all([associate(c, 'COUNT_2'), associate(b, 'COUNT_3')])).sort()).toEqual([
+        'refused',
+        'refused',
+      ]);
+      for (const [s, calling] of [
+        [a, 'COUNT_4'],
+        [b, 'COUNT_5'],
+        [c, 'COUNT_6'],
+      ] as const)
+        expect(await associate(s, calling), calling).toBe('accepted');
+      const firings = (await api(`${b.url}/api/lab/firings?limit=100`)).body;
+      expect(JSON.stringify(firings).split(`"fault":"${id}"`).length - 1).toBe(3);
+    } finally {
+      await c.stop(5000);
+    }
+    await json(`${a.url}/api/lab/faults/${id}`, 'DELETE', {});
+  }, 90_000);
+
+  it('a flapping printer armed through B flaps on A too: each instance sends its own associations the N-EVENT-REPORTs', async () => {
+    const META = Uid.BasicGrayscalePrintManagementMeta;
+    const onA = await Scu.open(a.dicomPort, {
+      calling: 'FLAP_A',
+      called: 'LIGHTBOX',
+      abstractSyntaxes: [META],
+    });
+    const onB = await Scu.open(b.dicomPort, {
+      calling: 'FLAP_B',
+      called: 'LIGHTBOX',
+      abstractSyntaxes: [META],
+    });
+    try {
+      const armed = await json(`${b.url}/api/lab/faults`, 'POST', {
+        printer: 'LIGHTBOX',
+        kind: 'status-flapping',
+        status: 'FAILURE',
+        info: 'PRINTER OFFLINE',
+        everyMs: 200,
+        flaps: 2,
+      });
+      expect(armed.status).toBe(201);
+      for (const scu of [onA, onB]) {
+        const events = await scu.waitEvents(4);
+        expect(events.map((e) => [e.eventTypeId, e.dataset?.['21100020']?.Value?.[0]])).toEqual([
+          [3, 'PRINTER OFFLINE'],
+          [1, undefined],
+          [3, 'PRINTER OFFLINE'],
+          [1, undefined],
+        ]);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      expect([onA.events.length, onB.events.length]).toEqual([4, 4]);
+      for (const s of [a, b])
+        expect(((await api(`${s.url}/api/printers/LIGHTBOX`)).body as { status: string }).status).toBe(
+          'NORMAL',
+        );
+    } finally {
+      await Promise.all([onA.release(), onB.release()]);
+    }
+  }, 60_000);
 
   it('A killed (SIGKILL) while it renders a film: B renders it', async () => {
     const before = new Set((await films(b)).map((f) => f.id));
