@@ -6,7 +6,8 @@
  * - lab changes (a fault armed, disarmed, cleared, or a counted fault spent): every instance's
  *   book has the fault, so it fires on a print sent to any of them;
  * - live events (but the per-message `dimse` ones), shown by the other instances' event streams
- *   (GET /api/events) as if they were their own, with the instance they come from.
+ *   (GET /api/events) as if they were their own, with the instance they come from; the open
+ *   associations they tell of are listed by every instance (GET /api/associations), naming theirs.
  *
  * The status and the armed faults are also kept in the database (printer_status, lab_faults), so an
  * instance that starts later begins with them. A counted fault's firings left are counted there too,
@@ -21,6 +22,7 @@ import type { Fault } from '../lab/fault-schema.js';
 import type { Lab, LabChange } from '../lab/lab.js';
 import type { Printer } from '../print/printer.js';
 import type { PrinterStatus } from '../profiles/printer-status.js';
+import { LEASE_MS } from '../store/instances.js';
 import { PgDb } from '../store/pg-database.js';
 import type { Store } from '../store/store.js';
 
@@ -96,6 +98,16 @@ export class PoolSync {
       }
     }
     this.#undo.push(db.listen(POOL_CHANNEL, (payload) => this.#received(payload)));
+    // Associations open on an instance that died (no event says they ended) are forgotten.
+    const prune = setInterval(
+      () =>
+        this.#safely('instances alive not read', () =>
+          store.associations.keepRemote(new Set(store.instances.alive().map((i) => i.id))),
+        ),
+      LEASE_MS,
+    );
+    prune.unref();
+    this.#undo.push(() => clearInterval(prune));
     lab.share(
       (c) => this.#labChanged(c),
       `.${store.instances.id.slice(-6)}`,
@@ -219,7 +231,20 @@ export class PoolSync {
     if (m.from === this.#me) return;
     switch (m.kind) {
       case 'events':
-        for (const e of m.events) this.#o.events.publishRemote({ ...e, instance: m.from });
+        for (const e of m.events) {
+          if (e.type === 'association.opened')
+            this.#o.store.associations.remoteOpened({
+              id: e.id,
+              instance: m.from,
+              peer: e.peer,
+              callingAeTitle: e.callingAeTitle,
+              calledAeTitle: e.calledAeTitle,
+              ...(e.printer ? { printer: e.printer } : {}),
+              startedAt: e.at,
+            });
+          else if (e.type === 'association.closed') this.#o.store.associations.remoteClosed(e.id);
+          this.#o.events.publishRemote({ ...e, instance: m.from });
+        }
         return;
       case 'status':
         this.#printer(m.printer)?.runtime.setStatus(m.status, m.info, 'pool');

@@ -70,6 +70,7 @@ export class Store {
       this.db,
       (e, id) => onError(e, `association ${id}`),
       this.db.dialect === 'postgres' ? 1 : ID_BLOCK,
+      shared ? this.instances.id : undefined,
     );
     this.faults = new FaultLog(this.db);
     this.exports = new ExportLog(this.db);

@@ -367,6 +367,50 @@ describe('two instances, one PostgreSQL database', () => {
     }
   }, 60_000);
 
+  it('an association open on B is listed by A, naming B; /metrics names each instance', async () => {
+    const instanceOf = async (s: Server) =>
+      /^lightbox_instance_info\{lightbox_instance="([^"]+)"\} 1$/m.exec(
+        (await api(`${s.url}/metrics`)).body as string,
+      )?.[1];
+    const [idA, idB] = [await instanceOf(a), await instanceOf(b)];
+    expect(idA).toBeTruthy();
+    expect(idB).toBeTruthy();
+    expect(idA).not.toBe(idB);
+    type Item = {
+      id: string;
+      callingAeTitle?: string;
+      instance?: string;
+      endedAt?: string;
+      printer?: string;
+    };
+    const open = async (s: Server) =>
+      ((await api(`${s.url}/api/associations?active=true&callingAe=LIVE_ON_B`)).body as Item[]).filter(
+        (x) => x.callingAeTitle === 'LIVE_ON_B',
+      );
+    const scu = await Scu.open(b.dicomPort, {
+      calling: 'LIVE_ON_B',
+      called: 'LIGHTBOX',
+      abstractSyntaxes: [Uid.BasicGrayscalePrintManagementMeta],
+    });
+    let id: string;
+    try {
+      await expect.poll(async () => (await open(a)).length, { timeout: 5000 }).toBe(1);
+      const [onA] = await open(a);
+      const [onB] = await open(b);
+      expect(onA).toMatchObject({ id: onB!.id, instance: idB, printer: 'LIGHTBOX' });
+      expect(onB).toMatchObject({ instance: idB });
+      id = onA!.id;
+      expect((await api(`${a.url}/api/associations/${id}`)).body).toMatchObject({ id, instance: idB });
+      // Not in A's open ones once it ended on B: listed as ended, with B's messages.
+    } finally {
+      await scu.release();
+    }
+    await expect.poll(async () => (await open(a)).length, { timeout: 5000 }).toBe(0);
+    const ended = (await api(`${a.url}/api/associations/${id!}`)).body as Item & { ending: string };
+    expect(ended).toMatchObject({ id: id!, instance: idB, ending: 'released' });
+    expect(ended.endedAt).toBeDefined();
+  }, 60_000);
+
   it('A killed (SIGKILL) while it renders a film: B renders it', async () => {
     const before = new Set((await films(b)).map((f) => f.id));
     const printed = w1(a, { callingAe: 'KILLED_A' });
