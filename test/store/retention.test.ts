@@ -128,8 +128,8 @@ describe.each(ENGINES)('Retention (runner, real store on %s)', (kind) => {
     stores.push(store);
     for (let i = 1; i <= n; i++) {
       const id = `film-${i}`;
-      mkdirSync(store.filmFiles.dir(id));
-      writeFileSync(join(store.filmFiles.dir(id), 'film.json'), '{}');
+      mkdirSync(store.filmFiles.local(id));
+      writeFileSync(join(store.filmFiles.local(id), 'film.json'), '{}');
       const f: FilmSummary = {
         id,
         printer: 'LIGHTBOX',
@@ -170,8 +170,9 @@ describe.each(ENGINES)('Retention (runner, real store on %s)', (kind) => {
     const removed = await r.run();
     expect(removed.map((x) => x.id)).toEqual(['film-2', 'film-3', 'film-4']);
     expect([...store.films.ids()].sort()).toEqual(['film-1', 'film-5', 'film-6']);
-    for (const id of ['film-2', 'film-3', 'film-4']) expect(existsSync(store.filmFiles.dir(id))).toBe(false);
-    expect(existsSync(store.filmFiles.dir('film-1'))).toBe(true);
+    for (const id of ['film-2', 'film-3', 'film-4'])
+      expect(existsSync(store.filmFiles.local(id))).toBe(false);
+    expect(existsSync(store.filmFiles.local('film-1'))).toBe(true);
     expect(seen.filter((e) => e.type === 'film.removed')).toMatchObject([
       { film: 'film-2', printer: 'LIGHTBOX', reason: 'max-films' },
       { film: 'film-3', reason: 'max-films' },
