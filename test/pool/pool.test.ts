@@ -3,18 +3,22 @@
  * directory, printed to by DCMTK (dcmprscu, workload W1: 20 CT images on 14INX17IN STANDARD\4,5):
  * each instance lists both films and both associations with their verdicts; a console on A sees B's
  * film as it is printed (/api/events); a printer status set and a lab fault armed through A apply on
- * B; and when A is killed (SIGKILL) while it renders a film, B renders it.
+ * B; and when A is killed (SIGKILL) while it renders a film, B renders it. Also: the CLI on the
+ * pool's store (--database), lab fault counts shared by the pool (an instance started later
+ * included), flapping on every instance, associations open on one listed by the other, and the
+ * compose profile's haproxy.cfg run by the real haproxy in front of both.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Uid } from '../../src/dicom/uids.js';
 import { api, ensureBuild, killAllServers, type Server, startServer } from '../store/support.js';
 import {
   dcmPrint,
   exchangeSummary,
+  freePort,
   generateImages,
   type PrintOptions,
   type TestImages,
@@ -410,6 +414,58 @@ describe('two instances, one PostgreSQL database', () => {
     expect(ended).toMatchObject({ id: id!, instance: idB, ending: 'released' });
     expect(ended.endedAt).toBeDefined();
   }, 60_000);
+
+  it("the compose balancer's own haproxy.cfg, run by the real haproxy in front of A and B: prints through it land on both, its HTTP port answers for the pool", async () => {
+    // deploy/haproxy.cfg as compose runs it, but for the instances' addresses here: the bind
+    // ports and the server lines (DNS names and the `docker` resolver) are all that change.
+    const [dicom, http] = [await freePort(), await freePort()];
+    const cfg = readFileSync(resolve('deploy/haproxy.cfg'), 'utf8')
+      .replace(/^(\s*bind ):11112$/m, `$1127.0.0.1:${dicom}`)
+      .replace(/^(\s*bind ):8080$/m, `$1127.0.0.1:${http}`)
+      .replace(
+        /^(\s*server (lightbox-[ab])) lightbox-[ab]:(\d+)(?: port \d+)? resolvers docker$/gm,
+        (_m, head: string, name: string, port: string) => {
+          const s = name === 'lightbox-a' ? a : b;
+          return `${head} 127.0.0.1:${port === '11112' ? s.dicomPort : s.httpPort} port ${s.httpPort}`;
+        },
+      );
+    expect(cfg).not.toMatch(/lightbox-[ab]:\d+| resolvers docker$/m);
+    const file = join(work, 'haproxy.cfg');
+    writeFileSync(file, cfg);
+    const bin = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
+    let out = '';
+    const balancer: ChildProcess = spawn(bin, ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    balancer.stdout!.on('data', (c: Buffer) => (out += c));
+    balancer.stderr!.on('data', (c: Buffer) => (out += c));
+    balancer.on('error', (e) => (out += `${bin}: ${e.message} (scripts/test.sh installs haproxy)`));
+    try {
+      const viaBalancer = `http://127.0.0.1:${http}`;
+      await expect
+        .poll(async () => (await fetch(`${viaBalancer}/healthz`).catch(() => undefined))?.status, {
+          timeout: 15_000,
+        })
+        .toBe(200);
+      // Two prints at once: leastconn gives each instance one.
+      const through = { dicomPort: dicom } as unknown as Server;
+      const prints = await Promise.all([
+        w1(through, { callingAe: 'VIA_LB_1' }),
+        w1(through, { callingAe: 'VIA_LB_2' }),
+      ]);
+      for (const r of prints) expect(ok(r), `${exchangeSummary(r).join('\n')}\n${out}`).toBe(true);
+      const assocs = (await api(`${viaBalancer}/api/associations?limit=100`)).body as {
+        callingAeTitle?: string;
+        instance?: string;
+      }[];
+      const via = assocs.filter((x) => x.callingAeTitle?.startsWith('VIA_LB_'));
+      expect(via).toHaveLength(2);
+      expect(new Set(via.map((x) => x.instance)).size, JSON.stringify(via)).toBe(2);
+      const listed = (await api(`${viaBalancer}/api/films?limit=100&callingAe=VIA_LB_1`)).body as FilmRow[];
+      expect(listed).toHaveLength(1);
+    } finally {
+      balancer.kill('SIGTERM');
+      await new Promise((r) => (balancer.exitCode !== null ? r(undefined) : balancer.once('exit', r)));
+    }
+  }, 90_000);
 
   it('A killed (SIGKILL) while it renders a film: B renders it', async () => {
     const before = new Set((await films(b)).map((f) => f.id));
