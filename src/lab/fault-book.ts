@@ -64,6 +64,13 @@ interface Entry {
 export type TakeFiring = (id: string, count: number) => number | null | undefined;
 
 /**
+ * Counts `films` more toward a pool's `afterFilms` status fault that fires every `every` films:
+ * true when these reach it (the count starts again), false when not yet, undefined when the pool
+ * cannot tell (the films are counted here).
+ */
+export type CountFilms = (id: string, films: number, every: number) => boolean | undefined;
+
+/**
  * Whether a pool shares the fault's count: yes for faults that fire on one print, wherever it is
  * sent; no for those that play out on every instance alike: a status set when armed, a flapping
  * printer (each instance sends its own associations the N-EVENT-REPORTs).
@@ -121,12 +128,17 @@ function requestMatches(m: RequestMatch, r: RequestFacts): boolean {
 export class FaultBook {
   readonly #entries: Entry[] = [];
   #take: TakeFiring | undefined;
+  #countFilms: CountFilms | undefined;
 
   constructor(readonly printer: string) {}
 
-  /** Counted faults fire as many times as `take` allows across a pool, not per instance. */
-  share(take: TakeFiring): void {
+  /**
+   * Counted faults fire as many times as `take` allows across a pool, not per instance; films
+   * toward an `afterFilms` status are counted by `countFilms`, over the pool's prints.
+   */
+  share(take: TakeFiring, countFilms?: CountFilms): void {
     this.#take = take;
+    this.#countFilms = countFilms;
   }
 
   /** `remaining`: firings left of its count (an instance joining a pool after others fired it). */
@@ -330,9 +342,12 @@ export class FaultBook {
       if (t.on === 'printing' && status === 'PRINTING') {
         if (this.#fire(e, fired)) statuses.push({ status: e.r.status, info: e.r.info });
       } else if (t.on === 'films' && status === 'DONE') {
-        e.films += films;
-        if (e.films < t.films) continue;
-        e.films = 0;
+        const reached = this.#countFilms?.(e.id, films, t.films);
+        if (reached === undefined) {
+          e.films += films;
+          if (e.films < t.films) continue;
+          e.films = 0;
+        } else if (!reached) continue;
         if (this.#fire(e, fired)) statuses.push({ status: e.r.status, info: e.r.info });
       }
     }

@@ -9,7 +9,14 @@ import type { EventBus } from '../events.js';
 import type { Printer } from '../print/printer.js';
 import type { JobLabHooks } from '../print/printer-runtime.js';
 import type { Expectation } from '../verdict/model.js';
-import { FaultBook, type FaultView, type Firing, poolCounted, type TakeFiring } from './fault-book.js';
+import {
+  type CountFilms,
+  FaultBook,
+  type FaultView,
+  type Firing,
+  poolCounted,
+  type TakeFiring,
+} from './fault-book.js';
 import type { Fault } from './fault-schema.js';
 import type { AssociatePlan, FaultHooks, RequestPlan } from './hooks.js';
 import { FaultError, type Resolved, resolveFault } from './resolve.js';
@@ -103,14 +110,19 @@ export class Lab implements LabControl {
 
   /**
    * Share this lab with other instances: `send` is told of every change made here; fault ids get
-   * `idSuffix`; `take` spends a counted fault's firings from the count the pool shares, so that a
-   * fault armed with count 3 fires three times in all, whichever instances the prints go to.
+   * `idSuffix`; `pool.take` spends a counted fault's firings from the count the pool shares, so
+   * that a fault armed with count 3 fires three times in all, whichever instances the prints go
+   * to; `pool.countFilms` counts films toward an `afterFilms` status across the pool.
    * Changes they make come back through apply().
    */
-  share(send: (c: LabChange) => void, idSuffix: string, take?: TakeFiring): void {
+  share(
+    send: (c: LabChange) => void,
+    idSuffix: string,
+    pool?: { take: TakeFiring; countFilms: CountFilms },
+  ): void {
     this.#shared = send;
     this.#idSuffix = idSuffix;
-    if (take) for (const b of this.#books.values()) b.share(take);
+    if (pool) for (const b of this.#books.values()) b.share(pool.take, pool.countFilms);
   }
 
   /** A change another instance made: applied here, not sent on. Unknown printers are ignored. */
@@ -381,7 +393,8 @@ export class Lab implements LabControl {
       reported: (job, films) => {
         const r = book().jobReported(job.status, films);
         this.#report(ae, r.fired);
-        for (const s of r.statuses) p.runtime.setStatus(s.status, s.info);
+        // The printer as a whole changes: in a pool, on every instance (src/pool shares 'fault').
+        for (const s of r.statuses) p.runtime.setStatus(s.status, s.info, 'fault');
       },
     };
   }

@@ -108,15 +108,15 @@ export class PoolSync {
     );
     prune.unref();
     this.#undo.push(() => clearInterval(prune));
-    lab.share(
-      (c) => this.#labChanged(c),
-      `.${store.instances.id.slice(-6)}`,
-      (id, count) => this.#take(id, count),
-    );
+    lab.share((c) => this.#labChanged(c), `.${store.instances.id.slice(-6)}`, {
+      take: (id, count) => this.#take(id, count),
+      countFilms: (id, films, every) => this.#countFilms(id, films, every),
+    });
     for (const p of printers)
       this.#undo.push(
         p.runtime.onStatus((status, info, source) => {
-          if (source !== 'operator') return;
+          // An operator's change, or a status a fault set on a print here: the printer's, pool-wide.
+          if (source !== 'operator' && source !== 'fault') return;
           this.#safely('printer status not shared', () => {
             db.prepare(
               `INSERT INTO printer_status (printer, status, info, updated_at) VALUES (?, ?, ?, ?)
@@ -200,6 +200,22 @@ export class PoolSync {
       return r ? r.remaining : null;
     } catch (e) {
       this.#o.log.warn({ fault: id, err: (e as Error).message }, 'lab fault count not shared');
+      return undefined;
+    }
+  }
+
+  /** Films toward an afterFilms status fault, counted over the pool: reached (and started again)? */
+  #countFilms(id: string, films: number, every: number): boolean | undefined {
+    try {
+      const r = this.#db
+        .prepare<[number, number, number, string], { films: number }>(
+          `UPDATE lab_faults SET films = CASE WHEN films + ? >= ? THEN 0 ELSE films + ? END
+           WHERE id = ? RETURNING films`,
+        )
+        .get(films, every, films, id);
+      return r ? r.films === 0 : undefined;
+    } catch (e) {
+      this.#o.log.warn({ fault: id, err: (e as Error).message }, 'lab fault films not counted in the pool');
       return undefined;
     }
   }

@@ -378,6 +378,24 @@ describe('a count shared by a pool (src/pool)', () => {
     expect(b.jobEnding().failure).toBeUndefined();
   });
 
+  it('films toward an afterFilms status are counted over the pool: the book whose film reaches it fires', () => {
+    const counted = new Map<string, number>();
+    const countFilms = (id: string, films: number, every: number) => {
+      const n = (counted.get(id) ?? 0) + films;
+      counted.set(id, n >= every ? 0 : n);
+      return n >= every;
+    };
+    const books = [new FaultBook('LIGHTBOX'), new FaultBook('LIGHTBOX')] as const;
+    for (const b of books) {
+      b.share(() => undefined, countFilms);
+      arm(b, { kind: 'printer-status', status: 'WARNING', info: 'SUPPLY LOW', afterFilms: 3 });
+    }
+    const [a, b] = books;
+    expect(a.jobReported('DONE', 2).statuses).toEqual([]);
+    expect(b.jobReported('DONE', 1).statuses).toEqual([{ status: 'WARNING', info: 'SUPPLY LOW' }]);
+    expect(a.jobReported('DONE', 1).statuses).toEqual([]);
+  });
+
   it('a flapping printer and a status set when armed play out in every book, never from the shared count', () => {
     const { books, calls } = pool();
     for (const b of books) {

@@ -371,6 +371,47 @@ describe('two instances, one PostgreSQL database', () => {
     }
   }, 60_000);
 
+  it('a printer status fault after 2 films counts films printed on both; when it fires on B, A reports it to its own associations too', async () => {
+    const armed = await json(`${a.url}/api/lab/faults`, 'POST', {
+      printer: 'LIGHTBOX',
+      kind: 'printer-status',
+      status: 'WARNING',
+      info: 'SUPPLY LOW',
+      afterFilms: 2,
+      count: 1,
+    });
+    expect(armed.status).toBe(201);
+    const id = (armed.body.armed as { id: string }[])[0]!.id;
+    await expect
+      .poll(async () => JSON.stringify((await api(`${b.url}/api/lab/faults`)).body), { timeout: 5000 })
+      .toContain(id);
+    const status = async (s: Server) =>
+      ((await api(`${s.url}/api/printers/LIGHTBOX`)).body as { status: string }).status;
+    const watching = await Scu.open(a.dicomPort, {
+      calling: 'WATCH_A',
+      called: 'LIGHTBOX',
+      abstractSyntaxes: [Uid.BasicGrayscalePrintManagementMeta],
+    });
+    try {
+      expect(ok(await w1(a, { callingAe: 'FILMS_1' }))).toBe(true);
+      await new Promise((r) => setTimeout(r, 500));
+      expect([await status(a), await status(b)]).toEqual(['NORMAL', 'NORMAL']);
+      expect(ok(await w1(b, { callingAe: 'FILMS_2' }))).toBe(true);
+      // The second film of the pool: WARNING on B, and on A, which tells its own association.
+      await expect.poll(() => status(b), { timeout: 5000 }).toBe('WARNING');
+      await expect.poll(() => status(a), { timeout: 5000 }).toBe('WARNING');
+      const events = await watching.waitEvents(1);
+      expect(events.map((e) => [e.eventTypeId, e.dataset?.['21100020']?.Value?.[0]])).toEqual([
+        [2, 'SUPPLY LOW'],
+      ]);
+    } finally {
+      await watching.release();
+    }
+    await json(`${a.url}/api/printers/LIGHTBOX/status`, 'PUT', { status: 'NORMAL' });
+    await expect.poll(() => status(b), { timeout: 5000 }).toBe('NORMAL');
+    await json(`${a.url}/api/lab/faults/${id}`, 'DELETE', {});
+  }, 90_000);
+
   it('an association open on B is listed by A, naming B; /metrics names each instance', async () => {
     const instanceOf = async (s: Server) =>
       /^lightbox_instance_info\{lightbox_instance="([^"]+)"\} 1$/m.exec(
