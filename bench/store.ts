@@ -166,7 +166,7 @@ async function printTemplate(work: string, ct: readonly string[], servers: Serve
     const film = store.films.list({}, { limit: 1, order: 'asc' }).items[0]!;
     const association = film.associationId ? store.associations.get(film.associationId) : undefined;
     if (!association) throw new Error(`template film ${film.id}: no association record`);
-    const files = store.filmFiles.dir(film.id);
+    const files = store.filmFiles.local(film.id);
     return {
       filmJson: JSON.parse(readFileSync(join(files, 'film.json'), 'utf8')) as FilmRecord,
       renderJson: readFileSync(join(files, 'render.json')),
@@ -240,7 +240,7 @@ function seed(dir: string, t: Template): Seeded {
           f.printedAt = shifted(f.printedAt, shift);
           const id = filmId(f.job.createdAt, f.printer.aeTitle, f.job.uid);
           const json = Buffer.from(JSON.stringify(f, null, 1));
-          const filmDir = store.filmFiles.dir(id);
+          const filmDir = store.filmFiles.local(id);
           mkdirSync(filmDir);
           writeFileSync(join(filmDir, 'film.json'), json);
           writeFileSync(join(filmDir, 'render.json'), t.renderJson);

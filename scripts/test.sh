@@ -74,6 +74,12 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt_install postgresql || setup_failed "could not install postgresql (apt-get install postgresql)"
 fi
 
+# HAProxy: the compose test checks the pool's balancer config (deploy/haproxy.cfg) with haproxy -c;
+# the package's own service is not started by the test (it only checks files).
+if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then
+  apt_install haproxy || setup_failed "could not install haproxy (apt-get install haproxy)"
+fi
+
 # 2. Node dependencies, when missing or older than the lock file. No native addon is built (the
 # store uses Node's own node:sqlite), so no compiler is needed.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

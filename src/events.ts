@@ -5,7 +5,14 @@
 import { EventEmitter } from 'node:events';
 
 export type LightboxEvent =
-  | { type: 'association.opened'; id: string; callingAeTitle: string; calledAeTitle: string; peer: string }
+  | {
+      type: 'association.opened';
+      id: string;
+      callingAeTitle: string;
+      calledAeTitle: string;
+      peer: string;
+      printer?: string;
+    }
   | { type: 'association.closed'; id: string; ending: string; printer?: string }
   | { type: 'dimse'; association: string; message: string; sopClass?: string; status?: number; ms?: number }
   | { type: 'printer.status'; printer: string; status: string; info: string }

@@ -160,7 +160,9 @@ export class Lightbox {
       },
     });
     this.events.subscribe((e) => {
-      if (e.type === 'film.rendered') this.exports.rendered(e.film);
+      // No printer exports: no job waits for a render (a statement or two saved per film).
+      if (e.type === 'film.rendered' && this.printers.some((p) => p.caps.export.length > 0))
+        this.exports.rendered(e.film);
       else if (e.type === 'film.removed') this.store.exports.removeFilm(e.film);
     });
     this.disk = new DiskSpaceWatcher({
@@ -202,10 +204,11 @@ export class Lightbox {
         this.forwarder.enqueue(p.caps.aeTitle, films);
       };
       p.runtime.onFilmsSpooled = (films) => {
-        this.forwarder.kick();
+        // Only a printer that forwards (tee) or exports queued anything to send.
+        if (forwards.has(p.caps.aeTitle)) this.forwarder.kick();
         for (const f of films)
           this.events.publish({ type: 'film.printed', printer: p.caps.aeTitle, film: f.id });
-        this.exports.kick();
+        if (p.caps.export.length > 0) this.exports.kick();
         if (!config.noRender) this.rendering.add(films.map((f) => f.id));
         void this.disk.check();
       };

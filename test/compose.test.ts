@@ -4,7 +4,7 @@
  * here), plus the healthcheck command run for real against a local HTTP server.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -510,6 +510,54 @@ describe('docker-compose.yml, profile scale: two instances on PostgreSQL behind 
         // Health is asked of the HTTP port, whatever the backend carries.
         expect(Number(m[4] ?? m[3])).toBe(HTTP_PORT);
       }
+    }
+  });
+
+  /** `haproxy -c -f FILE` (Debian's haproxy, which scripts/test.sh installs): exit status and output. */
+  const haproxyCheck = (file: string) =>
+    new Promise<{ code: number; out: string }>((done) => {
+      const bin = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
+      execFile(bin, ['-c', '-f', file], { timeout: 20_000 }, (err, stdout, stderr) =>
+        done({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, out: `${stdout}${stderr}` }),
+      );
+    });
+
+  it('haproxy.cfg is valid for the real haproxy (-c); its only warnings are the instance names it cannot resolve outside compose', async () => {
+    const r = await haproxyCheck(join(root, 'deploy/haproxy.cfg'));
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('Configuration file is valid');
+    const warnings = r.out.split('\n').filter((l) => /\[(WARNING|ALERT)\]/.test(l));
+    for (const w of warnings) expect(w).toMatch(/could not resolve address 'lightbox-[ab]'/);
+    // The check can fail: the same file with one keyword misspelt is refused.
+    const tmp = mkdtempSync(join(tmpdir(), 'lightbox-haproxy-'));
+    try {
+      writeFileSync(join(tmp, 'bad.cfg'), haproxy.replace('balance leastconn', 'balance leastconnections'));
+      const bad = await haproxyCheck(join(tmp, 'bad.cfg'));
+      expect(bad.code).not.toBe(0);
+      expect(bad.out).toMatch(/balance only supports/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it("each instance's LIGHTBOX_* variables are options Lightbox has (none ignored), their printers and scenarios bound where the flags' defaults look", () => {
+    const envs = new Set(OPTIONS.map((o) => o.env));
+    const workdir = last(runtime, 'WORKDIR')!.args;
+    for (const name of pool) {
+      const s = services[name]!;
+      for (const k of Object.keys(composeEnvRaw(s)).filter((x) => x.startsWith('LIGHTBOX_')))
+        expect(envs.has(k), `${name}: ${k} is no option`).toBe(true);
+      for (const [source, key] of [
+        ['./printers', 'printersDir'],
+        ['./scenarios', 'scenariosDir'],
+      ] as const)
+        expect(s.volumes.map(mountOf).find((m) => m.source === source)).toEqual({
+          source,
+          target: posix.resolve(workdir, optionDefault(key)),
+          mode: 'ro',
+        });
+      const graceMs = Number(optionDefault('shutdownGraceMs')) * 1000 + 2000;
+      expect(durationMs(s.stop_grace_period!)).toBeGreaterThan(graceMs);
     }
   });
 });

@@ -585,25 +585,8 @@ function parseValue(
       if (n < 4096 || n > 2 ** 32 - 1) throw bad('must be between 4K and 4G');
       return n;
     }
-    case 'database': {
-      // The password is never quoted back.
-      const shown = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
-      const badUrl = (why: string) => new ConfigError(`${from}: ${why} (got ${quoted(shown)})`);
-      if (raw.length > max) throw badUrl(`must be at most ${max} characters`);
-      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return raw;
-      const example = '(postgres://user:password@host:5432/database)';
-      if (!/^postgres(ql)?:\/\//i.test(raw))
-        throw badUrl('must be a SQLite file path or a postgres:// URL (no other database is supported)');
-      let u: URL;
-      try {
-        u = new URL(raw);
-      } catch {
-        throw badUrl(`is not a valid postgres:// URL ${example}`);
-      }
-      if (!u.hostname && !u.searchParams.get('host')) throw badUrl(`names no host ${example}`);
-      if (u.pathname.length <= 1) throw badUrl(`names no database ${example}`);
-      return raw;
-    }
+    case 'database':
+      return checkDatabase(raw, from, max);
     case 'level':
       if (!LEVELS.includes(raw)) throw bad(`must be one of ${LEVELS.join(', ')}`);
       return raw;
@@ -846,6 +829,30 @@ function readOptions(
       out[o.key] = resolve(cwd, raw);
   }
   return { values, config: out as unknown as Config, explicit };
+}
+
+/**
+ * A --database value as written: a SQLite file path (returned as is) or a postgres:// URL with a host
+ * and a database; anything else is a one-line ConfigError that never quotes the password.
+ */
+export function checkDatabase(raw: string, from: string, max = MAX_STRING): string {
+  // The password is never quoted back.
+  const shown = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
+  const badUrl = (why: string) => new ConfigError(`${from}: ${why} (got ${quoted(shown)})`);
+  if (raw.length > max) throw badUrl(`must be at most ${max} characters`);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return raw;
+  const example = '(postgres://user:password@host:5432/database)';
+  if (!/^postgres(ql)?:\/\//i.test(raw))
+    throw badUrl('must be a SQLite file path or a postgres:// URL (no other database is supported)');
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw badUrl(`is not a valid postgres:// URL ${example}`);
+  }
+  if (!u.hostname && !u.searchParams.get('host')) throw badUrl(`names no host ${example}`);
+  if (u.pathname.length <= 1) throw badUrl(`names no database ${example}`);
+  return raw;
 }
 
 /**

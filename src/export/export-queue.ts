@@ -220,7 +220,7 @@ export class ExportQueue {
   }
 
   #source(id: string): FilmSource {
-    const dir = this.#o.store.filmFiles.dir(id);
+    const dir = this.#o.store.filmFiles.local(id);
     const software = this.#o.software;
     // Made once per attempt, whichever of the sender's steps asks first.
     let dicom: ReturnType<typeof dicomOf> | undefined;

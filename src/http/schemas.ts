@@ -317,6 +317,10 @@ export const ASSOCIATION_SUMMARY = {
     ending: { type: 'string' },
     detail: { type: 'string' },
     contexts: { type: 'array', items: { type: 'string' } },
+    instance: {
+      type: 'string',
+      description: 'several instances on one database: the instance the association is (or was) with',
+    },
     upstream: {
       type: 'object',
       description: "proxy mode: the real printer's association behind this one (docs/proxy.md)",

@@ -56,6 +56,29 @@ interface Entry {
   up: boolean;
 }
 
+/**
+ * Takes one firing of a counted fault from the count its pool shares (src/pool): the firings left
+ * after it, null when the pool has none left (it fired on other instances), undefined when the pool
+ * cannot tell (its database is down: the fault fires on this instance's own count).
+ */
+export type TakeFiring = (id: string, count: number) => number | null | undefined;
+
+/**
+ * Counts `films` more toward a pool's `afterFilms` status fault that fires every `every` films:
+ * true when these reach it (the count starts again), false when not yet, undefined when the pool
+ * cannot tell (the films are counted here).
+ */
+export type CountFilms = (id: string, films: number, every: number) => boolean | undefined;
+
+/**
+ * Whether a pool shares the fault's count: yes for faults that fire on one print, wherever it is
+ * sent; no for those that play out on every instance alike: a status set when armed, a flapping
+ * printer (each instance sends its own associations the N-EVENT-REPORTs).
+ */
+export function poolCounted(fault: Fault): boolean {
+  return fault.kind !== 'status-flapping' && !(fault.kind === 'printer-status' && fault.when === 'now');
+}
+
 const active = (e: Entry) => e.remaining === undefined || e.remaining > 0 || e.up;
 
 /** A value as a lab compares it: numbers, trimmed strings, a person name's alphabetic form. */
@@ -104,10 +127,22 @@ function requestMatches(m: RequestMatch, r: RequestFacts): boolean {
 
 export class FaultBook {
   readonly #entries: Entry[] = [];
+  #take: TakeFiring | undefined;
+  #countFilms: CountFilms | undefined;
 
   constructor(readonly printer: string) {}
 
-  arm(id: string, fault: Fault, r: Resolved, source: string, now: Date): FaultView {
+  /**
+   * Counted faults fire as many times as `take` allows across a pool, not per instance; films
+   * toward an `afterFilms` status are counted by `countFilms`, over the pool's prints.
+   */
+  share(take: TakeFiring, countFilms?: CountFilms): void {
+    this.#take = take;
+    this.#countFilms = countFilms;
+  }
+
+  /** `remaining`: firings left of its count (an instance joining a pool after others fired it). */
+  arm(id: string, fault: Fault, r: Resolved, source: string, now: Date, remaining?: number): FaultView {
     if (this.#entries.length >= MAX_FAULTS) {
       const spent = this.#entries.findIndex((e) => !active(e));
       if (spent < 0)
@@ -120,8 +155,8 @@ export class FaultBook {
       armedAt: now.toISOString(),
       fault,
       r,
-      remaining: r.count,
-      fired: 0,
+      remaining: r.count === undefined ? undefined : Math.max(0, Math.min(r.count, remaining ?? r.count)),
+      fired: r.count === undefined ? 0 : r.count - Math.max(0, Math.min(r.count, remaining ?? r.count)),
       films: 0,
       up: false,
     };
@@ -141,12 +176,13 @@ export class FaultBook {
     return this.#entries.splice(0).map((e) => this.#view(e));
   }
 
-  /** The fault fired on another instance of the pool: counted here too (one fewer left). */
-  spend(id: string): void {
+  /** The fault fired on another instance of the pool: counted here too (`remaining`: the pool's). */
+  spend(id: string, remaining?: number): void {
     const e = this.#entries.find((x) => x.id === id);
     if (!e) return;
     e.fired++;
-    if (e.remaining !== undefined && e.remaining > 0) e.remaining--;
+    if (e.remaining === undefined) return;
+    e.remaining = remaining !== undefined ? Math.max(0, remaining) : Math.max(0, e.remaining - 1);
   }
 
   list(): FaultView[] {
@@ -174,10 +210,22 @@ export class FaultBook {
     };
   }
 
-  #fire(e: Entry, out: Firing[]): void {
+  /** Fire it, unless the pool's count is spent (then it is spent here too): fired? */
+  #fire(e: Entry, out: Firing[]): boolean {
+    if (e.remaining !== undefined) {
+      const left =
+        this.#take && e.r.count !== undefined && poolCounted(e.fault)
+          ? this.#take(e.id, e.r.count)
+          : undefined;
+      if (left === null) {
+        e.remaining = 0;
+        return false;
+      }
+      e.remaining = left ?? e.remaining - 1;
+    }
     e.fired++;
-    if (e.remaining !== undefined) e.remaining--;
     out.push({ id: e.id, kind: e.r.kind, text: `${e.id} ${e.r.description}` });
+    return true;
   }
 
   /** Active faults of one kind, in the order they were armed. */
@@ -198,12 +246,12 @@ export class FaultBook {
   } {
     const fired: Firing[] = [];
     for (const e of this.#live('refuse')) {
-      this.#fire(e, fired);
+      if (!this.#fire(e, fired)) continue;
       return { fired, reject: e.r.rj };
     }
     const out: ReturnType<FaultBook['association']> = { fired };
     for (const e of this.#live('max-pdu')) {
-      this.#fire(e, fired);
+      if (!this.#fire(e, fired)) continue;
       out.maxPduLength = e.r.bytes;
       break;
     }
@@ -226,19 +274,17 @@ export class FaultBook {
     const fired: Firing[] = [];
     for (const e of this.#live('drop')) {
       if (!e.r.match || !requestMatches(e.r.match, r)) continue;
-      this.#fire(e, fired);
+      if (!this.#fire(e, fired)) continue;
       return { fired, drop: e.r.drop };
     }
     const out: ReturnType<FaultBook['request']> = { fired };
     for (const e of this.#live('response')) {
-      if (!requestMatches(e.r.match, r)) continue;
-      this.#fire(e, fired);
+      if (!requestMatches(e.r.match, r) || !this.#fire(e, fired)) continue;
       out.response = { status: e.r.status, errorComment: e.r.errorComment };
       break;
     }
     for (const e of this.#live('delay')) {
-      if (!requestMatches(e.r.match, r)) continue;
-      this.#fire(e, fired);
+      if (!requestMatches(e.r.match, r) || !this.#fire(e, fired)) continue;
       out.delayMs = e.r.ms;
       break;
     }
@@ -249,8 +295,7 @@ export class FaultBook {
   answered(index: number): { fired: Firing[]; drop?: DropSpec } {
     const fired: Firing[] = [];
     for (const e of this.#live('drop')) {
-      if (e.r.afterMessages !== index) continue;
-      this.#fire(e, fired);
+      if (e.r.afterMessages !== index || !this.#fire(e, fired)) continue;
       return { fired, drop: e.r.drop };
     }
     return { fired };
@@ -262,8 +307,7 @@ export class FaultBook {
   armedNow(id: string): { fired: Firing[]; status?: PrinterState } {
     const fired: Firing[] = [];
     for (const e of this.#live('printer-status')) {
-      if (e.id !== id || e.r.trigger.on !== 'now') continue;
-      this.#fire(e, fired);
+      if (e.id !== id || e.r.trigger.on !== 'now' || !this.#fire(e, fired)) continue;
       return { fired, status: { status: e.r.status, info: e.r.info } };
     }
     return { fired };
@@ -273,7 +317,7 @@ export class FaultBook {
   jobStarting(): { fired: Firing[]; timing?: { pendingMs: number; msPerFilm: number } } {
     const fired: Firing[] = [];
     for (const e of this.#live('print-timing')) {
-      this.#fire(e, fired);
+      if (!this.#fire(e, fired)) continue;
       return { fired, timing: { pendingMs: e.r.pendingMs, msPerFilm: e.r.msPerFilm } };
     }
     return { fired };
@@ -283,7 +327,7 @@ export class FaultBook {
   jobEnding(): { fired: Firing[]; failure?: string } {
     const fired: Firing[] = [];
     for (const e of this.#live('job-failure')) {
-      this.#fire(e, fired);
+      if (!this.#fire(e, fired)) continue;
       return { fired, failure: e.r.info };
     }
     return { fired };
@@ -296,14 +340,15 @@ export class FaultBook {
     for (const e of this.#live('printer-status')) {
       const t = e.r.trigger;
       if (t.on === 'printing' && status === 'PRINTING') {
-        this.#fire(e, fired);
-        statuses.push({ status: e.r.status, info: e.r.info });
+        if (this.#fire(e, fired)) statuses.push({ status: e.r.status, info: e.r.info });
       } else if (t.on === 'films' && status === 'DONE') {
-        e.films += films;
-        if (e.films < t.films) continue;
-        e.films = 0;
-        this.#fire(e, fired);
-        statuses.push({ status: e.r.status, info: e.r.info });
+        const reached = this.#countFilms?.(e.id, films, t.films);
+        if (reached === undefined) {
+          e.films += films;
+          if (e.films < t.films) continue;
+          e.films = 0;
+        } else if (!reached) continue;
+        if (this.#fire(e, fired)) statuses.push({ status: e.r.status, info: e.r.info });
       }
     }
     return { fired, statuses };

@@ -9,7 +9,14 @@ import type { EventBus } from '../events.js';
 import type { Printer } from '../print/printer.js';
 import type { JobLabHooks } from '../print/printer-runtime.js';
 import type { Expectation } from '../verdict/model.js';
-import { FaultBook, type FaultView, type Firing } from './fault-book.js';
+import {
+  type CountFilms,
+  FaultBook,
+  type FaultView,
+  type Firing,
+  poolCounted,
+  type TakeFiring,
+} from './fault-book.js';
 import type { Fault } from './fault-schema.js';
 import type { AssociatePlan, FaultHooks, RequestPlan } from './hooks.js';
 import { FaultError, type Resolved, resolveFault } from './resolve.js';
@@ -51,10 +58,19 @@ let faultSeq = 0;
  * print sent to any of them.
  */
 export type LabChange =
-  | { type: 'arm'; id: string; printer: string; fault: Fault; source: string }
+  | {
+      type: 'arm';
+      id: string;
+      printer: string;
+      fault: Fault;
+      source: string;
+      /** Firings left of its count (a pool's, when an instance joins after some fired). */
+      remaining?: number;
+    }
   | { type: 'disarm'; id: string }
   | { type: 'clear'; printer?: string }
-  | { type: 'spent'; id: string; printer: string };
+  /** A counted fault fired once more somewhere in the pool; `remaining`: what the pool has left. */
+  | { type: 'spent'; id: string; printer: string; remaining?: number };
 
 export class Lab implements LabControl {
   readonly #books = new Map<string, FaultBook>();
@@ -94,11 +110,19 @@ export class Lab implements LabControl {
 
   /**
    * Share this lab with other instances: `send` is told of every change made here; fault ids get
-   * `idSuffix`. Changes they make come back through apply().
+   * `idSuffix`; `pool.take` spends a counted fault's firings from the count the pool shares, so
+   * that a fault armed with count 3 fires three times in all, whichever instances the prints go
+   * to; `pool.countFilms` counts films toward an `afterFilms` status across the pool.
+   * Changes they make come back through apply().
    */
-  share(send: (c: LabChange) => void, idSuffix: string): void {
+  share(
+    send: (c: LabChange) => void,
+    idSuffix: string,
+    pool?: { take: TakeFiring; countFilms: CountFilms },
+  ): void {
     this.#shared = send;
     this.#idSuffix = idSuffix;
+    if (pool) for (const b of this.#books.values()) b.share(pool.take, pool.countFilms);
   }
 
   /** A change another instance made: applied here, not sent on. Unknown printers are ignored. */
@@ -108,7 +132,7 @@ export class Lab implements LabControl {
         const book = this.#books.get(c.printer);
         if (!book || book.get(c.id)) return;
         const { fault, resolved } = resolveFault(c.fault);
-        const v = book.arm(c.id, fault, resolved, c.source, new Date());
+        const v = book.arm(c.id, fault, resolved, c.source, new Date(), c.remaining);
         this.#log.info(
           { printer: v.printer, fault: v.id, kind: v.kind },
           `fault armed on another instance: ${v.description}`,
@@ -128,7 +152,7 @@ export class Lab implements LabControl {
             for (const v of b.clear()) this.#stopped(v, false);
         return;
       case 'spent':
-        this.#books.get(c.printer)?.spend(c.id);
+        this.#books.get(c.printer)?.spend(c.id, c.remaining);
         return;
     }
   }
@@ -299,9 +323,11 @@ export class Lab implements LabControl {
       });
       // Printer-level faults belong to no one request: every open association of the printer sees them.
       if (association === undefined) for (const n of this.#notices.get(printer)?.values() ?? []) n(f.text);
-      // A counted fault is spent across the pool, not once per instance.
-      if (this.#books.get(printer)?.get(f.id)?.count != null)
-        this.#shared?.({ type: 'spent', id: f.id, printer });
+      // A counted fault is spent across the pool, not once per instance (but a flapping printer,
+      // which every instance plays out for its own associations).
+      const v = this.#books.get(printer)?.get(f.id);
+      if (v && v.remaining !== null && poolCounted(v.fault))
+        this.#shared?.({ type: 'spent', id: f.id, printer, remaining: v.remaining });
     }
     return fired.map((f) => f.text);
   }
@@ -367,7 +393,8 @@ export class Lab implements LabControl {
       reported: (job, films) => {
         const r = book().jobReported(job.status, films);
         this.#report(ae, r.fired);
-        for (const s of r.statuses) p.runtime.setStatus(s.status, s.info);
+        // The printer as a whole changes: in a pool, on every instance (src/pool shares 'fault').
+        for (const s of r.statuses) p.runtime.setStatus(s.status, s.info, 'fault');
       },
     };
   }

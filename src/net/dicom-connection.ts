@@ -543,6 +543,7 @@ export class DicomConnection {
       callingAeTitle: rq.callingAeTitle,
       calledAeTitle: rq.calledAeTitle,
       peer: this.peerAddress,
+      printer: this.#printer!.profile.aeTitle,
     });
     if (this.#log.isLevelEnabled('info'))
       this.#log.info(

@@ -60,7 +60,12 @@ export interface JobLabHooks {
  * Who set a printer's status: the printer itself (lab faults, disk space), an operator (PUT
  * /api/printers/{ae}/status), or another instance of the pool relaying an operator's change.
  */
-export type StatusSource = 'printer' | 'operator' | 'pool';
+/**
+ * Who changed a printer's status: the printer itself (disk full, a flapping fault), an operator
+ * (the API), a lab fault that fired on a print here (`fault`), or another instance of the pool.
+ * Operator and fault changes are shared with the pool (src/pool).
+ */
+export type StatusSource = 'printer' | 'operator' | 'fault' | 'pool';
 
 export class PrinterRuntime {
   #status: PrinterStatus = 'NORMAL';
@@ -104,7 +109,7 @@ export class PrinterRuntime {
 
   /**
    * Change the printer's status; every association using the printer is told (N-EVENT-REPORT).
-   * `source`: who changed it (an operator's change is shared with the other instances of a pool).
+   * `source`: who changed it (an operator's or a fired fault's change is shared with the pool).
    */
   setStatus(status: PrinterStatus, info: string, source: StatusSource = 'printer'): void {
     if (status === this.#status && info === this.#statusInfo) return;

@@ -170,7 +170,7 @@ export async function spoolFilm(
     await writeSynced(join(tmp, 'film.json'), [json], json.length);
     bytes += json.length;
     await syncDir(tmp);
-    await renameSynced(tmp, files.dir(id));
+    await renameSynced(tmp, files.local(id));
     return {
       id,
       printer: o.printer.aeTitle,

@@ -34,7 +34,7 @@ export class FilmDensities {
     if (pending) return pending;
     // A film not rendered (yet, or at all) has no density map to make: its readers say so.
     if (this.store.films.get(id)?.render !== 'rendered') return Promise.resolve();
-    const dir = this.store.filmFiles.dir(id);
+    const dir = this.store.filmFiles.local(id);
     const run = access(join(dir, 'density.png')).catch(() => {
       if (this.#making.size > MAX_WAITING)
         throw new DensitiesBusy(`${this.#making.size} density maps are being made; try again shortly`);

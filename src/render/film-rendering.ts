@@ -169,7 +169,7 @@ export class FilmRendering {
       const film = this.store.films.get(id);
       if (!film || film.render === 'broken') return false;
       this.#previewsRunning.add(id);
-      const outcome = await this.renderer.preview(this.store.filmFiles.dir(id));
+      const outcome = await this.renderer.preview(this.store.filmFiles.local(id));
       if (this.#stopped || 'error' in outcome) return false;
       this.events.publish({ type: 'film.preview', film: id, ms: outcome.preview.ms });
       return true;
@@ -193,7 +193,7 @@ export class FilmRendering {
     // Rendered, or being rendered, by another instance sharing the index.
     if (!this.store.films.claimRender(id, this.store.instances.id, this.store.instances.aliveSince())) return;
     // density.png waits for its first request (film-densities.ts).
-    const outcome = await this.renderer.render(this.store.filmFiles.dir(id), {
+    const outcome = await this.renderer.render(this.store.filmFiles.local(id), {
       thumb: !previewed,
       density: false,
     });

@@ -17,7 +17,7 @@ export class FilmReadError extends Error {
 export function readFilm(files: FilmFiles, id: string): FilmRecord {
   let film: FilmRecord;
   try {
-    film = JSON.parse(readFileSync(join(files.dir(id), 'film.json'), 'utf8')) as FilmRecord;
+    film = JSON.parse(readFileSync(join(files.local(id), 'film.json'), 'utf8')) as FilmRecord;
   } catch (e) {
     throw new FilmReadError(`film ${id}: film.json unreadable: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -31,7 +31,7 @@ export function filmPixels(files: FilmFiles, id: string, film: FilmRecord): (pos
   return (position) => {
     const box = film.imageBoxes.find((b) => b.position === position);
     if (!box?.image) throw new FilmReadError(`film ${id}: image box ${position} has no image`);
-    const bytes = readFileSync(join(files.dir(id), box.image.file));
+    const bytes = readFileSync(join(files.local(id), box.image.file));
     if (bytes.length !== box.image.bytes)
       throw new FilmReadError(
         `film ${id}: ${box.image.file} holds ${bytes.length} bytes, not ${box.image.bytes}`,
@@ -53,7 +53,7 @@ export function replaySources(files: FilmFiles, filmIds: readonly string[]): Rep
     }
     lut ??= film.presentationLut?.data;
     for (const b of film.imageBoxes)
-      if (b.image) boxes.set(b.uid, { path: join(files.dir(id), b.image.file), bytes: b.image.bytes });
+      if (b.image) boxes.set(b.uid, { path: join(files.local(id), b.image.file), bytes: b.image.bytes });
   }
   return {
     pixels(uid, bytes) {

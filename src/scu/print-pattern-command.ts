@@ -9,7 +9,7 @@ import type { PatternPrintOptions } from './pattern-plan.js';
 import { patternPlan } from './print-pattern.js';
 import { keepPrintRun, printRunText } from './print-run.js';
 import { runPlan } from './runner.js';
-import { intArg, parseSendArgs, runOptionsOf, UsageError } from './send-args.js';
+import { intArg, parseSendArgs, runOptionsOf, storeOptionsOf, UsageError } from './send-args.js';
 
 export const PRINT_PATTERN_USAGE = `usage: lightbox print-pattern <name> --to HOST:PORT:AE [options]
 
@@ -35,6 +35,8 @@ N-ACTION, N-DELETE. Attributes not given are not sent (the printer's defaults ap
   --calling AE             our calling AE title (default LIGHTBOX)
   --timeout-ms N           wait at most N ms for each answer (default 60000)
   --data-dir DIR           the store the run is kept in (default $LIGHTBOX_DATA_DIR or ./var)
+  --database DB            its index database: a SQLite file or a pool's postgres:// URL
+                           (default $LIGHTBOX_DATABASE, else lightbox.db in --data-dir)
   --json                   the answers as JSON
 
 Exit status: 0 printed, 1 not printed, 2 error.`;
@@ -114,7 +116,7 @@ export async function printPatternCommand(
     throw new UsageError((e as Error).message);
   }
   const run = await runPlan(prepared.plan, a.target, runOptionsOf(a));
-  const store = new Store(a.dataDir);
+  const store = new Store(a.dataDir, storeOptionsOf(a));
   try {
     const kept = keepPrintRun(store, run, { source: run.source });
     out.write(v['json'] ? `${JSON.stringify({ ...kept, ...run }, null, 1)}\n` : printRunText(run, kept));

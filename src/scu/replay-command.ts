@@ -2,7 +2,7 @@
  * `lightbox replay <association id | conversation.json> --to HOST:PORT:AE`: send a recorded
  * session again to any printer and show how its answers differ from the original's.
  *
- * An association id is read from the store in --data-dir (pixels from its films; the report is
+ * An association id is read from the store in --data-dir (or --database: a pool's PostgreSQL; pixels from its films; the report is
  * kept there too, as the API's replays are). A conversation.json (GET .../conversation.json) is
  * read from the file; its pixels come from --data-dir's films of that association when they are
  * there, else a made-up pattern of the recorded size (the report says so).
@@ -19,7 +19,14 @@ import { replay, replayOutcome, replayStored } from './replay.js';
 import type { ReplayReport } from './replay-diff.js';
 import { differenceText, replayJunit } from './replay-junit.js';
 import { ScuError } from './scu-error.js';
-import { parseSendArgs, runOptionsOf, type SendArgs, UsageError } from './send-args.js';
+import {
+  parseSendArgs,
+  runOptionsOf,
+  type SendArgs,
+  storeName,
+  storeOptionsOf,
+  UsageError,
+} from './send-args.js';
 
 export const REPLAY_USAGE = `usage: lightbox replay <association id | conversation.json> --to HOST:PORT:AE [options]
 
@@ -31,6 +38,8 @@ Comment, N-CREATE/N-GET/N-ACTION response attributes).
   --calling AE          our calling AE title (default: the original's)
   --data-dir DIR        Lightbox's data directory: the store the association and its films are
                         read from, and where the report is kept (default $LIGHTBOX_DATA_DIR or ./var)
+  --database DB         the index database as the server was given it: a SQLite file, or a pool's
+                        postgres:// URL (default $LIGHTBOX_DATABASE, else lightbox.db in --data-dir)
   --json FILE           write the report as JSON ("-": standard output, no table)
   --junit FILE          write the report as JUnit XML
   --timeout-ms N        wait at most N ms for each answer (default 60000)
@@ -91,10 +100,10 @@ export async function replayCommand(args: ReplayArgs, out: NodeJS.WritableStream
   let report: ReplayReport;
   if (/^a\d{1,15}$/.test(args.source) && !existsSync(args.source)) {
     if (!existsSync(dataDir)) throw new UsageError(`no data directory ${dataDir}`);
-    const store = new Store(dataDir);
+    const store = new Store(dataDir, storeOptionsOf(args.send));
     try {
       const a = store.associations.get(args.source);
-      if (!a) throw new UsageError(`no association ${args.source} in ${dataDir}`);
+      if (!a) throw new UsageError(`no association ${args.source} in ${storeName(args.send)}`);
       ({ report } = await replayStored(store, a, target, o));
     } finally {
       store.close();
@@ -110,7 +119,7 @@ export async function replayCommand(args: ReplayArgs, out: NodeJS.WritableStream
       throw new UsageError(`${args.source}: not a conversation.json (no messages or acceptedContexts)`);
     let store: Store | undefined;
     try {
-      store = existsSync(dataDir) && a.id ? new Store(dataDir) : undefined;
+      store = existsSync(dataDir) && a.id ? new Store(dataDir, storeOptionsOf(args.send)) : undefined;
       const films = store ? store.films.byAssociation(a.id).map((f) => f.id) : [];
       report = await replay(a, store ? replaySources(store.filmFiles, films) : {}, target, o);
     } finally {

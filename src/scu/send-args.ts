@@ -1,10 +1,11 @@
 /**
  * The command-line options every `lightbox` command that sends as an SCU takes alike (replay,
- * print-film, print-pattern): --to HOST:PORT:AE, --calling, --data-dir, --timeout-ms, --help.
+ * print-film, print-pattern): --to HOST:PORT:AE, --calling, --data-dir, --database, --timeout-ms, --help.
  * Each command adds its own options; one parser, so all read, check and word them the same.
  */
 import { resolve } from 'node:path';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { ConfigError, checkDatabase } from '../config/config.js';
 import { parseTarget, type Target } from './target.js';
 
 /** A command line that cannot be run as written (exit status 2). */
@@ -23,6 +24,11 @@ export interface SendArgs {
   calling?: string;
   /** --data-dir, else $LIGHTBOX_DATA_DIR, else ./var, resolved against cwd. */
   dataDir: string;
+  /**
+   * --database, else $LIGHTBOX_DATABASE: the store's index as the server was given it (a SQLite file,
+   * resolved against cwd, or a pool's postgres:// URL); undefined: lightbox.db in the data directory.
+   */
+  database?: string;
   timeoutMs?: number;
 }
 
@@ -31,6 +37,7 @@ const COMMON: ParseArgsOptionsConfig = {
   to: { type: 'string' },
   calling: { type: 'string' },
   'data-dir': { type: 'string' },
+  database: { type: 'string' },
   'timeout-ms': { type: 'string' },
 };
 
@@ -79,6 +86,8 @@ export function parseSendArgs(
     target,
     dataDir: resolve(cwd, (values['data-dir'] as string | undefined) ?? env['LIGHTBOX_DATA_DIR'] ?? './var'),
   };
+  const database = databaseArg(values['database'], env['LIGHTBOX_DATABASE'], cwd);
+  if (database !== undefined) args.database = database;
   const calling = values['calling'];
   if (typeof calling === 'string') {
     if (calling.length < 1 || calling.length > 16)
@@ -88,6 +97,35 @@ export function parseSendArgs(
   if (typeof values['timeout-ms'] === 'string')
     args.timeoutMs = intArg(values['timeout-ms'], '--timeout-ms', 1, 600_000);
   return args;
+}
+
+/** --database (or $LIGHTBOX_DATABASE) checked as the server checks it; a file path resolved. */
+function databaseArg(flag: unknown, env: string | undefined, cwd: string): string | undefined {
+  const [raw, from] = typeof flag === 'string' ? [flag, '--database'] : [env ?? '', 'LIGHTBOX_DATABASE'];
+  if (raw === '') {
+    if (typeof flag === 'string') throw new UsageError('--database: a SQLite file path or a postgres:// URL');
+    return undefined;
+  }
+  try {
+    checkDatabase(raw, from);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : resolve(cwd, raw);
+}
+
+/** The store options of the common flags (--database). */
+export function storeOptionsOf(a: SendArgs): { database?: string } {
+  return a.database === undefined ? {} : { database: a.database };
+}
+
+/** The store as messages name it: the data directory, and the database when it is not the default. */
+export function storeName(a: SendArgs): string {
+  if (a.database === undefined) return a.dataDir;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(a.database)
+    ? a.database.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@')
+    : a.database;
 }
 
 /** An integer option within bounds, or a UsageError naming it. */

@@ -3,7 +3,8 @@
  * database, where each is written once, whole, when it ends. Ids (a1, a2, ...) never repeat, also
  * across restarts and across instances sharing one database: they are handed out from blocks
  * reserved in the database by one atomic statement (blocks of one on PostgreSQL, so that ids follow
- * time across instances).
+ * time across instances). Several instances on one database also list each other's open
+ * associations, learnt from their events (src/pool), each record naming its instance.
  */
 import {
   type AssociationRecorder,
@@ -54,9 +55,27 @@ function listItem(a: AssociationSummary): AssociationListItem {
   return { ...rest, messageCount: messages.length, ...responseCounts(messages) };
 }
 
+/** An association open on another instance of the pool, as its association.opened event told it. */
+export interface RemoteOpened {
+  id: string;
+  instance: string;
+  peer: string;
+  callingAeTitle: string;
+  calledAeTitle: string;
+  printer?: string;
+  startedAt: string;
+}
+
+/** Open associations of other instances kept at most (their events stop coming if they die). */
+const REMOTE_KEPT = 2000;
+
 export class AssociationLog implements AssociationRecorder {
   readonly #db: Db;
   readonly #live = new Map<string, () => AssociationSummary>();
+  /** Open on other instances (PostgreSQL pool): known from their events, without their messages. */
+  readonly #remote = new Map<string, AssociationSummary>();
+  /** This instance's id in a pool: every record names it. */
+  readonly #instance: string | undefined;
   readonly #unsaved: AssociationSummary[] = [];
   #next = 1;
   #reserved = 0;
@@ -68,8 +87,9 @@ export class AssociationLog implements AssociationRecorder {
   readonly #byId;
   readonly #messages;
 
-  constructor(db: Db, onError: (e: Error, id: string) => void, idBlock = ID_BLOCK) {
+  constructor(db: Db, onError: (e: Error, id: string) => void, idBlock = ID_BLOCK, instance?: string) {
     this.#db = db;
+    this.#instance = instance;
     this.#onError = onError;
     this.#block = idBlock;
     // The top of the block now reserved (by this instance or any other): ours is the `idBlock` below it.
@@ -115,10 +135,12 @@ export class AssociationLog implements AssociationRecorder {
   }
 
   opened(id: string, summary: () => AssociationSummary): void {
-    this.#live.set(id, summary);
+    const instance = this.#instance;
+    this.#live.set(id, instance === undefined ? summary : () => ({ ...summary(), instance }));
   }
 
-  ended(summary: AssociationSummary): void {
+  ended(ended: AssociationSummary): void {
+    const summary = this.#instance === undefined ? ended : { ...ended, instance: this.#instance };
     this.#live.delete(summary.id);
     try {
       this.#save(summary);
@@ -152,6 +174,37 @@ export class AssociationLog implements AssociationRecorder {
     })();
   }
 
+  /** Another instance of the pool accepted an association (its association.opened event). */
+  remoteOpened(a: RemoteOpened): void {
+    if (this.#remote.size >= REMOTE_KEPT) this.#remote.delete(this.#remote.keys().next().value!);
+    this.#remote.set(a.id, {
+      id: a.id,
+      peer: a.peer,
+      callingAeTitle: a.callingAeTitle,
+      calledAeTitle: a.calledAeTitle,
+      ...(a.printer ? { printer: a.printer } : {}),
+      startedAt: a.startedAt,
+      state: 'Sta6',
+      ending: 'open',
+      detail: `open on instance ${a.instance}: its messages are listed once it ends`,
+      contexts: [],
+      acceptedContexts: [],
+      messages: [],
+      faults: [],
+      instance: a.instance,
+    });
+  }
+
+  /** It ended there (its record is in the database by now). */
+  remoteClosed(id: string): void {
+    this.#remote.delete(id);
+  }
+
+  /** Forget the open associations of instances no longer alive (killed: no event said they ended). */
+  keepRemote(alive: ReadonlySet<string>): void {
+    for (const [id, a] of this.#remote) if (!alive.has(a.instance!)) this.#remote.delete(id);
+  }
+
   /** Is this association still open (its connection alive)? */
   isLive(id: string): boolean {
     return this.#live.has(id);
@@ -169,7 +222,7 @@ export class AssociationLog implements AssociationRecorder {
     if (unsaved) return unsaved;
     if (!/^a[0-9]{1,15}$/.test(id)) return undefined;
     const row = this.#byId.get(seqOf(id));
-    if (!row) return undefined;
+    if (!row) return this.#remote.get(id);
     const messages = JSON.parse(this.#messages.get(row.seq)?.messages ?? '[]') as MessageRecord[];
     return { ...(JSON.parse(row.summary) as Omit<AssociationSummary, 'messages'>), messages };
   }
@@ -209,7 +262,11 @@ export class AssociationLog implements AssociationRecorder {
     // Live (and unsaved) records matching the filter, as rows to merge with the database's by seq.
     const memory: { seq: number; item: () => T }[] = [];
     if (filter.active !== false) {
-      const pending = [...[...this.#live.values()].map((f) => f()), ...this.#unsaved];
+      const pending = [
+        ...[...this.#live.values()].map((f) => f()),
+        ...this.#unsaved,
+        ...this.#remote.values(),
+      ];
       for (const a of pending) {
         if (filter.active === true && a.endedAt !== undefined) continue;
         if (filter.printer && a.printer !== filter.printer) continue;

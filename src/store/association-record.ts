@@ -68,6 +68,8 @@ export interface AssociationSummary {
   tls?: TlsSession;
   /** Proxy mode: the real printer's association behind this one. */
   upstream?: UpstreamRecord;
+  /** Several instances on one database: the one the association is (or was) with. */
+  instance?: string;
 }
 
 /** What the record keeps of a proxied association's printer side. */

@@ -1,16 +1,14 @@
 /**
- * The films directory (<data-dir>/films/): one directory per printed film, named by its id. Films
- * appear by rename, so a directory either holds a whole film or starts with ".tmp-" and is
- * removed at start-up. The index (FilmIndex) is reconciled with the directory at start-up: a film
- * whose row was lost is indexed again, a row whose directory is gone is dropped.
+ * Where films' files are kept, behind one small interface: the filesystem today (FsFilmFiles, a
+ * directory per film under <data-dir>/films, on a volume several instances may share); object
+ * storage could implement it later. Film directories appear whole (written under a temporary name,
+ * then renamed); what reads and serves films (HTTP routes, exports, retention, the render) goes
+ * through this, never through paths of its own.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { FilmIndex, FilmSummary, RenderState } from './film-index.js';
-import { filmWarnings } from './outcome.js';
+import type { Readable } from 'node:stream';
+import type { FilmIndex } from './film-index.js';
 
-const TMP_PREFIX = '.tmp-';
+export const TMP_PREFIX = '.tmp-';
 /** Images received but not yet printed (src/store/staging.ts cleans it itself). */
 export const STAGING_DIR = `${TMP_PREFIX}staging`;
 /**
@@ -20,17 +18,11 @@ export const STAGING_DIR = `${TMP_PREFIX}staging`;
 export const SHARED_TMP_AGE_MS = 3_600_000;
 /** Film ids are directory names: no path separators, no dot first. */
 export const FILM_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$';
-const FILM_ID = new RegExp(FILM_ID_PATTERN);
+export const FILM_ID = new RegExp(FILM_ID_PATTERN);
 
-/** What film.json says of itself that the index keeps (the fields the spool writes). */
-interface FilmJsonHead {
-  printer: { aeTitle: string };
-  callingAeTitle: string;
-  associationId?: string;
-  job: { uid: string };
-  filmBox: { uid: string; statuses?: number[] };
-  imageBoxes: { image?: unknown; statuses?: number[] }[];
-  printedAt: string;
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
 }
 
 export interface Recovery {
@@ -44,163 +36,32 @@ export interface Recovery {
   broken: string[];
 }
 
-export class FilmFiles {
-  readonly root: string;
-  /** Several instances write this directory (--database postgres://): start-up leaves their work alone. */
+export interface FilmFiles {
+  /** Several instances keep films here (--database postgres://): start-up leaves their work alone. */
   readonly shared: boolean;
-
-  constructor(dataDir: string, shared = false) {
-    this.shared = shared;
-    this.root = join(dataDir, 'films');
-    mkdirSync(this.root, { recursive: true });
-  }
-
-  dir(id: string): string {
-    if (!FILM_ID.test(id)) throw new Error(`not a film id: ${id}`);
-    return join(this.root, id);
-  }
-
-  /** A fresh temporary directory name for a film being written. */
-  tmpDir(id: string): string {
-    return join(this.root, `${TMP_PREFIX}${id}`);
-  }
-
-  /** Bytes of every file in a film's directory. */
-  async bytes(id: string): Promise<number> {
-    const dir = this.dir(id);
-    let total = 0;
-    for (const n of await readdir(dir)) total += (await stat(join(dir, n)).catch(() => ({ size: 0 }))).size;
-    return total;
-  }
-
+  /** The local directory films are assembled in before they appear (the spool; staged images). */
+  readonly root: string;
+  /** One file of a film (film.json, film.png, ...); undefined when it has none of that name. */
+  read(id: string, name: string): Promise<Buffer | undefined>;
+  /** Write one file of a film whole: readers see the old bytes or the new, never part. */
+  write(id: string, name: string, bytes: Uint8Array): Promise<void>;
+  stat(id: string, name: string): Promise<FileStat | undefined>;
+  /** The names of a film's files ([] for no such film). */
+  list(id: string): Promise<string[]>;
+  /** A file opened for streaming (an HTTP reply); undefined when it cannot be opened. */
+  stream(id: string, name: string): Promise<Readable | undefined>;
+  /** Bytes of all of a film's files. */
+  bytes(id: string): Promise<number>;
+  /** Remove a film's files; a crash midway never leaves half a film. */
+  remove(id: string): Promise<void>;
   /**
-   * Remove a film's directory: renamed to a temporary name first, so a crash midway leaves a
-   * directory that start-up removes, never half a film.
+   * A local directory holding the film's files, for tools that work on paths (the render process,
+   * sharp, the PDF and DICOM builders, the spool's rename): on the filesystem the film's own
+   * directory; an object store would fetch into (and publish from) a local cache here.
    */
-  async remove(id: string): Promise<void> {
-    const dir = this.dir(id);
-    const doomed = join(this.root, `${TMP_PREFIX}del-${id}`);
-    try {
-      await rename(dir, doomed);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    await rm(doomed, { recursive: true, force: true });
-  }
-
-  /** Start-up: clear temporary leftovers and bring the index in line with the directory. */
-  recover(index: FilmIndex): Recovery {
-    const r: Recovery = { removed: 0, indexed: 0, dropped: 0, broken: [] };
-    const indexed = index.ids();
-    const present = new Set<string>();
-    const now = Date.now();
-    for (const name of readdirSync(this.root)) {
-      if (name === STAGING_DIR) continue;
-      if (name.startsWith(TMP_PREFIX)) {
-        if (this.shared && !olderThan(join(this.root, name), now - SHARED_TMP_AGE_MS)) continue;
-        rmSync(join(this.root, name), { recursive: true, force: true });
-        r.removed++;
-        continue;
-      }
-      if (!FILM_ID.test(name)) continue;
-      present.add(name);
-      if (indexed.has(name)) continue;
-      index.add(this.#summaryOf(name, r));
-      r.indexed++;
-    }
-    for (const id of indexed) {
-      if (present.has(id)) continue;
-      index.remove(id);
-      r.dropped++;
-    }
-    // Films indexed before warnings were kept get them from their film.json, once.
-    for (const id of index.withoutWarnings()) {
-      try {
-        const f = JSON.parse(readFileSync(join(this.root, id, 'film.json'), 'utf8')) as FilmJsonHead;
-        index.setWarnings(id, filmWarnings(f.filmBox, f.imageBoxes));
-      } catch {
-        index.setWarnings(id, []); // unreadable: none known, and not read again
-      }
-    }
-    // Renders a crash interrupted may have left *.tmp files; they are about to be rendered again.
-    // (Shared: another instance may be rendering it now; a leftover is overwritten by the next render.)
-    for (const id of this.shared ? [] : index.pendingRender()) {
-      const dir = join(this.root, id);
-      if (!existsSync(dir)) continue;
-      for (const n of readdirSync(dir)) {
-        if (!n.endsWith('.tmp')) continue;
-        rmSync(join(dir, n), { force: true });
-        r.removed++;
-      }
-    }
-    return r;
-  }
-
-  /** Index a film directory from its files (start-up only: synchronous). */
-  #summaryOf(id: string, r: Recovery): FilmSummary {
-    const dir = join(this.root, id);
-    let bytes = 0;
-    for (const n of readdirSync(dir)) {
-      try {
-        bytes += statSync(join(dir, n)).size;
-      } catch {
-        // vanished meanwhile
-      }
-    }
-    try {
-      const f = JSON.parse(readFileSync(join(dir, 'film.json'), 'utf8')) as FilmJsonHead;
-      let render: RenderState = 'pending';
-      let error: string | undefined;
-      try {
-        const rendered = JSON.parse(readFileSync(join(dir, 'render.json'), 'utf8')) as {
-          failed?: boolean;
-          error?: string;
-        };
-        render = rendered.failed ? 'failed' : 'rendered';
-        error = rendered.error?.split('\n')[0];
-      } catch {
-        // not rendered, or the render was cut short: render it again
-      }
-      return {
-        id,
-        printer: f.printer.aeTitle,
-        callingAeTitle: f.callingAeTitle,
-        jobUid: f.job.uid,
-        filmBoxUid: f.filmBox.uid,
-        associationId: f.associationId,
-        printedAt: f.printedAt,
-        imageBoxes: f.imageBoxes.filter((b) => b.image).length,
-        bytes,
-        render,
-        error,
-        pinned: false,
-        warnings: filmWarnings(f.filmBox, f.imageBoxes),
-      };
-    } catch (e) {
-      r.broken.push(id);
-      const st = statSync(dir);
-      return {
-        id,
-        printer: '',
-        callingAeTitle: '',
-        jobUid: '',
-        printedAt: st.mtime.toISOString(),
-        imageBoxes: 0,
-        bytes,
-        render: 'broken',
-        error: `film.json unreadable: ${(e as Error).message.split('\n')[0]}`,
-        pinned: false,
-      };
-    }
-  }
-}
-
-/** Last modified before `t` (ms); a vanished entry is not. */
-function olderThan(path: string, t: number): boolean {
-  try {
-    return statSync(path).mtimeMs < t;
-  } catch {
-    return false;
-  }
+  local(id: string): string;
+  /** A fresh temporary directory for a film being written (published by renaming it to local(id)). */
+  tmpDir(id: string): string;
+  /** Start-up: clear temporary leftovers and bring the index in line with the files. */
+  recover(index: FilmIndex): Recovery;
 }

@@ -251,6 +251,17 @@ export class FilmIndex {
       .get()!;
   }
 
+  /** Is some unpinned film printed before `instant` (ISO 8601)? (Retention's age rule, cheaply.) */
+  anyUnpinnedBefore(instant: string): boolean {
+    return (
+      this.#db
+        .prepare<[string], { one: number }>(
+          'SELECT 1 AS one FROM films WHERE pinned = 0 AND printed_at < ? LIMIT 1',
+        )
+        .get(instant) !== undefined
+    );
+  }
+
   /** Unpinned films, oldest first: what retention removes first. */
   oldestUnpinned(limit: number): { id: string; bytes: number; printedAt: string }[] {
     return this.#db

@@ -242,6 +242,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    why: "a pool's lab faults keep the firings left of their count and the films counted toward an afterFilms status, so both are shared by every instance, also one that starts later",
+    // remaining NULL: sticky, or a fault whose count every instance plays out on its own (a
+    // flapping printer). films: counted since the fault last fired (afterFilms).
+    sql: `
+      ALTER TABLE lab_faults ADD COLUMN remaining INTEGER;
+      ALTER TABLE lab_faults ADD COLUMN films INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -297,9 +297,29 @@ export class PgDb implements Db {
     return () => set.delete(fn);
   }
 
-  /** NOTIFY channel (sent when the transaction it is in commits; at once outside one). */
+  /**
+   * NOTIFY channel (sent when the transaction it is in commits; at once outside one). Outside a
+   * transaction nothing waits for it: the worker sends it in turn, before any later statement, and
+   * the event loop goes on (a round trip saved per message; a NOTIFY that fails is lost, as one
+   * sent just before the database went away would be).
+   */
   notify(channel: string, payload: string): void {
-    this.prepare('SELECT pg_notify(?, ?)').run(channel, payload);
+    const sql = 'SELECT pg_notify(?, ?)';
+    if (this.#depth > 0) {
+      this.prepare(sql).run(channel, payload);
+      return;
+    }
+    this.#ensure();
+    const t = this.#translate(sql);
+    this.#id = (this.#id % 0x7fffffff) + 1;
+    this.#port!.postMessage({
+      op: 'query',
+      id: this.#id,
+      text: t.text,
+      values: bind(t, [channel, payload]),
+      returnsSeq: false,
+    } satisfies Request);
+    this.stats.statements++;
   }
 
   close(): void {

@@ -9,9 +9,10 @@ import { CurveLog } from './curve-log.js';
 import { type Db, openDatabase } from './database.js';
 import { ExportLog } from './export-log.js';
 import { FaultLog } from './fault-log.js';
-import { FilmFiles, STAGING_DIR } from './film-files.js';
+import { type FilmFiles, STAGING_DIR } from './film-files.js';
 import { FilmIndex } from './film-index.js';
 import { ForwardQueue } from './forward-queue.js';
+import { FsFilmFiles } from './fs-film-files.js';
 import { Instances } from './instances.js';
 import { JobLog } from './job-log.js';
 import { OutboundLog } from './outbound-log.js';
@@ -58,7 +59,7 @@ export class Store {
     this.instances = new Instances(this.db, (e) => onError(e, 'instance heartbeat'));
     // A database several instances share goes with a films directory they share.
     const shared = this.instances.shared;
-    this.filmFiles = new FilmFiles(dataDir, shared);
+    this.filmFiles = new FsFilmFiles(dataDir, shared);
     this.staging = new Staging(
       this.filmFiles.root,
       shared ? `${STAGING_DIR}-${this.instances.id}` : STAGING_DIR,
@@ -70,6 +71,7 @@ export class Store {
       this.db,
       (e, id) => onError(e, `association ${id}`),
       this.db.dialect === 'postgres' ? 1 : ID_BLOCK,
+      shared ? this.instances.id : undefined,
     );
     this.faults = new FaultLog(this.db);
     this.exports = new ExportLog(this.db);

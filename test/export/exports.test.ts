@@ -158,7 +158,7 @@ describe('exports', () => {
     const added = (await orthancInstances()).filter((i) => !before.includes(i));
     expect(added.length).toBe(1);
     const tags = (await orthanc.get(`/instances/${added[0]}/simplified-tags`)) as Record<string, string>;
-    const render = lb.store.filmFiles.dir(id);
+    const render = lb.store.filmFiles.local(id);
     expect(tags.SOPClassUID).toBe(Uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage);
     expect(tags.Modality).toBe('HC');
     expect(existsSync(join(render, 'film.png'))).toBe(true);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DcmDataset } from '../../src/dicom/dimse/dataset.js';
 import { Uid } from '../../src/dicom/uids.js';
-import { FaultBook, MAX_FAULTS, whereHolds } from '../../src/lab/fault-book.js';
+import { FaultBook, MAX_FAULTS, type TakeFiring, whereHolds } from '../../src/lab/fault-book.js';
 import {
   FaultError,
   resolveAttribute,
@@ -326,5 +326,93 @@ describe('the book', () => {
     expect(b.remove('one-more')?.id).toBe('one-more');
     expect(b.remove('one-more')).toBeUndefined();
     expect(b.clear()).toHaveLength(MAX_FAULTS - 1);
+  });
+});
+
+describe('a count shared by a pool (src/pool)', () => {
+  /** Two books drawing on one count, as two instances do through their database. */
+  function pool(): { books: FaultBook[]; left: Map<string, number>; calls: string[] } {
+    const left = new Map<string, number>();
+    const calls: string[] = [];
+    const take: TakeFiring = (id, count) => {
+      calls.push(id);
+      const n = left.get(id) ?? count;
+      if (n <= 0) return null;
+      left.set(id, n - 1);
+      return n - 1;
+    };
+    const books = [new FaultBook('LIGHTBOX'), new FaultBook('LIGHTBOX')];
+    for (const b of books) b.share(take);
+    return { books, left, calls };
+  }
+  const arm = (b: FaultBook, f: Record<string, unknown>, remaining?: number) => {
+    const { fault, resolved } = resolveFault(f);
+    return b.arm('p1', fault, resolved, 'test', new Date(0), remaining);
+  };
+
+  it('count 3 fires three times in all, whichever book the requests go to; a spent one lets the next fault fire', () => {
+    const { books } = pool();
+    for (const b of books) {
+      arm(b, { kind: 'refuse', reason: 'no-reason-given', count: 3 });
+      const { fault, resolved } = resolveFault({ kind: 'max-pdu', bytes: 4096 });
+      b.arm('sticky', fault, resolved, 'test', new Date(0));
+    }
+    const [a, b] = books as [FaultBook, FaultBook];
+    const order = [a, b, b, a, b, a];
+    const refused = order.map((x) => x.association().reject !== undefined);
+    expect(refused).toEqual([true, true, true, false, false, false]);
+    // Spent in the pool: a book that never saw the last firings says so once it asks.
+    expect(a.get('p1')).toMatchObject({ remaining: 0, active: false });
+    expect(b.get('p1')).toMatchObject({ remaining: 0, active: false });
+    expect(a.association().maxPduLength).toBe(4096);
+  });
+
+  it('a book armed late starts with what is left; a database that cannot answer leaves the local count', () => {
+    const b = new FaultBook('LIGHTBOX');
+    expect(arm(b, { kind: 'job-failure', info: 'FILM JAM', count: 3 }, 1)).toMatchObject({
+      remaining: 1,
+      fired: 2,
+    });
+    b.share(() => undefined);
+    expect(b.jobEnding().failure).toBe('FILM JAM');
+    expect(b.jobEnding().failure).toBeUndefined();
+  });
+
+  it('films toward an afterFilms status are counted over the pool: the book whose film reaches it fires', () => {
+    const counted = new Map<string, number>();
+    const countFilms = (id: string, films: number, every: number) => {
+      const n = (counted.get(id) ?? 0) + films;
+      counted.set(id, n >= every ? 0 : n);
+      return n >= every;
+    };
+    const books = [new FaultBook('LIGHTBOX'), new FaultBook('LIGHTBOX')] as const;
+    for (const b of books) {
+      b.share(() => undefined, countFilms);
+      arm(b, { kind: 'printer-status', status: 'WARNING', info: 'SUPPLY LOW', afterFilms: 3 });
+    }
+    const [a, b] = books;
+    expect(a.jobReported('DONE', 2).statuses).toEqual([]);
+    expect(b.jobReported('DONE', 1).statuses).toEqual([{ status: 'WARNING', info: 'SUPPLY LOW' }]);
+    expect(a.jobReported('DONE', 1).statuses).toEqual([]);
+  });
+
+  it('a flapping printer and a status set when armed play out in every book, never from the shared count', () => {
+    const { books, calls } = pool();
+    for (const b of books) {
+      arm(b, { kind: 'status-flapping', status: 'FAILURE', info: 'PRINTER OFFLINE', everyMs: 100, flaps: 2 });
+      const { fault, resolved } = resolveFault({
+        kind: 'printer-status',
+        status: 'WARNING',
+        info: 'SUPPLY LOW',
+        when: 'now',
+      });
+      b.arm('now', fault, resolved, 'test', new Date(0));
+    }
+    for (const b of books) {
+      expect(b.armedNow('now').status?.status).toBe('WARNING');
+      const steps = Array.from({ length: 5 }, () => b.flap('p1').status?.status);
+      expect(steps).toEqual(['FAILURE', 'NORMAL', 'FAILURE', 'NORMAL', undefined]);
+    }
+    expect(calls).toEqual([]);
   });
 });

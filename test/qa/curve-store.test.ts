@@ -116,7 +116,7 @@ describe('curve analyses kept', () => {
   it('of a film whose removal a crash cut short are dropped at start-up', async () => {
     const filmId = await film();
     const c = (await (await post({ csv: csvOf(readings(1)), filmId })).json()) as Summary;
-    const dir = lb.app.store.filmFiles.dir(filmId);
+    const dir = lb.app.store.filmFiles.local(filmId);
     // The film directory went, its index row and analyses did not (the crash came in between).
     await restart(() => rmSync(dir, { recursive: true, force: true }));
     expect(lb.app.store.films.get(filmId)).toBeUndefined();

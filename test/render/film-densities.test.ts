@@ -86,7 +86,7 @@ it('refuses at once (DensitiesBusy, 503 over HTTP) when too many films wait for 
     renderer: { density: () => never },
     store: {
       films: { get: () => ({ render: 'rendered' }) },
-      filmFiles: { dir: (id: string) => join(scratch, 'none', id) },
+      filmFiles: { local: (id: string) => join(scratch, 'none', id) },
     },
   };
   const d = new FilmDensities(fake.renderer as never, fake.store as never, lb.app.densities.log);

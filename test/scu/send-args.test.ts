@@ -23,6 +23,24 @@ describe('parseSendArgs', () => {
     expect(parseSendArgs(['--to', 'h:1:A'], {}, '/c').dataDir).toBe('/c/var');
   });
 
+  it("--database (or LIGHTBOX_DATABASE): a pool's postgres:// URL as given, a SQLite file resolved; checked as the server checks it", () => {
+    const url = 'postgres://lb:secret@db:5432/lightbox';
+    expect(parseSendArgs(['--to', 'h:1:A', '--database', url], {}, '/c').database).toBe(url);
+    expect(parseSendArgs(['--to', 'h:1:A'], { LIGHTBOX_DATABASE: url }, '/c').database).toBe(url);
+    expect(
+      parseSendArgs(['--to', 'h:1:A', '--database', 'x.db'], { LIGHTBOX_DATABASE: url }, '/c').database,
+    ).toBe('/c/x.db');
+    expect(parseSendArgs(['--to', 'h:1:A'], {}, '/c').database).toBeUndefined();
+    for (const [db, message] of [
+      ['mysql://h/db', /--database: must be a SQLite file path or a postgres:\/\/ URL/],
+      ['postgres://lb:secret@h', /--database: names no database .*lb:\*\*\*@h/],
+      ['', /--database: a SQLite file path or a postgres:\/\/ URL/],
+    ] as const) {
+      expect(() => parseSendArgs(['--to', 'h:1:A', '--database', db], {}, '/')).toThrow(message);
+      expect(() => parseSendArgs(['--to', 'h:1:A', '--database', db], {}, '/')).not.toThrow(/secret/);
+    }
+  });
+
   it('--help answers without a target; every mistake is a UsageError that names the option', () => {
     expect(parseSendArgs(['--help'], {}, '/').help).toBe(true);
     const bad: [string[], RegExp][] = [

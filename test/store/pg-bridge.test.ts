@@ -121,6 +121,14 @@ it('NOTIFY on one connection reaches a listener on another, asynchronously, at c
   const deadline = Date.now() + 5000;
   while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   expect(heard).toEqual(['in a transaction', 'alone']);
+  // Outside a transaction nothing waits for a NOTIFY: the next statement answers as ever (the
+  // NOTIFY's own answer is passed over), and listeners hear them all in order.
+  const before = b.stats.waitMs;
+  for (let i = 0; i < 20; i++) b.notify('lightbox_test', `quick ${i}`);
+  expect(b.stats.waitMs).toBe(before);
+  expect(b.prepare<[], { n: number }>('SELECT 7 AS n').get()).toEqual({ n: 7 });
+  while (heard.length < 22 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 20));
+  expect(heard.slice(2)).toEqual(Array.from({ length: 20 }, (_, i) => `quick ${i}`));
   a.close();
   b.close();
 });

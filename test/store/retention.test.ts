@@ -128,8 +128,8 @@ describe.each(ENGINES)('Retention (runner, real store on %s)', (kind) => {
     stores.push(store);
     for (let i = 1; i <= n; i++) {
       const id = `film-${i}`;
-      mkdirSync(store.filmFiles.dir(id));
-      writeFileSync(join(store.filmFiles.dir(id), 'film.json'), '{}');
+      mkdirSync(store.filmFiles.local(id));
+      writeFileSync(join(store.filmFiles.local(id), 'film.json'), '{}');
       const f: FilmSummary = {
         id,
         printer: 'LIGHTBOX',
@@ -170,8 +170,9 @@ describe.each(ENGINES)('Retention (runner, real store on %s)', (kind) => {
     const removed = await r.run();
     expect(removed.map((x) => x.id)).toEqual(['film-2', 'film-3', 'film-4']);
     expect([...store.films.ids()].sort()).toEqual(['film-1', 'film-5', 'film-6']);
-    for (const id of ['film-2', 'film-3', 'film-4']) expect(existsSync(store.filmFiles.dir(id))).toBe(false);
-    expect(existsSync(store.filmFiles.dir('film-1'))).toBe(true);
+    for (const id of ['film-2', 'film-3', 'film-4'])
+      expect(existsSync(store.filmFiles.local(id))).toBe(false);
+    expect(existsSync(store.filmFiles.local('film-1'))).toBe(true);
     expect(seen.filter((e) => e.type === 'film.removed')).toMatchObject([
       { film: 'film-2', printer: 'LIGHTBOX', reason: 'max-films' },
       { film: 'film-3', reason: 'max-films' },
@@ -183,6 +184,41 @@ describe.each(ENGINES)('Retention (runner, real store on %s)', (kind) => {
     });
     expect(removedCalls()).toBe(1);
     expect(await r.run()).toEqual([]);
+  });
+
+  it('a pass with every limit kept reads the totals (and for the age rule, whether any film is old) and nothing else', async () => {
+    const store = withFilms(4);
+    let candidates = 0;
+    let busy = 0;
+    const oldest = store.films.oldestUnpinned.bind(store.films);
+    store.films.oldestUnpinned = (n) => {
+      candidates++;
+      return oldest(n);
+    };
+    const r = new Retention({
+      store,
+      limits: { maxFilms: 4, maxBytes: 4000, maxAgeMs: 30 * MIN },
+      events: new EventBus(),
+      log: { info: () => undefined, error: () => undefined },
+      busy: () => {
+        busy++;
+        return new Set();
+      },
+    });
+    r.clock = () => T0 + 20 * MIN;
+    expect(await r.run()).toEqual([]);
+    expect([candidates, busy]).toEqual([0, 0]);
+    // One limit broken at a time: a whole pass, which removes what that limit says.
+    r.clock = () => T0 + 31.5 * MIN;
+    expect((await r.run()).map((x) => x.id)).toEqual(['film-1']);
+    expect([candidates, busy]).toEqual([1, 1]);
+    r.limits.maxFilms = 2;
+    expect((await r.run()).map((x) => x.id)).toEqual(['film-2']);
+    r.limits.maxFilms = undefined;
+    r.limits.maxBytes = 1000;
+    expect((await r.run()).map((x) => x.id)).toEqual(['film-3']);
+    expect(await r.run()).toEqual([]);
+    expect(candidates).toBe(3);
   });
 
   it('the age rule reads the clock it is given', async () => {

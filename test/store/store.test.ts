@@ -161,6 +161,34 @@ describe.each(ENGINES)('on %s', (kind) => {
       second.close();
     });
 
+    it("another instance's open associations (its events) are listed, naming it, until they end or it is gone", () => {
+      const store = e.store(e.freshDir());
+      const open = () => store.associations.list({ active: true }, { limit: 10, order: 'asc' }).items;
+      const remote = (id: string) =>
+        store.associations.remoteOpened({
+          id,
+          instance: 'other-1',
+          peer: '10.0.0.9:4000',
+          callingAeTitle: 'CT9',
+          calledAeTitle: 'LIGHTBOX',
+          printer: 'LIGHTBOX',
+          startedAt: new Date().toISOString(),
+        });
+      remote('a900001');
+      remote('a900002');
+      expect(open()).toMatchObject([
+        { id: 'a900001', instance: 'other-1', callingAeTitle: 'CT9', messageCount: 0 },
+        { id: 'a900002', instance: 'other-1' },
+      ]);
+      expect(store.associations.list({ callingAe: 'CT1' }, { limit: 10, order: 'asc' }).items).toEqual([]);
+      expect(store.associations.get('a900001')).toMatchObject({ instance: 'other-1', ending: 'open' });
+      store.associations.remoteClosed('a900001');
+      expect(open().map((x) => x.id)).toEqual(['a900002']);
+      store.associations.keepRemote(new Set(['other-2']));
+      expect(open()).toEqual([]);
+      store.close();
+    });
+
     it('come back with every message after a restart; live ones are listed beside stored ones', () => {
       const data = e.freshDir();
       const store = e.store(data);
@@ -176,7 +204,10 @@ describe.each(ENGINES)('on %s', (kind) => {
       ).toEqual([liveId]);
       store.close();
       const again = e.store(data);
-      expect(again.associations.get(ended.id)).toEqual(ended);
+      // On a shared database the record names the instance it was with.
+      expect(again.associations.get(ended.id)).toEqual(
+        store.instances.shared ? { ...ended, instance: store.instances.id } : ended,
+      );
       again.close();
     });
   });

@@ -34,7 +34,7 @@ export async function printRendered(lb: TestLightbox, o: PrintSession = {}): Pro
       { timeout: 30_000 },
     )
     .not.toBe('');
-  return { id, dir: lb.app.store.filmFiles.dir(id) };
+  return { id, dir: lb.app.store.filmFiles.local(id) };
 }
 
 /** Change film.json (annotations, stamp...) and render the film again in this process. */

@@ -266,6 +266,15 @@ class Metrics {
       '1 while free space is below --min-free-space (printers FAILURE PRINT BUFF FULL)',
       disk ? Number(disk.low) : undefined,
     );
+    // Several instances on one database: each is scraped on its own; this names the one answering
+    // (a label of its own: Prometheus keeps `instance` for the scrape target's address).
+    if (g.store?.instances.shared) {
+      lines.push(
+        '# HELP lightbox_instance_info This instance of a pool sharing one database (README: "Several instances")',
+        '# TYPE lightbox_instance_info gauge',
+        `lightbox_instance_info{lightbox_instance="${g.store.instances.id.replace(/["\\\n]/g, '_')}"} 1`,
+      );
+    }
     let totals: { films: number; bytes: number } | undefined;
     try {
       totals = g.store?.films.totals();

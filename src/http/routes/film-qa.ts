@@ -110,7 +110,7 @@ export function filmQaRoutes(app: FastifyInstance, store: Store, densities?: Den
     const protocol = withOwnLimits(PROTOCOLS[q.protocol ?? 'ps3.14-d2'], q);
     const run = chain.then(async () => {
       await densities?.ensure(id);
-      return filmQa(id, store.filmFiles.dir(id), { protocol, pattern: q.pattern });
+      return filmQa(id, store.filmFiles.local(id), { protocol, pattern: q.pattern });
     });
     chain = run.catch(() => undefined);
     try {
@@ -246,7 +246,7 @@ export function filmQaRoutes(app: FastifyInstance, store: Store, densities?: Den
       if (b.against !== undefined) {
         if (!store.films.get(b.against))
           return reply.code(404).send({ error: `no golden film ${b.against}` });
-        golden = { film: b.against, dir: store.filmFiles.dir(b.against) };
+        golden = { film: b.against, dir: store.filmFiles.local(b.against) };
       } else golden = { upload: Buffer.from((b.densityPng ?? b.filmPng)!, 'base64') };
       if (waiting >= WAITING_MAX)
         return reply
@@ -261,7 +261,7 @@ export function filmQaRoutes(app: FastifyInstance, store: Store, densities?: Den
         }
         const d = await filmDiff({
           id: f.id,
-          dir: store.filmFiles.dir(f.id),
+          dir: store.filmFiles.local(f.id),
           unit,
           golden,
           thresholds: b.thresholds,

@@ -3,8 +3,6 @@
  * records and images (streamed). Film ids are checked against a strict pattern and the index, and
  * file names come from a fixed list, so no request can reach outside the data directory.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../../events.js';
@@ -13,13 +11,12 @@ import { dicomOf, FilmOutputError, pdfOf } from '../../output/film-outputs.js';
 import { SHEETS_MM, type Sheet } from '../../output/film-pdf.js';
 import { SlotsFull } from '../../output/slots.js';
 import type { FilmRecord } from '../../print/spool.js';
-import { FILM_ID_PATTERN } from '../../store/film-files.js';
+import { FILM_ID_PATTERN, type FilmFiles } from '../../store/film-files.js';
 import type { FilmSummary, RenderState } from '../../store/film-index.js';
 import type { Outcome } from '../../store/outcome.js';
 import { removeFilm } from '../../store/remove-film.js';
 import type { Store } from '../../store/store.js';
 import { filmOutcome } from '../film-outcome.js';
-import { openedFile } from '../opened-file.js';
 import { describeFilm } from '../outcome-words.js';
 import { listPage, PAGE_QUERY, type PageQuery, pageOf } from '../paging.js';
 import {
@@ -54,9 +51,10 @@ interface FilmQuery extends PageQuery, ListFilters {
 }
 
 /** A JSON file of a film, or null when it is missing or unreadable (a film is never a 500). */
-async function readJson(path: string): Promise<unknown> {
+async function readJson(files: FilmFiles, id: string, name: string): Promise<unknown> {
   try {
-    return JSON.parse(await readFile(path, 'utf8'));
+    const bytes = await files.read(id, name);
+    return bytes ? JSON.parse(bytes.toString('utf8')) : null;
   } catch {
     return null;
   }
@@ -114,8 +112,7 @@ export function filmRoutes(
     async (req, reply) => {
       const f = store.films.get(req.params.id);
       if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
-      const dir = store.filmFiles.dir(f.id);
-      const record = (await readJson(join(dir, 'film.json'))) as FilmRecord | null;
+      const record = (await readJson(store.filmFiles, f.id, 'film.json')) as FilmRecord | null;
       const { render: renderStatus, ...summary } = describeFilm(f);
       let outcome: ReturnType<typeof filmOutcome> | undefined;
       try {
@@ -127,7 +124,7 @@ export function filmRoutes(
         ...summary,
         renderStatus,
         film: record,
-        render: renderStatus === 'pending' ? null : await readJson(join(dir, 'render.json')),
+        render: renderStatus === 'pending' ? null : await readJson(store.filmFiles, f.id, 'render.json'),
         outcome,
         exports: store.exports.forFilm(f.id).map(exportView),
       };
@@ -160,7 +157,7 @@ export function filmRoutes(
       const f = store.films.get(req.params.id);
       if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
       try {
-        const pdf = await pdfOf(store.filmFiles.dir(f.id), f.id, req.query.fit);
+        const pdf = await pdfOf(store.filmFiles.local(f.id), f.id, req.query.fit);
         const name = `${f.id}${req.query.fit ? `-${req.query.fit}` : ''}.pdf`;
         return reply
           .type('application/pdf')
@@ -199,7 +196,7 @@ export function filmRoutes(
       if (!f) return reply.code(404).send({ error: `no film ${req.params.id}` });
       try {
         if (req.query.depth === 16) await densities?.ensure(f.id);
-        const o = await dicomOf(store.filmFiles.dir(f.id), f.id, req.query.depth ?? 8, SOFTWARE);
+        const o = await dicomOf(store.filmFiles.local(f.id), f.id, req.query.depth ?? 8, SOFTWARE);
         return reply
           .type('application/dicom')
           .header('content-length', o.bytes)
@@ -241,7 +238,7 @@ export function filmRoutes(
       if (req.params.file === 'thumb.png') {
         let thumb = thumbs.get(f.id);
         if (!thumb) {
-          thumb = await readFile(join(store.filmFiles.dir(f.id), 'thumb.png')).catch(() => undefined);
+          thumb = await store.filmFiles.read(f.id, 'thumb.png');
           if (!thumb) return missing();
           thumbs.set(f.id, thumb);
         }
@@ -256,7 +253,7 @@ export function filmRoutes(
           return reply.code(500).send({ error: (e as Error).message });
         }
       }
-      const stream = await openedFile(join(store.filmFiles.dir(f.id), req.params.file));
+      const stream = await store.filmFiles.stream(f.id, req.params.file);
       if (!stream) return missing();
       return reply.type(FILES[req.params.file]!).send(stream);
     },

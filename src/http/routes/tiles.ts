@@ -30,7 +30,7 @@ export function tileRoutes(app: FastifyInstance, store: Store, pyramids: TilePyr
   /** film.png's size, from its header; undefined when the film has no film.png. */
   const geometry = async (id: string) => {
     if (!store.films.get(id)) return undefined;
-    const dir = store.filmFiles.dir(id);
+    const dir = store.filmFiles.local(id);
     const version = await sourceStamp(dir);
     if (!version) return undefined;
     const m = await sharp(join(dir, 'film.png'), { limitInputPixels: false })

@@ -66,7 +66,13 @@ function table(list) {
           h('td', {}, h('a', { href: `#/associations/${a.id}` }, a.id)),
           h('td', {}, time(a.startedAt)),
           h('td', {}, h('code', {}, a.callingAeTitle ?? '?'), ' → ', h('code', {}, a.calledAeTitle ?? '?')),
-          h('td', { class: 'mono' }, a.peer),
+          // Several instances on one database: the one the association is with.
+          h(
+            'td',
+            { class: 'mono' },
+            a.peer,
+            a.instance ? h('span', { class: 'muted' }, ` via ${a.instance}`) : null,
+          ),
           h('td', { class: 'num' }, `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 0)} s`),
           h(
             'td',
