@@ -18,6 +18,7 @@ import { num, str } from '../print/values.js';
 import type { FilmPlace, MagnificationType } from '../profiles/profile-schema.js';
 import type { TextLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
+import { magnifyInto } from './bicubic.js';
 import { BufferPool } from './buffer-pool.js';
 import { drawTexts, inkFor, scaled } from './film-text.js';
 import { densityLut } from './grayscale.js';
@@ -41,6 +42,8 @@ const KERNELS: Record<MagnificationType, Kernel> = {
   NONE: 'nearest',
 };
 const SMOOTHING_KERNELS = new Set<string>(['cubic', 'mitchell', 'lanczos2', 'lanczos3']);
+/** Kernels sharp (libvips) enlarges with its Catmull-Rom interpolator, whichever of them is asked for. */
+const CUBIC_FAMILY = SMOOTHING_KERNELS;
 
 /** The kernel: Magnification Type's, refined by Smoothing Type as the printer maps it (CUBIC only). */
 export function kernelFor(
@@ -335,30 +338,59 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     });
     const count = im.rows * im.columns;
     const mask = 2 ** im.bitsStored - 1;
-    let dens: Uint16Array;
-    if (im.bitsAllocated === 8) {
-      dens = new Uint16Array(count);
-      for (let i = 0; i < count; i++) dens[i] = lut[raw[i]! & mask]!;
-    } else {
-      // Densities in place of the stored values (a 40 MB mammogram is not held twice): a typed
-      // view when the bytes are 2-aligned (large files always are), else one copy.
-      dens =
-        raw.byteOffset % 2 === 0
+    // The stored values: bytes, or 16-bit words (a typed view when 2-aligned, as large files
+    // always are, else one copy).
+    const stored: Uint8Array | Uint16Array =
+      im.bitsAllocated === 8
+        ? raw
+        : raw.byteOffset % 2 === 0
           ? new Uint16Array(raw.buffer, raw.byteOffset, count)
           : new Uint16Array(Uint8Array.from(raw.subarray(0, count * 2)).buffer);
-      for (let i = 0; i < count; i++) dens[i] = lut[dens[i]! & mask]!;
-    }
-    // Uncovered parts of a box with an image take the border density (docs/spec/rendering.md#layout).
-    const px = await resizeGrey16(dens, im.columns, im.rows, p.crop, t);
-    // Into the canvas, clamped on the way: cubic kernels overshoot at edges, and no pixel may
-    // leave the box's density range (one pass, not a clamp pass and a copy).
+    const sw = p.crop?.width ?? im.columns;
+    const sh = p.crop?.height ?? im.rows;
     const d = dest;
-    for (let y = 0; y < d.height; y++) {
-      const from = y * d.width;
-      const to = (d.y + y) * W + d.x - from;
-      for (let i = from; i < from + d.width; i++) {
-        const v = px[i]!;
-        canvas[to + i] = v > maxD ? maxD : v < minD ? minD : v;
+    if (CUBIC_FAMILY.has(t.kernel) && d.width > sw && d.height > sh) {
+      // Enlarged with a cubic kernel (most films): the density table, Catmull-Rom as sharp would
+      // do it, the box's clamp and the blit in one pass of rows (bicubic.ts).
+      const ox = p.crop?.x ?? 0;
+      const oy = p.crop?.y ?? 0;
+      magnifyInto(
+        sw,
+        sh,
+        d.width,
+        d.height,
+        (r, into, at) => {
+          const o = (oy + r) * im.columns + ox;
+          for (let x = 0; x < sw; x++) into[at + x] = lut[stored[o + x]! & mask]!;
+        },
+        canvas,
+        W,
+        d.x,
+        d.y,
+        minD,
+        maxD,
+      );
+    } else {
+      let dens: Uint16Array;
+      if (stored instanceof Uint8Array) {
+        dens = new Uint16Array(count);
+        for (let i = 0; i < count; i++) dens[i] = lut[stored[i]! & mask]!;
+      } else {
+        // Densities in place of the stored values (a 40 MB mammogram is not held twice).
+        dens = stored;
+        for (let i = 0; i < count; i++) dens[i] = lut[dens[i]! & mask]!;
+      }
+      // Uncovered parts of a box with an image take the border density (docs/spec/rendering.md#layout).
+      const px = await resizeGrey16(dens, im.columns, im.rows, p.crop, t);
+      // Into the canvas, clamped on the way: cubic kernels overshoot at edges, and no pixel may
+      // leave the box's density range (one pass, not a clamp pass and a copy).
+      for (let y = 0; y < d.height; y++) {
+        const from = y * d.width;
+        const to = (d.y + y) * W + d.x - from;
+        for (let i = from; i < from + d.width; i++) {
+          const v = px[i]!;
+          canvas[to + i] = v > maxD ? maxD : v < minD ? minD : v;
+        }
       }
     }
     if (trim) {
