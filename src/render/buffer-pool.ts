@@ -3,7 +3,10 @@
  * and its 8-bit view 24 MB; allocated afresh, every page of them is faulted in again on first
  * touch (bench:render: 181 ms for the canvas alone on the 2-core VM), once per film. A process
  * renders one film at a time, so a couple of buffers serve them all; a buffer taken while the
- * pool is empty (two renders at once in-process, under test) is simply new.
+ * pool is empty (two renders at once in-process, under test) is simply new. A buffer kept is
+ * lent to whatever needs no more than its size (a preview's whole mammogram file fits in the last
+ * film's canvas); kept buffers too small for a request are freed then and there (detached), not
+ * left beside the new one until a garbage collection.
  */
 export class BufferPool {
   readonly #free: ArrayBuffer[] = [];
@@ -25,6 +28,7 @@ export class BufferPool {
         )
           best = i;
       if (best >= 0) return this.#free.splice(best, 1)[0]!;
+      for (const b of this.#free.splice(0)) detach(b);
     }
     return new ArrayBuffer(bytes);
   }
@@ -34,6 +38,11 @@ export class BufferPool {
     if (b.byteLength < this.minBytes) return;
     this.#free.push(b);
     this.#free.sort((x, y) => y.byteLength - x.byteLength);
-    this.#free.length = Math.min(this.#free.length, this.maxKept);
+    for (const dropped of this.#free.splice(this.maxKept)) detach(dropped);
   }
+}
+
+/** Free a buffer's memory now (ES2024 transfer(0) detaches it; any view left on it reads as empty). */
+function detach(b: ArrayBuffer): void {
+  (b as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
 }
