@@ -86,24 +86,30 @@ export function inverses(w: number, h: number, outW: number, outH: number): { x:
  */
 export type RowSource = (r: number, into: Float64Array, at: number) => void;
 
+/** One enlargement: the region's size and its size enlarged, where it lands, its clamp. */
+export interface Magnification {
+  w: number;
+  h: number;
+  outW: number;
+  outH: number;
+  /** The canvas's width, and where the region's top-left lands in it. */
+  canvasWidth: number;
+  dx: number;
+  dy: number;
+  /** Every result is clamped to lo..hi (the box's density range). */
+  lo: number;
+  hi: number;
+  /** The output rows to compute, [from, to) (default all): a share of the work for another thread. */
+  from?: number;
+  to?: number;
+}
+
 /**
- * Enlarge a w x h region (both out sizes larger) into `canvas` (canvasWidth wide) at (dx, dy),
- * each result clamped to lo..hi. Rows come from `row`; the row pass keeps the four rows the
- * column pass needs, so memory is a few rows whatever the size.
+ * Enlarge a w x h region (both out sizes larger) into `canvas`. Rows come from `row`; the row
+ * pass keeps the four rows the column pass needs, so memory is a few rows whatever the size.
  */
-export function magnifyInto(
-  w: number,
-  h: number,
-  outW: number,
-  outH: number,
-  row: RowSource,
-  canvas: Uint16Array,
-  canvasWidth: number,
-  dx: number,
-  dy: number,
-  lo: number,
-  hi: number,
-): void {
+export function magnifyInto(m: Magnification, row: RowSource, canvas: Uint16Array): void {
+  const { w, h, outW, outH, canvasWidth, dx, dy, lo, hi } = m;
   // libvips's affine walks the output in full-width strips: x positions accumulate along a row,
   // y positions are computed for each row.
   const step = inverses(w, h, outW, outH);
@@ -133,7 +139,7 @@ export function magnifyInto(
     return out;
   };
   const clampRow = (r: number) => (r < 0 ? 0 : r >= h ? h - 1 : r);
-  for (let y = 0; y < outH; y++) {
+  for (let y = m.from ?? 0, end = m.to ?? outH; y < end; y++) {
     const f = ys.first[y]!;
     const j = y * 4;
     // The four rows are consecutive (repeated at the edges), so r & 3 never collides.

@@ -18,12 +18,12 @@ import { num, str } from '../print/values.js';
 import type { FilmPlace, MagnificationType } from '../profiles/profile-schema.js';
 import type { TextLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
-import { magnifyInto } from './bicubic.js';
 import { BufferPool } from './buffer-pool.js';
 import { drawTexts, inkFor, scaled } from './film-text.js';
 import { densityLut } from './grayscale.js';
 import { type Viewing, viewTable } from './gsdf.js';
-import { RowReader } from './row-reader.js';
+import { type MagnifyJob, runMagnifyJob } from './magnify-job.js';
+import { MagnifyThread } from './magnify-thread.js';
 import { writeAtomic } from './write-atomic.js';
 
 // sharp runs libvips on one thread per operation on glibc Linux (its guard against malloc
@@ -228,6 +228,25 @@ function lutFor(box: Parameters<typeof densityLut>[0]): Uint16Array {
   return lut;
 }
 
+/** The thread that shares enlargements with this one, once the film renderer asked for it. */
+let helper: MagnifyThread | undefined;
+/** A box enlarged into fewer rows than twice this is not worth a message to the helper. */
+const MIN_SHARE_ROWS = 64;
+
+/**
+ * Share each enlargement with a second thread (the film renderer: render-process.ts). False where
+ * there is none to have: one core, or TypeScript sources (tests).
+ */
+export function useMagnifyThread(): boolean {
+  helper ??= MagnifyThread.start();
+  return helper !== undefined;
+}
+
+/** How many shares of enlargements the helper thread has run (tests, benches). */
+export function magnifyThreadShares(): number {
+  return helper?.shares ?? 0;
+}
+
 /** The density canvas and 8-bit view of the last film, for the next (a preview's are too small to keep). */
 const pool = new BufferPool(4 * 1024 * 1024, 2);
 
@@ -300,7 +319,7 @@ async function composeFilm(
   const trim = str(fa, Tag.Trim) === 'YES';
   // Trim frames and text in the density opposite the border's (dark on light, light on dark).
   const ink = inkFor(border, range, viewing);
-  const canvasBuffer = pool.take(W * H * 2);
+  const canvasBuffer = pool.take(W * H * 2, helper?.alive === true);
   const canvas = new Uint16Array(canvasBuffer, 0, W * H).fill(border);
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
   const boxes: BoxRender[] = [];
@@ -375,30 +394,42 @@ async function composeFilm(
       // Enlarged with a cubic kernel (most films): rows read a strip at a time, through the
       // density table, Catmull-Rom as sharp would do it, the box's clamp and the blit, in one
       // pass (bicubic.ts); nothing image-sized is held.
-      const ox = p.crop?.x ?? 0;
-      const oy = p.crop?.y ?? 0;
-      const reader = new RowReader(file, im.columns, im.rows, im.bitsAllocated === 8 ? 1 : 2);
-      try {
-        const words = reader.words;
-        magnifyInto(
-          sw,
-          sh,
-          d.width,
-          d.height,
-          (r, into, at) => {
-            const o = reader.row(oy + r) + ox;
-            for (let x = 0; x < sw; x++) into[at + x] = lut[words[o + x]! & mask]!;
-          },
-          canvas,
-          W,
-          d.x,
-          d.y,
-          minD,
-          maxD,
+      const job: MagnifyJob = {
+        file,
+        columns: im.columns,
+        rows: im.rows,
+        bytesPerSample: im.bitsAllocated === 8 ? 1 : 2,
+        mask,
+        lut,
+        ox: p.crop?.x ?? 0,
+        oy: p.crop?.y ?? 0,
+        w: sw,
+        h: sh,
+        outW: d.width,
+        outH: d.height,
+        canvasWidth: W,
+        dx: d.x,
+        dy: d.y,
+        lo: minD,
+        hi: maxD,
+      };
+      if (helper?.alive && canvasBuffer instanceof SharedArrayBuffer && d.height >= 2 * MIN_SHARE_ROWS) {
+        // The top half on the helper thread, the bottom half here, at once.
+        const mid = Math.floor(d.height / 2);
+        const other = helper.run({ ...job, to: mid }, canvasBuffer).then(
+          () => undefined,
+          (e: unknown) => e,
         );
-      } finally {
-        reader.close();
-      }
+        let failure: unknown;
+        try {
+          runMagnifyJob({ ...job, from: mid }, canvas);
+        } catch (e) {
+          failure = e;
+        }
+        // Never return while the helper may still write into the canvas.
+        const otherFailure = await other;
+        if (failure ?? otherFailure) throw failure ?? otherFailure;
+      } else runMagnifyJob(job, canvas);
     } else {
       const { raw, release } = await readPooled(file);
       try {

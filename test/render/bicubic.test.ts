@@ -34,25 +34,32 @@ async function bySharp(
   return new Uint16Array(d.buffer, d.byteOffset, d.length / 2);
 }
 
-function byFilm(src: Uint16Array, w: number, h: number, outW: number, outH: number, lo = 0, hi = 65535) {
-  // Drawn into a larger canvas at an offset, as into a film: the margin must stay untouched.
+/**
+ * Drawn into a larger canvas at an offset, as into a film (the margin must stay untouched); in
+ * shares of output rows when `splits` are given (as two threads share a box: the same values).
+ */
+function byFilm(
+  src: Uint16Array,
+  w: number,
+  h: number,
+  outW: number,
+  outH: number,
+  lo = 0,
+  hi = 65535,
+  splits: number[] = [],
+) {
   const cw = outW + 7;
   const canvas = new Uint16Array(cw * (outH + 5)).fill(12345);
-  magnifyInto(
-    w,
-    h,
-    outW,
-    outH,
-    (r, into, at) => {
-      for (let x = 0; x < w; x++) into[at + x] = src[r * w + x]!;
-    },
-    canvas,
-    cw,
-    3,
-    2,
-    lo,
-    hi,
-  );
+  const bounds = [0, ...splits, outH];
+  // The last share first: each share stands alone.
+  for (let i = bounds.length - 2; i >= 0; i--)
+    magnifyInto(
+      { w, h, outW, outH, canvasWidth: cw, dx: 3, dy: 2, lo, hi, from: bounds[i]!, to: bounds[i + 1]! },
+      (r, into, at) => {
+        for (let x = 0; x < w; x++) into[at + x] = src[r * w + x]!;
+      },
+      canvas,
+    );
   const out = new Uint16Array(outW * outH);
   for (let y = 0; y < outH; y++)
     out.set(canvas.subarray((y + 2) * cw + 3, (y + 2) * cw + 3 + outW), y * outW);
@@ -83,6 +90,16 @@ describe('Catmull-Rom enlargement', () => {
       expect(differ).toBe(0);
       expect(margin.every((v) => v === 12345)).toBe(true);
     });
+
+  it('computes the same values in shares of rows, in any order (two threads share a box)', async () => {
+    const src = densities(61 * 47, 0, 65535, 3);
+    const whole = byFilm(src, 61, 47, 130, 101).out;
+    for (const splits of [[1], [50], [99, 100], [3, 17, 64]]) {
+      const { out, margin } = byFilm(src, 61, 47, 130, 101, 0, 65535, splits);
+      expect(Buffer.from(out.buffer).equals(Buffer.from(whole.buffer)), `split at ${splits}`).toBe(true);
+      expect(margin.every((v) => v === 12345)).toBe(true);
+    }
+  });
 
   it('is what sharp does with every cubic-family kernel when enlarging (Smoothing Type maps to them)', async () => {
     const src = densities(45 * 38, 0, 65535, 7);
