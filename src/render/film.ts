@@ -320,7 +320,11 @@ async function composeFilm(
   // Trim frames and text in the density opposite the border's (dark on light, light on dark).
   const ink = inkFor(border, range, viewing);
   const canvasBuffer = pool.take(W * H * 2, helper?.alive === true);
-  const canvas = new Uint16Array(canvasBuffer, 0, W * H).fill(border);
+  const canvas = new Uint16Array(canvasBuffer, 0, W * H);
+  // Row by row from one filled row: TypedArray fill() on shared memory stores element by element
+  // (12.8 ms for a 14x17 in film, against 3 ms for these copies or for fill() on an ArrayBuffer).
+  const borderRow = new Uint16Array(W).fill(border);
+  for (let y = 0; y < H; y++) canvas.set(borderRow, y * W);
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
   const boxes: BoxRender[] = [];
   // A one-pixel trim line of the full film covers `scale` of a preview pixel: blended by that much.
