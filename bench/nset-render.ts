@@ -15,45 +15,35 @@
  * A measurement: exit 0 whether or not the goal is met, 1 when something failed to run.
  *   npm run bench:nset-render [-- --pairs 4 --seconds 6 --films 6]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Uid } from '../src/dicom/uids.js';
-import { ctSlice, generateImages, parseDcmprscuLog } from '../test/support/dcmprint.js';
+import { ctSlice } from '../test/support/dcmprint.js';
 import { grayImage, openFilmBox, Scu } from '../test/support/scu.js';
-import { prepareStoredPrint, runTool } from './dcmtk-tool.js';
+import { prepareW1, printStored } from './dcmtk-tool.js';
 import {
   fmtMs,
   HOST,
+  listFilms,
+  loadLine,
   median,
   metricTotal,
   numberArg,
   percentile,
+  printerProfile,
   progress,
   runBench,
-  type Server,
   scrapeMetrics,
   sleep,
-  startLightbox,
+  startPrinter,
   withWorkDir,
 } from './support.js';
 
 const AE = 'LIGHTBOX';
 const META = Uid.BasicGrayscalePrintManagementMeta;
-const IMAGE_DIR = join(tmpdir(), 'lightbox-test-images-v1');
 const GOAL_RATIO = 2;
-const PROFILE =
-  'aeTitle: LIGHTBOX\nname: Lightbox (N-SET bench)\nprintJob: { pendingMs: 100, msPerFilm: 200, queueLimit: 1000 }\n';
 
 type Condition = 'idle' | 'rendering';
-
-async function films(httpPort: number, status?: string): Promise<{ id: string; render: string }[]> {
-  const r = await fetch(
-    `http://${HOST}:${httpPort}/api/films?limit=1000${status ? `&status=${status}` : ''}`,
-  );
-  if (!r.ok) throw new Error(`GET /api/films: HTTP ${r.status}`);
-  return (await r.json()) as { id: string; render: string }[];
-}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -61,120 +51,91 @@ async function main(): Promise<void> {
   const seconds = numberArg(argv, 'seconds', 6, true);
   const filmCount = numberArg(argv, 'films', 6);
   const load0 = loadavg();
-  await withWorkDir(
-    'lightbox-bench-nset-',
-    20,
-    async (workDir, servers: (Server & { httpPort: number })[]) => {
-      const dataDir = join(workDir, 'data');
-      mkdirSync(join(dataDir, 'printers'), { recursive: true });
-      writeFileSync(join(dataDir, 'printers', 'lightbox.yaml'), PROFILE);
-      const lb = await startLightbox(dataDir);
-      servers.push(lb);
-      const scuDir = join(workDir, 'scu');
-      mkdirSync(scuDir);
-      const w1 = await prepareStoredPrint(scuDir, {
-        port: lb.dicomPort,
-        calledAe: AE,
-        images: (await generateImages(IMAGE_DIR)).ct.slice(0, 20),
-        columns: 4,
-        rows: 5,
-        filmSize: '14INX17IN',
-      });
-      /** filmCount W1 films, one association each, back to back. */
-      const printBacklog = async () => {
-        const r = await runTool(
-          'dcmprscu',
-          ['-d', '-c', w1.cfg, '-p', 'TARGET', ...Array<string>(filmCount).fill(w1.storedPrint)],
-          300_000,
-          scuDir,
-        );
-        const log = parseDcmprscuLog(r.output);
-        if (r.code !== 0 || log.accepted !== filmCount || log.aborted)
-          throw new Error(
-            `dcmprscu failed (exit ${r.code}, ${log.accepted} accepted):\n${r.output.slice(-2000)}`,
-          );
-      };
+  await withWorkDir('lightbox-bench-nset-', 20, async (workDir, servers) => {
+    const lb = await startPrinter(workDir, servers, printerProfile('N-SET bench'));
+    const w1 = await prepareW1(join(workDir, 'scu'), lb.dicomPort, { calledAe: AE });
+    /** filmCount W1 films, one association each, back to back. */
+    const printBacklog = () => printStored(w1, filmCount, 300_000);
 
-      // The probe: one association, one 1-up film box, its image box set again and again.
-      const probe = await Scu.open(lb.dicomPort, { called: AE, abstractSyntaxes: [META] });
-      const box = await openFilmBox(probe);
-      const image = { ...grayImage(512, 512), '7FE00010': { vr: 'OW', Value: [ctSlice(1).buffer] } };
-      const item = {
-        '20200010': { vr: 'US', Value: [1] },
-        '20200110': { vr: 'SQ', Value: [image] },
-      };
-      const nsets = async (ms: number): Promise<number[]> => {
-        const times: number[] = [];
-        const until = performance.now() + ms;
-        while (performance.now() < until) {
-          const t0 = performance.now();
-          const r = await probe.nSet(META, Uid.BasicGrayscaleImageBox, box.imageBox, item as never);
-          times.push(performance.now() - t0);
-          if ((r.command.status ?? -1) !== 0)
-            throw new Error(`N-SET answered 0x${(r.command.status ?? 0).toString(16)}`);
-        }
-        return times;
-      };
-      progress(
-        `bench:nset-render: ${pairs} pairs of ${seconds} s phases; rendering = a backlog of ${filmCount} W1 films`,
-      );
-      await nsets(1000); // warm-up
-      const samples: Record<Condition, number[]> = { idle: [], rendering: [] };
-      let renderedDuring = 0;
-      let phasesStarved = 0;
-      for (let i = 0; i < pairs; i++) {
-        const order: Condition[] = i % 2 === 0 ? ['idle', 'rendering'] : ['rendering', 'idle'];
-        for (const c of order) {
-          if (c === 'idle') {
-            while ((await films(lb.httpPort, 'pending')).length > 0) await sleep(200);
-            const xs = await nsets(seconds * 1000);
-            samples.idle.push(...xs);
-            progress(
-              `  idle: ${xs.length} N-SETs, p50 ${fmtMs(median(xs))} ms, p99 ${fmtMs(percentile(xs, 99))} ms`,
-            );
-          } else {
-            await printBacklog();
-            await sleep(300); // the last film's preview
-            const before = metricTotal(await scrapeMetrics(lb.httpPort), 'lightbox_film_renders_total');
-            const xs = await nsets(seconds * 1000);
-            const after = metricTotal(await scrapeMetrics(lb.httpPort), 'lightbox_film_renders_total');
-            const pending = (await films(lb.httpPort, 'pending')).length;
-            renderedDuring += after - before;
-            if (pending === 0) phasesStarved++; // the backlog ran out before the phase ended
-            samples.rendering.push(...xs);
-            progress(
-              `  rendering: ${xs.length} N-SETs, p50 ${fmtMs(median(xs))} ms, p99 ${fmtMs(percentile(xs, 99))} ms; ` +
-                `${after - before} films rendered in the phase, ${pending} still pending at its end`,
-            );
-            // Rendered or not, the films go (a pending one is skipped by the renderer once deleted).
-            for (const f of await films(lb.httpPort))
-              await fetch(`http://${HOST}:${lb.httpPort}/api/films/${f.id}`, { method: 'DELETE' });
-          }
+    // The probe: one association, one 1-up film box, its image box set again and again.
+    const probe = await Scu.open(lb.dicomPort, { called: AE, abstractSyntaxes: [META] });
+    const box = await openFilmBox(probe);
+    const image = { ...grayImage(512, 512), '7FE00010': { vr: 'OW', Value: [ctSlice(1).buffer] } };
+    const item = {
+      '20200010': { vr: 'US', Value: [1] },
+      '20200110': { vr: 'SQ', Value: [image] },
+    };
+    const nsets = async (ms: number): Promise<number[]> => {
+      const times: number[] = [];
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        const r = await probe.nSet(META, Uid.BasicGrayscaleImageBox, box.imageBox, item as never);
+        times.push(performance.now() - t0);
+        if ((r.command.status ?? -1) !== 0)
+          throw new Error(`N-SET answered 0x${(r.command.status ?? 0).toString(16)}`);
+      }
+      return times;
+    };
+    progress(
+      `bench:nset-render: ${pairs} pairs of ${seconds} s phases; rendering = a backlog of ${filmCount} W1 films`,
+    );
+    await nsets(1000); // warm-up
+    const samples: Record<Condition, number[]> = { idle: [], rendering: [] };
+    let renderedDuring = 0;
+    let phasesStarved = 0;
+    for (let i = 0; i < pairs; i++) {
+      const order: Condition[] = i % 2 === 0 ? ['idle', 'rendering'] : ['rendering', 'idle'];
+      for (const c of order) {
+        if (c === 'idle') {
+          while ((await listFilms(lb.httpPort, 'pending')).length > 0) await sleep(200);
+          const xs = await nsets(seconds * 1000);
+          samples.idle.push(...xs);
+          progress(
+            `  idle: ${xs.length} N-SETs, p50 ${fmtMs(median(xs))} ms, p99 ${fmtMs(percentile(xs, 99))} ms`,
+          );
+        } else {
+          await printBacklog();
+          await sleep(300); // the last film's preview
+          const before = metricTotal(await scrapeMetrics(lb.httpPort), 'lightbox_film_renders_total');
+          const xs = await nsets(seconds * 1000);
+          const after = metricTotal(await scrapeMetrics(lb.httpPort), 'lightbox_film_renders_total');
+          const pending = (await listFilms(lb.httpPort, 'pending')).length;
+          renderedDuring += after - before;
+          if (pending === 0) phasesStarved++; // the backlog ran out before the phase ended
+          samples.rendering.push(...xs);
+          progress(
+            `  rendering: ${xs.length} N-SETs, p50 ${fmtMs(median(xs))} ms, p99 ${fmtMs(percentile(xs, 99))} ms; ` +
+              `${after - before} films rendered in the phase, ${pending} still pending at its end`,
+          );
+          // Rendered or not, the films go (a pending one is skipped by the renderer once deleted).
+          for (const f of await listFilms(lb.httpPort))
+            await fetch(`http://${HOST}:${lb.httpPort}/api/films/${f.id}`, { method: 'DELETE' });
         }
       }
-      await probe.release();
-      const load1 = loadavg();
-      const p99 = (c: Condition) => percentile(samples[c], 99);
-      const ratio = p99('rendering') / p99('idle');
-      const out = [
-        `## N-SET round trip (512x512 12-bit image box) while films render, ${pairs} pairs of ${seconds} s phases`,
-        '',
-        `load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${load1.map((x) => x.toFixed(1)).join(' ')} at the end`,
-        '',
-        '| condition | N-SETs | p50 ms | p90 ms | p99 ms | max ms |',
-        '|---|---:|---:|---:|---:|---:|',
-        ...(['idle', 'rendering'] as Condition[]).map((c) => {
-          const xs = samples[c];
-          return `| ${c} | ${xs.length} | ${fmtMs(median(xs))} | ${fmtMs(percentile(xs, 90))} | ${fmtMs(p99(c))} | ${fmtMs(Math.max(...xs))} |`;
-        }),
-        '',
-        `films rendered during the rendering phases: ${renderedDuring}` +
-          (phasesStarved > 0 ? ` (the backlog ran out before ${phasesStarved} phase(s) ended)` : ''),
-        `p99 rendering / idle: ${ratio.toFixed(2)} (goal <= ${GOAL_RATIO}: ${ratio <= GOAL_RATIO ? 'met' : 'NOT met'})`,
-      ];
-      process.stdout.write(`${out.join('\n')}\n`);
-    },
-  );
+    }
+    await probe.release();
+    const load1 = loadavg();
+    const p99 = (c: Condition) => percentile(samples[c], 99);
+    const ratio = p99('rendering') / p99('idle');
+    const out = [
+      `## N-SET round trip (512x512 12-bit image box) while films render, ${pairs} pairs of ${seconds} s phases`,
+      '',
+      loadLine(load0, load1),
+      '',
+      '| condition | N-SETs | p50 ms | p90 ms | p99 ms | max ms |',
+      '|---|---:|---:|---:|---:|---:|',
+      ...(['idle', 'rendering'] as Condition[]).map((c) => {
+        const xs = samples[c];
+        return `| ${c} | ${xs.length} | ${fmtMs(median(xs))} | ${fmtMs(percentile(xs, 90))} | ${fmtMs(p99(c))} | ${fmtMs(Math.max(...xs))} |`;
+      }),
+      '',
+      `films rendered during the rendering phases: ${renderedDuring}` +
+        (phasesStarved > 0 ? ` (the backlog ran out before ${phasesStarved} phase(s) ended)` : ''),
+      `p99 rendering / idle: ${ratio.toFixed(2)} (goal <= ${GOAL_RATIO}: ${ratio <= GOAL_RATIO ? 'met' : 'NOT met'})`,
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+  });
 }
 
 runBench(main);

@@ -19,16 +19,17 @@
  *   npm run bench:pool [-- --scus 8 --films 3 --rows 100000 --gets 300] [--only scale|listing]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateImages, parseDcmprscuLog } from '../test/support/dcmprint.js';
+import { parseDcmprscuLog } from '../test/support/dcmprint.js';
 import { type PgCluster, startPostgres } from '../test/support/postgres.js';
-import { prepareStoredPrint, runTool, type StoredPrint } from './dcmtk-tool.js';
+import { type PrintJob, prepareW1, runTool } from './dcmtk-tool.js';
 import {
+  childPids,
   HOST,
   median,
   numberArg,
   percentile,
+  printerProfile,
   procCpuMs,
   progress,
   runBench,
@@ -40,27 +41,12 @@ import {
   withWorkDir,
 } from './support.js';
 
-const AE = 'LIGHTBOX';
-const IMAGE_DIR = join(tmpdir(), 'lightbox-test-images-v1');
 // A printer that takes films as fast as they come: the printer's own pace is not what is measured.
-const PROFILE =
-  'aeTitle: LIGHTBOX\nname: Lightbox (pool bench)\nprintJob: { pendingMs: 0, msPerFilm: 0, queueLimit: 1000 }\n';
+const PROFILE = printerProfile('pool bench', { pendingMs: 0, msPerFilm: 0 });
 
 type Lightbox = Server & { httpPort: number };
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
 
 /** CPU ms of each process and its children (the render process), summed. */
 function cpuOf(pids: readonly number[]): number {
@@ -120,22 +106,10 @@ async function scaleRun(
     servers.push(lb);
     pool.push(lb);
   }
-  const images = (await generateImages(IMAGE_DIR)).ct.slice(0, 20);
-  const jobs: (StoredPrint & { dir: string })[] = [];
+  const jobs: PrintJob[] = [];
   for (let i = 0; i < scus; i++) {
-    const dir = join(workDir, `${name}-scu${i}`);
-    mkdirSync(dir, { recursive: true });
     const lb = pool[i % pool.length]!;
-    const job = await prepareStoredPrint(dir, {
-      port: lb.dicomPort,
-      calledAe: AE,
-      callingAe: `POOL${i}`,
-      images,
-      columns: 4,
-      rows: 5,
-      filmSize: '14INX17IN',
-    });
-    jobs.push({ ...job, dir });
+    jobs.push(await prepareW1(join(workDir, `${name}-scu${i}`), lb.dicomPort, { callingAe: `POOL${i}` }));
   }
   const pids = pool.map((s) => s.child.pid!);
   const pg = postgresPids(cluster);

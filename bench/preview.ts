@@ -20,31 +20,26 @@
  * A measurement: exit 0 whether or not the goal is met, 1 when something failed to run.
  *   npm run bench:preview [-- --runs 11]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { generateImages, parseDcmprscuLog } from '../test/support/dcmprint.js';
-import { prepareStoredPrint, runTool, type StoredPrint } from './dcmtk-tool.js';
+import { type PrintJob, prepareW1, printStored } from './dcmtk-tool.js';
 import {
   fmtMs,
   HOST,
+  loadLine,
   median,
   numberArg,
   percentile,
+  printerProfile,
   progress,
   runBench,
-  type Server,
   sleep,
-  startLightbox,
+  startPrinter,
   withWorkDir,
 } from './support.js';
 
-const AE = 'LIGHTBOX';
-const IMAGE_DIR = join(tmpdir(), 'lightbox-test-images-v1');
 const GOAL_MS = 300;
 const EVENT_TIMEOUT_MS = 60_000;
-const PROFILE =
-  'aeTitle: LIGHTBOX\nname: Lightbox (preview bench)\nprintJob: { pendingMs: 100, msPerFilm: 200, queueLimit: 1000 }\n';
 
 interface Seen {
   type: string;
@@ -118,20 +113,9 @@ interface Sample {
 
 type Mode = 'quiet' | 'busy';
 
-/** One W1 send; resolves once its N-ACTION was answered and its film announced (preview, and printed). */
-async function sendW1(job: StoredPrint & { dir: string }): Promise<void> {
-  const r = await runTool(
-    'dcmprscu',
-    ['-d', '-c', job.cfg, '-p', 'TARGET', job.storedPrint],
-    120_000,
-    job.dir,
-  );
-  const log = parseDcmprscuLog(r.output);
-  const action = log.exchanges.find((x) => x.request === 'N-ACTION');
-  if (r.code !== 0 || log.accepted !== 1 || log.aborted || action?.status !== 0) {
-    const tail = r.output.split('\n').slice(-20).join('\n');
-    throw new Error(`dcmprscu W1 failed (exit ${r.code}, N-ACTION ${action?.status}):\n${tail}`);
-  }
+/** One W1 send, its N-ACTION answered with success. */
+async function sendW1(job: PrintJob): Promise<void> {
+  await printStored(job, 1, 120_000);
 }
 
 /** The timings of the film a send starting at event index `from` printed. */
@@ -159,88 +143,67 @@ const stats = (xs: number[]) =>
 async function main(): Promise<void> {
   const runs = numberArg(process.argv.slice(2), 'runs', 11);
   const load0 = loadavg();
-  await withWorkDir(
-    'lightbox-bench-preview-',
-    20,
-    async (workDir, servers: (Server & { httpPort: number })[]) => {
-      const dataDir = join(workDir, 'data');
-      mkdirSync(join(dataDir, 'printers'), { recursive: true });
-      writeFileSync(join(dataDir, 'printers', 'lightbox.yaml'), PROFILE);
-      const lb = await startLightbox(dataDir);
-      servers.push(lb);
-      const images = (await generateImages(IMAGE_DIR)).ct.slice(0, 20);
-      const scuDir = join(workDir, 'scu');
-      mkdirSync(scuDir);
-      const job = {
-        ...(await prepareStoredPrint(scuDir, {
-          port: lb.dicomPort,
-          calledAe: AE,
-          images,
-          columns: 4,
-          rows: 5,
-          filmSize: '14INX17IN',
-        })),
-        dir: scuDir,
-      };
-      const log = new EventLog();
-      await log.open(lb.httpPort);
-      const samples: Record<Mode, Sample[]> = { quiet: [], busy: [] };
-      // Warm-up: one send, rendered (the render processes' first film loads sharp and fonts).
-      progress(`bench:preview: W1 to Lightbox, warm-up then ${runs} runs per mode (quiet, busy)`);
-      let from = log.events.length;
-      await sendW1(job);
-      await (await timings(log, from)).sample;
-      for (let i = 0; i < runs; i++) {
-        const modes: Mode[] = i % 2 === 0 ? ['quiet', 'busy'] : ['busy', 'quiet'];
-        for (const mode of modes) {
-          // busy: one send first whose film is still rendering when the measured send's N-ACTION is answered.
-          let previous: Promise<Sample> | undefined;
-          if (mode === 'busy') {
-            from = log.events.length;
-            await sendW1(job);
-            previous = (await timings(log, from)).sample;
-          }
+  await withWorkDir('lightbox-bench-preview-', 20, async (workDir, servers) => {
+    const lb = await startPrinter(workDir, servers, printerProfile('preview bench'));
+    const job = await prepareW1(join(workDir, 'scu'), lb.dicomPort);
+    const log = new EventLog();
+    await log.open(lb.httpPort);
+    const samples: Record<Mode, Sample[]> = { quiet: [], busy: [] };
+    // Warm-up: one send, rendered (the render processes' first film loads sharp and fonts).
+    progress(`bench:preview: W1 to Lightbox, warm-up then ${runs} runs per mode (quiet, busy)`);
+    let from = log.events.length;
+    await sendW1(job);
+    await (await timings(log, from)).sample;
+    for (let i = 0; i < runs; i++) {
+      const modes: Mode[] = i % 2 === 0 ? ['quiet', 'busy'] : ['busy', 'quiet'];
+      for (const mode of modes) {
+        // busy: one send first whose film is still rendering when the measured send's N-ACTION is answered.
+        let previous: Promise<Sample> | undefined;
+        if (mode === 'busy') {
           from = log.events.length;
           await sendW1(job);
-          const s = await (await timings(log, from)).sample;
-          await previous;
-          samples[mode].push(s);
-          progress(
-            `  ${mode}: preview ${s.previewServer} ms (client ${fmtMs(s.previewClient)}), rendered ${s.renderedServer} ms`,
-          );
+          previous = (await timings(log, from)).sample;
         }
-      }
-      await log.close();
-      const load1 = loadavg();
-      const out = [
-        `## Print to preview, W1 (14INX17IN STANDARD\\4,5, 20 CT 512x512) from dcmprscu, ${runs} runs per mode`,
-        '',
-        `load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${load1.map((x) => x.toFixed(1)).join(' ')} at the end (2 cores: ${process.env.HOSTNAME ?? 'this machine'})`,
-        '',
-        '| mode | N-ACTION -> film.preview (server) | (client) | N-ACTION -> film.rendered (server) |',
-        '|---|---|---|---|',
-      ];
-      for (const mode of ['quiet', 'busy'] as Mode[]) {
-        const xs = samples[mode];
-        out.push(
-          `| ${mode} | ${stats(xs.map((s) => s.previewServer))} | ${stats(xs.map((s) => s.previewClient))} | ${stats(xs.map((s) => s.renderedServer))} |`,
+        from = log.events.length;
+        await sendW1(job);
+        const s = await (await timings(log, from)).sample;
+        await previous;
+        samples[mode].push(s);
+        progress(
+          `  ${mode}: preview ${s.previewServer} ms (client ${fmtMs(s.previewClient)}), rendered ${s.renderedServer} ms`,
         );
       }
-      const worst = Math.max(
-        ...(['quiet', 'busy'] as Mode[]).map((m) =>
-          percentile(
-            samples[m].map((s) => s.previewClient),
-            90,
-          ),
-        ),
-      );
+    }
+    await log.close();
+    const load1 = loadavg();
+    const out = [
+      `## Print to preview, W1 (14INX17IN STANDARD\\4,5, 20 CT 512x512) from dcmprscu, ${runs} runs per mode`,
+      '',
+      `${loadLine(load0, load1)} (2 cores: ${process.env.HOSTNAME ?? 'this machine'})`,
+      '',
+      '| mode | N-ACTION -> film.preview (server) | (client) | N-ACTION -> film.rendered (server) |',
+      '|---|---|---|---|',
+    ];
+    for (const mode of ['quiet', 'busy'] as Mode[]) {
+      const xs = samples[mode];
       out.push(
-        '',
-        `goal (preview <= ${GOAL_MS} ms, p90 of either mode, client): ${worst <= GOAL_MS ? 'met' : 'NOT met'} (${fmtMs(worst)} ms)`,
+        `| ${mode} | ${stats(xs.map((s) => s.previewServer))} | ${stats(xs.map((s) => s.previewClient))} | ${stats(xs.map((s) => s.renderedServer))} |`,
       );
-      process.stdout.write(`${out.join('\n')}\n`);
-    },
-  );
+    }
+    const worst = Math.max(
+      ...(['quiet', 'busy'] as Mode[]).map((m) =>
+        percentile(
+          samples[m].map((s) => s.previewClient),
+          90,
+        ),
+      ),
+    );
+    out.push(
+      '',
+      `goal (preview <= ${GOAL_MS} ms, p90 of either mode, client): ${worst <= GOAL_MS ? 'met' : 'NOT met'} (${fmtMs(worst)} ms)`,
+    );
+    process.stdout.write(`${out.join('\n')}\n`);
+  });
 }
 
 runBench(main);

@@ -32,7 +32,10 @@
  * renders W2 twice (warm-up and one run); it reports its VmHWM (/proc/self/status) after, next to
  * its VmRSS before, and this process reports what the child said.
  *
- * Usage: npm run bench:render [-- --runs N] [-- --only W1,W2,floor]. Runs: --runs N or BENCH_RUNS
+ * Enlargements are shared with a second thread, as the film renderer does (useMagnifyThread);
+ * --one-thread keeps them on this one.
+ *
+ * Usage: npm run bench:render [-- --runs N] [-- --only W1,W2,floor] [-- --one-thread]. Runs: --runs N or BENCH_RUNS
  * (default 5). --only measures a subset, without the references or the memory child; --only W2
  * alone also reports this process's own peak RSS during W2 (that is the memory child's mode).
  * This is a measurement, not a test: the exit code is 0 whether or not the goal is met, and 1 only
@@ -44,7 +47,13 @@ import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp, { type SharpOptions } from 'sharp';
-import { type RenderRecord, renderDensity, renderFilm, renderPreview } from '../src/render/film.js';
+import {
+  type RenderRecord,
+  renderDensity,
+  renderFilm,
+  renderPreview,
+  useMagnifyThread,
+} from '../src/render/film.js';
 import { ctSlice, mammo } from '../test/support/dcmprint.js';
 import { CT, DPI, FILM_SIZE, MAMMO, matrix, writeFilm } from './film-dirs.js';
 import {
@@ -265,7 +274,15 @@ interface W2Memory {
 
 /** Run `--only W2 --runs 1` in a fresh child and read its memory line. */
 async function measureW2Memory(): Promise<W2Memory> {
-  const args = ['--expose-gc', SELF, '--only', 'W2', '--runs', '1'];
+  const args = [
+    '--expose-gc',
+    SELF,
+    '--only',
+    'W2',
+    '--runs',
+    '1',
+    ...(process.argv.includes('--one-thread') ? ['--one-thread'] : []),
+  ];
   progress(`memory: node ${args.join(' ')}`);
   const child = spawnTracked(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -320,9 +337,12 @@ async function main(): Promise<void> {
   if (endianness() !== 'LE')
     throw new Error('the raw box files are written in host order: little-endian only');
   const m = matrix();
+  // As the film renderer does (render-process.ts): enlargements shared with a second thread.
+  const helper = argv.includes('--one-thread') ? false : useMagnifyThread();
   progress(
     `bench:render: ${FILM_SIZE} at ${DPI} dpi (${m.width}x${m.height}), ${only.join(', ')}, ` +
-      `${runs} runs after 1 warm-up; sharp concurrency ${sharp.concurrency()}`,
+      `${runs} runs after 1 warm-up; sharp concurrency ${sharp.concurrency()}; ` +
+      `enlargements on ${helper ? 'two threads' : 'one thread'}`,
   );
 
   await withWorkDir('lightbox-bench-render-', 0, async (work) => {
@@ -372,7 +392,7 @@ async function main(): Promise<void> {
     const floor = med.get('floor');
     const films = targets.filter((t) => t.dir);
     const out: string[] = [
-      `## renderFilm, ${FILM_SIZE} at ${DPI} dpi (${m.width} x ${m.height}), median of ${runs} runs after 1 warm-up`,
+      `## renderFilm, ${FILM_SIZE} at ${DPI} dpi (${m.width} x ${m.height}), median of ${runs} runs after 1 warm-up, enlargements on ${helper ? 'two threads' : 'one thread'}`,
       '',
     ];
     const refMed = (name: string) => (refSamples.has(name) ? median(refSamples.get(name)!) : undefined);

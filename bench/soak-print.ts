@@ -19,20 +19,21 @@
  * refused with a status (none expected) is counted, not a failure.
  *   npm run bench:soak:print [-- --minutes 10 --scus 10]
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateImages, parseDcmprscuLog } from '../test/support/dcmprint.js';
-import { prepareStoredPrint, runTool, type StoredPrint } from './dcmtk-tool.js';
+import { parseDcmprscuLog } from '../test/support/dcmprint.js';
+import { type PrintJob, prepareW1, runTool } from './dcmtk-tool.js';
 import { HostileLoad } from './hostile-load.js';
 import {
+  childPids,
   fmtMiB,
   HOST,
   median,
   metricTotal,
   numberArg,
   percentile,
+  printerProfile,
   procMemoryMiB,
   progress,
   runBench,
@@ -43,32 +44,14 @@ import {
   withWorkDir,
 } from './support.js';
 
-const AE = 'LIGHTBOX';
-const IMAGE_DIR = join(tmpdir(), 'lightbox-test-images-v1');
 const SAMPLE_EVERY_MS = 5000;
 const GROWTH_GOAL = 0.1;
 const STALLED_EVENT_CLIENTS = 10;
-const PROFILE =
-  'aeTitle: LIGHTBOX\nname: Lightbox (print soak)\nprintJob: { pendingMs: 100, msPerFilm: 200, queueLimit: 1000 }\n';
+const PROFILE = printerProfile('print soak');
 
 type Lightbox = Server & { httpPort: number };
 
-type Scu = StoredPrint & { dir: string };
-
-/** W1 as one Stored Print for one SCU (its own calling AE and directory). */
-async function prepare(lb: Lightbox, dir: string, n: number): Promise<Scu> {
-  const images = (await generateImages(IMAGE_DIR)).ct.slice(0, 20);
-  const job = await prepareStoredPrint(dir, {
-    port: lb.dicomPort,
-    calledAe: AE,
-    callingAe: `SOAK${n}`,
-    images,
-    columns: 4,
-    rows: 5,
-    filmSize: '14INX17IN',
-  });
-  return { ...job, dir };
-}
+type Scu = PrintJob;
 
 interface Tally {
   times: number[];
@@ -109,19 +92,6 @@ function stalledEventClient(port: number): Promise<Socket> {
   });
 }
 
-/** The render processes (films and previews): Lightbox's children, when it has them; their RSS is summed. */
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /** Growth after warm-up: median of the last tenth against the median of 20-30 % of the run. */
 function growth(samples: readonly number[]): { warm: number; end: number; growth: number } {
   const n = samples.length;
@@ -145,11 +115,10 @@ async function main(): Promise<void> {
     servers.push(lb);
     const pid = lb.child.pid!;
     const prepared = await Promise.all(
-      Array.from({ length: scus }, async (_, i) => {
-        const dir = join(workDir, `scu${i}`);
-        mkdirSync(dir);
-        return prepare(lb, dir, i);
-      }),
+      // Each SCU its own calling AE and directory.
+      Array.from({ length: scus }, (_, i) =>
+        prepareW1(join(workDir, `scu${i}`), lb.dicomPort, { callingAe: `SOAK${i}` }),
+      ),
     );
     progress(`${scus} SCUs ready; hostile load and ${STALLED_EVENT_CLIENTS} stalled event clients on`);
     const hostile = new HostileLoad(lb.dicomPort);

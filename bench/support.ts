@@ -421,4 +421,58 @@ export function numberArg(argv: readonly string[], name: string, dflt: number, f
 /** Milliseconds, one decimal. */
 export const fmtMs = (ms: number) => ms.toFixed(1);
 
+/** A process's children (Lightbox's render processes), none when it has gone. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The embedded LIGHTBOX printer's profile for a print benchmark: a queue that cannot fill, and
+ * the printer's own pace per film (by default a tenth of a real one's).
+ */
+export function printerProfile(name: string, pace = { pendingMs: 100, msPerFilm: 200 }): string {
+  return `aeTitle: LIGHTBOX\nname: Lightbox (${name})\nprintJob: { pendingMs: ${pace.pendingMs}, msPerFilm: ${pace.msPerFilm}, queueLimit: 1000 }\n`;
+}
+
+/** The built Lightbox in workDir/data with only the printer `profile` describes; pushed on `servers`. */
+export async function startPrinter(
+  workDir: string,
+  servers: Server[],
+  profile: string,
+  o: LightboxOptions = {},
+): Promise<Server & { httpPort: number }> {
+  const dataDir = join(workDir, 'data');
+  mkdirSync(join(dataDir, 'printers'), { recursive: true });
+  writeFileSync(join(dataDir, 'printers', 'lightbox.yaml'), profile);
+  const lb = await startLightbox(dataDir, o);
+  servers.push(lb);
+  return lb;
+}
+
+/** The films a Lightbox lists (at most 1000), of one status if given. */
+export async function listFilms(
+  httpPort: number,
+  status?: string,
+): Promise<{ id: string; render: string }[]> {
+  const r = await fetch(
+    `http://${HOST}:${httpPort}/api/films?limit=1000${status ? `&status=${status}` : ''}`,
+  );
+  if (!r.ok) throw new Error(`GET /api/films: HTTP ${r.status}`);
+  return (await r.json()) as { id: string; render: string }[];
+}
+
+/** The machine's load average at a benchmark's start and end (on a shared machine the figures move with it). */
+export function loadLine(start: readonly number[], end: readonly number[]): string {
+  const f = (l: readonly number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  return `load average ${f(start)} at the start, ${f(end)} at the end`;
+}
+
 export const fmtMiB = (x: number | undefined) => (x === undefined ? 'unavailable' : `${x.toFixed(1)} MiB`);

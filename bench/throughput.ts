@@ -15,27 +15,22 @@
  * A measurement: exit 0 always when it ran, 1 when something failed.
  *   npm run bench:throughput [-- --films 20]
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { generateImages, parseDcmprscuLog } from '../test/support/dcmprint.js';
-import { prepareStoredPrint, runTool } from './dcmtk-tool.js';
+import { prepareW1, printStored } from './dcmtk-tool.js';
 import {
-  HOST,
+  listFilms,
+  loadLine,
   numberArg,
+  printerProfile,
   procCpuMs,
   progress,
   runBench,
-  type Server,
   sleep,
-  startLightbox,
+  startPrinter,
   withWorkDir,
 } from './support.js';
-
-const AE = 'LIGHTBOX';
-const IMAGE_DIR = join(tmpdir(), 'lightbox-test-images-v1');
-const PROFILE =
-  'aeTitle: LIGHTBOX\nname: Lightbox (throughput bench)\nprintJob: { pendingMs: 100, msPerFilm: 200, queueLimit: 1000 }\n';
 
 /** Lightbox's processes: itself, its film renderer (--idle) and its preview process. */
 function processes(pid: number): { dicom: number; render?: number; preview?: number } {
@@ -57,82 +52,50 @@ function cpuOf(p: ReturnType<typeof processes>): Cpu {
   };
 }
 
-async function pending(httpPort: number): Promise<number> {
-  const r = await fetch(`http://${HOST}:${httpPort}/api/films?limit=1000&status=pending`);
-  return ((await r.json()) as unknown[]).length;
-}
-
 async function main(): Promise<void> {
   const films = numberArg(process.argv.slice(2), 'films', 20);
   const load0 = loadavg();
-  await withWorkDir(
-    'lightbox-bench-throughput-',
-    20,
-    async (workDir, servers: (Server & { httpPort: number })[]) => {
-      const dataDir = join(workDir, 'data');
-      mkdirSync(join(dataDir, 'printers'), { recursive: true });
-      writeFileSync(join(dataDir, 'printers', 'lightbox.yaml'), PROFILE);
-      const lb = await startLightbox(dataDir, { args: ['--retention-max-bytes', '4G'] });
-      servers.push(lb);
-      const scuDir = join(workDir, 'scu');
-      mkdirSync(scuDir);
-      const w1 = await prepareStoredPrint(scuDir, {
-        port: lb.dicomPort,
-        calledAe: AE,
-        images: (await generateImages(IMAGE_DIR)).ct.slice(0, 20),
-        columns: 4,
-        rows: 5,
-        filmSize: '14INX17IN',
-      });
-      const send = async (n: number) => {
-        const r = await runTool(
-          'dcmprscu',
-          ['-d', '-c', w1.cfg, '-p', 'TARGET', ...Array<string>(n).fill(w1.storedPrint)],
-          600_000,
-          scuDir,
-        );
-        const log = parseDcmprscuLog(r.output);
-        const ok = log.exchanges.filter((x) => x.request === 'N-ACTION' && x.status === 0).length;
-        if (r.code !== 0 || ok !== n)
-          throw new Error(`dcmprscu: ${ok} of ${n} printed:\n${r.output.slice(-2000)}`);
-        return r.ms;
-      };
-      const rendered = async () => {
-        while ((await pending(lb.httpPort)) > 0) await sleep(100);
-      };
-      progress(`bench:throughput: warm-up film, then ${films} W1 films back to back`);
-      await send(1);
-      await rendered();
-      const procs = processes(lb.child.pid!);
-      const cpu0 = cpuOf(procs);
-      const t0 = performance.now();
-      const sendMs = await send(films);
-      await rendered();
-      const wallMs = performance.now() - t0;
-      const cpu1 = cpuOf(procs);
-      const used: Cpu = {
-        dicom: cpu1.dicom - cpu0.dicom,
-        render: cpu1.render - cpu0.render,
-        preview: cpu1.preview - cpu0.preview,
-      };
-      const perFilm = (used.dicom + used.render + used.preview) / films;
-      const cores = availableParallelism();
-      const perHour = (films * 3_600_000) / wallMs;
-      const load1 = loadavg();
-      const out = [
-        `## Throughput, W1 with rendering on: ${films} films back to back from dcmprscu`,
-        '',
-        `load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${load1.map((x) => x.toFixed(1)).join(' ')} at the end; ${cores} cores`,
-        '',
-        `wall: sent in ${(sendMs / 1000).toFixed(1)} s, all rendered ${(wallMs / 1000).toFixed(1)} s after the first send: ` +
-          `${perHour.toFixed(0)} films/hour, ${(perHour / cores).toFixed(0)} films/hour per core`,
-        `CPU per film: ${perFilm.toFixed(0)} ms (DICOM process ${(used.dicom / films).toFixed(0)}, ` +
-          `preview ${(used.preview / films).toFixed(0)}, film renderer ${(used.render / films).toFixed(0)})`,
-        `films per hour per core (CPU): ${(3_600_000 / perFilm).toFixed(0)}`,
-      ];
-      process.stdout.write(`${out.join('\n')}\n`);
-    },
-  );
+  await withWorkDir('lightbox-bench-throughput-', 20, async (workDir, servers) => {
+    const lb = await startPrinter(workDir, servers, printerProfile('throughput bench'), {
+      args: ['--retention-max-bytes', '4G'],
+    });
+    const w1 = await prepareW1(join(workDir, 'scu'), lb.dicomPort);
+    const send = async (n: number) => (await printStored(w1, n, 600_000)).ms;
+    const rendered = async () => {
+      while ((await listFilms(lb.httpPort, 'pending')).length > 0) await sleep(100);
+    };
+    progress(`bench:throughput: warm-up film, then ${films} W1 films back to back`);
+    await send(1);
+    await rendered();
+    const procs = processes(lb.child.pid!);
+    const cpu0 = cpuOf(procs);
+    const t0 = performance.now();
+    const sendMs = await send(films);
+    await rendered();
+    const wallMs = performance.now() - t0;
+    const cpu1 = cpuOf(procs);
+    const used: Cpu = {
+      dicom: cpu1.dicom - cpu0.dicom,
+      render: cpu1.render - cpu0.render,
+      preview: cpu1.preview - cpu0.preview,
+    };
+    const perFilm = (used.dicom + used.render + used.preview) / films;
+    const cores = availableParallelism();
+    const perHour = (films * 3_600_000) / wallMs;
+    const load1 = loadavg();
+    const out = [
+      `## Throughput, W1 with rendering on: ${films} films back to back from dcmprscu`,
+      '',
+      `${loadLine(load0, load1)}; ${cores} cores`,
+      '',
+      `wall: sent in ${(sendMs / 1000).toFixed(1)} s, all rendered ${(wallMs / 1000).toFixed(1)} s after the first send: ` +
+        `${perHour.toFixed(0)} films/hour, ${(perHour / cores).toFixed(0)} films/hour per core`,
+      `CPU per film: ${perFilm.toFixed(0)} ms (DICOM process ${(used.dicom / films).toFixed(0)}, ` +
+        `preview ${(used.preview / films).toFixed(0)}, film renderer ${(used.render / films).toFixed(0)})`,
+      `films per hour per core (CPU): ${(3_600_000 / perFilm).toFixed(0)}`,
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+  });
 }
 
 runBench(main);

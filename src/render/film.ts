@@ -8,7 +8,7 @@
  *   render.json       geometry and decisions per box.
  * Every file is written under a temporary name and renamed.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
@@ -22,6 +22,8 @@ import { BufferPool } from './buffer-pool.js';
 import { drawTexts, inkFor, scaled } from './film-text.js';
 import { densityLut } from './grayscale.js';
 import { type Viewing, viewTable } from './gsdf.js';
+import { type MagnifyJob, runMagnifyJob } from './magnify-job.js';
+import { MagnifyThread } from './magnify-thread.js';
 import { writeAtomic } from './write-atomic.js';
 
 // sharp runs libvips on one thread per operation on glibc Linux (its guard against malloc
@@ -41,6 +43,8 @@ const KERNELS: Record<MagnificationType, Kernel> = {
   NONE: 'nearest',
 };
 const SMOOTHING_KERNELS = new Set<string>(['cubic', 'mitchell', 'lanczos2', 'lanczos3']);
+/** Kernels sharp (libvips) enlarges with its Catmull-Rom interpolator, whichever of them is asked for. */
+const CUBIC_FAMILY = SMOOTHING_KERNELS;
 
 /** The kernel: Magnification Type's, refined by Smoothing Type as the printer maps it (CUBIC only). */
 export function kernelFor(
@@ -224,15 +228,56 @@ function lutFor(box: Parameters<typeof densityLut>[0]): Uint16Array {
   return lut;
 }
 
+/** The thread that shares enlargements with this one, once the film renderer asked for it. */
+let helper: MagnifyThread | undefined;
+/** A box enlarged into fewer rows than twice this is not worth a message to the helper. */
+const MIN_SHARE_ROWS = 64;
+
+/**
+ * Share each enlargement with a second thread (the film renderer: render-process.ts). False where
+ * there is none to have: one core, or TypeScript sources (tests).
+ */
+export function useMagnifyThread(): boolean {
+  helper ??= MagnifyThread.start();
+  return helper !== undefined;
+}
+
+/** How many shares of enlargements the helper thread has run (tests, benches). */
+export function magnifyThreadShares(): number {
+  return helper?.shares ?? 0;
+}
+
 /** The density canvas and 8-bit view of the last film, for the next (a preview's are too small to keep). */
 const pool = new BufferPool(4 * 1024 * 1024, 2);
+
+/**
+ * A box's whole file, read into a pooled buffer when it is large (a preview's mammogram then
+ * reuses the last film's canvas instead of another 40 MB); `release` once nothing reads it.
+ */
+async function readPooled(path: string): Promise<{ raw: Buffer; release: () => void }> {
+  const f = await open(path, 'r');
+  try {
+    const size = (await f.stat()).size;
+    const buffer = pool.take(size);
+    const raw = Buffer.from(buffer, 0, size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await f.read(raw, got, size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return { raw: raw.subarray(0, got), release: () => pool.give(buffer) };
+  } finally {
+    await f.close();
+  }
+}
 
 /** A film's pixels composed at some scale of its pixel matrix, before they are encoded. */
 interface Composed {
   /** The canvas's size: the film's pixel matrix times the scale. */
   width: number;
   height: number;
-  /** Densities, hundredths of OD. */
+  /** Densities, hundredths of OD (overwritten by the view when composed without `densities`). */
   canvas: Uint16Array;
   /** What a viewer sees: 8-bit grey, or sRGB when a box is in color. */
   view: Buffer;
@@ -248,9 +293,15 @@ interface Composed {
  * and scaled into its box, texts) and what a viewer sees of them. At scale 1 the film's own pixel
  * matrix; below 1 (a preview) the same steps on a smaller canvas: each image goes straight to its
  * box's size there, through the magnification kernel where it is enlarged and the thumbnail's
- * kernel (lanczos3, as resizing a full film down would) where it is reduced.
+ * kernel (lanczos3, as resizing a full film down would) where it is reduced. `densities`: keep
+ * the densities for density.png (else the view is written over them).
  */
-async function composeFilm(dir: string, film: FilmRecord, scale: number): Promise<Composed> {
+async function composeFilm(
+  dir: string,
+  film: FilmRecord,
+  scale: number,
+  densities: boolean,
+): Promise<Composed> {
   const fa = film.filmBox.attributes;
   const { width: FW, height: FH, dpi } = film.filmBox.matrix;
   const W = Math.round(FW * scale);
@@ -268,8 +319,12 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
   const trim = str(fa, Tag.Trim) === 'YES';
   // Trim frames and text in the density opposite the border's (dark on light, light on dark).
   const ink = inkFor(border, range, viewing);
-  const canvasBuffer = pool.take(W * H * 2);
-  const canvas = new Uint16Array(canvasBuffer, 0, W * H).fill(border);
+  const canvasBuffer = pool.take(W * H * 2, helper?.alive === true);
+  const canvas = new Uint16Array(canvasBuffer, 0, W * H);
+  // Row by row from one filled row: TypedArray fill() on shared memory stores element by element
+  // (12.8 ms for a 14x17 in film, against 3 ms for these copies or for fill() on an ArrayBuffer).
+  const borderRow = new Uint16Array(W).fill(border);
+  for (let y = 0; y < H; y++) canvas.set(borderRow, y * W);
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
   const boxes: BoxRender[] = [];
   // A one-pixel trim line of the full film covers `scale` of a preview pixel: blended by that much.
@@ -288,7 +343,7 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     }
     const ia = b.attributes;
     const im = b.image;
-    const raw = await readFile(join(dir, im.file));
+    const file = join(dir, im.file);
     const magnification = str(ia, Tag.MagnificationType) ?? str(fa, Tag.MagnificationType) ?? 'CUBIC';
     const p = placement(b.rect, im.columns, im.rows, {
       magnification,
@@ -306,6 +361,7 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     if (im.samplesPerPixel === 3) {
       // Color: planar (R plane, G plane, B plane) becomes interleaved; REVERSE is a negative.
       // A streamed image's file keeps the pad byte of an odd length (PS3.5 7.1.1): not a pixel.
+      const raw = await readFile(file);
       let px = Buffer.from(raw.subarray(0, im.rows * im.columns * 3));
       if (im.planarConfiguration === 1) {
         const plane = im.rows * im.columns;
@@ -335,30 +391,79 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     });
     const count = im.rows * im.columns;
     const mask = 2 ** im.bitsStored - 1;
-    let dens: Uint16Array;
-    if (im.bitsAllocated === 8) {
-      dens = new Uint16Array(count);
-      for (let i = 0; i < count; i++) dens[i] = lut[raw[i]! & mask]!;
-    } else {
-      // Densities in place of the stored values (a 40 MB mammogram is not held twice): a typed
-      // view when the bytes are 2-aligned (large files always are), else one copy.
-      dens =
-        raw.byteOffset % 2 === 0
-          ? new Uint16Array(raw.buffer, raw.byteOffset, count)
-          : new Uint16Array(Uint8Array.from(raw.subarray(0, count * 2)).buffer);
-      for (let i = 0; i < count; i++) dens[i] = lut[dens[i]! & mask]!;
-    }
-    // Uncovered parts of a box with an image take the border density (docs/spec/rendering.md#layout).
-    const px = await resizeGrey16(dens, im.columns, im.rows, p.crop, t);
-    // Into the canvas, clamped on the way: cubic kernels overshoot at edges, and no pixel may
-    // leave the box's density range (one pass, not a clamp pass and a copy).
+    const sw = p.crop?.width ?? im.columns;
+    const sh = p.crop?.height ?? im.rows;
     const d = dest;
-    for (let y = 0; y < d.height; y++) {
-      const from = y * d.width;
-      const to = (d.y + y) * W + d.x - from;
-      for (let i = from; i < from + d.width; i++) {
-        const v = px[i]!;
-        canvas[to + i] = v > maxD ? maxD : v < minD ? minD : v;
+    if (CUBIC_FAMILY.has(t.kernel) && d.width > sw && d.height > sh) {
+      // Enlarged with a cubic kernel (most films): rows read a strip at a time, through the
+      // density table, Catmull-Rom as sharp would do it, the box's clamp and the blit, in one
+      // pass (bicubic.ts); nothing image-sized is held.
+      const job: MagnifyJob = {
+        file,
+        columns: im.columns,
+        rows: im.rows,
+        bytesPerSample: im.bitsAllocated === 8 ? 1 : 2,
+        mask,
+        lut,
+        ox: p.crop?.x ?? 0,
+        oy: p.crop?.y ?? 0,
+        w: sw,
+        h: sh,
+        outW: d.width,
+        outH: d.height,
+        canvasWidth: W,
+        dx: d.x,
+        dy: d.y,
+        lo: minD,
+        hi: maxD,
+      };
+      if (helper?.alive && canvasBuffer instanceof SharedArrayBuffer && d.height >= 2 * MIN_SHARE_ROWS) {
+        // The top half on the helper thread, the bottom half here, at once.
+        const mid = Math.floor(d.height / 2);
+        const other = helper.run({ ...job, to: mid }, canvasBuffer).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        let failure: unknown;
+        try {
+          runMagnifyJob({ ...job, from: mid }, canvas);
+        } catch (e) {
+          failure = e;
+        }
+        // Never return while the helper may still write into the canvas.
+        const otherFailure = await other;
+        if (failure ?? otherFailure) throw failure ?? otherFailure;
+      } else runMagnifyJob(job, canvas);
+    } else {
+      const { raw, release } = await readPooled(file);
+      try {
+        let dens: Uint16Array;
+        if (im.bitsAllocated === 8) {
+          dens = new Uint16Array(count);
+          for (let i = 0; i < count; i++) dens[i] = lut[raw[i]! & mask]!;
+        } else {
+          // Densities in place of the stored values (a 40 MB mammogram is not held twice): a typed
+          // view when the bytes are 2-aligned (large files always are), else one copy.
+          dens =
+            raw.byteOffset % 2 === 0
+              ? new Uint16Array(raw.buffer, raw.byteOffset, count)
+              : new Uint16Array(Uint8Array.from(raw.subarray(0, count * 2)).buffer);
+          for (let i = 0; i < count; i++) dens[i] = lut[dens[i]! & mask]!;
+        }
+        // Uncovered parts of a box with an image take the border density (docs/spec/rendering.md#layout).
+        const px = await resizeGrey16(dens, im.columns, im.rows, p.crop, t);
+        // Into the canvas, clamped on the way: cubic kernels overshoot at edges, and no pixel may
+        // leave the box's density range (one pass, not a clamp pass and a copy).
+        for (let y = 0; y < d.height; y++) {
+          const from = y * d.width;
+          const to = (d.y + y) * W + d.x - from;
+          for (let i = from; i < from + d.width; i++) {
+            const v = px[i]!;
+            canvas[to + i] = v > maxD ? maxD : v < minD ? minD : v;
+          }
+        }
+      } finally {
+        release();
       }
     }
     if (trim) {
@@ -383,7 +488,9 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
 
   // What a viewer sees: indexed by any 16-bit density, so the per-pixel loop has no branch.
   const table = viewTable(viewing, 255);
-  const greyBuffer = pool.take(W * H);
+  // Without density.png to write, the view takes the canvas's place: byte i is written after
+  // density i is read, and densities past i sit at bytes 2i and beyond (a film's 24 MB less).
+  const greyBuffer = densities ? pool.take(W * H) : canvasBuffer;
   const grey = Buffer.from(greyBuffer, 0, W * H);
   for (let i = 0; i < canvas.length; i++) grey[i] = table[canvas[i]!]!;
   let view = grey;
@@ -427,7 +534,7 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     channels: colorBoxes.length > 0 ? 3 : 1,
     release: () => {
       pool.give(canvasBuffer);
-      pool.give(greyBuffer);
+      if (greyBuffer !== canvasBuffer) pool.give(greyBuffer);
     },
     record: {
       format: 'lightbox-render/1',
@@ -476,7 +583,7 @@ async function writeDensity(dir: string, c: Composed): Promise<void> {
  */
 export async function renderDensity(dir: string): Promise<{ ms: number }> {
   const t0 = performance.now();
-  const c = await composeFilm(dir, await readFilm(dir), 1);
+  const c = await composeFilm(dir, await readFilm(dir), 1, true);
   try {
     await writeDensity(dir, c);
   } finally {
@@ -500,7 +607,7 @@ export interface PreviewRecord {
 export async function renderPreview(dir: string): Promise<PreviewRecord> {
   const t0 = performance.now();
   const film = await readFilm(dir);
-  const c = await composeFilm(dir, film, THUMB_WIDTH / film.filmBox.matrix.width);
+  const c = await composeFilm(dir, film, THUMB_WIDTH / film.filmBox.matrix.width, false);
   try {
     await writeAtomic(join(dir, 'thumb.png'), await viewOf(c).png().toBuffer());
   } finally {
@@ -520,7 +627,7 @@ export interface RenderOptions {
 export async function renderFilm(dir: string, o: RenderOptions = {}): Promise<RenderRecord> {
   const t0 = performance.now();
   const film = await readFilm(dir);
-  const c = await composeFilm(dir, film, 1);
+  const c = await composeFilm(dir, film, 1, o.density !== false);
   // The encodes run at once on sharp's thread pool (deflate is most of their time). Two
   // pipelines, not clone(): sharp 0.35's clone() deep-copies the whole input buffer.
   const written = await Promise.allSettled([

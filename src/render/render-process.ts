@@ -33,9 +33,11 @@ try {
   // Not allowed here (a restricted container): render at the printer's priority.
 }
 
-const { renderDensity, renderFilm, renderPreview } = await import('./film.js');
-// A preview is small images: one libvips thread per operation is plenty, and leaves the cores to printing.
+const { renderDensity, renderFilm, renderPreview, useMagnifyThread } = await import('./film.js');
+// A preview is small images: one libvips thread per operation is plenty, and leaves the cores to
+// printing. Full-size films share their enlargements with a second thread, as sharp shares its work.
 if (!idle) (await import('sharp')).default.concurrency(1);
+else useMagnifyThread();
 
 let queue: Promise<void> = Promise.resolve();
 

@@ -1,0 +1,40 @@
+/**
+ * An image box's enlargement as one self-contained job: its file, how its stored values map to
+ * densities, and where they land. The film's own thread runs one share of a box's rows and the
+ * helper thread (magnify-thread.ts) the other, each reading its own rows from the file.
+ */
+import { type Magnification, magnifyInto } from './bicubic.js';
+import { RowReader } from './row-reader.js';
+
+export interface MagnifyJob extends Magnification {
+  /** The spooled image: its file, size and sample width. */
+  file: string;
+  columns: number;
+  rows: number;
+  bytesPerSample: 1 | 2;
+  /** Bits stored, as a mask, and the density of each stored value. */
+  mask: number;
+  lut: Uint16Array;
+  /** The region's top-left in the image (a centre crop; 0, 0 otherwise). */
+  ox: number;
+  oy: number;
+}
+
+/** Run a job (its rows from..to) into `canvas`. */
+export function runMagnifyJob(job: MagnifyJob, canvas: Uint16Array): void {
+  const reader = new RowReader(job.file, job.columns, job.rows, job.bytesPerSample);
+  try {
+    const { words } = reader;
+    const { lut, mask, ox, oy, w } = job;
+    magnifyInto(
+      job,
+      (r, into, at) => {
+        const o = reader.row(oy + r) + ox;
+        for (let x = 0; x < w; x++) into[at + x] = lut[words[o + x]! & mask]!;
+      },
+      canvas,
+    );
+  } finally {
+    reader.close();
+  }
+}

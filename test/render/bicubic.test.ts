@@ -1,0 +1,124 @@
+/**
+ * The film's own Catmull-Rom enlargement (src/render/bicubic.ts) against sharp's resize with the
+ * cubic kernel, which it replaces for enlargements: the same 16-bit values, every one, over
+ * random densities (so every tap counts) at the factors films use and awkward ones.
+ */
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { magnifyInto } from '../../src/render/bicubic.js';
+
+/** Deterministic pseudo-random densities in lo..hi. */
+function densities(n: number, lo: number, hi: number, seed: number): Uint16Array {
+  const out = new Uint16Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    out[i] = lo + Math.floor((s / 2 ** 32) * (hi - lo + 1));
+  }
+  return out;
+}
+
+async function bySharp(
+  src: Uint16Array,
+  w: number,
+  h: number,
+  outW: number,
+  outH: number,
+  kernel: 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3' = 'cubic',
+) {
+  const d = await sharp(src, { raw: { width: w, height: h, channels: 1 } })
+    .resize(outW, outH, { kernel, fit: 'fill' })
+    .toColourspace('grey16')
+    .raw({ depth: 'ushort' })
+    .toBuffer();
+  return new Uint16Array(d.buffer, d.byteOffset, d.length / 2);
+}
+
+/**
+ * Drawn into a larger canvas at an offset, as into a film (the margin must stay untouched); in
+ * shares of output rows when `splits` are given (as two threads share a box: the same values).
+ */
+function byFilm(
+  src: Uint16Array,
+  w: number,
+  h: number,
+  outW: number,
+  outH: number,
+  lo = 0,
+  hi = 65535,
+  splits: number[] = [],
+) {
+  const cw = outW + 7;
+  const canvas = new Uint16Array(cw * (outH + 5)).fill(12345);
+  const bounds = [0, ...splits, outH];
+  // The last share first: each share stands alone.
+  for (let i = bounds.length - 2; i >= 0; i--)
+    magnifyInto(
+      { w, h, outW, outH, canvasWidth: cw, dx: 3, dy: 2, lo, hi, from: bounds[i]!, to: bounds[i + 1]! },
+      (r, into, at) => {
+        for (let x = 0; x < w; x++) into[at + x] = src[r * w + x]!;
+      },
+      canvas,
+    );
+  const out = new Uint16Array(outW * outH);
+  for (let y = 0; y < outH; y++)
+    out.set(canvas.subarray((y + 2) * cw + 3, (y + 2) * cw + 3 + outW), y * outW);
+  const margin = canvas.filter((_, i) => {
+    const x = i % cw;
+    const y = Math.floor(i / cw);
+    return x < 3 || x >= 3 + outW || y < 2 || y >= 2 + outH;
+  });
+  return { out, margin };
+}
+
+describe('Catmull-Rom enlargement', () => {
+  const cases: [number, number, number, number][] = [
+    [512, 512, 1088, 1088], // W1: a CT slice in a 4x5 box at 320 dpi
+    [64, 80, 68, 85], // W2's factor (1.0625), small
+    [37, 23, 91, 50], // different factors per axis
+    [200, 150, 233, 301],
+    [5, 4, 17, 9], // tiny: every tap is near an edge
+    [2, 2, 7, 5],
+  ];
+  for (const [w, h, outW, outH] of cases)
+    it(`${w}x${h} -> ${outW}x${outH}: every value as sharp's, the canvas around it untouched`, async () => {
+      const src = densities(w * h, 0, 65535, w * 31 + h);
+      const expected = await bySharp(src, w, h, outW, outH);
+      const { out, margin } = byFilm(src, w, h, outW, outH);
+      let differ = 0;
+      for (let i = 0; i < out.length; i++) if (out[i] !== expected[i]) differ++;
+      expect(differ).toBe(0);
+      expect(margin.every((v) => v === 12345)).toBe(true);
+    });
+
+  it('computes the same values in shares of rows, in any order (two threads share a box)', async () => {
+    const src = densities(61 * 47, 0, 65535, 3);
+    const whole = byFilm(src, 61, 47, 130, 101).out;
+    for (const splits of [[1], [50], [99, 100], [3, 17, 64]]) {
+      const { out, margin } = byFilm(src, 61, 47, 130, 101, 0, 65535, splits);
+      expect(Buffer.from(out.buffer).equals(Buffer.from(whole.buffer)), `split at ${splits}`).toBe(true);
+      expect(margin.every((v) => v === 12345)).toBe(true);
+    }
+  });
+
+  it('is what sharp does with every cubic-family kernel when enlarging (Smoothing Type maps to them)', async () => {
+    const src = densities(45 * 38, 0, 65535, 7);
+    const { out } = byFilm(src, 45, 38, 101, 77);
+    for (const kernel of ['mitchell', 'lanczos2', 'lanczos3'] as const)
+      expect(
+        Buffer.from((await bySharp(src, 45, 38, 101, 77, kernel)).buffer).equals(Buffer.from(out.buffer)),
+      ).toBe(true);
+  });
+
+  it('clamps to the box density range on the way (cubic overshoot at edges)', async () => {
+    const w = 40;
+    const h = 30;
+    // A step edge overshoots both ways under Catmull-Rom.
+    const src = new Uint16Array(w * h).map((_, i) => (i % w < w / 2 ? 20 : 320));
+    const expected = await bySharp(src, w, h, 97, 61);
+    expect(Math.min(...expected)).toBeLessThan(20);
+    expect(Math.max(...expected)).toBeGreaterThan(320);
+    const { out } = byFilm(src, w, h, 97, 61, 20, 320);
+    for (let i = 0; i < out.length; i++) expect(out[i]).toBe(Math.min(320, Math.max(20, expected[i]!)));
+  });
+});
