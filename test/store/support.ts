@@ -15,6 +15,7 @@ import {
   copyFileSync,
   type Dirent,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -48,25 +49,54 @@ function newestMtime(dir: string): number {
 /**
  * The server's entry point compiled from this checkout's src/ into test/artifacts/<name>/, built
  * only when missing or older than a source file. tsc emits despite type errors (the typecheck step
- * reports those); only an entry point that is still stale afterwards is an error.
+ * reports those); only an entry point that is still stale afterwards is an error. Test files in
+ * other workers may want the same build at the same moment: one builds under a lock directory
+ * while the others wait for it, so none starts a server from files another tsc is rewriting.
  */
 export async function ensureBuild(name: string): Promise<{ main: string; built: boolean; ms: number }> {
   const out = join(ROOT, 'test/artifacts', name);
   const main = join(out, 'src/main.js');
-  const sources = newestMtime(join(ROOT, 'src'));
-  if (existsSync(main) && statSync(main).mtimeMs > sources) return { main, built: false, ms: 0 };
+  const fresh = () => existsSync(main) && statSync(main).mtimeMs > newestMtime(join(ROOT, 'src'));
+  if (fresh()) return { main, built: false, ms: 0 };
   const t0 = Date.now();
-  await new Promise<void>((done) => {
-    execFile(
-      'npx',
-      ['tsc', '-p', 'test/ci/tsconfig.build.json', '--outDir', out],
-      { cwd: ROOT, timeout: 120_000 },
-      () => done(),
-    );
+  await withBuildLock(`${out}.lock`, async () => {
+    if (fresh()) return;
+    const started = Date.now();
+    await new Promise<void>((done) => {
+      execFile(
+        'npx',
+        ['tsc', '-p', 'test/ci/tsconfig.build.json', '--outDir', out],
+        { cwd: ROOT, timeout: 120_000 },
+        () => done(),
+      );
+    });
+    if (!existsSync(main) || statSync(main).mtimeMs < started - 1000)
+      throw new Error(`could not compile the server into ${out}`);
   });
-  if (!existsSync(main) || statSync(main).mtimeMs < t0 - 1000)
-    throw new Error(`could not compile the server into ${out}`);
   return { main, built: true, ms: Date.now() - t0 };
+}
+
+/** Run fn holding the lock directory `lock` (mkdir is atomic); a lock older than 3 min is stale. */
+async function withBuildLock(lock: string, fn: () => Promise<void>): Promise<void> {
+  mkdirSync(dirname(lock), { recursive: true });
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 180_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`${lock}: another build held it for 4 minutes`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------- server process
