@@ -152,7 +152,10 @@ const MIN_PDU = 4096;
 /** A streamed request's bytes waiting to be sent: above this its source should pause, below LOW resume. */
 export const STREAM_HIGH_WATER = 8 * 1024 * 1024;
 const MAX_PDU = 16 * 1024 * 1024;
-/** Bytes of PDUs gathered into one writev to the acceptor (a few of its PDUs, or one large one). */
+/**
+ * Bytes of PDUs gathered into one writev to the acceptor (a few of its PDUs, or one large one);
+ * also about what may wait in the socket's own buffer before a sender waits for it to drain.
+ */
 const BATCH_BYTES = 256 * 1024;
 const MAX_ASSOCIATE_PDU = 1024 * 1024;
 /** Events kept on `events`; older ones are dropped (onEvent sees them all). */
