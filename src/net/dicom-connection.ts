@@ -43,6 +43,7 @@ import { HIGH_WATER } from '../store/staging-file.js';
 import type { InflightBudget } from './inflight-budget.js';
 import { ProxyRelay, type Relayed, type RelayHost } from './proxy-relay.js';
 import type { UpstreamFactory } from './upstream.js';
+import { writeParts } from './write-parts.js';
 
 export interface ConnectionLimits {
   /** Our Maximum Length for received P-DATA-TF PDUs (advertised in the A-ASSOCIATE-AC). */
@@ -449,7 +450,7 @@ export class DicomConnection {
   #perform(o: Output): void {
     switch (o.kind) {
       case 'write':
-        if (!this.#socket.destroyed) this.#socket.write(o.bytes);
+        if (!this.#socket.destroyed) writeParts(this.#socket, o.parts);
         if (o.pdu.type !== 'P-DATA-TF' && this.#log.isLevelEnabled('debug')) {
           this.#log.debug({ pdu: describePdu(o.pdu) }, 'sent');
         }

@@ -29,6 +29,7 @@ import { Uid } from '../dicom/uids.js';
 import { Association, type Ending, type Output } from '../dicom/ul/association.js';
 import type { AssociateAc, AssociateRq, PDataTf } from '../dicom/ul/pdu.js';
 import type { StreamFlow } from '../net/upstream.js';
+import { writeParts } from '../net/write-parts.js';
 import {
   type AcceptedContext,
   acceptedContexts,
@@ -151,6 +152,11 @@ const MIN_PDU = 4096;
 /** A streamed request's bytes waiting to be sent: above this its source should pause, below LOW resume. */
 export const STREAM_HIGH_WATER = 8 * 1024 * 1024;
 const MAX_PDU = 16 * 1024 * 1024;
+/**
+ * Bytes of PDUs gathered into one writev to the acceptor (a few of its PDUs, or one large one);
+ * also about what may wait in the socket's own buffer before a sender waits for it to drain.
+ */
+const BATCH_BYTES = 256 * 1024;
 const MAX_ASSOCIATE_PDU = 1024 * 1024;
 /** Events kept on `events`; older ones are dropped (onEvent sees them all). */
 const EVENTS_KEPT = 1000;
@@ -443,8 +449,8 @@ export class Requestor {
       wake = undefined;
     };
     const size = () => maxFragment(this.#peerMaxLength);
-    /** The first n queued bytes, as one buffer (a copy only when they span parts). */
-    const take = (n: number): Buffer => {
+    /** The first n queued bytes, as views of the parts (never a copy). */
+    const take = (n: number): Bytes => {
       const out: Buffer[] = [];
       let need = n;
       while (need > 0) {
@@ -461,9 +467,9 @@ export class Requestor {
       }
       queued -= n;
       flow.memory?.give(n);
-      return out.length === 1 ? out[0]! : Buffer.concat(out, n);
+      return out.length === 1 ? out[0]! : ChunkedBytes.of(out);
     };
-    const pdv = (data: Buffer, isLast: boolean): PDataTf => ({
+    const pdv = (data: Bytes, isLast: boolean): PDataTf => ({
       type: 'P-DATA-TF',
       pdvs: [{ contextId: context.id, isCommand: false, isLast, data }],
     });
@@ -481,15 +487,19 @@ export class Requestor {
       }
       for (;;) {
         // A PDU goes once more than a PDU's worth is queued, so the last one is known as such
-        // (an empty data set, too, ends with a last PDV).
-        while (queued > size() || (ended && !lastSent)) {
-          const last = ended && queued <= size();
-          if (last) lastSent = true;
-          if (!this.#assoc.canSend || this.#closed) return;
-          this.#run(() => this.#assoc.sendPData(pdv(take(last ? queued : size()), last)));
-          low();
-          const s = this.#socket;
-          if (s?.writableNeedDrain) await drained(s);
+        // (an empty data set, too, ends with a last PDV). The PDUs ready now go in one writev.
+        const batch = this.#batch();
+        try {
+          while (queued > size() || (ended && !lastSent)) {
+            const last = ended && queued <= size();
+            if (last) lastSent = true;
+            if (!this.#assoc.canSend || this.#closed) return;
+            this.#run(() => this.#assoc.sendPData(pdv(take(last ? queued : size()), last)));
+            low();
+            if (batch.full()) await batch.flush();
+          }
+        } finally {
+          batch.end();
         }
         if (lastSent || this.#closed) {
           low();
@@ -639,12 +649,42 @@ export class Requestor {
       dataset: decoded,
       datasetBytes: data?.length ?? 0,
     });
-    for (const pdu of fragmentMessage(context.id, encodeCommand(command), data, this.#peerMaxLength)) {
-      if (!this.#assoc.canSend || this.#closed) return;
-      this.#run(() => this.#assoc.sendPData(pdu));
-      const s = this.#socket;
-      if (s?.writableNeedDrain) await drained(s);
+    const batch = this.#batch();
+    try {
+      for (const pdu of fragmentMessage(context.id, encodeCommand(command), data, this.#peerMaxLength)) {
+        if (!this.#assoc.canSend || this.#closed) return;
+        this.#run(() => this.#assoc.sendPData(pdu));
+        if (batch.full()) await batch.flush();
+      }
+    } finally {
+      batch.end();
     }
+  }
+
+  /**
+   * PDUs written while a batch is open reach the kernel together (the socket corked): one writev
+   * of up to BATCH_BYTES rather than a write per PDU. full(): time to flush() it, which waits for
+   * the socket to drain if the peer is behind; end() sends what is left.
+   */
+  #batch(): { full(): boolean; flush(): Promise<void>; end(): void } {
+    const s = this.#socket;
+    if (!s) return { full: () => false, flush: async () => undefined, end: () => undefined };
+    s.cork();
+    let corked = true;
+    return {
+      full: () => s.writableLength >= BATCH_BYTES,
+      flush: async () => {
+        s.uncork();
+        corked = false;
+        if (s.writableNeedDrain && !s.destroyed) await drained(s);
+        s.cork();
+        corked = true;
+      },
+      end: () => {
+        if (corked) s.uncork();
+        corked = false;
+      },
+    };
   }
 
   #onMessage(m: AssembledMessage): void {
@@ -820,7 +860,7 @@ export class Requestor {
         this.#connect();
         break;
       case 'write':
-        if (this.#socket && !this.#socket.destroyed) this.#socket.write(o.bytes);
+        if (this.#socket && !this.#socket.destroyed) writeParts(this.#socket, o.parts);
         break;
       case 'close': {
         const s = this.#socket;

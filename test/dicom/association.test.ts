@@ -31,7 +31,7 @@ function acceptor() {
 }
 
 const writes = (o: Output[]) =>
-  o.filter((x) => x.kind === 'write').map((x) => (x as { bytes: Buffer }).bytes);
+  o.filter((x) => x.kind === 'write').map((x) => Buffer.concat((x as { parts: readonly Buffer[] }).parts));
 const kinds = (o: Output[]) => o.map((x) => x.kind);
 
 describe('acceptor association, bytes in, bytes out', () => {

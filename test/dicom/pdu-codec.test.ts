@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ChunkedBytes } from '../../src/dicom/chunked-bytes.js';
 import { Uid } from '../../src/dicom/uids.js';
 import { PduError } from '../../src/dicom/ul/errors.js';
 import { type AssociateAc, emptyUserInfo, type Pdu } from '../../src/dicom/ul/pdu.js';
-import { decodePdu, encodePdu } from '../../src/dicom/ul/pdu-codec.js';
+import { decodePdu, encodePdu, encodePduParts } from '../../src/dicom/ul/pdu-codec.js';
 import {
   DCMTK_PRINT_ASSOCIATE_RQ,
   DCMTK_PRINT_ASSOCIATE_RQ_REGIONS,
@@ -191,6 +192,57 @@ describe('round trips of all seven PDUs and every item', () => {
     });
     // [0] type 4, length 8 | [6] PDV length 4 | [10] PC 7 | [11] MCH 0b11 | [12] data
     expect(b.toString('hex')).toBe('040000000008' + '00000004' + '07' + '03' + 'aabb');
+  });
+});
+
+describe('encodePduParts (a PDU as buffers for one writev)', () => {
+  it('P-DATA-TF: PDU and first PDV header in one 12-byte buffer, the data as the same views', () => {
+    const src = Buffer.from([0xa1, 0xa2, 0xa3, 0xa4, 0xa5]);
+    const a = src.subarray(0, 2);
+    const b = src.subarray(2);
+    const parts = encodePduParts({
+      type: 'P-DATA-TF',
+      pdvs: [{ contextId: 5, isCommand: false, isLast: true, data: ChunkedBytes.of([a, b]) }],
+    });
+    expect(parts.map((p) => p.toString('hex'))).toEqual([
+      // type 04, reserved, PDU length 11; PDV item length 7, context 5, control 02 (last, data)
+      '04' + '00' + '0000000b' + '00000007' + '05' + '02',
+      'a1a2',
+      'a3a4a5',
+    ]);
+    // Not copied: the modality's bytes themselves go to the socket.
+    expect(parts[1]!.buffer).toBe(src.buffer);
+    expect(parts[1]!.byteOffset).toBe(src.byteOffset);
+    expect(parts[2]!.byteOffset).toBe(src.byteOffset + 2);
+  });
+
+  it('several PDVs: each later PDV header is its own 6-byte buffer; the whole equals encodePdu', () => {
+    const p: Pdu = {
+      type: 'P-DATA-TF',
+      pdvs: [
+        { contextId: 1, isCommand: true, isLast: true, data: hex('0102') },
+        { contextId: 3, isCommand: false, isLast: false, data: hex('') },
+        { contextId: 3, isCommand: false, isLast: true, data: ChunkedBytes.of([hex('ff'), hex('eedd')]) },
+      ],
+    };
+    const parts = encodePduParts(p);
+    expect(parts.map((x) => x.toString('hex'))).toEqual([
+      '04' + '00' + '00000017' + '00000004' + '01' + '03',
+      '0102',
+      '00000002' + '03' + '00',
+      '00000005' + '03' + '02',
+      'ff',
+      'eedd',
+    ]);
+    expect(Buffer.concat(parts).equals(encodePdu(p))).toBe(true);
+    expect(decodePdu(Buffer.concat(parts))).toEqual(decodePdu(encodePdu(p)));
+  });
+
+  it('any other PDU is the one buffer encodePdu makes', () => {
+    const p: Pdu = { type: 'A-ABORT', source: 2, reason: 6 };
+    const parts = encodePduParts(p);
+    expect(parts).toHaveLength(1);
+    expect(parts[0]!.toString('hex')).toBe('070000000004' + '00000206');
   });
 });
 

@@ -11,6 +11,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { joined } from '../../src/dicom/chunked-bytes.js';
 import { encodeCommand } from '../../src/dicom/dimse/command-codec.js';
 import { CommandField } from '../../src/dicom/dimse/command-fields.js';
 import { type DcmDataset, encodeDataset } from '../../src/dicom/dimse/dataset.js';
@@ -278,6 +279,56 @@ describe('against DCMTK storescp', () => {
 });
 
 describe('a failing acceptor', () => {
+  it('stream(): the bytes reach the acceptor byte-exact, in PDUs within its Maximum Length, the source views untouched', async () => {
+    // Data PDVs in order; the response once the last one is in.
+    const data: Buffer[] = [];
+    const peer = await rawPeer((p, reply) => {
+      if (p.type === 'A-ASSOCIATE-RQ') reply(acceptAll(p));
+      else if (p.type === 'A-RELEASE-RQ') reply({ type: 'A-RELEASE-RP' });
+      else if (p.type === 'P-DATA-TF')
+        for (const v of p.pdvs) {
+          if (v.isCommand) continue;
+          data.push(Buffer.from(joined(v.data)));
+          if (v.isLast)
+            reply(
+              command({
+                commandField: CommandField.C_ECHO_RQ | 0x8000,
+                messageIdBeingRespondedTo: 1,
+                affectedSopClassUid: Uid.Verification,
+                commandDataSetType: 0x0101,
+                status: 0,
+              }),
+            );
+        }
+    });
+    const r = await open(peer.port);
+    const s = r.stream({
+      command: { commandField: CommandField.C_ECHO_RQ, affectedSopClassUid: Uid.Verification },
+    });
+    // 300 KB in uneven parts (views of one buffer, as socket reads are), some in one go.
+    const src = Buffer.alloc(300_000);
+    for (let i = 0; i < src.length; i++) src[i] = (i * 7 + (i >> 9)) & 0xff;
+    const copy = Buffer.from(src);
+    let at = 0;
+    for (const n of [1, 5, 16_000, 16_378, 16_379, 65_536, 100_000]) {
+      s.write(src.subarray(at, at + n));
+      at += n;
+      if (n > 16_000) await new Promise((res) => setTimeout(res, 2));
+    }
+    s.write(src.subarray(at));
+    s.end();
+    expect((await s.response).status).toBe(0);
+    await r.release();
+    peer.close();
+    expect(Buffer.concat(data).equals(copy)).toBe(true);
+    expect(src.equals(copy)).toBe(true);
+    const pdata = peer.received.filter((p) => p.type === 'P-DATA-TF');
+    // acceptAll's Maximum Length is 16384: each PDU's length field (its PDVs) within it.
+    for (const p of pdata)
+      expect(p.pdvs.reduce((n, v) => n + 6 + v.data.length, 0)).toBeLessThanOrEqual(16384);
+    expect(data.length).toBe(Math.ceil(src.length / (16384 - 6)));
+  });
+
   it('connection refused: a transient connect error', async () => {
     const port = await freePort();
     const e = await open(port).catch((x: unknown) => x);

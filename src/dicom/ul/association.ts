@@ -11,14 +11,15 @@ import { ABORT_REASONS, type AbortReason, PduError } from './errors.js';
 import { ACTION_NEXT_STATES, type Action, type Event, PDU_EVENTS, type State, transition } from './fsm.js';
 import type { Abort, AssociateAc, AssociateRj, AssociateRq, PDataTf, Pdu, Pdv } from './pdu.js';
 import { Reject } from './pdu.js';
-import { decodePdu, encodePdu } from './pdu-codec.js';
+import { decodePdu, encodePduParts } from './pdu-codec.js';
 import { type FramerLimits, PduFramer } from './pdu-framer.js';
 
 /** What the service layer answers to an A-ASSOCIATE indication. */
 export type AssociateDecision = { accept: AssociateAc } | { reject: Omit<AssociateRj, 'type'>; why: string };
 
 export type Output =
-  | { kind: 'write'; bytes: Buffer; pdu: Pdu }
+  /** The PDU's bytes in order (a P-DATA-TF's data as views, not copied): one writev. */
+  | { kind: 'write'; parts: readonly Buffer[]; pdu: Pdu }
   | { kind: 'close' }
   | { kind: 'connect' }
   | { kind: 'artim'; run: boolean }
@@ -429,7 +430,7 @@ export class Association {
   }
 
   #send(pdu: Pdu): void {
-    this.#emit({ kind: 'write', bytes: encodePdu(pdu), pdu });
+    this.#emit({ kind: 'write', parts: encodePduParts(pdu), pdu });
   }
 
   #emit(o: Output): void {

@@ -122,6 +122,35 @@ function encodeAssociate(p: AssociateRq | AssociateAc): Buffer {
   return pdu(p.type === 'A-ASSOCIATE-RQ' ? PduType.AssociateRq : PduType.AssociateAc, w);
 }
 
+/**
+ * A PDU as the buffers to write one after the other: a P-DATA-TF's headers in small buffers of
+ * their own and its PDV data as the caller's views, never copied (a relayed image's bytes go from
+ * the modality's socket chunks to the printer's socket as they are; written with one writev).
+ * Any other PDU is one buffer, as encodePdu makes it. The concatenation equals encodePdu(p).
+ */
+export function encodePduParts(p: Pdu): Buffer[] {
+  if (p.type !== 'P-DATA-TF') return [encodePdu(p)];
+  let length = 0;
+  for (const v of p.pdvs) length += PDV_HEADER_LENGTH + v.data.length;
+  const out: Buffer[] = [];
+  // The PDU header goes with the first PDV's header: one small buffer, not two.
+  let head = Buffer.allocUnsafe(PDU_HEADER_LENGTH + PDV_HEADER_LENGTH);
+  head.writeUInt8(PduType.PDataTf, 0);
+  head.writeUInt8(0, 1);
+  head.writeUInt32BE(length, 2);
+  let at = PDU_HEADER_LENGTH;
+  for (const v of p.pdvs) {
+    head.writeUInt32BE(v.data.length + 2, at);
+    head.writeUInt8(v.contextId, at + 4);
+    head.writeUInt8((v.isCommand ? 1 : 0) | (v.isLast ? 2 : 0), at + 5);
+    out.push(head);
+    for (const part of partsOf(v.data)) if (part.length > 0) out.push(part);
+    head = Buffer.allocUnsafe(PDV_HEADER_LENGTH);
+    at = 0;
+  }
+  return out;
+}
+
 export function encodePdu(p: Pdu): Buffer {
   switch (p.type) {
     case 'A-ASSOCIATE-RQ':
