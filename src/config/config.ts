@@ -335,7 +335,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'LIGHTBOX_RENDER_QUIET',
     kind: 'seconds',
     default: '0.1',
-    help: 'A film is previewed at once; its full render starts once no DICOM traffic has come for this long (seconds), or after twice this (at least 2 s) under continuous printing',
+    help: 'A film is previewed once DICOM has been quiet 20 ms (at most 0.2 s later); its full render once no DICOM traffic has come for this long (seconds), or after twice this (at least 2 s) under continuous printing',
     max: 60,
   },
   {
