@@ -42,7 +42,8 @@ const PREVIEW_QUIET_MS = 20;
 const PREVIEW_MAX_DEFER_MS = 200;
 
 export class FilmRendering {
-  readonly #fresh: string[] = [];
+  /** Films just printed, with when they were (performance.now()): a film's longest wait counts from then. */
+  readonly #fresh: { id: string; at: number }[] = [];
   #sweep: NodeJS.Timeout | undefined;
   #backlog: string[] = [];
   #running: Promise<void> | undefined;
@@ -64,7 +65,8 @@ export class FilmRendering {
   /** Films just printed. */
   add(ids: readonly string[]): void {
     for (const id of ids) this.#previewOf(id);
-    this.#fresh.push(...ids);
+    const at = performance.now();
+    this.#fresh.push(...ids.map((id) => ({ id, at })));
     this.#pump();
   }
 
@@ -93,7 +95,7 @@ export class FilmRendering {
         new Date(now - UNCLAIMED_GRACE_MS).toISOString(),
         16,
       );
-      const queued = new Set([...this.#fresh, this.#current]);
+      const queued = new Set([...this.#fresh.map((f) => f.id), this.#current]);
       this.#backlog = ids.filter((id) => !queued.has(id));
       if (this.#backlog.length > 0)
         this.log.info({ films: this.#backlog }, 'rendering films no running instance is rendering');
@@ -133,10 +135,13 @@ export class FilmRendering {
 
   #pump(): void {
     if (this.#running || this.#stopped) return;
-    const id = this.#fresh.shift() ?? this.#backlog.shift();
+    const fresh = this.#fresh.shift();
+    const id = fresh?.id ?? this.#backlog.shift();
     if (id === undefined) return;
     this.#current = id;
-    this.#running = this.#quiet()
+    // A backlog film (an earlier run's, or abandoned by another instance) has waited long enough.
+    const waitingSince = fresh?.at ?? Number.NEGATIVE_INFINITY;
+    this.#running = this.#quiet(undefined, undefined, waitingSince)
       .then(() => this.#renderOne(id))
       .catch((e: Error) => {
         if (!this.#stopped) this.log.error({ film: id, err: e.message }, 'film not rendered');
@@ -152,10 +157,13 @@ export class FilmRendering {
   async #quiet(
     quietMs = this.traffic?.quietMs ?? 0,
     maxMs = Math.max(MAX_DEFER_MS, 2 * quietMs),
+    since = performance.now(),
   ): Promise<void> {
     if (!this.traffic) return;
     const { clock } = this.traffic;
-    const until = performance.now() + maxMs;
+    // Counted from when the film was printed, not from its turn: under continuous printing a
+    // backlog renders back to back once it is that old, rather than each film waiting in turn.
+    const until = since + maxMs;
     for (;;) {
       const now = performance.now();
       const wait = Math.min(quietMs - clock.quietFor(now), until - now);
