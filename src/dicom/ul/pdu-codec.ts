@@ -135,20 +135,30 @@ export function encodePduParts(p: Pdu): Buffer[] {
   const out: Buffer[] = [];
   // The PDU header goes with the first PDV's header: one small buffer, not two.
   let head = Buffer.allocUnsafe(PDU_HEADER_LENGTH + PDV_HEADER_LENGTH);
-  head.writeUInt8(PduType.PDataTf, 0);
-  head.writeUInt8(0, 1);
-  head.writeUInt32BE(length, 2);
+  writePDataTfHeader(head, length);
   let at = PDU_HEADER_LENGTH;
   for (const v of p.pdvs) {
-    head.writeUInt32BE(v.data.length + 2, at);
-    head.writeUInt8(v.contextId, at + 4);
-    head.writeUInt8((v.isCommand ? 1 : 0) | (v.isLast ? 2 : 0), at + 5);
+    writePdvHeader(head, at, v);
     out.push(head);
     for (const part of partsOf(v.data)) if (part.length > 0) out.push(part);
     head = Buffer.allocUnsafe(PDV_HEADER_LENGTH);
     at = 0;
   }
   return out;
+}
+
+/** A P-DATA-TF's 6-byte PDU header (type, reserved, length) at the start of b. */
+function writePDataTfHeader(b: Buffer, length: number): void {
+  b.writeUInt8(PduType.PDataTf, 0);
+  b.writeUInt8(0, 1);
+  b.writeUInt32BE(length, 2);
+}
+
+/** A PDV's item length, context id and message control header (PS3.8 E.2) at b[at]. */
+function writePdvHeader(b: Buffer, at: number, v: Pdv): void {
+  b.writeUInt32BE(v.data.length + 2, at);
+  b.writeUInt8(v.contextId, at + 4);
+  b.writeUInt8((v.isCommand ? 1 : 0) | (v.isLast ? 2 : 0), at + 5);
 }
 
 export function encodePdu(p: Pdu): Buffer {
@@ -163,14 +173,10 @@ export function encodePdu(p: Pdu): Buffer {
       let length = 0;
       for (const v of p.pdvs) length += PDV_HEADER_LENGTH + v.data.length;
       const b = Buffer.allocUnsafe(PDU_HEADER_LENGTH + length);
-      b.writeUInt8(PduType.PDataTf, 0);
-      b.writeUInt8(0, 1);
-      b.writeUInt32BE(length, 2);
+      writePDataTfHeader(b, length);
       let at = PDU_HEADER_LENGTH;
       for (const v of p.pdvs) {
-        b.writeUInt32BE(v.data.length + 2, at);
-        b.writeUInt8(v.contextId, at + 4);
-        b.writeUInt8((v.isCommand ? 1 : 0) | (v.isLast ? 2 : 0), at + 5);
+        writePdvHeader(b, at, v);
         let into = at + PDV_HEADER_LENGTH;
         for (const part of partsOf(v.data)) into += part.copy(b, into);
         at = into;
