@@ -98,7 +98,13 @@ describe('outcomes in the console', () => {
     const warnedRow = page.locator('tr[data-job][data-outcome=warned]');
     expect(await warnedRow.locator('details.outcome summary').innerText()).toBe('warned: 0xB605');
 
-    // The next job to print jams the printer; DCMTK has released by then.
+    // The next job to print jams the printer; DCMTK has released by then. The warned job must have
+    // printed first (PENDING for 200 ms after N-ACTION): armed before that, the jam would be its.
+    await expect
+      .poll(async () => ((await api('/api/jobs?callingAe=CT_WARN&status=DONE')) as unknown[]).length, {
+        timeout: 20_000,
+      })
+      .toBe(1);
     expect((await control('POST', '/api/lab/scenarios/film-jam-mid-job')).statusCode).toBe(200);
     const jammed = await print('CT_JAM');
     expect(jammed.accepted, jammed.log).toBe(1);
