@@ -13,12 +13,13 @@
  * is rendering; its full render then leaves thumb.png as the preview wrote it.
  *
  * A full render starts once no DICOM traffic has been seen for a quiet time (TrafficClock,
- * --render-quiet, 100 ms), or once it has waited MAX_DEFER_MS (or twice the quiet time) for that: the modality sending its next film, or the N-DELETEs and
- * release after this one's N-ACTION, is not slowed by a render on the other core (and by its
- * writes queued ahead of the printer's fdatasyncs); under continuous printing a film still renders
- * within MAX_DEFER_MS plus a render. A preview waits the same way, for 20 ms of quiet and at most
- * 200 ms: bench:print W3 (ten associations back to back) went from 0.86-0.88x dcmprscp (paired
- * 0.87-0.94) to 0.68-0.76x (paired 0.71-0.73) with it.
+ * --render-quiet, 100 ms), or once it is MAX_DEFER_MS (or twice the quiet time) past its print: the
+ * modality sending its next film, or the N-DELETEs and release after this one's N-ACTION, is not
+ * slowed by a render on the other core (nor by its writes queued ahead of the printer's
+ * fdatasyncs), and under continuous printing a film still renders within MAX_DEFER_MS plus a
+ * render. A preview waits the same way, for 20 ms of quiet and at most 200 ms: bench:print W3 (ten
+ * associations back to back) went from 0.86-0.88x dcmprscp (paired 0.87-0.94) to 0.68-0.76x
+ * (paired 0.71-0.73) with it.
  */
 import type { Logger } from 'pino';
 import type { EventBus } from '../events.js';
@@ -140,8 +141,11 @@ export class FilmRendering {
     if (id === undefined) return;
     this.#current = id;
     // A backlog film (an earlier run's, or abandoned by another instance) has waited long enough.
-    const waitingSince = fresh?.at ?? Number.NEGATIVE_INFINITY;
-    this.#running = this.#quiet(undefined, undefined, waitingSince)
+    // Counted from the print, not from the film's turn: under continuous printing a backlog
+    // renders back to back once it is that old, rather than each film waiting in turn.
+    const quietMs = this.traffic?.quietMs ?? 0;
+    const until = (fresh?.at ?? Number.NEGATIVE_INFINITY) + Math.max(MAX_DEFER_MS, 2 * quietMs);
+    this.#running = this.#quiet(quietMs, until)
       .then(() => this.#renderOne(id))
       .catch((e: Error) => {
         if (!this.#stopped) this.log.error({ film: id, err: e.message }, 'film not rendered');
@@ -153,17 +157,10 @@ export class FilmRendering {
       });
   }
 
-  /** Resolves once the print path has been quiet long enough, after the longest wait, or when stopped. */
-  async #quiet(
-    quietMs = this.traffic?.quietMs ?? 0,
-    maxMs = Math.max(MAX_DEFER_MS, 2 * quietMs),
-    since = performance.now(),
-  ): Promise<void> {
+  /** Resolves once DICOM has been quiet for quietMs, at `until` (performance.now()), or when stopped. */
+  async #quiet(quietMs: number, until: number): Promise<void> {
     if (!this.traffic) return;
     const { clock } = this.traffic;
-    // Counted from when the film was printed, not from its turn: under continuous printing a
-    // backlog renders back to back once it is that old, rather than each film waiting in turn.
-    const until = since + maxMs;
     for (;;) {
       const now = performance.now();
       const wait = Math.min(quietMs - clock.quietFor(now), until - now);
@@ -188,7 +185,8 @@ export class FilmRendering {
       const film = this.store.films.get(id);
       if (!film || film.render === 'broken') return false;
       this.#previewsRunning.add(id);
-      await this.#quiet(Math.min(PREVIEW_QUIET_MS, this.traffic?.quietMs ?? 0), PREVIEW_MAX_DEFER_MS);
+      const quietMs = Math.min(PREVIEW_QUIET_MS, this.traffic?.quietMs ?? 0);
+      await this.#quiet(quietMs, performance.now() + PREVIEW_MAX_DEFER_MS);
       const outcome = await this.renderer.preview(this.store.filmFiles.local(id));
       if (this.#stopped || 'error' in outcome) return false;
       this.events.publish({ type: 'film.preview', film: id, ms: outcome.preview.ms });
