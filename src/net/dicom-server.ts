@@ -29,6 +29,7 @@ import {
   type PreAssociationDrop,
 } from './dicom-connection.js';
 import { PendingHandshakes } from './pending-handshakes.js';
+import { RetryLater } from './retry-later.js';
 import { peerRefusal, type TlsCredentials, tlsSession } from './tls-credentials.js';
 import type { UpstreamFactory } from './upstream.js';
 
@@ -104,7 +105,7 @@ export class DicomServer {
   /** A TLS listener's connections still in their handshake. */
   #handshakes: PendingHandshakes | undefined;
   /** Addresses over their bound with only young connections: trimmed once those are no longer young. */
-  readonly #peerTrims = new Map<string, NodeJS.Timeout>();
+  readonly #peerTrims = new RetryLater();
 
   constructor(o: DicomServerOptions) {
     this.#o = o;
@@ -294,15 +295,9 @@ export class DicomServer {
     // Again when the oldest young one is no longer young.
     const young = [...same, ...(newcomer ? [newcomer] : [])].filter((c) => !isOld(c));
     const oldestYoung = Math.min(now, ...young.map((c) => c.startedAt));
-    const timer = setTimeout(
-      () => {
-        this.#peerTrims.delete(String(address));
-        this.#trimPeer(address);
-      },
-      Math.max(1, oldestYoung + this.#youngMs - now),
+    this.#peerTrims.once(String(address), Math.max(1, oldestYoung + this.#youngMs - now), () =>
+      this.#trimPeer(address),
     );
-    timer.unref();
-    this.#peerTrims.set(String(address), timer);
   }
 
   /** Close the oldest of `candidates` (oldest first), one closing already if there is one. */
@@ -345,7 +340,6 @@ export class DicomServer {
     this.#listening = false;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     clearTimeout(this.#dropLog?.timer);
-    for (const t of this.#peerTrims.values()) clearTimeout(t);
     this.#peerTrims.clear();
     // Connections without an association (or still in a TLS handshake) have nothing to finish.
     this.#handshakes?.destroyAll();

@@ -8,6 +8,7 @@
  * host): the address is trimmed again once they are that old, if it is still over.
  */
 import type { Socket } from 'node:net';
+import { RetryLater } from './retry-later.js';
 
 /** A socket's address and port, the same on the TCP socket and the TLS socket wrapping it. */
 const keyOf = (s: { remoteAddress?: string | undefined; remotePort?: number | undefined }) =>
@@ -19,7 +20,7 @@ export class PendingHandshakes {
   /** When each pending socket arrived (performance.now()). */
   readonly #arrived = new WeakMap<Socket, number>();
   /** Addresses over their bound with only young sockets: trimmed again once those are not young. */
-  readonly #trims = new Map<string, NodeJS.Timeout>();
+  readonly #trims = new RetryLater();
   readonly #max: number;
   readonly #maxPerPeer: number;
   readonly #youngMs: number;
@@ -62,7 +63,6 @@ export class PendingHandshakes {
 
   /** Shutting down: close every socket still in its handshake. */
   destroyAll(): void {
-    for (const t of this.#trims.values()) clearTimeout(t);
     this.#trims.clear();
     for (const raw of this.#pending.values()) raw.destroy();
     this.#pending.clear();
@@ -80,17 +80,9 @@ export class PendingHandshakes {
       this.#evict(s);
       over--;
     }
-    if (over <= 0 || this.#trims.has(address)) return;
+    if (over <= 0) return;
     // Again when the oldest one left is no longer young.
-    const timer = setTimeout(
-      () => {
-        this.#trims.delete(address);
-        this.#trimPeer(address);
-      },
-      Math.max(1, this.#youngMs - age),
-    );
-    timer.unref();
-    this.#trims.set(address, timer);
+    this.#trims.once(address, Math.max(1, this.#youngMs - age), () => this.#trimPeer(address));
   }
 
   #evict(raw: Socket): void {
