@@ -149,14 +149,16 @@ export class FaultBook {
         throw new FaultError(`${this.printer} already has ${MAX_FAULTS} faults armed: delete some first`);
       this.#entries.splice(spent, 1);
     }
+    // Firings left: the pool's, within 0..count; uncounted faults have no limit.
+    const left = r.count === undefined ? undefined : Math.max(0, Math.min(r.count, remaining ?? r.count));
     const e: Entry = {
       id,
       source,
       armedAt: now.toISOString(),
       fault,
       r,
-      remaining: r.count === undefined ? undefined : Math.max(0, Math.min(r.count, remaining ?? r.count)),
-      fired: r.count === undefined ? 0 : r.count - Math.max(0, Math.min(r.count, remaining ?? r.count)),
+      remaining: left,
+      fired: r.count === undefined || left === undefined ? 0 : r.count - left,
       films: 0,
       up: false,
     };
