@@ -10,10 +10,11 @@
  *   associations they tell of are listed by every instance (GET /api/associations), naming theirs.
  *
  * The status and the armed faults are also kept in the database (printer_status, lab_faults), so an
- * instance that starts later begins with them. A counted fault's firings left are counted there too,
- * taken one at a time by one atomic UPDATE as the fault fires: a fault armed to fire 3 times fires 3
- * times in the pool, wherever the prints go, and an instance that starts later gets what is left. Notifications arrive asynchronously (pg-database.ts
- * posts them from its worker); a message from this instance itself is ignored.
+ * instance that starts later begins with them. A counted fault's firings left are counted there
+ * too, taken one at a time by one atomic UPDATE as the fault fires: a fault armed to fire 3 times
+ * fires 3 times in the pool, wherever the prints go, and an instance that starts later gets what is
+ * left. Notifications arrive asynchronously (pg-database.ts posts them from its worker); a message
+ * from this instance itself is ignored.
  */
 import type { Logger } from 'pino';
 import type { EventBus, Stamped } from '../events.js';

@@ -1,6 +1,7 @@
 /**
  * `lightbox print-film <film id> --to HOST:PORT:AE`: print a stored film on any printer, from the
- * store in --data-dir (or --database); the printer's answers are shown per message and kept as an outbound run.
+ * store in --data-dir (or --database); the printer's answers are shown per message and kept as
+ * an outbound run.
  * Exit 0 printed, 1 the printer answered a failure or could not be reached, 2 usage error.
  */
 import { existsSync } from 'node:fs';

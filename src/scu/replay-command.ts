@@ -2,10 +2,11 @@
  * `lightbox replay <association id | conversation.json> --to HOST:PORT:AE`: send a recorded
  * session again to any printer and show how its answers differ from the original's.
  *
- * An association id is read from the store in --data-dir (or --database: a pool's PostgreSQL; pixels from its films; the report is
- * kept there too, as the API's replays are). A conversation.json (GET .../conversation.json) is
- * read from the file; its pixels come from --data-dir's films of that association when they are
- * there, else a made-up pattern of the recorded size (the report says so).
+ * An association id is read from the store in --data-dir (or --database: a pool's PostgreSQL), its
+ * pixels from its films, and the report is kept there too, as the API's replays are. A
+ * conversation.json (GET .../conversation.json) is read from the file; its pixels come from
+ * --data-dir's films of that association when they are there, else a made-up pattern of the
+ * recorded size (the report says so).
  *
  * Exit codes: 0 every answer as the original's, 1 some differ, 2 usage error or no association.
  */
