@@ -67,6 +67,7 @@ import {
   pairedRatios,
   parseRuns,
   printServerOutput,
+  procCpuMs,
   procMemoryMiB,
   progress,
   resetPeakRss,
@@ -225,6 +226,8 @@ const hex = (s: number) => (s < 0 ? 'none' : `0x${s.toString(16).padStart(4, '0'
 
 interface Send {
   ms: number;
+  /** CPU time of the SCP's own process (not its render child) during the send, ms. */
+  cpuMs: number | undefined;
   /** Non-success statuses that are warnings, e.g. "N-SET BasicGrayscaleImageBoxSOPClass 0xb605". */
   warnings: string[];
 }
@@ -246,7 +249,10 @@ async function send(job: Job, t: Target): Promise<Send> {
   if (wait > 0) await sleep(wait);
   const args = ['-d', '-c', job.cfg, '-p', 'TARGET', '--copies', '1'];
   if (w.medium) args.push('--medium-type', w.medium);
+  const cpu0 = procCpuMs(t.child.pid);
   const r = await runTool('dcmprscu', [...args, ...job.storedPrints], w.timeoutMs, job.dir);
+  const cpu1 = procCpuMs(t.child.pid);
+  const cpuMs = cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined;
   const fail = (why: string): never => {
     const tail = r.output.split('\n').slice(-40).join('\n');
     throw new Error(`${w.id} to ${t.name}: ${why}\n--- last lines of the dcmprscu -d log:\n${tail}`);
@@ -271,7 +277,7 @@ async function send(job: Job, t: Target): Promise<Send> {
   }
   const warnings = log.exchanges.filter((x) => x.status !== 0).map(summary);
   if (t.api) await collectFilms(t, w);
-  return { ms: r.ms, warnings };
+  return { ms: r.ms, cpuMs, warnings };
 }
 
 /**
@@ -305,6 +311,8 @@ interface Result {
   workload: Workload;
   /** Wall times in ms, keyed by target name. */
   samples: Map<string, number[]>;
+  /** The SCP process's CPU ms per send, keyed by target name. */
+  cpu: Map<string, number[]>;
   warnings: Set<string>;
 }
 
@@ -312,14 +320,18 @@ async function measure(w: Workload, jobs: Map<Target, Job>, runs: number): Promi
   const targets = [...jobs.keys()];
   progress(`  ${w.name}: warm-up, then ${runs} runs per target`);
   const warnings = new Set<string>();
+  const cpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  let warm = true;
   const once = async (t: Target) => {
     const s = await send(jobs.get(t)!, t);
     for (const x of s.warnings) warnings.add(`${t.name}: ${x}`);
+    if (!warm && s.cpuMs !== undefined) cpu.get(t.name)!.push(s.cpuMs);
     return s.ms;
   };
   for (const t of targets) await once(t);
+  warm = false;
   const samples = await sampleAlternating(targets, runs, once);
-  return { workload: w, samples, warnings };
+  return { workload: w, samples, cpu, warnings };
 }
 
 interface Memory {
@@ -356,6 +368,9 @@ async function memoryPass(t: Target, job: Job, quietMs: number): Promise<Memory>
 
 // ---------------------------------------------------------------- report
 
+/** CPU ms of the SCP process during a send (Lightbox: its main process, not the render child). */
+const cpuCell = (xs: readonly number[]) => (xs.length > 0 ? fmtMs(median(xs)) : 'n/a');
+
 function printTables(results: readonly Result[], lightbox: Target, dcmtk: Target): void {
   const out: string[] = [];
   out.push(
@@ -381,15 +396,18 @@ function printTables(results: readonly Result[], lightbox: Target, dcmtk: Target
     '',
     'The ratio (goal) is of the two medians. Paired: run i of Lightbox against run i of dcmprscp, sent one right after the other.',
   );
-  out.push('', '| workload | target | runs | min ms | median ms | max ms | pixel MiB/s (median) |');
-  out.push('|---|---|---:|---:|---:|---:|---:|');
+  out.push(
+    '',
+    '| workload | target | runs | min ms | median ms | max ms | pixel MiB/s (median) | SCP CPU ms per send (median) |',
+  );
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     for (const t of [lightbox, dcmtk]) {
       const xs = r.samples.get(t.name)!;
       const rate = r.workload.payloadBytes / MIB / (median(xs) / 1000);
       out.push(
         `| ${r.workload.id} | ${t.name} | ${xs.length} | ${fmtMs(Math.min(...xs))} | ${fmtMs(median(xs))} | ` +
-          `${fmtMs(Math.max(...xs))} | ${rate.toFixed(1)} |`,
+          `${fmtMs(Math.max(...xs))} | ${rate.toFixed(1)} | ${cpuCell(r.cpu.get(t.name)!)} |`,
       );
     }
   }
