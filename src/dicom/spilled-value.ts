@@ -17,6 +17,11 @@ export interface ValueSink {
   abort(): void;
 }
 
+/** A digest of the bytes, finished when first read (see stream-digest.ts). */
+export interface ValueDigest {
+  readonly hex: string | undefined;
+}
+
 export class SpilledValue {
   #claimed = false;
 
@@ -24,9 +29,14 @@ export class SpilledValue {
     /** The value's length in bytes, as its element header announced it. */
     readonly length: number,
     readonly sink: ValueSink,
-    /** SHA-256 of the bytes (hex), taken while they went to the sink. */
-    readonly sha256?: string,
+    /** SHA-256 of the bytes, taken while they went to the sink. */
+    readonly digest?: ValueDigest,
   ) {}
+
+  /** SHA-256 of the bytes (hex), when they all arrived. */
+  get sha256(): string | undefined {
+    return this.digest?.hex;
+  }
 
   get claimed(): boolean {
     return this.#claimed;

@@ -131,7 +131,7 @@ function run(bytes: Buffer, ts: string, cuts: number[], minLength = 1) {
       placeSpilled(
         ds,
         r.diverted.path,
-        new SpilledValue(r.diverted.length, r.diverted.sink, r.diverted.sha256),
+        new SpilledValue(r.diverted.length, r.diverted.sink, r.diverted.digest),
       ),
     ).toBe(true);
   return { ds, r, sinks };
@@ -169,7 +169,7 @@ describe('data set stream (pixel data to a sink while it arrives)', () => {
       expect(sinks[0]!.ended && !sinks[0]!.aborted).toBe(true);
       expect(sinks[0]!.bytes.equals(pixels)).toBe(true);
       expect(r.diverted!.path).toEqual([Tag.BasicGrayscaleImageSequence, 0, Tag.PixelData]);
-      expect(r.diverted!.sha256).toBe(PIXELS_SHA256);
+      expect(r.diverted!.digest.hex).toBe(PIXELS_SHA256);
       expect(r.held.length).toBe(bytes.length - pixels.length);
     }
   });

@@ -256,7 +256,7 @@ export class MessageAssembler {
       if (r.diverted)
         m.spilled = {
           path: r.diverted.path,
-          value: new SpilledValue(r.diverted.length, r.diverted.sink, r.diverted.sha256),
+          value: new SpilledValue(r.diverted.length, r.diverted.sink, r.diverted.digest),
         };
     } catch (e) {
       m.datasetError = e as Error;

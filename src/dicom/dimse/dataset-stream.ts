@@ -13,9 +13,9 @@
  * overruns its item, an undefined-length value, nesting too deep) fails the data set with a
  * DatasetReadError, kept until finish() so the message is still answered with a status.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { type Bytes, bytesOf, partsOf } from '../chunked-bytes.js';
 import type { ValueSink } from '../spilled-value.js';
+import { StreamDigest } from '../stream-digest.js';
 import {
   BINARY_VRS,
   DatasetReadError,
@@ -49,7 +49,7 @@ export interface StreamResult {
   /** The data set without the diverted value (its element of length 0). */
   held: Bytes;
   /** The diverted value, when there was one. */
-  diverted?: { path: ValuePath; length: number; sink: ValueSink; sha256?: string };
+  diverted?: { path: ValuePath; length: number; sink: ValueSink; digest: StreamDigest };
 }
 
 interface Frame {
@@ -84,11 +84,6 @@ export class DatasetStream {
   #keep = 0;
   #divert = 0;
   #diverted: StreamResult['diverted'];
-  /**
-   * SHA-256 of the diverted value, taken as it passes (a few hundred µs per PDU, never the whole
-   * image at once): the record can then tell two images apart without keeping either.
-   */
-  #hash: Hash | undefined;
   /** abort() was called: nothing more is held or written. */
   #aborted = false;
   #error: DatasetReadError | undefined;
@@ -138,7 +133,10 @@ export class DatasetStream {
 
   /** The message will not be used: the sink drops what it has, the held bytes are let go. */
   abort(): void {
-    if (!this.#aborted) this.#diverted?.sink.abort();
+    if (!this.#aborted) {
+      this.#diverted?.sink.abort();
+      this.#diverted?.digest.drop();
+    }
     this.#aborted = true;
     this.#blocks.length = 0;
     this.#held = 0;
@@ -160,14 +158,13 @@ export class DatasetStream {
       if (this.#divert > 0) {
         const n = Math.min(this.#divert, p.length - i);
         const part = p.subarray(i, i + n);
-        this.#hash?.update(part);
+        this.#diverted!.digest.update(part);
         this.#diverted!.sink.write(part);
         i += n;
         this.#pos += n;
         this.#divert -= n;
         if (this.#divert === 0) {
-          this.#diverted!.sha256 = this.#hash?.digest('hex');
-          this.#hash = undefined;
+          this.#diverted!.digest.end();
           this.#diverted!.sink.end();
         }
         continue;
@@ -300,8 +297,8 @@ export class DatasetStream {
       const path: ValuePath = [];
       for (const f of this.#stack) path.push(f.name);
       path.push(key);
-      this.#diverted = { path, length: len, sink: this.#o.open(len) };
-      this.#hash = createHash('sha256');
+      // Its SHA-256 lets the record tell two images apart without keeping either.
+      this.#diverted = { path, length: len, sink: this.#o.open(len), digest: new StreamDigest() };
       this.#divert = len;
       return;
     }

@@ -6,7 +6,7 @@
  */
 import dcmjs from 'dcmjs';
 import { type Bytes, binaryLength } from '../chunked-bytes.js';
-import { SpilledValue, type ValueSink } from '../spilled-value.js';
+import { SpilledValue, type ValueDigest, type ValueSink } from '../spilled-value.js';
 import { namedTag, Tag } from '../tags.js';
 import { Uid } from '../uids.js';
 import { DatasetReadError, readDataset } from './dataset-reader.js';
@@ -174,6 +174,16 @@ export function expectedVr(tag: string): string | undefined {
 }
 
 /**
+ * A streamed value as the record keeps it: `{ bytes, sha256 }`, the digest read when the record is
+ * (so recording an image box does not finish its hash ahead of the answer; see stream-digest.ts).
+ */
+function streamedValue(bytes: number, digest: ValueDigest): { bytes: number; sha256?: string } {
+  const out = { bytes };
+  Object.defineProperty(out, 'sha256', { enumerable: true, get: () => digest.hex });
+  return out;
+}
+
+/**
  * A data set as an association record keeps it: every attribute with its tag, keyword and VR as
  * received, values bounded, binary data (pixels) reduced to a byte count.
  */
@@ -193,7 +203,7 @@ export function recordDataset(ds: DcmDataset, depth = 0): RecordedAttribute[] {
         const bytes = binaryLength(v);
         if (bytes === undefined) return v;
         // A streamed image keeps its digest: the record can tell a film sent twice from two films.
-        return v instanceof SpilledValue && v.sha256 ? { bytes, sha256: v.sha256 } : { bytes };
+        return v instanceof SpilledValue && v.digest ? streamedValue(bytes, v.digest) : { bytes };
       });
       if (values.length > RECORD_MAX_VALUES) a.more = values.length - RECORD_MAX_VALUES;
     }
