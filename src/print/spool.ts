@@ -11,7 +11,7 @@ import { partsOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import { SpilledValue } from '../dicom/spilled-value.js';
 import type { FilmPlace } from '../profiles/profile-schema.js';
-import { renameSynced, syncDir, writeSynced } from '../store/durable-fs.js';
+import { renameSynced, syncDir, writeSynced, writeUnsynced } from '../store/durable-fs.js';
 import type { FilmFiles } from '../store/film-files.js';
 import type { FilmSummary } from '../store/film-index.js';
 import { filmWarnings } from '../store/outcome.js';
@@ -101,26 +101,14 @@ export async function spoolFilm(
   const tmp = files.tmpDir(id);
   await mkdir(tmp, { recursive: true });
   try {
-    let bytes = 0;
     const imageBoxes: FilmRecord['imageBoxes'] = [];
-    // Staged images (written and fdatasynced since their N-SET) are linked in; any other is written now.
-    await Promise.all(
-      o.filmBox.imageBoxes.map(async (b) => {
-        if (!b.image) return;
-        const path = join(tmp, boxFile(b.position));
-        const pixels = b.image.pixels;
-        if (b.staged) await staging.linkInto(b.staged, path);
-        else if (pixels instanceof SpilledValue)
-          throw new Error(`image ${b.position} was streamed but not staged`);
-        else await writeSynced(path, partsOf(pixels), pixels.length);
-        bytes += b.image.pixels.length;
-      }),
-    );
+    let bytes = 0;
     for (const b of o.filmBox.imageBoxes) {
       let image: FilmRecord['imageBoxes'][number]['image'];
       if (b.image) {
         const { pixels, ...rest } = b.image;
         image = { ...rest, file: boxFile(b.position), bytes: pixels.length };
+        bytes += pixels.length;
       }
       imageBoxes.push({
         position: b.position,
@@ -167,9 +155,32 @@ export async function spoolFilm(
       printedAt: new Date().toISOString(),
     };
     const json = Buffer.from(JSON.stringify(record, null, 1));
-    await writeSynced(join(tmp, 'film.json'), [json], json.length);
     bytes += json.length;
-    await syncDir(tmp);
+    // Staged images (written and fdatasynced since their N-SET) are linked in while film.json is
+    // written; then one flush makes film.json's data and every name in the directory durable.
+    const links = Promise.all(
+      o.filmBox.imageBoxes.map(async (b) => {
+        if (!b.image) return;
+        const path = join(tmp, boxFile(b.position));
+        const pixels = b.image.pixels;
+        if (b.staged) await staging.linkInto(b.staged, path);
+        else if (pixels instanceof SpilledValue)
+          throw new Error(`image ${b.position} was streamed but not staged`);
+        else await writeSynced(path, partsOf(pixels), pixels.length);
+      }),
+    );
+    const [linked, written] = await Promise.allSettled([
+      links,
+      writeUnsynced(join(tmp, 'film.json'), [json], json.length),
+    ]);
+    if (written.status === 'rejected') throw linked.status === 'rejected' ? linked.reason : written.reason;
+    const fh = written.value;
+    try {
+      if (linked.status === 'rejected') throw linked.reason;
+      await Promise.all([fh.datasync(), syncDir(tmp)]);
+    } finally {
+      await fh.close();
+    }
     await renameSynced(tmp, files.local(id));
     return {
       id,
