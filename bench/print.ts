@@ -43,7 +43,7 @@
  * DCMTK as packaged by Debian only disables Nagle's algorithm when TCP_NODELAY is set in the
  * environment, so every DCMTK process runs with TCP_NODELAY=1.
  */
-import { mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { readdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PROFILE } from '../src/profiles/default-profile.js';
@@ -53,15 +53,11 @@ import {
   generateMammo,
   parseDcmprscuLog,
   writePrintScuConfig,
-  writeRefScpConfig,
 } from '../test/support/dcmprint.js';
 import { runTool } from './dcmtk-tool.js';
 import {
-  acceptsTcp,
-  DCMTK_ENV,
   fmtMiB,
   fmtMs,
-  freePort,
   HOST,
   median,
   pairedRatios,
@@ -76,10 +72,9 @@ import {
   sampleAlternating,
   settledRss,
   sleep,
-  spawnServer,
   startLightbox,
+  startQuietDcmprscp,
   stopChild,
-  waitUntil,
   withWorkDir,
 } from './support.js';
 
@@ -139,17 +134,8 @@ async function startLightboxTarget(dataDir: string, render: boolean): Promise<Ta
   };
 }
 
-/**
- * dcmprscp as startDcmprscp in the harness starts it, but without -d +d (a full dump of every
- * message would slow the reference down) and keeping the child for its pid.
- */
 async function startDcmprscp(dir: string): Promise<Target> {
-  const dicomPort = await freePort();
-  mkdirSync(dir, { recursive: true });
-  const cfg = writeRefScpConfig({ dir, port: dicomPort, aeTitle: DCMPRSCP_AE });
-  const { child, output } = spawnServer('dcmprscp', ['-c', cfg, '-p', 'REFSCP'], dir, DCMTK_ENV);
-  await waitUntil('dcmprscp', () => acceptsTcp(dicomPort), child);
-  return { name: 'dcmprscp', child, dicomPort, calledAe: DCMPRSCP_AE, output, readyAt: 0 };
+  return { ...(await startQuietDcmprscp(dir, DCMPRSCP_AE)), calledAe: DCMPRSCP_AE, readyAt: 0 };
 }
 
 // ---------------------------------------------------------------- workloads and jobs

@@ -18,6 +18,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeRefScpConfig } from '../test/support/dcmprint.js';
 import { startNodeFlags } from '../test/support/node-flags.js';
 
 export const HOST = '127.0.0.1';
@@ -206,6 +207,19 @@ export async function startLightbox(
     throw new Error(`${e.message}\n${output.slice(-10).join('\n')}`);
   });
   return { name: 'Lightbox', child, dicomPort, httpPort, output, readyMs: performance.now() - t0 };
+}
+
+/**
+ * DCMTK's reference Print SCP as the harness's startDcmprscp starts it, but without -d +d (a full
+ * dump of every message would slow the reference down) and keeping the child for its pid.
+ */
+export async function startQuietDcmprscp(dir: string, aeTitle: string): Promise<Server> {
+  const dicomPort = await freePort();
+  mkdirSync(dir, { recursive: true });
+  const cfg = writeRefScpConfig({ dir, port: dicomPort, aeTitle });
+  const { child, output } = spawnServer('dcmprscp', ['-c', cfg, '-p', 'REFSCP'], dir, DCMTK_ENV);
+  await waitUntil('dcmprscp', () => acceptsTcp(dicomPort), child);
+  return { name: 'dcmprscp', child, dicomPort, output };
 }
 
 /** SIGTERM, then SIGKILL if still alive after a grace period; resolves with how it ended. */
