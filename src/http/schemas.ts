@@ -195,7 +195,13 @@ const OUTCOME_STATUS = {
       type: 'string',
       enum: ['conversation', 'film.json', 'derived'],
       description:
-        'conversation: the recorded response; film.json: the code film.json kept; derived: from the decisions film.json records',
+        'conversation: the recorded response; film.json: the answer film.json kept; derived: from the decisions film.json records',
+    },
+    lightbox: {
+      type: 'object',
+      description:
+        "proxy mode: Lightbox's own answer to the request, where it differs from the real printer's (the one the SCU got)",
+      properties: { ...STATUS.properties, errorComment: { type: 'string' } },
     },
   },
 } as const;

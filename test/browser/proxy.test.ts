@@ -4,7 +4,7 @@
  * proxy printer points at a port nobody listens on. The printers view shows each one's real
  * printer (mode, HOST:PORT:AE, transport) and its state (reachable; unreachable with the last
  * error); the association and the film show the printer's answers next to Lightbox's, the
- * differing one marked.
+ * differing one marked, and the film's "SCU got" the printer's Error Comment.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,8 +119,12 @@ it("shows each proxy printer's real printer and state, and the printer's answers
   expect(await action.locator('td').nth(1).textContent()).toBe('N-ACTION-RSP');
   expect(await side.locator('th').allTextContents()).toEqual(['#', 'Answer', 'Printer', 'Lightbox']);
   // The box the printer warned about: the film says what the modality got, the printer's status.
+  // with its Error Comment, and Lightbox's own answer under it where that differs.
   const box1 = page.locator('table.boxes tr[data-box="1"] td').nth(2);
-  expect(await box1.textContent()).toBe('0xB605');
+  expect(await box1.locator('.badge').first().textContent()).toBe('0xB605');
+  expect(await box1.locator('[data-scu-comment]').textContent()).toBe('DENSITY CLAMPED');
+  expect(await box1.locator('.lightbox-answer').getAttribute('data-lightbox-status')).toBe('0000');
+  expect(await box1.locator('.lightbox-answer').textContent()).toBe('Lightbox 0x0000');
   expect(await page.locator('table.boxes tr[data-box="2"] td').nth(2).textContent()).toBe('0x0000');
   await screenshot(page, 'proxy-film');
 }, 120_000);
