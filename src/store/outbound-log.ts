@@ -1,11 +1,12 @@
 /**
  * What Lightbox sent as an SCU and what it was answered: replays of recorded associations, films
- * forwarded to a real printer (tee) and films printed to one on request, each kept whole (the report as JSON) with a small summary
+ * forwarded to a real printer (tee), films printed to one on request and "check now" probes of a
+ * forwarding printer's real printer, each kept whole (the report as JSON) with a small summary
  * for listings. Ids (o1, o2, ...) come from the row sequence.
  */
 import type { Db } from './database.js';
 
-export type OutboundKind = 'replay' | 'forward' | 'print';
+export type OutboundKind = 'replay' | 'forward' | 'print' | 'probe';
 
 /** The listing's view of one outbound run. */
 export interface OutboundSummary {
@@ -68,6 +69,7 @@ export class OutboundLog {
   readonly #insert;
   readonly #setId;
   readonly #byId;
+  readonly #newest;
 
   constructor(db: Db) {
     this.#db = db;
@@ -77,6 +79,9 @@ export class OutboundLog {
     );
     this.#setId = db.prepare('UPDATE outbound SET id = ? WHERE seq = ?');
     this.#byId = db.prepare<[string], Row>('SELECT * FROM outbound WHERE id = ?');
+    this.#newest = db.prepare<[string, string], Row>(
+      'SELECT * FROM outbound WHERE kind = ? AND source = ? ORDER BY seq DESC LIMIT 1',
+    );
   }
 
   /** Keep one run; returns its id. */
@@ -102,6 +107,12 @@ export class OutboundLog {
 
   get(id: string): { summary: OutboundSummary; report: unknown } | undefined {
     const r = this.#byId.get(id);
+    return r ? { summary: summaryOf(r), report: JSON.parse(r.report) } : undefined;
+  }
+
+  /** The newest run of a kind from a source ("printer PROXY"), whole. */
+  newest(kind: OutboundKind, source: string): { summary: OutboundSummary; report: unknown } | undefined {
+    const r = this.#newest.get(kind, source);
     return r ? { summary: summaryOf(r), report: JSON.parse(r.report) } : undefined;
   }
 
