@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import { forwardTls } from './forward-tls.js';
 import type { ForwardConfig } from './forwarder.js';
 import {
+  PROBE_METAS,
   type PrinterProbe,
   type ProbeAnswer,
   printerAttributes,
@@ -26,8 +27,6 @@ import { targetText } from './target.js';
 
 export const PROBE_TIMEOUT_MS = { default: 5000, min: 100, max: 30_000 };
 
-/** The Printer SOP class is used on either print management meta context (PS3.4 H.3). */
-const METAS = [Uid.BasicGrayscalePrintManagementMeta, Uid.BasicColorPrintManagementMeta];
 /** A probe's conversation is a handful of messages; a printer sending events is cut off here. */
 const MAX_MESSAGES = 50;
 /** The Printer N-GET response is a few short strings: anything much larger is not kept. */
@@ -73,7 +72,7 @@ export async function probePrinter(
       callingAeTitle: probe.callingAeTitle,
       contexts: [
         { abstractSyntax: Uid.Verification },
-        ...METAS.map((abstractSyntax) => ({ abstractSyntax })),
+        ...PROBE_METAS.map((abstractSyntax) => ({ abstractSyntax })),
       ],
       timeouts: { connectMs: wait, associateMs: wait, responseMs: wait, releaseMs: wait },
       maxDatasetBytes: MAX_DATASET_BYTES,
@@ -105,7 +104,7 @@ export async function probePrinter(
   probe.echo = r.accepted(Uid.Verification)
     ? await ask(() => r.echo())
     : { error: 'Verification was not accepted' };
-  const meta = METAS.find((m) => r.accepted(m));
+  const meta = PROBE_METAS.find((m) => r.accepted(m));
   if (!meta) probe.nGet = { error: 'no print management meta SOP class was accepted' };
   else if (!r.isOpen) probe.nGet = { error: 'not sent: the association ended' };
   else {

@@ -6,9 +6,18 @@
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
 import { statusHex } from '../dicom/dimse/status.js';
 import { Tag } from '../dicom/tags.js';
+import { Uid } from '../dicom/uids.js';
 import { type AssociateRj, Reject } from '../dicom/ul/pdu.js';
 import { str } from '../print/values.js';
 import type { ScuErrorKind } from './scu-error.js';
+
+/** The print management meta SOP classes a probe proposes, the Printer SOP class being in both (PS3.4 H.3). */
+export const PROBE_METAS: readonly string[] = [
+  Uid.BasicGrayscalePrintManagementMeta,
+  Uid.BasicColorPrintManagementMeta,
+];
+/** The SOP classes a probe uses as SCU (the conformance statement says so). */
+export const PROBE_SOP_CLASSES: readonly string[] = [Uid.Verification, ...PROBE_METAS, Uid.Printer];
 
 /**
  * answered: associated, and the C-ECHO and N-GET answered (whatever their statuses);
