@@ -720,7 +720,8 @@ function boxTable(outcomes, renderBoxes, f) {
             o.status || !o.fates.includes('empty')
               ? statusBadge(o.status, { short: true })
               : h('span', { class: 'badge unknown', title: 'the SCU never set this box' }, 'not set'),
-            o.status?.errorComment
+            // The comment shows where Lightbox's own answer differs (proxy mode); else it is the badge's title.
+            o.status?.lightbox && o.status.errorComment
               ? h('div', { class: 'comment small', dataset: { scuComment: '' } }, o.status.errorComment)
               : null,
             ownAnswer(o.status),
