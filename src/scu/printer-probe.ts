@@ -26,6 +26,8 @@ import { ScuError } from './scu-error.js';
 import { targetText } from './target.js';
 
 export const PROBE_TIMEOUT_MS = { default: 5000, min: 100, max: 30_000 };
+/** Probes kept per printer (outbound runs of kind `probe`); older ones are removed. */
+export const PROBES_KEPT = 100;
 
 /** A probe's conversation is a handful of messages; a printer sending events is cut off here. */
 const MAX_MESSAGES = 50;
@@ -145,5 +147,7 @@ export async function probeAndKeep(
     outcome: probeLine(probe),
     report: { ...probe, messages },
   });
+  // A button anyone may press again and again: the older probes of this printer go.
+  store.outbound.prune('probe', o.source, PROBES_KEPT);
   return probe;
 }

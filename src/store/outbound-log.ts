@@ -70,6 +70,7 @@ export class OutboundLog {
   readonly #setId;
   readonly #byId;
   readonly #newest;
+  readonly #prune;
 
   constructor(db: Db) {
     this.#db = db;
@@ -81,6 +82,10 @@ export class OutboundLog {
     this.#byId = db.prepare<[string], Row>('SELECT * FROM outbound WHERE id = ?');
     this.#newest = db.prepare<[string, string], Row>(
       'SELECT * FROM outbound WHERE kind = ? AND source = ? ORDER BY seq DESC LIMIT 1',
+    );
+    this.#prune = db.prepare<[string, string, string, string, number]>(
+      `DELETE FROM outbound WHERE kind = ? AND source = ? AND seq <=
+         (SELECT seq FROM outbound WHERE kind = ? AND source = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
     );
   }
 
@@ -114,6 +119,11 @@ export class OutboundLog {
   newest(kind: OutboundKind, source: string): { summary: OutboundSummary; report: unknown } | undefined {
     const r = this.#newest.get(kind, source);
     return r ? { summary: summaryOf(r), report: JSON.parse(r.report) } : undefined;
+  }
+
+  /** Keep only the newest `keep` runs of a kind from a source (probes, which nothing else refers to). */
+  prune(kind: OutboundKind, source: string, keep: number): void {
+    this.#prune.run(kind, source, kind, source, keep);
   }
 
   /** Newest first. */

@@ -1,4 +1,4 @@
-/** OutboundLog.newest (a printer's newest "check now" probe) on both engines. */
+/** OutboundLog.newest and prune (a printer's "check now" probes) on both engines. */
 import { describe, expect, it } from 'vitest';
 import type { OutboundInput } from '../../src/store/outbound-log.js';
 import { ENGINES, useEngine } from './engines.js';
@@ -17,7 +17,7 @@ const run = (kind: OutboundInput['kind'], source: string, outcome: string): Outb
 describe.each(ENGINES)('outbound runs on %s', (kind) => {
   const e = useEngine(kind);
 
-  it('newest: the last run of that kind from that source, whole', () => {
+  it('newest: the last run of that kind from that source, whole; prune keeps the newest N', () => {
     const store = e.store();
     try {
       expect(store.outbound.newest('probe', 'printer PROXY')).toBeUndefined();
@@ -33,6 +33,18 @@ describe.each(ENGINES)('outbound runs on %s', (kind) => {
         'second',
         'first',
       ]);
+      // prune: the newest N of that kind and source stay, nothing else is touched.
+      store.outbound.add(run('probe', 'printer PROXY', 'third'));
+      store.outbound.prune('probe', 'printer PROXY', 2);
+      expect(store.outbound.list().map((r) => r.outcome)).toEqual([
+        'third',
+        'another kind',
+        'other printer',
+        'second',
+      ]);
+      store.outbound.prune('probe', 'printer NONE', 2);
+      store.outbound.prune('probe', 'printer PROXY', 5);
+      expect(store.outbound.list()).toHaveLength(4);
     } finally {
       store.close();
     }
