@@ -15,6 +15,7 @@ import type { Capabilities } from '../profiles/capabilities.js';
 import { filmMatrix } from '../profiles/capabilities.js';
 import { FILM_SIZES_MM } from '../profiles/film-sizes.js';
 import { FILM_PLAN_SOP_CLASSES } from '../scu/film-plan.js';
+import { PROBE_SOP_CLASSES } from '../scu/probe-report.js';
 import {
   type Block,
   code,
@@ -66,7 +67,10 @@ function forwardedClasses(w: Wire): Set<string> {
   const f = w.caps.forward;
   if (!f) return new Set();
   if (f.mode === 'proxy') return new Set(w.sopClasses);
-  return new Set(w.sopClasses.filter((s) => FILM_PLAN_SOP_CLASSES.includes(s)));
+  // Tee: the film it prints on, and the "check now" probe (C-ECHO, N-GET of the Printer).
+  return new Set(
+    w.sopClasses.filter((s) => FILM_PLAN_SOP_CLASSES.includes(s) || PROBE_SOP_CLASSES.includes(s)),
+  );
 }
 
 function sopClassTable(w: Wire): Block {
@@ -94,6 +98,7 @@ function initiates(c: Capabilities): string {
       f.mode === 'proxy'
         ? `It is a proxy for ${printer}: for each association it is asked for, it opens one there when the A-ASSOCIATE-RQ arrives (calling AE title ${f.callingAeTitle ?? "the SCU's own"}), proposing the SCU's presentation contexts in Explicit or Implicit VR Little Endian, accepts for the SCU what that printer accepts, relays every request, and answers with the printer's statuses and events. The printer unreachable: A-ASSOCIATE-RJ rejected-transient; no answer during the session: 0x0110 with the reason in Error Comment, then A-ABORT.`
         : `It prints every stored film on to ${printer} as well (calling AE title ${f.callingAeTitle ?? c.aeTitle}): once the SCU's association has ended, one association per film, proposing the Grayscale or Color Print Management Meta SOP class, Presentation LUT, Basic Annotation Box, Print Job and Printer; N-GET of the Printer, N-CREATE of the Presentation LUT, Film Session and Film Box, N-SET of each Image and Annotation Box, N-ACTION, N-DELETE. A printer that cannot be reached is retried with backoff; a failure status is recorded, not retried.`,
+      `When asked to check that printer (the API's and the console's "check now"), it opens one short association there (calling AE title ${f.callingAeTitle ?? c.aeTitle}) proposing Verification and the Grayscale and Color Print Management Meta SOP classes: C-ECHO, N-GET of the Printer, A-RELEASE.`,
     );
   }
   if (targets.length > 0) {

@@ -4,9 +4,12 @@
  *
  * The codes come from the recorded conversation (the last response about the box's SOP instance,
  * with its Error Comment, while Lightbox still holds that association), else from film.json, which
- * keeps every status each box and the film box were answered with.
+ * keeps every answer each box and the film box got, with its Error Comment. A proxied film's
+ * conversation names the real printer's instances, not Lightbox's: film.json answers for it, with
+ * Lightbox's own answer beside the printer's where they differ (docs/proxy.md).
  */
 
+import type { KeptAnswer } from '../print/model.js';
 import type { FilmRecord } from '../print/spool.js';
 import type { AssociationSummary, MessageRecord } from '../store/association-record.js';
 import { type StatusView, statusView } from './describe.js';
@@ -18,6 +21,8 @@ export interface OutcomeStatus extends StatusView {
   /** The response that carried it (conversation only), e.g. "N-SET-RSP". */
   message?: string;
   errorComment?: string;
+  /** Proxy mode: Lightbox's own answer, where it differs from the real printer's (this one). */
+  lightbox?: StatusView & { errorComment?: string };
 }
 
 export interface BoxOutcome {
@@ -64,6 +69,20 @@ const fromReply = (r: Reply): OutcomeStatus => ({
   ...(r.errorComment ? { errorComment: r.errorComment } : {}),
 });
 
+/** A status film.json kept: with its Error Comment and Lightbox's differing answer when it kept them. */
+function fromFilm(code: number, answer: KeptAnswer | undefined): OutcomeStatus {
+  const o: OutcomeStatus = { ...statusView(code), source: 'film.json' };
+  if (answer?.status !== code) return o;
+  if (answer.errorComment) o.errorComment = answer.errorComment;
+  const own = answer.lightbox;
+  if (own)
+    o.lightbox = {
+      ...statusView(own.status),
+      ...(own.errorComment ? { errorComment: own.errorComment } : {}),
+    };
+  return o;
+}
+
 const outside = (v: number | undefined, used: number | undefined) =>
   v !== undefined && used !== undefined && v !== used;
 
@@ -92,7 +111,7 @@ export function filmOutcome(film: FilmRecord, associations: readonly Association
       ? fromReply(last)
       : recorded === undefined
         ? null
-        : { ...statusView(recorded), source: 'film.json' };
+        : fromFilm(recorded, b.answers?.[b.statuses.length - 1]);
     return {
       position: b.position,
       uid: b.uid,
@@ -109,6 +128,6 @@ export function filmOutcome(film: FilmRecord, associations: readonly Association
   const filmStatuses =
     conversation.length > 0
       ? conversation
-      : film.filmBox.statuses.map((code): OutcomeStatus => ({ ...statusView(code), source: 'film.json' }));
+      : film.filmBox.statuses.map((code, i) => fromFilm(code, film.filmBox.answers?.[i]));
   return { filmBox: { uid: film.filmBox.uid, statuses: filmStatuses }, boxes };
 }

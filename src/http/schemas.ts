@@ -105,7 +105,64 @@ const UPSTREAM_EVIDENCE = {
     at: { type: 'string', format: 'date-time' },
     association: { type: 'string', description: 'proxy mode: the association it was seen on' },
     film: { type: 'string', description: 'tee mode: the film being forwarded' },
+    probe: { type: 'string', description: 'a "check now" probe: its outbound run (o12)' },
     detail: { type: 'string', description: 'what went wrong toward the printer' },
+  },
+} as const;
+
+const PROBE_ANSWER = {
+  type: 'object',
+  properties: {
+    status: { type: 'integer' },
+    errorComment: { type: 'string' },
+    ms: { type: 'number' },
+    error: { type: 'string', description: 'not sent, or not answered, and why' },
+  },
+} as const;
+
+/** A "check now" probe of a real printer (src/scu/probe-report.ts, docs/proxy.md#probe). */
+export const PRINTER_PROBE = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'the outbound run keeping its conversation (GET /api/outbound/{id})' },
+    startedAt: { type: 'string', format: 'date-time' },
+    endedAt: { type: 'string', format: 'date-time' },
+    ms: { type: 'integer' },
+    target: { type: 'string', description: 'HOST:PORT:AE' },
+    callingAeTitle: { type: 'string' },
+    timeoutMs: { type: 'integer', description: 'the bound on each wait' },
+    state: { type: 'string', enum: ['reachable', 'unreachable'] },
+    result: {
+      type: 'string',
+      enum: ['answered', 'unreachable', 'rejected', 'timeout', 'aborted', 'error'],
+      description:
+        'answered: associated, C-ECHO and N-GET answered (see their statuses); unreachable: no TCP/TLS connection within timeoutMs; rejected: A-ASSOCIATE-RJ (see rejection); timeout: connected but no A-ASSOCIATE-AC or no response within timeoutMs; aborted: A-ABORT or connection dropped; error: the probe could not be made (detail)',
+    },
+    detail: { type: 'string' },
+    rejection: {
+      type: 'object',
+      properties: { result: { type: 'string' }, source: { type: 'string' }, reason: { type: 'string' } },
+    },
+    accepted: { type: 'array', items: { type: 'string' } },
+    echo: PROBE_ANSWER,
+    nGet: { ...PROBE_ANSWER, description: 'N-GET of the Printer SOP instance' },
+    printer: {
+      type: 'object',
+      description: "the Printer SOP instance's attributes as answered",
+      properties: Object.fromEntries(
+        [
+          'printerStatus',
+          'printerStatusInfo',
+          'printerName',
+          'manufacturer',
+          'manufacturerModelName',
+          'deviceSerialNumber',
+          'softwareVersions',
+          'dateOfLastCalibration',
+          'timeOfLastCalibration',
+        ].map((k) => [k, { type: 'string' }]),
+      ),
+    },
   },
 } as const;
 
@@ -133,13 +190,14 @@ export const FORWARD_VIEW = {
           type: 'string',
           enum: ['reachable', 'unreachable', 'unknown'],
           description:
-            'as of the last attempt: an association was made with the printer, or not; unknown before any',
+            'as of the last attempt (traffic, or a "check now" probe): an association was made with the printer, or not; unknown before any',
         },
         last: UPSTREAM_EVIDENCE,
         lastError: { ...UPSTREAM_EVIDENCE, description: 'the newest failure toward the printer' },
       },
     },
     associations: { type: 'integer', description: 'proxy mode: recent associations the state was read from' },
+    probe: { ...PRINTER_PROBE, description: 'the newest "check now" probe (POST .../forward/probe)' },
   },
 } as const;
 
@@ -195,7 +253,13 @@ const OUTCOME_STATUS = {
       type: 'string',
       enum: ['conversation', 'film.json', 'derived'],
       description:
-        'conversation: the recorded response; film.json: the code film.json kept; derived: from the decisions film.json records',
+        'conversation: the recorded response; film.json: the answer film.json kept; derived: from the decisions film.json records',
+    },
+    lightbox: {
+      type: 'object',
+      description:
+        "proxy mode: Lightbox's own answer to the request, where it differs from the real printer's (the one the SCU got)",
+      properties: { ...STATUS.properties, errorComment: { type: 'string' } },
     },
   },
 } as const;

@@ -1,10 +1,11 @@
 /**
  * What the console and the API say of a forwarding printer's real printer: where it is, how it is
  * reached, and whether it was reachable the last time it was tried, with the last error. Read
- * from what happened, never from a probe: in proxy mode the printer sides of the newest
- * associations, in tee mode the newest forwards (docs/proxy.md, README "Tee").
+ * from what happened: in proxy mode the printer sides of the newest associations, in tee mode the
+ * newest forwards, and the newest "check now" probe when it is newer (docs/proxy.md, README "Tee").
  */
 import type { ForwardConfig } from '../scu/forwarder.js';
+import type { PrinterProbe } from '../scu/probe-report.js';
 import type { AssociationListItem } from '../store/association-log.js';
 import type { ForwardItem } from '../store/forward-queue.js';
 
@@ -15,6 +16,8 @@ export interface UpstreamEvidence {
   at: string;
   association?: string;
   film?: string;
+  /** A "check now" probe's outbound run. */
+  probe?: string;
   detail?: string;
 }
 
@@ -34,18 +37,26 @@ export interface ForwardView {
   };
   /** Proxy mode: how many associations the state was read from. */
   associations?: number;
+  /** The newest "check now" probe. */
+  probe?: PrinterProbe;
 }
 
 export function forwardView(
   c: ForwardConfig,
-  recent: { associations?: readonly AssociationListItem[]; forwards?: readonly ForwardItem[] },
+  recent: {
+    associations?: readonly AssociationListItem[];
+    forwards?: readonly ForwardItem[];
+    probe?: PrinterProbe;
+  },
 ): ForwardView {
+  const traffic =
+    c.mode === 'proxy' ? fromAssociations(recent.associations ?? []) : fromForwards(recent.forwards ?? []);
   const view: ForwardView = {
     mode: c.mode,
     target: `${c.host}:${c.port}:${c.aeTitle}`,
-    upstream:
-      c.mode === 'proxy' ? fromAssociations(recent.associations ?? []) : fromForwards(recent.forwards ?? []),
+    upstream: recent.probe ? withProbe(traffic, recent.probe) : traffic,
   };
+  if (recent.probe) view.probe = recent.probe;
   if (c.tls)
     view.tls = {
       verify: c.tls.verify !== false,
@@ -99,4 +110,22 @@ function fromForwards(list: readonly ForwardItem[]): ForwardView['upstream'] {
     last: evidence(newest),
     ...(failed ? { lastError: evidence(failed) } : {}),
   };
+}
+
+/** A probe newer than the traffic's last attempt decides the state (and is the last error if it failed). */
+function withProbe(u: ForwardView['upstream'], p: PrinterProbe): ForwardView['upstream'] {
+  const at = p.endedAt;
+  const evidence: UpstreamEvidence = {
+    at,
+    ...(p.id ? { probe: p.id } : {}),
+    ...(p.result === 'answered' ? {} : { detail: p.detail ?? p.result }),
+  };
+  const out = { ...u };
+  if (!u.last || Date.parse(at) >= Date.parse(u.last.at)) {
+    out.state = p.state;
+    out.last = evidence;
+  }
+  if (p.result !== 'answered' && (!u.lastError || Date.parse(at) >= Date.parse(u.lastError.at)))
+    out.lastError = evidence;
+  return out;
 }

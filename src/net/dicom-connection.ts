@@ -14,7 +14,6 @@ import {
   type DcmDataset,
   datasetStream,
   decodeDataset,
-  encodeDataset,
   naturalize,
   placeSpilled,
   recordDataset,
@@ -23,7 +22,7 @@ import type { DatasetStream } from '../dicom/dimse/dataset-stream.js';
 import { fragmentMessage } from '../dicom/dimse/fragmenter.js';
 import { describeStatus, Status, statusCategory } from '../dicom/dimse/status.js';
 import { dispatch } from '../dicom/service/dispatcher.js';
-import type { AssociationInfo, ContextInfo, EventNotification } from '../dicom/service/service.js';
+import type { AssociationInfo, ContextInfo } from '../dicom/service/service.js';
 import { Uid, uidName } from '../dicom/uids.js';
 import { type AcceptanceSettings, decideAssociation } from '../dicom/ul/acceptance.js';
 import { type AssociateDecision, Association, type Output } from '../dicom/ul/association.js';
@@ -40,6 +39,7 @@ import type {
   TlsSession,
 } from '../store/association-record.js';
 import { HIGH_WATER } from '../store/staging-file.js';
+import { type EventHost, EventSender } from './event-sender.js';
 import type { InflightBudget } from './inflight-budget.js';
 import { ProxyRelay, type Relayed, type RelayHost } from './proxy-relay.js';
 import type { UpstreamFactory } from './upstream.js';
@@ -117,14 +117,6 @@ const MAX_RECORDED_MESSAGES = 10_000;
 /** Data sets are kept for this many messages per association (the rest: sizes only), bounding memory. */
 const RECORDED_DATASETS = 1_000;
 
-/** How long the SCU has to answer an N-EVENT-REPORT before we give up on it. */
-const EVENT_RESPONSE_TIMEOUT_MS = 10_000;
-
-interface PendingEvent {
-  n: EventNotification;
-  resolve: (status: number | undefined) => void;
-}
-
 export class DicomConnection {
   readonly startedAt = Date.now();
   #id: string | undefined;
@@ -153,9 +145,8 @@ export class DicomConnection {
   #lastActivity = 0;
   #closed = false;
   #endListeners: (() => void)[] = [];
-  readonly #events: PendingEvent[] = [];
-  #eventInFlight: (PendingEvent & { messageId: number; timer: NodeJS.Timeout }) | undefined;
-  #nextMessageId = 1;
+  /** The N-EVENT-REPORTs we send the SCU. */
+  readonly #events = new EventSender(this.#eventHost());
   readonly #faults: Fired[] = [];
   /** Requests received, for lab faults that drop "after the Nth". */
   #requests = 0;
@@ -198,7 +189,7 @@ export class DicomConnection {
         const up =
           'accept' in d && this.#printer
             ? deps.upstreamFor?.(this.#printer, {
-                event: (n) => void this.#notify(n),
+                event: (n) => void this.#events.notify(n),
                 lost: (detail) => this.#proxy?.lost(detail),
               })
             : undefined;
@@ -531,7 +522,7 @@ export class DicomConnection {
       },
       contexts: [...this.#contexts.values()],
       // Proxy mode: the modality hears the printer's events, not those of Lightbox's own jobs.
-      notify: (n) => (this.#proxy ? Promise.resolve(undefined) : this.#notify(n)),
+      notify: (n) => (this.#proxy ? Promise.resolve(undefined) : this.#events.notify(n)),
       onEnd: (fn) => this.onEnd(fn),
     };
     this.#printer!.registry.associated(this.#info);
@@ -667,92 +658,32 @@ export class DicomConnection {
     } finally {
       this.#busy = false;
     }
-    this.#flushEvents();
+    this.#events.flush();
     this.#proxy?.afterLoss();
     this.#maybeRelease();
   }
 
   // ---------------------------------------------------------------- N-EVENT-REPORT (SCP -> SCU)
 
-  #notify(n: EventNotification): Promise<number | undefined> {
-    return new Promise((resolve) => {
-      if (this.#closed) return resolve(undefined);
-      this.#events.push({ n, resolve });
-      this.#flushEvents();
-    });
-  }
-
-  /** Send the next queued event when nothing of the SCU's is in progress (1/1 operations window). */
-  #flushEvents(): void {
-    while (!this.#busy && !this.#eventInFlight && this.#events.length > 0) {
-      const e = this.#events.shift()!;
-      // After A-RELEASE-RQ the SCU may not answer anything: no new events (PS3.8 7.2).
-      if (!this.#assoc.canSend || this.#releaseRequested || this.#closed) {
-        e.resolve(undefined);
-        continue;
-      }
-      const ctx = e.n.abstractSyntaxes
-        .map((as) => [...this.#contexts.values()].find((c) => c.abstractSyntax === as))
-        .find((c) => c !== undefined);
-      if (!ctx) {
-        e.resolve(undefined);
-        continue;
-      }
-      const messageId = this.#nextMessageId;
-      this.#nextMessageId = (this.#nextMessageId % 0xffff) + 1;
-      let dataset: Buffer | undefined;
-      if (e.n.dataset && Object.keys(e.n.dataset).length > 0)
-        dataset = encodeDataset(e.n.dataset, ctx.transferSyntax);
-      const command: CommandSet = {
-        affectedSopClassUid: e.n.sopClassUid,
-        commandField: CommandField.N_EVENT_REPORT_RQ,
-        messageId,
-        commandDataSetType: dataset ? 0x0000 : 0x0101,
-        affectedSopInstanceUid: e.n.sopInstanceUid,
-        eventTypeId: e.n.eventTypeId,
-      };
-      const timer = setTimeout(() => {
-        this.#log.warn({ messageId, eventTypeId: e.n.eventTypeId }, 'N-EVENT-REPORT not answered in time');
-        this.#eventInFlight = undefined;
-        e.resolve(undefined);
-        this.#flushEvents();
-      }, EVENT_RESPONSE_TIMEOUT_MS);
-      this.#eventInFlight = { ...e, messageId, timer };
-      if (this.#log.isLevelEnabled('info')) {
-        this.#log.info(
-          {
-            type: 'N-EVENT-REPORT-RQ',
-            sopClass: uidName(e.n.sopClassUid),
-            eventTypeId: e.n.eventTypeId,
-            messageId,
-            context: ctx.id,
-          },
-          'N-EVENT-REPORT-RQ sent',
-        );
-      }
-      this.#send(ctx.id, command, dataset, undefined, e.n.dataset);
-    }
-  }
-
-  #onResponse(cmd: CommandSet, type: string): void {
-    const e = this.#eventInFlight;
-    if (
-      cmd.commandField === (CommandField.N_EVENT_REPORT_RQ | 0x8000) &&
-      e &&
-      cmd.messageIdBeingRespondedTo === e.messageId
-    ) {
-      clearTimeout(e.timer);
-      this.#eventInFlight = undefined;
-      if (this.#log.isLevelEnabled('info')) {
-        this.#log.info(
-          { type, messageId: e.messageId, status: describeStatus(cmd.status ?? 0) },
-          `${type} received`,
-        );
-      }
-      e.resolve(cmd.status ?? 0);
-      return;
-    }
-    this.#log.warn({ type, messageId: cmd.messageIdBeingRespondedTo }, `unexpected ${type} ignored`);
+  /** What the event sender (event-sender.ts) may ask of this connection. */
+  #eventHost(): EventHost {
+    const self = this;
+    return {
+      get log() {
+        return self.#log;
+      },
+      get closed() {
+        return self.#closed;
+      },
+      idle: () => !this.#busy,
+      over: () => !this.#assoc.canSend || this.#releaseRequested || this.#closed,
+      contextFor: (abstractSyntaxes) =>
+        abstractSyntaxes
+          .map((as) => [...this.#contexts.values()].find((c) => c.abstractSyntax === as))
+          .find((c) => c !== undefined),
+      send: (contextId, command, dataset, event) =>
+        void this.#send(contextId, command, dataset, undefined, event.dataset),
+    };
   }
 
   async #handle(m: AssembledMessage, duplicate: boolean): Promise<void> {
@@ -779,7 +710,8 @@ export class DicomConnection {
     this.#record(record);
     if (this.#d.dumpMessages) this.#dump('in', m.commandBytes, cmd, m.dataset, ctx.transferSyntax, m.spilled);
     if (isResponse(cmd.commandField)) {
-      this.#onResponse(cmd, type);
+      if (!this.#events.answered(cmd, type))
+        this.#log.warn({ type, messageId: cmd.messageIdBeingRespondedTo }, `unexpected ${type} ignored`);
       return;
     }
     if (cmd.commandField === CommandField.C_CANCEL_RQ) {
@@ -1006,12 +938,7 @@ export class DicomConnection {
         },
         'association ended',
       );
-    if (this.#eventInFlight) {
-      clearTimeout(this.#eventInFlight.timer);
-      this.#eventInFlight.resolve(undefined);
-      this.#eventInFlight = undefined;
-    }
-    for (const e of this.#events.splice(0)) e.resolve(undefined);
+    this.#events.close();
     this.#proxy?.ended(this.#assoc.ending);
     this.#d.faults?.detach(this.id);
     if (this.#info) {

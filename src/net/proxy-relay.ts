@@ -253,7 +253,14 @@ export class ProxyRelay {
       association: this.#host.association(),
       duplicate: false,
       rewrite: (ds) => names.rewrite(ds),
-      ...(theirs.status === undefined ? {} : { told: theirs.status }),
+      ...(theirs.status === undefined
+        ? {}
+        : {
+            told: {
+              status: theirs.status,
+              ...(theirs.errorComment ? { errorComment: theirs.errorComment } : {}),
+            },
+          }),
     });
     names.learn(
       { sopInstance: theirs.affectedSopInstanceUid, dataset: theirDataset },

@@ -3,7 +3,6 @@
  * boxes), N-SET, N-DELETE, N-ACTION prints it; Min/Max Density are clamped to the printer's range.
  */
 import { type DcmDataset, newUid } from '../dicom/dimse/dataset.js';
-import { Status } from '../dicom/dimse/status.js';
 import type { DimseReply, DimseRequest } from '../dicom/service/service.js';
 import { Tag } from '../dicom/tags.js';
 import { Uid } from '../dicom/uids.js';
@@ -15,7 +14,16 @@ import type { AnnotationBox, FilmBox, ImageBox } from './model.js';
 import { lutReference } from './presentation-lut.js';
 import type { PrintContext } from './print-context.js';
 import { notPrintAction, printAction } from './print-job.js';
-import { copyOf, fail, fromVerdict, ok, type Warning, warningReply, warningsOf } from './replies.js';
+import {
+  copyOf,
+  fail,
+  fromVerdict,
+  keepAnswer,
+  ok,
+  type Warning,
+  warningReply,
+  warningsOf,
+} from './replies.js';
 import { el, items, num, str, tagNumber } from './values.js';
 
 export function createFilmBox(ctx: PrintContext, req: DimseRequest): DimseReply {
@@ -132,11 +140,7 @@ export function createFilmBox(ctx: PrintContext, req: DimseRequest): DimseReply 
   }
   const reply = warningReply(warnings, { affectedSopInstanceUid: uid, dataset: response });
   if (c.quirks.omitSopClassUidInCreateResponse) reply.omitAffectedSopClassUid = true;
-  const i = fb.statuses.push(Status[reply.status].code) - 1;
-  reply.told = (code) => {
-    fb.statuses[i] = code;
-  };
-  return reply;
+  return keepAnswer(fb, reply);
 }
 
 export function setFilmBox(ctx: PrintContext, req: DimseRequest): DimseReply {

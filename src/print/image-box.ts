@@ -5,7 +5,6 @@
  */
 import { partsOf } from '../dicom/chunked-bytes.js';
 import type { DcmDataset } from '../dicom/dimse/dataset.js';
-import { Status } from '../dicom/dimse/status.js';
 import type { DimseReply, DimseRequest } from '../dicom/service/service.js';
 import { SpilledValue } from '../dicom/spilled-value.js';
 import { Tag } from '../dicom/tags.js';
@@ -18,7 +17,7 @@ import type { FilmBox, FitDecision, ImageBox, PrintImage } from './model.js';
 import { isProblem, readImage } from './pixel-module.js';
 import { lutReference } from './presentation-lut.js';
 import type { PrintContext } from './print-context.js';
-import { copyOf, fail, fromVerdict, type Warning, warningReply, warningsOf } from './replies.js';
+import { copyOf, fail, fromVerdict, keepAnswer, type Warning, warningReply, warningsOf } from './replies.js';
 import { el, items, num, str, tagNumber } from './values.js';
 
 export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
@@ -32,11 +31,11 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
   const box = fb.imageBoxes.find((b) => b.uid === uid)!;
   // The data directory's volume is below --min-free-space: no image would be kept.
   const shortage = ctx.printer.spaceShortage?.();
-  if (shortage) return boxStatus(box, fail('InsufficientMemory', shortage, { cause: shortage }));
+  if (shortage) return keepAnswer(box, fail('InsufficientMemory', shortage, { cause: shortage }));
   // Another image of this film could not be stored: the disk is failing, this one would not keep either.
   const lost = fb.imageBoxes.find((b) => b !== box && b.staged?.error);
   if (lost)
-    return boxStatus(
+    return keepAnswer(
       box,
       fail(
         'ResourceLimitation',
@@ -54,10 +53,10 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
     'set',
     color ? 'Basic Color Image Box' : 'Basic Grayscale Image Box',
   );
-  if (v.failure) return boxStatus(box, fromVerdict(v.failure));
+  if (v.failure) return keepAnswer(box, fromVerdict(v.failure));
   const position = num(ds, Tag.ImageBoxPosition);
   if (position !== box.position) {
-    return boxStatus(
+    return keepAnswer(
       box,
       fail('InvalidAttributeValue', `Image Box Position ${position}, this box is position ${box.position}`, {
         offendingElement: [tagNumber(Tag.ImageBoxPosition)],
@@ -67,7 +66,7 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
   const seqTag = color ? Tag.BasicColorImageSequence : Tag.BasicGrayscaleImageSequence;
   const list = items(ds, seqTag);
   if (list.length > 1) {
-    return boxStatus(
+    return keepAnswer(
       box,
       fail('InvalidAttributeValue', `${list.length} items in the image sequence, at most 1`, {
         offendingElement: [tagNumber(seqTag)],
@@ -75,7 +74,7 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
     );
   }
   const lut = color ? undefined : lutReference(ctx, ds);
-  if (typeof lut === 'object') return boxStatus(box, lut);
+  if (typeof lut === 'object') return keepAnswer(box, lut);
   const attributes = { ...box.attributes, ...copyOf(ds, rules) };
   delete attributes[seqTag];
   const warnings = warningsOf(v);
@@ -88,7 +87,7 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
     box.staged = undefined;
     box.fit = undefined;
     box.attributes = attributes;
-    return boxStatus(box, warningReply(warnings));
+    return keepAnswer(box, warningReply(warnings));
   }
   const image = readImage(list[0]!, color, ctx.caps);
   if (isProblem(image)) {
@@ -96,21 +95,21 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
       image.status === 'MissingAttribute'
         ? { attributeIdentifierList: [tagNumber(image.tag)] }
         : { offendingElement: [tagNumber(image.tag)] };
-    return boxStatus(box, fail(image.status, image.errorComment, extra));
+    return keepAnswer(box, fail(image.status, image.errorComment, extra));
   }
   const fit = fitImage(ctx, fb, box, attributes, image.columns, image.rows);
-  if ('status' in fit) return boxStatus(box, fit);
+  if ('status' in fit) return keepAnswer(box, fit);
   let clamped: string | undefined;
   let minD: number | undefined;
   let maxD: number | undefined;
   if (!color) {
     const d = effectiveDensities(ctx, fb, attributes);
-    if (typeof d === 'object' && 'status' in d) return boxStatus(box, d);
+    if (typeof d === 'object' && 'status' in d) return keepAnswer(box, d);
     ({ min: minD, max: maxD, clamped } = d);
   }
   const previous = box.image?.pixels.length ?? 0;
   if (!ctx.printer.reserve(image.pixels.length, previous)) {
-    return boxStatus(
+    return keepAnswer(
       box,
       fail(
         'InsufficientMemory',
@@ -121,7 +120,7 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
   const staged = stagedOf(ctx, image.pixels);
   if ('status' in staged) {
     ctx.printer.reserve(previous, image.pixels.length); // undo: the box keeps what it had
-    return boxStatus(box, staged);
+    return keepAnswer(box, staged);
   }
   box.image = image;
   if (box.staged) ctx.printer.store.staging.discard(box.staged);
@@ -139,7 +138,7 @@ export function setImageBox(ctx: PrintContext, req: DimseRequest): DimseReply {
     ]);
   if (fit.warning) warnings.unshift(fit.warning);
   if (clamped) warnings.push({ status: 'MinMaxDensityOutOfRange', why: clamped });
-  return boxStatus(box, warningReply(warnings));
+  return keepAnswer(box, warningReply(warnings));
 }
 
 /**
@@ -156,14 +155,6 @@ function stagedOf(ctx: PrintContext, pixels: PrintImage['pixels']): StagedImage 
   // The disk already failed while the image arrived (ENOSPC...): it is not kept, say so now.
   if (s.error) return fail('ResourceLimitation', `image not stored: ${s.error.code ?? s.error.message}`);
   return s;
-}
-
-function boxStatus(box: ImageBox, r: DimseReply): DimseReply {
-  const i = box.statuses.push(Status[r.status].code) - 1;
-  r.told = (code) => {
-    box.statuses[i] = code;
-  };
-  return r;
 }
 
 /**

@@ -54,6 +54,18 @@ export interface ImageBox {
   requestedDensity?: { min?: number; max?: number };
   /** Every status this box's N-SETs were answered with. */
   statuses: number[];
+  /** The same answers with their Error Comments (absent in films written before they were kept). */
+  answers?: KeptAnswer[];
+}
+
+/**
+ * An answer an SCU got about a box, as the film keeps it: the status and Error Comment it was told,
+ * and, when that came from the real printer (proxy mode) and Lightbox's own answer differed, Lightbox's.
+ */
+export interface KeptAnswer {
+  status: number;
+  errorComment?: string;
+  lightbox?: { status: number; errorComment?: string };
 }
 
 export interface AnnotationBox {
@@ -77,6 +89,7 @@ export interface FilmBox {
   requestedDensity: { min?: number; max?: number };
   printed: boolean;
   statuses: number[];
+  answers?: KeptAnswer[];
 }
 
 export interface FilmSession {

@@ -16,7 +16,7 @@ import type { FilmFiles } from '../store/film-files.js';
 import type { FilmSummary } from '../store/film-index.js';
 import { filmWarnings } from '../store/outcome.js';
 import type { Staging } from '../store/staging.js';
-import type { FilmBox, FilmSession, PrintJob } from './model.js';
+import type { FilmBox, FilmSession, KeptAnswer, PrintJob } from './model.js';
 
 export interface FilmRecord {
   format: 'lightbox-film/1';
@@ -53,6 +53,8 @@ export interface FilmRecord {
     /** Absent in films written before it was recorded. */
     requestedDensity?: { min?: number; max?: number };
     statuses: number[];
+    /** The answers behind `statuses`, with Error Comments (absent in older films). */
+    answers?: KeptAnswer[];
   };
   imageBoxes: {
     position: number;
@@ -65,6 +67,7 @@ export interface FilmRecord {
     maxDensity?: number;
     requestedDensity?: { min?: number; max?: number };
     statuses: number[];
+    answers?: KeptAnswer[];
     image?: Omit<NonNullable<FilmBox['imageBoxes'][number]['image']>, 'pixels'> & {
       file: string;
       bytes: number;
@@ -121,6 +124,7 @@ export async function spoolFilm(
         maxDensity: b.maxDensity,
         requestedDensity: b.requestedDensity,
         statuses: b.statuses,
+        answers: b.answers,
         image,
       });
     }
@@ -146,6 +150,7 @@ export async function spoolFilm(
         presentationLutUid: o.filmBox.presentationLutUid,
         requestedDensity: o.filmBox.requestedDensity,
         statuses: o.filmBox.statuses,
+        answers: o.filmBox.answers,
       },
       imageBoxes,
       annotations: o.filmBox.annotationBoxes

@@ -8,10 +8,17 @@
 import { CommandField, commandName } from '../dicom/dimse/command-fields.js';
 import { type DcmDataset, type RecordedAttribute, recordDataset } from '../dicom/dimse/dataset.js';
 import { statusCategory } from '../dicom/dimse/status.js';
+import type { AssociateRj } from '../dicom/ul/pdu.js';
 import type { MessageRecord } from '../store/association-record.js';
 import type { Operation, Plan, Step } from './plan.js';
-import { type DimseResponse, type EventReport, Requestor, type RequestorOptions } from './requestor.js';
-import { ScuError } from './scu-error.js';
+import {
+  type DimseResponse,
+  type EventReport,
+  type ExchangedMessage,
+  Requestor,
+  type RequestorOptions,
+} from './requestor.js';
+import { ScuError, type ScuErrorKind } from './scu-error.js';
 import { type Target, targetText } from './target.js';
 import { UidMap } from './uid-map.js';
 
@@ -46,6 +53,10 @@ export interface RunResult {
   ending: string;
   /** Why the run stopped early, if it did. */
   error?: string;
+  /** What kind of error that was (connect, rejected, timeout...). */
+  errorKind?: ScuErrorKind;
+  /** The peer's A-ASSOCIATE-RJ, when it rejected the association. */
+  rejection?: AssociateRj;
   /** Whether a retry may help with that error (peer down, busy, timeout). */
   transient?: boolean;
   steps: StepResult[];
@@ -103,29 +114,14 @@ export async function runPlan(plan: Plan, target: Target, o: RunOptions = {}): P
       maxPduLength: o.maxPduLength,
       ...(o.tls ? { tls: o.tls } : {}),
       onMessage: (m) => {
-        if (messages.length >= MAX_MESSAGES) return;
-        const c = m.command;
-        messages.push({
-          at: m.at,
-          direction: m.direction,
-          type: commandName(c.commandField),
-          contextId: m.contextId,
-          messageId: c.messageId ?? c.messageIdBeingRespondedTo,
-          sopClass: c.affectedSopClassUid ?? c.requestedSopClassUid,
-          sopInstance: c.affectedSopInstanceUid ?? c.requestedSopInstanceUid,
-          status: c.status,
-          actionTypeId: c.actionTypeId,
-          eventTypeId: c.eventTypeId,
-          errorComment: c.errorComment,
-          attributeIdentifierList: c.attributeIdentifierList,
-          datasetBytes: m.datasetBytes,
-          ...(m.dataset ? { attributes: recordDataset(m.dataset) } : {}),
-        });
+        if (messages.length < MAX_MESSAGES) messages.push(messageRecord(m));
       },
     });
   } catch (e) {
     const err = e instanceof ScuError ? e : new ScuError('closed', String(e));
     result.error = err.message;
+    result.errorKind = err.kind;
+    if (err.rejection) result.rejection = err.rejection;
     result.transient = err.transient;
     result.endedAt = new Date().toISOString();
     return result;
@@ -170,6 +166,7 @@ export async function runPlan(plan: Plan, target: Target, o: RunOptions = {}): P
       sr.error = err.message;
       if (err.kind !== 'not-negotiated' && err.kind !== 'usage') {
         result.error = err.message;
+        result.errorKind = err.kind;
         result.transient = err.transient;
       }
     }
@@ -200,4 +197,25 @@ function send(r: Requestor, step: Step, uids: UidMap, sr: StepResult): Promise<D
     context: step.context,
     dataset,
   });
+}
+
+/** A message exchanged by a requestor, as association records keep it ('out': ours). */
+export function messageRecord(m: ExchangedMessage): MessageRecord {
+  const c = m.command;
+  return {
+    at: m.at,
+    direction: m.direction,
+    type: commandName(c.commandField),
+    contextId: m.contextId,
+    messageId: c.messageId ?? c.messageIdBeingRespondedTo,
+    sopClass: c.affectedSopClassUid ?? c.requestedSopClassUid,
+    sopInstance: c.affectedSopInstanceUid ?? c.requestedSopInstanceUid,
+    status: c.status,
+    actionTypeId: c.actionTypeId,
+    eventTypeId: c.eventTypeId,
+    errorComment: c.errorComment,
+    attributeIdentifierList: c.attributeIdentifierList,
+    datasetBytes: m.datasetBytes,
+    ...(m.dataset ? { attributes: recordDataset(m.dataset) } : {}),
+  };
 }

@@ -1,11 +1,12 @@
 /**
  * What Lightbox sent as an SCU and what it was answered: replays of recorded associations, films
- * forwarded to a real printer (tee) and films printed to one on request, each kept whole (the report as JSON) with a small summary
+ * forwarded to a real printer (tee), films printed to one on request and "check now" probes of a
+ * forwarding printer's real printer, each kept whole (the report as JSON) with a small summary
  * for listings. Ids (o1, o2, ...) come from the row sequence.
  */
 import type { Db } from './database.js';
 
-export type OutboundKind = 'replay' | 'forward' | 'print';
+export type OutboundKind = 'replay' | 'forward' | 'print' | 'probe';
 
 /** The listing's view of one outbound run. */
 export interface OutboundSummary {
@@ -68,6 +69,8 @@ export class OutboundLog {
   readonly #insert;
   readonly #setId;
   readonly #byId;
+  readonly #newest;
+  readonly #prune;
 
   constructor(db: Db) {
     this.#db = db;
@@ -77,6 +80,13 @@ export class OutboundLog {
     );
     this.#setId = db.prepare('UPDATE outbound SET id = ? WHERE seq = ?');
     this.#byId = db.prepare<[string], Row>('SELECT * FROM outbound WHERE id = ?');
+    this.#newest = db.prepare<[string, string], Row>(
+      'SELECT * FROM outbound WHERE kind = ? AND source = ? ORDER BY seq DESC LIMIT 1',
+    );
+    this.#prune = db.prepare<[string, string, string, string, number]>(
+      `DELETE FROM outbound WHERE kind = ? AND source = ? AND seq <=
+         (SELECT seq FROM outbound WHERE kind = ? AND source = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+    );
   }
 
   /** Keep one run; returns its id. */
@@ -103,6 +113,17 @@ export class OutboundLog {
   get(id: string): { summary: OutboundSummary; report: unknown } | undefined {
     const r = this.#byId.get(id);
     return r ? { summary: summaryOf(r), report: JSON.parse(r.report) } : undefined;
+  }
+
+  /** The newest run of a kind from a source ("printer PROXY"), whole. */
+  newest(kind: OutboundKind, source: string): { summary: OutboundSummary; report: unknown } | undefined {
+    const r = this.#newest.get(kind, source);
+    return r ? { summary: summaryOf(r), report: JSON.parse(r.report) } : undefined;
+  }
+
+  /** Keep only the newest `keep` runs of a kind from a source (probes, which nothing else refers to). */
+  prune(kind: OutboundKind, source: string, keep: number): void {
+    this.#prune.run(kind, source, kind, source, keep);
   }
 
   /** Newest first. */

@@ -3,8 +3,9 @@
  * (the real printer, armed to answer the first image box 0xB605 with an Error Comment); a second
  * proxy printer points at a port nobody listens on. The printers view shows each one's real
  * printer (mode, HOST:PORT:AE, transport) and its state (reachable; unreachable with the last
- * error); the association and the film show the printer's answers next to Lightbox's, the
- * differing one marked.
+ * error), and "Check now" probes it (WARNING there; refused for the other); the association and
+ * the film show the printer's answers next to Lightbox's, the differing one marked, and the
+ * film's "SCU got" the printer's Error Comment.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +90,25 @@ it("shows each proxy printer's real printer and state, and the printer's answers
   await downCard.locator('[data-upstream-state=unreachable]').waitFor();
   expect(await downCard.locator('[data-upstream-error]').textContent()).toMatch(/ECONNREFUSED/);
   expect(await downCard.locator(`[data-upstream-error] a[data-association=${down!.id}]`).count()).toBe(1);
+
+  // "Check now": the real printer, WARNING for the occasion, is asked there and then.
+  expect(await proxy.locator('[data-probe=none]').count()).toBe(1);
+  const warned = await printer.app.http.inject({
+    method: 'PUT',
+    url: '/api/printers/LIGHTBOX/status',
+    payload: { status: 'WARNING', info: 'SUPPLY LOW' },
+  });
+  expect(warned.statusCode).toBe(200);
+  await proxy.locator('button[data-action=probe]').click();
+  await proxy.locator('[data-probe=answered]').waitFor();
+  expect(await proxy.locator('[data-probe-printer-status]').textContent()).toBe('WARNING');
+  expect(await proxy.locator('[data-probe-status-info]').textContent()).toBe(' SUPPLY LOW');
+  expect(await proxy.locator('[data-probe-answer=N-GET]').getAttribute('data-status')).toBe('0000');
+  expect(await proxy.locator('[data-upstream-state=reachable] a[data-probe-link]').count()).toBe(1);
+  await downCard.locator('button[data-action=probe]').click();
+  await downCard.locator('[data-probe=unreachable]').waitFor();
+  expect(await downCard.locator('[data-probe-detail]').textContent()).toMatch(/ECONNREFUSED/);
+  expect(await downCard.locator('[data-upstream-error] a[data-probe-link]').count()).toBe(1);
   await proxy.scrollIntoViewIfNeeded();
   await screenshot(page, 'proxy-printers');
 
@@ -119,8 +139,12 @@ it("shows each proxy printer's real printer and state, and the printer's answers
   expect(await action.locator('td').nth(1).textContent()).toBe('N-ACTION-RSP');
   expect(await side.locator('th').allTextContents()).toEqual(['#', 'Answer', 'Printer', 'Lightbox']);
   // The box the printer warned about: the film says what the modality got, the printer's status.
+  // with its Error Comment, and Lightbox's own answer under it where that differs.
   const box1 = page.locator('table.boxes tr[data-box="1"] td').nth(2);
-  expect(await box1.textContent()).toBe('0xB605');
+  expect(await box1.locator('.badge').first().textContent()).toBe('0xB605');
+  expect(await box1.locator('[data-scu-comment]').textContent()).toBe('DENSITY CLAMPED');
+  expect(await box1.locator('.lightbox-answer').getAttribute('data-lightbox-status')).toBe('0000');
+  expect(await box1.locator('.lightbox-answer').textContent()).toBe('Lightbox 0x0000');
   expect(await page.locator('table.boxes tr[data-box="2"] td').nth(2).textContent()).toBe('0x0000');
   await screenshot(page, 'proxy-film');
 }, 120_000);

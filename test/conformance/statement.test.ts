@@ -394,6 +394,9 @@ describe('rendering', () => {
       expect(row(tee, sop), sop).toMatch(/\| Yes \| Yes \|$/);
     expect(row(tee, 'Printer Configuration Retrieval')).toMatch(/\| No \| Yes \|$/);
     expect(tee).toContain('It prints every stored film on to the printer DRYVIEW at dryview.lab:104 as well');
+    // "Check now": C-ECHO and N-GET of the Printer, as SCU.
+    expect(row(tee, 'Verification')).toMatch(/\| Yes \| Yes \|$/);
+    expect(tee).toContain('opens one short association there (calling AE title LIGHTBOX)');
     const proxy = renderMarkdown(
       conformanceStatement({
         caps: resolveCapabilities({

@@ -168,6 +168,65 @@ describe('proxy to a second Lightbox', () => {
     expect(outOf(a, 'N-CREATE-RSP').every((m) => m.lightbox?.status === 0)).toBe(true);
   }, 90_000);
 
+  it("a warning with an Error Comment there: Lightbox's film keeps it, and its own answer beside it (film.json, API)", async () => {
+    const real = await printer();
+    await armFault(real, {
+      kind: 'response',
+      command: 'N-SET',
+      sopClass: 'Basic Grayscale Image Box',
+      status: '0xB605',
+      errorComment: 'DENSITY OUT OF RANGE AT PRINTER',
+    });
+    await armFault(real, {
+      kind: 'response',
+      command: 'N-CREATE',
+      sopClass: 'Basic Film Box',
+      status: '0xB605',
+      errorComment: 'FILM BOX WARNED',
+    });
+    const lb = await proxyTo('j', real.dicomPort, 'LIGHTBOX');
+    const r = await w1(lb.dicomPort, 'j-w1');
+    expect(r.errors).toEqual([]);
+    expect(r.exchanges.filter((x) => x.status === 0xb605)).toHaveLength(2);
+    const f = await until(
+      'the film',
+      () => lb.app.store.films.list({}, { limit: 1, order: 'desc' }).items[0],
+    );
+    const film = readFilm(lb.app.store.filmFiles, f.id);
+    // film.json: what the modality was told, the printer's comment included, and Lightbox's own answer.
+    const warned = film.imageBoxes.find((b) => b.statuses.includes(0xb605))!;
+    expect(warned.answers).toEqual([
+      { status: 0xb605, errorComment: 'DENSITY OUT OF RANGE AT PRINTER', lightbox: { status: 0 } },
+    ]);
+    expect(film.filmBox.answers).toEqual([
+      { status: 0xb605, errorComment: 'FILM BOX WARNED', lightbox: { status: 0 } },
+    ]);
+    // Where both agreed, nothing of Lightbox's is kept beside the printer's.
+    const others = film.imageBoxes.filter((b) => b !== warned);
+    expect(others).toHaveLength(19);
+    expect(others.every((b) => JSON.stringify(b.answers) === '[{"status":0}]')).toBe(true);
+    // The API's outcome says the same (the conversation names the printer's instances, not these).
+    const api = (await lb.app.http.inject({ method: 'GET', url: `/api/films/${f.id}` })).json();
+    const box = api.outcome.boxes.find((b: { uid: string }) => b.uid === warned.uid);
+    expect(box.status).toMatchObject({
+      hex: 'B605',
+      errorComment: 'DENSITY OUT OF RANGE AT PRINTER',
+      source: 'film.json',
+      lightbox: { hex: '0000', category: 'success' },
+    });
+    expect(
+      api.outcome.boxes.filter((b: { status: { lightbox?: unknown } }) => b.status.lightbox),
+    ).toHaveLength(1);
+    expect(api.outcome.filmBox.statuses).toEqual([
+      expect.objectContaining({
+        hex: 'B605',
+        errorComment: 'FILM BOX WARNED',
+        lightbox: expect.objectContaining({ hex: '0000' }),
+      }),
+    ]);
+    expect(api.outcome.filmBox.statuses[0].lightbox.errorComment).toBeUndefined();
+  }, 90_000);
+
   it("the printer's N-EVENT-REPORTs reach the modality, naming the printer's print job", async () => {
     const real = await printer();
     const lb = await proxyTo('c', real.dicomPort, 'LIGHTBOX');

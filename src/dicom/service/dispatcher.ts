@@ -22,7 +22,7 @@ import {
 import { Status, type StatusName, statusCategory } from '../dimse/status.js';
 import { Uid } from '../uids.js';
 import type { ServiceRegistry } from './registry.js';
-import type { AssociationInfo, ContextInfo, DimseReply, DimseRequest } from './service.js';
+import type { AssociationInfo, ContextInfo, DimseReply, DimseRequest, ToldAnswer } from './service.js';
 
 export interface DispatchResult {
   command: CommandSet;
@@ -56,7 +56,7 @@ const C_SERVICES: ReadonlySet<number> = new Set([
   CommandField.C_MOVE_RQ,
 ]);
 
-const ERROR_COMMENT_MAX = 64;
+export const ERROR_COMMENT_MAX = 64;
 
 /** The SOP classes whose N-SET answers 0xC605 when there is no memory for the image. */
 const IMAGE_BOX_CLASSES: ReadonlySet<string> = new Set([Uid.BasicGrayscaleImageBox, Uid.BasicColorImageBox]);
@@ -118,8 +118,8 @@ export interface DispatchOptions {
    * real printer made, which the modality uses, become ours). The record keeps the received one.
    */
   rewrite?(ds: DcmDataset): DcmDataset;
-  /** Proxy mode: the status the SCU was told for this request (the real printer's). */
-  told?: number;
+  /** Proxy mode: the answer the SCU was told for this request (the real printer's). */
+  told?: ToldAnswer;
 }
 
 export async function dispatch(msg: AssembledMessage, o: DispatchOptions): Promise<DispatchResult> {
@@ -145,7 +145,9 @@ export async function dispatch(msg: AssembledMessage, o: DispatchOptions): Promi
   };
   if (final.cause) result.cause = final.cause;
   // What the handler keeps of its answer follows what the SCU was told (a forced or relayed status).
-  reply.told?.(o.told ?? Status[final.status].code);
+  const ours: ToldAnswer = { status: Status[final.status].code };
+  if (result.command.errorComment) ours.errorComment = result.command.errorComment;
+  reply.told?.(o.told ?? ours, o.told !== undefined);
   return result;
 }
 

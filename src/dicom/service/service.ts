@@ -70,11 +70,17 @@ export interface DimseReply {
    */
   cause?: string;
   /**
-   * Told the status the SCU got in the end, when that is not this reply's (a lab fault's forced
-   * status; in proxy mode the real printer's): a handler that keeps what it answered (an image
-   * box's statuses, in film.json) keeps that instead.
+   * Told the answer the SCU got in the end, which may not be this reply's (a lab fault's forced
+   * status; in proxy mode the real printer's, `relayed`): a handler that keeps what it answered
+   * (an image box's statuses, in film.json) keeps that instead.
    */
-  told?: (code: number) => void;
+  told?: (got: ToldAnswer, relayed: boolean) => void;
+}
+
+/** The status and Error Comment an SCU got for a request. */
+export interface ToldAnswer {
+  status: number;
+  errorComment?: string;
 }
 
 export type DimseHandler = (req: DimseRequest) => DimseReply | Promise<DimseReply>;

@@ -30,14 +30,18 @@ const OUTBOUND_SUMMARY = {
   type: 'object',
   properties: {
     id: { type: 'string' },
-    kind: { type: 'string', enum: ['replay', 'forward', 'print'] },
+    kind: { type: 'string', enum: ['replay', 'forward', 'print', 'probe'] },
     source: { type: 'string' },
     target: { type: 'string', description: 'HOST:PORT:AE' },
     filmId: { type: 'string' },
     associationId: { type: 'string' },
     startedAt: { type: 'string' },
     endedAt: { type: 'string' },
-    ok: { type: 'boolean', description: 'replay: every answer as the original; forward: the film printed' },
+    ok: {
+      type: 'boolean',
+      description:
+        'replay: every answer as the original; forward: the film printed; probe: C-ECHO and N-GET answered 0x0000',
+    },
     outcome: { type: 'string' },
   },
 } as const;
@@ -202,7 +206,7 @@ export function outboundRoutes(
           type: 'object',
           additionalProperties: false,
           properties: {
-            kind: { type: 'string', enum: ['replay', 'forward', 'print'] },
+            kind: { type: 'string', enum: ['replay', 'forward', 'print', 'probe'] },
             association: { type: 'string', maxLength: 20 },
             film: { type: 'string', maxLength: 200 },
           },

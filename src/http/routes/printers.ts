@@ -2,12 +2,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { Printer } from '../../print/printer.js';
 import type { PrinterStatus } from '../../profiles/printer-status.js';
+import { PROBE_TIMEOUT_MS, probeAndKeep } from '../../scu/printer-probe.js';
+import type { PrinterProbe } from '../../scu/probe-report.js';
 import type { Store } from '../../store/store.js';
-import { ERROR, FORWARD_VIEW, PRINTER_DETAIL, PRINTER_SUMMARY } from '../schemas.js';
+import { ERROR, FORWARD_VIEW, PRINTER_DETAIL, PRINTER_PROBE, PRINTER_SUMMARY } from '../schemas.js';
 import { forwardView } from '../upstream-state.js';
 
 /** Proxy mode: the printer side of this many newest associations tells the printer's state. */
 const RECENT_ASSOCIATIONS = 20;
+
+/** The outbound runs of a printer's probes are kept under this source. */
+const probeSource = (ae: string) => `printer ${ae}`;
 
 function summary(p: Printer) {
   return {
@@ -57,17 +62,62 @@ export function printerRoutes(app: FastifyInstance, printers: () => readonly Pri
       const c = p.caps.forward;
       if (!c) return reply.code(404).send({ error: `printer ${p.caps.aeTitle} does not forward` });
       const ae = p.caps.aeTitle;
-      return forwardView(
-        c,
-        c.mode === 'proxy'
+      const kept = store.outbound.newest('probe', probeSource(ae));
+      const probe = kept ? { ...(kept.report as PrinterProbe), id: kept.summary.id } : undefined;
+      return forwardView(c, {
+        ...(c.mode === 'proxy'
           ? {
               associations: store.associations.list(
                 { printer: ae },
                 { limit: RECENT_ASSOCIATIONS, order: 'desc' },
               ).items,
             }
-          : { forwards: store.forwardQueue.list({ printer: ae }) },
-      );
+          : { forwards: store.forwardQueue.list({ printer: ae }) }),
+        ...(probe ? { probe } : {}),
+      });
+    },
+  );
+
+  // One probe per printer at a time: a second "check now" meanwhile gets the same answer.
+  const probing = new Map<string, Promise<PrinterProbe>>();
+  app.post<{ Params: { ae: string }; Body: { timeoutMs?: number } | undefined }>(
+    '/api/printers/:ae/forward/probe',
+    {
+      schema: {
+        description:
+          'Check now: associate with the real printer of a tee or proxy printer (C-ECHO, then N-GET of the Printer SOP instance), each wait bounded by timeoutMs, and answer what it said; kept (GET .../forward shows the newest, /api/outbound?kind=probe all). An unreachable, refusing or silent printer is a result (200), not an error',
+        params: AeParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            timeoutMs: {
+              type: 'integer',
+              minimum: PROBE_TIMEOUT_MS.min,
+              maximum: PROBE_TIMEOUT_MS.max,
+              description: `each wait (connect, A-ASSOCIATE-AC, each response, release); default ${PROBE_TIMEOUT_MS.default}`,
+            },
+          },
+        },
+        response: { 200: PRINTER_PROBE, '4xx': ERROR },
+      },
+    },
+    async (req, reply) => {
+      const p = find(req.params.ae);
+      if (!p) return reply.code(404).send({ error: `no printer ${req.params.ae}` });
+      const c = p.caps.forward;
+      if (!c) return reply.code(404).send({ error: `printer ${p.caps.aeTitle} does not forward` });
+      const ae = p.caps.aeTitle;
+      let running = probing.get(ae);
+      if (!running) {
+        running = probeAndKeep(store, c, {
+          printer: ae,
+          source: probeSource(ae),
+          timeoutMs: req.body?.timeoutMs ?? PROBE_TIMEOUT_MS.default,
+        }).finally(() => probing.delete(ae));
+        probing.set(ae, running);
+      }
+      return running;
     },
   );
 

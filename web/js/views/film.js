@@ -307,6 +307,7 @@ function sidePanel(film) {
               ' ',
               statusBadge(s),
               s.errorComment ? h('div', { class: 'comment' }, s.errorComment) : null,
+              ownAnswer(s),
             ),
           ),
         ),
@@ -719,6 +720,11 @@ function boxTable(outcomes, renderBoxes, f) {
             o.status || !o.fates.includes('empty')
               ? statusBadge(o.status, { short: true })
               : h('span', { class: 'badge unknown', title: 'the SCU never set this box' }, 'not set'),
+            // The comment shows where Lightbox's own answer differs (proxy mode); else it is the badge's title.
+            o.status?.lightbox && o.status.errorComment
+              ? h('div', { class: 'comment small', dataset: { scuComment: '' } }, o.status.errorComment)
+              : null,
+            ownAnswer(o.status),
           ),
           h(
             'td',
@@ -738,6 +744,24 @@ function boxTable(outcomes, renderBoxes, f) {
         );
       }),
     ),
+  );
+}
+
+/**
+ * Proxy mode: Lightbox's own answer under the real printer's (the one the SCU got), where they
+ * differ (the API's `lightbox` on an outcome status).
+ */
+function ownAnswer(s) {
+  const own = s?.lightbox;
+  if (!own) return null;
+  return h(
+    'div',
+    { class: 'lightbox-answer muted small', dataset: { lightboxStatus: own.hex } },
+    'Lightbox ',
+    statusBadge(own, { short: true }),
+    own.errorComment
+      ? h('div', { class: 'comment', dataset: { lightboxComment: '' } }, own.errorComment)
+      : null,
   );
 }
 

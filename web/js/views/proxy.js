@@ -5,8 +5,9 @@
  * the real printer's answers (what the modality was told) next to Lightbox's own answers to the
  * same requests, the differences marked.
  */
-import { get } from '../api.js';
+import { get, post } from '../api.js';
 import { fill, h, statusBadge, time } from '../dom.js';
+import { openTokenDialog } from '../token-dialog.js';
 
 const STATE_BADGE = { reachable: 'success', unreachable: 'failure', unknown: 'unknown' };
 
@@ -22,8 +23,10 @@ function tlsText(tls) {
     .join(', ');
 }
 
-/** Where a fact about the printer was seen: an association's conversation, or a film. */
+/** Where a fact about the printer was seen: an association's conversation, a film, or a probe. */
 function evidenceLink(e) {
+  if (e.probe)
+    return h('a', { href: `/api/outbound/${e.probe}`, dataset: { probeLink: e.probe } }, `check ${e.probe}`);
   if (e.association)
     return h(
       'a',
@@ -34,9 +37,120 @@ function evidenceLink(e) {
   return null;
 }
 
+const PROBE_BADGE = {
+  answered: 'success',
+  unreachable: 'failure',
+  rejected: 'failure',
+  timeout: 'failure',
+  aborted: 'failure',
+  error: 'failure',
+};
+const PRINTER_BADGE = { NORMAL: 'success', WARNING: 'warning', FAILURE: 'failure' };
+
+/** One answer of a probe (C-ECHO, N-GET): its status and comment, or why there is none. */
+function probeAnswer(label, a) {
+  if (!a) return null;
+  const hex = a.status === undefined ? undefined : a.status.toString(16).toUpperCase().padStart(4, '0');
+  return h(
+    'span',
+    { class: 'probe-answer', dataset: { probeAnswer: label, status: hex ?? '' } },
+    `${label} `,
+    hex === undefined
+      ? h('span', { class: 'comment' }, a.error ?? 'not sent')
+      : [
+          h('code', {}, `0x${hex}`),
+          a.errorComment ? h('span', { class: 'comment' }, ` ${a.errorComment}`) : null,
+        ],
+  );
+}
+
+/** What the newest "check now" probe found (GET .../forward `probe`, or the POST's answer). */
+function probeView(p) {
+  if (!p) return h('span', { class: 'muted' }, 'not checked yet');
+  const pr = p.printer ?? {};
+  const who = [pr.printerName, pr.manufacturer, pr.manufacturerModelName].filter(Boolean).join(', ');
+  return [
+    h(
+      'span',
+      { class: `badge ${PROBE_BADGE[p.result] ?? ''}`, dataset: { probeResult: p.result } },
+      p.result,
+    ),
+    pr.printerStatus
+      ? [
+          ' printer ',
+          h(
+            'span',
+            {
+              class: `badge ${PRINTER_BADGE[pr.printerStatus] ?? ''}`,
+              dataset: { probePrinterStatus: pr.printerStatus },
+            },
+            pr.printerStatus,
+          ),
+          pr.printerStatusInfo && pr.printerStatusInfo !== pr.printerStatus
+            ? h('span', { dataset: { probeStatusInfo: '' } }, ` ${pr.printerStatusInfo}`)
+            : null,
+        ]
+      : null,
+    h(
+      'span',
+      { class: 'muted' },
+      ' at ',
+      time(p.endedAt),
+      ` in ${p.ms} ms`,
+      p.id ? [' (', evidenceLink({ probe: p.id }), ')'] : null,
+    ),
+    p.detail ? h('div', { class: 'comment', dataset: { probeDetail: '' } }, p.detail) : null,
+    p.rejection
+      ? h(
+          'div',
+          { class: 'muted small' },
+          `A-ASSOCIATE-RJ ${p.rejection.result}, ${p.rejection.source}: ${p.rejection.reason}`,
+        )
+      : null,
+    p.echo || p.nGet
+      ? h('div', { class: 'small' }, probeAnswer('C-ECHO', p.echo), ' · ', probeAnswer('N-GET', p.nGet))
+      : null,
+    who ? h('div', { class: 'muted small', dataset: { probePrinterName: '' } }, who) : null,
+  ];
+}
+
+/** "Check now": probe the real printer (a control request), then show the card again. */
+function checkButton(ae, refresh) {
+  const message = h('span', { class: 'form-message' });
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button small',
+      dataset: { action: 'probe' },
+      title: 'Associate with the real printer now: C-ECHO, then N-GET of its Printer status',
+    },
+    'Check now',
+  );
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    button.textContent = 'Checking…';
+    message.className = 'form-message';
+    message.textContent = '';
+    try {
+      await post(`/api/printers/${encodeURIComponent(ae)}/forward/probe`, {});
+      await refresh();
+    } catch (err) {
+      message.className = 'form-message error';
+      message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
+      if (err.needsToken) openTokenDialog();
+    } finally {
+      button.disabled = false;
+      button.textContent = 'Check now';
+    }
+  });
+  return { button, message };
+}
+
 /** The printer card's section for a printer that forwards; `refresh()` reads it again. */
 export function forwardSection(ae) {
   const el = h('section', { class: 'forward-config', dataset: { forwardConfig: ae } });
+  let check;
   const refresh = async () => {
     let v;
     try {
@@ -88,9 +202,17 @@ export function forwardSection(ae) {
               ),
             ]
           : null,
+        h('dt', {}, 'Checked'),
+        h(
+          'dd',
+          { dataset: { probe: v.probe?.result ?? 'none' } },
+          probeView(v.probe),
+          h('div', {}, check.button, ' ', check.message),
+        ),
       ),
     );
   };
+  check = checkButton(ae, refresh);
   void refresh();
   return { el, refresh };
 }
