@@ -104,7 +104,8 @@ export class PgDb implements Db {
       import.meta.url.endsWith('.ts') ? './pg-worker.ts' : './pg-worker.js',
       import.meta.url,
     );
-    const w = new Worker(script, { workerData: data, transferList: [port2] });
+    // Named, so a thread listing (top -H, /proc/PID/task) shows what the bridge costs.
+    const w = new Worker(script, { name: 'pg-bridge', workerData: data, transferList: [port2] });
     w.on('message', (m: { channel: string; payload: string }) => {
       for (const fn of this.#listeners.get(m.channel) ?? []) {
         try {
