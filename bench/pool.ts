@@ -127,6 +127,8 @@ interface RunResult {
   perFilm: CpuSplit;
   /** PostgreSQL statements the instances sent per film (during the run, all instances). */
   statementsPerFilm: number;
+  /** How long the instances' event loops waited for PostgreSQL per film (all instances). */
+  dbWaitPerFilmMs: number;
   refused: number;
   /** Event-loop lag of each instance over the run (/metrics), ms. */
   lagP99Ms: number[];
@@ -184,10 +186,11 @@ async function scaleRun(
   // One connection per database for the whole wait: one per poll would cost PostgreSQL a backend start each time.
   const polls = databases.map((d) => new pg.Client({ connectionString: d }));
   for (const c of polls) await c.connect();
-  const statements0 = (await Promise.all(pool.map((l) => scrapeMetrics(l.httpPort)))).reduce(
-    (n, m) => n + (m.get('lightbox_db_statements') ?? 0),
-    0,
-  );
+  const dbSum = (ms: readonly Map<string, number>[], k: string) =>
+    ms.reduce((n, m) => n + (m.get(k) ?? 0), 0);
+  const before = await Promise.all(pool.map((l) => scrapeMetrics(l.httpPort)));
+  const statements0 = dbSum(before, 'lightbox_db_statements');
+  const dbWait0 = dbSum(before, 'lightbox_db_wait_seconds');
   const cpu0 = cpuNow(pids, postmaster);
   const t0 = performance.now();
   // The SCUs log at -v, not -d: DCMTK's debug log (84 kB a W1, ~12 ms of dcmprscu's CPU, and
@@ -235,8 +238,8 @@ async function scaleRun(
   for (const k of Object.keys(perFilm) as (keyof CpuSplit)[]) perFilm[k] = cpu[k] / expected;
   // One scrape after the run: the event loop's lag is what it saw since the one before the run.
   const lags = await Promise.all(pool.map((s) => scrapeMetrics(s.httpPort)));
-  const statementsPerFilm =
-    (lags.reduce((n, m) => n + (m.get('lightbox_db_statements') ?? 0), 0) - statements0) / expected;
+  const statementsPerFilm = (dbSum(lags, 'lightbox_db_statements') - statements0) / expected;
+  const dbWaitPerFilmMs = ((dbSum(lags, 'lightbox_db_wait_seconds') - dbWait0) * 1000) / expected;
   for (const s of pool) await stopChild(s.child);
   return {
     films: expected,
@@ -244,6 +247,7 @@ async function scaleRun(
     perMinute: (expected / seconds) * 60,
     perFilm,
     statementsPerFilm,
+    dbWaitPerFilmMs,
     refused,
     lagP99Ms: lags.map((m) => (m.get('lightbox_event_loop_lag_p99_seconds') ?? Number.NaN) * 1000),
     lagMaxMs: lags.map((m) => (m.get('lightbox_event_loop_lag_max_seconds') ?? Number.NaN) * 1000),
@@ -272,6 +276,7 @@ function medianRun(rs: readonly RunResult[]): RunResult {
     perMinute: m((r) => r.perMinute),
     perFilm,
     statementsPerFilm: m((r) => r.statementsPerFilm),
+    dbWaitPerFilmMs: m((r) => r.dbWaitPerFilmMs),
   };
 }
 
@@ -281,7 +286,7 @@ function runLine(name: string, r: RunResult, cores: number): string {
   const f = (x: number) => x.toFixed(0);
   const busy = (lightboxTotal(c) * r.films) / (r.seconds * 1000 * cores);
   return [
-    `${name}: ${r.films} films in ${r.seconds.toFixed(1)} s = ${r.perMinute.toFixed(1)} films/min, ${r.statementsPerFilm.toFixed(1)} PostgreSQL statements per film`,
+    `${name}: ${r.films} films in ${r.seconds.toFixed(1)} s = ${r.perMinute.toFixed(1)} films/min, ${r.statementsPerFilm.toFixed(1)} PostgreSQL statements per film (event loop waited ${r.dbWaitPerFilmMs.toFixed(0)} ms for them)`,
     `  CPU per film, ms: Lightbox ${f(lightboxTotal(c))} (main thread ${f(c.main)}, pg bridge ${f(c.bridge)}, V8 threads ${f(c.v8)}, libuv pool ${f(c.libuv)}, other threads ${f(c.otherThreads)}, render processes ${f(c.render)}); PostgreSQL ${f(c.postgres)}; SCUs ${f(c.scus)}; bench ${f(c.bench)}; all ${f(filmTotal(c))}`,
     `  Lightbox kept its ${cores === 1 ? 'core' : 'cores'} ${(busy * 100).toFixed(0)} % busy; other users took ${f(c.others)} ms per film, the hypervisor stole ${f(c.steal)}`,
   ].join('\n');
