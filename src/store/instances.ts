@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from './database.js';
+import { PgDb } from './pg-database.js';
 
 export const HEARTBEAT_MS = 1000;
 /** Not seen for this long: its claims are taken over. */
@@ -42,8 +43,11 @@ export class Instances {
   }
 
   beat(): void {
+    const sql = 'UPDATE instances SET seen_at = ? WHERE id = ?';
     try {
-      this.#db.prepare('UPDATE instances SET seen_at = ? WHERE id = ?').run(Date.now(), this.id);
+      // Nothing needs its answer: on PostgreSQL the event loop does not wait for it (see post()).
+      if (this.#db instanceof PgDb) this.#db.post(sql, Date.now(), this.id);
+      else this.#db.prepare(sql).run(Date.now(), this.id);
     } catch (e) {
       this.#log(e as Error);
     }

@@ -104,7 +104,8 @@ export class PgDb implements Db {
       import.meta.url.endsWith('.ts') ? './pg-worker.ts' : './pg-worker.js',
       import.meta.url,
     );
-    const w = new Worker(script, { workerData: data, transferList: [port2] });
+    // Named, so a thread listing (top -H, /proc/PID/task) shows what the bridge costs.
+    const w = new Worker(script, { name: 'pg-bridge', workerData: data, transferList: [port2] });
     w.on('message', (m: { channel: string; payload: string }) => {
       for (const fn of this.#listeners.get(m.channel) ?? []) {
         try {
@@ -298,15 +299,21 @@ export class PgDb implements Db {
   }
 
   /**
-   * NOTIFY channel (sent when the transaction it is in commits; at once outside one). Outside a
-   * transaction nothing waits for it: the worker sends it in turn, before any later statement, and
-   * the event loop goes on (a round trip saved per message; a NOTIFY that fails is lost, as one
-   * sent just before the database went away would be).
+   * NOTIFY channel (sent when the transaction it is in commits; at once outside one), as post().
    */
   notify(channel: string, payload: string): void {
-    const sql = 'SELECT pg_notify(?, ?)';
+    this.post('SELECT pg_notify(?, ?)', channel, payload);
+  }
+
+  /**
+   * Run a statement whose answer nobody needs, without waiting for it (a NOTIFY, a heartbeat):
+   * the worker runs it in turn, before any later statement, and the event loop goes on (a round
+   * trip saved; one that fails is lost, as one sent just before the database went away would be).
+   * Inside a transaction it is run and waited for as any other, so that it commits with it.
+   */
+  post(sql: string, ...params: SqlValue[]): void {
     if (this.#depth > 0) {
-      this.prepare(sql).run(channel, payload);
+      this.prepare(sql).run(...params);
       return;
     }
     this.#ensure();
@@ -316,7 +323,7 @@ export class PgDb implements Db {
       op: 'query',
       id: this.#id,
       text: t.text,
-      values: bind(t, [channel, payload]),
+      values: bind(t, params),
       returnsSeq: false,
     } satisfies Request);
     this.stats.statements++;

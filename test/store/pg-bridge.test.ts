@@ -133,6 +133,34 @@ it('NOTIFY on one connection reaches a listener on another, asynchronously, at c
   b.close();
 });
 
+it('post: a statement nobody waits for runs before any later one; in a transaction it commits or rolls back with it', () => {
+  const db = new PgDb(cluster.url());
+  db.exec('CREATE TABLE IF NOT EXISTS post_test (k TEXT PRIMARY KEY, n INTEGER NOT NULL)');
+  db.exec('DELETE FROM post_test');
+  const before = db.stats.waitMs;
+  for (let i = 1; i <= 50; i++)
+    db.post(
+      'INSERT INTO post_test (k, n) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET n = excluded.n',
+      'beat',
+      i,
+    );
+  expect(db.stats.waitMs).toBe(before);
+  // The worker runs them in order, before this SELECT: the last one is what it reads.
+  expect(db.prepare<[], { n: number }>("SELECT n FROM post_test WHERE k = 'beat'").get()).toEqual({ n: 50 });
+  // A failing one is lost, and the next statement answers as ever.
+  db.post('INSERT INTO post_test (k, n) VALUES (?, ?)', 'bad', null);
+  expect(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM post_test').get()).toEqual({ n: 1 });
+  expect(() =>
+    db.transaction(() => {
+      db.post('INSERT INTO post_test (k, n) VALUES (?, ?)', 'rolled back', 1);
+      throw new Error('undo');
+    })(),
+  ).toThrow('undo');
+  expect(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM post_test').get()).toEqual({ n: 1 });
+  db.exec('DROP TABLE post_test');
+  db.close();
+});
+
 /** Median µs of fn over n runs. */
 function median(n: number, fn: () => void): number {
   const t: number[] = [];

@@ -196,6 +196,9 @@ class Metrics {
       case 'film.printed':
         this.#inc('lightbox_films_total', { printer: e.printer });
         break;
+      case 'film.preview':
+        this.#inc('lightbox_film_previews_total', {});
+        break;
       case 'film.rendered':
         this.#inc('lightbox_film_renders_total', { result: e.failed ? 'failed' : 'ok' });
         if (!e.failed && e.ms !== undefined) {
@@ -232,6 +235,7 @@ class Metrics {
       lightbox_associations_total: 'Associations ended, by printer and how they ended',
       lightbox_dimse_messages_total: 'DIMSE requests answered, by message and status',
       lightbox_films_total: 'Films printed, by printer',
+      lightbox_film_previews_total: 'Film previews made (thumb.png before the full render)',
       lightbox_film_renders_total: 'Film renders, by result',
       lightbox_print_job_transitions_total: 'Print job state changes, by printer and status',
       lightbox_printer_status_changes_total: 'Printer status changes, by printer and status',
