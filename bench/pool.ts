@@ -59,15 +59,8 @@ function postmasterPid(cluster: PgCluster): number {
   return Number(readFileSync(join(cluster.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
 }
 
-/** CPU time by kind of process, ms (summed over the instances), and the machine's. */
-interface CpuSplit {
-  /** The instances' main threads, PostgreSQL bridge threads, other threads (GC, libuv); render processes. */
-  main: number;
-  bridge: number;
-  v8: number;
-  libuv: number;
-  otherThreads: number;
-  render: number;
+/** CPU time by kind of process, ms (the instances' threads and renders summed), and the machine's. */
+interface CpuSplit extends LightboxCpu {
   postgres: number;
   /** The DCMTK SCUs (dcmprscu), reaped by this process. */
   scus: number;
