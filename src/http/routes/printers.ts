@@ -31,6 +31,13 @@ function summary(p: Printer) {
 
 export function printerRoutes(app: FastifyInstance, printers: () => readonly Printer[], store: Store): void {
   const find = (ae: string) => printers().find((p) => p.caps.aeTitle === ae);
+  /** A printer that forwards, with its forward settings; or why not (a 404). */
+  const forwarding = (ae: string) => {
+    const p = find(ae);
+    if (!p) return { error: `no printer ${ae}` };
+    const c = p.caps.forward;
+    return c ? { p, c } : { error: `printer ${p.caps.aeTitle} does not forward` };
+  };
   const AeParams = {
     type: 'object',
     required: ['ae'],
@@ -57,10 +64,9 @@ export function printerRoutes(app: FastifyInstance, printers: () => readonly Pri
     '/api/printers/:ae/forward',
     { schema: { params: AeParams, response: { 200: FORWARD_VIEW, '4xx': ERROR } } },
     async (req, reply) => {
-      const p = find(req.params.ae);
-      if (!p) return reply.code(404).send({ error: `no printer ${req.params.ae}` });
-      const c = p.caps.forward;
-      if (!c) return reply.code(404).send({ error: `printer ${p.caps.aeTitle} does not forward` });
+      const f = forwarding(req.params.ae);
+      if ('error' in f) return reply.code(404).send(f);
+      const { p, c } = f;
       const ae = p.caps.aeTitle;
       const kept = store.outbound.newest('probe', probeSource(ae));
       const probe = kept ? { ...(kept.report as PrinterProbe), id: kept.summary.id } : undefined;
@@ -103,10 +109,9 @@ export function printerRoutes(app: FastifyInstance, printers: () => readonly Pri
       },
     },
     async (req, reply) => {
-      const p = find(req.params.ae);
-      if (!p) return reply.code(404).send({ error: `no printer ${req.params.ae}` });
-      const c = p.caps.forward;
-      if (!c) return reply.code(404).send({ error: `printer ${p.caps.aeTitle} does not forward` });
+      const f = forwarding(req.params.ae);
+      if ('error' in f) return reply.code(404).send(f);
+      const { p, c } = f;
       const ae = p.caps.aeTitle;
       let running = probing.get(ae);
       if (!running) {
