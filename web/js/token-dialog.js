@@ -62,3 +62,10 @@ export function openTokenDialog() {
   form.querySelector('[data-login-message]').textContent = '';
   dialog().showModal();
 }
+
+/** A control request refused or failed: its message in `message`, and the login dialog on a 401. */
+export function showControlError(message, err) {
+  message.className = 'form-message error';
+  message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
+  if (err.needsToken) openTokenDialog();
+}

@@ -10,7 +10,7 @@
  */
 import { del, get, post, query } from '../api.js';
 import { fill, h, notice, time } from '../dom.js';
-import { openTokenDialog } from '../token-dialog.js';
+import { showControlError } from '../token-dialog.js';
 
 function field(label, control, attrs = {}) {
   return h('label', { class: 'field', ...attrs }, h('span', {}, label), control);
@@ -124,12 +124,6 @@ function analysisView(a) {
   );
 }
 
-function showError(message, err) {
-  message.className = 'form-message error';
-  message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
-  if (err.needsToken) openTokenDialog();
-}
-
 /** The panel; `filmId` ties uploads and the list to one film. */
 export function curvesPanel({ filmId } = {}) {
   const message = h('p', { class: 'form-message', role: 'status' });
@@ -225,7 +219,7 @@ export function curvesPanel({ filmId } = {}) {
                   if (result.querySelector(`[data-curve="${c.id}"]`)) result.replaceChildren();
                   await showList();
                 } catch (err) {
-                  showError(message, err);
+                  showControlError(message, err);
                 }
               },
             },
@@ -240,7 +234,7 @@ export function curvesPanel({ filmId } = {}) {
     try {
       fill(result, analysisView(await get(`/api/qa/curves/${id}`)));
     } catch (err) {
-      showError(message, err);
+      showControlError(message, err);
     }
   }
 
@@ -256,7 +250,7 @@ export function curvesPanel({ filmId } = {}) {
         try {
           body = readingsBody(text.value);
         } catch (err) {
-          showError(message, err);
+          showControlError(message, err);
           return;
         }
         const extra = {
@@ -274,7 +268,7 @@ export function curvesPanel({ filmId } = {}) {
           fill(result, analysisView(a));
           await showList();
         } catch (err) {
-          showError(message, err);
+          showControlError(message, err);
         } finally {
           button.disabled = false;
         }

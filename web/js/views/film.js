@@ -10,7 +10,7 @@ import { ApiError, del, get, post, put } from '../api.js';
 import { fact, fill, h, notice, outcomeBadge, setTitle, statusBadge, svg, time } from '../dom.js';
 import { on } from '../live.js';
 import { tileLayer } from '../tiles.js';
-import { openTokenDialog } from '../token-dialog.js';
+import { openTokenDialog, showControlError } from '../token-dialog.js';
 import { zoomable } from '../zoom.js';
 import { curvesPanel } from './curves.js';
 import { forwardPanel } from './forward.js';
@@ -612,9 +612,7 @@ function exportRow(x) {
     try {
       await post(`/api/exports/${x.id}/resend`);
     } catch (err) {
-      message.className = 'form-message error';
-      message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
-      if (err.needsToken) openTokenDialog();
+      showControlError(message, err);
       button.disabled = false;
     }
   });
@@ -678,9 +676,7 @@ function pinControl(film) {
       pinned = updated.pinned;
       show();
     } catch (err) {
-      message.className = 'form-message error';
-      message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
-      if (err.needsToken) openTokenDialog();
+      showControlError(message, err);
     } finally {
       button.disabled = false;
     }

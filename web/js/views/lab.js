@@ -8,7 +8,7 @@
 import { del, get, post, query } from '../api.js';
 import { debounce, fill, h, notice, time } from '../dom.js';
 import { on } from '../live.js';
-import { openTokenDialog } from '../token-dialog.js';
+import { showControlError } from '../token-dialog.js';
 import { findStatus, sopClassName, vocabulary } from '../vocabulary.js';
 import { INFO_TERMS } from './printers.js';
 
@@ -38,12 +38,6 @@ function statusGroups(statuses) {
       if (list.length > 0) groups.push([label, list]);
     }
   return groups;
-}
-
-function api(err, message) {
-  message.className = 'form-message error';
-  message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
-  if (err.needsToken) openTokenDialog();
 }
 
 export function mount(container) {
@@ -116,7 +110,7 @@ export function mount(container) {
     try {
       armedMessage.textContent = said((await del(path)).removed);
     } catch (e) {
-      api(e, armedMessage);
+      showControlError(armedMessage, e);
     }
     await loadFaults();
   }
@@ -392,7 +386,7 @@ function scenarioItem(s, printers, onLoaded) {
       message.textContent = `Armed ${r.armed.map((f) => f.id).join(', ')} on ${on}.`;
       onLoaded();
     } catch (e) {
-      api(e, message);
+      showControlError(message, e);
     }
   };
   return h(
@@ -637,7 +631,7 @@ function faultForm(printers, words, onArmed) {
       message.textContent = armed.map((f) => `Armed ${f.id} on ${f.printer}: ${f.description}.`).join(' ');
       onArmed();
     } catch (err) {
-      api(err, message);
+      showControlError(message, err);
     }
   });
   sync();

@@ -5,7 +5,7 @@
 import { get, put, query } from '../api.js';
 import { bytes, debounce, fact, fill, h, notice, time } from '../dom.js';
 import { on } from '../live.js';
-import { openTokenDialog } from '../token-dialog.js';
+import { showControlError } from '../token-dialog.js';
 import { forwardSection } from './proxy.js';
 
 /** Printer Status Info defined terms (PS3.3 C.13.9.1), the common ones, offered as suggestions. */
@@ -306,9 +306,7 @@ function statusForm(p, onApplied) {
       onApplied(updated);
       message.textContent = `Now ${updated.status}${updated.status === 'NORMAL' ? '' : ` (${updated.statusInfo})`}: associations using it are told (N-EVENT-REPORT).`;
     } catch (err) {
-      message.className = 'form-message error';
-      message.textContent = err.needsToken ? `${err.message} — log in with the API token.` : err.message;
-      if (err.needsToken) openTokenDialog();
+      showControlError(message, err);
     }
   });
   syncInfo();

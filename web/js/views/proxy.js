@@ -7,7 +7,7 @@
  */
 import { get, post } from '../api.js';
 import { fill, h, statusBadge, time } from '../dom.js';
-import { openTokenDialog } from '../token-dialog.js';
+import { showControlError } from '../token-dialog.js';
 
 const STATE_BADGE = { reachable: 'success', unreachable: 'failure', unknown: 'unknown' };
 
@@ -136,9 +136,7 @@ function checkButton(ae, refresh) {
       await post(`/api/printers/${encodeURIComponent(ae)}/forward/probe`, {});
       await refresh();
     } catch (err) {
-      message.className = 'form-message error';
-      message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
-      if (err.needsToken) openTokenDialog();
+      showControlError(message, err);
     } finally {
       button.disabled = false;
       button.textContent = 'Check now';

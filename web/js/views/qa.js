@@ -11,7 +11,7 @@
  */
 import { get, post } from '../api.js';
 import { fill, h, notice, time } from '../dom.js';
-import { openTokenDialog } from '../token-dialog.js';
+import { showControlError } from '../token-dialog.js';
 import { curvesPanel } from './curves.js';
 
 const hex = (s) => (s === undefined ? '' : `0x${s.toString(16).toUpperCase().padStart(4, '0')}`);
@@ -218,9 +218,7 @@ function printForm(patterns, printers) {
           await showEarlier(earlier);
         } catch (err) {
           result.replaceChildren();
-          message.className = 'form-message error';
-          message.textContent = err.needsToken ? `${err.message}: log in with the API token.` : err.message;
-          if (err.needsToken) openTokenDialog();
+          showControlError(message, err);
         } finally {
           button.disabled = false;
         }
