@@ -18,6 +18,7 @@ import { num, str } from '../print/values.js';
 import type { FilmPlace, MagnificationType } from '../profiles/profile-schema.js';
 import type { TextLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
+import { boxShrink, shrinkFactor } from './box-shrink.js';
 import { BufferPool } from './buffer-pool.js';
 import { drawTexts, inkFor, scaled } from './film-text.js';
 import { densityLut } from './grayscale.js';
@@ -330,6 +331,18 @@ async function composeFilm(
   // A one-pixel trim line of the full film covers `scale` of a preview pixel: blended by that much.
   const trimAlpha = Math.min(1, scale);
   const onCanvas = (r: Rect): Rect => scaled(r, scale);
+  // A box's scaled pixels into the canvas, clamped on the way: cubic kernels overshoot at edges,
+  // and no pixel may leave the box's density range (one pass, not a clamp pass and a copy).
+  const blit = (px: Uint16Array, d: Rect, lo: number, hi: number): void => {
+    for (let y = 0; y < d.height; y++) {
+      const from = y * d.width;
+      const to = (d.y + y) * W + d.x - from;
+      for (let i = from; i < from + d.width; i++) {
+        const v = px[i]!;
+        canvas[to + i] = v > hi ? hi : v < lo ? lo : v;
+      }
+    }
+  };
 
   // Boxes are independent (their rectangles never overlap): decode, scale and blit a few at a
   // time so sharp's thread pool works while JS maps the next box's densities.
@@ -434,6 +447,24 @@ async function composeFilm(
         const otherFailure = await other;
         if (failure ?? otherFailure) throw failure ?? otherFailure;
       } else runMagnifyJob(job, canvas);
+    } else if (reduced && shrinkFactor(sw, d.width) > 1 && shrinkFactor(sh, d.height) > 1) {
+      // A preview's large reduction: k x k blocks averaged while the rows are read (box-shrink.ts),
+      // then lanczos3 over the rest.
+      const k = Math.min(shrinkFactor(sw, d.width), shrinkFactor(sh, d.height));
+      const small = boxShrink({
+        file,
+        columns: im.columns,
+        rows: im.rows,
+        bytesPerSample: im.bitsAllocated === 8 ? 1 : 2,
+        mask,
+        lut,
+        ox: p.crop?.x ?? 0,
+        oy: p.crop?.y ?? 0,
+        w: sw,
+        h: sh,
+        k,
+      });
+      blit(await resizeGrey16(small.pixels, small.width, small.height, undefined, t), d, minD, maxD);
     } else {
       const { raw, release } = await readPooled(file);
       try {
@@ -451,17 +482,7 @@ async function composeFilm(
           for (let i = 0; i < count; i++) dens[i] = lut[dens[i]! & mask]!;
         }
         // Uncovered parts of a box with an image take the border density (docs/spec/rendering.md#layout).
-        const px = await resizeGrey16(dens, im.columns, im.rows, p.crop, t);
-        // Into the canvas, clamped on the way: cubic kernels overshoot at edges, and no pixel may
-        // leave the box's density range (one pass, not a clamp pass and a copy).
-        for (let y = 0; y < d.height; y++) {
-          const from = y * d.width;
-          const to = (d.y + y) * W + d.x - from;
-          for (let i = from; i < from + d.width; i++) {
-            const v = px[i]!;
-            canvas[to + i] = v > maxD ? maxD : v < minD ? minD : v;
-          }
-        }
+        blit(await resizeGrey16(dens, im.columns, im.rows, p.crop, t), d, minD, maxD);
       } finally {
         release();
       }
