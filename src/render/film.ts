@@ -196,6 +196,12 @@ function resizeRgb(src: Buffer, w: number, h: number, crop: Rect | undefined, t:
   return placed(src, 3, w, h, crop, t).raw().toBuffer();
 }
 
+/**
+ * A preview box-shrinks images of at least this many pixels while reading them (a mammogram); smaller
+ * ones (W1's 512x512 CTs) go to sharp whole, several at once on its threads, which was as fast.
+ */
+const SHRINK_MIN_PIXELS = 1 << 20;
+
 /** Image boxes decoded and scaled at once: enough to keep sharp's threads busy, bounded memory. */
 const BOXES_IN_FLIGHT = 4;
 
@@ -447,9 +453,14 @@ async function composeFilm(
         const otherFailure = await other;
         if (failure ?? otherFailure) throw failure ?? otherFailure;
       } else runMagnifyJob(job, canvas);
-    } else if (reduced && shrinkFactor(sw, d.width) > 1 && shrinkFactor(sh, d.height) > 1) {
-      // A preview's large reduction: k x k blocks averaged while the rows are read (box-shrink.ts),
-      // then lanczos3 over the rest.
+    } else if (
+      reduced &&
+      sw * sh >= SHRINK_MIN_PIXELS &&
+      shrinkFactor(sw, d.width) > 1 &&
+      shrinkFactor(sh, d.height) > 1
+    ) {
+      // A preview's large reduction of a large image: k x k blocks averaged while the rows are read
+      // (box-shrink.ts), then lanczos3 over the rest.
       const k = Math.min(shrinkFactor(sw, d.width), shrinkFactor(sh, d.height));
       const small = boxShrink({
         file,
