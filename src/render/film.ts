@@ -284,7 +284,7 @@ interface Composed {
   /** The canvas's size: the film's pixel matrix times the scale. */
   width: number;
   height: number;
-  /** Densities, hundredths of OD (overwritten by the view when composed without `densities`). */
+  /** Densities, hundredths of OD. */
   canvas: Uint16Array;
   /** What a viewer sees: 8-bit grey, or sRGB when a box is in color. */
   view: Buffer;
@@ -300,15 +300,9 @@ interface Composed {
  * and scaled into its box, texts) and what a viewer sees of them. At scale 1 the film's own pixel
  * matrix; below 1 (a preview) the same steps on a smaller canvas: each image goes straight to its
  * box's size there, through the magnification kernel where it is enlarged and the thumbnail's
- * kernel (lanczos3, as resizing a full film down would) where it is reduced. `densities`: keep
- * the densities for density.png (else the view is written over them).
+ * kernel (lanczos3, as resizing a full film down would) where it is reduced.
  */
-async function composeFilm(
-  dir: string,
-  film: FilmRecord,
-  scale: number,
-  densities: boolean,
-): Promise<Composed> {
+async function composeFilm(dir: string, film: FilmRecord, scale: number): Promise<Composed> {
   const fa = film.filmBox.attributes;
   const { width: FW, height: FH, dpi } = film.filmBox.matrix;
   const W = Math.round(FW * scale);
@@ -332,6 +326,15 @@ async function composeFilm(
   // (12.8 ms for a 14x17 in film, against 3 ms for these copies or for fill() on an ArrayBuffer).
   const borderRow = new Uint16Array(W).fill(border);
   for (let y = 0; y < H; y++) canvas.set(borderRow, y * W);
+  // What a viewer sees, written with the densities where a box's pixels are computed (the
+  // enlargement's column pass, the blit), so no pass over the film follows for them: `viewed`
+  // holds those rectangles; the rest of the canvas, and what is drawn over it after (trim
+  // lines, texts), is viewed at the end. Indexed by any 16-bit density: no branch per pixel.
+  const table = viewTable(viewing, 255);
+  const greyBuffer = pool.take(W * H, helper?.alive === true);
+  const grey = Buffer.from(greyBuffer, 0, W * H);
+  const viewed: Rect[] = [];
+  const redo: Rect[] = [];
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
   const boxes: BoxRender[] = [];
   // A one-pixel trim line of the full film covers `scale` of a preview pixel: blended by that much.
@@ -345,9 +348,12 @@ async function composeFilm(
       const to = (d.y + y) * W + d.x - from;
       for (let i = from; i < from + d.width; i++) {
         const v = px[i]!;
-        canvas[to + i] = v > hi ? hi : v < lo ? lo : v;
+        const c = v > hi ? hi : v < lo ? lo : v;
+        canvas[to + i] = c;
+        grey[to + i] = table[c]!;
       }
     }
+    viewed.push(d);
   };
 
   // Boxes are independent (their rectangles never overlap): decode, scale and blit a few at a
@@ -436,23 +442,30 @@ async function composeFilm(
         lo: minD,
         hi: maxD,
       };
-      if (helper?.alive && canvasBuffer instanceof SharedArrayBuffer && d.height >= 2 * MIN_SHARE_ROWS) {
+      const view = { grey, table };
+      if (
+        helper?.alive &&
+        canvasBuffer instanceof SharedArrayBuffer &&
+        greyBuffer instanceof SharedArrayBuffer &&
+        d.height >= 2 * MIN_SHARE_ROWS
+      ) {
         // The top half on the helper thread, the bottom half here, at once.
         const mid = Math.floor(d.height / 2);
-        const other = helper.run({ ...job, to: mid }, canvasBuffer).then(
+        const other = helper.run({ ...job, to: mid }, canvasBuffer, { grey: greyBuffer, table }).then(
           () => undefined,
           (e: unknown) => e,
         );
         let failure: unknown;
         try {
-          runMagnifyJob({ ...job, from: mid }, canvas);
+          runMagnifyJob({ ...job, from: mid }, canvas, view);
         } catch (e) {
           failure = e;
         }
         // Never return while the helper may still write into the canvas.
         const otherFailure = await other;
         if (failure ?? otherFailure) throw failure ?? otherFailure;
-      } else runMagnifyJob(job, canvas);
+      } else runMagnifyJob(job, canvas, view);
+      viewed.push(d);
     } else if (
       reduced &&
       sw * sh >= SHRINK_MIN_PIXELS &&
@@ -499,6 +512,12 @@ async function composeFilm(
       }
     }
     if (trim) {
+      redo.push(
+        { x: d.x, y: d.y, width: d.width, height: 1 },
+        { x: d.x, y: d.y + d.height - 1, width: d.width, height: 1 },
+        { x: d.x, y: d.y, width: 1, height: d.height },
+        { x: d.x + d.width - 1, y: d.y, width: 1, height: d.height },
+      );
       const edge = (i: number) => {
         canvas[i] = trimAlpha === 1 ? ink : Math.round(canvas[i]! * (1 - trimAlpha) + ink * trimAlpha);
       };
@@ -516,15 +535,25 @@ async function composeFilm(
   boxes.sort((x, y) => x.position - y.position);
   colorBoxes.sort((x, y) => x.dest.y - y.dest.y || x.dest.x - y.dest.x);
 
-  const { layout, stamp, annotations } = await drawTexts(canvas, FW, FH, film, ink, scale);
+  const { layout, stamp, annotations, painted } = await drawTexts(canvas, FW, FH, film, ink, scale);
 
-  // What a viewer sees: indexed by any 16-bit density, so the per-pixel loop has no branch.
-  const table = viewTable(viewing, 255);
-  // Without density.png to write, the view takes the canvas's place: byte i is written after
-  // density i is read, and densities past i sit at bytes 2i and beyond (a film's 24 MB less).
-  const greyBuffer = densities ? pool.take(W * H) : canvasBuffer;
-  const grey = Buffer.from(greyBuffer, 0, W * H);
-  for (let i = 0; i < canvas.length; i++) grey[i] = table[canvas[i]!]!;
+  // The view of everything not viewed yet: per row, the spans between viewed rectangles.
+  const viewSpan = (from: number, to: number) => {
+    for (let i = from; i < to; i++) grey[i] = table[canvas[i]!]!;
+  };
+  viewed.sort((a, b) => a.x - b.x);
+  for (let y = 0; y < H; y++) {
+    let x = 0;
+    for (const r of viewed) {
+      if (y < r.y || y >= r.y + r.height) continue;
+      if (r.x > x) viewSpan(y * W + x, y * W + r.x);
+      x = Math.max(x, r.x + r.width);
+    }
+    if (x < W) viewSpan(y * W + x, (y + 1) * W);
+  }
+  // And again where something was drawn over viewed pixels.
+  for (const r of [...redo, ...painted])
+    for (let y = r.y; y < r.y + r.height; y++) viewSpan(y * W + r.x, y * W + r.x + r.width);
   let view = grey;
   if (colorBoxes.length > 0) {
     const rgb = Buffer.alloc(W * H * 3);
@@ -566,7 +595,7 @@ async function composeFilm(
     channels: colorBoxes.length > 0 ? 3 : 1,
     release: () => {
       pool.give(canvasBuffer);
-      if (greyBuffer !== canvasBuffer) pool.give(greyBuffer);
+      pool.give(greyBuffer);
     },
     record: {
       format: 'lightbox-render/1',
@@ -615,7 +644,7 @@ async function writeDensity(dir: string, c: Composed): Promise<void> {
  */
 export async function renderDensity(dir: string): Promise<{ ms: number }> {
   const t0 = performance.now();
-  const c = await composeFilm(dir, await readFilm(dir), 1, true);
+  const c = await composeFilm(dir, await readFilm(dir), 1);
   try {
     await writeDensity(dir, c);
   } finally {
@@ -639,7 +668,7 @@ export interface PreviewRecord {
 export async function renderPreview(dir: string): Promise<PreviewRecord> {
   const t0 = performance.now();
   const film = await readFilm(dir);
-  const c = await composeFilm(dir, film, THUMB_WIDTH / film.filmBox.matrix.width, false);
+  const c = await composeFilm(dir, film, THUMB_WIDTH / film.filmBox.matrix.width);
   try {
     await writeAtomic(join(dir, 'thumb.png'), await viewOf(c).png().toBuffer());
   } finally {
@@ -659,7 +688,7 @@ export interface RenderOptions {
 export async function renderFilm(dir: string, o: RenderOptions = {}): Promise<RenderRecord> {
   const t0 = performance.now();
   const film = await readFilm(dir);
-  const c = await composeFilm(dir, film, 1, o.density !== false);
+  const c = await composeFilm(dir, film, 1);
   // The encodes run at once on sharp's thread pool (deflate is most of their time). Two
   // pipelines, not clone(): sharp 0.35's clone() deep-copies the whole input buffer.
   const written = await Promise.allSettled([

@@ -3,7 +3,7 @@
  * densities, and where they land. The film's own thread runs one share of a box's rows and the
  * helper thread (magnify-thread.ts) the other, each reading its own rows from the file.
  */
-import { type Magnification, magnifyInto } from './bicubic.js';
+import { type Magnification, magnifyInto, type ViewOut } from './bicubic.js';
 import { RowReader } from './row-reader.js';
 
 export interface MagnifyJob extends Magnification {
@@ -20,8 +20,8 @@ export interface MagnifyJob extends Magnification {
   oy: number;
 }
 
-/** Run a job (its rows from..to) into `canvas`. */
-export function runMagnifyJob(job: MagnifyJob, canvas: Uint16Array): void {
+/** Run a job (its rows from..to) into `canvas` (and its view into `view`, when given). */
+export function runMagnifyJob(job: MagnifyJob, canvas: Uint16Array, view?: ViewOut): void {
   const reader = new RowReader(job.file, job.columns, job.rows, job.bytesPerSample);
   try {
     const { words } = reader;
@@ -33,6 +33,7 @@ export function runMagnifyJob(job: MagnifyJob, canvas: Uint16Array): void {
         for (let x = 0; x < w; x++) into[at + x] = lut[words[o + x]! & mask]!;
       },
       canvas,
+      view,
     );
   } finally {
     reader.close();

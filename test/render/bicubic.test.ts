@@ -121,4 +121,31 @@ describe('Catmull-Rom enlargement', () => {
     const { out } = byFilm(src, w, h, 97, 61, 20, 320);
     for (let i = 0; i < out.length; i++) expect(out[i]).toBe(Math.min(320, Math.max(20, expected[i]!)));
   });
+
+  it('writes the view of each density it stores, when asked, and nothing else of the view', () => {
+    const w = 23;
+    const h = 19;
+    const src = densities(w * h, 20, 320, 11);
+    const cw = 70;
+    const canvas = new Uint16Array(cw * 60).fill(12345);
+    const grey = new Uint8Array(cw * 60).fill(7);
+    // Not monotonic, so a wrong index shows.
+    const table = new Uint16Array(65536).map((_, d) => (d * 13) % 251);
+    const m = { w, h, outW: 61, outH: 50, canvasWidth: cw, dx: 4, dy: 5, lo: 20, hi: 320 };
+    magnifyInto(m, (r, into, at) => into.set(src.subarray(r * w, (r + 1) * w), at), canvas, { grey, table });
+    let inside = 0;
+    for (let i = 0; i < canvas.length; i++) {
+      const x = i % cw;
+      const y = Math.floor(i / cw);
+      if (x >= 4 && x < 4 + 61 && y >= 5 && y < 5 + 50) {
+        inside++;
+        expect(grey[i]).toBe(table[canvas[i]!]);
+      } else expect([canvas[i], grey[i]]).toEqual([12345, 7]);
+    }
+    expect(inside).toBe(61 * 50);
+    // The densities are the same as without the view.
+    const plain = new Uint16Array(cw * 60).fill(12345);
+    magnifyInto(m, (r, into, at) => into.set(src.subarray(r * w, (r + 1) * w), at), plain);
+    expect(Buffer.from(plain.buffer).equals(Buffer.from(canvas.buffer))).toBe(true);
+  });
 });
