@@ -419,10 +419,10 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     const sw = p.crop?.width ?? im.columns;
     const sh = p.crop?.height ?? im.rows;
     const d = dest;
-    if (CUBIC_FAMILY.has(t.kernel) && d.width > sw && d.height > sh) {
-      // Enlarged with a cubic kernel (most films): rows read a strip at a time, through the
-      // density table, Catmull-Rom as sharp would do it, the box's clamp and the blit, in one
-      // pass (bicubic.ts); nothing image-sized is held.
+    if ((CUBIC_FAMILY.has(t.kernel) || t.kernel === 'nearest') && d.width > sw && d.height > sh) {
+      // Enlarged with a cubic kernel (most films) or replicated (REPLICATE, NONE): rows read a
+      // strip at a time, through the density table, Catmull-Rom or nearest as sharp would do it,
+      // the box's clamp and the blit, in one pass (bicubic.ts); nothing image-sized is held.
       const job: MagnifyJob = {
         file,
         columns: im.columns,
@@ -441,6 +441,7 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
         dy: d.y,
         lo: minD,
         hi: maxD,
+        kernel: t.kernel === 'nearest' ? 'nearest' : 'cubic',
       };
       const view = { grey, table };
       if (
