@@ -44,8 +44,19 @@ const KERNELS: Record<MagnificationType, Kernel> = {
   NONE: 'nearest',
 };
 const SMOOTHING_KERNELS = new Set<string>(['cubic', 'mitchell', 'lanczos2', 'lanczos3']);
-/** Kernels sharp (libvips) enlarges with its Catmull-Rom interpolator, whichever of them is asked for. */
-const CUBIC_FAMILY = SMOOTHING_KERNELS;
+/**
+ * How sharp (libvips) enlarges with a kernel: its nearest and bilinear interpolators, and its
+ * Catmull-Rom for the whole cubic family (whichever of them is asked for); the film's own
+ * enlargements do the same (magnify-job.ts).
+ */
+const ENLARGER: Record<Kernel, MagnifyJob['kernel']> = {
+  nearest: 'nearest',
+  linear: 'linear',
+  cubic: 'cubic',
+  mitchell: 'cubic',
+  lanczos2: 'cubic',
+  lanczos3: 'cubic',
+};
 
 /** The kernel: Magnification Type's, refined by Smoothing Type as the printer maps it (CUBIC only). */
 export function kernelFor(
@@ -419,10 +430,10 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     const sw = p.crop?.width ?? im.columns;
     const sh = p.crop?.height ?? im.rows;
     const d = dest;
-    if ((CUBIC_FAMILY.has(t.kernel) || t.kernel === 'nearest') && d.width > sw && d.height > sh) {
-      // Enlarged with a cubic kernel (most films) or replicated (REPLICATE, NONE): rows read a
-      // strip at a time, through the density table, Catmull-Rom or nearest as sharp would do it,
-      // the box's clamp and the blit, in one pass (bicubic.ts); nothing image-sized is held.
+    if (d.width > sw && d.height > sh) {
+      // Enlarged (most films): rows read a strip at a time, through the density table, Catmull-Rom
+      // (bicubic.ts), bilinear (bilinear.ts) or replicated (replicate.ts) as sharp would do it,
+      // the box's clamp and the blit, in one pass; nothing image-sized is held.
       const job: MagnifyJob = {
         file,
         columns: im.columns,
@@ -441,7 +452,7 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
         dy: d.y,
         lo: minD,
         hi: maxD,
-        kernel: t.kernel === 'nearest' ? 'nearest' : 'cubic',
+        kernel: ENLARGER[t.kernel],
       };
       const view = { grey, table };
       if (
