@@ -333,19 +333,29 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
   const ink = inkFor(border, range, viewing);
   const canvasBuffer = pool.take(W * H * 2, helper?.alive === true);
   const canvas = new Uint16Array(canvasBuffer, 0, W * H);
-  // Row by row from one filled row: TypedArray fill() on shared memory stores element by element
-  // (12.8 ms for a 14x17 in film, against 3 ms for these copies or for fill() on an ArrayBuffer).
-  const borderRow = new Uint16Array(W).fill(border);
-  for (let y = 0; y < H; y++) canvas.set(borderRow, y * W);
-  // What a viewer sees, written with the densities where a box's pixels are computed (the
-  // enlargement's column pass, the blit), so no pass over the film follows for them: `viewed`
-  // holds those rectangles; the rest of the canvas, and what is drawn over it after (trim
-  // lines, texts), is viewed at the end. Indexed by any 16-bit density: no branch per pixel.
+  // What a viewer sees, written with the densities wherever they are written (the enlargements'
+  // column pass, the blit, empty boxes), so no pass over the film follows: `viewed` holds those
+  // rectangles; the rest (the border, color boxes) is filled once they are known, and what is
+  // drawn over it all after (trim lines, texts) viewed again. Indexed by any 16-bit density.
   const table = viewTable(viewing, 255);
   const greyBuffer = pool.take(W * H, helper?.alive === true);
   const grey = Buffer.from(greyBuffer, 0, W * H);
   const viewed: Rect[] = [];
   const redo: Rect[] = [];
+  // Spans filled by copies from one filled row: TypedArray fill() on shared memory stores element
+  // by element (12.8 ms for a 14x17 in film, against 3 ms for these copies).
+  const spanRows = new Map<number, { d: Uint16Array; g: Uint8Array }>();
+  const fillSpan = (density: number, from: number, to: number) => {
+    const n = to - from;
+    if (n <= 0) return;
+    let row = spanRows.get(density);
+    if (!row) {
+      row = { d: new Uint16Array(W).fill(density), g: new Uint8Array(W).fill(table[density]!) };
+      spanRows.set(density, row);
+    }
+    canvas.set(row.d.subarray(0, n), from);
+    grey.set(row.g.subarray(0, n), from);
+  };
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
   const boxes: BoxRender[] = [];
   // A one-pixel trim line of the full film covers `scale` of a preview pixel: blended by that much.
@@ -374,7 +384,8 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     boxes.push(render);
     if (!b.image) {
       const r = onCanvas(b.rect);
-      for (let y = r.y; y < r.y + r.height; y++) canvas.fill(empty, y * W + r.x, y * W + r.x + r.width);
+      for (let y = r.y; y < r.y + r.height; y++) fillSpan(empty, y * W + r.x, y * W + r.x + r.width);
+      viewed.push(r);
       return;
     }
     const ia = b.attributes;
@@ -547,22 +558,24 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
   boxes.sort((x, y) => x.position - y.position);
   colorBoxes.sort((x, y) => x.dest.y - y.dest.y || x.dest.x - y.dest.x);
 
-  const { layout, stamp, annotations, painted } = await drawTexts(canvas, FW, FH, film, ink, scale);
-
-  // The view of everything not viewed yet: per row, the spans between viewed rectangles.
-  const viewSpan = (from: number, to: number) => {
-    for (let i = from; i < to; i++) grey[i] = table[canvas[i]!]!;
-  };
+  // The border density wherever no box wrote (the rest of a box with an image too:
+  // docs/spec/rendering.md#layout): per row, the spans between the viewed rectangles.
   viewed.sort((a, b) => a.x - b.x);
   for (let y = 0; y < H; y++) {
     let x = 0;
     for (const r of viewed) {
       if (y < r.y || y >= r.y + r.height) continue;
-      if (r.x > x) viewSpan(y * W + x, y * W + r.x);
+      fillSpan(border, y * W + x, y * W + r.x);
       x = Math.max(x, r.x + r.width);
     }
-    if (x < W) viewSpan(y * W + x, (y + 1) * W);
+    fillSpan(border, y * W + x, (y + 1) * W);
   }
+
+  const { layout, stamp, annotations, painted } = await drawTexts(canvas, FW, FH, film, ink, scale);
+  const viewSpan = (from: number, to: number) => {
+    for (let i = from; i < to; i++) grey[i] = table[canvas[i]!]!;
+  };
+
   // And again where something was drawn over viewed pixels.
   for (const r of [...redo, ...painted])
     for (let y = r.y; y < r.y + r.height; y++) viewSpan(y * W + r.x, y * W + r.x + r.width);
