@@ -295,7 +295,7 @@ interface Composed {
   /** The canvas's size: the film's pixel matrix times the scale. */
   width: number;
   height: number;
-  /** Densities, hundredths of OD. */
+  /** Densities, hundredths of OD (overwritten by the view when composed without `densities`). */
   canvas: Uint16Array;
   /** What a viewer sees: 8-bit grey, or sRGB when a box is in color. */
   view: Buffer;
@@ -311,9 +311,15 @@ interface Composed {
  * and scaled into its box, texts) and what a viewer sees of them. At scale 1 the film's own pixel
  * matrix; below 1 (a preview) the same steps on a smaller canvas: each image goes straight to its
  * box's size there, through the magnification kernel where it is enlarged and the thumbnail's
- * kernel (lanczos3, as resizing a full film down would) where it is reduced.
+ * kernel (lanczos3, as resizing a full film down would) where it is reduced. `densities`: keep
+ * the densities for density.png (else the view is written over them).
  */
-async function composeFilm(dir: string, film: FilmRecord, scale: number): Promise<Composed> {
+async function composeFilm(
+  dir: string,
+  film: FilmRecord,
+  scale: number,
+  densities: boolean,
+): Promise<Composed> {
   const fa = film.filmBox.attributes;
   const { width: FW, height: FH, dpi } = film.filmBox.matrix;
   const W = Math.round(FW * scale);
@@ -333,13 +339,17 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
   const ink = inkFor(border, range, viewing);
   const canvasBuffer = pool.take(W * H * 2, helper?.alive === true);
   const canvas = new Uint16Array(canvasBuffer, 0, W * H);
-  // What a viewer sees, written with the densities wherever they are written (the enlargements'
-  // column pass, the blit, empty boxes), so no pass over the film follows: `viewed` holds those
-  // rectangles; the rest (the border, color boxes) is filled once they are known, and what is
-  // drawn over it all after (trim lines, texts) viewed again. Indexed by any 16-bit density.
+  // What a viewer sees (indexed by any 16-bit density: no branch per pixel). With density.png to
+  // write, the view has a buffer of its own and is written with the densities wherever they are
+  // written (the enlargements' column pass, the blit, empty boxes, the border), so no pass over
+  // the film follows: `viewed` holds the boxes' rectangles, and what is drawn over them after
+  // (trim lines, texts) is viewed again. Without density.png the view takes the canvas's place
+  // in one pass at the end: byte i is written after density i is read, and densities past i sit
+  // at bytes 2i and beyond. A 24 MB buffer less for 20-25 ms of CPU (docs/rendering-performance.md).
   const table = viewTable(viewing, 255);
-  const greyBuffer = pool.take(W * H, helper?.alive === true);
+  const greyBuffer = densities ? pool.take(W * H, helper?.alive === true) : canvasBuffer;
   const grey = Buffer.from(greyBuffer, 0, W * H);
+  const fused = densities;
   const viewed: Rect[] = [];
   const redo: Rect[] = [];
   // Spans filled by copies from one filled row: TypedArray fill() on shared memory stores element
@@ -354,7 +364,7 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
       spanRows.set(density, row);
     }
     canvas.set(row.d.subarray(0, n), from);
-    grey.set(row.g.subarray(0, n), from);
+    if (fused) grey.set(row.g.subarray(0, n), from);
   };
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
   const boxes: BoxRender[] = [];
@@ -371,7 +381,7 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
         const v = px[i]!;
         const c = v > hi ? hi : v < lo ? lo : v;
         canvas[to + i] = c;
-        grey[to + i] = table[c]!;
+        if (fused) grey[to + i] = table[c]!;
       }
     }
     viewed.push(d);
@@ -465,7 +475,7 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
         hi: maxD,
         kernel: ENLARGER[t.kernel],
       };
-      const view = { grey, table };
+      const view = fused ? { grey, table } : undefined;
       if (
         helper?.alive &&
         canvasBuffer instanceof SharedArrayBuffer &&
@@ -474,7 +484,8 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
       ) {
         // The top half on the helper thread, the bottom half here, at once.
         const mid = Math.floor(d.height / 2);
-        const other = helper.run({ ...job, to: mid }, canvasBuffer, { grey: greyBuffer, table }).then(
+        const shared = fused ? { grey: greyBuffer, table } : undefined;
+        const other = helper.run({ ...job, to: mid }, canvasBuffer, shared).then(
           () => undefined,
           (e: unknown) => e,
         );
@@ -576,9 +587,11 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     for (let i = from; i < to; i++) grey[i] = table[canvas[i]!]!;
   };
 
-  // And again where something was drawn over viewed pixels.
-  for (const r of [...redo, ...painted])
-    for (let y = r.y; y < r.y + r.height; y++) viewSpan(y * W + r.x, y * W + r.x + r.width);
+  if (fused)
+    // Again where something was drawn over viewed pixels.
+    for (const r of [...redo, ...painted])
+      for (let y = r.y; y < r.y + r.height; y++) viewSpan(y * W + r.x, y * W + r.x + r.width);
+  else viewSpan(0, W * H);
   let view = grey;
   if (colorBoxes.length > 0) {
     const rgb = Buffer.alloc(W * H * 3);
@@ -620,7 +633,7 @@ async function composeFilm(dir: string, film: FilmRecord, scale: number): Promis
     channels: colorBoxes.length > 0 ? 3 : 1,
     release: () => {
       pool.give(canvasBuffer);
-      pool.give(greyBuffer);
+      if (greyBuffer !== canvasBuffer) pool.give(greyBuffer);
     },
     record: {
       format: 'lightbox-render/1',
@@ -669,7 +682,7 @@ async function writeDensity(dir: string, c: Composed): Promise<void> {
  */
 export async function renderDensity(dir: string): Promise<{ ms: number }> {
   const t0 = performance.now();
-  const c = await composeFilm(dir, await readFilm(dir), 1);
+  const c = await composeFilm(dir, await readFilm(dir), 1, true);
   try {
     await writeDensity(dir, c);
   } finally {
@@ -693,7 +706,7 @@ export interface PreviewRecord {
 export async function renderPreview(dir: string): Promise<PreviewRecord> {
   const t0 = performance.now();
   const film = await readFilm(dir);
-  const c = await composeFilm(dir, film, THUMB_WIDTH / film.filmBox.matrix.width);
+  const c = await composeFilm(dir, film, THUMB_WIDTH / film.filmBox.matrix.width, false);
   try {
     await writeAtomic(join(dir, 'thumb.png'), await viewOf(c).png().toBuffer());
   } finally {
@@ -713,7 +726,7 @@ export interface RenderOptions {
 export async function renderFilm(dir: string, o: RenderOptions = {}): Promise<RenderRecord> {
   const t0 = performance.now();
   const film = await readFilm(dir);
-  const c = await composeFilm(dir, film, 1);
+  const c = await composeFilm(dir, film, 1, o.density !== false);
   // The encodes run at once on sharp's thread pool (deflate is most of their time). Two
   // pipelines, not clone(): sharp 0.35's clone() deep-copies the whole input buffer.
   const written = await Promise.allSettled([
