@@ -104,11 +104,19 @@ export interface Magnification {
   to?: number;
 }
 
+/** What a viewer sees of the canvas (an 8-bit canvas of the same size), written with the densities. */
+export interface ViewOut {
+  grey: Uint8Array;
+  /** The view of each 16-bit density (gsdf.ts viewTable). */
+  table: Uint16Array;
+}
+
 /**
- * Enlarge a w x h region (both out sizes larger) into `canvas`. Rows come from `row`; the row
- * pass keeps the four rows the column pass needs, so memory is a few rows whatever the size.
+ * Enlarge a w x h region (both out sizes larger) into `canvas`, and its view into `view.grey`
+ * when given (the film's view pass then skips the region). Rows come from `row`; the row pass
+ * keeps the four rows the column pass needs, so memory is a few rows whatever the size.
  */
-export function magnifyInto(m: Magnification, row: RowSource, canvas: Uint16Array): void {
+export function magnifyInto(m: Magnification, row: RowSource, canvas: Uint16Array, view?: ViewOut): void {
   const { w, h, outW, outH, canvasWidth, dx, dy, lo, hi } = m;
   // libvips's affine walks the output in full-width strips: x positions accumulate along a row,
   // y positions are computed for each row.
@@ -152,10 +160,20 @@ export function magnifyInto(m: Magnification, row: RowSource, canvas: Uint16Arra
     const c2 = ys.weights[j + 2]!;
     const c3 = ys.weights[j + 3]!;
     const o = (dy + y) * canvasWidth + dx;
-    for (let x = 0; x < outW; x++) {
-      const v = c0 * r0[x]! + c1 * r1[x]! + c2 * r2[x]! + c3 * r3[x]!;
-      // libvips clips to 0..65535 and truncates; the box's range lies within, so one clamp does both.
-      canvas[o + x] = v < lo ? lo : v > hi ? hi : v;
-    }
+    if (view) {
+      const { grey, table } = view;
+      for (let x = 0; x < outW; x++) {
+        const v = c0 * r0[x]! + c1 * r1[x]! + c2 * r2[x]! + c3 * r3[x]!;
+        // Truncated as the store into the canvas truncates (v >= lo >= 0 here), for the table.
+        const d = (v < lo ? lo : v > hi ? hi : v) | 0;
+        canvas[o + x] = d;
+        grey[o + x] = table[d]!;
+      }
+    } else
+      for (let x = 0; x < outW; x++) {
+        const v = c0 * r0[x]! + c1 * r1[x]! + c2 * r2[x]! + c3 * r3[x]!;
+        // libvips clips to 0..65535 and truncates; the box's range lies within, so one clamp does both.
+        canvas[o + x] = v < lo ? lo : v > hi ? hi : v;
+      }
   }
 }

@@ -27,6 +27,8 @@ export interface DrawnText {
   stamp: { text: string; rect: TextRect }[];
   /** Where each annotation's text was drawn, in film pixels. */
   annotations: { position: number; text: string; rect: TextRect; place?: FilmPlace }[];
+  /** Every canvas rectangle a text changed, in canvas pixels (their view is made again). */
+  painted: TextRect[];
 }
 
 /**
@@ -43,12 +45,12 @@ async function drawText(
   ink: number,
   halo: number | undefined,
   scale: number,
-) {
+): Promise<TextRect | undefined> {
   const { align } = slot;
   const rect = scaled(slot.rect, scale);
   // The 2-pixel margin of the full-size film, scaled with it (a preview's text fills its slot).
   const pad = Math.round(2 * scale);
-  if (rect.width <= Math.max(2, 2 * pad) || rect.height <= Math.max(2, 2 * pad)) return;
+  if (rect.width <= Math.max(2, 2 * pad) || rect.height <= Math.max(2, 2 * pad)) return undefined;
   const { data, info } = await sharp({
     text: {
       text: text.replace(/[<>&]/g, ' '),
@@ -75,10 +77,11 @@ async function drawText(
     const i = cy * W + cx;
     canvas[i] = Math.round(canvas[i]! * (1 - alpha) + density * alpha);
   };
+  // The outline grows the letters by r pixels each way.
+  const r = halo === undefined ? 0 : Math.max(1, Math.round(rect.height / 12));
   if (halo !== undefined) {
     // The outline: the letters' coverage grown by r pixels each way (a square max filter, done
     // as a row pass then a column pass over a canvas r pixels larger on every side).
-    const r = Math.max(1, Math.round(rect.height / 12));
     const pw = info.width + 2 * r;
     const ph = info.height + 2 * r;
     const rows = new Float32Array(pw * ph);
@@ -99,6 +102,11 @@ async function drawText(
       }
   }
   for (let y = 0; y < info.height; y++) for (let x = 0; x < info.width; x++) paint(x, y, alphaAt(x, y), ink);
+  const x0 = Math.max(0, ox - r);
+  const y0 = Math.max(0, oy - r);
+  const x1 = Math.min(W, ox + info.width + r);
+  const y1 = Math.min(H, oy + info.height + r);
+  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : undefined;
 }
 
 /** A film-pixel rectangle on a canvas `scale` times the film's size (edges rounded, never empty). */
@@ -154,21 +162,25 @@ export async function drawTexts(
   const range = film.printer.density;
   const halo = layout.area === 'overlay' ? (ink === range.min ? range.max : range.min) : undefined;
   const stamp: DrawnText['stamp'] = [];
+  const painted: TextRect[] = [];
+  const paintedBy = (r: TextRect | undefined) => {
+    if (r) painted.push(r);
+  };
   const label = str(film.filmSession.attributes, Tag.FilmSessionLabel);
   if (layout.label && label) {
-    await drawText(canvas, cw, ch, label, layout.label, ink, halo, scale);
+    paintedBy(await drawText(canvas, cw, ch, label, layout.label, ink, halo, scale));
     stamp.push({ text: label, rect: layout.label.rect });
   }
   if (layout.printer) {
     const text = `${film.printer.printerName ?? film.printer.name} ${film.printedAt.slice(0, 10)}`;
-    await drawText(canvas, cw, ch, text, layout.printer, ink, halo, scale);
+    paintedBy(await drawText(canvas, cw, ch, text, layout.printer, ink, halo, scale));
     stamp.push({ text, rect: layout.printer.rect });
   }
   const annotations: DrawnText['annotations'] = [];
   for (const a of film.annotations) {
     const slot = layout.annotations[a.position - 1];
     if (!slot) continue;
-    await drawText(canvas, cw, ch, a.text, slot, ink, halo, scale);
+    paintedBy(await drawText(canvas, cw, ch, a.text, slot, ink, halo, scale));
     annotations.push({
       position: a.position,
       text: a.text,
@@ -176,5 +188,5 @@ export async function drawTexts(
       ...(slot.place ? { place: slot.place } : {}),
     });
   }
-  return { layout, stamp, annotations };
+  return { layout, stamp, annotations, painted };
 }

@@ -18,6 +18,7 @@ import { num, str } from '../print/values.js';
 import type { FilmPlace, MagnificationType } from '../profiles/profile-schema.js';
 import type { TextLayout } from '../profiles/text-layout.js';
 import { DEFAULT_ILLUMINATION, DEFAULT_REFLECTED_AMBIENT } from '../profiles/viewing.js';
+import { boxShrink, shrinkFactor } from './box-shrink.js';
 import { BufferPool } from './buffer-pool.js';
 import { drawTexts, inkFor, scaled } from './film-text.js';
 import { densityLut } from './grayscale.js';
@@ -43,8 +44,19 @@ const KERNELS: Record<MagnificationType, Kernel> = {
   NONE: 'nearest',
 };
 const SMOOTHING_KERNELS = new Set<string>(['cubic', 'mitchell', 'lanczos2', 'lanczos3']);
-/** Kernels sharp (libvips) enlarges with its Catmull-Rom interpolator, whichever of them is asked for. */
-const CUBIC_FAMILY = SMOOTHING_KERNELS;
+/**
+ * How sharp (libvips) enlarges with a kernel: its nearest and bilinear interpolators, and its
+ * Catmull-Rom for the whole cubic family (whichever of them is asked for); the film's own
+ * enlargements do the same (magnify-job.ts).
+ */
+const ENLARGER: Record<Kernel, MagnifyJob['kernel']> = {
+  nearest: 'nearest',
+  linear: 'linear',
+  cubic: 'cubic',
+  mitchell: 'cubic',
+  lanczos2: 'cubic',
+  lanczos3: 'cubic',
+};
 
 /** The kernel: Magnification Type's, refined by Smoothing Type as the printer maps it (CUBIC only). */
 export function kernelFor(
@@ -195,6 +207,12 @@ function resizeRgb(src: Buffer, w: number, h: number, crop: Rect | undefined, t:
   return placed(src, 3, w, h, crop, t).raw().toBuffer();
 }
 
+/**
+ * A preview box-shrinks images of at least this many pixels while reading them (a mammogram); smaller
+ * ones (W1's 512x512 CTs) go to sharp whole, several at once on its threads, which was as fast.
+ */
+const SHRINK_MIN_PIXELS = 1 << 20;
+
 /** Image boxes decoded and scaled at once: enough to keep sharp's threads busy, bounded memory. */
 const BOXES_IN_FLIGHT = 4;
 
@@ -321,15 +339,53 @@ async function composeFilm(
   const ink = inkFor(border, range, viewing);
   const canvasBuffer = pool.take(W * H * 2, helper?.alive === true);
   const canvas = new Uint16Array(canvasBuffer, 0, W * H);
-  // Row by row from one filled row: TypedArray fill() on shared memory stores element by element
-  // (12.8 ms for a 14x17 in film, against 3 ms for these copies or for fill() on an ArrayBuffer).
-  const borderRow = new Uint16Array(W).fill(border);
-  for (let y = 0; y < H; y++) canvas.set(borderRow, y * W);
+  // What a viewer sees (indexed by any 16-bit density: no branch per pixel). With density.png to
+  // write, the view has a buffer of its own and is written with the densities wherever they are
+  // written (the enlargements' column pass, the blit, empty boxes, the border), so no pass over
+  // the film follows: `viewed` holds the boxes' rectangles, and what is drawn over them after
+  // (trim lines, texts) is viewed again. Without density.png the view takes the canvas's place
+  // in one pass at the end: byte i is written after density i is read, and densities past i sit
+  // at bytes 2i and beyond. A 24 MB buffer less for 20-25 ms of CPU (docs/rendering-performance.md).
+  const table = viewTable(viewing, 255);
+  const greyBuffer = densities ? pool.take(W * H, helper?.alive === true) : canvasBuffer;
+  const grey = Buffer.from(greyBuffer, 0, W * H);
+  const fused = densities;
+  const viewed: Rect[] = [];
+  const redo: Rect[] = [];
+  // Spans filled by copies from one filled row: TypedArray fill() on shared memory stores element
+  // by element (12.8 ms for a 14x17 in film, against 3 ms for these copies).
+  const spanRows = new Map<number, { d: Uint16Array; g: Uint8Array }>();
+  const fillSpan = (density: number, from: number, to: number) => {
+    const n = to - from;
+    if (n <= 0) return;
+    let row = spanRows.get(density);
+    if (!row) {
+      row = { d: new Uint16Array(W).fill(density), g: new Uint8Array(W).fill(table[density]!) };
+      spanRows.set(density, row);
+    }
+    canvas.set(row.d.subarray(0, n), from);
+    if (fused) grey.set(row.g.subarray(0, n), from);
+  };
   const colorBoxes: { dest: Rect; pixels: Buffer }[] = [];
   const boxes: BoxRender[] = [];
   // A one-pixel trim line of the full film covers `scale` of a preview pixel: blended by that much.
   const trimAlpha = Math.min(1, scale);
   const onCanvas = (r: Rect): Rect => scaled(r, scale);
+  // A box's scaled pixels into the canvas, clamped on the way: cubic kernels overshoot at edges,
+  // and no pixel may leave the box's density range (one pass, not a clamp pass and a copy).
+  const blit = (px: Uint16Array, d: Rect, lo: number, hi: number): void => {
+    for (let y = 0; y < d.height; y++) {
+      const from = y * d.width;
+      const to = (d.y + y) * W + d.x - from;
+      for (let i = from; i < from + d.width; i++) {
+        const v = px[i]!;
+        const c = v > hi ? hi : v < lo ? lo : v;
+        canvas[to + i] = c;
+        if (fused) grey[to + i] = table[c]!;
+      }
+    }
+    viewed.push(d);
+  };
 
   // Boxes are independent (their rectangles never overlap): decode, scale and blit a few at a
   // time so sharp's thread pool works while JS maps the next box's densities.
@@ -338,7 +394,8 @@ async function composeFilm(
     boxes.push(render);
     if (!b.image) {
       const r = onCanvas(b.rect);
-      for (let y = r.y; y < r.y + r.height; y++) canvas.fill(empty, y * W + r.x, y * W + r.x + r.width);
+      for (let y = r.y; y < r.y + r.height; y++) fillSpan(empty, y * W + r.x, y * W + r.x + r.width);
+      viewed.push(r);
       return;
     }
     const ia = b.attributes;
@@ -394,10 +451,10 @@ async function composeFilm(
     const sw = p.crop?.width ?? im.columns;
     const sh = p.crop?.height ?? im.rows;
     const d = dest;
-    if (CUBIC_FAMILY.has(t.kernel) && d.width > sw && d.height > sh) {
-      // Enlarged with a cubic kernel (most films): rows read a strip at a time, through the
-      // density table, Catmull-Rom as sharp would do it, the box's clamp and the blit, in one
-      // pass (bicubic.ts); nothing image-sized is held.
+    if (d.width > sw && d.height > sh) {
+      // Enlarged (most films): rows read a strip at a time, through the density table, Catmull-Rom
+      // (bicubic.ts), bilinear (bilinear.ts) or replicated (replicate.ts) as sharp would do it,
+      // the box's clamp and the blit, in one pass; nothing image-sized is held.
       const job: MagnifyJob = {
         file,
         columns: im.columns,
@@ -416,24 +473,56 @@ async function composeFilm(
         dy: d.y,
         lo: minD,
         hi: maxD,
+        kernel: ENLARGER[t.kernel],
       };
-      if (helper?.alive && canvasBuffer instanceof SharedArrayBuffer && d.height >= 2 * MIN_SHARE_ROWS) {
+      const view = fused ? { grey, table } : undefined;
+      if (
+        helper?.alive &&
+        canvasBuffer instanceof SharedArrayBuffer &&
+        greyBuffer instanceof SharedArrayBuffer &&
+        d.height >= 2 * MIN_SHARE_ROWS
+      ) {
         // The top half on the helper thread, the bottom half here, at once.
         const mid = Math.floor(d.height / 2);
-        const other = helper.run({ ...job, to: mid }, canvasBuffer).then(
+        const shared = fused ? { grey: greyBuffer, table } : undefined;
+        const other = helper.run({ ...job, to: mid }, canvasBuffer, shared).then(
           () => undefined,
           (e: unknown) => e,
         );
         let failure: unknown;
         try {
-          runMagnifyJob({ ...job, from: mid }, canvas);
+          runMagnifyJob({ ...job, from: mid }, canvas, view);
         } catch (e) {
           failure = e;
         }
         // Never return while the helper may still write into the canvas.
         const otherFailure = await other;
         if (failure ?? otherFailure) throw failure ?? otherFailure;
-      } else runMagnifyJob(job, canvas);
+      } else runMagnifyJob(job, canvas, view);
+      viewed.push(d);
+    } else if (
+      reduced &&
+      sw * sh >= SHRINK_MIN_PIXELS &&
+      shrinkFactor(sw, d.width) > 1 &&
+      shrinkFactor(sh, d.height) > 1
+    ) {
+      // A preview's large reduction of a large image: k x k blocks averaged while the rows are read
+      // (box-shrink.ts), then lanczos3 over the rest.
+      const k = Math.min(shrinkFactor(sw, d.width), shrinkFactor(sh, d.height));
+      const small = boxShrink({
+        file,
+        columns: im.columns,
+        rows: im.rows,
+        bytesPerSample: im.bitsAllocated === 8 ? 1 : 2,
+        mask,
+        lut,
+        ox: p.crop?.x ?? 0,
+        oy: p.crop?.y ?? 0,
+        w: sw,
+        h: sh,
+        k,
+      });
+      blit(await resizeGrey16(small.pixels, small.width, small.height, undefined, t), d, minD, maxD);
     } else {
       const { raw, release } = await readPooled(file);
       try {
@@ -451,22 +540,18 @@ async function composeFilm(
           for (let i = 0; i < count; i++) dens[i] = lut[dens[i]! & mask]!;
         }
         // Uncovered parts of a box with an image take the border density (docs/spec/rendering.md#layout).
-        const px = await resizeGrey16(dens, im.columns, im.rows, p.crop, t);
-        // Into the canvas, clamped on the way: cubic kernels overshoot at edges, and no pixel may
-        // leave the box's density range (one pass, not a clamp pass and a copy).
-        for (let y = 0; y < d.height; y++) {
-          const from = y * d.width;
-          const to = (d.y + y) * W + d.x - from;
-          for (let i = from; i < from + d.width; i++) {
-            const v = px[i]!;
-            canvas[to + i] = v > maxD ? maxD : v < minD ? minD : v;
-          }
-        }
+        blit(await resizeGrey16(dens, im.columns, im.rows, p.crop, t), d, minD, maxD);
       } finally {
         release();
       }
     }
     if (trim) {
+      redo.push(
+        { x: d.x, y: d.y, width: d.width, height: 1 },
+        { x: d.x, y: d.y + d.height - 1, width: d.width, height: 1 },
+        { x: d.x, y: d.y, width: 1, height: d.height },
+        { x: d.x + d.width - 1, y: d.y, width: 1, height: d.height },
+      );
       const edge = (i: number) => {
         canvas[i] = trimAlpha === 1 ? ink : Math.round(canvas[i]! * (1 - trimAlpha) + ink * trimAlpha);
       };
@@ -484,15 +569,29 @@ async function composeFilm(
   boxes.sort((x, y) => x.position - y.position);
   colorBoxes.sort((x, y) => x.dest.y - y.dest.y || x.dest.x - y.dest.x);
 
-  const { layout, stamp, annotations } = await drawTexts(canvas, FW, FH, film, ink, scale);
+  // The border density wherever no box wrote (the rest of a box with an image too:
+  // docs/spec/rendering.md#layout): per row, the spans between the viewed rectangles.
+  viewed.sort((a, b) => a.x - b.x);
+  for (let y = 0; y < H; y++) {
+    let x = 0;
+    for (const r of viewed) {
+      if (y < r.y || y >= r.y + r.height) continue;
+      fillSpan(border, y * W + x, y * W + r.x);
+      x = Math.max(x, r.x + r.width);
+    }
+    fillSpan(border, y * W + x, (y + 1) * W);
+  }
 
-  // What a viewer sees: indexed by any 16-bit density, so the per-pixel loop has no branch.
-  const table = viewTable(viewing, 255);
-  // Without density.png to write, the view takes the canvas's place: byte i is written after
-  // density i is read, and densities past i sit at bytes 2i and beyond (a film's 24 MB less).
-  const greyBuffer = densities ? pool.take(W * H) : canvasBuffer;
-  const grey = Buffer.from(greyBuffer, 0, W * H);
-  for (let i = 0; i < canvas.length; i++) grey[i] = table[canvas[i]!]!;
+  const { layout, stamp, annotations, painted } = await drawTexts(canvas, FW, FH, film, ink, scale);
+  const viewSpan = (from: number, to: number) => {
+    for (let i = from; i < to; i++) grey[i] = table[canvas[i]!]!;
+  };
+
+  if (fused)
+    // Again where something was drawn over viewed pixels.
+    for (const r of [...redo, ...painted])
+      for (let y = r.y; y < r.y + r.height; y++) viewSpan(y * W + r.x, y * W + r.x + r.width);
+  else viewSpan(0, W * H);
   let view = grey;
   if (colorBoxes.length > 0) {
     const rgb = Buffer.alloc(W * H * 3);

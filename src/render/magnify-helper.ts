@@ -9,16 +9,22 @@ export interface HelperRequest {
   id: number;
   job: MagnifyJob;
   canvas: SharedArrayBuffer;
+  /** The film's 8-bit view, and the view of each density, when the share writes it too. */
+  view?: { grey: SharedArrayBuffer; table: Uint16Array };
 }
 export interface HelperAnswer {
   id: number;
   error?: string;
 }
 
-parentPort?.on('message', ({ id, job, canvas }: HelperRequest) => {
+parentPort?.on('message', ({ id, job, canvas, view }: HelperRequest) => {
   let answer: HelperAnswer = { id };
   try {
-    runMagnifyJob(job, new Uint16Array(canvas));
+    runMagnifyJob(
+      job,
+      new Uint16Array(canvas),
+      view && { grey: new Uint8Array(view.grey), table: view.table },
+    );
   } catch (e) {
     answer = { id, error: (e as Error).message };
   }

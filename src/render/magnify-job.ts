@@ -3,7 +3,9 @@
  * densities, and where they land. The film's own thread runs one share of a box's rows and the
  * helper thread (magnify-thread.ts) the other, each reading its own rows from the file.
  */
-import { type Magnification, magnifyInto } from './bicubic.js';
+import { type Magnification, magnifyInto, type ViewOut } from './bicubic.js';
+import { bilinearInto } from './bilinear.js';
+import { replicateInto } from './replicate.js';
 import { RowReader } from './row-reader.js';
 
 export interface MagnifyJob extends Magnification {
@@ -18,21 +20,24 @@ export interface MagnifyJob extends Magnification {
   /** The region's top-left in the image (a centre crop; 0, 0 otherwise). */
   ox: number;
   oy: number;
+  /** Catmull-Rom (the cubic family's enlargement), bilinear, or pixel replication (nearest). */
+  kernel: 'cubic' | 'linear' | 'nearest';
 }
 
-/** Run a job (its rows from..to) into `canvas`. */
-export function runMagnifyJob(job: MagnifyJob, canvas: Uint16Array): void {
+/** Run a job (its rows from..to) into `canvas` (and its view into `view`, when given). */
+export function runMagnifyJob(job: MagnifyJob, canvas: Uint16Array, view?: ViewOut): void {
   const reader = new RowReader(job.file, job.columns, job.rows, job.bytesPerSample);
   try {
     const { words } = reader;
     const { lut, mask, ox, oy, w } = job;
-    magnifyInto(
+    (job.kernel === 'nearest' ? replicateInto : job.kernel === 'linear' ? bilinearInto : magnifyInto)(
       job,
       (r, into, at) => {
         const o = reader.row(oy + r) + ox;
         for (let x = 0; x < w; x++) into[at + x] = lut[words[o + x]! & mask]!;
       },
       canvas,
+      view,
     );
   } finally {
     reader.close();

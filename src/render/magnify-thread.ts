@@ -53,15 +53,15 @@ export class MagnifyThread {
     return this.#failed === undefined;
   }
 
-  /** Run a share of an enlargement into `canvas` on the helper thread. */
-  run(job: MagnifyJob, canvas: SharedArrayBuffer): Promise<void> {
+  /** Run a share of an enlargement into `canvas` (and `view`) on the helper thread. */
+  run(job: MagnifyJob, canvas: SharedArrayBuffer, view?: HelperRequest['view']): Promise<void> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#next++;
     this.shares++;
     return new Promise((resolve, reject) => {
       if (this.#waiting.size === 0) this.#worker.ref();
       this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, job, canvas } satisfies HelperRequest);
+      this.#worker.postMessage({ id, job, canvas, ...(view ? { view } : {}) } satisfies HelperRequest);
     });
   }
 
