@@ -18,6 +18,11 @@ import type { StagedImage } from './staging.js';
 export const HIGH_WATER = 8 * 1024 * 1024;
 /** Buffers per writev (below the kernel's IOV_MAX of 1024). */
 const BATCH = 512;
+/**
+ * Bytes written between fdatasyncs started in the background while a large image still arrives,
+ * so that at the end only its last part is left to flush (the N-ACTION that follows waits for it).
+ */
+export const SYNC_EVERY = 8 * 1024 * 1024;
 
 /** What of `batch` lies beyond its first `written` bytes. */
 function unwritten(batch: Buffer[], written: number): Buffer[] {
@@ -44,6 +49,11 @@ export class StagingFile implements ValueSink {
   #aborted = false;
   #pumping = false;
   #fh: FileHandle | undefined;
+  /** Bytes written since the last fdatasync started. */
+  #unsynced = 0;
+  /** A background fdatasync in flight (never rejects: a failure fails the image). */
+  #syncing: Promise<void> | undefined;
+  #syncs = 0;
   /**
    * Where the bytes waiting to be written are counted (the in-flight budget), if anywhere: charged
    * as they are accepted, given back as they are written or dropped.
@@ -66,6 +76,11 @@ export class StagingFile implements ValueSink {
   /** Bytes accepted and not yet written. */
   get pending(): number {
     return this.#pending;
+  }
+
+  /** fdatasyncs issued so far (background ones while the image arrived, and the last). */
+  get syncs(): number {
+    return this.#syncs;
   }
 
   write(part: Buffer): void {
@@ -116,10 +131,15 @@ export class StagingFile implements ValueSink {
         this.#pending -= bytesWritten;
         this.memory?.give(bytesWritten);
         if (this.#paused && this.#pending < this.highWater / 4) this.#pressure(false);
+        this.#unsynced += bytesWritten;
+        if (this.#unsynced >= SYNC_EVERY && !this.#syncing) this.#syncBehind(this.#fh);
       }
       if (this.#ended && !this.#aborted && !this.staged.error && this.#queue.length === 0) {
         if (this.#received !== this.staged.bytes)
           throw new Error(`staged ${this.#received} of ${this.staged.bytes} bytes`);
+        await this.#syncing;
+        if (this.staged.error) return;
+        this.#syncs++;
         await this.#fh.datasync();
         await this.#fh.close();
         this.#fh = undefined;
@@ -132,6 +152,24 @@ export class StagingFile implements ValueSink {
     }
     if (this.#aborted) await this.#finishAborted();
     else if (this.#queue.length > 0 || (this.#ended && this.#fh)) void this.#pump();
+  }
+
+  /**
+   * Flush what is written so far while the rest arrives (writes go on meanwhile): a 40 MB
+   * mammogram's N-ACTION then waits for its last few MB, not all 40.
+   */
+  #syncBehind(fh: FileHandle): void {
+    this.#unsynced = 0;
+    this.#syncs++;
+    this.#syncing = fh.datasync().then(
+      () => {
+        this.#syncing = undefined;
+      },
+      (e: Error) => {
+        this.#syncing = undefined;
+        this.#fail(e);
+      },
+    );
   }
 
   /** The staging directory may have been removed under us (an operator clearing films): made again. */

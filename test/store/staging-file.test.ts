@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InflightBudget } from '../../src/net/inflight-budget.js';
-import { HIGH_WATER, StagingFile } from '../../src/store/staging-file.js';
+import { HIGH_WATER, StagingFile, SYNC_EVERY } from '../../src/store/staging-file.js';
 
 let dir: string;
 beforeEach(() => {
@@ -23,6 +23,33 @@ describe('staging file (a streamed image written while it arrives)', () => {
     await f.staged.written;
     expect(readFileSync(f.staged.path).equals(Buffer.concat(parts))).toBe(true);
     expect(f.pending).toBe(0);
+  });
+
+  it('a large image is flushed in the background while it arrives, then once more at its end', async () => {
+    const total = 3 * SYNC_EVERY + MIB;
+    const f = new StagingFile(join(dir, 'big.raw'), total);
+    // Written a MiB at a time as the writes complete, as a socket delivers an image.
+    for (let at = 0; at < total; at += MIB) {
+      f.write(Buffer.alloc(MIB, at / MIB));
+      while (f.pending > 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    f.end();
+    await f.staged.written;
+    // One fdatasync per SYNC_EVERY written (none while the previous one is in flight), and the last.
+    expect(f.syncs).toBeGreaterThanOrEqual(2);
+    expect(f.syncs).toBeLessThanOrEqual(4);
+    const back = readFileSync(f.staged.path);
+    expect(back.length).toBe(total);
+    for (let at = 0; at < total; at += MIB) expect(back[at]).toBe((at / MIB) & 0xff);
+  });
+
+  it('a small image is flushed once, at its end', async () => {
+    const f = new StagingFile(join(dir, 'small.raw'), 2 * MIB);
+    f.write(Buffer.alloc(MIB, 1));
+    f.write(Buffer.alloc(MIB, 2));
+    f.end();
+    await f.staged.written;
+    expect(f.syncs).toBe(1);
   });
 
   it('asks the sender to pause beyond the high-water mark and to go on once written', async () => {
