@@ -29,7 +29,9 @@
  * is the print's; it is reported next to the RSS once started and right before the send.
  *
  * dcmprscp serves one association at a time and writes every received object into its database
- * directory (without fsync): it is the reference, not a rival built for speed. Lightbox writes and
+ * directory (without fsync): it is the reference, not a rival built for speed. After every send
+ * (untimed) `sync` writes back what it left in the page cache, so that no send pays for the
+ * previous one's writeback. Lightbox writes and
  * fdatasyncs each image as its N-SET is accepted and answers N-ACTION once the film is durable (the
  * README's "Keeping promises"); it renders in a child process at idle CPU priority.
  *
@@ -43,7 +45,7 @@
  * DCMTK as packaged by Debian only disables Nagle's algorithm when TCP_NODELAY is set in the
  * environment, so every DCMTK process runs with TCP_NODELAY=1.
  */
-import { readdirSync, renameSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PROFILE } from '../src/profiles/default-profile.js';
@@ -118,6 +120,8 @@ interface Target extends Server {
   render?: boolean;
   /** Lightbox only: no send before this time (performance.now()), so its print queue has drained. */
   readyAt: number;
+  /** dcmprscp only: its database directory, emptied after each send as Lightbox's films are removed. */
+  database?: string;
 }
 
 async function startLightboxTarget(dataDir: string, render: boolean): Promise<Target> {
@@ -135,7 +139,8 @@ async function startLightboxTarget(dataDir: string, render: boolean): Promise<Ta
 }
 
 async function startDcmprscp(dir: string): Promise<Target> {
-  return { ...(await startQuietDcmprscp(dir, DCMPRSCP_AE)), calledAe: DCMPRSCP_AE, readyAt: 0 };
+  const database = join(dir, 'db');
+  return { ...(await startQuietDcmprscp(dir, DCMPRSCP_AE)), calledAe: DCMPRSCP_AE, readyAt: 0, database };
 }
 
 // ---------------------------------------------------------------- workloads and jobs
@@ -225,6 +230,10 @@ async function storedFilms(api: string): Promise<{ id: string; render: string }[
   return (await r.json()) as { id: string; render: string }[];
 }
 
+function emptyDirectory(dir: string): void {
+  for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+}
+
 /**
  * One timed dcmprscu send of a prepared job; throws unless every association was accepted and
  * every film went through N-CREATEs, its image box N-SETs and N-ACTION without a failure status.
@@ -263,6 +272,14 @@ async function send(job: Job, t: Target): Promise<Send> {
   }
   const warnings = log.exchanges.filter((x) => x.status !== 0).map(summary);
   if (t.api) await collectFilms(t, w);
+  // dcmprscp's index grows with every object it stores and it slowed with it (W1: 110 ms on the
+  // first send, 190 by the tenth, 330 by the twentieth): it starts each send empty, as Lightbox does.
+  if (t.database) emptyDirectory(t.database);
+  // Untimed: what this send left in the page cache goes to disk now. dcmprscp never fsyncs, and
+  // the kernel wrote its files back seconds later, inside the next send, often Lightbox's, whose
+  // own fsyncs then waited behind them (W1 to Lightbox: 118 ms alone, 144-160 alternating with dcmprscp).
+  const flushed = await runTool('sync', [], 60_000);
+  if (flushed.code !== 0) throw new Error(`sync failed: ${flushed.output}`);
   return { ms: r.ms, cpuMs, warnings };
 }
 
