@@ -21,8 +21,8 @@
  * accepted, every DIMSE status a success, every film printed; against Lightbox also every film
  * stored (listed by its API) and, as users run it, rendered before the next send to either target
  * starts (--no-render measures without rendering); they are then deleted over the API.
- * Each workload gets a warm-up send per target, then the runs, alternating which target goes
- * first. Memory: after the timed runs, a fresh Lightbox (three times over, one after the other: its
+ * Each workload gets WARM_UP_SENDS untimed sends per target, then the runs, alternating which
+ * target goes first. Memory: after the timed runs, a fresh Lightbox (three times over, one after the other: its
  * peak varies with garbage collection timing) and a fresh dcmprscp each get one W2 send, once their
  * RSS has settled after start-up (V8 hands start-up garbage back about 8 s in; a printer is on long
  * before anyone prints). The peak (VmHWM, /proc/PID/status) is reset right before the send, so it
@@ -38,7 +38,7 @@
  * This is a measurement, not a test: the exit code is 0 whether or not the goals are met, and
  * non-zero only when something failed (an SCP did not start, dcmpsprt failed, a send had a failure
  * status, was rejected or aborted, or a film was not spooled). Runs: --runs N or BENCH_RUNS
- * (default 11) per workload and target, after one warm-up; --workloads W1,W3 measures only those.
+ * (default 11) per workload and target, after the warm-up; --workloads W1,W3 measures only those.
  * With 5, the W1 median moved by 10 to 20 % between identical runs on a 2-core VM (dcmprscu itself
  * uses about 60 ms of CPU per W1 send).
  *
@@ -96,6 +96,12 @@ const RSS_GOAL_FACTOR = 3;
  */
 const MEMORY_PASSES = 3;
 const DEFAULT_RUNS = 11;
+/**
+ * Untimed sends per target before the runs. A printer is switched on long before it prints; V8
+ * optimises a print's code paths over the first few films (W3 to Lightbox: 430-444 ms on the first
+ * three timed sends after one warm-up, 220-250 from the sixth on).
+ */
+const WARM_UP_SENDS = 5;
 /** How long RSS must hold still before the W2 memory send (V8 frees start-up garbage after ~8 s). */
 const LIGHTBOX_SETTLE_MS = 10_000;
 /** dcmprscp has no garbage collector: a second of quiet is enough. */
@@ -321,7 +327,7 @@ interface Result {
 
 async function measure(w: Workload, jobs: Map<Target, Job>, runs: number): Promise<Result> {
   const targets = [...jobs.keys()];
-  progress(`  ${w.name}: warm-up, then ${runs} runs per target`);
+  progress(`  ${w.name}: ${WARM_UP_SENDS} warm-up sends, then ${runs} runs per target`);
   const warnings = new Set<string>();
   const cpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
   let warm = true;
@@ -331,7 +337,7 @@ async function measure(w: Workload, jobs: Map<Target, Job>, runs: number): Promi
     if (!warm && s.cpuMs !== undefined) cpu.get(t.name)!.push(s.cpuMs);
     return s.ms;
   };
-  for (const t of targets) await once(t);
+  for (let i = 0; i < WARM_UP_SENDS; i++) for (const t of targets) await once(t);
   warm = false;
   const samples = await sampleAlternating(targets, runs, once);
   return { workload: w, samples, cpu, warnings };
@@ -377,7 +383,7 @@ const cpuCell = (xs: readonly number[]) => (xs.length > 0 ? fmtMs(median(xs)) : 
 function printTables(results: readonly Result[], lightbox: Target, dcmtk: Target): void {
   const out: string[] = [];
   out.push(
-    'Wall time of the dcmprscu send in ms (lower is better): median of the runs, after a warm-up send.',
+    `Wall time of the dcmprscu send in ms (lower is better): median of the runs, after ${WARM_UP_SENDS} warm-up sends.`,
   );
   out.push('');
   out.push(
