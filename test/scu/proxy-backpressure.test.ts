@@ -9,7 +9,7 @@
  * The "printer" is a second Lightbox behind a gate: a TCP relay in this test that stops reading
  * from the proxy while closed (so the bytes pile up in Lightbox, not in the gate).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,16 @@ import { readFilm } from '../../src/scu/film-source.js';
 import { startLightbox, type TestLightbox } from '../support/lightbox.js';
 import { armFault, forwardingPrinters, startRealPrinter } from '../support/real-printer.js';
 import { imageBoxSetPieces, openFilmBox, Scu } from '../support/scu.js';
+
+/** The largest send buffer TCP autotuning may give a socket (tcp_wmem's third field; 4 MiB default). */
+function sendBufferMax(): number {
+  try {
+    const max = Number(readFileSync('/proc/sys/net/ipv4/tcp_wmem', 'utf8').trim().split(/\s+/)[2]);
+    return Number.isFinite(max) && max > 0 ? max : 4 * 1024 * 1024;
+  } catch {
+    return 4 * 1024 * 1024;
+  }
+}
 
 const MIB = 1024 * 1024;
 /** 4096 x 5120 12-bit: 40 MiB of pixels, four W2 images' worth, more than every buffer on the way. */
@@ -192,11 +202,14 @@ describe('proxy: the printer falls behind', () => {
     expect(proxy.app.inflight.used).toBeLessThanOrEqual(9 * MIB);
     expect(live().upstream?.pausedForPrinter).toBeGreaterThanOrEqual(1);
     // Staging catches up with the disk; what is left is the relay's queue for the printer, and the
-    // modality has not got out more than a socket read's worth since.
+    // modality has not got out more than the kernel can still take towards the printer: TCP
+    // autotuning may grow Lightbox's send buffer to the gate meanwhile (up to tcp_wmem's maximum),
+    // the relay's queue drains into it and Lightbox reads as much more from the modality (seen: 2.8
+    // and 3 MiB in 1 of 5 runs), never more.
     await until('staging to catch up', () => proxy.app.inflight.used <= RELAY_QUEUE);
     expect(live().upstream?.paused).toBe(true);
     expect(scu.sendBlocked).toBe(true);
-    expect(given - blockedAt).toBeLessThanOrEqual(256 * 1024);
+    expect(given - blockedAt).toBeLessThanOrEqual(sendBufferMax() + 256 * 1024);
     expect(gate.forwarded).toBe(before);
 
     // The printer reads again: the rest of the image goes through and the modality gets on.
