@@ -7,6 +7,7 @@
  * then its kernel over the rest: vips_resize's "gap"), so the thumbnail hardly moves: the preview
  * test compares it with film.png reduced. Not for films: their reductions stay sharp's.
  */
+import type { ImageRegion } from './image-region.js';
 import { RowReader } from './row-reader.js';
 
 /** The integer block side for a reduction from `from` to `to` pixels, leaving the kernel >= 2x. */
@@ -16,18 +17,7 @@ export function shrinkFactor(from: number, to: number): number {
 /** Block sides above this could overflow a block's 32-bit sum of 16-bit densities (k * k * 65535). */
 const MAX_K = 128;
 
-export interface ShrinkJob {
-  file: string;
-  columns: number;
-  rows: number;
-  bytesPerSample: 1 | 2;
-  mask: number;
-  lut: Uint16Array;
-  /** The region read (a centre crop, or the whole image). */
-  ox: number;
-  oy: number;
-  w: number;
-  h: number;
+export interface ShrinkJob extends ImageRegion {
   /** The block side. */
   k: number;
 }

@@ -23,6 +23,7 @@ import { BufferPool } from './buffer-pool.js';
 import { drawTexts, inkFor, scaled } from './film-text.js';
 import { densityLut } from './grayscale.js';
 import { type Viewing, viewTable } from './gsdf.js';
+import type { ImageRegion } from './image-region.js';
 import { type MagnifyJob, runMagnifyJob } from './magnify-job.js';
 import { MagnifyThread } from './magnify-thread.js';
 import { writeAtomic } from './write-atomic.js';
@@ -451,21 +452,25 @@ async function composeFilm(
     const sw = p.crop?.width ?? im.columns;
     const sh = p.crop?.height ?? im.rows;
     const d = dest;
+    // The region read, for an enlargement or a preview's box shrink.
+    const region: ImageRegion = {
+      file,
+      columns: im.columns,
+      rows: im.rows,
+      bytesPerSample: im.bitsAllocated === 8 ? 1 : 2,
+      mask,
+      lut,
+      ox: p.crop?.x ?? 0,
+      oy: p.crop?.y ?? 0,
+      w: sw,
+      h: sh,
+    };
     if (d.width > sw && d.height > sh) {
       // Enlarged (most films): rows read a strip at a time, through the density table, Catmull-Rom
       // (bicubic.ts), bilinear (bilinear.ts) or replicated (replicate.ts) as sharp would do it,
       // the box's clamp and the blit, in one pass; nothing image-sized is held.
       const job: MagnifyJob = {
-        file,
-        columns: im.columns,
-        rows: im.rows,
-        bytesPerSample: im.bitsAllocated === 8 ? 1 : 2,
-        mask,
-        lut,
-        ox: p.crop?.x ?? 0,
-        oy: p.crop?.y ?? 0,
-        w: sw,
-        h: sh,
+        ...region,
         outW: d.width,
         outH: d.height,
         canvasWidth: W,
@@ -509,19 +514,7 @@ async function composeFilm(
       // A preview's large reduction of a large image: k x k blocks averaged while the rows are read
       // (box-shrink.ts), then lanczos3 over the rest.
       const k = Math.min(shrinkFactor(sw, d.width), shrinkFactor(sh, d.height));
-      const small = boxShrink({
-        file,
-        columns: im.columns,
-        rows: im.rows,
-        bytesPerSample: im.bitsAllocated === 8 ? 1 : 2,
-        mask,
-        lut,
-        ox: p.crop?.x ?? 0,
-        oy: p.crop?.y ?? 0,
-        w: sw,
-        h: sh,
-        k,
-      });
+      const small = boxShrink({ ...region, k });
       blit(await resizeGrey16(small.pixels, small.width, small.height, undefined, t), d, minD, maxD);
     } else {
       const { raw, release } = await readPooled(file);

@@ -5,21 +5,11 @@
  */
 import { type Magnification, magnifyInto, type ViewOut } from './bicubic.js';
 import { bilinearInto } from './bilinear.js';
+import type { ImageRegion } from './image-region.js';
 import { replicateInto } from './replicate.js';
 import { RowReader } from './row-reader.js';
 
-export interface MagnifyJob extends Magnification {
-  /** The spooled image: its file, size and sample width. */
-  file: string;
-  columns: number;
-  rows: number;
-  bytesPerSample: 1 | 2;
-  /** Bits stored, as a mask, and the density of each stored value. */
-  mask: number;
-  lut: Uint16Array;
-  /** The region's top-left in the image (a centre crop; 0, 0 otherwise). */
-  ox: number;
-  oy: number;
+export interface MagnifyJob extends Magnification, ImageRegion {
   /** Catmull-Rom (the cubic family's enlargement), bilinear, or pixel replication (nearest). */
   kernel: 'cubic' | 'linear' | 'nearest';
 }
