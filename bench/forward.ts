@@ -36,6 +36,7 @@ import {
   parseRuns,
   procCpuMs,
   progress,
+  removeRenderedFilms,
   runBench,
   type Server,
   sleep,
@@ -112,21 +113,11 @@ async function main(work: string, servers: Server[]): Promise<void> {
   const drained = async () => {
     while ((await forwards()).queued > 0) await sleep(20);
   };
-  /** Lightbox's films rendered (not during the next send), then removed. */
-  const collected = async () => {
-    for (;;) {
-      const films = await getJson<{ id: string; render: string }[]>('/api/films?limit=100');
-      if (films.every((f) => f.render !== 'pending')) {
-        for (const f of films) await fetch(`${api}/api/films/${f.id}`, { method: 'DELETE' });
-        return;
-      }
-      await sleep(20);
-    }
-  };
   /** One W1 send: the dcmprscu process time, and Lightbox's record of the association (if via Lightbox). */
   const send = async (t: Target): Promise<Sent> => {
     await drained();
-    await collected();
+    // Lightbox's films rendered (not during the next send), then removed.
+    await removeRenderedFilms(lb.httpPort);
     await sleep(SETTLE_MS);
     const j = jobs[t];
     const c0 = cpuNow(scp.child.pid, lb.child.pid);

@@ -23,9 +23,9 @@ import {
   median,
   parseRuns,
   progress,
+  removeRenderedFilms,
   runBench,
   type Server,
-  sleep,
   startLightbox,
   startQuietDcmprscp,
   stopChild,
@@ -37,27 +37,13 @@ const TRACE_EVENTS = 'read,write,writev,connect,close';
 
 interface Target {
   server: Server;
-  api?: string;
+  /** Lightbox only: its HTTP port, where its films are removed after each send. */
+  httpPort?: number;
   job: { cfg: string; storedPrint: string; dir: string };
   /** Per message label, the traced exchanges of every timed run. */
   byLabel: Map<string, TracedExchange[]>;
   /** Per timed run: sums of build, write and wait over the association. */
   sends: { build: number; write: number; wait: number }[];
-}
-
-/** Lightbox's films of the last send rendered, then removed (untimed). */
-async function collect(api: string): Promise<void> {
-  for (;;) {
-    const films = (await (await fetch(`${api}/api/films?limit=100`)).json()) as {
-      id: string;
-      render: string;
-    }[];
-    if (films.every((f) => f.render !== 'pending')) {
-      for (const f of films) await fetch(`${api}/api/films/${f.id}`, { method: 'DELETE' });
-      return;
-    }
-    await sleep(20);
-  }
 }
 
 /** One traced send; its exchanges labelled by the dcmprscu log's messages. */
@@ -70,7 +56,7 @@ async function send(t: Target, timed: boolean): Promise<void> {
   const printed = log.exchanges.some((x) => x.request === 'N-ACTION' && x.status === 0);
   if (r.code !== 0 || !printed)
     throw new Error(`${t.server.name}: dcmprscu under perf failed:\n${r.output.slice(-2000)}`);
-  if (t.api) await collect(t.api);
+  if (t.httpPort) await removeRenderedFilms(t.httpPort);
   if (!timed) return;
   const [assoc] = exchangesOfTrace(readFileSync(trace, 'utf8'));
   const dimse = log.exchanges.map((x) => `${x.request} ${x.sopClass.replace(/SOPClass$/, '')}`);
@@ -140,7 +126,7 @@ async function main(): Promise<void> {
     const targets: Target[] = [
       {
         server: lb,
-        api: `http://127.0.0.1:${lb.httpPort}`,
+        httpPort: lb.httpPort,
         job: await prepare('lightbox', lb.dicomPort, 'LIGHTBOX'),
         byLabel: new Map(),
         sends: [],

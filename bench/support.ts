@@ -483,6 +483,21 @@ export async function listFilms(
   return (await r.json()) as { id: string; render: string }[];
 }
 
+/** Once none of Lightbox's films is still rendering, remove them all (untimed, between sends). */
+export async function removeRenderedFilms(httpPort: number): Promise<void> {
+  for (;;) {
+    const films = await listFilms(httpPort);
+    if (films.every((f) => f.render !== 'pending')) {
+      for (const f of films) {
+        const r = await fetch(`http://${HOST}:${httpPort}/api/films/${f.id}`, { method: 'DELETE' });
+        if (r.status !== 204) throw new Error(`DELETE /api/films/${f.id}: HTTP ${r.status}`);
+      }
+      return;
+    }
+    await sleep(20);
+  }
+}
+
 /** The machine's load average at a benchmark's start and end (on a shared machine the figures move with it). */
 export function loadLine(start: readonly number[], end: readonly number[]): string {
   const f = (l: readonly number[]) => l.map((x) => x.toFixed(1)).join(' ');
