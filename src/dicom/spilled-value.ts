@@ -33,11 +33,6 @@ export class SpilledValue {
     readonly digest?: ValueDigest,
   ) {}
 
-  /** SHA-256 of the bytes (hex), when they all arrived. */
-  get sha256(): string | undefined {
-    return this.digest?.hex;
-  }
-
   get claimed(): boolean {
     return this.#claimed;
   }
